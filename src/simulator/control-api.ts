@@ -1,0 +1,95 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { SimulatorError, type SimulatorErrorCode } from './errors.js';
+import type { Simulator } from './simulator.js';
+
+const statusOf: Record<SimulatorErrorCode, 400 | 404 | 409 | 422> = {
+  invalid_request: 400,
+  unknown_phone: 404,
+  unknown_device: 404,
+  phone_exists: 409,
+  qr_expired: 409,
+  no_pending_code: 409,
+  no_whatsapp: 409,
+  not_linked: 409,
+  qr_invalid: 422,
+  code_wrong: 422,
+};
+
+const phoneBody = z.object({
+  phone: z.string().min(1),
+  name: z.string().min(1).max(100).optional(),
+  business: z.boolean().optional(),
+  hasWhatsApp: z.boolean().optional(),
+  os: z.enum(['android', 'ios']).optional(),
+});
+const scanBody = z.object({ qr: z.string().min(1) });
+const codeBody = z.object({ code: z.string().min(1) });
+const messageBody = z.object({ to: z.string().min(1), text: z.string().min(1).max(65_536) });
+const faultBody = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('drop'), phone: z.string().optional() }),
+  z.object({ kind: z.literal('silence'), phone: z.string() }),
+  z.object({ kind: z.literal('replace'), phone: z.string() }),
+  z.object({ kind: z.literal('error-ack'), phone: z.string(), code: z.union([z.literal(463), z.literal(479)]), count: z.number().int().positive().optional() }),
+  z.object({ kind: z.literal('refuse-logins'), phone: z.string(), enabled: z.boolean(), reason: z.number().int().optional() }),
+]);
+
+async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new SimulatorError('invalid_request', 'the body must be JSON');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SimulatorError('invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** The simulator's public control API: JSON over HTTP, errors as `{error: {code, message}}`. */
+export function controlApi(sim: Simulator): Hono {
+  const app = new Hono();
+  app.onError((error, c) => {
+    if (error instanceof SimulatorError) {
+      return c.json({ error: { code: error.code, message: error.message } }, statusOf[error.code]);
+    }
+    return c.json({ error: { code: 'internal', message: 'The simulator failed to handle this request.' } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/', (c) => c.json({ protocolUrl: sim.protocolUrl, controlUrl: sim.controlUrl, rootPublicKey: Buffer.from(sim.rootPublicKey).toString('base64') }));
+  app.get('/phones', (c) => c.json(sim.phones().map((p) => p.describe())));
+  app.post('/phones', async (c) => c.json(sim.createPhone(await parseBody(c, phoneBody)).describe(), 201));
+  app.get('/phones/:phone', (c) => c.json(sim.phone(c.req.param('phone')).describe()));
+  app.post('/phones/:phone/scan', async (c) => {
+    const { qr } = await parseBody(c, scanBody);
+    return c.json(await sim.phone(c.req.param('phone')).scan(qr));
+  });
+  app.post('/phones/:phone/pairing-code', async (c) => {
+    const { code } = await parseBody(c, codeBody);
+    return c.json(await sim.phone(c.req.param('phone')).enterPairingCode(code));
+  });
+  app.get('/phones/:phone/linked-devices', (c) => c.json(sim.phone(c.req.param('phone')).linkedDevices()));
+  app.delete('/phones/:phone/linked-devices/:device', (c) => {
+    const device = Number(c.req.param('device'));
+    if (!Number.isInteger(device)) throw new SimulatorError('invalid_request', 'device must be a number');
+    sim.phone(c.req.param('phone')).removeDevice(device);
+    return c.body(null, 204);
+  });
+  app.get('/phones/:phone/inbox', (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    return c.json(phone.inbox().map((m) => ({ ...m, rawArrivals: phone.rawArrivals(m.id) })));
+  });
+  app.post('/phones/:phone/messages', async (c) => {
+    const { to, text } = await parseBody(c, messageBody);
+    return c.json(await sim.phone(c.req.param('phone')).sendMessage(to, text), 201);
+  });
+  app.post('/faults', async (c) => {
+    sim.injectFault(await parseBody(c, faultBody));
+    return c.json({ applied: true });
+  });
+  return app;
+}

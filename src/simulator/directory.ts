@@ -1,0 +1,169 @@
+import { Curve, type BinaryNode } from 'baileys';
+import type { KeyPair } from './certificate-authority.js';
+import { SimulatorError } from './errors.js';
+import { SignalParty, type PreKeyBundle } from './signal-party.js';
+
+/** A device linked to a simulated account (a companion such as a gateway session). */
+export interface CompanionDevice {
+  readonly device: number;
+  readonly keyIndex: number;
+  /** The companion's Noise static key: a login must present the same key. */
+  readonly noiseKey: Buffer;
+  readonly identityKey: Buffer;
+  readonly platform: string;
+  readonly linkedAt: number;
+  registrationId?: number;
+  signedPreKey?: { keyId: number; publicKey: Buffer; signature: Buffer };
+  /** One-time pre-keys uploaded by the companion, handed out one per key fetch. */
+  readonly preKeys: Map<number, Buffer>;
+  /** Stanzas that arrived while the companion was offline, delivered after its next login. */
+  readonly offlineQueue: BinaryNode[];
+}
+
+export interface InboxMessage {
+  readonly id: string;
+  readonly fromPhone: string;
+  readonly text: string;
+  readonly at: number;
+  readonly encType: string;
+}
+
+export interface SentMessage {
+  readonly id: string;
+  readonly toPhone: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+export type PhoneOs = 'android' | 'ios';
+
+export interface NewPhone {
+  phone: string;
+  name?: string | undefined;
+  business?: boolean | undefined;
+  hasWhatsApp?: boolean | undefined;
+  os?: PhoneOs | undefined;
+}
+
+/** A simulated WhatsApp account: its primary phone (device 0) and the companions linked to it. */
+export class SimulatedAccount {
+  readonly phone: string;
+  readonly lidUser: string;
+  readonly name: string;
+  readonly business: boolean;
+  readonly hasWhatsApp: boolean;
+  readonly os: PhoneOs;
+  /** The account key that signs each companion's device identity (ADV). */
+  readonly accountKey: KeyPair = Curve.generateKeyPair();
+  private signal: SignalParty | undefined;
+  readonly companions = new Map<number, CompanionDevice>();
+  readonly inbox: InboxMessage[] = [];
+  readonly sent: SentMessage[] = [];
+  /** Every arrival of a message id, duplicates included (what crash tests count). */
+  readonly rawArrivals = new Map<string, number>();
+  private nextDevice = 1;
+  private nextKeyIndex = 1;
+
+  constructor(spec: NewPhone, lidUser: string) {
+    this.phone = spec.phone;
+    this.lidUser = lidUser;
+    this.name = spec.name ?? `User ${spec.phone.slice(-4)}`;
+    this.business = spec.business ?? false;
+    this.hasWhatsApp = spec.hasWhatsApp ?? true;
+    this.os = spec.os ?? 'android';
+  }
+
+  /** The primary phone's Signal identity, created on first use (most accounts never need one). */
+  get signalParty(): SignalParty {
+    this.signal ??= new SignalParty();
+    return this.signal;
+  }
+
+  get jid(): string {
+    return `${this.phone}@s.whatsapp.net`;
+  }
+
+  get lid(): string {
+    return `${this.lidUser}@lid`;
+  }
+
+  /** The app's platform name as pair-success reports it: Business apps are smba / smbi. */
+  get platform(): string {
+    if (this.business) return this.os === 'ios' ? 'smbi' : 'smba';
+    return this.os === 'ios' ? 'iphone' : 'android';
+  }
+
+  allocateDevice(): { device: number; keyIndex: number } {
+    return { device: this.nextDevice++, keyIndex: this.nextKeyIndex++ };
+  }
+
+  companionBundle(device: number): PreKeyBundle | undefined {
+    const companion = this.companions.get(device);
+    if (!companion?.signedPreKey || companion.registrationId === undefined) return undefined;
+    const first = companion.preKeys.entries().next();
+    let preKey: PreKeyBundle['preKey'];
+    if (!first.done) {
+      const [keyId, publicKey] = first.value;
+      companion.preKeys.delete(keyId);
+      preKey = { keyId, publicKey };
+    }
+    return {
+      registrationId: companion.registrationId,
+      identityKey: companion.identityKey,
+      signedPreKey: companion.signedPreKey,
+      preKey,
+    };
+  }
+
+  recordArrival(id: string): number {
+    const count = (this.rawArrivals.get(id) ?? 0) + 1;
+    this.rawArrivals.set(id, count);
+    return count;
+  }
+}
+
+/** Every simulated account, by phone number and by LID. */
+export class Directory {
+  private readonly byPhone = new Map<string, SimulatedAccount>();
+  private readonly byLid = new Map<string, SimulatedAccount>();
+  private nextLid = 90_001;
+
+  create(spec: NewPhone): SimulatedAccount {
+    const phone = normalisePhone(spec.phone);
+    if (this.byPhone.has(phone)) throw new SimulatorError('phone_exists', phone);
+    const account = new SimulatedAccount({ ...spec, phone }, String(this.nextLid++));
+    this.byPhone.set(phone, account);
+    this.byLid.set(account.lidUser, account);
+    return account;
+  }
+
+  find(phone: string): SimulatedAccount | undefined {
+    return this.byPhone.get(normalisePhone(phone));
+  }
+
+  get(phone: string): SimulatedAccount {
+    const account = this.find(phone);
+    if (!account) throw new SimulatorError('unknown_phone', phone);
+    return account;
+  }
+
+  findByLid(lidUser: string): SimulatedAccount | undefined {
+    return this.byLid.get(lidUser);
+  }
+
+  /** Resolves a user part of a JID on either server (s.whatsapp.net or lid). */
+  findByJidUser(user: string, server: string): SimulatedAccount | undefined {
+    return server === 'lid' ? this.byLid.get(user) : this.byPhone.get(user);
+  }
+
+  all(): SimulatedAccount[] {
+    return [...this.byPhone.values()];
+  }
+}
+
+/** Digits only: the simulator's phone numbers are E.164 without the plus. */
+export function normalisePhone(phone: string): string {
+  const digits = phone.replace(/[\s+()-]/g, '');
+  if (!/^\d{6,15}$/.test(digits)) throw new SimulatorError('invalid_request', `not a phone number: ${phone}`);
+  return digits;
+}

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from 'baileys';
+import { SERVER_JID, node, type ClientConnection } from './client-connection.js';
+import { unixSeconds } from './device-linking.js';
+import type { Directory, SimulatedAccount } from './directory.js';
+import { SimulatorError } from './errors.js';
+import { messageText, type PreKeyBundle, type SignalMessageType } from './signal-party.js';
+import type { SimulatorEvents } from './simulator-events.js';
+
+export interface ReceiptTiming {
+  /** Delay between the server ack and the recipient's delivery receipt. */
+  readonly deliveryDelayMs: number;
+  /** Delay before the read receipt, or null when recipients never read. */
+  readonly readDelayMs: number | null;
+}
+
+/** What the relay needs from the network around it. */
+export interface RelayContext {
+  readonly directory: Directory;
+  readonly receipts: ReceiptTiming;
+  readonly events: SimulatorEvents;
+  now(): number;
+  /** Sends to a companion now, or keeps it for its next login. */
+  deliverToCompanion(account: SimulatedAccount, device: number, stanza: BinaryNode): void;
+  /** An injected error ack for the next message from this phone, if any (463, 479). */
+  takeErrorAck(phone: string): number | undefined;
+}
+
+const bigEndian = (value: number, bytes: number): Buffer => {
+  const out = Buffer.alloc(bytes);
+  out.writeUIntBE(value, 0, bytes);
+  return out;
+};
+
+/** Directory queries, key bundles, message relay with receipts, and messages from phones to companions. */
+export class MessageRelay {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly ctx: RelayContext) {}
+
+  /** `usync`: devices, LIDs and "is on WhatsApp" for a list of users. */
+  usync(connection: ClientConnection, request: BinaryNode): void {
+    const usync = getBinaryNodeChild(request, 'usync');
+    const protocols = new Set(
+      (getBinaryNodeChild(usync, 'query')?.content as BinaryNode[] | undefined)?.map((child) => child.tag) ?? [],
+    );
+    const users = getBinaryNodeChildren(getBinaryNodeChild(usync, 'list'), 'user');
+    const answers: BinaryNode[] = [];
+    for (const user of users) {
+      const contact = getBinaryNodeChild(user, 'contact');
+      const phoneFromContact = typeof contact?.content === 'string' ? contact.content : contact?.content instanceof Uint8Array ? Buffer.from(contact.content).toString() : undefined;
+      let account: SimulatedAccount | undefined;
+      let jid = user.attrs.jid;
+      if (jid) {
+        const decoded = jidDecode(jid);
+        account = decoded ? this.ctx.directory.findByJidUser(decoded.user, decoded.server) : undefined;
+      } else if (phoneFromContact) {
+        const digits = phoneFromContact.replace(/\D/g, '');
+        account = this.ctx.directory.find(digits.length >= 6 ? digits : '0');
+        jid = `${digits}@s.whatsapp.net`;
+      }
+      if (!jid) continue;
+      const registered = account?.hasWhatsApp === true;
+      const content: BinaryNode[] = [];
+      if (protocols.has('contact')) content.push(node('contact', { type: registered ? 'in' : 'out' }));
+      if (protocols.has('devices')) {
+        const devices = registered && account ? [node('device', { id: '0' }), ...[...account.companions.values()].map((c) => node('device', { id: String(c.device), 'key-index': String(c.keyIndex) }))] : [];
+        content.push(node('devices', {}, [node('device-list', {}, devices)]));
+      }
+      if (protocols.has('lid') && registered && account) content.push(node('lid', { val: account.lid }));
+      answers.push(node('user', { jid: registered && account && !user.attrs.jid ? account.jid : jid }, content));
+    }
+    this.ctx.events.emit('usync', { protocols: [...protocols], users: answers.length });
+    connection.reply(request, [node('usync', {}, [node('list', {}, answers)])]);
+  }
+
+  /** `encrypt get key`: one pre-key bundle per requested device. */
+  keyFetch(connection: ClientConnection, request: BinaryNode): void {
+    const users = getBinaryNodeChildren(getBinaryNodeChild(request, 'key'), 'user');
+    const list: BinaryNode[] = [];
+    for (const user of users) {
+      const jid = user.attrs.jid ?? '';
+      const decoded = jidDecode(jid);
+      const account = decoded ? this.ctx.directory.findByJidUser(decoded.user, decoded.server) : undefined;
+      const device = decoded?.device ?? 0;
+      const bundle = account ? this.bundleOf(account, device) : undefined;
+      if (!bundle) {
+        list.push(node('user', { jid }, [node('error', { code: '404', text: 'item-not-found' })]));
+        continue;
+      }
+      const content: BinaryNode[] = [
+        node('registration', {}, bigEndian(bundle.registrationId, 4)),
+        node('type', {}, Buffer.from([5])),
+        node('identity', {}, bundle.identityKey),
+        node('skey', {}, [
+          node('id', {}, bigEndian(bundle.signedPreKey.keyId, 3)),
+          node('value', {}, bundle.signedPreKey.publicKey),
+          node('signature', {}, bundle.signedPreKey.signature),
+        ]),
+      ];
+      if (bundle.preKey) {
+        content.push(node('key', {}, [node('id', {}, bigEndian(bundle.preKey.keyId, 3)), node('value', {}, bundle.preKey.publicKey)]));
+      }
+      list.push(node('user', { jid }, content));
+    }
+    connection.reply(request, [node('list', {}, list)]);
+  }
+
+  private bundleOf(account: SimulatedAccount, device: number): PreKeyBundle | undefined {
+    if (!account.hasWhatsApp) return undefined;
+    return device === 0 ? account.signalParty.issueBundle() : account.companionBundle(device);
+  }
+
+  /** A companion sent a message: ack it, hand each copy to its device, then send receipts back. */
+  clientMessage(connection: ClientConnection, sender: SimulatedAccount, senderDevice: number, stanza: BinaryNode): void {
+    const id = stanza.attrs.id ?? '';
+    const to = stanza.attrs.to ?? '';
+    const target = jidDecode(to);
+    const recipient = target ? this.ctx.directory.findByJidUser(target.user, target.server) : undefined;
+    const errorCode = this.ctx.takeErrorAck(sender.phone);
+    const ackAttrs: Record<string, string> = { class: 'message', id, from: to, t: unixSeconds(this.ctx.now()) };
+    if (errorCode !== undefined) {
+      connection.send(node('ack', { ...ackAttrs, error: String(errorCode) }));
+      this.ctx.events.emit('message-refused', { id, from: sender.phone, to: target?.user ?? to, code: errorCode });
+      return;
+    }
+    connection.send(node('ack', ackAttrs));
+    if (!recipient?.hasWhatsApp) return;
+
+    const copies: Array<{ jid: string; enc: BinaryNode }> = [];
+    const direct = getBinaryNodeChild(stanza, 'enc');
+    if (direct) copies.push({ jid: to, enc: direct });
+    for (const participant of getBinaryNodeChildren(getBinaryNodeChild(stanza, 'participants'), 'to')) {
+      const enc = getBinaryNodeChild(participant, 'enc');
+      if (enc && participant.attrs.jid) copies.push({ jid: participant.attrs.jid, enc });
+    }
+    for (const copy of copies) {
+      const decoded = jidDecode(copy.jid);
+      const owner = decoded ? this.ctx.directory.findByJidUser(decoded.user, decoded.server) : undefined;
+      if (!owner || !(copy.enc.content instanceof Uint8Array)) continue;
+      const device = decoded?.device ?? 0;
+      const type = (copy.enc.attrs.type ?? 'msg') as SignalMessageType;
+      if (device !== 0) {
+        // A copy for another companion: the server forwards it untouched (own companions are skipped).
+        if (owner !== sender) {
+          this.ctx.deliverToCompanion(owner, device, this.inboundStanza(sender, id, type, copy.enc.content));
+        }
+        continue;
+      }
+      void this.deliverToPhone(owner, owner === recipient, sender, senderDevice, id, type, copy.enc.content);
+    }
+  }
+
+  private async deliverToPhone(
+    owner: SimulatedAccount,
+    isRecipient: boolean,
+    sender: SimulatedAccount,
+    senderDevice: number,
+    id: string,
+    type: SignalMessageType,
+    ciphertext: Uint8Array,
+  ): Promise<void> {
+    let text: string | undefined;
+    try {
+      text = messageText(await owner.signalParty.decrypt(sender.lidUser, senderDevice, type, ciphertext));
+    } catch (error) {
+      this.ctx.events.emit('decrypt-failed', { id, phone: owner.phone, reason: (error as Error).message });
+      return;
+    }
+    if (!isRecipient) return; // the sender's own phone keeps its copy silently
+    const arrivals = owner.recordArrival(id);
+    this.ctx.events.emit('message-arrived', { id, from: sender.phone, to: owner.phone, text: text ?? '', arrivals });
+    // Real clients drop a second message with an id they have seen: only the first reaches the chat.
+    if (arrivals === 1) owner.inbox.push({ id, fromPhone: sender.phone, text: text ?? '', at: this.ctx.now(), encType: type });
+    const receiptFrom = owner.jid;
+    this.later(this.ctx.receipts.deliveryDelayMs, () => {
+      this.ctx.deliverToCompanion(sender, senderDevice, node('receipt', { from: receiptFrom, id, t: unixSeconds(this.ctx.now()) }));
+      const readDelay = this.ctx.receipts.readDelayMs;
+      if (readDelay !== null) {
+        this.later(readDelay, () =>
+          this.ctx.deliverToCompanion(sender, senderDevice, node('receipt', { from: receiptFrom, id, t: unixSeconds(this.ctx.now()), type: 'read' })),
+        );
+      }
+    });
+  }
+
+  /** A phone's user writes to a number whose companions (e.g. a gateway) should receive it. */
+  async phoneMessage(sender: SimulatedAccount, recipient: SimulatedAccount, text: string): Promise<{ id: string }> {
+    const companions = [...recipient.companions.values()].filter((c) => c.signedPreKey);
+    if (!recipient.hasWhatsApp || companions.length === 0) throw new SimulatorError('not_linked', recipient.phone);
+    const id = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+    for (const companion of companions) {
+      const { type, ciphertext } = await sender.signalParty.encrypt(recipient.lidUser, companion.device, { conversation: text }, () =>
+        recipient.companionBundle(companion.device),
+      );
+      this.ctx.deliverToCompanion(recipient, companion.device, this.inboundStanza(sender, id, type, ciphertext));
+    }
+    sender.sent.push({ id, toPhone: recipient.phone, text, at: this.ctx.now() });
+    this.ctx.events.emit('phone-sent', { id, from: sender.phone, to: recipient.phone });
+    return { id };
+  }
+
+  private inboundStanza(sender: SimulatedAccount, id: string, type: SignalMessageType, ciphertext: Uint8Array): BinaryNode {
+    return node(
+      'message',
+      { from: sender.jid, id, t: unixSeconds(this.ctx.now()), type: 'text', notify: sender.name, sender_lid: sender.lid },
+      [node('enc', { v: '2', type }, ciphertext)],
+    );
+  }
+
+  private later(delayMs: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
+export { SERVER_JID };

@@ -1,0 +1,342 @@
+import { randomBytes } from 'node:crypto';
+import { getBinaryNodeChild, getBinaryNodeChildren, proto, type BinaryNode } from 'baileys';
+import type { CertificateAuthority } from './certificate-authority.js';
+import { ClientConnection, SERVER_JID, node, type ConnectionHandlers } from './client-connection.js';
+import { DeviceLinking, Registration, unixSeconds, type QrTiming } from './device-linking.js';
+import { Directory, type SimulatedAccount } from './directory.js';
+import { MessageRelay, type ReceiptTiming } from './message-relay.js';
+import type { ClientHandshakeResult } from './noise-responder.js';
+import { SimulatorEvents } from './simulator-events.js';
+import type { WebSocket } from 'ws';
+
+/** Faults an operator or a test can inject into the running network. */
+export type Fault =
+  | { kind: 'drop'; phone?: string | undefined }
+  | { kind: 'silence'; phone: string }
+  | { kind: 'replace'; phone: string }
+  | { kind: 'error-ack'; phone: string; code: 463 | 479; count?: number | undefined }
+  | { kind: 'refuse-logins'; phone: string; enabled: boolean; reason?: number | undefined };
+
+export interface NetworkOptions {
+  readonly qr: QrTiming;
+  readonly receipts: ReceiptTiming;
+  /** How many stanzas a companion may have waiting while offline before the oldest are dropped. */
+  readonly offlineQueueLimit: number;
+}
+
+const deviceKey = (phone: string, device: number): string => `${phone}:${device}`;
+
+/**
+ * The simulated WhatsApp service: accepts client sockets, decides registration vs login, answers
+ * the queries a linked device makes, relays messages, and applies injected faults.
+ */
+export class SimulatedNetwork implements ConnectionHandlers {
+  readonly directory = new Directory();
+  readonly events = new SimulatorEvents();
+  readonly linking: DeviceLinking;
+  readonly relay: MessageRelay;
+  private readonly online = new Map<string, ClientConnection>();
+  private readonly registrations = new Map<ClientConnection, Registration>();
+  private readonly connections = new Set<ClientConnection>();
+  private readonly errorAcks = new Map<string, { code: number; remaining: number }>();
+  private readonly refusedLogins = new Map<string, number>();
+
+  constructor(
+    private readonly authority: CertificateAuthority,
+    private readonly options: NetworkOptions,
+    readonly now: () => number = Date.now,
+  ) {
+    this.linking = new DeviceLinking(options.qr, now);
+    this.relay = new MessageRelay({
+      directory: this.directory,
+      receipts: options.receipts,
+      events: this.events,
+      now,
+      deliverToCompanion: (account, device, stanza) => this.deliverToCompanion(account, device, stanza),
+      takeErrorAck: (phone) => this.takeErrorAck(phone),
+    });
+  }
+
+  /** Adopts a new client WebSocket. */
+  accept(socket: WebSocket): void {
+    this.connections.add(new ClientConnection(socket, this.authority, this));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  onHandshake(connection: ClientConnection, hello: ClientHandshakeResult): void {
+    const { payload, clientStaticKey } = hello;
+    if (payload.devicePairingData) {
+      this.startRegistration(connection, clientStaticKey, payload);
+    } else {
+      this.login(connection, clientStaticKey, payload);
+    }
+  }
+
+  private startRegistration(connection: ClientConnection, noiseKey: Buffer, payload: proto.ClientPayload): void {
+    const pairing = payload.devicePairingData!;
+    let display = 'Browser';
+    if (pairing.deviceProps) {
+      const props = proto.DeviceProps.decode(pairing.deviceProps);
+      const type = props.platformType !== null && props.platformType !== undefined ? proto.DeviceProps.PlatformType[props.platformType] : undefined;
+      display = `${titleCase(type ?? 'browser')} (${props.os ?? 'unknown'})`;
+    }
+    const registration = new Registration(
+      randomBytes(8).toString('hex'),
+      connection,
+      noiseKey,
+      Buffer.from(pairing.eIdent ?? []),
+      display,
+    );
+    connection.role = { kind: 'registration', id: registration.id };
+    this.registrations.set(connection, registration);
+    this.events.emit('handshake', { kind: 'register' });
+    this.linking.begin(registration);
+  }
+
+  private login(connection: ClientConnection, noiseKey: Buffer, payload: proto.ClientPayload): void {
+    const phone = String(payload.username ?? '');
+    const device = Number(payload.device ?? 0);
+    this.events.emit('handshake', { kind: 'login', phone, device });
+    const account = this.directory.find(phone.length >= 6 ? phone : '000000');
+    const companion = account?.companions.get(device);
+    if (!account || !companion || !companion.noiseKey.equals(noiseKey)) {
+      this.events.emit('login-refused', { phone, device, reason: 'unknown device' });
+      connection.endWithStreamError(node('failure', { reason: '401', location: 'sim' }));
+      return;
+    }
+    const refusal = this.refusedLogins.get(phone);
+    if (refusal !== undefined) {
+      this.events.emit('login-refused', { phone, device, reason: `refused (${refusal})` });
+      connection.endWithStreamError(node('failure', { reason: String(refusal), location: 'sim' }));
+      return;
+    }
+    const key = deviceKey(phone, device);
+    const previous = this.online.get(key);
+    if (previous) {
+      this.online.delete(key);
+      previous.endWithStreamError(node('stream:error', {}, [node('conflict', { type: 'replaced' })]));
+    }
+    connection.role = { kind: 'device', jid: `${phone}:${device}@s.whatsapp.net` };
+    this.online.set(key, connection);
+    connection.send(
+      node('success', { t: unixSeconds(this.now()), lid: `${account.lidUser}:${device}@lid`, props: '1', abprops: '1', location: 'sim', creation: '0' }),
+    );
+    const queued = companion.offlineQueue.splice(0);
+    for (const stanza of queued) connection.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
+    connection.send(node('ib', { from: SERVER_JID }, [node('offline', { count: String(queued.length) })]));
+    this.events.emit('online', { phone, device });
+  }
+
+  onNode(connection: ClientConnection, stanza: BinaryNode): void {
+    const role = connection.role;
+    if (role.kind === 'registration') {
+      const registration = this.registrations.get(connection);
+      if (registration) this.registrationNode(registration, stanza);
+      return;
+    }
+    if (role.kind !== 'device') return;
+    const [user, rest] = role.jid.split(':');
+    const account = this.directory.find(user!);
+    const device = Number(rest!.split('@')[0]);
+    if (!account) return;
+    if (stanza.tag === 'iq') this.deviceIq(connection, account, device, stanza);
+    else if (stanza.tag === 'message') this.relay.clientMessage(connection, account, device, stanza);
+    // receipt, ack, presence, ib: nothing for the service to do in this simulation.
+  }
+
+  private registrationNode(registration: Registration, stanza: BinaryNode): void {
+    if (stanza.tag !== 'iq') return;
+    const child = firstChild(stanza);
+    if (stanza.attrs.xmlns === 'w:p') return registration.connection.reply(stanza);
+    if (child?.tag === 'link_code_companion_reg') {
+      if (child.attrs.stage === 'companion_hello') return this.linking.onCompanionHello(registration, stanza);
+      if (child.attrs.stage === 'companion_finish') return this.linking.onCompanionFinish(registration, stanza);
+    }
+    notImplemented(registration.connection, stanza);
+  }
+
+  private deviceIq(connection: ClientConnection, account: SimulatedAccount, device: number, stanza: BinaryNode): void {
+    const xmlns = stanza.attrs.xmlns;
+    const type = stanza.attrs.type;
+    const child = firstChild(stanza);
+    const companion = account.companions.get(device);
+    if (!companion) return;
+    switch (xmlns) {
+      case 'w:p':
+        return connection.reply(stanza);
+      case 'passive':
+        return connection.reply(stanza);
+      case 'encrypt':
+        if (type === 'get' && child?.tag === 'count') {
+          return connection.reply(stanza, [node('count', { value: String(companion.preKeys.size) })]);
+        }
+        if (type === 'get' && child?.tag === 'digest') return connection.reply(stanza, [node('digest', {})]);
+        if (type === 'get' && child?.tag === 'key') return this.relay.keyFetch(connection, stanza);
+        if (type === 'set' && getBinaryNodeChild(stanza, 'list')) return this.uploadPreKeys(connection, account, device, stanza);
+        if (type === 'set' && child?.tag === 'rotate') return this.rotateSignedPreKey(connection, account, device, stanza);
+        return notImplemented(connection, stanza);
+      case 'usync':
+        return this.relay.usync(connection, stanza);
+      case 'abt':
+        return connection.reply(stanza, [node('props', { protocol: '1', hash: 'sim' })]);
+      case 'blocklist':
+        return connection.reply(stanza, [node('list', {})]);
+      case 'privacy':
+        if (type === 'get') {
+          return connection.reply(stanza, [
+            node('privacy', {}, [node('category', { name: 'readreceipts', value: 'all' }), node('category', { name: 'last', value: 'all' })]),
+          ]);
+        }
+        return connection.reply(stanza, [node('tokens', {})]);
+      case 'md':
+        if (child?.tag === 'remove-companion-device') {
+          connection.reply(stanza);
+          this.unlink(account, device, 'logout');
+          return;
+        }
+        return notImplemented(connection, stanza);
+      default:
+        return notImplemented(connection, stanza);
+    }
+  }
+
+  private uploadPreKeys(connection: ClientConnection, account: SimulatedAccount, device: number, stanza: BinaryNode): void {
+    const companion = account.companions.get(device)!;
+    const registration = getBinaryNodeChild(stanza, 'registration')?.content;
+    const skey = getBinaryNodeChild(stanza, 'skey');
+    if (registration instanceof Uint8Array) companion.registrationId = Buffer.from(registration).readUIntBE(0, registration.length);
+    if (skey) companion.signedPreKey = parseSignedKey(skey);
+    let count = 0;
+    for (const key of getBinaryNodeChildren(getBinaryNodeChild(stanza, 'list'), 'key')) {
+      const id = getBinaryNodeChild(key, 'id')?.content;
+      const value = getBinaryNodeChild(key, 'value')?.content;
+      if (id instanceof Uint8Array && value instanceof Uint8Array) {
+        companion.preKeys.set(Buffer.from(id).readUIntBE(0, id.length), Buffer.from(value));
+        count++;
+      }
+    }
+    connection.reply(stanza);
+    this.events.emit('prekeys-uploaded', { phone: account.phone, device, count });
+  }
+
+  private rotateSignedPreKey(connection: ClientConnection, account: SimulatedAccount, device: number, stanza: BinaryNode): void {
+    const skey = getBinaryNodeChild(getBinaryNodeChild(stanza, 'rotate'), 'skey');
+    const companion = account.companions.get(device)!;
+    if (skey) companion.signedPreKey = parseSignedKey(skey);
+    connection.reply(stanza);
+  }
+
+  onClose(connection: ClientConnection): void {
+    this.connections.delete(connection);
+    const registration = this.registrations.get(connection);
+    if (registration) {
+      this.registrations.delete(connection);
+      this.linking.end(registration);
+      return;
+    }
+    if (connection.role.kind === 'device') {
+      const [user, rest] = connection.role.jid.split(':');
+      const device = Number(rest!.split('@')[0]);
+      const key = deviceKey(user!, device);
+      if (this.online.get(key) === connection) {
+        this.online.delete(key);
+        this.events.emit('offline', { phone: user!, device });
+      }
+    }
+  }
+
+  /** Sends a stanza to a companion if it is online, or queues it for its next login. */
+  deliverToCompanion(account: SimulatedAccount, device: number, stanza: BinaryNode): void {
+    const companion = account.companions.get(device);
+    if (!companion) return;
+    const connection = this.online.get(deviceKey(account.phone, device));
+    if (connection?.isOpen && !connection.silent) {
+      connection.send(stanza);
+      return;
+    }
+    companion.offlineQueue.push(stanza);
+    if (companion.offlineQueue.length > this.options.offlineQueueLimit) companion.offlineQueue.shift();
+  }
+
+  /** The phone removes a linked device (Settings → Linked devices → Log out), or the device logged out. */
+  unlink(account: SimulatedAccount, device: number, reason: 'removed_on_phone' | 'logout'): void {
+    if (!account.companions.delete(device)) return;
+    const key = deviceKey(account.phone, device);
+    const connection = this.online.get(key);
+    this.online.delete(key);
+    if (connection && reason === 'removed_on_phone') {
+      connection.endWithStreamError(node('stream:error', { code: '401' }, [node('conflict', { type: 'device_removed' })]));
+    }
+    this.events.emit('unlinked', { phone: account.phone, device, reason });
+  }
+
+  isOnline(phone: string, device: number): boolean {
+    return this.online.has(deviceKey(phone, device));
+  }
+
+  private takeErrorAck(phone: string): number | undefined {
+    const pending = this.errorAcks.get(phone);
+    if (!pending) return undefined;
+    pending.remaining--;
+    if (pending.remaining <= 0) this.errorAcks.delete(phone);
+    return pending.code;
+  }
+
+  private deviceConnections(phone?: string): ClientConnection[] {
+    return [...this.online.entries()].filter(([key]) => !phone || key.startsWith(`${phone}:`)).map(([, c]) => c);
+  }
+
+  injectFault(fault: Fault): void {
+    switch (fault.kind) {
+      case 'drop':
+        for (const connection of fault.phone ? this.deviceConnections(fault.phone) : [...this.connections]) connection.terminate();
+        return;
+      case 'silence':
+        for (const connection of this.deviceConnections(fault.phone)) connection.silent = true;
+        return;
+      case 'replace':
+        for (const connection of this.deviceConnections(fault.phone)) {
+          connection.endWithStreamError(node('stream:error', {}, [node('conflict', { type: 'replaced' })]));
+        }
+        return;
+      case 'error-ack':
+        this.errorAcks.set(fault.phone, { code: fault.code, remaining: fault.count ?? 1 });
+        return;
+      case 'refuse-logins':
+        if (fault.enabled) this.refusedLogins.set(fault.phone, fault.reason ?? 503);
+        else this.refusedLogins.delete(fault.phone);
+        return;
+    }
+  }
+
+  /** Closes every socket and stops timers. */
+  shutdown(): void {
+    this.relay.stop();
+    for (const connection of [...this.connections]) connection.terminate();
+  }
+}
+
+function firstChild(stanza: BinaryNode): BinaryNode | undefined {
+  return Array.isArray(stanza.content) ? stanza.content[0] : undefined;
+}
+
+function notImplemented(connection: ClientConnection, stanza: BinaryNode): void {
+  connection.send(
+    node('iq', { from: SERVER_JID, type: 'error', id: stanza.attrs.id ?? '' }, [node('error', { code: '501', text: 'feature-not-implemented' })]),
+  );
+}
+
+function parseSignedKey(skey: BinaryNode): { keyId: number; publicKey: Buffer; signature: Buffer } | undefined {
+  const id = getBinaryNodeChild(skey, 'id')?.content;
+  const value = getBinaryNodeChild(skey, 'value')?.content;
+  const signature = getBinaryNodeChild(skey, 'signature')?.content;
+  if (!(id instanceof Uint8Array && value instanceof Uint8Array && signature instanceof Uint8Array)) return undefined;
+  return { keyId: Buffer.from(id).readUIntBE(0, id.length), publicKey: Buffer.from(value), signature: Buffer.from(signature) };
+}
+
+function titleCase(value: string): string {
+  return value.charAt(0) + value.slice(1).toLowerCase();
+}

@@ -1,0 +1,22 @@
+import { EventEmitter } from 'node:events';
+
+/** What the simulated network reports to observers (tests, the control API's event stream, benchmarks). */
+export interface SimulatorEventMap {
+  handshake: [{ kind: 'register' | 'login'; phone?: string; device?: number }];
+  linked: [{ phone: string; device: number; method: 'qr' | 'code' }];
+  unlinked: [{ phone: string; device: number; reason: 'removed_on_phone' | 'logout' }];
+  'login-refused': [{ phone: string; device: number; reason: string }];
+  online: [{ phone: string; device: number }];
+  offline: [{ phone: string; device: number }];
+  'prekeys-uploaded': [{ phone: string; device: number; count: number }];
+  usync: [{ protocols: string[]; users: number }];
+  'message-arrived': [{ id: string; from: string; to: string; text: string; arrivals: number }];
+  'message-refused': [{ id: string; from: string; to: string; code: number }];
+  'decrypt-failed': [{ id: string; phone: string; reason: string }];
+  'phone-sent': [{ id: string; from: string; to: string }];
+}
+
+export type SimulatorEventName = keyof SimulatorEventMap;
+
+/** A typed emitter: payloads are checked against `SimulatorEventMap`. */
+export class SimulatorEvents extends EventEmitter<SimulatorEventMap> {}

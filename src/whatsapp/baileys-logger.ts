@@ -1,0 +1,55 @@
+import type { ILogger } from 'baileys/lib/Utils/logger.js';
+import type { Logger } from 'pino';
+
+/** Baileys messages that are expected in normal operation of this gateway, logged at debug only. */
+const EXPECTED_NOISE = [
+  // We disable history sync on purpose (notification-only profile); Baileys warns on every socket.
+  'DISABLING ALL SYNC',
+  // Every 515 restart, replacement and unlink is a stream error; the session logs the close itself.
+  'stream errored out',
+];
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * A Baileys logger over the application's pino logger: never more verbose than `maxLevel` (nor than
+ * the parent), and with Baileys' expected-noise messages demoted to debug so a thousand sessions do
+ * not flood the log with warnings about choices we made deliberately.
+ */
+export function makeBaileysLogger(parent: Logger, maxLevel: Level | 'silent' = 'warn'): ILogger {
+  const level = lessVerbose(parent, parent.level, maxLevel);
+  return wrap(parent.child({ module: 'baileys' }, { level }));
+}
+
+function wrap(logger: Logger): ILogger {
+  const log =
+    (level: Level) =>
+    (obj: unknown, msg?: string): void => {
+      const effective = level !== 'debug' && level !== 'trace' && isExpectedNoise(obj, msg) ? 'debug' : level;
+      if (typeof obj === 'string' && msg === undefined) logger[effective](obj);
+      else logger[effective](obj, msg);
+    };
+  return {
+    get level() {
+      return logger.level;
+    },
+    child: (bindings: Record<string, unknown>) => wrap(logger.child(bindings)),
+    trace: log('trace'),
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+  };
+}
+
+function isExpectedNoise(obj: unknown, msg: string | undefined): boolean {
+  const text = typeof obj === 'string' ? obj : msg;
+  return text !== undefined && EXPECTED_NOISE.some((needle) => text.includes(needle));
+}
+
+function lessVerbose(logger: Logger, a: string, b: string): string {
+  const values = logger.levels.values;
+  const va = a === 'silent' ? Infinity : (values[a] ?? 0);
+  const vb = b === 'silent' ? Infinity : (values[b] ?? 0);
+  return va >= vb ? a : b;
+}
