@@ -1,10 +1,15 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { Curve, proto } from 'baileys';
 
-/** A Curve25519 key pair as Baileys' `Curve` returns it (32-byte public key, no version byte). */
+/** A Curve25519 key pair as Baileys' `Curve` makes it (32-byte public key, no version byte). */
 export interface KeyPair {
   readonly public: Buffer;
   readonly private: Buffer;
+}
+
+export function generateKeyPair(): KeyPair {
+  const pair = Curve.generateKeyPair();
+  return { public: Buffer.from(pair.public), private: Buffer.from(pair.private) };
 }
 
 /**
@@ -16,10 +21,10 @@ export class CertificateAuthority {
   readonly serverStatic: KeyPair;
   readonly certChain: Uint8Array;
 
-  constructor(root: KeyPair = Curve.generateKeyPair()) {
+  constructor(root: KeyPair = generateKeyPair()) {
     this.root = root;
-    const intermediate = Curve.generateKeyPair();
-    this.serverStatic = Curve.generateKeyPair();
+    const intermediate = generateKeyPair();
+    this.serverStatic = generateKeyPair();
     // Baileys checks: leaf signed by intermediate.key, intermediate signed by the root, issuerSerial 0.
     const intermediateDetails = proto.CertChain.NoiseCertificate.Details.encode({
       serial: 1,

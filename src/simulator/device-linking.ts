@@ -63,6 +63,7 @@ export class DeviceLinking {
   /** Refs of finished registrations, so an old screenshot is told "expired", not "invalid". */
   private readonly retiredRefs = new Set<string>();
   private readonly pendingCodesByPhone = new Map<string, Registration>();
+  private readonly codeWaiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly timing: QrTiming,
@@ -163,6 +164,8 @@ export class DeviceLinking {
     if (previous && previous !== registration) previous.pendingCode = undefined;
     registration.pendingCode = { phone, wrappedCompanionEphemeral: Buffer.from(wrapped), ref };
     this.pendingCodesByPhone.set(phone, registration);
+    for (const wake of this.codeWaiters.get(phone) ?? []) wake();
+    this.codeWaiters.delete(phone);
     registration.connection.reply(request, [node('link_code_companion_reg', {}, [node('link_code_pairing_ref', {}, ref)])]);
   }
 
@@ -175,7 +178,7 @@ export class DeviceLinking {
 
   /** The phone's user typed `code` under "Link with phone number instead". */
   async enterCode(account: SimulatedAccount, code: string): Promise<LinkOutcome> {
-    const registration = this.pendingCodesByPhone.get(account.phone);
+    const registration = this.pendingCodesByPhone.get(account.phone) ?? (await this.awaitCodeRequest(account.phone, 2_000));
     const pending = registration?.pendingCode;
     if (!registration || !pending || !registration.connection.isOpen) throw new SimulatorError('no_pending_code');
     const typed = code.replace(/[\s-]/g, '').toUpperCase();
@@ -224,6 +227,24 @@ export class DeviceLinking {
     this.pendingCodesByPhone.delete(account.phone);
     registration.pendingCode = undefined;
     return this.pair(account, registration, advSecret);
+  }
+
+  /**
+   * The device's code request can still be in flight when a script types the code it was handed
+   * (a person takes seconds): wait briefly for it rather than fail.
+   */
+  private awaitCodeRequest(phone: string, timeoutMs: number): Promise<Registration | undefined> {
+    return new Promise((resolve) => {
+      const waiters = this.codeWaiters.get(phone) ?? new Set<() => void>();
+      this.codeWaiters.set(phone, waiters);
+      const wake = (): void => {
+        clearTimeout(timer);
+        waiters.delete(wake);
+        resolve(this.pendingCodesByPhone.get(phone));
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      waiters.add(wake);
+    });
   }
 
   /** pair-success → the companion signs its identity → verify → register → 515. */

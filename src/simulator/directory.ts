@@ -1,5 +1,5 @@
-import { Curve, type BinaryNode } from 'baileys';
-import type { KeyPair } from './certificate-authority.js';
+import type { BinaryNode } from 'baileys';
+import { generateKeyPair, type KeyPair } from './certificate-authority.js';
 import { SimulatorError } from './errors.js';
 import { SignalParty, type PreKeyBundle } from './signal-party.js';
 
@@ -54,7 +54,7 @@ export class SimulatedAccount {
   readonly hasWhatsApp: boolean;
   readonly os: PhoneOs;
   /** The account key that signs each companion's device identity (ADV). */
-  readonly accountKey: KeyPair = Curve.generateKeyPair();
+  readonly accountKey: KeyPair = generateKeyPair();
   private signal: SignalParty | undefined;
   readonly companions = new Map<number, CompanionDevice>();
   readonly inbox: InboxMessage[] = [];

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
 import { Curve, NOISE_MODE, NOISE_WA_HEADER, proto } from 'baileys';
-import type { KeyPair } from './certificate-authority.js';
+import { generateKeyPair, type KeyPair } from './certificate-authority.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -48,7 +48,7 @@ export class NoiseResponder {
   private salt: Buffer;
   private key: Buffer;
   private counter = 0;
-  private readonly ephemeral: KeyPair = Curve.generateKeyPair();
+  private readonly ephemeral: KeyPair = generateKeyPair();
   private clientEphemeral: Buffer | undefined;
   private sendKey: Buffer | undefined;
   private recvKey: Buffer | undefined;

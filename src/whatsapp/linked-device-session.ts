@@ -1,0 +1,564 @@
+import makeWASocket, {
+  initAuthCreds,
+  type AuthenticationCreds,
+  type BinaryNode,
+  type WAMessage,
+  type WAMessageUpdate,
+  type WASocket,
+} from 'baileys';
+import type { Logger } from 'pino';
+import { AppError } from '../domain/errors.js';
+import { DEFAULT_RECONNECT_POLICY, assertValidPolicy, planReconnect, type ReconnectPolicy } from '../domain/reconnect-policy.js';
+import { decideOnClose, type ReconnectCause, type RemovalReason } from '../domain/session-close.js';
+import { signalKeyStoreFor, type AuthStateStore } from './auth-state-store.js';
+import { makeBaileysLogger } from './baileys-logger.js';
+import { isIgnoredJid, normalizePhone, parseLidUser, parsePhoneJid, phoneToJid } from './jids.js';
+import { statusFromServerAck, statusFromUpdate, textOf, timestampMs } from './message-events.js';
+import { trustProtocolServer, type ProtocolServer } from './protocol-server-trust.js';
+import type { InboundMessage, SessionEventMap, SessionState } from './session-events.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface LinkedDeviceSessionOptions {
+  readonly channelId: string;
+  readonly authStore: AuthStateStore;
+  /** A compatible protocol server (the simulator); undefined means the real WhatsApp. */
+  readonly server?: ProtocolServer;
+  readonly logger: Logger;
+  /** Lifetime of every QR ref; WhatsApp's defaults (60 s, then 20 s) when unset. */
+  readonly qrTimeoutMs?: number;
+  readonly reconnect?: ReconnectPolicy;
+  /** Randomness for the reconnect jitter, in [0, 1). */
+  readonly random?: () => number;
+  /** [os, browser, version] shown on the phone's "Linked devices" list. */
+  readonly browser?: [string, string, string];
+  /** Keep-alive ping interval; the connection counts as lost after interval + 5 s of silence. */
+  readonly keepAliveIntervalMs?: number;
+  /** How long requestPairingCode waits for a registration socket before giving up. */
+  readonly pairingCodeTimeoutMs?: number;
+  /** Cap on Baileys' own log level (never above the given logger's level). */
+  readonly baileysLogLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+interface CodeWaiter {
+  resolve(code: string): void;
+  reject(err: AppError): void;
+  timer: NodeJS.Timeout;
+}
+
+const BUSINESS_PLATFORMS = new Set(['smba', 'smbi']);
+const MESSAGE_ID = /^[0-9A-Za-z]{6,64}$/;
+const RECENT_ACK_FAILURES = 16;
+
+/**
+ * One WhatsApp linked device over unmodified Baileys: links it (QR or pairing code), keeps it
+ * connected (515 restart, backoff reconnects, never after 401/440), sends texts with caller-chosen
+ * ids, and reports message statuses and inbound texts. A notification-only profile: no history
+ * sync, no presence, groups/status/channels ignored.
+ */
+export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
+  readonly channelId: string;
+  readonly #opts: LinkedDeviceSessionOptions;
+  readonly #log: Logger;
+  readonly #policy: ReconnectPolicy;
+  readonly #random: () => number;
+  #state: SessionState = { status: 'idle' };
+  #creds: AuthenticationCreds | undefined;
+  #sock: WASocket | undefined;
+  /** Incremented for every socket; events of an older socket are ignored. */
+  #generation = 0;
+  /** Incremented by start/stop/logout, so a start that was overtaken does not open a socket. */
+  #run = 0;
+  #running = false;
+  #failures = 0;
+  #restartsWithoutOpen = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #qrsOnSocket = 0;
+  #mode: 'qr' | 'code' = 'qr';
+  #pairingPhone: string | undefined;
+  #codeRequestedOnGeneration: number | undefined;
+  readonly #codeWaiters = new Set<CodeWaiter>();
+  #credsWrites: Promise<void> = Promise.resolve();
+  #credsSaveQueued = false;
+  // Error acks reach us twice (raw ack and Baileys' messages.update ERROR); report them once.
+  readonly #recentAckFailures: string[] = [];
+
+  constructor(options: LinkedDeviceSessionOptions) {
+    super((event, err) => this.#log.error({ err, event }, 'session event listener threw'));
+    this.channelId = options.channelId;
+    this.#opts = options;
+    this.#log = options.logger.child({ channelId: options.channelId });
+    this.#policy = options.reconnect ?? DEFAULT_RECONNECT_POLICY;
+    assertValidPolicy(this.#policy);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Where the session is now. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Connects: logs in with saved credentials, or offers QR codes when the device is not linked. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    const run = ++this.#run;
+    this.#failures = 0;
+    this.#restartsWithoutOpen = 0;
+    this.#setState({ status: 'connecting' });
+    let saved: AuthenticationCreds | undefined;
+    try {
+      await this.#credsWrites;
+      saved = await this.#opts.authStore.loadCreds();
+    } catch (err) {
+      if (run === this.#run) {
+        this.#running = false;
+        this.#setState({ status: 'stopped' });
+      }
+      throw new AppError('internal', 'Could not load the WhatsApp credentials.', { cause: err });
+    }
+    if (run !== this.#run || !this.#running) return;
+    this.#creds = saved ?? initAuthCreds();
+    this.#openSocket();
+  }
+
+  /** Closes the connection for good (until start() again); never reconnects. */
+  async stop(): Promise<void> {
+    const wasActive = this.#running || this.#sock !== undefined;
+    this.#halt(new AppError('session_stopped', 'The WhatsApp session was stopped.'));
+    const sock = this.#detachSocket();
+    if (sock) await endQuietly(sock, this.#log);
+    await this.#credsWrites;
+    if (wasActive) this.#setState({ status: 'stopped' });
+  }
+
+  /** Unlinks this device from the phone (when connected) and forgets its credentials. */
+  async logout(): Promise<void> {
+    const open = this.#state.status === 'open';
+    const linked = Boolean(this.#creds?.account);
+    this.#halt(new AppError('session_stopped', 'The WhatsApp session was logged out.'));
+    const sock = this.#detachSocket();
+    if (sock && open) {
+      try {
+        await sock.logout();
+      } catch (err) {
+        this.#log.warn({ err }, 'logout request failed; forgetting the device locally');
+      }
+    } else if (linked) {
+      this.#log.warn('logging out while not connected: the phone keeps listing this device until removed there');
+    }
+    if (sock) await endQuietly(sock, this.#log);
+    await this.#wipeCreds();
+    this.#setState({ status: 'removed', reason: 'logged_out' });
+  }
+
+  /**
+   * A pairing code for linking by phone number instead of QR. Starts a registration socket when
+   * needed; calling it again issues a new code on a fresh socket (a full pairing window).
+   */
+  async requestPairingCode(phone: string): Promise<string> {
+    const digits = normalizePhone(phone);
+    if (this.#state.status === 'open' || this.#creds?.account) throw alreadyLinked();
+    this.#mode = 'code';
+    this.#pairingPhone = digits;
+    const code = this.#waitForCode();
+    if (!this.#running) {
+      await this.start();
+      if (this.#creds?.account) this.#settleCodeWaiters(alreadyLinked());
+    } else if (this.#sock && this.#qrsOnSocket > 0) {
+      // Reuse the socket only while its first QR ref is live; otherwise the code would expire with
+      // the few refs left, so a fresh socket gives it the full window.
+      const sock = this.#sock;
+      if (this.#codeRequestedOnGeneration === this.#generation || this.#qrsOnSocket > 1) await this.#recycleSocket();
+      else void this.#issuePairingCode(this.#generation, sock);
+    }
+    // Otherwise a socket is connecting or a reconnect is pending: its first QR triggers the code.
+    return code;
+  }
+
+  /** Sends a text with the caller's message id (resending the same id is harmless for recipients). */
+  async sendText(toPhone: string, text: string, opts: { messageId: string }): Promise<void> {
+    const sock = this.#requireOpen();
+    const jid = phoneToJid(toPhone);
+    if (!MESSAGE_ID.test(opts.messageId)) {
+      throw new AppError('invalid_input', 'The message id must be 6 to 64 letters or digits.', {
+        details: { messageId: opts.messageId },
+      });
+    }
+    if (text.length === 0) throw new AppError('invalid_input', 'The message text is empty.');
+    try {
+      // linkPreview null: never fetch link previews (network I/O, memory, slower sends).
+      await sock.sendMessage(jid, { text, linkPreview: null }, { messageId: opts.messageId });
+    } catch (err) {
+      throw new AppError('whatsapp_send_failed', 'WhatsApp did not accept the message.', {
+        cause: err,
+        details: { messageId: opts.messageId },
+        internalMessage: `send failed: ${errorMessage(err)}`,
+      });
+    }
+  }
+
+  /** Which of these phone numbers have WhatsApp (in the input order). */
+  async onWhatsApp(phones: string[]): Promise<Array<{ phone: string; exists: boolean; jid?: string }>> {
+    const sock = this.#requireOpen();
+    const digits = phones.map((p) => normalizePhone(p));
+    if (digits.length === 0) return [];
+    let results: Array<{ jid: string; exists: boolean }> | undefined;
+    try {
+      results = await sock.onWhatsApp(...new Set(digits));
+    } catch (err) {
+      throw new AppError('whatsapp_query_failed', 'Could not ask WhatsApp about these numbers.', { cause: err });
+    }
+    // Baileys drops numbers without WhatsApp from the result, so absence means "no".
+    const found = new Map<string, string>();
+    for (const r of results ?? []) {
+      const user = parsePhoneJid(r.jid)?.phone;
+      if (user && r.exists) found.set(user, r.jid);
+    }
+    return phones.map((phone, i) => {
+      const jid = found.get(digits[i] ?? '');
+      return jid ? { phone, exists: true, jid } : { phone, exists: false };
+    });
+  }
+
+  #openSocket(): void {
+    const creds = this.#creds;
+    if (!creds) throw new AppError('internal', 'WhatsApp session has no credentials.');
+    // Only an ADV-signed account means "linked" (creds.registered stays false after a QR link).
+    // A half-done pairing-code attempt leaves creds.me set, which would make Baileys try to log in.
+    if (!creds.account) {
+      delete creds.me;
+      creds.pairingCode = undefined;
+    }
+    if (this.#opts.server) trustProtocolServer(this.#opts.server);
+    const gen = ++this.#generation;
+    this.#qrsOnSocket = 0;
+    this.#log.debug({ gen, registering: !creds.account }, 'opening WhatsApp socket');
+    const sock = makeWASocket({
+      auth: { creds, keys: signalKeyStoreFor(this.#opts.authStore) },
+      logger: makeBaileysLogger(this.#log, this.#opts.baileysLogLevel),
+      ...(this.#opts.server ? { waWebSocketUrl: this.#opts.server.url } : {}),
+      ...(this.#opts.browser ? { browser: this.#opts.browser } : {}),
+      ...(this.#opts.qrTimeoutMs !== undefined ? { qrTimeout: this.#opts.qrTimeoutMs } : {}),
+      ...(this.#opts.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: this.#opts.keepAliveIntervalMs } : {}),
+      // Notification-only profile: no history, no presence, no own-message echoes, small memory.
+      shouldSyncHistoryMessage: () => false,
+      syncFullHistory: false,
+      markOnlineOnConnect: false,
+      fireInitQueries: false,
+      emitOwnEvents: false,
+      generateHighQualityLinkPreview: false,
+      shouldIgnoreJid: isIgnoredJid,
+      getMessage: () => Promise.resolve(undefined),
+    });
+    this.#sock = sock;
+    sock.ev.on('connection.update', (update) => {
+      if (gen !== this.#generation) return;
+      if (typeof update.qr === 'string') this.#onQr(gen, sock, update.qr);
+      if (update.isNewLogin) this.#onLinked();
+      if (update.connection === 'open') this.#onOpen();
+      if (update.connection === 'close') this.#onClose(update.lastDisconnect?.error);
+    });
+    sock.ev.on('creds.update', () => this.#queueCredsSave());
+    sock.ev.on('messages.update', (updates: WAMessageUpdate[]) => {
+      if (gen === this.#generation) this.#onMessagesUpdate(updates);
+    });
+    sock.ev.on('messages.upsert', ({ messages }: { messages: WAMessage[] }) => {
+      if (gen === this.#generation) void this.#onMessagesUpsert(gen, sock, messages);
+    });
+    sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
+      if (gen === this.#generation) this.#onServerAck(node);
+    });
+  }
+
+  #onQr(gen: number, sock: WASocket, qr: string): void {
+    this.#qrsOnSocket += 1;
+    if (this.#mode === 'code') {
+      if (this.#codeRequestedOnGeneration !== gen) void this.#issuePairingCode(gen, sock);
+      return;
+    }
+    const ttlMs = this.#opts.qrTimeoutMs ?? (this.#qrsOnSocket === 1 ? 60_000 : 20_000);
+    this.#setState({ status: 'awaiting_scan' });
+    this.emit('qr', { qr, ttlMs });
+  }
+
+  async #issuePairingCode(gen: number, sock: WASocket): Promise<void> {
+    const phone = this.#pairingPhone;
+    if (!phone) return;
+    this.#codeRequestedOnGeneration = gen;
+    try {
+      const code = await sock.requestPairingCode(phone);
+      if (gen !== this.#generation) return;
+      this.#setState({ status: 'pairing_code', phone, code });
+      this.emit('pairing_code', { code });
+      this.#settleCodeWaiters(code);
+    } catch (err) {
+      if (gen !== this.#generation) return;
+      this.#log.warn({ err }, 'pairing code request failed');
+      this.#settleCodeWaiters(
+        new AppError('pairing_code_unavailable', 'WhatsApp did not issue a pairing code. Try again.', { cause: err }),
+      );
+    }
+  }
+
+  #onLinked(): void {
+    const me = parsePhoneJid(this.#creds?.me?.id);
+    const platform = this.#creds?.platform ?? 'unknown';
+    this.#mode = 'qr';
+    this.#pairingPhone = undefined;
+    this.#log.info({ phone: me?.phone, device: me?.device, platform }, 'device linked; restarting to log in');
+    if (me) this.emit('linked', { phone: me.phone, platform, business: BUSINESS_PLATFORMS.has(platform) });
+  }
+
+  #onOpen(): void {
+    this.#failures = 0;
+    this.#restartsWithoutOpen = 0;
+    const creds = this.#creds;
+    const me = parsePhoneJid(creds?.me?.id);
+    if (!creds || !me) {
+      this.#log.error({ me: creds?.me?.id }, 'connection opened without a known identity');
+      return;
+    }
+    const lid = parseLidUser(creds.me?.lid);
+    const platform = creds.platform ?? 'unknown';
+    this.#log.info({ phone: me.phone, device: me.device }, 'WhatsApp session open');
+    this.#setState({
+      status: 'open',
+      me: lid ? { phone: me.phone, device: me.device, lid } : { phone: me.phone, device: me.device },
+      platform,
+      business: BUSINESS_PLATFORMS.has(platform),
+    });
+  }
+
+  #onClose(error: unknown): void {
+    this.#sock = undefined;
+    const statusCode = statusCodeOf(error);
+    const decision = decideOnClose({
+      statusCode,
+      message: error instanceof Error ? error.message : undefined,
+      requestedByUs: !this.#running,
+      restartsWithoutOpen: this.#restartsWithoutOpen,
+    });
+    this.#log.info({ statusCode, reason: errorMessage(error), decision: decision.kind }, 'WhatsApp connection closed');
+    switch (decision.kind) {
+      case 'stopped':
+        this.#halt(new AppError('session_stopped', 'The WhatsApp session was stopped.'));
+        this.#setState({ status: 'stopped' });
+        return;
+      case 'restart':
+        // 515 after pairing: log in with the fresh credentials at once; not a failure.
+        this.#restartsWithoutOpen += 1;
+        this.#setState({ status: 'connecting' });
+        this.#openSocket();
+        return;
+      case 'reconnect':
+        this.#scheduleReconnect(decision.cause);
+        return;
+      case 'removed':
+        void this.#onRemoved(decision.reason);
+        return;
+      case 'replaced':
+        this.#halt(new AppError('session_stopped', 'Another connection replaced this WhatsApp session.'));
+        this.#setState({ status: 'replaced' });
+        return;
+      case 'qr_expired':
+        this.#halt(new AppError('pairing_code_unavailable', 'The linking window expired. Request a new code.'));
+        this.#setState({ status: 'qr_expired' });
+        return;
+    }
+  }
+
+  async #onRemoved(reason: RemovalReason): Promise<void> {
+    this.#halt(new AppError('session_stopped', 'This device was unlinked from WhatsApp.'));
+    // The credentials are dead for good: keeping them would only make every start() fail again.
+    await this.#wipeCreds();
+    this.#setState({ status: 'removed', reason });
+  }
+
+  #scheduleReconnect(cause: ReconnectCause): void {
+    const { attempt, delayMs } = planReconnect(this.#failures, this.#policy, this.#random);
+    this.#failures = attempt;
+    this.#setState({ status: 'reconnecting', attempt, delayMs, cause });
+    const run = this.#run;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (!this.#running || run !== this.#run) return;
+      this.#setState({ status: 'connecting' });
+      this.#openSocket();
+    }, delayMs);
+  }
+
+  /** Replaces the current socket by a fresh one (new registration window) without a state detour. */
+  async #recycleSocket(): Promise<void> {
+    const run = this.#run;
+    const old = this.#detachSocket();
+    if (old) await endQuietly(old, this.#log);
+    if (!this.#running || run !== this.#run || this.#sock) return;
+    this.#setState({ status: 'connecting' });
+    this.#openSocket();
+  }
+
+  #onServerAck(node: BinaryNode): void {
+    const status = statusFromServerAck(node);
+    if (!status) return;
+    if (status.status === 'failed') this.#rememberAckFailure(status.messageId);
+    this.emit('message_status', status);
+  }
+
+  #onMessagesUpdate(updates: WAMessageUpdate[]): void {
+    for (const update of updates) {
+      const status = statusFromUpdate(update);
+      if (!status) continue;
+      if (status.status === 'failed' && this.#recentAckFailures.includes(status.messageId)) continue;
+      this.emit('message_status', status);
+    }
+  }
+
+  async #onMessagesUpsert(gen: number, sock: WASocket, messages: WAMessage[]): Promise<void> {
+    for (const msg of messages) {
+      try {
+        const inbound = await this.#toInbound(sock, msg);
+        if (inbound && gen === this.#generation) this.emit('inbound', inbound);
+      } catch (err) {
+        this.#log.error({ err, id: msg.key.id }, 'could not process an inbound message');
+      }
+    }
+  }
+
+  async #toInbound(sock: WASocket, msg: WAMessage): Promise<InboundMessage | undefined> {
+    const { key } = msg;
+    if (key.fromMe || !key.id || !key.remoteJid || isIgnoredJid(key.remoteJid)) return undefined;
+    const text = textOf(msg.message);
+    if (text === undefined) {
+      this.#log.debug({ id: key.id, stub: msg.messageStubType }, 'ignoring a non-text inbound message');
+      return undefined;
+    }
+    const lid = parseLidUser(key.remoteJid) ?? parseLidUser(key.remoteJidAlt);
+    let phone = parsePhoneJid(key.remoteJid)?.phone ?? parsePhoneJid(key.remoteJidAlt)?.phone;
+    if (!phone && lid) {
+      phone = parsePhoneJid(await sock.signalRepository.lidMapping.getPNForLID(`${lid}@lid`))?.phone;
+    }
+    if (!phone) {
+      this.#log.warn({ id: key.id, lid }, 'inbound message from a sender whose phone number is unknown');
+      return undefined;
+    }
+    return {
+      id: key.id,
+      fromPhone: phone,
+      ...(lid ? { fromLid: lid } : {}),
+      text,
+      timestamp: timestampMs(msg.messageTimestamp, Date.now()),
+      ...(msg.pushName ? { pushName: msg.pushName } : {}),
+    };
+  }
+
+  #requireOpen(): WASocket {
+    const sock = this.#sock;
+    if (this.#state.status !== 'open' || !sock) {
+      throw new AppError('session_not_open', 'The WhatsApp session is not connected.', {
+        details: { status: this.#state.status },
+      });
+    }
+    return sock;
+  }
+
+  #waitForCode(): Promise<string> {
+    const timeoutMs = this.#opts.pairingCodeTimeoutMs ?? 30_000;
+    return new Promise<string>((resolve, reject) => {
+      const waiter: CodeWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#codeWaiters.delete(waiter);
+          reject(new AppError('whatsapp_unavailable', 'WhatsApp did not get ready for linking in time. Try again.'));
+        }, timeoutMs),
+      };
+      this.#codeWaiters.add(waiter);
+    });
+  }
+
+  #settleCodeWaiters(result: string | AppError): void {
+    for (const waiter of this.#codeWaiters) {
+      clearTimeout(waiter.timer);
+      if (typeof result === 'string') waiter.resolve(result);
+      else waiter.reject(result);
+    }
+    this.#codeWaiters.clear();
+  }
+
+  /** Ends the current run: no more reconnects, pending pairing-code requests fail with `reason`. */
+  #halt(reason: AppError): void {
+    this.#running = false;
+    this.#run += 1;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#mode = 'qr';
+    this.#pairingPhone = undefined;
+    this.#codeRequestedOnGeneration = undefined;
+    this.#settleCodeWaiters(reason);
+  }
+
+  /** Forgets the current socket (its late events are ignored) and returns it for closing. */
+  #detachSocket(): WASocket | undefined {
+    const sock = this.#sock;
+    this.#sock = undefined;
+    this.#generation += 1;
+    return sock;
+  }
+
+  #queueCredsSave(): void {
+    if (this.#credsSaveQueued) return;
+    this.#credsSaveQueued = true;
+    this.#credsWrites = this.#credsWrites
+      .then(async () => {
+        this.#credsSaveQueued = false;
+        // Saved at write time: bursts of creds.update coalesce into one write of the latest state.
+        if (this.#creds) await this.#opts.authStore.saveCreds(this.#creds);
+      })
+      .catch((err: unknown) => this.#log.error({ err }, 'could not save WhatsApp credentials'));
+  }
+
+  #wipeCreds(): Promise<void> {
+    this.#creds = undefined;
+    this.#credsWrites = this.#credsWrites
+      .then(() => this.#opts.authStore.clear())
+      .catch((err: unknown) => this.#log.error({ err }, 'could not wipe WhatsApp credentials'));
+    return this.#credsWrites;
+  }
+
+  #rememberAckFailure(messageId: string): void {
+    this.#recentAckFailures.push(messageId);
+    if (this.#recentAckFailures.length > RECENT_ACK_FAILURES) this.#recentAckFailures.shift();
+  }
+
+  #setState(next: SessionState): void {
+    const prev = this.#state;
+    if (prev.status === next.status && JSON.stringify(prev) === JSON.stringify(next)) return;
+    this.#state = next;
+    this.#log.debug({ from: prev.status, to: next.status }, 'session state');
+    this.emit('state', next);
+  }
+}
+
+function alreadyLinked(): AppError {
+  return new AppError('already_linked', 'This WhatsApp channel is already linked.');
+}
+
+async function endQuietly(sock: WASocket, log: Logger): Promise<void> {
+  try {
+    await sock.end(undefined);
+  } catch (err) {
+    log.debug({ err }, 'error while closing a WhatsApp socket');
+  }
+}
+
+/** Status code of a Baileys close error (a Boom: `output.statusCode`), if any. */
+function statusCodeOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('output' in error)) return undefined;
+  const output: unknown = error.output;
+  if (typeof output !== 'object' || output === null || !('statusCode' in output)) return undefined;
+  return typeof output.statusCode === 'number' ? output.statusCode : undefined;
+}
+
+function errorMessage(error: unknown): string | undefined {
+  return error instanceof Error ? error.message : error === undefined ? undefined : String(error);
+}

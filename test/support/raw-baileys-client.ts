@@ -1,0 +1,92 @@
+/**
+ * Unmodified Baileys with the least possible around it: in-memory auth, no driver. It is the
+ * baseline the benchmarks compare the driver with, and the client the simulator's own tests use.
+ */
+import makeWASocket, { initAuthCreds, WA_CERT_DETAILS, type AuthenticationCreds, type SignalDataTypeMap, type WASocket } from 'baileys';
+import pino from 'pino';
+
+export interface RawAuth {
+  creds: AuthenticationCreds;
+  keys: Record<string, Record<string, unknown>>;
+}
+
+export function newRawAuth(): RawAuth {
+  return { creds: initAuthCreds(), keys: {} };
+}
+
+const silent = pino({ level: 'silent' });
+
+/** Makes this process's Baileys trust a simulator's root key (the only test-side intervention). */
+export function trustSimulator(rootPublicKey: Uint8Array): void {
+  (WA_CERT_DETAILS as { PUBLIC_KEY: Buffer }).PUBLIC_KEY = Buffer.from(rootPublicKey);
+}
+
+export interface RawSocketOptions {
+  url: string;
+  auth: RawAuth;
+  qrTimeoutMs?: number;
+  keepAliveIntervalMs?: number;
+}
+
+/** Opens one raw Baileys socket; the caller listens to `sock.ev` itself. */
+export function openRawSocket(options: RawSocketOptions): WASocket {
+  const { auth } = options;
+  const sock = makeWASocket({
+    auth: {
+      creds: auth.creds,
+      keys: {
+        get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
+          const bucket = auth.keys[type] ?? {};
+          const out: Record<string, SignalDataTypeMap[T]> = {};
+          for (const id of ids) if (bucket[id] !== undefined) out[id] = bucket[id] as SignalDataTypeMap[T];
+          return out;
+        },
+        set: async (data) => {
+          for (const [type, entries] of Object.entries(data)) {
+            const bucket = (auth.keys[type] ??= {});
+            for (const [id, value] of Object.entries(entries ?? {})) {
+              if (value === null || value === undefined) delete bucket[id];
+              else bucket[id] = value;
+            }
+          }
+        },
+      },
+    },
+    logger: silent,
+    waWebSocketUrl: options.url,
+    // A fixed version: fetching the latest one would go to the internet.
+    version: [2, 3000, 1027934701],
+    shouldSyncHistoryMessage: () => false,
+    markOnlineOnConnect: false,
+    ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
+    ...(options.keepAliveIntervalMs ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
+  });
+  sock.ev.on('creds.update', (update) => Object.assign(auth.creds, update));
+  return sock;
+}
+
+export function closeStatus(error: unknown): number | undefined {
+  return (error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
+}
+
+/**
+ * Opens sockets until one is `open`, following the 515 restart after linking. `onQr` gets each QR
+ * (scan it with a virtual phone). Rejects on any other close.
+ */
+export function connectRaw(options: RawSocketOptions & { onQr?: (qr: string, sock: WASocket) => void }): Promise<WASocket> {
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const sock = openRawSocket(options);
+      sock.ev.on('connection.update', (update) => {
+        if (update.qr && options.onQr) options.onQr(update.qr, sock);
+        if (update.connection === 'open') resolve(sock);
+        if (update.connection === 'close') {
+          const status = closeStatus(update.lastDisconnect?.error);
+          if (status === 515) attempt();
+          else reject(new Error(`connection closed with ${status ?? 'no status'}`));
+        }
+      });
+    };
+    attempt();
+  });
+}
