@@ -52,6 +52,11 @@ const nodeArgs = [
   '--test',
   ...(hasReporter ? [] : ['--test-reporter=spec']),
   ...(hasConcurrency ? [] : ['--test-concurrency=2']),
+  // Baileys leaves a 30 s pre-key upload timer behind after every login; without this each test
+  // file would idle until it fires. Tests still clean up everything of their own.
+  '--test-force-exit',
+  // A hung scenario fails instead of stalling CI.
+  '--test-timeout=120000',
   ...extraArgs,
   ...files,
 ];

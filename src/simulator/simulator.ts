@@ -66,6 +66,8 @@ export class Simulator {
 
   async stop(): Promise<void> {
     this.network.shutdown();
+    // ws does not end open clients on close(): sockets still in their closing handshake would linger.
+    for (const client of this.sockets.clients) client.terminate();
     await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

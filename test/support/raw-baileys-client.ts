@@ -58,6 +58,9 @@ export function openRawSocket(options: RawSocketOptions): WASocket {
     version: [2, 3000, 1027934701],
     shouldSyncHistoryMessage: () => false,
     markOnlineOnConnect: false,
+    // With own events on, a delivery receipt that lands while the sent message's upsert is still
+    // buffered is folded into that upsert and no messages.update is emitted for it.
+    emitOwnEvents: false,
     ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
     ...(options.keepAliveIntervalMs ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
   });
@@ -88,5 +91,31 @@ export function connectRaw(options: RawSocketOptions & { onQr?: (qr: string, soc
       });
     };
     attempt();
+  });
+}
+
+/** Resolves with the close status of a raw socket, or rejects after `timeoutMs`. */
+export function nextClose(sock: WASocket, timeoutMs = 10_000): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`socket did not close within ${timeoutMs} ms`)), timeoutMs);
+    sock.ev.on('connection.update', (update) => {
+      if (update.connection === 'close') {
+        clearTimeout(timer);
+        resolve(closeStatus(update.lastDisconnect?.error));
+      }
+    });
+  });
+}
+
+/** Resolves with the first QR a socket shows. */
+export function nextQr(sock: WASocket, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no QR within ${timeoutMs} ms`)), timeoutMs);
+    sock.ev.on('connection.update', (update) => {
+      if (update.qr) {
+        clearTimeout(timer);
+        resolve(update.qr);
+      }
+    });
   });
 }
