@@ -81,7 +81,7 @@ describe('simulator control API with unmodified Baileys', () => {
     assert.equal(devices.json.length, 1);
     assert.equal(devices.json[0].online, true);
 
-    const [onWa] = await sock.onWhatsApp(client);
+    const [onWa] = (await sock.onWhatsApp(client)) ?? [];
     assert.equal(onWa?.exists, true);
 
     const receipt = new Promise<void>((resolve) =>

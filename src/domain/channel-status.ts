@@ -1,0 +1,77 @@
+/** Where a WhatsApp channel (one linked number) stands. */
+export type ChannelStatus =
+  | 'not_linked'
+  | 'showing_qr'
+  | 'showing_code'
+  | 'pairing'
+  | 'connected'
+  | 'reconnecting'
+  | 'removed'
+  | 'replaced'
+  | 'restricted';
+
+export const CHANNEL_STATUSES: readonly ChannelStatus[] = [
+  'not_linked',
+  'showing_qr',
+  'showing_code',
+  'pairing',
+  'connected',
+  'reconnecting',
+  'removed',
+  'replaced',
+  'restricted',
+];
+
+/** How a business links its number: scanning a QR, or typing a code on the phone (switched by support). */
+export type LinkMode = 'qr' | 'code';
+
+/** Why a status changed; recorded with every change. */
+export type StatusCause =
+  | 'created'
+  | 'viewer_opened'
+  | 'link_window_ended'
+  | 'qr_refs_ended'
+  | 'scanned'
+  | 'code_entered'
+  | 'opened'
+  | 'restored'
+  | 'connection_lost'
+  | 'device_removed'
+  | 'replaced'
+  | 'reset'
+  | 'mode_changed'
+  | 'reach_out_timelock'
+  | 'login_refused';
+
+/** Statuses where a device is linked (credentials exist), whether or not the socket is up now. */
+export function hasLinkedDevice(status: ChannelStatus): boolean {
+  return status === 'connected' || status === 'reconnecting' || status === 'restricted';
+}
+
+/** The WhatsApp block's colour: green when linked and up, amber while reconnecting, red otherwise. */
+export function statusTone(status: ChannelStatus): 'green' | 'amber' | 'red' {
+  switch (status) {
+    case 'connected':
+    case 'restricted':
+      return 'green';
+    case 'reconnecting':
+    case 'pairing':
+      return 'amber';
+    case 'not_linked':
+    case 'showing_qr':
+    case 'showing_code':
+    case 'removed':
+    case 'replaced':
+      return 'red';
+  }
+}
+
+/** The WhatsApp app a linked phone runs, from pair-success's platform: Business apps are smba / smbi. */
+export function isBusinessPlatform(platform: string | undefined): boolean {
+  return platform === 'smba' || platform === 'smbi';
+}
+
+/** Formats an 8-character pairing code as the phone shows it: XXXX-XXXX. */
+export function formatPairingCode(code: string): string {
+  return code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
+}

@@ -1,0 +1,92 @@
+import { BufferJSON, proto, type AuthenticationCreds, type SignalDataSet, type SignalDataTypeMap } from 'baileys';
+import type { AuthStateStore, SignalKeyType } from '../whatsapp/auth-state-store.js';
+import type { Database } from './database.js';
+import type { SecretBox } from './secret-box.js';
+
+/**
+ * A linked device's credentials and Signal keys in the database, sealed with the master key.
+ * Nothing readable is stored: values are AES-256-GCM sealed, key names are HMAC references.
+ */
+export class ChannelAuthStore implements AuthStateStore {
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+    private readonly channelId: string,
+  ) {}
+
+  private context(name: string): string {
+    return `channel:${this.channelId}:${name}`;
+  }
+
+  async loadCreds(): Promise<AuthenticationCreds | undefined> {
+    const [row] = await this.db.query<{ sealed: Uint8Array }>('select sealed from channel_credentials where channel_id = $1', [this.channelId]);
+    if (!row) return undefined;
+    return JSON.parse(this.secrets.open(row.sealed, this.context('creds')).toString(), BufferJSON.reviver) as AuthenticationCreds;
+  }
+
+  async saveCreds(creds: AuthenticationCreds): Promise<void> {
+    const sealed = this.secrets.seal(Buffer.from(JSON.stringify(creds, BufferJSON.replacer)), this.context('creds'));
+    await this.db.query(
+      `insert into channel_credentials (channel_id, sealed, updated_at) values ($1, $2, now())
+       on conflict (channel_id) do update set sealed = excluded.sealed, updated_at = now()`,
+      [this.channelId, sealed],
+    );
+  }
+
+  async getKeys<T extends SignalKeyType>(type: T, ids: string[]): Promise<{ [id: string]: SignalDataTypeMap[T] }> {
+    const result: { [id: string]: SignalDataTypeMap[T] } = {};
+    if (ids.length === 0) return result;
+    const refs = ids.map((id) => this.secrets.reference(`${this.channelId}\u0000${type}\u0000${id}`));
+    const rows = await this.db.query<{ key_ref: string; sealed: Uint8Array }>(
+      'select key_ref, sealed from channel_signal_keys where channel_id = $1 and key_ref = any($2)',
+      [this.channelId, refs],
+    );
+    const byRef = new Map(rows.map((row) => [row.key_ref, row.sealed]));
+    ids.forEach((id, index) => {
+      const sealed = byRef.get(refs[index]!);
+      if (!sealed) return;
+      const value = JSON.parse(this.secrets.open(sealed, this.context(refs[index]!)).toString(), BufferJSON.reviver) as unknown;
+      // Baileys reads app-state keys as protobuf objects, as its own file store revives them.
+      result[id] = (
+        type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value
+      ) as SignalDataTypeMap[T];
+    });
+    return result;
+  }
+
+  async setKeys(data: SignalDataSet): Promise<void> {
+    const writes: Array<{ ref: string; sealed: Buffer | null }> = [];
+    for (const type of Object.keys(data) as SignalKeyType[]) {
+      for (const [id, value] of Object.entries(data[type] ?? {})) {
+        const ref = this.secrets.reference(`${this.channelId}\u0000${type}\u0000${id}`);
+        writes.push({
+          ref,
+          sealed: value === null || value === undefined ? null : this.secrets.seal(Buffer.from(JSON.stringify(value, BufferJSON.replacer)), this.context(ref)),
+        });
+      }
+    }
+    if (writes.length === 0) return;
+    // One transaction per batch: Baileys writes a session and its pre-key removal together.
+    await this.db.transaction(async (tx) => {
+      const deletes = writes.filter((w) => w.sealed === null).map((w) => w.ref);
+      const upserts = writes.filter((w): w is { ref: string; sealed: Buffer } => w.sealed !== null);
+      if (deletes.length) await tx.query('delete from channel_signal_keys where channel_id = $1 and key_ref = any($2)', [this.channelId, deletes]);
+      for (let i = 0; i < upserts.length; i += 500) {
+        const chunk = upserts.slice(i, i + 500);
+        await tx.query(
+          `insert into channel_signal_keys (channel_id, key_ref, sealed)
+           select $1, r, s from unnest($2::text[], $3::bytea[]) as t(r, s)
+           on conflict (channel_id, key_ref) do update set sealed = excluded.sealed`,
+          [this.channelId, chunk.map((w) => w.ref), chunk.map((w) => w.sealed)],
+        );
+      }
+    });
+  }
+
+  async clear(): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('delete from channel_signal_keys where channel_id = $1', [this.channelId]);
+      await tx.query('delete from channel_credentials where channel_id = $1', [this.channelId]);
+    });
+  }
+}
