@@ -12,6 +12,13 @@ export type ErrorCode =
   | 'whatsapp_unavailable'
   | 'whatsapp_send_failed'
   | 'whatsapp_query_failed'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'link_gone'
+  | 'not_ready'
+  | 'conflict'
+  | 'rate_limited'
   | 'internal';
 
 export interface AppErrorOptions {
@@ -31,7 +38,10 @@ export class AppError extends Error {
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, publicMessage: string, options: AppErrorOptions = {}) {
-    super(options.internalMessage ?? publicMessage, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.internalMessage ?? publicMessage,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.publicMessage = publicMessage;
     if (options.details !== undefined) this.details = options.details;

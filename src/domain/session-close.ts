@@ -65,7 +65,10 @@ export function decideOnClose(facts: CloseFacts): CloseDecision {
       return { kind: 'replaced' };
     case 408:
       if (message.includes(QR_REFS_ENDED)) return { kind: 'qr_expired' };
-      return { kind: 'reconnect', cause: message.includes('Connection was lost') ? 'connection_lost' : 'timed_out' };
+      return {
+        kind: 'reconnect',
+        cause: message.includes('Connection was lost') ? 'connection_lost' : 'timed_out',
+      };
     case 428:
       return { kind: 'reconnect', cause: 'connection_closed' };
     case 503:

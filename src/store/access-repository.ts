@@ -10,6 +10,11 @@ export type Principal =
 export class AccessRepository {
   constructor(private readonly db: Queryable) {}
 
+  async operatorCount(): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>('select count(*)::int as n from operators');
+    return row?.n ?? 0;
+  }
+
   async createOperator(name: string, role: 'support' | 'admin'): Promise<{ id: string }> {
     const id = newId('op');
     await this.db.query('insert into operators (id, name, role) values ($1, $2, $3)', [id, name, role]);

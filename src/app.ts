@@ -1,0 +1,116 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import pino, { type Logger } from 'pino';
+import { ChannelChanges } from './channels/channel-changes.js';
+import { ChannelRuntime } from './channels/channel-runtime.js';
+import { ChannelService } from './channels/channel-service.js';
+import type { Config } from './config.js';
+import { apiRoutes } from './http/api-routes.js';
+import { browserRoutes } from './http/browser-routes.js';
+import type { GatewayContext } from './http/gateway-context.js';
+import { errorResponder } from './http/http-errors.js';
+import { openApiDocument } from './http/openapi.js';
+import { AccessRepository } from './store/access-repository.js';
+import { ChannelsRepository } from './store/channels-repository.js';
+import { openDatabase, type Database } from './store/database.js';
+import { migrate } from './store/migrations.js';
+import { QrLinksRepository } from './store/qr-links-repository.js';
+import { SecretBox, loadMasterKey } from './store/secret-box.js';
+import { TenantsRepository } from './store/tenants-repository.js';
+import { TenantService } from './tenants/tenant-service.js';
+
+/** A running gateway. */
+export interface Gateway {
+  readonly url: string;
+  readonly db: Database;
+  readonly tenants: TenantService;
+  readonly channels: ChannelService;
+  readonly runtime: ChannelRuntime;
+  readonly logger: Logger;
+  /** Resolves once every linked channel has been asked to reconnect after start. */
+  readonly restored: Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  readonly logger?: Logger;
+  /** Use this database instead of opening the configured one (tests). */
+  readonly db?: Database;
+}
+
+/** The only place that builds everything: config in, a listening gateway out. */
+export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const db = overrides.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
+  const applied = await migrate(db);
+  if (applied.length) logger.info({ applied }, 'database migrated');
+  const secrets = new SecretBox(loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')));
+
+  const channelsRepo = new ChannelsRepository(db);
+  const qrLinks = new QrLinksRepository(db, secrets);
+  const changes = new ChannelChanges();
+  const runtime = new ChannelRuntime({
+    db,
+    channels: channelsRepo,
+    secrets,
+    changes,
+    logger,
+    server: config.protocolServer,
+    linkWindowMs: config.linkWindowMs,
+    restoreStaggerMs: config.restoreStaggerMs,
+    qrTimeoutMs: config.qrTimeoutMs,
+  });
+  const channels = new ChannelService({ db, channels: channelsRepo, qrLinks, runtime, qrLinkTtlMs: config.qrLinkTtlMs });
+  const tenants = new TenantService({
+    db,
+    tenants: new TenantsRepository(db),
+    channels: channelsRepo,
+    access: new AccessRepository(db),
+    qrLinks,
+    qrLinkTtlMs: config.qrLinkTtlMs,
+    panelLoginTtlMs: 7 * 24 * 3_600_000,
+    panelSessionTtlMs: 30 * 24 * 3_600_000,
+  });
+
+  let baseUrl = config.publicUrl ?? '';
+  const ctx: GatewayContext = { tenants, channels, changes, logger, supportUrl: config.supportUrl, baseUrl: () => baseUrl };
+  const app = new Hono();
+  app.onError(errorResponder(logger));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
+  app.get('/health', (c) => c.json({ ok: true }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl)));
+  app.route('/v1', apiRoutes(ctx));
+  app.route('/', browserRoutes(ctx));
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl ||= `http://${config.host}:${port}`;
+  logger.info({ url: baseUrl }, 'gateway listening');
+
+  const restored = runtime.restoreAll().catch((err: unknown) => {
+    logger.error({ err }, 'restoring sessions failed');
+    return 0;
+  });
+  return {
+    url: baseUrl,
+    db,
+    tenants,
+    channels,
+    runtime,
+    logger,
+    restored,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await restored;
+      await runtime.stopAll();
+      if (!overrides.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,355 @@
+import type { Logger } from 'pino';
+import QRCode from 'qrcode';
+import { hasLinkedDevice, type ChannelStatus, type LinkMode, type StatusCause } from '../domain/channel-status.js';
+import { AppError } from '../domain/errors.js';
+import { ChannelAuthStore } from '../store/channel-auth-store.js';
+import type { Channel, ChannelsRepository, LinkedDeviceFacts } from '../store/channels-repository.js';
+import type { Database } from '../store/database.js';
+import type { SecretBox } from '../store/secret-box.js';
+import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
+import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
+import type { SessionState } from '../whatsapp/session-events.js';
+import type { ChannelChanges } from './channel-changes.js';
+
+/** A live link attempt: codes are generated only while someone looks, until `windowEndsAt`. */
+export interface LinkAttempt {
+  qr?: { raw: string; svg: string; expiresAt: number; ttlMs: number; sequence: number };
+  pairingCode?: { code: string; expiresAt: number };
+  needsPairingPhone: boolean;
+  windowEndsAt: number;
+}
+
+export interface LiveLinkState {
+  readonly link: LinkAttempt | undefined;
+  readonly linkWindowEnded: boolean;
+}
+
+export interface ChannelRuntimeOptions {
+  readonly db: Database;
+  readonly channels: ChannelsRepository;
+  readonly secrets: SecretBox;
+  readonly changes: ChannelChanges;
+  readonly logger: Logger;
+  readonly server: ProtocolServer | undefined;
+  readonly linkWindowMs: number;
+  readonly restoreStaggerMs: number;
+  readonly qrTimeoutMs: number | undefined;
+  /** How often a pairing code is renewed (about once a minute, as the seed says). */
+  readonly pairingCodeRenewMs?: number;
+  readonly now?: () => number;
+}
+
+interface LiveChannel {
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly session: LinkedDeviceSession;
+  link: LinkAttempt | undefined;
+  linkWindowEnded: boolean;
+  windowTimer: NodeJS.Timeout | undefined;
+  codeTimer: NodeJS.Timeout | undefined;
+  qrSequence: number;
+  linkedFacts: LinkedDeviceFacts | undefined;
+  /** Status writes in order, one after the other. */
+  writes: Promise<unknown>;
+  lastStatus: ChannelStatus | undefined;
+}
+
+/**
+ * Holds the WhatsApp session of every channel this node serves: links (QR or code) while someone
+ * looks, keeps linked channels connected, restores them after a restart, and records every status
+ * change with its cause.
+ */
+export class ChannelRuntime {
+  private readonly live = new Map<string, LiveChannel>();
+  private readonly ended = new Set<string>();
+  private readonly now: () => number;
+  private stopping = false;
+
+  constructor(private readonly o: ChannelRuntimeOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  linkState(channelId: string): LiveLinkState {
+    const live = this.live.get(channelId);
+    return { link: live?.link, linkWindowEnded: live ? live.linkWindowEnded : this.ended.has(channelId) };
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /** Reconnects every linked channel after a start, spaced out so they do not all hit WhatsApp at once. */
+  async restoreAll(): Promise<number> {
+    const all = await this.o.channels.listAllForSupport();
+    let restored = 0;
+    for (const channel of all) {
+      if (this.stopping) break;
+      if (channel.status === 'showing_qr' || channel.status === 'showing_code') {
+        // A link attempt cut off by the restart: nobody is looking now, so no QR loop starts.
+        await this.o.channels.changeStatus(channel.tenantId, channel.id, 'not_linked', 'restored');
+        continue;
+      }
+      if (!hasLinkedDevice(channel.status) && channel.status !== 'pairing') continue;
+      const creds = await new ChannelAuthStore(this.o.db, this.o.secrets, channel.id).loadCreds();
+      if (!creds?.me) {
+        await this.o.channels.changeStatus(channel.tenantId, channel.id, 'not_linked', 'restored');
+        continue;
+      }
+      if (restored > 0 && this.o.restoreStaggerMs > 0) await delay(this.o.restoreStaggerMs * (0.5 + Math.random()));
+      const live = this.openSession(channel);
+      live.lastStatus = channel.status;
+      void live.session.start().catch((err: unknown) => this.o.logger.error({ err, channelId: channel.id }, 'restore failed'));
+      restored++;
+    }
+    return restored;
+  }
+
+  /** Someone opened the QR window or page (or is still looking): link now, or keep the window open. */
+  async watch(channel: Channel): Promise<void> {
+    if (hasLinkedDevice(channel.status)) return;
+    this.ended.delete(channel.id);
+    const existing = this.live.get(channel.id);
+    if (existing?.link) {
+      this.armWindow(existing);
+      return;
+    }
+    await this.startLinking(channel);
+  }
+
+  /** The last viewer left: stop generating codes now rather than at the end of the window. */
+  async unwatch(channel: Channel): Promise<void> {
+    const live = this.live.get(channel.id);
+    if (!live?.link) return;
+    await this.endWindow(live);
+  }
+
+  private async startLinking(channel: Channel): Promise<void> {
+    const existing = this.live.get(channel.id);
+    if (existing) await this.dispose(existing);
+    const live = this.openSession(channel);
+    live.link = { needsPairingPhone: false, windowEndsAt: 0 };
+    this.armWindow(live);
+    if (channel.linkMode === 'code') {
+      if (!channel.pairingPhone) {
+        live.link.needsPairingPhone = true;
+        await this.record(live, 'showing_code', 'viewer_opened');
+        return;
+      }
+      await this.record(live, 'showing_code', 'viewer_opened');
+      this.requestCode(live, channel.pairingPhone);
+      return;
+    }
+    await this.record(live, 'showing_qr', 'viewer_opened');
+    await live.session.start();
+  }
+
+  private requestCode(live: LiveChannel, phone: string): void {
+    clearTimeout(live.codeTimer);
+    live.session.requestPairingCode(phone).then(
+      (code) => {
+        if (!live.link) return;
+        const renewMs = this.o.pairingCodeRenewMs ?? 60_000;
+        live.link.pairingCode = { code, expiresAt: this.now() + renewMs };
+        live.link.needsPairingPhone = false;
+        this.publish(live);
+        // The code changes about once a minute while the window is open.
+        live.codeTimer = setTimeout(() => {
+          if (live.link && this.live.get(live.channelId) === live && live.session.state.status !== 'open') this.requestCode(live, phone);
+        }, renewMs);
+      },
+      (err: unknown) => this.o.logger.warn({ err, channelId: live.channelId }, 'pairing code request failed'),
+    );
+  }
+
+  private armWindow(live: LiveChannel): void {
+    if (!live.link) return;
+    live.link.windowEndsAt = this.now() + this.o.linkWindowMs;
+    clearTimeout(live.windowTimer);
+    live.windowTimer = setTimeout(() => void this.endWindow(live), this.o.linkWindowMs);
+    live.linkWindowEnded = false;
+    this.publish(live);
+  }
+
+  private async endWindow(live: LiveChannel): Promise<void> {
+    if (this.live.get(live.channelId) !== live || !live.link) return;
+    if (live.session.state.status === 'open') return;
+    this.ended.add(live.channelId);
+    await this.dispose(live);
+    await this.record(live, 'not_linked', 'link_window_ended', {}, true);
+  }
+
+  /** Switches QR ⇄ code; a live link attempt restarts in the new mode. */
+  async modeChanged(channel: Channel): Promise<void> {
+    const live = this.live.get(channel.id);
+    if (live?.link) await this.startLinking(channel);
+  }
+
+  async pairingPhoneChanged(channel: Channel): Promise<void> {
+    const live = this.live.get(channel.id);
+    if (live?.link && channel.linkMode === 'code' && channel.pairingPhone) {
+      live.link.needsPairingPhone = false;
+      this.requestCode(live, channel.pairingPhone);
+      this.publish(live);
+    }
+  }
+
+  /** Reset: log the device out (the phone drops it), wipe its credentials, start over if someone looks. */
+  async reset(channel: Channel): Promise<void> {
+    const live = this.live.get(channel.id);
+    const watching = Boolean(live?.link);
+    if (live) {
+      this.live.delete(channel.id);
+      clearTimeout(live.windowTimer);
+      clearTimeout(live.codeTimer);
+      live.link = undefined;
+      await live.session.logout().catch((err: unknown) => this.o.logger.warn({ err, channelId: channel.id }, 'logout during reset failed'));
+    }
+    await new ChannelAuthStore(this.o.db, this.o.secrets, channel.id).clear();
+    this.ended.delete(channel.id);
+    const updated = await this.o.channels.changeStatus(channel.tenantId, channel.id, 'not_linked', 'reset', {
+      phone: null,
+      platform: null,
+      business: null,
+      linkedAt: null,
+    });
+    this.o.changes.publish({ tenantId: channel.tenantId, channelId: channel.id });
+    if (watching && updated) await this.startLinking(updated);
+  }
+
+  private openSession(channel: Channel): LiveChannel {
+    const session = new LinkedDeviceSession({
+      channelId: channel.id,
+      authStore: new ChannelAuthStore(this.o.db, this.o.secrets, channel.id),
+      logger: this.o.logger,
+      ...(this.o.server ? { server: this.o.server } : {}),
+      ...(this.o.qrTimeoutMs ? { qrTimeoutMs: this.o.qrTimeoutMs } : {}),
+    });
+    const live: LiveChannel = {
+      tenantId: channel.tenantId,
+      channelId: channel.id,
+      session,
+      link: undefined,
+      linkWindowEnded: false,
+      windowTimer: undefined,
+      codeTimer: undefined,
+      qrSequence: 0,
+      linkedFacts: undefined,
+      writes: Promise.resolve(),
+      lastStatus: channel.status,
+    };
+    this.live.set(channel.id, live);
+    session.on('qr', ({ qr, ttlMs }) => void this.onQr(live, qr, ttlMs));
+    session.on('linked', (facts) => {
+      live.linkedFacts = { phone: facts.phone, platform: facts.platform, business: facts.business, linkedAt: new Date(this.now()) };
+      void this.record(live, 'pairing', live.link?.pairingCode ? 'code_entered' : 'scanned', live.linkedFacts);
+    });
+    session.on('state', (state) => void this.onState(live, state));
+    return live;
+  }
+
+  private async onQr(live: LiveChannel, raw: string, ttlMs: number): Promise<void> {
+    if (!live.link || live.link.pairingCode || live.link.needsPairingPhone) return;
+    const svg = await QRCode.toString(raw, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+    if (!live.link) return;
+    live.link.qr = { raw, svg, expiresAt: this.now() + ttlMs, ttlMs, sequence: ++live.qrSequence };
+    this.publish(live);
+  }
+
+  private async onState(live: LiveChannel, state: SessionState): Promise<void> {
+    if (this.live.get(live.channelId) !== live) return;
+    switch (state.status) {
+      case 'open': {
+        this.stopLinkTimers(live);
+        live.link = undefined;
+        live.linkWindowEnded = false;
+        const restored = live.lastStatus === 'connected' || live.lastStatus === 'reconnecting' || live.lastStatus === 'restricted';
+        await this.record(live, 'connected', restored ? 'restored' : 'opened', {
+          phone: state.me.phone,
+          platform: state.platform,
+          business: state.business,
+          ...(live.linkedFacts?.linkedAt ? { linkedAt: live.linkedFacts.linkedAt } : {}),
+        });
+        return;
+      }
+      case 'reconnecting':
+        if (!live.link) await this.record(live, 'reconnecting', 'connection_lost');
+        return;
+      case 'removed':
+        this.stopLinkTimers(live);
+        this.live.delete(live.channelId);
+        live.link = undefined;
+        await this.record(live, 'removed', state.reason === 'login_refused' ? 'login_refused' : 'device_removed', {}, true);
+        return;
+      case 'replaced':
+        this.stopLinkTimers(live);
+        this.live.delete(live.channelId);
+        await this.record(live, 'replaced', 'replaced', {}, true);
+        return;
+      case 'qr_expired':
+        // The socket's refs ran out; while someone still looks, offer fresh ones.
+        if (live.link && !live.link.pairingCode && this.now() < live.link.windowEndsAt) {
+          live.link.qr = undefined;
+          await live.session.start();
+        }
+        return;
+      case 'awaiting_scan':
+      case 'pairing_code':
+      case 'connecting':
+      case 'idle':
+      case 'stopped':
+        return;
+    }
+  }
+
+  /** Persists a status change (in order per channel) and tells viewers. */
+  private record(live: LiveChannel, status: ChannelStatus, cause: StatusCause, facts: LinkedDeviceFacts = {}, force = false): Promise<unknown> {
+    live.writes = live.writes
+      .then(async () => {
+        if (!force && live.lastStatus === status && Object.keys(facts).length === 0) return;
+        live.lastStatus = status;
+        await this.o.channels.changeStatus(live.tenantId, live.channelId, status, cause, facts);
+        this.publish(live);
+      })
+      .catch((err: unknown) => this.o.logger.error({ err, channelId: live.channelId, status }, 'could not record the channel status'));
+    return live.writes;
+  }
+
+  private publish(live: LiveChannel): void {
+    this.o.changes.publish({ tenantId: live.tenantId, channelId: live.channelId });
+  }
+
+  private stopLinkTimers(live: LiveChannel): void {
+    clearTimeout(live.windowTimer);
+    clearTimeout(live.codeTimer);
+    live.windowTimer = undefined;
+    live.codeTimer = undefined;
+  }
+
+  private async dispose(live: LiveChannel): Promise<void> {
+    this.stopLinkTimers(live);
+    if (this.live.get(live.channelId) === live) this.live.delete(live.channelId);
+    live.link = undefined;
+    await live.session.stop();
+  }
+
+  /** The open session of a channel, for sending (the delivery queue uses it). */
+  session(channelId: string): LinkedDeviceSession {
+    const live = this.live.get(channelId);
+    if (!live || live.session.state.status !== 'open') {
+      throw new AppError('session_not_open', 'The WhatsApp channel is not connected.', { details: { channelId } });
+    }
+    return live.session;
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.live.values()].map((live) => this.dispose(live)));
+    await Promise.all([...this.live.values()].map((live) => live.writes));
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export type { LinkMode };

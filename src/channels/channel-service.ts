@@ -1,0 +1,122 @@
+import QRCode from 'qrcode';
+import type { LinkMode } from '../domain/channel-status.js';
+import { AppError } from '../domain/errors.js';
+import { normalisePhoneNumber } from '../domain/phone-numbers.js';
+import type { Channel, ChannelEvent, ChannelsRepository } from '../store/channels-repository.js';
+import type { Database } from '../store/database.js';
+import type { QrLinksRepository } from '../store/qr-links-repository.js';
+import type { ChannelRuntime, LiveLinkState } from './channel-runtime.js';
+
+export interface ChannelServiceOptions {
+  readonly db: Database;
+  readonly channels: ChannelsRepository;
+  readonly qrLinks: QrLinksRepository;
+  readonly runtime: ChannelRuntime;
+  readonly qrLinkTtlMs: number;
+}
+
+const notFound = (channelId: string): AppError =>
+  new AppError('not_found', 'No such WhatsApp channel.', { details: { channelId } });
+
+/** A channel with its live link state: what every surface shows. */
+export interface ChannelSnapshot {
+  readonly channel: Channel;
+  readonly live: LiveLinkState;
+}
+
+/** Every operation on a business's WhatsApp channels; HTTP, CLI and console all come through here. */
+export class ChannelService {
+  constructor(private readonly o: ChannelServiceOptions) {}
+
+  async create(tenantId: string, name: string): Promise<Channel> {
+    return this.o.db.transaction(async (tx) => {
+      const channel = await this.o.channels.create(tenantId, name, tx);
+      await this.o.qrLinks.issue(tenantId, channel.id, this.o.qrLinkTtlMs, tx);
+      return channel;
+    });
+  }
+
+  async get(tenantId: string, channelId: string): Promise<Channel> {
+    const channel = await this.o.channels.get(tenantId, channelId);
+    if (!channel) throw notFound(channelId);
+    return channel;
+  }
+
+  snapshot(channel: Channel): ChannelSnapshot {
+    return { channel, live: this.o.runtime.linkState(channel.id) };
+  }
+
+  async list(tenantId: string): Promise<Channel[]> {
+    return this.o.channels.listForTenant(tenantId);
+  }
+
+  async events(tenantId: string, channelId: string): Promise<ChannelEvent[]> {
+    await this.get(tenantId, channelId);
+    return this.o.channels.events(tenantId, channelId);
+  }
+
+  /** Someone is looking at the QR window/page: generate codes (again) for a bounded time. */
+  async watch(tenantId: string, channelId: string): Promise<Channel> {
+    await this.o.runtime.watch(await this.get(tenantId, channelId));
+    return this.get(tenantId, channelId);
+  }
+
+  async unwatch(tenantId: string, channelId: string): Promise<void> {
+    await this.o.runtime.unwatch(await this.get(tenantId, channelId));
+  }
+
+  /** Logs the device out, wipes its credentials, revokes the QR-page link and issues a new one. */
+  async reset(tenantId: string, channelId: string): Promise<{ channel: Channel; qrPageToken: string }> {
+    const channel = await this.get(tenantId, channelId);
+    const link = await this.o.db.transaction(async (tx) => {
+      await this.o.qrLinks.revokeAll(tenantId, channelId, tx);
+      return this.o.qrLinks.issue(tenantId, channelId, this.o.qrLinkTtlMs, tx);
+    });
+    await this.o.runtime.reset(channel);
+    return { channel: await this.get(tenantId, channelId), qrPageToken: link.token };
+  }
+
+  /** Support's switch between QR and code-entry mode. */
+  async setLinkMode(tenantId: string, channelId: string, mode: LinkMode): Promise<Channel> {
+    const channel = await this.o.channels.setLinkMode(tenantId, channelId, mode);
+    if (!channel) throw notFound(channelId);
+    await this.o.runtime.modeChanged(channel);
+    return channel;
+  }
+
+  /** The sending phone's number, needed to issue a pairing code. */
+  async setPairingPhone(tenantId: string, channelId: string, phone: string): Promise<Channel> {
+    const digits = normalisePhoneNumber(phone, 'phone');
+    const channel = await this.o.channels.setPairingPhone(tenantId, channelId, digits);
+    if (!channel) throw notFound(channelId);
+    await this.o.runtime.pairingPhoneChanged(channel);
+    return channel;
+  }
+
+  /** The live QR-page link token (a new one when none is live). */
+  async qrPageToken(tenantId: string, channelId: string): Promise<{ token: string; expiresAt: Date }> {
+    await this.get(tenantId, channelId);
+    return (await this.o.qrLinks.current(tenantId, channelId)) ?? this.o.qrLinks.issue(tenantId, channelId, this.o.qrLinkTtlMs);
+  }
+
+  /** The channel a QR-page token opens; a revoked, expired or unknown token is "gone". */
+  async resolveQrPage(token: string): Promise<Channel> {
+    const target = token.length >= 40 ? await this.o.qrLinks.resolve(token) : undefined;
+    if (!target) throw new AppError('link_gone', 'This link is no longer valid.');
+    return this.get(target.tenantId, target.channelId);
+  }
+
+  /** The current QR as raw text, SVG or PNG; asking for it counts as looking (starts/extends linking). */
+  async currentQr(tenantId: string, channelId: string, format: 'raw' | 'svg' | 'png'): Promise<string | Buffer> {
+    const channel = await this.watch(tenantId, channelId);
+    if (channel.linkMode === 'code') throw new AppError('conflict', 'This channel links with a pairing code, not a QR code.');
+    const qr = this.o.runtime.linkState(channelId).link?.qr;
+    if (!qr) {
+      if (channel.status === 'connected') throw new AppError('already_linked', 'This channel is already linked.');
+      throw new AppError('not_ready', 'The QR code is being prepared; ask again in a moment.');
+    }
+    if (format === 'raw') return qr.raw;
+    if (format === 'svg') return qr.svg;
+    return QRCode.toBuffer(qr.raw, { type: 'png', margin: 2, width: 512 });
+  }
+}

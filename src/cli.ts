@@ -1,0 +1,115 @@
+/**
+ * The command line: `npm start` runs the gateway; `npm run sandbox` runs it against the simulator
+ * with virtual phones; the other commands administer an installation whose database is not in use.
+ */
+import { parseArgs } from 'node:util';
+import { startGateway, type Gateway } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import type { Language } from './store/tenants-repository.js';
+
+const USAGE = `Usage:
+  zapgate [start]                 run the gateway (config from the environment; see README)
+  zapgate sandbox                 gateway + WhatsApp simulator + virtual phones, no phone needed
+  zapgate tenant create --name NAME [--time-zone America/Sao_Paulo] [--language pt-BR]
+  zapgate panel-link TENANT_ID    a one-time login link into a business's panel
+  zapgate operator create NAME [--role support|admin]`;
+
+function config(overrides: Record<string, string> = {}): Config {
+  try {
+    return loadConfig({ ...process.env, ...overrides });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    void stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Runs one administrative action against the configured database, without serving HTTP. */
+async function withGateway<T>(action: (gateway: Gateway) => Promise<T>): Promise<T> {
+  const gateway = await startGateway({ ...config({ PORT: '0', LOG_LEVEL: 'warn' }), restoreStaggerMs: 0 }, {});
+  try {
+    return await action(gateway);
+  } finally {
+    await gateway.stop();
+  }
+}
+
+const [command = 'start', ...rest] = process.argv.slice(2);
+switch (command) {
+  case 'start': {
+    const gateway = await startGateway(config());
+    const admin = await gateway.tenants.bootstrapAdmin();
+    if (admin) {
+      console.log(`First start: an admin API key was created. It is shown only now; keep it safe:\n  ${admin.apiKey}`);
+      console.log(`Support console: ${gateway.url}/support  ·  API: ${gateway.url}/openapi.json`);
+    }
+    stopOnSignals(() => gateway.stop());
+    break;
+  }
+  case 'sandbox': {
+    const { runSandbox } = await import('./sandbox.js');
+    const stop = await runSandbox(config);
+    stopOnSignals(stop);
+    break;
+  }
+  case 'tenant': {
+    const { values } = parseArgs({
+      args: rest.slice(1),
+      options: { name: { type: 'string' }, 'time-zone': { type: 'string', default: 'UTC' }, language: { type: 'string', default: 'en' } },
+    });
+    if (rest[0] !== 'create' || !values.name) {
+      console.error(USAGE);
+      process.exit(2);
+    }
+    await withGateway(async (gateway) => {
+      const created = await gateway.tenants.create({ name: values.name!, timeZone: values['time-zone']!, language: values.language as Language });
+      const login = await gateway.tenants.issuePanelLogin(created.tenant.id);
+      const link = await gateway.channels.qrPageToken(created.tenant.id, created.channelId);
+      const base = config().publicUrl ?? `http://${config().host}:${config().port}`;
+      console.log(JSON.stringify({ tenantId: created.tenant.id, channelId: created.channelId, apiKey: created.apiKey, panelLoginUrl: `${base}/panel/login/${login.token}`, qrPageUrl: `${base}/link/${link.token}` }, null, 2));
+    });
+    break;
+  }
+  case 'panel-link': {
+    const tenantId = rest[0];
+    if (!tenantId) {
+      console.error(USAGE);
+      process.exit(2);
+    }
+    await withGateway(async (gateway) => {
+      const login = await gateway.tenants.issuePanelLogin(tenantId);
+      const base = config().publicUrl ?? `http://${config().host}:${config().port}`;
+      console.log(`${base}/panel/login/${login.token}`);
+    });
+    break;
+  }
+  case 'operator': {
+    const { values, positionals } = parseArgs({ args: rest.slice(1), allowPositionals: true, options: { role: { type: 'string', default: 'support' } } });
+    const name = positionals[0];
+    if (rest[0] !== 'create' || !name || (values.role !== 'support' && values.role !== 'admin')) {
+      console.error(USAGE);
+      process.exit(2);
+    }
+    await withGateway(async (gateway) => {
+      const created = await gateway.tenants.createOperator(name, values.role as 'support' | 'admin');
+      console.log(JSON.stringify(created, null, 2));
+    });
+    break;
+  }
+  default:
+    console.error(USAGE);
+    process.exit(2);
+}

@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const base64Key32 = z
+  .string()
+  .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
+
+const schema = z
+  .object({
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    /** The address businesses reach the gateway at (QR-page and login links are built from it). */
+    PUBLIC_URL: z.string().url().optional(),
+    /** PostgreSQL server; without it the embedded PGlite database under DATA_DIR is used. */
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    DATA_DIR: z.string().default('./data'),
+    /** Master key sealing linked-device secrets; without it a 0600 key file is created in DATA_DIR. */
+    MASTER_KEY: base64Key32.optional(),
+    /** A WhatsApp-compatible protocol server instead of WhatsApp (e.g. the simulator): URL and root key. */
+    WA_SERVER_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
+    WA_SERVER_ROOT_KEY: base64Key32.optional(),
+    /** Where the Support button sends a business (mailto:, https:, wa.me link...). */
+    SUPPORT_URL: z.string().min(1).default('mailto:support@example.com'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How long QR/code generation runs after the last viewer heartbeat. */
+    LINK_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(180),
+    /** Lifetime of a QR-page link. */
+    QR_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+    /** Spacing between session restores at start, so a restart does not reconnect everything at once. */
+    RESTORE_STAGGER_MS: z.coerce.number().int().min(0).max(60_000).default(150),
+    /** QR ref lifetime override (tests and the sandbox); WhatsApp's own 60 s / 20 s when unset. */
+    QR_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.DATABASE_URL && !value.MASTER_KEY) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['MASTER_KEY'], message: 'is required with DATABASE_URL: every node must seal secrets with the same key' });
+    }
+    if (Boolean(value.WA_SERVER_URL) !== Boolean(value.WA_SERVER_ROOT_KEY)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['WA_SERVER_ROOT_KEY'], message: 'WA_SERVER_URL and WA_SERVER_ROOT_KEY go together' });
+    }
+  });
+
+/** The gateway's configuration, validated once at boot and frozen. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly masterKey: string | undefined;
+  readonly protocolServer: { readonly url: string; readonly rootPublicKey: Uint8Array } | undefined;
+  readonly supportUrl: string;
+  readonly logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  readonly linkWindowMs: number;
+  readonly qrLinkTtlMs: number;
+  readonly restoreStaggerMs: number;
+  readonly qrTimeoutMs: number | undefined;
+}
+
+/** Thrown when the environment is wrong; the message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses configuration from an environment map (process.env at the edge; a plain object in tests). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const v = parsed.data;
+  return Object.freeze({
+    host: v.HOST,
+    port: v.PORT,
+    publicUrl: v.PUBLIC_URL?.replace(/\/$/, ''),
+    databaseUrl: v.DATABASE_URL,
+    dataDir: resolve(v.DATA_DIR),
+    masterKey: v.MASTER_KEY,
+    protocolServer:
+      v.WA_SERVER_URL && v.WA_SERVER_ROOT_KEY
+        ? Object.freeze({ url: v.WA_SERVER_URL, rootPublicKey: new Uint8Array(Buffer.from(v.WA_SERVER_ROOT_KEY, 'base64')) })
+        : undefined,
+    supportUrl: v.SUPPORT_URL,
+    logLevel: v.LOG_LEVEL,
+    linkWindowMs: v.LINK_WINDOW_SECONDS * 1000,
+    qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
+    restoreStaggerMs: v.RESTORE_STAGGER_MS,
+    qrTimeoutMs: v.QR_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,36 @@
+import { formatPairingCode, statusTone } from '../domain/channel-status.js';
+import type { ChannelSnapshot } from '../channels/channel-service.js';
+import type { ChannelView } from '../web/channel-view.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Maps a channel and its live link state to what browsers and API clients see. */
+export function toChannelView({ channel, live }: ChannelSnapshot, qrPageUrl?: string): ChannelView {
+  const link = live.link;
+  return {
+    id: channel.id,
+    name: channel.name,
+    linkMode: channel.linkMode,
+    status: channel.status,
+    tone: statusTone(channel.status),
+    statusSince: channel.statusChangedAt.toISOString(),
+    cause: channel.statusCause,
+    phone: channel.phone ? `+${channel.phone}` : null,
+    linkedAt: channel.linkedAt ? channel.linkedAt.toISOString() : null,
+    business: channel.business,
+    link: link
+      ? {
+          ...(link.qr && channel.linkMode === 'qr'
+            ? { qr: { raw: link.qr.raw, svg: link.qr.svg, expiresAt: iso(link.qr.expiresAt), ttlMs: link.qr.ttlMs, sequence: link.qr.sequence } }
+            : {}),
+          ...(link.pairingCode && channel.linkMode === 'code'
+            ? { pairingCode: { code: formatPairingCode(link.pairingCode.code), expiresAt: iso(link.pairingCode.expiresAt) } }
+            : {}),
+          needsPairingPhone: link.needsPairingPhone,
+          windowEndsAt: iso(link.windowEndsAt),
+        }
+      : null,
+    linkWindowEnded: live.linkWindowEnded,
+    ...(qrPageUrl ? { qrPageUrl } : {}),
+  };
+}

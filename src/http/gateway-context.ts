@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { ChannelChanges } from '../channels/channel-changes.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { TenantService } from '../tenants/tenant-service.js';
+
+/** What the HTTP edge may call: named services only, plus the address links are built from. */
+export interface GatewayContext {
+  readonly tenants: TenantService;
+  readonly channels: ChannelService;
+  readonly changes: ChannelChanges;
+  readonly logger: Logger;
+  readonly supportUrl: string;
+  /** The gateway's public base URL, known once it listens. */
+  baseUrl(): string;
+}
+
+export const qrPageUrl = (ctx: GatewayContext, token: string): string => `${ctx.baseUrl()}/link/${token}`;
+export const panelLoginUrl = (ctx: GatewayContext, token: string): string => `${ctx.baseUrl()}/panel/login/${token}`;
+export const helpUrl = (lang: string): string => `/help/how-to-scan?lang=${encodeURIComponent(lang)}`;

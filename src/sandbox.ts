@@ -1,0 +1,51 @@
+/**
+ * `npm run sandbox`: the gateway, the WhatsApp network simulator and virtual phones in one process,
+ * with a demo business, so a newcomer can link a "phone" and see it work with no phone at all.
+ */
+import { join } from 'node:path';
+import { startGateway } from './app.js';
+import type { Config } from './config.js';
+import { startSimulator } from './simulator/index.js';
+
+const BUSINESS_PHONE = '5511900000001';
+const CLIENT_PHONES = [
+  { phone: '5511900000002', name: 'Ana Souza' },
+  { phone: '5511900000003', name: 'Bruno Lima' },
+];
+
+export async function runSandbox(config: (overrides?: Record<string, string>) => Config): Promise<() => Promise<void>> {
+  const base = config();
+  const simulator = await startSimulator({ host: base.host, port: 0 });
+  simulator.createPhone({ phone: BUSINESS_PHONE, name: 'Demo Salon', business: true });
+  for (const client of CLIENT_PHONES) simulator.createPhone(client);
+  const gateway = await startGateway(
+    config({
+      WA_SERVER_URL: simulator.protocolUrl,
+      WA_SERVER_ROOT_KEY: Buffer.from(simulator.rootPublicKey).toString('base64'),
+      // The simulator forgets its phones when it stops, so the sandbox keeps its own data apart.
+      DATA_DIR: join(base.dataDir, 'sandbox'),
+    }),
+  );
+  const admin = await gateway.tenants.bootstrapAdmin();
+  const existing = await gateway.tenants.listForSupport();
+  let tenantId = existing[0]?.id;
+  if (!tenantId) tenantId = (await gateway.tenants.create({ name: 'Demo Salon', timeZone: 'America/Sao_Paulo', language: 'en' })).tenant.id;
+  const [channel] = await gateway.channels.list(tenantId);
+  const login = await gateway.tenants.issuePanelLogin(tenantId);
+  const link = channel ? await gateway.channels.qrPageToken(tenantId, channel.id) : undefined;
+  console.log(`
+Zapgate sandbox is running (no real WhatsApp involved).
+
+  1. Open the business panel:   ${gateway.url}/panel/login/${login.token}
+     (or the standalone QR page: ${link ? `${gateway.url}/link/${link.token}` : 'n/a'})
+  2. Open the virtual phone:    ${simulator.controlUrl}/phone/${BUSINESS_PHONE}
+     Settings → Linked devices → Link a device, then give it a screenshot of the QR.
+  3. Clients' phones:           ${CLIENT_PHONES.map((c) => `${simulator.controlUrl}/phone/${c.phone}`).join('\n                                ')}
+${admin ? `\n  Support console: ${gateway.url}/support  (admin key, shown once: ${admin.apiKey})` : `\n  Support console: ${gateway.url}/support`}
+  Simulator for other gateways: ${JSON.stringify({ protocolUrl: simulator.protocolUrl, controlUrl: simulator.controlUrl, rootPublicKey: Buffer.from(simulator.rootPublicKey).toString('base64') })}
+`);
+  return async () => {
+    await gateway.stop();
+    await simulator.stop();
+  };
+}

@@ -1,0 +1,108 @@
+import { AppError } from '../domain/errors.js';
+import type { AccessRepository, Principal } from '../store/access-repository.js';
+import type { ChannelsRepository } from '../store/channels-repository.js';
+import type { Database } from '../store/database.js';
+import type { QrLinksRepository } from '../store/qr-links-repository.js';
+import type { Language, Tenant, TenantsRepository } from '../store/tenants-repository.js';
+
+export interface TenantServiceOptions {
+  readonly db: Database;
+  readonly tenants: TenantsRepository;
+  readonly channels: ChannelsRepository;
+  readonly access: AccessRepository;
+  readonly qrLinks: QrLinksRepository;
+  readonly qrLinkTtlMs: number;
+  readonly panelLoginTtlMs: number;
+  readonly panelSessionTtlMs: number;
+}
+
+export interface NewTenant {
+  readonly tenant: Tenant;
+  readonly channelId: string;
+  /** Shown once: only its hash is stored. */
+  readonly apiKey: string;
+}
+
+const isValidTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Businesses, their keys and panel access, and support operators. */
+export class TenantService {
+  constructor(private readonly o: TenantServiceOptions) {}
+
+  /** Creates a business with its first WhatsApp channel, its QR-page link and an API key, all or nothing. */
+  async create(input: { name: string; timeZone: string; language: Language }): Promise<NewTenant> {
+    if (!isValidTimeZone(input.timeZone)) {
+      throw new AppError('invalid_input', 'timeZone is not an IANA time zone such as America/Sao_Paulo.', { details: { field: 'timeZone' } });
+    }
+    return this.o.db.transaction(async (tx) => {
+      const tenant = await this.o.tenants.create(input, tx);
+      const channel = await this.o.channels.create(tenant.id, 'WhatsApp', tx);
+      await this.o.qrLinks.issue(tenant.id, channel.id, this.o.qrLinkTtlMs, tx);
+      const { key } = await this.o.access.issueApiKey({ tenantId: tenant.id }, 'initial', tx);
+      return { tenant, channelId: channel.id, apiKey: key };
+    });
+  }
+
+  async get(tenantId: string): Promise<Tenant> {
+    const tenant = await this.o.tenants.get(tenantId);
+    if (!tenant) throw new AppError('not_found', 'No such business.', { details: { tenantId } });
+    return tenant;
+  }
+
+  async update(tenantId: string, input: Partial<{ name: string; timeZone: string; language: Language }>): Promise<Tenant> {
+    if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) {
+      throw new AppError('invalid_input', 'timeZone is not an IANA time zone such as America/Sao_Paulo.', { details: { field: 'timeZone' } });
+    }
+    const tenant = await this.o.tenants.update(tenantId, input);
+    if (!tenant) throw new AppError('not_found', 'No such business.', { details: { tenantId } });
+    return tenant;
+  }
+
+  listForSupport(): Promise<Tenant[]> {
+    return this.o.tenants.listAllForSupport();
+  }
+
+  async issueApiKey(tenantId: string, label: string): Promise<{ id: string; key: string }> {
+    await this.get(tenantId);
+    return this.o.access.issueApiKey({ tenantId }, label);
+  }
+
+  async issuePanelLogin(tenantId: string): Promise<{ token: string; expiresAt: Date }> {
+    await this.get(tenantId);
+    return this.o.access.issuePanelLoginLink(tenantId, this.o.panelLoginTtlMs);
+  }
+
+  async redeemPanelLogin(token: string): Promise<{ tenantId: string; sessionToken: string }> {
+    const session = await this.o.access.redeemPanelLoginLink(token, this.o.panelSessionTtlMs);
+    if (!session) throw new AppError('link_gone', 'This login link is no longer valid. Ask for a new one.');
+    return session;
+  }
+
+  async tenantForPanelSession(sessionToken: string | undefined): Promise<string | undefined> {
+    return sessionToken ? this.o.access.tenantForPanelSession(sessionToken) : undefined;
+  }
+
+  async principalForApiKey(key: string | undefined): Promise<Principal | undefined> {
+    return key ? this.o.access.principalForApiKey(key) : undefined;
+  }
+
+  /** On a brand-new installation, the first admin and its key (shown once); undefined otherwise. */
+  async bootstrapAdmin(): Promise<{ operatorId: string; apiKey: string } | undefined> {
+    if ((await this.o.access.operatorCount()) > 0) return undefined;
+    return this.createOperator('Administrator', 'admin');
+  }
+
+  /** A support operator and its key (shown once). */
+  async createOperator(name: string, role: 'support' | 'admin'): Promise<{ operatorId: string; apiKey: string }> {
+    const { id } = await this.o.access.createOperator(name, role);
+    const { key } = await this.o.access.issueApiKey({ operatorId: id }, 'initial');
+    return { operatorId: id, apiKey: key };
+  }
+}

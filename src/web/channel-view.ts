@@ -1,0 +1,43 @@
+import type { ChannelStatus, StatusCause } from '../domain/channel-status.js';
+
+/** The live link attempt of a channel: present only while someone is looking at its QR or code. */
+export interface ChannelLinkView {
+  /** The current QR (QR mode); `svg` is the full `<svg>` markup, inserted into pages as-is. */
+  qr?: { raw: string; svg: string; expiresAt: string; ttlMs: number; sequence: number };
+  /** The current pairing code (code mode), already formatted `XXXX-XXXX`. */
+  pairingCode?: { code: string; expiresAt: string };
+  /** Code mode and the sending phone's number is not known yet: the page asks for it. */
+  needsPairingPhone: boolean;
+  /** When the gateway stops generating codes for this attempt. */
+  windowEndsAt: string;
+}
+
+/** One WhatsApp channel as the panel, the QR page and the support console see it. */
+export interface ChannelView {
+  id: string;
+  name: string;
+  linkMode: 'qr' | 'code';
+  status: ChannelStatus;
+  tone: 'green' | 'amber' | 'red';
+  /** ISO time of the last status change. */
+  statusSince: string;
+  cause: StatusCause | null;
+  /** The linked number, e.g. `+5511987654321`, once linked. */
+  phone: string | null;
+  /** ISO time the current device was linked. */
+  linkedAt: string | null;
+  /** Linked with the WhatsApp Business app? `null` while unknown. */
+  business: boolean | null;
+  link: ChannelLinkView | null;
+  /** The last link window ended without a link: pages offer "Show a new code". */
+  linkWindowEnded: boolean;
+  /** The standalone QR page's URL (panel and support only). */
+  qrPageUrl?: string;
+}
+
+/** One row of support's console: a business, one of its channels and the channel's last status event. */
+export interface SupportRow {
+  tenant: { id: string; name: string; language: string };
+  channel: ChannelView;
+  lastEvent: { status: string; cause: string | null; at: string } | null;
+}
