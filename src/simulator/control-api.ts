@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { SimulatorError, type SimulatorErrorCode } from './errors.js';
+import { phoneUiRoutes } from './phone-ui/index.js';
+import { qrFromImageRequest } from './qr-image.js';
 import type { Simulator } from './simulator.js';
 
 const statusOf: Record<SimulatorErrorCode, 400 | 404 | 409 | 422> = {
@@ -13,6 +15,7 @@ const statusOf: Record<SimulatorErrorCode, 400 | 404 | 409 | 422> = {
   no_whatsapp: 409,
   not_linked: 409,
   qr_invalid: 422,
+  qr_unreadable: 422,
   code_wrong: 422,
 };
 
@@ -68,6 +71,7 @@ export function controlApi(sim: Simulator): Hono {
     const { qr } = await parseBody(c, scanBody);
     return c.json(await sim.phone(c.req.param('phone')).scan(qr));
   });
+  app.post('/phones/:phone/scan-image', async (c) => c.json(await sim.phone(c.req.param('phone')).scan(await qrFromImageRequest(c))));
   app.post('/phones/:phone/pairing-code', async (c) => {
     const { code } = await parseBody(c, codeBody);
     return c.json(await sim.phone(c.req.param('phone')).enterPairingCode(code));
@@ -91,5 +95,6 @@ export function controlApi(sim: Simulator): Hono {
     sim.injectFault(await parseBody(c, faultBody));
     return c.json({ applied: true });
   });
+  app.route('/', phoneUiRoutes(sim));
   return app;
 }

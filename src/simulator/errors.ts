@@ -2,6 +2,7 @@
 export type SimulatorErrorCode =
   | 'qr_expired'
   | 'qr_invalid'
+  | 'qr_unreadable'
   | 'code_wrong'
   | 'no_pending_code'
   | 'unknown_phone'
@@ -15,6 +16,7 @@ export type SimulatorErrorCode =
 const messages: Record<SimulatorErrorCode, string> = {
   qr_expired: "Can't link new devices right now. The QR code has expired: scan the live code on the screen.",
   qr_invalid: 'Invalid QR code.',
+  qr_unreadable: 'No QR code could be read from this image.',
   code_wrong: 'The code you entered is incorrect. Check the code on the other device and try again.',
   no_pending_code: 'No device is waiting for a pairing code for this number.',
   unknown_phone: 'No simulated phone has this number.',
