@@ -97,7 +97,8 @@ export class ChannelRuntime {
       }
       if (restored > 0 && this.o.restoreStaggerMs > 0) await delay(this.o.restoreStaggerMs * (0.5 + Math.random()));
       const live = this.openSession(channel);
-      live.lastStatus = channel.status;
+      // Honest until proven: a restored channel is "reconnecting" until its socket is really open.
+      await this.record(live, 'reconnecting', 'restored');
       void live.session.start().catch((err: unknown) => this.o.logger.error({ err, channelId: channel.id }, 'restore failed'));
       restored++;
     }

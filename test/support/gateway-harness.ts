@@ -1,0 +1,81 @@
+/**
+ * Starts the whole gateway against an in-process simulator, with its data in a temp folder (or on
+ * PostgreSQL), and gives tests a small API client. Everything stops in `stop()`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startGateway, type Gateway } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+
+export interface Harness {
+  readonly sim: Simulator;
+  gateway: Gateway;
+  readonly dataDir: string;
+  readonly adminKey: string;
+  api(method: string, path: string, options?: { key?: string; body?: unknown }): Promise<{ status: number; json: any; headers: Headers }>;
+  /** Stops the gateway and starts it again on the same data (a process restart). */
+  restartGateway(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  qrTimeoutMs?: number;
+  linkWindowSeconds?: number;
+  env?: Record<string, string>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startSimulator({
+    qr: { firstRefTtlMs: options.qrTimeoutMs ?? 60_000, laterRefTtlMs: options.qrTimeoutMs ?? 60_000, refCount: 6 },
+    receipts: { deliveryDelayMs: 5, readDelayMs: null },
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'zapgate-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    WA_SERVER_URL: sim.protocolUrl,
+    WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
+    RESTORE_STAGGER_MS: '20',
+    LINK_WINDOW_SECONDS: String(options.linkWindowSeconds ?? 120),
+    ...(options.qrTimeoutMs ? { QR_TIMEOUT_MS: String(options.qrTimeoutMs) } : {}),
+    ...options.env,
+  });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  let gateway = await startGateway(config, { logger });
+  const admin = await gateway.tenants.bootstrapAdmin();
+  const harness: Harness = {
+    sim,
+    get gateway() {
+      return gateway;
+    },
+    set gateway(g) {
+      gateway = g;
+    },
+    dataDir,
+    adminKey: admin!.apiKey,
+    async api(method, path, { key, body } = {}) {
+      const response = await fetch(gateway.url + path, {
+        method,
+        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const type = response.headers.get('content-type') ?? '';
+      const json = type.includes('json') ? await response.json() : await response.text();
+      return { status: response.status, json, headers: response.headers };
+    },
+    async restartGateway() {
+      await gateway.stop();
+      gateway = await startGateway(config, { logger });
+    },
+    async stop() {
+      await gateway.stop();
+      await sim.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
