@@ -1,0 +1,246 @@
+/* global document, window, confirm, CSS */
+// The business's panel (Settings → WhatsApp block, Channels → WhatsApp): live statuses over SSE and
+// the QR window, which keeps the link attempt alive (watch heartbeat) while it is open.
+import {
+  channelCardBody,
+  hasLinkedDevice,
+  isEstablished,
+  linkView,
+  linkViewKey,
+  waBlockBody,
+} from './views.js';
+import {
+  api,
+  copyText,
+  createWatcher,
+  errorBox,
+  flashLabel,
+  makeEnv,
+  readBoot,
+  replaceKeepingFocus,
+  subscribe,
+  tickCountdowns,
+} from './live.js';
+
+const CLOSE_AFTER_LINK_MS = 2_000;
+
+const boot = readBoot();
+const S = boot.strings;
+const env = makeEnv(boot.lang);
+const channels = new Map(boot.channels.map((c) => [c.id, c]));
+const dialog = document.getElementById('qr-window');
+const area = dialog.querySelector('[data-role="link-area"]');
+const errorEl = document.querySelector('[data-testid="error"]');
+const errorHome = errorEl.parentElement;
+const errorAnchor = errorEl.nextSibling;
+const errors = errorBox(errorEl, S['common.networkError']);
+const liveLost = document.querySelector('[data-role="live-lost"]');
+
+let openId = null; // channel shown in the QR window
+let watchedId = null; // channel the watcher keeps alive
+let closeTimer = 0;
+let renderedKey = '';
+
+const channelUrl = (id, action) => `/panel/api/channels/${encodeURIComponent(id)}/${action}`;
+
+const watcher = createWatcher({
+  watch: () => api(channelUrl(watchedId, 'watch'), {}),
+  unwatch: (keepalive) => {
+    api(channelUrl(watchedId, 'unwatch'), {}, { keepalive }).catch(() => {});
+  },
+  onView: (view) => apply(view),
+  onError: (err) => errors.show(err),
+  onChange: () => renderWindow(),
+});
+
+function channelElement(id) {
+  return document.querySelector(
+    `[data-role="channel"][data-channel-id="${CSS.escape(id)}"] [data-role="status"]`,
+  );
+}
+
+function renderChannel(id) {
+  const ch = channels.get(id);
+  const el = channelElement(id);
+  if (!ch || !el) return;
+  const html =
+    boot.page === 'channels'
+      ? channelCardBody(ch, S, env, { windowOpen: openId === id })
+      : waBlockBody(ch, S, env);
+  if (el.innerHTML !== html) replaceKeepingFocus(el, html);
+}
+
+function renderWindow(force) {
+  const ch = openId && channels.get(openId);
+  if (!ch) return;
+  const input = area.querySelector('[data-testid="pairing-phone-input"]');
+  const st = { surface: 'panel', starting: watcher.starting, phone: input ? input.value : '' };
+  const key = linkViewKey(ch, st);
+  if (force || key !== renderedKey) {
+    renderedKey = key;
+    replaceKeepingFocus(area, linkView(ch, S, env, st));
+  }
+  tickCountdowns(S, env);
+}
+
+// Codes are made only while someone looks: watch while the window is open on an unlinked channel.
+function syncWatch() {
+  const ch = openId && channels.get(openId);
+  if (ch && !hasLinkedDevice(ch.status)) {
+    if (!watcher.active) {
+      watchedId = openId;
+      watcher.start();
+    }
+  } else {
+    watcher.stop(false);
+  }
+}
+
+function apply(incoming) {
+  if (!incoming || !incoming.id) return;
+  const prev = channels.get(incoming.id);
+  const view =
+    incoming.qrPageUrl === undefined && prev && prev.qrPageUrl
+      ? { ...incoming, qrPageUrl: prev.qrPageUrl }
+      : incoming;
+  channels.set(view.id, view);
+  renderChannel(view.id);
+  if (view.id !== openId) return;
+  watcher.observe(view);
+  // Linked while the window was open: show "Connection established", then close by itself.
+  if (prev && !isEstablished(prev.status) && isEstablished(view.status)) {
+    clearTimeout(closeTimer);
+    closeTimer = setTimeout(() => dialog.close(), CLOSE_AFTER_LINK_MS);
+  }
+  syncWatch();
+  renderWindow();
+}
+
+function openWindow(id) {
+  const ch = channels.get(id);
+  if (!ch) return;
+  openId = id;
+  renderedKey = '';
+  dialog.querySelector('[data-role="channel-name"]').textContent = ch.name;
+  errors.clear();
+  dialog.querySelector('[data-role="error-slot"]').append(errorEl);
+  dialog.showModal();
+  syncWatch();
+  renderWindow(true);
+  renderChannel(id);
+}
+
+dialog.addEventListener('close', () => {
+  clearTimeout(closeTimer);
+  const id = openId;
+  openId = null;
+  watcher.stop(false);
+  errorHome.insertBefore(errorEl, errorAnchor);
+  errors.clear();
+  area.innerHTML = '';
+  if (!id) return;
+  renderChannel(id);
+  // The opener may have been re-rendered meanwhile: put focus back on its successor.
+  const opener = document.querySelector(`[data-action="open"][data-channel-id="${CSS.escape(id)}"]`);
+  if (opener) opener.focus();
+});
+
+async function resetOpenChannel(button) {
+  const id = openId;
+  if (!id || !confirm(S['link.resetConfirm'])) return;
+  errors.clear();
+  button.disabled = true;
+  try {
+    const view = await api(channelUrl(id, 'reset'), {});
+    clearTimeout(closeTimer);
+    apply(view);
+    if (openId === id && watcher.active) watcher.again();
+    renderWindow(true);
+  } catch (err) {
+    errors.show(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function copyFrom(button) {
+  if (await copyText(button.dataset.copy || '')) flashLabel(button, S['common.copied']);
+  else errors.show(S['common.copyFailed']);
+}
+
+document.addEventListener('click', (e) => {
+  // A click on the backdrop (the dialog element itself, outside its box) closes the window.
+  if (e.target === dialog) {
+    dialog.close();
+    return;
+  }
+  const el = e.target.closest('[data-action]');
+  if (!el) return;
+  switch (el.dataset.action) {
+    case 'open':
+      openWindow(el.dataset.channelId);
+      break;
+    case 'close':
+      dialog.close();
+      break;
+    case 'show-new':
+      errors.clear();
+      watcher.again();
+      renderWindow();
+      break;
+    case 'reset':
+      void resetOpenChannel(el);
+      break;
+    case 'copy':
+      void copyFrom(el);
+      break;
+    default:
+      break;
+  }
+});
+
+document.addEventListener('submit', (e) => {
+  const form = e.target.closest('form[data-action="pairing-phone"]');
+  if (!form) return;
+  e.preventDefault();
+  void submitPairingPhone(form);
+});
+
+async function submitPairingPhone(form) {
+  const id = openId;
+  const input = form.querySelector('input[name="phone"]');
+  const button = form.querySelector('button[type="submit"]');
+  const phone = input.value.trim();
+  if (!id) return;
+  if (!phone) {
+    errors.show(S['link.phoneHelp']);
+    input.focus();
+    return;
+  }
+  errors.clear();
+  button.disabled = true;
+  try {
+    apply(await api(channelUrl(id, 'pairing-phone'), { phone }));
+  } catch (err) {
+    errors.show(err);
+    input.focus();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+subscribe('/panel/api/events', apply, {
+  onResync: () => {
+    api('/panel/api/channels')
+      .then((list) => list.forEach(apply))
+      .catch(() => {});
+  },
+  onLive: (up) => {
+    liveLost.hidden = up;
+  },
+});
+
+window.addEventListener('pagehide', () => watcher.stop(true));
+setInterval(() => tickCountdowns(S, env), 1_000);
+// First paint came from the server in UTC; redraw with the browser's time zone.
+for (const id of channels.keys()) renderChannel(id);

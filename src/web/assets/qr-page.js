@@ -1,0 +1,210 @@
+/* global document, window, location, confirm, navigator */
+// The standalone QR page: watches its one channel while visible, shows the live QR or code, and
+// "Connection established" once the phone is linked.
+import { escapeHtml, hasLinkedDevice, linkView, linkViewKey } from './views.js';
+import {
+  api,
+  createWatcher,
+  errorBox,
+  makeEnv,
+  readBoot,
+  replaceKeepingFocus,
+  subscribe,
+  tickCountdowns,
+} from './live.js';
+
+const boot = readBoot();
+const S = boot.strings;
+const env = makeEnv(boot.lang);
+const apiBase = boot.apiBase;
+const main = document.getElementById('main');
+const stage = document.querySelector('[data-role="stage"]');
+const area = document.querySelector('[data-role="link-area"]');
+const fullButton = document.querySelector('[data-action="fullscreen"]');
+const liveLost = document.querySelector('[data-role="live-lost"]');
+const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError']);
+
+let channel = boot.channel;
+// The server leaves the first QR's SVG out of the boot data: it is already in the markup.
+if (channel.link && channel.link.qr && !channel.link.qr.svg) {
+  const drawn = area.querySelector('[data-testid="qr-code"]');
+  channel.link.qr.svg = drawn ? drawn.innerHTML : '';
+}
+let gone = false;
+let leaving = false;
+let renderedKey = '';
+let wakeLock = null;
+
+const watcher = createWatcher({
+  watch: () => api(`${apiBase}/watch`, {}),
+  unwatch: (keepalive) => {
+    if (!gone && !leaving) api(`${apiBase}/unwatch`, {}, { keepalive }).catch(() => {});
+  },
+  onView: (view) => apply(view),
+  onError: (err) => handleError(err),
+  onChange: () => render(),
+});
+
+function handleError(err) {
+  if (err && (err.status === 404 || err.status === 410)) showGone();
+  else errors.show(err);
+}
+
+function render(force) {
+  if (gone) return;
+  const input = area.querySelector('[data-testid="pairing-phone-input"]');
+  const st = { surface: 'page', starting: watcher.starting, phone: input ? input.value : '' };
+  const key = linkViewKey(channel, st);
+  if (force || key !== renderedKey) {
+    renderedKey = key;
+    replaceKeepingFocus(area, linkView(channel, S, env, st));
+  }
+  // Full screen is worth offering only while a QR or a code is on screen.
+  fullButton.hidden =
+    !document.fullscreenEnabled ||
+    !area.querySelector('[data-testid="qr-code"], [data-testid="pairing-code"]');
+  tickCountdowns(S, env);
+}
+
+function apply(view) {
+  if (gone || !view || !view.id) return;
+  channel = view;
+  watcher.observe(view);
+  sync();
+  render();
+}
+
+// Watch while the channel is not linked; once linked there is nothing left to keep alive.
+function sync() {
+  if (!hasLinkedDevice(channel.status)) watcher.start();
+  else watcher.stop(false);
+  void syncWakeLock();
+}
+
+// Keep a phone's screen on while it shows a code to scan.
+async function syncWakeLock() {
+  const want = !gone && !hasLinkedDevice(channel.status) && document.visibilityState === 'visible';
+  if (want && !wakeLock && navigator.wakeLock) {
+    try {
+      wakeLock = await navigator.wakeLock.request('screen');
+      wakeLock.addEventListener('release', () => {
+        wakeLock = null;
+      });
+    } catch {
+      wakeLock = null;
+    }
+  } else if (!want && wakeLock) {
+    wakeLock.release().catch(() => {});
+    wakeLock = null;
+  }
+}
+
+function showGone() {
+  if (gone) return;
+  gone = true;
+  watcher.stop(false);
+  events.close();
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  void syncWakeLock();
+  main.innerHTML =
+    `<div class="message-card card"><h1>${escapeHtml(S['gone.title'])}</h1><p>${escapeHtml(S['gone.body'])}</p>` +
+    `<a class="btn" data-testid="support" href="${escapeHtml(boot.supportUrl)}" target="_blank" rel="noopener">` +
+    `${escapeHtml(S['common.support'])}</a></div>`;
+}
+
+async function reset(button) {
+  if (!confirm(S['qr.resetConfirm'])) return;
+  errors.clear();
+  button.disabled = true;
+  try {
+    const res = await api(`${apiBase}/reset`, {});
+    leaving = true;
+    watcher.stop(false);
+    location.replace(res.qrPageUrl);
+  } catch (err) {
+    handleError(err);
+    button.disabled = false;
+  }
+}
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else stage.requestFullscreen().catch(() => {});
+}
+
+document.addEventListener('fullscreenchange', () => {
+  fullButton.textContent = S[document.fullscreenElement ? 'qr.exitFullScreen' : 'qr.fullScreen'];
+});
+
+document.addEventListener('click', (e) => {
+  const el = e.target.closest('[data-action]');
+  if (!el || gone) return;
+  switch (el.dataset.action) {
+    case 'show-new':
+      errors.clear();
+      watcher.again();
+      render();
+      break;
+    case 'reset':
+      void reset(el);
+      break;
+    case 'fullscreen':
+      toggleFullscreen();
+      break;
+    default:
+      break;
+  }
+});
+
+document.addEventListener('submit', (e) => {
+  const form = e.target.closest('form[data-action="pairing-phone"]');
+  if (!form) return;
+  e.preventDefault();
+  void submitPairingPhone(form);
+});
+
+async function submitPairingPhone(form) {
+  const input = form.querySelector('input[name="phone"]');
+  const button = form.querySelector('button[type="submit"]');
+  const phone = input.value.trim();
+  if (!phone) {
+    errors.show(S['link.phoneHelp']);
+    input.focus();
+    return;
+  }
+  errors.clear();
+  button.disabled = true;
+  try {
+    apply(await api(`${apiBase}/pairing-phone`, { phone }));
+  } catch (err) {
+    handleError(err);
+    if (!gone) input.focus();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const checkStillValid = () => {
+  api(`${apiBase}/channel`)
+    .then(apply)
+    .catch((err) => {
+      if (err && (err.status === 404 || err.status === 410)) showGone();
+    });
+};
+
+const events = subscribe(`${apiBase}/events`, apply, {
+  onResync: checkStillValid,
+  onClosed: checkStillValid,
+  onLive: (up) => {
+    liveLost.hidden = up;
+  },
+});
+
+document.addEventListener('visibilitychange', () => void syncWakeLock());
+window.addEventListener('pagehide', () => watcher.stop(true));
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted && !gone) sync();
+});
+setInterval(() => tickCountdowns(S, env), 1_000);
+sync();
+render(true);

@@ -1,0 +1,347 @@
+// The markup of everything that changes live (a channel's status, the QR window, a support row).
+// One implementation for both sides: the server renders the first paint with it (pages.ts) and the
+// browser re-renders with it on every update, so a live change looks exactly like a reload.
+// Pure functions of their arguments only: no DOM, no globals. Types: views.d.ts.
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML content and quoted attribute values. */
+export function escapeHtml(value) {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+const esc = escapeHtml;
+
+/** Replaces `{name}` placeholders. */
+export function fill(template, vars) {
+  return String(template).replace(/\{(\w+)\}/g, (whole, name) =>
+    vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole,
+  );
+}
+
+/** A device is linked (credentials exist), whether or not the socket is up now. */
+export function hasLinkedDevice(status) {
+  return status === 'connected' || status === 'reconnecting' || status === 'restricted';
+}
+
+/** Linked and up: "Connection established". */
+export function isEstablished(status) {
+  return status === 'connected' || status === 'restricted';
+}
+
+/** The words of a channel's status as the business sees them. */
+export function statusLabel(ch, S) {
+  switch (ch.status) {
+    case 'connected':
+    case 'restricted':
+      return S['status.connected'];
+    case 'reconnecting':
+      return S['status.reconnecting'];
+    case 'pairing':
+      return S['status.pairing'];
+    case 'removed':
+    case 'replaced':
+      return S[`status.${ch.status}.${ch.linkMode}`];
+    default:
+      return S[`scan.${ch.linkMode}`];
+  }
+}
+
+/** A sentence explaining the status, or '' when the label says it all. */
+export function statusNote(ch, S) {
+  switch (ch.status) {
+    case 'pairing':
+    case 'reconnecting':
+    case 'removed':
+    case 'replaced':
+    case 'restricted':
+      return S[`note.${ch.status}`];
+    case 'connected':
+      return '';
+    default:
+      if (ch.cause === 'login_refused') return S['note.loginRefused'];
+      if (ch.linkWindowEnded && !ch.link) return S['note.expired'];
+      return '';
+  }
+}
+
+/** Seconds left, clamped to [0, ttl] so a skewed browser clock cannot show nonsense. */
+export function remainingMs(expiresAt, now, ttlMs) {
+  const left = Date.parse(expiresAt) - now;
+  if (!Number.isFinite(left)) return 0;
+  return Math.max(0, ttlMs ? Math.min(left, ttlMs) : left);
+}
+
+/** The countdown's words for `kind` ('qr' | 'code'). */
+export function countdownText(kind, ms, S) {
+  return ms > 0 ? fill(S[`link.${kind}Countdown`], { seconds: Math.ceil(ms / 1000) }) : S['link.refreshing'];
+}
+
+function countdown(kind, expiresAt, ttlMs, S, env) {
+  const ms = remainingMs(expiresAt, env.now, ttlMs);
+  return (
+    `<p class="countdown" data-testid="${kind}-countdown" data-kind="${kind}" data-expires="${esc(expiresAt)}"` +
+    `${ttlMs ? ` data-ttl="${esc(ttlMs)}"` : ''}>${esc(countdownText(kind, ms, S))}</p>`
+  );
+}
+
+function note(text, tone) {
+  return text ? `<p class="note${tone ? ` note-${tone}` : ''}">${esc(text)}</p>` : '';
+}
+
+function facts(ch, S, env, withMode) {
+  const rows = [];
+  rows.push([
+    S['wa.number'],
+    ch.phone ? `<span class="mono" data-testid="linked-number">${esc(ch.phone)}</span>` : '—',
+  ]);
+  if (withMode) rows.push([S['wa.linkMode'], esc(S[ch.linkMode === 'code' ? 'wa.modeCode' : 'wa.modeQr'])]);
+  if (ch.linkedAt) {
+    rows.push([
+      S['wa.linkedAt'],
+      `<time datetime="${esc(ch.linkedAt)}" data-testid="linked-at">${esc(env.fmtDate(ch.linkedAt))}</time>`,
+    ]);
+  }
+  if (ch.business !== null && ch.business !== undefined && ch.phone) {
+    rows.push([
+      S['wa.app'],
+      `<span data-testid="linked-app">${esc(S[ch.business ? 'wa.appBusiness' : 'wa.appPersonal'])}</span>`,
+    ]);
+  }
+  return `<dl class="facts">${rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('')}</dl>`;
+}
+
+function businessAdvice(ch, S) {
+  return ch.business === false && hasLinkedDevice(ch.status)
+    ? `<p class="advice" data-testid="business-advice">${esc(S['wa.recommendBusiness'])}</p>`
+    : '';
+}
+
+function openButton(ch, S, primary) {
+  const label = hasLinkedDevice(ch.status)
+    ? S['wa.linkAnother']
+    : S[ch.linkMode === 'code' ? 'wa.openCode' : 'wa.openQr'];
+  return (
+    `<button type="button" class="btn${primary ? ' btn-primary' : ''}" data-action="open" ` +
+    `data-channel-id="${esc(ch.id)}" data-testid="open-qr-window">${esc(label)}</button>`
+  );
+}
+
+/** Settings → the WhatsApp block's status area for one channel. */
+export function waBlockBody(ch, S, env) {
+  if (isEstablished(ch.status)) {
+    return (
+      `<p class="pill pill-green" data-testid="connection-established">${esc(S['status.connected'])}</p>` +
+      facts(ch, S, env, false) +
+      businessAdvice(ch, S) +
+      note(statusNote(ch, S), 'amber') +
+      `<div class="actions">${openButton(ch, S, false)}</div>`
+    );
+  }
+  if (ch.status === 'reconnecting') {
+    return (
+      `<p class="pill pill-amber" role="status" data-testid="reconnecting">${esc(S['status.reconnecting'])}</p>` +
+      note(statusNote(ch, S)) +
+      facts(ch, S, env, false) +
+      businessAdvice(ch, S)
+    );
+  }
+  // Not linked: the red text itself opens the QR window (amber while the phone finishes linking).
+  const testid = ch.status === 'pairing' ? 'linking' : 'scan-qr';
+  return (
+    `<button type="button" class="pill pill-${esc(ch.tone)} pill-action" data-action="open" ` +
+    `data-channel-id="${esc(ch.id)}" data-testid="${testid}" aria-haspopup="dialog">${esc(statusLabel(ch, S))}</button>` +
+    note(statusNote(ch, S), ch.status === 'pairing' ? '' : 'red') +
+    `<p class="hint">${esc(S[ch.linkMode === 'code' ? 'wa.codeHint' : 'wa.scanHint'])}</p>`
+  );
+}
+
+/**
+ * Channels → WhatsApp: one channel's card body. `opts.windowOpen` hides the card's own pairing code
+ * while the QR window shows the same code, so one code is on screen at a time.
+ */
+export function channelCardBody(ch, S, env, opts) {
+  const code =
+    ch.linkMode === 'code' && ch.link && ch.link.pairingCode && !(opts && opts.windowOpen)
+      ? ch.link.pairingCode
+      : null;
+  const qrLink = ch.qrPageUrl
+    ? `<div class="copy-row"><a class="qr-page-link mono" href="${esc(ch.qrPageUrl)}" target="_blank" rel="noopener" ` +
+      `data-testid="qr-page-link">${esc(ch.qrPageUrl)}</a><button type="button" class="btn btn-sm" data-action="copy" ` +
+      `data-copy="${esc(ch.qrPageUrl)}" data-testid="copy-qr-page-link">${esc(S['common.copy'])}</button></div>` +
+      `<p class="hint">${esc(S['wa.qrPageHint'])}</p>`
+    : `<p class="hint">${esc(S['wa.noQrPageLink'])}</p>`;
+  return (
+    `<div class="card-head"><h2 class="card-title">${esc(ch.name)}</h2>` +
+    `<span class="pill pill-sm pill-${esc(ch.tone)}" data-testid="channel-status">${esc(statusLabel(ch, S))}</span></div>` +
+    note(statusNote(ch, S), ch.tone === 'green' ? 'amber' : ch.tone) +
+    facts(ch, S, env, true) +
+    businessAdvice(ch, S) +
+    (code
+      ? `<div class="code-live"><p class="code-label">${esc(S['wa.codeLive'])}</p>` +
+        `<p class="pairing-code" data-testid="pairing-code">${esc(code.code)}</p>` +
+        countdown('code', code.expiresAt, 0, S, env) +
+        `</div>`
+      : '') +
+    `<div class="qr-link"><p class="field-label">${esc(S['wa.qrPageLink'])}</p>${qrLink}</div>` +
+    (ch.status === 'reconnecting'
+      ? ''
+      : `<div class="actions">${openButton(ch, S, !hasLinkedDevice(ch.status))}</div>`)
+  );
+}
+
+function steps(mode, S) {
+  const keys =
+    mode === 'code'
+      ? ['link.codeStep1', 'link.codeStep2', 'link.codeStep3']
+      : ['link.qrStep1', 'link.qrStep2', 'link.qrStep3'];
+  return (
+    `<div class="steps"><p class="steps-title">${esc(S['link.stepsTitle'])}</p>` +
+    `<ol>${keys.map((k) => `<li>${esc(S[k])}</li>`).join('')}</ol></div>`
+  );
+}
+
+function preparing(S, mode) {
+  return (
+    `<div class="frame${mode === 'qr' ? ' frame-qr' : ''}"><p class="preparing" role="status" data-testid="preparing">` +
+    `<span class="spinner" aria-hidden="true"></span>${esc(S['link.preparing'])}</p></div>`
+  );
+}
+
+function banner(tone, text, testid) {
+  return `<p class="banner banner-${tone}" role="status" data-testid="${testid}">${esc(text)}</p>`;
+}
+
+/**
+ * The live link area of the QR window and the QR page: QR or code with countdown and steps, the
+ * sending-phone form, "expired / Show a new code", or the linked state.
+ * `st`: { surface: 'panel' | 'page', starting: boolean, phone?: string }.
+ */
+export function linkView(ch, S, env, st) {
+  const onPage = st.surface === 'page';
+  if (isEstablished(ch.status)) {
+    return (
+      banner('green', S['status.connected'], onPage ? 'connection-established' : 'link-connected') +
+      `<p class="center">${esc(S['link.connectedHelp'])}</p>` +
+      (onPage
+        ? `<p class="center done" data-testid="setup-complete">${esc(S['qr.done'])}</p>`
+        : `<p class="center hint">${esc(S['link.resetHint'])}</p>`) +
+      note(ch.status === 'restricted' ? S['note.restricted'] : '', 'amber')
+    );
+  }
+  if (ch.status === 'reconnecting' || ch.status === 'pairing') {
+    return (
+      banner('amber', statusLabel(ch, S), ch.status === 'pairing' ? 'linking' : 'reconnecting') +
+      note(statusNote(ch, S))
+    );
+  }
+  const why = note(
+    ch.status === 'removed' || ch.status === 'replaced' || ch.cause === 'login_refused'
+      ? statusNote(ch, S)
+      : '',
+    'red',
+  );
+  const link = ch.link;
+  const mode = ch.linkMode;
+  if (!link) {
+    if (st.starting) return why + preparing(S, mode);
+    return (
+      why +
+      `<div class="frame expired" role="status"><p class="expired-title" data-testid="link-expired">${esc(S['link.expired'])}</p>` +
+      `<p class="hint">${esc(S['link.expiredHelp'])}</p>` +
+      `<button type="button" class="btn btn-primary" data-action="show-new" data-testid="show-new-code">${esc(S['link.showNew'])}</button></div>`
+    );
+  }
+  if (mode === 'code') {
+    if (link.needsPairingPhone) {
+      return (
+        why +
+        `<form class="phone-form" data-action="pairing-phone" novalidate>` +
+        `<p class="form-title">${esc(S['link.phoneTitle'])}</p>` +
+        `<label for="pairing-phone">${esc(S['link.phoneLabel'])}</label>` +
+        `<p class="hint" id="pairing-phone-help">${esc(S['link.phoneHelp'])}</p>` +
+        `<div class="field-row"><input id="pairing-phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required ` +
+        `aria-describedby="pairing-phone-help" data-testid="pairing-phone-input" value="${esc(st.phone || '')}">` +
+        `<button type="submit" class="btn btn-primary" data-testid="pairing-phone-submit">${esc(S['link.phoneSubmit'])}</button></div>` +
+        `</form>`
+      );
+    }
+    if (!link.pairingCode) return why + preparing(S, mode);
+    return (
+      why +
+      `<div class="frame code-frame"><p class="code-label" id="code-label">${esc(S['link.codeLabel'])}</p>` +
+      `<p class="pairing-code pairing-code-lg" data-testid="pairing-code" aria-describedby="code-label">${esc(link.pairingCode.code)}</p>` +
+      countdown('code', link.pairingCode.expiresAt, 0, S, env) +
+      `</div>` +
+      steps('code', S)
+    );
+  }
+  if (!link.qr) return why + preparing(S, mode);
+  // The SVG is the server's own markup (drawn from the QR text), inserted as-is.
+  return (
+    why +
+    `<div class="frame frame-qr"><div class="qr" role="img" aria-label="${esc(S['link.qrLabel'])}" data-testid="qr-code" ` +
+    `data-sequence="${esc(link.qr.sequence)}">${link.qr.svg}</div></div>` +
+    countdown('qr', link.qr.expiresAt, link.qr.ttlMs, S, env) +
+    `<p class="hint center">${esc(S['link.liveNote'])}</p>` +
+    steps('qr', S)
+  );
+}
+
+/** A key that changes exactly when linkView's output would change (apart from countdowns). */
+export function linkViewKey(ch, st) {
+  const link = ch.link;
+  return [
+    ch.status,
+    ch.linkMode,
+    ch.cause,
+    st.starting,
+    link ? 1 : 0,
+    link && link.qr ? link.qr.sequence : '',
+    link && link.pairingCode ? link.pairingCode.code : '',
+    link && link.needsPairingPhone ? 1 : 0,
+  ].join('|');
+}
+
+/** Support console: one table row. */
+export function supportRow(row, S, env) {
+  const ch = row.channel;
+  const t = row.tenant;
+  const ev = row.lastEvent;
+  const isCode = ch.linkMode === 'code';
+  const stateLabel = (status) => S[`state.${status}`] || status;
+  const lastEvent = ev
+    ? `<div>${esc(stateLabel(ev.status))}</div>` +
+      (ev.cause
+        ? `<div class="hint" title="${esc(ev.cause)}">${esc(S[`cause.${ev.cause}`] || ev.cause)}</div>`
+        : '') +
+      `<time class="hint" datetime="${esc(ev.at)}">${esc(env.fmtDate(ev.at))}</time>`
+    : `<span class="hint">${esc(S['support.noEvent'])}</span>`;
+  const business = ch.business === true ? ` <span class="tag">Business</span>` : '';
+  return (
+    `<tr data-row-key="${esc(`${t.id}/${ch.id}`)}" data-tenant-id="${esc(t.id)}" data-channel-id="${esc(ch.id)}">` +
+    `<td><div class="strong">${esc(t.name)}</div><div class="hint mono">${esc(t.id)} · ${esc(t.language)}</div></td>` +
+    `<td><div>${esc(ch.name)}</div><div class="hint mono">${esc(ch.id)}</div></td>` +
+    `<td><span class="pill pill-sm pill-${esc(ch.tone)}" data-testid="support-status" title="${esc(statusLabel(ch, S))}">` +
+    `${esc(stateLabel(ch.status))}</span></td>` +
+    `<td><span class="mono">${esc(ch.phone || '—')}</span>${business}</td>` +
+    `<td>${lastEvent}</td>` +
+    `<td><button type="button" class="switch" role="switch" aria-checked="${isCode}" data-action="mode" ` +
+    `data-mode="${esc(ch.linkMode)}" data-testid="mode-toggle" aria-label="${esc(fill(S['support.codeMode'], { channel: ch.name }))}">` +
+    `<span class="switch-opt${isCode ? '' : ' on'}">${esc(S['support.segQr'])}</span>` +
+    `<span class="switch-opt${isCode ? ' on' : ''}">${esc(S['support.segCode'])}</span></button></td>` +
+    `<td><div class="row-actions">` +
+    `<button type="button" class="btn btn-sm btn-danger" data-action="reset" data-testid="support-reset">${esc(S['common.reset'])}</button>` +
+    `<button type="button" class="btn btn-sm" data-action="copy" data-testid="copy-qr-link"` +
+    (ch.qrPageUrl ? ` data-copy="${esc(ch.qrPageUrl)}"` : ' disabled') +
+    `>${esc(S['support.copyLink'])}</button></div></td>` +
+    `</tr>`
+  );
+}
+
+/** Lower-case text a support row is found by. */
+export function supportRowSearchText(row) {
+  return [row.tenant.name, row.tenant.id, row.channel.name, row.channel.id, row.channel.phone || '']
+    .join(' ')
+    .toLowerCase();
+}

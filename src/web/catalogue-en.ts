@@ -1,0 +1,233 @@
+/**
+ * English words of every page. This catalogue defines the key set: the other languages are typed
+ * against it, so a missing or extra key fails typecheck. `{name}` placeholders are filled by `t`.
+ */
+export const en = {
+  'lang.label': 'Language',
+  'common.skip': 'Skip to content',
+  'common.close': 'Close',
+  'common.copy': 'Copy',
+  'common.copied': 'Copied',
+  'common.copyFailed': 'Could not copy. Select the link and copy it by hand.',
+  'common.networkError': 'Could not reach the server. Check the internet connection and try again.',
+  'common.liveLost': 'Live updates paused — reconnecting…',
+  'common.noscript': 'This page needs JavaScript to stay up to date.',
+  'common.support': 'Support',
+  'common.howToScan': 'How to scan',
+  'common.reset': 'Reset',
+
+  'title.settings': 'Settings',
+  'title.channels': 'Channels — WhatsApp',
+  'title.qrPage': 'Connect WhatsApp',
+  'title.help': 'How to scan',
+  'title.support': 'Support console',
+  'title.gone': 'Link no longer valid',
+  'title.login': 'Login needed',
+
+  'nav.label': 'Panel sections',
+  'nav.settings': 'Settings',
+  'nav.channels': 'Channels',
+
+  'panel.settingsIntro': 'Link the WhatsApp number that sends your booking notifications to your clients.',
+  'panel.channelsIntro': 'The WhatsApp numbers that send your booking notifications.',
+  'panel.noChannels': 'No WhatsApp channel yet. Contact support to add one.',
+  'panel.helpLine': 'Trouble linking?',
+
+  'wa.title': 'WhatsApp',
+  'wa.number': 'Number',
+  'wa.linkedAt': 'Linked',
+  'wa.app': 'App',
+  'wa.appBusiness': 'WhatsApp Business',
+  'wa.appPersonal': 'WhatsApp (not Business)',
+  'wa.recommendBusiness':
+    'We recommend the WhatsApp Business app on the phone for the integration to work correctly.',
+  'wa.linkMode': 'Link mode',
+  'wa.modeQr': 'Scan a QR code',
+  'wa.modeCode': 'Enter a code',
+  'wa.qrPageLink': 'QR-code page link',
+  'wa.qrPageHint':
+    'Send this link to whoever holds the sending phone. It shows only this number’s QR code and stops working after Reset.',
+  'wa.noQrPageLink': 'No QR-code page link yet.',
+  'wa.openQr': 'Show the QR code',
+  'wa.openCode': 'Show the code',
+  'wa.linkAnother': 'Link another phone',
+  'wa.scanHint':
+    'Click it to open the QR code, then scan it with the phone that will send the notifications.',
+  'wa.codeHint': 'Click it to see the code to type on the phone that will send the notifications.',
+  'wa.codeLive': 'Code to enter now',
+
+  'scan.qr': 'Scan the QR code',
+  'scan.code': 'Enter the code on the phone',
+  'status.connected': 'Connection established',
+  'status.pairing': 'Linking…',
+  'status.reconnecting': 'Reconnecting…',
+  'status.removed.qr': 'The device was removed on the phone — scan again',
+  'status.removed.code': 'The device was removed on the phone — link again',
+  'status.replaced.qr': 'Another connection took over this link — scan again',
+  'status.replaced.code': 'Another connection took over this link — link again',
+
+  'state.not_linked': 'Not linked',
+  'state.showing_qr': 'Showing QR',
+  'state.showing_code': 'Showing code',
+  'state.pairing': 'Linking',
+  'state.connected': 'Connected',
+  'state.reconnecting': 'Reconnecting',
+  'state.removed': 'Removed on phone',
+  'state.replaced': 'Replaced',
+  'state.restricted': 'Restricted',
+
+  'note.pairing': 'The phone is finishing the link. Keep WhatsApp open on it for a few seconds.',
+  'note.reconnecting':
+    'The connection to WhatsApp dropped and is being restored. Notifications wait and go out once it is back. Keep the phone on and online.',
+  'note.removed':
+    'This device was removed under Linked devices on the phone, so notifications cannot be sent. Link the phone again.',
+  'note.replaced':
+    'Another connection opened with this same link, so WhatsApp closed this one. If you did not expect that, click Reset and link the phone again.',
+  'note.restricted':
+    'WhatsApp has temporarily restricted this number; some notifications may not be delivered until the restriction ends.',
+  'note.loginRefused':
+    'WhatsApp refused the link. The account must have been created at least 7 days ago and have active chats. Wait a few minutes and try again.',
+  'note.expired': 'The code expired before it was used.',
+
+  'cause.created': 'Channel created',
+  'cause.viewer_opened': 'QR window opened',
+  'cause.link_window_ended': 'Link window ended',
+  'cause.qr_refs_ended': 'QR codes ran out',
+  'cause.scanned': 'QR scanned',
+  'cause.code_entered': 'Code entered',
+  'cause.opened': 'Connection opened',
+  'cause.restored': 'Session restored',
+  'cause.connection_lost': 'Connection lost',
+  'cause.device_removed': 'Device removed on phone',
+  'cause.replaced': 'Replaced by another connection',
+  'cause.reset': 'Reset',
+  'cause.mode_changed': 'Link mode changed',
+  'cause.reach_out_timelock': 'Restricted by WhatsApp',
+  'cause.login_refused': 'Login refused',
+
+  'link.preparing': 'Preparing the code…',
+  'link.qrLabel': 'QR code to scan with WhatsApp',
+  'link.qrCountdown': 'New QR code in {seconds} s',
+  'link.codeCountdown': 'New code in {seconds} s',
+  'link.refreshing': 'Refreshing…',
+  'link.liveNote': 'Scan it from this screen, not from a screenshot: the code keeps changing.',
+  'link.stepsTitle': 'On the phone that will send the notifications:',
+  'link.qrStep1':
+    'Open WhatsApp (WhatsApp Business recommended) and tap ⚙ (iPhone) or ⋮ (Android) → Linked devices → Link a device.',
+  'link.qrStep2': 'The camera opens: point it at this QR code.',
+  'link.qrStep3':
+    'After a successful scan, within a few seconds “Connection established” appears and the phone lists a new linked device.',
+  'link.codeStep1':
+    'Open WhatsApp and tap ⚙ (iPhone) or ⋮ (Android) → Linked devices → Link a device → “Link with phone number instead”.',
+  'link.codeStep2': 'Type the code shown here into the field that appears. It changes about once a minute.',
+  'link.codeStep3':
+    'Once it is entered, “Connection established” appears and the phone lists a new linked device.',
+  'link.codeLabel': 'Code to enter on the phone',
+  'link.phoneTitle': 'Which phone will send the notifications?',
+  'link.phoneHelp':
+    'Enter its WhatsApp number with the country code, for example +55 11 98765-4321. The code works only on that phone.',
+  'link.phoneLabel': 'WhatsApp number of the sending phone',
+  'link.phoneSubmit': 'Show the code',
+  'link.expired': 'This code has expired',
+  'link.expiredHelp': 'It was not used in time, so no new codes are being made.',
+  'link.showNew': 'Show a new code',
+  'link.connectedHelp': 'The phone now lists a new linked device.',
+  'link.resetHint': 'To link another phone instead, click Reset.',
+  'link.resetConfirm':
+    'Reset the link? The phone linked now, if any, is disconnected and a new code is shown, so you can link another phone.',
+
+  'qr.heading': 'Connect WhatsApp',
+  'qr.fullScreen': 'Full screen',
+  'qr.exitFullScreen': 'Exit full screen',
+  'qr.done': 'Setup is complete; you can close this page.',
+  'qr.resetConfirm':
+    'Reset? This link stops working and a new one opens. The phone linked now, if any, is disconnected.',
+
+  'support.heading': 'Support console',
+  'support.filter': 'Filter',
+  'support.filterPlaceholder': 'Business, channel or number',
+  'support.count': 'Channels: {count}',
+  'support.colBusiness': 'Business',
+  'support.colChannel': 'Channel',
+  'support.colStatus': 'Status',
+  'support.colNumber': 'Number',
+  'support.colLastEvent': 'Last event',
+  'support.colMode': 'Link mode',
+  'support.colActions': 'Actions',
+  'support.codeMode': 'Code-entry mode for {channel}',
+  'support.segQr': 'QR',
+  'support.segCode': 'Code',
+  'support.copyLink': 'Copy QR-page link',
+  'support.resetConfirm':
+    'Reset the link of “{channel}” ({business})? The linked phone is disconnected and the QR-page link changes.',
+  'support.empty': 'No businesses yet.',
+  'support.noMatch': 'No channel matches the filter.',
+  'support.noEvent': 'No events yet',
+
+  'gone.title': 'This link is no longer valid',
+  'gone.body': 'It was reset or has expired. Ask whoever sent it for a new one, or contact support.',
+
+  'login.title': 'Open the login link you were sent',
+  'login.body':
+    'The panel opens from your personal login link, in your booking system or in the message we sent you. If it has expired, ask for a new one.',
+
+  'help.title': 'How to scan: connecting WhatsApp',
+  'help.toc': 'On this page',
+  'help.needTitle': 'What you need',
+  'help.intro': 'The whole process usually takes no more than 5 minutes. You need:',
+  'help.needPhone': 'the phone that will send the notifications (it does the scanning);',
+  'help.needScreen':
+    'a laptop, tablet or phone to open the personal panel or the QR-code page (it shows the QR code).',
+  'help.requirement':
+    'The WhatsApp account you connect must have been created at least 7 days before connecting, and it must have active chats.',
+  'help.panelTitle': 'Connecting from the panel',
+  'help.panelStep1':
+    'On your computer, tablet or phone open the personal panel (in ALTEGIO: Integrations → Notifications, then this WhatsApp gateway) and go to the Settings tab.',
+  'help.panelStep2': 'In the block titled WhatsApp, click the red-background text “Scan the QR code”.',
+  'help.panelStep3':
+    'A window with the QR code opens. It also has a “Reset” button, for when you need to connect another phone for sending notifications.',
+  'help.panelStep4':
+    'On the sending phone, with WhatsApp Business installed, open WhatsApp and tap ⚙ (iPhone) or ⋮ (Android) → Linked devices → Link a device.',
+  'help.panelStep5': 'The camera opens: point it at the QR code from step 3.',
+  'help.panelStep6':
+    'After a successful scan, within a few seconds the text “Connection established” appears, and the phone lists a new linked device.',
+  'help.pageTitle': 'Connecting from the QR-code page',
+  'help.pageLive':
+    'Scan directly from the page in a browser. A screenshot will not work: the code is dynamic and keeps refreshing.',
+  'help.pageOpen':
+    'Open the QR-code page link you were sent with the connection instructions, on a computer, tablet or phone (on a phone, enlarge the QR code to fill the screen with the “Full screen” button).',
+  'help.pageButtons':
+    'The page shows the QR code with short instructions and the buttons Reset (to link another phone), Support (to get help from technical support) and How to scan (these instructions).',
+  'help.pageScan':
+    'On the sending phone tap ⚙ (iPhone) or ⋮ (Android) → Linked devices → Link a device, and point the camera at the code.',
+  'help.pageDone':
+    'After a successful scan, within seconds “Connection established” appears on a green background, and the phone lists a new linked device. Setup is then complete and the QR-code page can be closed.',
+  'help.codeTitle': 'Linking with a code instead',
+  'help.codeIntro':
+    'If scanning is impossible, contact support and they will switch your account to code-entry mode: then no QR code is scanned, a code is typed instead.',
+  'help.codeStep1':
+    'On the sending phone open WhatsApp and tap ⚙ (iPhone) or ⋮ (Android) → Linked devices → Link a device → “Link with phone number instead”. A field for the code appears.',
+  'help.codeStep2':
+    'In the panel, section Channels → WhatsApp, or on the QR-code page, the code to type is shown. If asked, first enter the sending phone’s number there.',
+  'help.codeStep3':
+    'Type the code on the phone; it is dynamic and changes about once a minute. Once it is entered, the status “Connection established” is shown and the phone lists a new linked device.',
+  'help.errorsTitle': 'Possible errors',
+  'help.errorsIntro':
+    'The QR code usually scans without problems, but sometimes WhatsApp shows an error. The most common ones:',
+  'help.errCantLinkTitle': '“Can’t link new devices right now”',
+  'help.errCantLinkBody':
+    'Make sure you scan from the panel or the QR-code page, not from a screenshot, and try again.',
+  'help.errInvalidTitle': '“Invalid QR code”',
+  'help.errInvalidBody': 'Click Reset, wait a few minutes, and scan again.',
+  'help.tipsTitle': 'Extra tips',
+  'help.tipBusiness': 'Use the WhatsApp Business app on the phone for the integration to work correctly.',
+  'help.tipSameNetwork': 'Make sure both devices use the same internet connection.',
+  'help.tipRestart': 'If the phone still cannot be connected, restart both devices.',
+  'help.tipCamera': 'If the sending phone’s camera cannot read QR codes, contact support.',
+} as const satisfies Record<string, string>;
+
+/** A key of the catalogues. */
+export type MessageKey = keyof typeof en;
+
+/** One language's words: exactly the English key set. */
+export type Catalogue = Readonly<Record<MessageKey, string>>;

@@ -1,0 +1,232 @@
+import type { Catalogue } from './catalogue-en.js';
+
+/** Spanish. */
+export const es: Catalogue = {
+  'lang.label': 'Idioma',
+  'common.skip': 'Saltar al contenido',
+  'common.close': 'Cerrar',
+  'common.copy': 'Copiar',
+  'common.copied': 'Copiado',
+  'common.copyFailed': 'No se pudo copiar. Selecciona el enlace y cópialo a mano.',
+  'common.networkError':
+    'No se pudo contactar con el servidor. Revisa la conexión a internet e inténtalo de nuevo.',
+  'common.liveLost': 'Actualizaciones en vivo en pausa — reconectando…',
+  'common.noscript': 'Esta página necesita JavaScript para mantenerse al día.',
+  'common.support': 'Soporte',
+  'common.howToScan': 'Cómo escanear',
+  'common.reset': 'Restablecer',
+
+  'title.settings': 'Configuración',
+  'title.channels': 'Canales — WhatsApp',
+  'title.qrPage': 'Conexión de WhatsApp',
+  'title.help': 'Cómo escanear',
+  'title.support': 'Consola de soporte',
+  'title.gone': 'Enlace no válido',
+  'title.login': 'Acceso necesario',
+
+  'nav.label': 'Secciones del panel',
+  'nav.settings': 'Configuración',
+  'nav.channels': 'Canales',
+
+  'panel.settingsIntro':
+    'Vincula el número de WhatsApp que envía las notificaciones de citas a tus clientes.',
+  'panel.channelsIntro': 'Los números de WhatsApp que envían tus notificaciones de citas.',
+  'panel.noChannels': 'Todavía no hay ningún canal de WhatsApp. Contacta con soporte para añadir uno.',
+  'panel.helpLine': '¿Problemas para vincular?',
+
+  'wa.title': 'WhatsApp',
+  'wa.number': 'Número',
+  'wa.linkedAt': 'Vinculado',
+  'wa.app': 'Aplicación',
+  'wa.appBusiness': 'WhatsApp Business',
+  'wa.appPersonal': 'WhatsApp (no Business)',
+  'wa.recommendBusiness':
+    'Recomendamos usar la aplicación WhatsApp Business en el teléfono para que la integración funcione correctamente.',
+  'wa.linkMode': 'Modo de vinculación',
+  'wa.modeQr': 'Escanear código QR',
+  'wa.modeCode': 'Introducir código',
+  'wa.qrPageLink': 'Enlace a la página del código QR',
+  'wa.qrPageHint':
+    'Envía este enlace a quien tenga el teléfono de envío. Solo muestra el código QR de este número y deja de funcionar tras Restablecer.',
+  'wa.noQrPageLink': 'Todavía no hay enlace a la página del código QR.',
+  'wa.openQr': 'Mostrar el código QR',
+  'wa.openCode': 'Mostrar el código',
+  'wa.linkAnother': 'Vincular otro teléfono',
+  'wa.scanHint':
+    'Haz clic para abrir el código QR y escanéalo con el teléfono que enviará las notificaciones.',
+  'wa.codeHint':
+    'Haz clic para ver el código que hay que escribir en el teléfono que enviará las notificaciones.',
+  'wa.codeLive': 'Código para introducir ahora',
+
+  'scan.qr': 'Escanea el código QR',
+  'scan.code': 'Introduce el código en el teléfono',
+  'status.connected': 'Conexión establecida',
+  'status.pairing': 'Vinculando…',
+  'status.reconnecting': 'Reconectando…',
+  'status.removed.qr': 'El dispositivo se eliminó en el teléfono — vuelve a escanear',
+  'status.removed.code': 'El dispositivo se eliminó en el teléfono — vuelve a vincular',
+  'status.replaced.qr': 'Otra conexión tomó este vínculo — vuelve a escanear',
+  'status.replaced.code': 'Otra conexión tomó este vínculo — vuelve a vincular',
+
+  'state.not_linked': 'Sin vincular',
+  'state.showing_qr': 'Mostrando QR',
+  'state.showing_code': 'Mostrando código',
+  'state.pairing': 'Vinculando',
+  'state.connected': 'Conectado',
+  'state.reconnecting': 'Reconectando',
+  'state.removed': 'Eliminado en el teléfono',
+  'state.replaced': 'Reemplazado',
+  'state.restricted': 'Restringido',
+
+  'note.pairing': 'El teléfono está terminando la vinculación. Mantén WhatsApp abierto en él unos segundos.',
+  'note.reconnecting':
+    'Se perdió la conexión con WhatsApp y se está restableciendo. Las notificaciones esperan y se envían cuando vuelva. Mantén el teléfono encendido y con internet.',
+  'note.removed':
+    'Este dispositivo se eliminó en Dispositivos vinculados del teléfono, así que no se pueden enviar notificaciones. Vuelve a vincular el teléfono.',
+  'note.replaced':
+    'Se abrió otra conexión con este mismo vínculo y WhatsApp cerró esta. Si no lo esperabas, haz clic en Restablecer y vuelve a vincular el teléfono.',
+  'note.restricted':
+    'WhatsApp ha restringido este número temporalmente; algunas notificaciones pueden no entregarse hasta que termine la restricción.',
+  'note.loginRefused':
+    'WhatsApp rechazó la vinculación. La cuenta debe tener al menos 7 días y chats activos. Espera unos minutos e inténtalo de nuevo.',
+  'note.expired': 'El código caducó antes de usarse.',
+
+  'cause.created': 'Canal creado',
+  'cause.viewer_opened': 'Ventana del QR abierta',
+  'cause.link_window_ended': 'Ventana de vinculación terminada',
+  'cause.qr_refs_ended': 'Códigos QR agotados',
+  'cause.scanned': 'QR escaneado',
+  'cause.code_entered': 'Código introducido',
+  'cause.opened': 'Conexión abierta',
+  'cause.restored': 'Sesión restaurada',
+  'cause.connection_lost': 'Conexión perdida',
+  'cause.device_removed': 'Dispositivo eliminado en el teléfono',
+  'cause.replaced': 'Reemplazado por otra conexión',
+  'cause.reset': 'Restablecido',
+  'cause.mode_changed': 'Modo de vinculación cambiado',
+  'cause.reach_out_timelock': 'Restringido por WhatsApp',
+  'cause.login_refused': 'Inicio de sesión rechazado',
+
+  'link.preparing': 'Preparando el código…',
+  'link.qrLabel': 'Código QR para escanear con WhatsApp',
+  'link.qrCountdown': 'Nuevo código QR en {seconds} s',
+  'link.codeCountdown': 'Nuevo código en {seconds} s',
+  'link.refreshing': 'Actualizando…',
+  'link.liveNote': 'Escanéalo desde esta pantalla, no desde una captura: el código cambia constantemente.',
+  'link.stepsTitle': 'En el teléfono que enviará las notificaciones:',
+  'link.qrStep1':
+    'Abre WhatsApp (recomendamos WhatsApp Business) y toca ⚙ (iPhone) o ⋮ (Android) → Dispositivos vinculados → Vincular un dispositivo.',
+  'link.qrStep2': 'Se abre la cámara: apúntala a este código QR.',
+  'link.qrStep3':
+    'Tras escanearlo, en pocos segundos aparece “Conexión establecida” y el teléfono muestra un nuevo dispositivo vinculado.',
+  'link.codeStep1':
+    'Abre WhatsApp y toca ⚙ (iPhone) o ⋮ (Android) → Dispositivos vinculados → Vincular un dispositivo → “Vincular con el número de teléfono”.',
+  'link.codeStep2':
+    'Escribe el código que se muestra aquí en el campo que aparece. Cambia más o menos una vez por minuto.',
+  'link.codeStep3':
+    'Una vez introducido, aparece “Conexión establecida” y el teléfono muestra un nuevo dispositivo vinculado.',
+  'link.codeLabel': 'Código para introducir en el teléfono',
+  'link.phoneTitle': '¿Qué teléfono enviará las notificaciones?',
+  'link.phoneHelp':
+    'Escribe su número de WhatsApp con el código de país, por ejemplo +34 612 34 56 78. El código solo funciona en ese teléfono.',
+  'link.phoneLabel': 'Número de WhatsApp del teléfono de envío',
+  'link.phoneSubmit': 'Mostrar el código',
+  'link.expired': 'Este código ha caducado',
+  'link.expiredHelp': 'No se usó a tiempo, así que ya no se generan códigos nuevos.',
+  'link.showNew': 'Mostrar un código nuevo',
+  'link.connectedHelp': 'El teléfono muestra ahora un nuevo dispositivo vinculado.',
+  'link.resetHint': 'Para vincular otro teléfono, haz clic en Restablecer.',
+  'link.resetConfirm':
+    '¿Restablecer la vinculación? El teléfono vinculado ahora, si lo hay, se desconecta y se muestra un código nuevo para vincular otro teléfono.',
+
+  'qr.heading': 'Conexión de WhatsApp',
+  'qr.fullScreen': 'Pantalla completa',
+  'qr.exitFullScreen': 'Salir de pantalla completa',
+  'qr.done': 'La configuración ha terminado; puedes cerrar esta página.',
+  'qr.resetConfirm':
+    '¿Restablecer? Este enlace deja de funcionar y se abre uno nuevo. El teléfono vinculado ahora, si lo hay, se desconecta.',
+
+  'support.heading': 'Consola de soporte',
+  'support.filter': 'Filtrar',
+  'support.filterPlaceholder': 'Empresa, canal o número',
+  'support.count': 'Canales: {count}',
+  'support.colBusiness': 'Empresa',
+  'support.colChannel': 'Canal',
+  'support.colStatus': 'Estado',
+  'support.colNumber': 'Número',
+  'support.colLastEvent': 'Último evento',
+  'support.colMode': 'Modo de vinculación',
+  'support.colActions': 'Acciones',
+  'support.codeMode': 'Modo de introducción de código para {channel}',
+  'support.segQr': 'QR',
+  'support.segCode': 'Código',
+  'support.copyLink': 'Copiar enlace de la página QR',
+  'support.resetConfirm':
+    '¿Restablecer la vinculación de “{channel}” ({business})? El teléfono vinculado se desconecta y el enlace de la página QR cambia.',
+  'support.empty': 'Todavía no hay empresas.',
+  'support.noMatch': 'Ningún canal coincide con el filtro.',
+  'support.noEvent': 'Sin eventos todavía',
+
+  'gone.title': 'Este enlace ya no es válido',
+  'gone.body': 'Se restableció o caducó. Pide uno nuevo a quien te lo envió o contacta con soporte.',
+
+  'login.title': 'Abre el enlace de acceso que recibiste',
+  'login.body':
+    'El panel se abre con tu enlace de acceso personal, desde tu sistema de citas o desde el mensaje que te enviamos. Si caducó, pide uno nuevo.',
+
+  'help.title': 'Cómo escanear: conexión de WhatsApp',
+  'help.toc': 'En esta página',
+  'help.needTitle': 'Qué necesitas',
+  'help.intro': 'Todo el proceso suele llevar no más de 5 minutos. Necesitas:',
+  'help.needPhone': 'el teléfono desde el que se enviarán las notificaciones (con él se escanea);',
+  'help.needScreen':
+    'un portátil, tableta o teléfono para abrir el panel personal o la página del código QR (muestra el código QR).',
+  'help.requirement':
+    'La cuenta de WhatsApp que se conecta debe haberse creado al menos 7 días antes de la conexión y tener conversaciones activas.',
+  'help.panelTitle': 'Conexión desde el panel',
+  'help.panelStep1':
+    'En tu ordenador, tableta o teléfono abre el panel personal (en ALTEGIO: Integraciones → Notificaciones y luego esta pasarela de WhatsApp) y ve a la pestaña Configuración.',
+  'help.panelStep2':
+    'En el bloque titulado WhatsApp, haz clic en el texto con fondo rojo “Escanea el código QR”.',
+  'help.panelStep3':
+    'Se abre una ventana con el código QR. En la misma ventana hay un botón “Restablecer”, por si necesitas conectar otro teléfono para enviar notificaciones.',
+  'help.panelStep4':
+    'En el teléfono de envío, con WhatsApp Business instalado, abre WhatsApp y toca ⚙ (iPhone) o ⋮ (Android) → Dispositivos vinculados → Vincular un dispositivo.',
+  'help.panelStep5': 'Se abre la cámara: apúntala al código QR del paso 3.',
+  'help.panelStep6':
+    'Tras escanearlo, en pocos segundos aparece el texto “Conexión establecida” y el teléfono muestra un nuevo dispositivo vinculado.',
+  'help.pageTitle': 'Conexión desde la página del código QR',
+  'help.pageLive':
+    'Escanea directamente desde la página en el navegador. Una captura de pantalla no sirve: el código es dinámico y se actualiza constantemente.',
+  'help.pageOpen':
+    'Abre en un ordenador, tableta o teléfono el enlace a la página del código QR que recibiste con las instrucciones de conexión (en un teléfono, amplía el código QR a toda la pantalla con el botón “Pantalla completa”).',
+  'help.pageButtons':
+    'La página muestra el código QR con instrucciones breves y los botones Restablecer (para vincular otro teléfono), Soporte (para pedir ayuda al soporte técnico) y Cómo escanear (estas instrucciones).',
+  'help.pageScan':
+    'En el teléfono de envío toca ⚙ (iPhone) o ⋮ (Android) → Dispositivos vinculados → Vincular un dispositivo y apunta la cámara al código.',
+  'help.pageDone':
+    'Tras escanearlo, en segundos aparece “Conexión establecida” sobre fondo verde y el teléfono muestra un nuevo dispositivo vinculado. La configuración ha terminado y puedes cerrar la página del código QR.',
+  'help.codeTitle': 'Vincular con un código',
+  'help.codeIntro':
+    'Si no es posible escanear, contacta con soporte y cambiarán tu cuenta al modo de introducción de código: así no se escanea ningún QR, sino que se escribe un código.',
+  'help.codeStep1':
+    'En el teléfono de envío abre WhatsApp y toca ⚙ (iPhone) o ⋮ (Android) → Dispositivos vinculados → Vincular un dispositivo → “Vincular con el número de teléfono”. Aparece un campo para el código.',
+  'help.codeStep2':
+    'En el panel, sección Canales → WhatsApp, o en la página del código QR se muestra el código que hay que escribir. Si se pide, introduce antes ahí el número del teléfono de envío.',
+  'help.codeStep3':
+    'Escribe el código en el teléfono; es dinámico y cambia más o menos una vez por minuto. Una vez introducido, se muestra el estado “Conexión establecida” y el teléfono muestra un nuevo dispositivo vinculado.',
+  'help.errorsTitle': 'Posibles errores',
+  'help.errorsIntro':
+    'El código QR suele escanearse sin problemas, pero a veces WhatsApp muestra un error. Los más comunes:',
+  'help.errCantLinkTitle': '“No se pueden vincular dispositivos nuevos en este momento”',
+  'help.errCantLinkBody':
+    'Asegúrate de escanear desde el panel o desde la página del código QR, no desde una captura de pantalla, e inténtalo de nuevo.',
+  'help.errInvalidTitle': '“Código QR no válido”',
+  'help.errInvalidBody': 'Haz clic en Restablecer, espera unos minutos y vuelve a escanear.',
+  'help.tipsTitle': 'Consejos adicionales',
+  'help.tipBusiness':
+    'Usa la aplicación WhatsApp Business en el teléfono para que la integración funcione correctamente.',
+  'help.tipSameNetwork': 'Asegúrate de que ambos dispositivos usan la misma conexión a internet.',
+  'help.tipRestart': 'Si aun así no se puede conectar el teléfono, reinicia ambos dispositivos.',
+  'help.tipCamera': 'Si la cámara del teléfono de envío no puede leer códigos QR, contacta con soporte.',
+};

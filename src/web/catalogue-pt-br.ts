@@ -1,0 +1,239 @@
+import type { Catalogue } from './catalogue-en.js';
+
+/** Brazilian Portuguese: the seed's own words wherever it has them. */
+export const ptBR: Catalogue = {
+  'lang.label': 'Idioma',
+  'common.skip': 'Pular para o conteúdo',
+  'common.close': 'Fechar',
+  'common.copy': 'Copiar',
+  'common.copied': 'Copiado',
+  'common.copyFailed': 'Não foi possível copiar. Selecione o link e copie manualmente.',
+  'common.networkError':
+    'Não foi possível falar com o servidor. Verifique a conexão com a internet e tente novamente.',
+  'common.liveLost': 'Atualizações ao vivo pausadas — reconectando…',
+  'common.noscript': 'Esta página precisa de JavaScript para se manter atualizada.',
+  'common.support': 'Suporte',
+  'common.howToScan': 'Como escanear',
+  'common.reset': 'Redefinir',
+
+  'title.settings': 'Configurações',
+  'title.channels': 'Canais — WhatsApp',
+  'title.qrPage': 'Conexão do WhatsApp',
+  'title.help': 'Como escanear',
+  'title.support': 'Console do suporte',
+  'title.gone': 'Link inválido',
+  'title.login': 'Acesso necessário',
+
+  'nav.label': 'Seções do painel',
+  'nav.settings': 'Configurações',
+  'nav.channels': 'Canais',
+
+  'panel.settingsIntro':
+    'Conecte o número de WhatsApp que envia as notificações de agendamento aos seus clientes.',
+  'panel.channelsIntro': 'Os números de WhatsApp que enviam as suas notificações de agendamento.',
+  'panel.noChannels': 'Ainda não há canal de WhatsApp. Entre em contato com o suporte para adicionar um.',
+  'panel.helpLine': 'Problemas para conectar?',
+
+  'wa.title': 'WhatsApp',
+  'wa.number': 'Número',
+  'wa.linkedAt': 'Conectado em',
+  'wa.app': 'Aplicativo',
+  'wa.appBusiness': 'WhatsApp Business',
+  'wa.appPersonal': 'WhatsApp (não Business)',
+  'wa.recommendBusiness':
+    'Recomendamos o uso do aplicativo WhatsApp Business no telefone para garantir o funcionamento correto da integração.',
+  'wa.linkMode': 'Modo de conexão',
+  'wa.modeQr': 'Escanear código QR',
+  'wa.modeCode': 'Inserir código',
+  'wa.qrPageLink': 'Link da página com o código QR',
+  'wa.qrPageHint':
+    'Envie este link a quem está com o telefone de envio. Ele mostra apenas o código QR deste número e deixa de funcionar após Redefinir.',
+  'wa.noQrPageLink': 'Ainda não há link da página com o código QR.',
+  'wa.openQr': 'Mostrar o código QR',
+  'wa.openCode': 'Mostrar o código',
+  'wa.linkAnother': 'Conectar outro telefone',
+  'wa.scanHint':
+    'Clique para abrir o código QR e escaneie-o com o telefone do qual as notificações serão enviadas.',
+  'wa.codeHint': 'Clique para ver o código a inserir no telefone do qual as notificações serão enviadas.',
+  'wa.codeLive': 'Código a inserir agora',
+
+  'scan.qr': 'Escaneie o código QR',
+  'scan.code': 'Insira o código no telefone',
+  'status.connected': 'Conexão estabelecida',
+  'status.pairing': 'Conectando…',
+  'status.reconnecting': 'Reconectando…',
+  'status.removed.qr': 'O dispositivo foi removido no telefone — escaneie novamente',
+  'status.removed.code': 'O dispositivo foi removido no telefone — conecte novamente',
+  'status.replaced.qr': 'Outra conexão assumiu este vínculo — escaneie novamente',
+  'status.replaced.code': 'Outra conexão assumiu este vínculo — conecte novamente',
+
+  'state.not_linked': 'Não conectado',
+  'state.showing_qr': 'Mostrando QR',
+  'state.showing_code': 'Mostrando código',
+  'state.pairing': 'Conectando',
+  'state.connected': 'Conectado',
+  'state.reconnecting': 'Reconectando',
+  'state.removed': 'Removido no telefone',
+  'state.replaced': 'Substituído',
+  'state.restricted': 'Restrito',
+
+  'note.pairing':
+    'O telefone está concluindo a conexão. Mantenha o WhatsApp aberto nele por alguns segundos.',
+  'note.reconnecting':
+    'A conexão com o WhatsApp caiu e está sendo restabelecida. As notificações aguardam e são enviadas quando ela voltar. Mantenha o telefone ligado e com internet.',
+  'note.removed':
+    'Este dispositivo foi removido em Dispositivos conectados no telefone, então as notificações não podem ser enviadas. Conecte o telefone novamente.',
+  'note.replaced':
+    'Outra conexão foi aberta com este mesmo vínculo, e o WhatsApp fechou esta. Se você não esperava isso, clique em Redefinir e conecte o telefone novamente.',
+  'note.restricted':
+    'O WhatsApp restringiu este número temporariamente; algumas notificações podem não ser entregues até a restrição terminar.',
+  'note.loginRefused':
+    'O WhatsApp recusou a conexão. A conta deve ter sido criada há pelo menos 7 dias e ter conversas ativas. Aguarde alguns minutos e tente novamente.',
+  'note.expired': 'O código expirou antes de ser usado.',
+
+  'cause.created': 'Canal criado',
+  'cause.viewer_opened': 'Janela do QR aberta',
+  'cause.link_window_ended': 'Janela de conexão encerrada',
+  'cause.qr_refs_ended': 'Códigos QR esgotados',
+  'cause.scanned': 'QR escaneado',
+  'cause.code_entered': 'Código inserido',
+  'cause.opened': 'Conexão aberta',
+  'cause.restored': 'Sessão restaurada',
+  'cause.connection_lost': 'Conexão perdida',
+  'cause.device_removed': 'Dispositivo removido no telefone',
+  'cause.replaced': 'Substituído por outra conexão',
+  'cause.reset': 'Redefinido',
+  'cause.mode_changed': 'Modo de conexão alterado',
+  'cause.reach_out_timelock': 'Restringido pelo WhatsApp',
+  'cause.login_refused': 'Login recusado',
+
+  'link.preparing': 'Preparando o código…',
+  'link.qrLabel': 'Código QR para escanear com o WhatsApp',
+  'link.qrCountdown': 'Novo código QR em {seconds} s',
+  'link.codeCountdown': 'Novo código em {seconds} s',
+  'link.refreshing': 'Atualizando…',
+  'link.liveNote':
+    'Escaneie direto desta tela, não de uma captura de tela: o código é dinâmico e se atualiza.',
+  'link.stepsTitle': 'No telefone do qual as notificações serão enviadas:',
+  'link.qrStep1':
+    'Abra o WhatsApp (recomendamos o WhatsApp Business) e toque em ⚙ (iPhone) ou ⋮ (Android) → Dispositivos conectados → Vincular um dispositivo.',
+  'link.qrStep2': 'A câmera será aberta: aponte-a para este código QR.',
+  'link.qrStep3':
+    'Ao escanear com sucesso, em alguns segundos aparecerá o texto “Conexão estabelecida”, e no aplicativo no telefone aparecerá um novo dispositivo.',
+  'link.codeStep1':
+    'Abra o WhatsApp e toque em ⚙ (iPhone) ou ⋮ (Android) → Dispositivos conectados → Vincular um dispositivo → Vincular com número de telefone.',
+  'link.codeStep2':
+    'No campo que aparece, digite o código mostrado aqui. Ele é dinâmico e é atualizado aproximadamente uma vez por minuto.',
+  'link.codeStep3':
+    'Após a inserção bem-sucedida, o status “Conexão estabelecida” será exibido, e um novo dispositivo aparecerá no aplicativo do telefone.',
+  'link.codeLabel': 'Código a inserir no telefone',
+  'link.phoneTitle': 'Qual telefone enviará as notificações?',
+  'link.phoneHelp':
+    'Informe o número de WhatsApp dele com o código do país, por exemplo +55 11 98765-4321. O código só funciona nesse telefone.',
+  'link.phoneLabel': 'Número de WhatsApp do telefone de envio',
+  'link.phoneSubmit': 'Mostrar o código',
+  'link.expired': 'Este código expirou',
+  'link.expiredHelp': 'Ele não foi usado a tempo, então novos códigos não estão sendo gerados.',
+  'link.showNew': 'Mostrar um novo código',
+  'link.connectedHelp': 'No aplicativo do telefone aparece um novo dispositivo conectado.',
+  'link.resetHint': 'Para conectar outro telefone, clique em Redefinir.',
+  'link.resetConfirm':
+    'Redefinir a conexão? O telefone conectado agora, se houver, será desconectado e um novo código será mostrado, para você conectar outro telefone.',
+
+  'qr.heading': 'Conexão do WhatsApp',
+  'qr.fullScreen': 'Tela cheia',
+  'qr.exitFullScreen': 'Sair da tela cheia',
+  'qr.done': 'A configuração está concluída; você pode fechar esta página.',
+  'qr.resetConfirm':
+    'Redefinir? Este link deixa de funcionar e um novo é aberto. O telefone conectado agora, se houver, será desconectado.',
+
+  'support.heading': 'Console do suporte',
+  'support.filter': 'Filtrar',
+  'support.filterPlaceholder': 'Empresa, canal ou número',
+  'support.count': 'Canais: {count}',
+  'support.colBusiness': 'Empresa',
+  'support.colChannel': 'Canal',
+  'support.colStatus': 'Status',
+  'support.colNumber': 'Número',
+  'support.colLastEvent': 'Último evento',
+  'support.colMode': 'Modo de conexão',
+  'support.colActions': 'Ações',
+  'support.codeMode': 'Modo de inserção de código para {channel}',
+  'support.segQr': 'QR',
+  'support.segCode': 'Código',
+  'support.copyLink': 'Copiar link da página QR',
+  'support.resetConfirm':
+    'Redefinir a conexão de “{channel}” ({business})? O telefone conectado será desconectado e o link da página QR muda.',
+  'support.empty': 'Ainda não há empresas.',
+  'support.noMatch': 'Nenhum canal corresponde ao filtro.',
+  'support.noEvent': 'Nenhum evento ainda',
+
+  'gone.title': 'Este link não é mais válido',
+  'gone.body':
+    'Ele foi redefinido ou expirou. Peça um novo a quem o enviou ou entre em contato com o suporte.',
+
+  'login.title': 'Abra o link de acesso que você recebeu',
+  'login.body':
+    'O painel abre pelo seu link de acesso pessoal, no seu sistema de agendamento ou na mensagem que enviamos. Se ele expirou, peça um novo.',
+
+  'help.title': 'Como escanear: conexão do WhatsApp',
+  'help.toc': 'Nesta página',
+  'help.needTitle': 'Do que você precisa',
+  'help.intro': 'Todo o processo normalmente leva não mais do que 5 minutos, e para isso, precisaremos de:',
+  'help.needPhone':
+    'um telefone a partir do qual as notificações serão enviadas (será utilizado para escanear);',
+  'help.needScreen':
+    'um notebook/tablet/telefone para acessar o painel pessoal ou a página com o código QR (este dispositivo mostrará o código QR).',
+  'help.requirement':
+    'Por favor, observe que a conta do WhatsApp a ser conectada deve ter sido criada há pelo menos 7 dias antes da conexão, e deve haver conversas ativas na conta.',
+  'help.panelTitle': 'Instrução de conexão pelo painel',
+  'help.panelStep1':
+    'No seu computador/tablet/telefone, abra o painel pessoal (no ALTEGIO: Integrações → Notificações, e então este gateway de WhatsApp) e vá para a aba Configurações.',
+  'help.panelStep2':
+    'No bloco com o título WhatsApp, clique no texto com fundo vermelho “Escaneie o código QR”.',
+  'help.panelStep3':
+    'Após clicar no texto, uma janela com o código QR será aberta. Na mesma janela, há também um botão “Redefinir”, caso você precise conectar outro telefone para o envio de notificações.',
+  'help.panelStep4':
+    'Pegue o telefone do qual as notificações serão enviadas, com o WhatsApp Business instalado, abra o aplicativo WhatsApp e toque em ⚙ (iPhone) ou ⋮ (Android) → Dispositivos conectados → Vincular um dispositivo.',
+  'help.panelStep5':
+    'A câmera será aberta, e você precisará apontá-la para o QR que abrimos na etapa anterior.',
+  'help.panelStep6':
+    'Ao escanear com sucesso, em alguns segundos aparecerá o texto “Conexão estabelecida”, e no aplicativo no telefone aparecerá um novo dispositivo.',
+  'help.pageTitle': 'Instrução de conexão a partir da página com o código QR',
+  'help.pageLive':
+    'A digitalização deve ser feita diretamente no link no navegador; não será possível vincular o dispositivo através de uma captura de tela, pois o código é dinâmico e se atualiza constantemente.',
+  'help.pageOpen':
+    'Acesse no computador, tablet ou telefone (neste caso, aumente o código QR para ocupar a tela inteira com o botão “Tela cheia”) o link da página com o código QR, que foi enviado nas instruções de conexão.',
+  'help.pageButtons':
+    'A página com o código QR será aberta, junto com uma breve instrução e os botões Redefinir (se precisar vincular outro telefone para enviar notificações), Suporte (se precisar de ajuda do suporte técnico) e Como escanear (link para estas instruções).',
+  'help.pageScan':
+    'No telefone do qual as notificações serão enviadas, abra o WhatsApp e toque em ⚙ (iPhone) ou ⋮ (Android) → Dispositivos conectados → Vincular um dispositivo, e aponte a câmera para o código QR.',
+  'help.pageDone':
+    'Após a digitalização bem-sucedida, em alguns segundos, o texto “Conexão estabelecida” aparecerá em um fundo verde, e um novo dispositivo será exibido no aplicativo do telefone. Com isso, a configuração está concluída, e a página com o código QR pode ser fechada.',
+  'help.codeTitle': 'Vinculação de dispositivo através do código',
+  'help.codeIntro':
+    'Se, por algum motivo, não for possível realizar a digitalização, entre em contato com o suporte técnico, e nós mudaremos a conta para o modo de inserção de código. Nesse caso, não será necessário escanear o código QR, será preciso inserir o código.',
+  'help.codeStep1':
+    'No telefone do qual as notificações serão enviadas, abra o aplicativo WhatsApp e toque em ⚙ (iPhone) ou ⋮ (Android) → Dispositivos conectados → Vincular um dispositivo → Vincular com número de telefone. Na tela aparecerá um campo para inserir o código.',
+  'help.codeStep2':
+    'Acesse o painel de controle na seção Canais → WhatsApp ou a página com o código QR, onde será exibido o código que deverá ser inserido no aplicativo WhatsApp no telefone. Se for pedido, informe antes o número do telefone de envio.',
+  'help.codeStep3':
+    'O código é dinâmico e é atualizado aproximadamente uma vez por minuto. Após a inserção bem-sucedida, o status “Conexão estabelecida” será exibido, e um novo dispositivo aparecerá no aplicativo do telefone.',
+  'help.errorsTitle': 'Erros possíveis',
+  'help.errorsIntro':
+    'Geralmente, o código QR é escaneado sem grandes problemas, mas há casos em que o aplicativo WhatsApp exibe um erro. Vamos analisar os mais comuns:',
+  'help.errCantLinkTitle': '“Não é possível vincular novos dispositivos no momento”',
+  'help.errCantLinkBody':
+    'Certifique-se de que a digitalização está sendo feita diretamente do painel de controle ou da página com o código QR, e não de uma captura de tela, e tente novamente.',
+  'help.errInvalidTitle': '“QR-code inválido”',
+  'help.errInvalidBody': 'Clique no botão Redefinir, aguarde alguns minutos e tente escanear novamente.',
+  'help.tipsTitle': 'Dicas adicionais',
+  'help.tipBusiness':
+    'Recomendamos o uso do aplicativo WhatsApp Business no telefone para garantir o funcionamento correto da integração.',
+  'help.tipSameNetwork':
+    'Certifique-se de que ambos os dispositivos estão usando a mesma conexão de internet.',
+  'help.tipRestart':
+    'Se, por algum motivo, não for possível conectar o telefone ao serviço, reinicie ambos os dispositivos.',
+  'help.tipCamera':
+    'Se a câmera do dispositivo que enviará as notificações não funcionar para ler o código QR, entre em contato com o suporte.',
+};

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { VirtualPhone } from '../../src/simulator/index.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * The seed's linking experience end to end in Chromium: panel, QR page, code mode, Reset, an old
+ * screenshot, removal on the phone, restart. The QR is read from a screenshot of the page, as a
+ * phone's camera would, and scanned by a virtual phone.
+ */
+const ARTIFACTS = 'test-artifacts/linking';
+const WAIT_MS = 15_000;
+const QR_TTL_MS = 3_000;
+
+describe('linking in a real browser', () => {
+  let h: Harness;
+  let browser: Browser;
+  let seq = 0;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    h = await startHarness({ qrTimeoutMs: QR_TTL_MS });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await h?.stop();
+  });
+
+  const newBusiness = async (name = 'Studio Bela', language = 'en') => {
+    const r = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name, timeZone: 'America/Sao_Paulo', language } });
+    assert.equal(r.status, 201);
+    return r.json as { tenant: { id: string }; channelId: string; apiKey: string; panelLoginUrl: string; qrPageUrl: string };
+  };
+  const newPhone = (business = true): VirtualPhone =>
+    h.sim.createPhone({ phone: `55119${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`, business, name: 'Salon phone' });
+
+  const openPage = async (url: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
+    const context = await browser.newContext({ viewport });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(url);
+    return page;
+  };
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+
+  /** What a phone's camera sees: a screenshot of the QR element on the screen. */
+  const photographQr = async (page: Page): Promise<Buffer> => {
+    const qr = page.getByTestId('qr-code').locator('svg');
+    await qr.waitFor();
+    return qr.screenshot();
+  };
+  /** The virtual phone's camera decodes the picture with a QR library and scans it. */
+  const scanPicture = async (phone: VirtualPhone, picture: Buffer) => {
+    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(picture) });
+    return { status: r.status, json: (await r.json()) as { device?: number; error?: { code: string; message: string } } };
+  };
+  const here = (url: string) => h.gateway.url + new URL(url).pathname;
+  // A marker set on the page's global object survives only if the page is not reloaded.
+  const markNoReload = (page: Page) => page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+  const assertNoReload = async (page: Page) =>
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload), true, 'the page was reloaded');
+
+  test('1. panel → red "Scan the QR code" → QR window → scan → green "Connection established", no reload', async () => {
+    const business = await newBusiness();
+    const phone = newPhone();
+    const page = await openPage(here(business.panelLoginUrl));
+    await markNoReload(page);
+    const red = page.getByTestId('scan-qr');
+    await red.waitFor();
+    assert.match(await red.innerText(), /Scan the QR code/);
+    await shot(page, '1-panel-not-linked');
+    await red.click();
+    await page.getByTestId('qr-window').waitFor();
+    const picture = await photographQr(page);
+    await page.getByTestId('qr-countdown').waitFor();
+    await shot(page, '1-qr-window');
+    const started = Date.now();
+    const scan = await scanPicture(phone, picture);
+    assert.equal(scan.status, 200, JSON.stringify(scan.json));
+    const green = page.getByTestId('connection-established').first();
+    await green.waitFor();
+    const elapsed = Date.now() - started;
+    assert.match(await green.innerText(), /Connection established/);
+    await assertNoReload(page);
+    await page.getByTestId('qr-window').waitFor({ state: 'hidden' });
+    const block = await page.locator('body').innerText();
+    assert.ok(block.includes(phone.phone.slice(-4)), 'the linked number is shown');
+    await shot(page, '1-panel-connected');
+    assert.ok(elapsed < 5_000, `green after ${elapsed} ms`);
+  });
+
+  test('2. QR page on a phone-sized screen → scan → "Connection established"', async () => {
+    const business = await newBusiness('Clínica Sorriso', 'pt-BR');
+    const phone = newPhone();
+    const page = await openPage(here(business.qrPageUrl), { width: 390, height: 844 });
+    await markNoReload(page);
+    await page.getByTestId('support').waitFor();
+    await page.getByTestId('how-to-scan').waitFor();
+    await page.getByTestId('reset').waitFor();
+    const picture = await photographQr(page);
+    await shot(page, '2-qr-page-phone');
+    const scan = await scanPicture(phone, picture);
+    assert.equal(scan.status, 200, JSON.stringify(scan.json));
+    const green = page.getByTestId('connection-established').first();
+    await green.waitFor();
+    assert.match(await green.innerText(), /Conexão estabelecida/);
+    await assertNoReload(page);
+    await shot(page, '2-qr-page-connected');
+  });
+
+  test('3. support switches to code mode → code in the panel and on the QR page → typed on the phone → connected', async () => {
+    const business = await newBusiness();
+    const phone = newPhone();
+    const support = await openPage(`${h.gateway.url}/support/login`);
+    await support.locator('input[name=key]').fill(h.adminKey);
+    await support.locator('button[type=submit]').click();
+    const row = support.locator('tr', { hasText: business.channelId }).or(support.locator(`[data-channel-id="${business.channelId}"]`)).first();
+    await row.getByTestId('mode-toggle').click();
+    await waitUntil(async () => (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.linkMode === 'code', { what: 'code mode' });
+    await shot(support, '3-support-console');
+
+    const panel = await openPage(here(business.panelLoginUrl));
+    await panel.getByTestId('scan-qr').click();
+    await panel.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
+    await panel.getByTestId('pairing-phone-submit').click();
+    const codeInPanel = panel.getByTestId('pairing-code').first();
+    await codeInPanel.waitFor();
+    const code = (await codeInPanel.innerText()).trim();
+    assert.match(code, /^[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+    await shot(panel, '3-panel-code');
+
+    const qrPage = await openPage(here(business.qrPageUrl), { width: 390, height: 844 });
+    await waitUntil(async () => (await qrPage.getByTestId('pairing-code').first().innerText().catch(() => '')).trim() === code, { what: 'the same code on the QR page' });
+    await shot(qrPage, '3-qr-page-code');
+
+    const phonePage = await openPage(`${h.sim.controlUrl}/phone/${phone.phone}`, { width: 390, height: 844 });
+    await phonePage.getByTestId('menu').click();
+    await phonePage.getByTestId('linked-devices').click();
+    await phonePage.getByTestId('link-device').click();
+    await phonePage.getByTestId('link-with-phone-number').click();
+    await phonePage.getByTestId('pairing-code-input').fill(code);
+    await shot(phonePage, '3-phone-typing-code');
+    await phonePage.getByTestId('pairing-code-submit').click();
+    await phonePage.getByTestId('phone-success').waitFor();
+    await panel.getByTestId('connection-established').first().waitFor();
+    await qrPage.getByTestId('connection-established').first().waitFor();
+    await shot(panel, '3-panel-connected');
+  });
+
+  test('4. Reset → the old QR-page link is dead, a new QR appears, another phone links', async () => {
+    const business = await newBusiness();
+    const first = newPhone();
+    const page = await openPage(here(business.qrPageUrl));
+    assert.equal((await scanPicture(first, await photographQr(page))).status, 200);
+    await page.getByTestId('connection-established').first().waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    const oldUrl = page.url();
+    await page.getByTestId('reset').click();
+    await page.waitForURL((url) => url.toString() !== oldUrl);
+    const second = newPhone();
+    const picture = await photographQr(page);
+    await shot(page, '4-after-reset-new-qr');
+    await waitUntil(() => first.linkedDevices().length === 0, { what: 'the first phone lost the device' });
+    const dead = await fetch(oldUrl);
+    assert.equal(dead.status, 404);
+    assert.equal((await scanPicture(second, picture)).status, 200);
+    await page.getByTestId('connection-established').first().waitFor();
+    const gone = await openPage(oldUrl);
+    await shot(gone, '4-old-link-dead');
+  });
+
+  test('5. a screenshot scanned after the QR rotated → "Can\'t link new devices right now"', async () => {
+    const business = await newBusiness();
+    const phone = newPhone();
+    const page = await openPage(here(business.qrPageUrl));
+    const qr = page.getByTestId('qr-code');
+    await qr.locator('svg').waitFor();
+    const firstMarkup = await qr.innerHTML();
+    const screenshot = await photographQr(page);
+    await waitUntil(async () => (await qr.innerHTML()) !== firstMarkup, { what: 'the QR rotated', timeoutMs: QR_TTL_MS * 3 });
+    const phonePage = await openPage(`${h.sim.controlUrl}/phone/${phone.phone}`, { width: 390, height: 844 });
+    await phonePage.getByTestId('menu').click();
+    await phonePage.getByTestId('linked-devices').click();
+    await phonePage.getByTestId('link-device').click();
+    await phonePage.getByTestId('qr-file-input').setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: screenshot });
+    const error = phonePage.getByTestId('phone-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /Can.t link new devices right now/);
+    await shot(phonePage, '5-phone-cant-link');
+    assert.equal(phone.linkedDevices().length, 0);
+  });
+
+  test('6. the phone removes the device → the panel turns red with "scan again"', async () => {
+    const business = await newBusiness();
+    const phone = newPhone();
+    const page = await openPage(here(business.panelLoginUrl));
+    await page.getByTestId('scan-qr').click();
+    assert.equal((await scanPicture(phone, await photographQr(page))).status, 200);
+    await page.getByTestId('connection-established').first().waitFor();
+    await markNoReload(page);
+    phone.removeDevice(phone.linkedDevices()[0]!.device);
+    await page.getByText(/scan again/i).first().waitFor();
+    await page.getByTestId('scan-qr').first().waitFor();
+    await assertNoReload(page);
+    await shot(page, '6-removed-on-phone');
+  });
+
+  test('7. the gateway restarts → the channel is connected again with no scan', async () => {
+    const business = await newBusiness();
+    const phone = newPhone();
+    const page = await openPage(here(business.panelLoginUrl));
+    await page.getByTestId('scan-qr').click();
+    assert.equal((await scanPicture(phone, await photographQr(page))).status, 200);
+    await page.getByTestId('connection-established').first().waitFor();
+    await h.restartGateway();
+    await waitUntil(async () => {
+      const events = (await h.api('GET', `/v1/channels/${business.channelId}/events`, { key: business.apiKey })).json as Array<{ status: string; cause: string }>;
+      return events[0]?.status === 'connected' && events[0].cause === 'restored';
+    }, { what: 'reconnected' });
+    // Cookies are per host, not port: the same panel session works on the restarted gateway.
+    await page.goto(`${h.gateway.url}/panel`);
+    await page.getByTestId('connection-established').first().waitFor();
+    assert.equal(phone.linkedDevices().length, 1, 'no new scan');
+    await shot(page, '7-after-restart');
+  });
+});
