@@ -1,21 +1,23 @@
-import makeWASocket, {
-  initAuthCreds,
-  type AuthenticationCreds,
-  type BinaryNode,
-  type WAMessage,
-  type WAMessageUpdate,
-  type WASocket,
-} from 'baileys';
+import makeWASocket, { initAuthCreds, type AuthenticationCreds, type WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
-import { DEFAULT_RECONNECT_POLICY, assertValidPolicy, planReconnect, type ReconnectPolicy } from '../domain/reconnect-policy.js';
+import {
+  DEFAULT_RECONNECT_POLICY,
+  assertValidPolicy,
+  planReconnect,
+  type ReconnectPolicy,
+} from '../domain/reconnect-policy.js';
 import { decideOnClose, type ReconnectCause, type RemovalReason } from '../domain/session-close.js';
 import { signalKeyStoreFor, type AuthStateStore } from './auth-state-store.js';
 import { makeBaileysLogger } from './baileys-logger.js';
-import { isIgnoredJid, normalizePhone, parseLidUser, parsePhoneJid, phoneToJid } from './jids.js';
-import { statusFromServerAck, statusFromUpdate, textOf, timestampMs } from './message-events.js';
+import { CredsWriter } from './creds-writer.js';
+import { DeadlineWaiters } from './deadline-waiters.js';
+import { normalizePhone, parseLidUser, parsePhoneJid, phoneToJid } from './jids.js';
+import { attachMessageTraffic } from './message-traffic.js';
+import { notificationSocketConfig } from './notification-profile.js';
 import { trustProtocolServer, type ProtocolServer } from './protocol-server-trust.js';
-import type { InboundMessage, SessionEventMap, SessionState } from './session-events.js';
+import type { SessionEventMap, SessionState } from './session-events.js';
+import { endQuietly, errorMessage, statusCodeOf } from './socket-errors.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 export interface LinkedDeviceSessionOptions {
@@ -39,15 +41,8 @@ export interface LinkedDeviceSessionOptions {
   readonly baileysLogLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
-interface CodeWaiter {
-  resolve(code: string): void;
-  reject(err: AppError): void;
-  timer: NodeJS.Timeout;
-}
-
 const BUSINESS_PLATFORMS = new Set(['smba', 'smbi']);
 const MESSAGE_ID = /^[0-9A-Za-z]{6,64}$/;
-const RECENT_ACK_FAILURES = 16;
 
 /**
  * One WhatsApp linked device over unmodified Baileys: links it (QR or pairing code), keeps it
@@ -76,11 +71,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   #mode: 'qr' | 'code' = 'qr';
   #pairingPhone: string | undefined;
   #codeRequestedOnGeneration: number | undefined;
-  readonly #codeWaiters = new Set<CodeWaiter>();
-  #credsWrites: Promise<void> = Promise.resolve();
-  #credsSaveQueued = false;
-  // Error acks reach us twice (raw ack and Baileys' messages.update ERROR); report them once.
-  readonly #recentAckFailures: string[] = [];
+  readonly #codeWaiters = new DeadlineWaiters<string>();
+  readonly #credsWriter: CredsWriter;
 
   constructor(options: LinkedDeviceSessionOptions) {
     super((event, err) => this.#log.error({ err, event }, 'session event listener threw'));
@@ -90,6 +82,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#policy = options.reconnect ?? DEFAULT_RECONNECT_POLICY;
     assertValidPolicy(this.#policy);
     this.#random = options.random ?? Math.random;
+    this.#credsWriter = new CredsWriter(options.authStore, this.#log);
   }
 
   /** Where the session is now. */
@@ -107,7 +100,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#setState({ status: 'connecting' });
     let saved: AuthenticationCreds | undefined;
     try {
-      await this.#credsWrites;
+      await this.#credsWriter.settled();
       saved = await this.#opts.authStore.loadCreds();
     } catch (err) {
       if (run === this.#run) {
@@ -118,7 +111,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     }
     if (run !== this.#run || !this.#running) return;
     this.#creds = saved ?? initAuthCreds();
-    this.#openSocket();
+    if (!this.#connect()) throw new AppError('internal', 'Could not open a WhatsApp connection.');
   }
 
   /** Closes the connection for good (until start() again); never reconnects. */
@@ -127,7 +120,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#halt(new AppError('session_stopped', 'The WhatsApp session was stopped.'));
     const sock = this.#detachSocket();
     if (sock) await endQuietly(sock, this.#log);
-    await this.#credsWrites;
+    await this.#credsWriter.settled();
     if (wasActive) this.#setState({ status: 'stopped' });
   }
 
@@ -144,7 +137,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         this.#log.warn({ err }, 'logout request failed; forgetting the device locally');
       }
     } else if (linked) {
-      this.#log.warn('logging out while not connected: the phone keeps listing this device until removed there');
+      this.#log.warn(
+        'logging out while not connected: the phone keeps listing this device until removed there',
+      );
     }
     if (sock) await endQuietly(sock, this.#log);
     await this.#wipeCreds();
@@ -160,16 +155,27 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     if (this.#state.status === 'open' || this.#creds?.account) throw alreadyLinked();
     this.#mode = 'code';
     this.#pairingPhone = digits;
-    const code = this.#waitForCode();
+    const code = this.#codeWaiters.wait(
+      this.#opts.pairingCodeTimeoutMs ?? 30_000,
+      () =>
+        new AppError('whatsapp_unavailable', 'WhatsApp did not get ready for linking in time. Try again.'),
+    );
     if (!this.#running) {
-      await this.start();
-      if (this.#creds?.account) this.#settleCodeWaiters(alreadyLinked());
+      try {
+        await this.start();
+      } catch (err) {
+        code.catch(() => undefined); // the caller gets `err`; the waiter's rejection is moot
+        this.#codeWaiters.rejectAll(err instanceof AppError ? err : new AppError('internal', 'Failed.'));
+        throw err;
+      }
+      if (this.#creds?.account) this.#codeWaiters.rejectAll(alreadyLinked());
     } else if (this.#sock && this.#qrsOnSocket > 0) {
       // Reuse the socket only while its first QR ref is live; otherwise the code would expire with
       // the few refs left, so a fresh socket gives it the full window.
       const sock = this.#sock;
-      if (this.#codeRequestedOnGeneration === this.#generation || this.#qrsOnSocket > 1) await this.#recycleSocket();
-      else void this.#issuePairingCode(this.#generation, sock);
+      const reusable = this.#codeRequestedOnGeneration !== this.#generation && this.#qrsOnSocket === 1;
+      if (reusable) void this.#issuePairingCode(this.#generation, sock);
+      else await this.#recycleSocket();
     }
     // Otherwise a socket is connecting or a reconnect is pending: its first QR triggers the code.
     return code;
@@ -206,7 +212,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     try {
       results = await sock.onWhatsApp(...new Set(digits));
     } catch (err) {
-      throw new AppError('whatsapp_query_failed', 'Could not ask WhatsApp about these numbers.', { cause: err });
+      throw new AppError('whatsapp_query_failed', 'Could not ask WhatsApp about these numbers.', {
+        cause: err,
+      });
     }
     // Baileys drops numbers without WhatsApp from the result, so absence means "no".
     const found = new Map<string, string>();
@@ -218,6 +226,24 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       const jid = found.get(digits[i] ?? '');
       return jid ? { phone, exists: true, jid } : { phone, exists: false };
     });
+  }
+
+  /**
+   * Opens a socket; a synchronous failure (a misconfiguration, not a network problem) stops the
+   * session instead of escaping into Baileys' or a timer's call stack. Returns false on failure.
+   */
+  #connect(): boolean {
+    try {
+      this.#openSocket();
+      return true;
+    } catch (err) {
+      this.#log.error({ err }, 'could not open a WhatsApp socket; stopping the session');
+      this.#halt(
+        new AppError('whatsapp_unavailable', 'Could not open a WhatsApp connection.', { cause: err }),
+      );
+      this.#setState({ status: 'stopped' });
+      return false;
+    }
   }
 
   #openSocket(): void {
@@ -233,23 +259,17 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     const gen = ++this.#generation;
     this.#qrsOnSocket = 0;
     this.#log.debug({ gen, registering: !creds.account }, 'opening WhatsApp socket');
-    const sock = makeWASocket({
-      auth: { creds, keys: signalKeyStoreFor(this.#opts.authStore) },
-      logger: makeBaileysLogger(this.#log, this.#opts.baileysLogLevel),
-      ...(this.#opts.server ? { waWebSocketUrl: this.#opts.server.url } : {}),
-      ...(this.#opts.browser ? { browser: this.#opts.browser } : {}),
-      ...(this.#opts.qrTimeoutMs !== undefined ? { qrTimeout: this.#opts.qrTimeoutMs } : {}),
-      ...(this.#opts.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: this.#opts.keepAliveIntervalMs } : {}),
-      // Notification-only profile: no history, no presence, no own-message echoes, small memory.
-      shouldSyncHistoryMessage: () => false,
-      syncFullHistory: false,
-      markOnlineOnConnect: false,
-      fireInitQueries: false,
-      emitOwnEvents: false,
-      generateHighQualityLinkPreview: false,
-      shouldIgnoreJid: isIgnoredJid,
-      getMessage: () => Promise.resolve(undefined),
-    });
+    const sock = makeWASocket(
+      notificationSocketConfig({
+        creds,
+        keys: signalKeyStoreFor(this.#opts.authStore),
+        logger: makeBaileysLogger(this.#log, this.#opts.baileysLogLevel),
+        serverUrl: this.#opts.server?.url,
+        browser: this.#opts.browser,
+        qrTimeoutMs: this.#opts.qrTimeoutMs,
+        keepAliveIntervalMs: this.#opts.keepAliveIntervalMs,
+      }),
+    );
     this.#sock = sock;
     sock.ev.on('connection.update', (update) => {
       if (gen !== this.#generation) return;
@@ -258,16 +278,16 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       if (update.connection === 'open') this.#onOpen();
       if (update.connection === 'close') this.#onClose(update.lastDisconnect?.error);
     });
-    sock.ev.on('creds.update', () => this.#queueCredsSave());
-    sock.ev.on('messages.update', (updates: WAMessageUpdate[]) => {
-      if (gen === this.#generation) this.#onMessagesUpdate(updates);
-    });
-    sock.ev.on('messages.upsert', ({ messages }: { messages: WAMessage[] }) => {
-      if (gen === this.#generation) void this.#onMessagesUpsert(gen, sock, messages);
-    });
-    sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
-      if (gen === this.#generation) this.#onServerAck(node);
-    });
+    sock.ev.on('creds.update', () => this.#credsWriter.save(() => this.#creds));
+    attachMessageTraffic(
+      sock,
+      () => gen === this.#generation,
+      {
+        status: (event) => this.emit('message_status', event),
+        inbound: (message) => this.emit('inbound', message),
+      },
+      this.#log,
+    );
   }
 
   #onQr(gen: number, sock: WASocket, qr: string): void {
@@ -290,12 +310,14 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       if (gen !== this.#generation) return;
       this.#setState({ status: 'pairing_code', phone, code });
       this.emit('pairing_code', { code });
-      this.#settleCodeWaiters(code);
+      this.#codeWaiters.resolveAll(code);
     } catch (err) {
       if (gen !== this.#generation) return;
       this.#log.warn({ err }, 'pairing code request failed');
-      this.#settleCodeWaiters(
-        new AppError('pairing_code_unavailable', 'WhatsApp did not issue a pairing code. Try again.', { cause: err }),
+      this.#codeWaiters.rejectAll(
+        new AppError('pairing_code_unavailable', 'WhatsApp did not issue a pairing code. Try again.', {
+          cause: err,
+        }),
       );
     }
   }
@@ -338,7 +360,10 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       requestedByUs: !this.#running,
       restartsWithoutOpen: this.#restartsWithoutOpen,
     });
-    this.#log.info({ statusCode, reason: errorMessage(error), decision: decision.kind }, 'WhatsApp connection closed');
+    this.#log.info(
+      { statusCode, reason: errorMessage(error), decision: decision.kind },
+      'WhatsApp connection closed',
+    );
     switch (decision.kind) {
       case 'stopped':
         this.#halt(new AppError('session_stopped', 'The WhatsApp session was stopped.'));
@@ -348,7 +373,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         // 515 after pairing: log in with the fresh credentials at once; not a failure.
         this.#restartsWithoutOpen += 1;
         this.#setState({ status: 'connecting' });
-        this.#openSocket();
+        this.#connect();
         return;
       case 'reconnect':
         this.#scheduleReconnect(decision.cause);
@@ -361,7 +386,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         this.#setState({ status: 'replaced' });
         return;
       case 'qr_expired':
-        this.#halt(new AppError('pairing_code_unavailable', 'The linking window expired. Request a new code.'));
+        this.#halt(
+          new AppError('pairing_code_unavailable', 'The linking window expired. Request a new code.'),
+        );
         this.#setState({ status: 'qr_expired' });
         return;
     }
@@ -370,8 +397,10 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   async #onRemoved(reason: RemovalReason): Promise<void> {
     this.#halt(new AppError('session_stopped', 'This device was unlinked from WhatsApp.'));
     // The credentials are dead for good: keeping them would only make every start() fail again.
+    const run = this.#run;
     await this.#wipeCreds();
-    this.#setState({ status: 'removed', reason });
+    // A start() during the wipe (it waits for the wipe) owns the state now.
+    if (run === this.#run) this.#setState({ status: 'removed', reason });
   }
 
   #scheduleReconnect(cause: ReconnectCause): void {
@@ -383,7 +412,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       this.#reconnectTimer = undefined;
       if (!this.#running || run !== this.#run) return;
       this.#setState({ status: 'connecting' });
-      this.#openSocket();
+      this.#connect();
     }, delayMs);
   }
 
@@ -394,61 +423,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     if (old) await endQuietly(old, this.#log);
     if (!this.#running || run !== this.#run || this.#sock) return;
     this.#setState({ status: 'connecting' });
-    this.#openSocket();
-  }
-
-  #onServerAck(node: BinaryNode): void {
-    const status = statusFromServerAck(node);
-    if (!status) return;
-    if (status.status === 'failed') this.#rememberAckFailure(status.messageId);
-    this.emit('message_status', status);
-  }
-
-  #onMessagesUpdate(updates: WAMessageUpdate[]): void {
-    for (const update of updates) {
-      const status = statusFromUpdate(update);
-      if (!status) continue;
-      if (status.status === 'failed' && this.#recentAckFailures.includes(status.messageId)) continue;
-      this.emit('message_status', status);
-    }
-  }
-
-  async #onMessagesUpsert(gen: number, sock: WASocket, messages: WAMessage[]): Promise<void> {
-    for (const msg of messages) {
-      try {
-        const inbound = await this.#toInbound(sock, msg);
-        if (inbound && gen === this.#generation) this.emit('inbound', inbound);
-      } catch (err) {
-        this.#log.error({ err, id: msg.key.id }, 'could not process an inbound message');
-      }
-    }
-  }
-
-  async #toInbound(sock: WASocket, msg: WAMessage): Promise<InboundMessage | undefined> {
-    const { key } = msg;
-    if (key.fromMe || !key.id || !key.remoteJid || isIgnoredJid(key.remoteJid)) return undefined;
-    const text = textOf(msg.message);
-    if (text === undefined) {
-      this.#log.debug({ id: key.id, stub: msg.messageStubType }, 'ignoring a non-text inbound message');
-      return undefined;
-    }
-    const lid = parseLidUser(key.remoteJid) ?? parseLidUser(key.remoteJidAlt);
-    let phone = parsePhoneJid(key.remoteJid)?.phone ?? parsePhoneJid(key.remoteJidAlt)?.phone;
-    if (!phone && lid) {
-      phone = parsePhoneJid(await sock.signalRepository.lidMapping.getPNForLID(`${lid}@lid`))?.phone;
-    }
-    if (!phone) {
-      this.#log.warn({ id: key.id, lid }, 'inbound message from a sender whose phone number is unknown');
-      return undefined;
-    }
-    return {
-      id: key.id,
-      fromPhone: phone,
-      ...(lid ? { fromLid: lid } : {}),
-      text,
-      timestamp: timestampMs(msg.messageTimestamp, Date.now()),
-      ...(msg.pushName ? { pushName: msg.pushName } : {}),
-    };
+    this.#connect();
   }
 
   #requireOpen(): WASocket {
@@ -461,30 +436,6 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     return sock;
   }
 
-  #waitForCode(): Promise<string> {
-    const timeoutMs = this.#opts.pairingCodeTimeoutMs ?? 30_000;
-    return new Promise<string>((resolve, reject) => {
-      const waiter: CodeWaiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#codeWaiters.delete(waiter);
-          reject(new AppError('whatsapp_unavailable', 'WhatsApp did not get ready for linking in time. Try again.'));
-        }, timeoutMs),
-      };
-      this.#codeWaiters.add(waiter);
-    });
-  }
-
-  #settleCodeWaiters(result: string | AppError): void {
-    for (const waiter of this.#codeWaiters) {
-      clearTimeout(waiter.timer);
-      if (typeof result === 'string') waiter.resolve(result);
-      else waiter.reject(result);
-    }
-    this.#codeWaiters.clear();
-  }
-
   /** Ends the current run: no more reconnects, pending pairing-code requests fail with `reason`. */
   #halt(reason: AppError): void {
     this.#running = false;
@@ -494,7 +445,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#mode = 'qr';
     this.#pairingPhone = undefined;
     this.#codeRequestedOnGeneration = undefined;
-    this.#settleCodeWaiters(reason);
+    this.#codeWaiters.rejectAll(reason);
   }
 
   /** Forgets the current socket (its late events are ignored) and returns it for closing. */
@@ -505,29 +456,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     return sock;
   }
 
-  #queueCredsSave(): void {
-    if (this.#credsSaveQueued) return;
-    this.#credsSaveQueued = true;
-    this.#credsWrites = this.#credsWrites
-      .then(async () => {
-        this.#credsSaveQueued = false;
-        // Saved at write time: bursts of creds.update coalesce into one write of the latest state.
-        if (this.#creds) await this.#opts.authStore.saveCreds(this.#creds);
-      })
-      .catch((err: unknown) => this.#log.error({ err }, 'could not save WhatsApp credentials'));
-  }
-
   #wipeCreds(): Promise<void> {
     this.#creds = undefined;
-    this.#credsWrites = this.#credsWrites
-      .then(() => this.#opts.authStore.clear())
-      .catch((err: unknown) => this.#log.error({ err }, 'could not wipe WhatsApp credentials'));
-    return this.#credsWrites;
-  }
-
-  #rememberAckFailure(messageId: string): void {
-    this.#recentAckFailures.push(messageId);
-    if (this.#recentAckFailures.length > RECENT_ACK_FAILURES) this.#recentAckFailures.shift();
+    return this.#credsWriter.wipe();
   }
 
   #setState(next: SessionState): void {
@@ -541,24 +472,4 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
 
 function alreadyLinked(): AppError {
   return new AppError('already_linked', 'This WhatsApp channel is already linked.');
-}
-
-async function endQuietly(sock: WASocket, log: Logger): Promise<void> {
-  try {
-    await sock.end(undefined);
-  } catch (err) {
-    log.debug({ err }, 'error while closing a WhatsApp socket');
-  }
-}
-
-/** Status code of a Baileys close error (a Boom: `output.statusCode`), if any. */
-function statusCodeOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('output' in error)) return undefined;
-  const output: unknown = error.output;
-  if (typeof output !== 'object' || output === null || !('statusCode' in output)) return undefined;
-  return typeof output.statusCode === 'number' ? output.statusCode : undefined;
-}
-
-function errorMessage(error: unknown): string | undefined {
-  return error instanceof Error ? error.message : error === undefined ? undefined : String(error);
 }

@@ -1,4 +1,10 @@
-import { BufferJSON, proto, type AuthenticationCreds, type SignalDataSet, type SignalDataTypeMap } from 'baileys';
+import {
+  BufferJSON,
+  proto,
+  type AuthenticationCreds,
+  type SignalDataSet,
+  type SignalDataTypeMap,
+} from 'baileys';
 import type { AuthStateStore, SignalKeyType } from './auth-state-store.js';
 
 /**
@@ -11,7 +17,9 @@ export class MemoryAuthStateStore implements AuthStateStore {
   readonly #keys = new Map<string, string>();
 
   loadCreds(): Promise<AuthenticationCreds | undefined> {
-    return Promise.resolve(this.#creds === undefined ? undefined : (revive(this.#creds) as AuthenticationCreds));
+    return Promise.resolve(
+      this.#creds === undefined ? undefined : (revive(this.#creds) as AuthenticationCreds),
+    );
   }
 
   saveCreds(creds: AuthenticationCreds): Promise<void> {

@@ -1,5 +1,12 @@
-import { normalizeMessageContent, proto, type BinaryNode, type WAMessage, type WAMessageUpdate } from 'baileys';
-import type { MessageFailureReason, MessageStatusEvent } from './session-events.js';
+import {
+  normalizeMessageContent,
+  proto,
+  type BinaryNode,
+  type WAMessage,
+  type WAMessageUpdate,
+} from 'baileys';
+import { isIgnoredJid, parseLidUser, parsePhoneJid } from './jids.js';
+import type { InboundMessage, MessageFailureReason, MessageStatusEvent } from './session-events.js';
 
 // Mapping of Baileys' message-level signals to the driver's events. Pure functions.
 
@@ -38,13 +45,50 @@ export function statusFromUpdate({ key, update }: WAMessageUpdate): MessageStatu
     case Status.ERROR: {
       const params: unknown = update.messageStubParameters;
       const first = Array.isArray(params) ? (params as unknown[])[0] : undefined;
-      return failed(key.id, typeof first === 'string' || typeof first === 'number' ? parseCode(String(first)) : undefined);
+      return failed(
+        key.id,
+        typeof first === 'string' || typeof first === 'number' ? parseCode(String(first)) : undefined,
+      );
     }
     case Status.PENDING:
     case Status.SERVER_ACK:
       // PENDING is our own send; SERVER_ACK comes from the raw ack listener instead.
       return undefined;
   }
+}
+
+/** An inbound text, or why a received message is not one. */
+export type InboundResult =
+  { readonly message: InboundMessage } | { readonly skipped: 'not_inbound' | 'no_text' | 'unknown_sender' };
+
+/**
+ * A received message as the driver reports it: texts from users only (not our own, not groups),
+ * with the sender's phone number even when WhatsApp addressed it by LID (`pnForLid` looks it up).
+ */
+export async function toInboundMessage(
+  msg: WAMessage,
+  pnForLid: (lidJid: string) => Promise<string | null>,
+  nowMs: number,
+): Promise<InboundResult> {
+  const { key } = msg;
+  if (key.fromMe || !key.id || !key.remoteJid || isIgnoredJid(key.remoteJid))
+    return { skipped: 'not_inbound' };
+  const text = textOf(msg.message);
+  if (text === undefined) return { skipped: 'no_text' };
+  const lid = parseLidUser(key.remoteJid) ?? parseLidUser(key.remoteJidAlt);
+  let phone = parsePhoneJid(key.remoteJid)?.phone ?? parsePhoneJid(key.remoteJidAlt)?.phone;
+  if (!phone && lid) phone = parsePhoneJid(await pnForLid(`${lid}@lid`))?.phone;
+  if (!phone) return { skipped: 'unknown_sender' };
+  return {
+    message: {
+      id: key.id,
+      fromPhone: phone,
+      ...(lid ? { fromLid: lid } : {}),
+      text,
+      timestamp: timestampMs(msg.messageTimestamp, nowMs),
+      ...(msg.pushName ? { pushName: msg.pushName } : {}),
+    },
+  };
 }
 
 /** The text of a message: a plain conversation or an extended (link/formatted) text. */

@@ -1,0 +1,77 @@
+import type { BinaryNode, WAMessage, WAMessageUpdate, WASocket } from 'baileys';
+import type { Logger } from 'pino';
+import { statusFromServerAck, statusFromUpdate, toInboundMessage } from './message-events.js';
+import type { InboundMessage, MessageStatusEvent } from './session-events.js';
+
+/** Where one socket's message traffic goes. */
+export interface MessageTrafficSink {
+  status(event: MessageStatusEvent): void;
+  inbound(message: InboundMessage): void;
+}
+
+const RECENT_FAILURES = 16;
+
+/**
+ * Wires a socket's message signals to the sink: server acks (raw stanza, as Baileys ignores
+ * positive acks), receipts and error acks (messages.update), inbound texts (messages.upsert).
+ * `isCurrent` turns the wiring off once the session has moved on to another socket.
+ */
+export function attachMessageTraffic(
+  sock: WASocket,
+  isCurrent: () => boolean,
+  sink: MessageTrafficSink,
+  log: Logger,
+): void {
+  // An error ack reaches us twice (Baileys' messages.update ERROR, then the raw ack): report once.
+  const recentFailures: string[] = [];
+  const report = (status: MessageStatusEvent): void => {
+    if (status.status === 'failed') {
+      if (recentFailures.includes(status.messageId)) return;
+      recentFailures.push(status.messageId);
+      if (recentFailures.length > RECENT_FAILURES) recentFailures.shift();
+    }
+    sink.status(status);
+  };
+
+  sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
+    if (!isCurrent()) return;
+    const status = statusFromServerAck(node);
+    if (status) report(status);
+  });
+
+  sock.ev.on('messages.update', (updates: WAMessageUpdate[]) => {
+    if (!isCurrent()) return;
+    for (const update of updates) {
+      const status = statusFromUpdate(update);
+      if (status) report(status);
+    }
+  });
+
+  sock.ev.on('messages.upsert', ({ messages }: { messages: WAMessage[] }) => {
+    if (isCurrent()) void deliverInbound(sock, messages, isCurrent, sink, log);
+  });
+}
+
+async function deliverInbound(
+  sock: WASocket,
+  messages: WAMessage[],
+  isCurrent: () => boolean,
+  sink: MessageTrafficSink,
+  log: Logger,
+): Promise<void> {
+  const lidMapping = sock.signalRepository.lidMapping;
+  for (const msg of messages) {
+    try {
+      const result = await toInboundMessage(msg, (lid) => lidMapping.getPNForLID(lid), Date.now());
+      if ('message' in result) {
+        if (isCurrent()) sink.inbound(result.message);
+      } else if (result.skipped === 'unknown_sender') {
+        log.warn({ id: msg.key.id }, 'inbound message from a sender whose phone number is unknown');
+      } else if (result.skipped === 'no_text') {
+        log.debug({ id: msg.key.id, stub: msg.messageStubType }, 'ignoring a non-text inbound message');
+      }
+    } catch (err) {
+      log.error({ err, id: msg.key.id }, 'could not process an inbound message');
+    }
+  }
+}

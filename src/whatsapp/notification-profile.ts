@@ -1,0 +1,41 @@
+import type { AuthenticationCreds, SignalKeyStore, UserFacingSocketConfig } from 'baileys';
+import type { ILogger } from 'baileys/lib/Utils/logger.js';
+import { isIgnoredJid } from './jids.js';
+
+/** What varies between sessions in the socket configuration. */
+export interface SocketProfileInput {
+  readonly creds: AuthenticationCreds;
+  readonly keys: SignalKeyStore;
+  readonly logger: ILogger;
+  /** A compatible protocol server's WebSocket URL; undefined means WhatsApp. */
+  readonly serverUrl?: string | undefined;
+  readonly browser?: [string, string, string] | undefined;
+  readonly qrTimeoutMs?: number | undefined;
+  readonly keepAliveIntervalMs?: number | undefined;
+}
+
+/**
+ * Baileys configuration for a notification gateway: no history sync, no presence, no echo of our
+ * own sends, no link-preview fetching, groups/status/broadcasts/channels dropped before decryption,
+ * and Baileys' pinned protocol version (never fetched from the network).
+ */
+export function notificationSocketConfig(input: SocketProfileInput): UserFacingSocketConfig {
+  return {
+    auth: { creds: input.creds, keys: input.keys },
+    logger: input.logger,
+    ...(input.serverUrl !== undefined ? { waWebSocketUrl: input.serverUrl } : {}),
+    ...(input.browser ? { browser: input.browser } : {}),
+    ...(input.qrTimeoutMs !== undefined ? { qrTimeout: input.qrTimeoutMs } : {}),
+    ...(input.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: input.keepAliveIntervalMs } : {}),
+    shouldSyncHistoryMessage: () => false,
+    syncFullHistory: false,
+    markOnlineOnConnect: false,
+    // Skips the abt props / blocklist / privacy queries on open; Baileys' defaults for the props
+    // that matter to sending (privacy tokens on 1:1 messages) are the safe ones.
+    fireInitQueries: false,
+    emitOwnEvents: false,
+    generateHighQualityLinkPreview: false,
+    shouldIgnoreJid: isIgnoredJid,
+    getMessage: () => Promise.resolve(undefined),
+  };
+}
