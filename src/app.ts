@@ -44,7 +44,9 @@ export interface GatewayOverrides {
 /** The only place that builds everything: config in, a listening gateway out. */
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
-  const db = overrides.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
+  const db =
+    overrides.db ??
+    (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
   const applied = await migrate(db);
   if (applied.length) logger.info({ applied }, 'database migrated');
   const secrets = new SecretBox(loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')));
@@ -63,7 +65,13 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     restoreStaggerMs: config.restoreStaggerMs,
     qrTimeoutMs: config.qrTimeoutMs,
   });
-  const channels = new ChannelService({ db, channels: channelsRepo, qrLinks, runtime, qrLinkTtlMs: config.qrLinkTtlMs });
+  const channels = new ChannelService({
+    db,
+    channels: channelsRepo,
+    qrLinks,
+    runtime,
+    qrLinkTtlMs: config.qrLinkTtlMs,
+  });
   const tenants = new TenantService({
     db,
     tenants: new TenantsRepository(db),
@@ -76,17 +84,28 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   });
 
   let baseUrl = config.publicUrl ?? '';
-  const ctx: GatewayContext = { tenants, channels, changes, logger, supportUrl: config.supportUrl, baseUrl: () => baseUrl };
+  const ctx: GatewayContext = {
+    tenants,
+    channels,
+    changes,
+    logger,
+    supportUrl: config.supportUrl,
+    baseUrl: () => baseUrl,
+  };
   const app = new Hono();
   app.onError(errorResponder(logger));
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404),
+  );
   app.get('/health', (c) => c.json({ ok: true }));
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl)));
   app.route('/v1', apiRoutes(ctx));
   app.route('/', browserRoutes(ctx));
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s),
+    ) as Server;
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

@@ -39,7 +39,10 @@ function stopOnSignals(stop: () => Promise<void>): void {
 
 /** Runs one administrative action against the configured database, without serving HTTP. */
 async function withGateway<T>(action: (gateway: Gateway) => Promise<T>): Promise<T> {
-  const gateway = await startGateway({ ...config({ PORT: '0', LOG_LEVEL: 'warn' }), restoreStaggerMs: 0 }, {});
+  const gateway = await startGateway(
+    { ...config({ PORT: '0', LOG_LEVEL: 'warn' }), restoreStaggerMs: 0 },
+    {},
+  );
   try {
     return await action(gateway);
   } finally {
@@ -53,7 +56,9 @@ switch (command) {
     const gateway = await startGateway(config());
     const admin = await gateway.tenants.bootstrapAdmin();
     if (admin) {
-      console.log(`First start: an admin API key was created. It is shown only now; keep it safe:\n  ${admin.apiKey}`);
+      console.log(
+        `First start: an admin API key was created. It is shown only now; keep it safe:\n  ${admin.apiKey}`,
+      );
       console.log(`Support console: ${gateway.url}/support  ·  API: ${gateway.url}/openapi.json`);
     }
     stopOnSignals(() => gateway.stop());
@@ -68,18 +73,38 @@ switch (command) {
   case 'tenant': {
     const { values } = parseArgs({
       args: rest.slice(1),
-      options: { name: { type: 'string' }, 'time-zone': { type: 'string', default: 'UTC' }, language: { type: 'string', default: 'en' } },
+      options: {
+        name: { type: 'string' },
+        'time-zone': { type: 'string', default: 'UTC' },
+        language: { type: 'string', default: 'en' },
+      },
     });
     if (rest[0] !== 'create' || !values.name) {
       console.error(USAGE);
       process.exit(2);
     }
     await withGateway(async (gateway) => {
-      const created = await gateway.tenants.create({ name: values.name!, timeZone: values['time-zone']!, language: values.language as Language });
+      const created = await gateway.tenants.create({
+        name: values.name ?? '',
+        timeZone: values['time-zone'],
+        language: values.language as Language,
+      });
       const login = await gateway.tenants.issuePanelLogin(created.tenant.id);
       const link = await gateway.channels.qrPageToken(created.tenant.id, created.channelId);
       const base = config().publicUrl ?? `http://${config().host}:${config().port}`;
-      console.log(JSON.stringify({ tenantId: created.tenant.id, channelId: created.channelId, apiKey: created.apiKey, panelLoginUrl: `${base}/panel/login/${login.token}`, qrPageUrl: `${base}/link/${link.token}` }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            tenantId: created.tenant.id,
+            channelId: created.channelId,
+            apiKey: created.apiKey,
+            panelLoginUrl: `${base}/panel/login/${login.token}`,
+            qrPageUrl: `${base}/link/${link.token}`,
+          },
+          null,
+          2,
+        ),
+      );
     });
     break;
   }
@@ -97,7 +122,11 @@ switch (command) {
     break;
   }
   case 'operator': {
-    const { values, positionals } = parseArgs({ args: rest.slice(1), allowPositionals: true, options: { role: { type: 'string', default: 'support' } } });
+    const { values, positionals } = parseArgs({
+      args: rest.slice(1),
+      allowPositionals: true,
+      options: { role: { type: 'string', default: 'support' } },
+    });
     const name = positionals[0];
     if (rest[0] !== 'create' || !name || (values.role !== 'support' && values.role !== 'admin')) {
       console.error(USAGE);

@@ -12,12 +12,18 @@ const schema = z
     /** The address businesses reach the gateway at (QR-page and login links are built from it). */
     PUBLIC_URL: z.string().url().optional(),
     /** PostgreSQL server; without it the embedded PGlite database under DATA_DIR is used. */
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
     DATA_DIR: z.string().default('./data'),
     /** Master key sealing linked-device secrets; without it a 0600 key file is created in DATA_DIR. */
     MASTER_KEY: base64Key32.optional(),
     /** A WhatsApp-compatible protocol server instead of WhatsApp (e.g. the simulator): URL and root key. */
-    WA_SERVER_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
+    WA_SERVER_URL: z
+      .string()
+      .regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')
+      .optional(),
     WA_SERVER_ROOT_KEY: base64Key32.optional(),
     /** Where the Support button sends a business (mailto:, https:, wa.me link...). */
     SUPPORT_URL: z.string().min(1).default('mailto:support@example.com'),
@@ -25,7 +31,12 @@ const schema = z
     /** How long QR/code generation runs after the last viewer heartbeat. */
     LINK_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(180),
     /** Lifetime of a QR-page link. */
-    QR_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+    QR_LINK_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24 * 7),
     /** Spacing between session restores at start, so a restart does not reconnect everything at once. */
     RESTORE_STAGGER_MS: z.coerce.number().int().min(0).max(60_000).default(150),
     /** QR ref lifetime override (tests and the sandbox); WhatsApp's own 60 s / 20 s when unset. */
@@ -33,10 +44,18 @@ const schema = z
   })
   .superRefine((value, ctx) => {
     if (value.DATABASE_URL && !value.MASTER_KEY) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['MASTER_KEY'], message: 'is required with DATABASE_URL: every node must seal secrets with the same key' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['MASTER_KEY'],
+        message: 'is required with DATABASE_URL: every node must seal secrets with the same key',
+      });
     }
     if (Boolean(value.WA_SERVER_URL) !== Boolean(value.WA_SERVER_ROOT_KEY)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['WA_SERVER_ROOT_KEY'], message: 'WA_SERVER_URL and WA_SERVER_ROOT_KEY go together' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['WA_SERVER_ROOT_KEY'],
+        message: 'WA_SERVER_URL and WA_SERVER_ROOT_KEY go together',
+      });
     }
   });
 
@@ -66,7 +85,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || 'environment'}: ${issue.message}`,
+    );
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const v = parsed.data;
@@ -79,7 +100,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     masterKey: v.MASTER_KEY,
     protocolServer:
       v.WA_SERVER_URL && v.WA_SERVER_ROOT_KEY
-        ? Object.freeze({ url: v.WA_SERVER_URL, rootPublicKey: new Uint8Array(Buffer.from(v.WA_SERVER_ROOT_KEY, 'base64')) })
+        ? Object.freeze({
+            url: v.WA_SERVER_URL,
+            rootPublicKey: new Uint8Array(Buffer.from(v.WA_SERVER_ROOT_KEY, 'base64')),
+          })
         : undefined,
     supportUrl: v.SUPPORT_URL,
     logLevel: v.LOG_LEVEL,

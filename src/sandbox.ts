@@ -13,7 +13,9 @@ const CLIENT_PHONES = [
   { phone: '5511900000003', name: 'Bruno Lima' },
 ];
 
-export async function runSandbox(config: (overrides?: Record<string, string>) => Config): Promise<() => Promise<void>> {
+export async function runSandbox(
+  config: (overrides?: Record<string, string>) => Config,
+): Promise<() => Promise<void>> {
   const base = config();
   const simulator = await startSimulator({ host: base.host, port: 0 });
   simulator.createPhone({ phone: BUSINESS_PHONE, name: 'Demo Salon', business: true });
@@ -29,7 +31,10 @@ export async function runSandbox(config: (overrides?: Record<string, string>) =>
   const admin = await gateway.tenants.bootstrapAdmin();
   const existing = await gateway.tenants.listForSupport();
   let tenantId = existing[0]?.id;
-  if (!tenantId) tenantId = (await gateway.tenants.create({ name: 'Demo Salon', timeZone: 'America/Sao_Paulo', language: 'en' })).tenant.id;
+  if (!tenantId)
+    tenantId = (
+      await gateway.tenants.create({ name: 'Demo Salon', timeZone: 'America/Sao_Paulo', language: 'en' })
+    ).tenant.id;
   const [channel] = await gateway.channels.list(tenantId);
   const login = await gateway.tenants.issuePanelLogin(tenantId);
   const link = channel ? await gateway.channels.qrPageToken(tenantId, channel.id) : undefined;

@@ -1,6 +1,11 @@
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
-import { hasLinkedDevice, type ChannelStatus, type LinkMode, type StatusCause } from '../domain/channel-status.js';
+import {
+  hasLinkedDevice,
+  type ChannelStatus,
+  type LinkMode,
+  type StatusCause,
+} from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import { ChannelAuthStore } from '../store/channel-auth-store.js';
 import type { Channel, ChannelsRepository, LinkedDeviceFacts } from '../store/channels-repository.js';
@@ -95,11 +100,14 @@ export class ChannelRuntime {
         await this.o.channels.changeStatus(channel.tenantId, channel.id, 'not_linked', 'restored');
         continue;
       }
-      if (restored > 0 && this.o.restoreStaggerMs > 0) await delay(this.o.restoreStaggerMs * (0.5 + Math.random()));
+      if (restored > 0 && this.o.restoreStaggerMs > 0)
+        await delay(this.o.restoreStaggerMs * (0.5 + Math.random()));
       const live = this.openSession(channel);
       // Honest until proven: a restored channel is "reconnecting" until its socket is really open.
       await this.record(live, 'reconnecting', 'restored');
-      void live.session.start().catch((err: unknown) => this.o.logger.error({ err, channelId: channel.id }, 'restore failed'));
+      void live.session
+        .start()
+        .catch((err: unknown) => this.o.logger.error({ err, channelId: channel.id }, 'restore failed'));
       restored++;
     }
     return restored;
@@ -155,7 +163,8 @@ export class ChannelRuntime {
         this.publish(live);
         // The code changes about once a minute while the window is open.
         live.codeTimer = setTimeout(() => {
-          if (live.link && this.live.get(live.channelId) === live && live.session.state.status !== 'open') this.requestCode(live, phone);
+          if (live.link && this.live.get(live.channelId) === live && live.session.state.status !== 'open')
+            this.requestCode(live, phone);
         }, renewMs);
       },
       (err: unknown) => this.o.logger.warn({ err, channelId: live.channelId }, 'pairing code request failed'),
@@ -203,7 +212,11 @@ export class ChannelRuntime {
       clearTimeout(live.windowTimer);
       clearTimeout(live.codeTimer);
       live.link = undefined;
-      await live.session.logout().catch((err: unknown) => this.o.logger.warn({ err, channelId: channel.id }, 'logout during reset failed'));
+      await live.session
+        .logout()
+        .catch((err: unknown) =>
+          this.o.logger.warn({ err, channelId: channel.id }, 'logout during reset failed'),
+        );
     }
     await new ChannelAuthStore(this.o.db, this.o.secrets, channel.id).clear();
     this.ended.delete(channel.id);
@@ -241,8 +254,18 @@ export class ChannelRuntime {
     this.live.set(channel.id, live);
     session.on('qr', ({ qr, ttlMs }) => void this.onQr(live, qr, ttlMs));
     session.on('linked', (facts) => {
-      live.linkedFacts = { phone: facts.phone, platform: facts.platform, business: facts.business, linkedAt: new Date(this.now()) };
-      void this.record(live, 'pairing', live.link?.pairingCode ? 'code_entered' : 'scanned', live.linkedFacts);
+      live.linkedFacts = {
+        phone: facts.phone,
+        platform: facts.platform,
+        business: facts.business,
+        linkedAt: new Date(this.now()),
+      };
+      void this.record(
+        live,
+        'pairing',
+        live.link?.pairingCode ? 'code_entered' : 'scanned',
+        live.linkedFacts,
+      );
     });
     session.on('state', (state) => void this.onState(live, state));
     return live;
@@ -263,7 +286,10 @@ export class ChannelRuntime {
         this.stopLinkTimers(live);
         live.link = undefined;
         live.linkWindowEnded = false;
-        const restored = live.lastStatus === 'connected' || live.lastStatus === 'reconnecting' || live.lastStatus === 'restricted';
+        const restored =
+          live.lastStatus === 'connected' ||
+          live.lastStatus === 'reconnecting' ||
+          live.lastStatus === 'restricted';
         await this.record(live, 'connected', restored ? 'restored' : 'opened', {
           phone: state.me.phone,
           platform: state.platform,
@@ -279,7 +305,13 @@ export class ChannelRuntime {
         this.stopLinkTimers(live);
         this.live.delete(live.channelId);
         live.link = undefined;
-        await this.record(live, 'removed', state.reason === 'login_refused' ? 'login_refused' : 'device_removed', {}, true);
+        await this.record(
+          live,
+          'removed',
+          state.reason === 'login_refused' ? 'login_refused' : 'device_removed',
+          {},
+          true,
+        );
         return;
       case 'replaced':
         this.stopLinkTimers(live);
@@ -303,7 +335,13 @@ export class ChannelRuntime {
   }
 
   /** Persists a status change (in order per channel) and tells viewers. */
-  private record(live: LiveChannel, status: ChannelStatus, cause: StatusCause, facts: LinkedDeviceFacts = {}, force = false): Promise<unknown> {
+  private record(
+    live: LiveChannel,
+    status: ChannelStatus,
+    cause: StatusCause,
+    facts: LinkedDeviceFacts = {},
+    force = false,
+  ): Promise<unknown> {
     live.writes = live.writes
       .then(async () => {
         if (!force && live.lastStatus === status && Object.keys(facts).length === 0) return;
@@ -311,7 +349,12 @@ export class ChannelRuntime {
         await this.o.channels.changeStatus(live.tenantId, live.channelId, status, cause, facts);
         this.publish(live);
       })
-      .catch((err: unknown) => this.o.logger.error({ err, channelId: live.channelId, status }, 'could not record the channel status'));
+      .catch((err: unknown) =>
+        this.o.logger.error(
+          { err, channelId: live.channelId, status },
+          'could not record the channel status',
+        ),
+      );
     return live.writes;
   }
 
@@ -337,7 +380,9 @@ export class ChannelRuntime {
   session(channelId: string): LinkedDeviceSession {
     const live = this.live.get(channelId);
     if (!live || live.session.state.status !== 'open') {
-      throw new AppError('session_not_open', 'The WhatsApp channel is not connected.', { details: { channelId } });
+      throw new AppError('session_not_open', 'The WhatsApp channel is not connected.', {
+        details: { channelId },
+      });
     }
     return live.session;
   }

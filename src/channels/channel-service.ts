@@ -96,7 +96,10 @@ export class ChannelService {
   /** The live QR-page link token (a new one when none is live). */
   async qrPageToken(tenantId: string, channelId: string): Promise<{ token: string; expiresAt: Date }> {
     await this.get(tenantId, channelId);
-    return (await this.o.qrLinks.current(tenantId, channelId)) ?? this.o.qrLinks.issue(tenantId, channelId, this.o.qrLinkTtlMs);
+    return (
+      (await this.o.qrLinks.current(tenantId, channelId)) ??
+      this.o.qrLinks.issue(tenantId, channelId, this.o.qrLinkTtlMs)
+    );
   }
 
   /** The channel a QR-page token opens; a revoked, expired or unknown token is "gone". */
@@ -107,12 +110,18 @@ export class ChannelService {
   }
 
   /** The current QR as raw text, SVG or PNG; asking for it counts as looking (starts/extends linking). */
-  async currentQr(tenantId: string, channelId: string, format: 'raw' | 'svg' | 'png'): Promise<string | Buffer> {
+  async currentQr(
+    tenantId: string,
+    channelId: string,
+    format: 'raw' | 'svg' | 'png',
+  ): Promise<string | Buffer> {
     const channel = await this.watch(tenantId, channelId);
-    if (channel.linkMode === 'code') throw new AppError('conflict', 'This channel links with a pairing code, not a QR code.');
+    if (channel.linkMode === 'code')
+      throw new AppError('conflict', 'This channel links with a pairing code, not a QR code.');
     const qr = this.o.runtime.linkState(channelId).link?.qr;
     if (!qr) {
-      if (channel.status === 'connected') throw new AppError('already_linked', 'This channel is already linked.');
+      if (channel.status === 'connected')
+        throw new AppError('already_linked', 'This channel is already linked.');
       throw new AppError('not_ready', 'The QR code is being prepared; ask again in a moment.');
     }
     if (format === 'raw') return qr.raw;

@@ -7,11 +7,22 @@ import { AppError } from './errors.js';
  */
 export function normalisePhoneNumber(input: string, field: string, defaultCountry?: CountryCode): string {
   const trimmed = input.trim();
-  const parsed = parsePhoneNumberFromString(trimmed.startsWith('+') || !defaultCountry ? (trimmed.startsWith('+') ? trimmed : `+${trimmed}`) : trimmed, defaultCountry);
+  const parsed = parsePhoneNumberFromString(
+    trimmed.startsWith('+') || !defaultCountry
+      ? trimmed.startsWith('+')
+        ? trimmed
+        : `+${trimmed}`
+      : trimmed,
+    defaultCountry,
+  );
   if (!parsed || !parsed.isPossible()) {
-    throw new AppError('invalid_phone', `${field} is not a valid phone number: write it with the country code, e.g. +55 11 98765-4321.`, {
-      details: { field },
-    });
+    throw new AppError(
+      'invalid_phone',
+      `${field} is not a valid phone number: write it with the country code, e.g. +55 11 98765-4321.`,
+      {
+        details: { field },
+      },
+    );
   }
   return parsed.number.slice(1);
 }

@@ -9,12 +9,17 @@ import { schemas } from './schemas.js';
 
 type ApiEnv = { Variables: { principal: Principal; tenantId: string } };
 
-const bearer = (c: Context): string | undefined => {
-  const header = c.req.header('authorization');
+const bearer = (header: string | undefined): string | undefined => {
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
 };
 
-const serialiseTenant = (t: { id: string; name: string; timeZone: string; language: string; createdAt: Date }) => ({
+const serialiseTenant = (t: {
+  id: string;
+  name: string;
+  timeZone: string;
+  language: string;
+  createdAt: Date;
+}) => ({
   id: t.id,
   name: t.name,
   timeZone: t.timeZone,
@@ -55,18 +60,23 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
     if (!format.success) throw validationError(format.error);
     const qr = await ctx.channels.currentQr(c.get('tenantId'), c.req.param('id'), format.data);
     c.header('cache-control', 'no-store');
-    if (format.data === 'png') return c.body(new Uint8Array(qr as Buffer), 200, { 'content-type': 'image/png' });
+    if (format.data === 'png')
+      return c.body(new Uint8Array(qr as Buffer), 200, { 'content-type': 'image/png' });
     if (format.data === 'svg') return c.body(qr as string, 200, { 'content-type': 'image/svg+xml' });
     return c.json({ qr });
   });
   app.get('/:id/pairing-code', async (c) => {
     const channel = await ctx.channels.watch(c.get('tenantId'), c.req.param('id'));
     const current = toChannelView(ctx.channels.snapshot(channel));
-    if (channel.linkMode !== 'code') throw new AppError('conflict', 'This channel links by QR code; support can switch it to code mode.');
+    if (channel.linkMode !== 'code')
+      throw new AppError('conflict', 'This channel links by QR code; support can switch it to code mode.');
     if (current.link?.needsPairingPhone) {
-      throw new AppError('not_ready', 'Set the sending phone number first (PUT pairing-phone).', { details: { field: 'phone' } });
+      throw new AppError('not_ready', 'Set the sending phone number first (PUT pairing-phone).', {
+        details: { field: 'phone' },
+      });
     }
-    if (!current.link?.pairingCode) throw new AppError('not_ready', 'The code is being prepared; ask again in a moment.');
+    if (!current.link?.pairingCode)
+      throw new AppError('not_ready', 'The code is being prepared; ask again in a moment.');
     return c.json(current.link.pairingCode);
   });
   app.put('/:id/pairing-phone', async (c) => {
@@ -76,10 +86,14 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
   });
   app.post('/:id/reset', async (c) => {
     const { qrPageToken } = await ctx.channels.reset(c.get('tenantId'), c.req.param('id'));
-    return c.json({ channel: await view(c.get('tenantId'), c.req.param('id')), qrPageUrl: qrPageUrl(ctx, qrPageToken) });
+    return c.json({
+      channel: await view(c.get('tenantId'), c.req.param('id')),
+      qrPageUrl: qrPageUrl(ctx, qrPageToken),
+    });
   });
   app.put('/:id/link-mode', async (c) => {
-    if (c.get('principal').kind !== 'operator') throw new AppError('forbidden', 'Only support can switch the link mode.');
+    if (c.get('principal').kind !== 'operator')
+      throw new AppError('forbidden', 'Only support can switch the link mode.');
     const body = await jsonBody(c, schemas.linkMode);
     await ctx.channels.setLinkMode(c.get('tenantId'), c.req.param('id'), body.mode);
     return c.json(await view(c.get('tenantId'), c.req.param('id')));
@@ -95,18 +109,24 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
 export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use('*', async (c, next) => {
-    const principal = await ctx.tenants.principalForApiKey(bearer(c));
-    if (!principal) throw new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
+    const principal = await ctx.tenants.principalForApiKey(bearer(c.req.header('authorization')));
+    if (!principal)
+      throw new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
     c.set('principal', principal);
     if (principal.kind === 'tenant') c.set('tenantId', principal.tenantId);
     await next();
   });
   const requireTenant = async (c: Context<ApiEnv>, next: () => Promise<void>) => {
-    if (c.get('principal').kind !== 'tenant') throw new AppError('forbidden', 'This route takes a business API key; support uses /v1/tenants/{tenantId}/….');
+    if (c.get('principal').kind !== 'tenant')
+      throw new AppError(
+        'forbidden',
+        'This route takes a business API key; support uses /v1/tenants/{tenantId}/….',
+      );
     await next();
   };
   const requireOperator = async (c: Context<ApiEnv>, next: () => Promise<void>) => {
-    if (c.get('principal').kind !== 'operator') throw new AppError('forbidden', 'This route is for support operators.');
+    if (c.get('principal').kind !== 'operator')
+      throw new AppError('forbidden', 'This route is for support operators.');
     await next();
   };
 
@@ -119,7 +139,14 @@ export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
   app.get('/tenant', async (c) => c.json(serialiseTenant(await ctx.tenants.get(c.get('tenantId')))));
   app.patch('/tenant', async (c) => {
     const body = await jsonBody(c, schemas.updateTenant);
-    return c.json(serialiseTenant(await ctx.tenants.update(c.get('tenantId'), { ...body, language: body.language as Language | undefined })));
+    return c.json(
+      serialiseTenant(
+        await ctx.tenants.update(c.get('tenantId'), {
+          ...body,
+          language: body.language as Language | undefined,
+        }),
+      ),
+    );
   });
   app.post('/tenant/panel-login-links', async (c) => {
     const link = await ctx.tenants.issuePanelLogin(c.get('tenantId'));
@@ -155,7 +182,9 @@ export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
     c.set('tenantId', tenant.id);
     await next();
   });
-  app.get('/tenants/:tenantId', async (c) => c.json(serialiseTenant(await ctx.tenants.get(c.req.param('tenantId')))));
+  app.get('/tenants/:tenantId', async (c) =>
+    c.json(serialiseTenant(await ctx.tenants.get(c.req.param('tenantId')))),
+  );
   app.post('/tenants/:tenantId/panel-login-links', async (c) => {
     const link = await ctx.tenants.issuePanelLogin(c.get('tenantId'));
     return c.json({ url: panelLoginUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() }, 201);

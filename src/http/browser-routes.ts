@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { etag } from 'hono/etag';
 import { rateLimiter } from 'hono-rate-limiter';
 import { AppError } from '../domain/errors.js';
 import type { Channel } from '../store/channels-repository.js';
@@ -35,8 +37,13 @@ const publicLimit = (limit: number) =>
     windowMs: 60_000,
     limit,
     standardHeaders: 'draft-6',
-    keyGenerator: (c) => `${c.req.header('x-forwarded-for') ?? 'direct'}|${c.req.path.split('/').slice(0, 3).join('/')}`,
-    handler: (c) => c.json({ error: { code: 'rate_limited', message: 'Too many requests; wait a minute and try again.' } }, 429),
+    keyGenerator: (c) =>
+      `${c.req.header('x-forwarded-for') ?? 'direct'}|${c.req.path.split('/').slice(0, 3).join('/')}`,
+    handler: (c) =>
+      c.json(
+        { error: { code: 'rate_limited', message: 'Too many requests; wait a minute and try again.' } },
+        429,
+      ),
   });
 
 /** The business's panel, the standalone QR page, support's console, help pages and assets. */
@@ -48,40 +55,82 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     return Promise.all(channels.map((channel) => viewOf(channel, withLinks)));
   };
   const viewOf = async (channel: Channel, withLink: boolean): Promise<ChannelView> => {
-    const url = withLink ? qrPageUrl(ctx, (await ctx.channels.qrPageToken(channel.tenantId, channel.id)).token) : undefined;
+    const url = withLink
+      ? qrPageUrl(ctx, (await ctx.channels.qrPageToken(channel.tenantId, channel.id)).token)
+      : undefined;
     return toChannelView(ctx.channels.snapshot(channel), url);
   };
-  const html = (c: Context, body: string, status: 200 | 401 | 404 | 410 = 200) => {
+  // Any route's context: only the response helpers are used.
+  const html = <E extends object>(
+    c: Context<E & { Variables?: object }>,
+    body: string,
+    status: 200 | 401 | 404 | 410 = 200,
+  ) => {
     c.header('cache-control', 'no-store');
     c.header('x-frame-options', 'DENY');
     c.header('referrer-policy', 'no-referrer');
+    // Pages run no inline script; the QR is inline SVG markup.
+    c.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
     return c.html(body, status);
   };
 
+  // Asset URLs carry no version: revalidate every time (ETag), and compress them.
+  app.use('/assets/*', compress(), etag());
   app.get('/assets/:name', (c) => {
     const asset = webAsset(c.req.param('name'));
     if (!asset) return c.notFound();
-    return c.body(asset.body, 200, { 'content-type': asset.contentType, 'cache-control': 'public, max-age=300' });
+    return c.body(asset.body, 200, { 'content-type': asset.contentType, 'cache-control': 'no-cache' });
   });
-  app.get('/help/how-to-scan', (c) => html(c, renderHelpPage({ lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')) })));
+  app.get('/help/how-to-scan', (c) =>
+    html(
+      c,
+      renderHelpPage({ lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')) }),
+    ),
+  );
   app.get('/', (c) => c.redirect('/panel'));
 
   // ---- Panel: a login link, then a session cookie scoped to one business.
   app.get('/panel/login/:token', publicLimit(30), async (c) => {
-    const { sessionToken } = await ctx.tenants.redeemPanelLogin(c.req.param('token')).catch((error: unknown) => {
-      if (error instanceof AppError && error.code === 'link_gone') return { sessionToken: undefined };
-      throw error;
+    const { sessionToken } = await ctx.tenants
+      .redeemPanelLogin(c.req.param('token'))
+      .catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'link_gone') return { sessionToken: undefined };
+        throw error;
+      });
+    if (!sessionToken)
+      return html(
+        c,
+        renderLinkGone({
+          lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')),
+        }),
+        410,
+      );
+    setCookie(c, PANEL_COOKIE, sessionToken, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      secure: secureCookie(c),
+      maxAge: 30 * 24 * 3600,
     });
-    if (!sessionToken) return html(c, renderLinkGone({ lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')) }), 410);
-    setCookie(c, PANEL_COOKIE, sessionToken, { httpOnly: true, sameSite: 'Lax', path: '/', secure: secureCookie(c), maxAge: 30 * 24 * 3600 });
     return c.redirect('/panel');
   });
   const panel = new Hono<PanelEnv>();
   panel.use('*', async (c, next) => {
-    const tenantId = await ctx.tenants.tenantForPanelSession(getCookie(c, PANEL_COOKIE));
+    // hono types a '*' middleware's input as any; the cookie helper needs only the request headers.
+    const tenantId = await ctx.tenants.tenantForPanelSession(getCookie(c as Context, PANEL_COOKIE));
     if (!tenantId) {
-      if (c.req.path.startsWith('/panel/api/')) throw new AppError('unauthorized', 'Your panel session has ended; open your login link again.');
-      return html(c, renderLoginNeeded({ lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')) }), 401);
+      if (c.req.path.startsWith('/panel/api/'))
+        throw new AppError('unauthorized', 'Your panel session has ended; open your login link again.');
+      return html(
+        c as Context,
+        renderLoginNeeded({
+          lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')),
+        }),
+        401,
+      );
     }
     c.set('tenantId', tenantId);
     await next();
@@ -89,7 +138,16 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   const panelPage = (render: typeof renderPanelSettings) => async (c: Context<PanelEnv>) => {
     const tenant = await ctx.tenants.get(c.get('tenantId'));
     const lang = pickLanguage(c.req.query('lang'), tenant.language, c.req.header('accept-language'));
-    return html(c, render({ lang, businessName: tenant.name, channels: await views(tenant.id, true), supportUrl: ctx.supportUrl, helpUrl: helpUrl(lang) }));
+    return html(
+      c,
+      render({
+        lang,
+        businessName: tenant.name,
+        channels: await views(tenant.id, true),
+        supportUrl: ctx.supportUrl,
+        helpUrl: helpUrl(lang),
+      }),
+    );
   };
   panel.get('/', panelPage(renderPanelSettings));
   panel.get('/channels', panelPage(renderPanelChannels));
@@ -98,7 +156,9 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     return c.redirect('/panel');
   });
   panel.get('/api/channels', async (c) => c.json(await views(c.get('tenantId'), true)));
-  panel.post('/api/channels/:id/watch', async (c) => c.json(await viewOf(await ctx.channels.watch(c.get('tenantId'), c.req.param('id')), true)));
+  panel.post('/api/channels/:id/watch', async (c) =>
+    c.json(await viewOf(await ctx.channels.watch(c.get('tenantId'), c.req.param('id')), true)),
+  );
   panel.post('/api/channels/:id/unwatch', async (c) => {
     await ctx.channels.unwatch(c.get('tenantId'), c.req.param('id'));
     return c.json(await viewOf(await ctx.channels.get(c.get('tenantId'), c.req.param('id')), true));
@@ -109,7 +169,12 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   });
   panel.post('/api/channels/:id/pairing-phone', async (c) => {
     const body = await jsonBody(c, schemas.pairingPhone);
-    return c.json(await viewOf(await ctx.channels.setPairingPhone(c.get('tenantId'), c.req.param('id'), body.phone), true));
+    return c.json(
+      await viewOf(
+        await ctx.channels.setPairingPhone(c.get('tenantId'), c.req.param('id'), body.phone),
+        true,
+      ),
+    );
   });
   panel.get('/api/events', (c) => {
     const tenantId = c.get('tenantId');
@@ -132,12 +197,22 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     try {
       channel = await channelForToken(c);
     } catch (error) {
-      if (error instanceof AppError && (error.code === 'link_gone' || error.code === 'not_found')) return html(c, renderLinkGone({ lang }), 404);
+      if (error instanceof AppError && (error.code === 'link_gone' || error.code === 'not_found'))
+        return html(c, renderLinkGone({ lang }), 404);
       throw error;
     }
     const tenant = await ctx.tenants.get(channel.tenantId);
     const pageLang = pickLanguage(c.req.query('lang'), tenant.language, c.req.header('accept-language'));
-    return html(c, renderQrPage({ lang: pageLang, token: c.req.param('token'), channel: await viewOf(channel, false), supportUrl: ctx.supportUrl, helpUrl: helpUrl(pageLang) }));
+    return html(
+      c,
+      renderQrPage({
+        lang: pageLang,
+        token: c.req.param('token'),
+        channel: await viewOf(channel, false),
+        supportUrl: ctx.supportUrl,
+        helpUrl: helpUrl(pageLang),
+      }),
+    );
   });
   qrPage.get('/:token/api/channel', async (c) => c.json(await viewOf(await channelForToken(c), false)));
   qrPage.post('/:token/api/watch', async (c) => {
@@ -157,7 +232,9 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   qrPage.post('/:token/api/pairing-phone', async (c) => {
     const channel = await channelForToken(c);
     const body = await jsonBody(c, schemas.pairingPhone);
-    return c.json(await viewOf(await ctx.channels.setPairingPhone(channel.tenantId, channel.id, body.phone), false));
+    return c.json(
+      await viewOf(await ctx.channels.setPairingPhone(channel.tenantId, channel.id, body.phone), false),
+    );
   });
   qrPage.get('/:token/api/events', async (c) => {
     const channel = await channelForToken(c);
@@ -179,14 +256,21 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     const key = typeof form.key === 'string' ? form.key.trim() : '';
     const principal = await ctx.tenants.principalForApiKey(key);
     if (principal?.kind !== 'operator') return html(c, supportLoginForm('That is not a support key.'), 401);
-    setCookie(c, SUPPORT_COOKIE, key, { httpOnly: true, sameSite: 'Strict', path: '/support', secure: secureCookie(c), maxAge: 12 * 3600 });
+    setCookie(c, SUPPORT_COOKIE, key, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/support',
+      secure: secureCookie(c),
+      maxAge: 12 * 3600,
+    });
     return c.redirect('/support');
   });
   const support = new Hono<SupportEnv>();
   support.use('*', async (c, next) => {
-    const principal = await ctx.tenants.principalForApiKey(getCookie(c, SUPPORT_COOKIE));
+    const principal = await ctx.tenants.principalForApiKey(getCookie(c as Context, SUPPORT_COOKIE));
     if (principal?.kind !== 'operator') {
-      if (c.req.path.startsWith('/support/api/')) throw new AppError('unauthorized', 'Sign in to the support console again.');
+      if (c.req.path.startsWith('/support/api/'))
+        throw new AppError('unauthorized', 'Sign in to the support console again.');
       return c.redirect('/support/login');
     }
     c.set('operatorId', principal.operatorId);
@@ -206,11 +290,24 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     }
     return rows;
   };
-  support.get('/', async (c) => html(c, renderSupportConsole({ lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')), rows: await supportRows() })));
+  support.get('/', async (c) =>
+    html(
+      c,
+      renderSupportConsole({
+        lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')),
+        rows: await supportRows(),
+      }),
+    ),
+  );
   support.get('/api/rows', async (c) => c.json(await supportRows()));
   support.post('/api/tenants/:tenantId/channels/:id/mode', async (c) => {
     const body = await jsonBody(c, schemas.linkMode);
-    return c.json(await viewOf(await ctx.channels.setLinkMode(c.req.param('tenantId'), c.req.param('id'), body.mode), true));
+    return c.json(
+      await viewOf(
+        await ctx.channels.setLinkMode(c.req.param('tenantId'), c.req.param('id'), body.mode),
+        true,
+      ),
+    );
   });
   support.post('/api/tenants/:tenantId/channels/:id/reset', async (c) => {
     const { channel } = await ctx.channels.reset(c.req.param('tenantId'), c.req.param('id'));
@@ -221,7 +318,10 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       c,
       ctx.changes,
       () => true,
-      async (change) => ({ tenantId: change.tenantId, channel: await viewOf(await ctx.channels.get(change.tenantId, change.channelId), true) }),
+      async (change) => ({
+        tenantId: change.tenantId,
+        channel: await viewOf(await ctx.channels.get(change.tenantId, change.channelId), true),
+      }),
     ),
   );
   app.route('/support', support);

@@ -21,10 +21,23 @@ export function toChannelView({ channel, live }: ChannelSnapshot, qrPageUrl?: st
     link: link
       ? {
           ...(link.qr && channel.linkMode === 'qr'
-            ? { qr: { raw: link.qr.raw, svg: link.qr.svg, expiresAt: iso(link.qr.expiresAt), ttlMs: link.qr.ttlMs, sequence: link.qr.sequence } }
+            ? {
+                qr: {
+                  raw: link.qr.raw,
+                  svg: link.qr.svg,
+                  expiresAt: iso(link.qr.expiresAt),
+                  ttlMs: link.qr.ttlMs,
+                  sequence: link.qr.sequence,
+                },
+              }
             : {}),
           ...(link.pairingCode && channel.linkMode === 'code'
-            ? { pairingCode: { code: formatPairingCode(link.pairingCode.code), expiresAt: iso(link.pairingCode.expiresAt) } }
+            ? {
+                pairingCode: {
+                  code: formatPairingCode(link.pairingCode.code),
+                  expiresAt: iso(link.pairingCode.expiresAt),
+                },
+              }
             : {}),
           needsPairingPhone: link.needsPairingPhone,
           windowEndsAt: iso(link.windowEndsAt),

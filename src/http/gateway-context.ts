@@ -15,5 +15,6 @@ export interface GatewayContext {
 }
 
 export const qrPageUrl = (ctx: GatewayContext, token: string): string => `${ctx.baseUrl()}/link/${token}`;
-export const panelLoginUrl = (ctx: GatewayContext, token: string): string => `${ctx.baseUrl()}/panel/login/${token}`;
+export const panelLoginUrl = (ctx: GatewayContext, token: string): string =>
+  `${ctx.baseUrl()}/panel/login/${token}`;
 export const helpUrl = (lang: string): string => `/help/how-to-scan?lang=${encodeURIComponent(lang)}`;

@@ -43,16 +43,31 @@ export function errorResponder(logger: Logger) {
     if (error instanceof AppError) {
       const status = statusForCode(error.code);
       if (status >= 500) logger.error({ err: error, path: c.req.path }, error.message);
-      return c.json({ error: { code: error.code, message: error.publicMessage, ...(error.details ? { details: error.details } : {}) } }, status);
+      return c.json(
+        {
+          error: {
+            code: error.code,
+            message: error.publicMessage,
+            ...(error.details ? { details: error.details } : {}),
+          },
+        },
+        status,
+      );
     }
     const errorId = randomBytes(6).toString('hex');
     logger.error({ err: error, errorId, path: c.req.path }, 'unhandled error');
-    return c.json({ error: { code: 'internal', message: 'Something went wrong on our side.', errorId } }, 500);
+    return c.json(
+      { error: { code: 'internal', message: 'Something went wrong on our side.', errorId } },
+      500,
+    );
   };
 }
 
 /** Parses a JSON body against a schema, with the field named on failure. */
-export async function jsonBody<T>(c: Context, schema: z.ZodType<T, z.ZodTypeDef, unknown>): Promise<T> {
+export async function jsonBody<T>(
+  c: { req: { json(): Promise<unknown> } },
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+): Promise<T> {
   let raw: unknown;
   try {
     raw = await c.req.json();

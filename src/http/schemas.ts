@@ -19,7 +19,9 @@ export const schemas = {
     .strict(),
   createChannel: z.object({ name: z.string().trim().min(1).max(100).default('WhatsApp') }).strict(),
   linkMode: z.object({ mode: z.enum(['qr', 'code']) }).strict(),
-  pairingPhone: z.object({ phone: z.string().min(3).max(32).describe('The sending phone, with country code') }).strict(),
+  pairingPhone: z
+    .object({ phone: z.string().min(3).max(32).describe('The sending phone, with country code') })
+    .strict(),
   apiKey: z.object({ label: z.string().max(100).default('') }).strict(),
   qrFormat: z.enum(['png', 'svg', 'raw']).default('png'),
 } as const;

@@ -37,7 +37,10 @@ export class CertificateAuthority {
       key: this.serverStatic.public,
     }).finish();
     this.certChain = proto.CertChain.encode({
-      intermediate: { details: intermediateDetails, signature: Curve.sign(root.private, intermediateDetails) },
+      intermediate: {
+        details: intermediateDetails,
+        signature: Curve.sign(root.private, intermediateDetails),
+      },
       leaf: { details: leafDetails, signature: Curve.sign(intermediate.private, leafDetails) },
     }).finish();
   }
@@ -51,7 +54,11 @@ export class CertificateAuthority {
 /** Derives the X25519 public key of a private key through Node's crypto. */
 function keyPairFromPrivate(privateKey: Buffer): KeyPair {
   const pkcs8X25519Prefix = Buffer.from('302e020100300506032b656e04220420', 'hex');
-  const key = createPrivateKey({ key: Buffer.concat([pkcs8X25519Prefix, privateKey]), format: 'der', type: 'pkcs8' });
+  const key = createPrivateKey({
+    key: Buffer.concat([pkcs8X25519Prefix, privateKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
   return { private: privateKey, public: Buffer.from(spki.subarray(spki.length - 32)) };
 }

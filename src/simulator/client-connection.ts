@@ -14,7 +14,11 @@ interface PendingQuery {
 }
 
 /** Builds a binary node (the XML-like stanza of the protocol). */
-export function node(tag: string, attrs: Record<string, string> = {}, content?: BinaryNode['content']): BinaryNode {
+export function node(
+  tag: string,
+  attrs: Record<string, string> = {},
+  content?: BinaryNode['content'],
+): BinaryNode {
   return content === undefined ? { tag, attrs } : { tag, attrs, content };
 }
 
@@ -90,19 +94,21 @@ export class ClientConnection {
     }
     const plaintext = this.noise.decrypt(body);
     // Decoding is async (zlib), but frames must be handled in order: chain them.
-    this.decodeChain = this.decodeChain.then(async () => {
-      const stanza = await decodeBinaryNode(plaintext);
-      if (this.closed || this.silent) return;
-      const id = stanza.attrs.id;
-      const waiter = id && stanza.tag === 'iq' ? this.pendingQueries.get(id) : undefined;
-      if (waiter && id) {
-        this.pendingQueries.delete(id);
-        clearTimeout(waiter.timer);
-        waiter.resolve(stanza);
-        return;
-      }
-      this.handlers.onNode(this, stanza);
-    }).catch(() => this.terminate());
+    this.decodeChain = this.decodeChain
+      .then(async () => {
+        const stanza = await decodeBinaryNode(plaintext);
+        if (this.closed || this.silent) return;
+        const id = stanza.attrs.id;
+        const waiter = id && stanza.tag === 'iq' ? this.pendingQueries.get(id) : undefined;
+        if (waiter && id) {
+          this.pendingQueries.delete(id);
+          clearTimeout(waiter.timer);
+          waiter.resolve(stanza);
+          return;
+        }
+        this.handlers.onNode(this, stanza);
+      })
+      .catch(() => this.terminate());
   }
   private decodeChain: Promise<void> = Promise.resolve();
 
@@ -131,7 +137,9 @@ export class ClientConnection {
 
   /** Replies `result` to a client iq. */
   reply(request: BinaryNode, content?: BinaryNode['content'], extraAttrs: Record<string, string> = {}): void {
-    this.send(node('iq', { from: SERVER_JID, type: 'result', id: request.attrs.id ?? '', ...extraAttrs }, content));
+    this.send(
+      node('iq', { from: SERVER_JID, type: 'result', id: request.attrs.id ?? '', ...extraAttrs }, content),
+    );
   }
 
   /** Ends the stream with an error stanza, then closes the socket, as the service does. */

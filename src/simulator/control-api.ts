@@ -33,8 +33,18 @@ const faultBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('drop'), phone: z.string().optional() }),
   z.object({ kind: z.literal('silence'), phone: z.string() }),
   z.object({ kind: z.literal('replace'), phone: z.string() }),
-  z.object({ kind: z.literal('error-ack'), phone: z.string(), code: z.union([z.literal(463), z.literal(479)]), count: z.number().int().positive().optional() }),
-  z.object({ kind: z.literal('refuse-logins'), phone: z.string(), enabled: z.boolean(), reason: z.number().int().optional() }),
+  z.object({
+    kind: z.literal('error-ack'),
+    phone: z.string(),
+    code: z.union([z.literal(463), z.literal(479)]),
+    count: z.number().int().positive().optional(),
+  }),
+  z.object({
+    kind: z.literal('refuse-logins'),
+    phone: z.string(),
+    enabled: z.boolean(),
+    reason: z.number().int().optional(),
+  }),
 ]);
 
 async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -47,7 +57,10 @@ async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new SimulatorError('invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+    throw new SimulatorError(
+      'invalid_request',
+      `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }
@@ -59,11 +72,22 @@ export function controlApi(sim: Simulator): Hono {
     if (error instanceof SimulatorError) {
       return c.json({ error: { code: error.code, message: error.message } }, statusOf[error.code]);
     }
-    return c.json({ error: { code: 'internal', message: 'The simulator failed to handle this request.' } }, 500);
+    return c.json(
+      { error: { code: 'internal', message: 'The simulator failed to handle this request.' } },
+      500,
+    );
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404),
+  );
 
-  app.get('/', (c) => c.json({ protocolUrl: sim.protocolUrl, controlUrl: sim.controlUrl, rootPublicKey: Buffer.from(sim.rootPublicKey).toString('base64') }));
+  app.get('/', (c) =>
+    c.json({
+      protocolUrl: sim.protocolUrl,
+      controlUrl: sim.controlUrl,
+      rootPublicKey: Buffer.from(sim.rootPublicKey).toString('base64'),
+    }),
+  );
   app.get('/phones', (c) => c.json(sim.phones().map((p) => p.describe())));
   app.post('/phones', async (c) => c.json(sim.createPhone(await parseBody(c, phoneBody)).describe(), 201));
   app.get('/phones/:phone', (c) => c.json(sim.phone(c.req.param('phone')).describe()));
@@ -71,7 +95,9 @@ export function controlApi(sim: Simulator): Hono {
     const { qr } = await parseBody(c, scanBody);
     return c.json(await sim.phone(c.req.param('phone')).scan(qr));
   });
-  app.post('/phones/:phone/scan-image', async (c) => c.json(await sim.phone(c.req.param('phone')).scan(await qrFromImageRequest(c))));
+  app.post('/phones/:phone/scan-image', async (c) =>
+    c.json(await sim.phone(c.req.param('phone')).scan(await qrFromImageRequest(c))),
+  );
   app.post('/phones/:phone/pairing-code', async (c) => {
     const { code } = await parseBody(c, codeBody);
     return c.json(await sim.phone(c.req.param('phone')).enterPairingCode(code));

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, pbkdf2, randomBytes, randomInt } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  pbkdf2,
+  randomBytes,
+  randomInt,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { Curve, getBinaryNodeChild, getBinaryNodeChildBuffer, proto, type BinaryNode } from 'baileys';
 import { SERVER_JID, node, type ClientConnection } from './client-connection.js';
@@ -80,7 +88,9 @@ export class DeviceLinking {
       this.byRef.set(ref, registration);
       refs.push(node('ref', {}, Buffer.from(ref)));
     }
-    const pairDevice = node('iq', { from: SERVER_JID, type: 'set', xmlns: 'md' }, [node('pair-device', {}, refs)]);
+    const pairDevice = node('iq', { from: SERVER_JID, type: 'set', xmlns: 'md' }, [
+      node('pair-device', {}, refs),
+    ]);
     // The client starts its first QR timer when it gets the iq and answers at that moment, so the
     // schedule is re-anchored on the answer (a hair after the client's own clock, never before it).
     this.schedule(registration);
@@ -130,7 +140,9 @@ export class DeviceLinking {
     }
     const registration = this.byRef.get(ref);
     if (!registration) {
-      throw this.retiredRefs.has(ref) ? new SimulatorError('qr_expired') : new SimulatorError('qr_invalid', 'unknown code');
+      throw this.retiredRefs.has(ref)
+        ? new SimulatorError('qr_expired')
+        : new SimulatorError('qr_invalid', 'unknown code');
     }
     if (
       !Buffer.from(noiseB64, 'base64').equals(registration.noiseKey) ||
@@ -154,7 +166,9 @@ export class DeviceLinking {
     const wrapped = getBinaryNodeChildBuffer(reg, 'link_code_pairing_wrapped_companion_ephemeral_pub');
     if (!wrapped || wrapped.length !== 80 || !jid) {
       registration.connection.send(
-        node('iq', { from: SERVER_JID, type: 'error', id: request.attrs.id ?? '' }, [node('error', { code: '400', text: 'bad-request' })]),
+        node('iq', { from: SERVER_JID, type: 'error', id: request.attrs.id ?? '' }, [
+          node('error', { code: '400', text: 'bad-request' }),
+        ]),
       );
       return;
     }
@@ -166,7 +180,9 @@ export class DeviceLinking {
     this.pendingCodesByPhone.set(phone, registration);
     for (const wake of this.codeWaiters.get(phone) ?? []) wake();
     this.codeWaiters.delete(phone);
-    registration.connection.reply(request, [node('link_code_companion_reg', {}, [node('link_code_pairing_ref', {}, ref)])]);
+    registration.connection.reply(request, [
+      node('link_code_companion_reg', {}, [node('link_code_pairing_ref', {}, ref)]),
+    ]);
   }
 
   /** The client's `companion_finish` after the phone's notification. */
@@ -178,29 +194,48 @@ export class DeviceLinking {
 
   /** The phone's user typed `code` under "Link with phone number instead". */
   async enterCode(account: SimulatedAccount, code: string): Promise<LinkOutcome> {
-    const registration = this.pendingCodesByPhone.get(account.phone) ?? (await this.awaitCodeRequest(account.phone, 2_000));
+    const registration =
+      this.pendingCodesByPhone.get(account.phone) ?? (await this.awaitCodeRequest(account.phone, 2_000));
     const pending = registration?.pendingCode;
-    if (!registration || !pending || !registration.connection.isOpen) throw new SimulatorError('no_pending_code');
+    if (!registration || !pending || !registration.connection.isOpen)
+      throw new SimulatorError('no_pending_code');
     const typed = code.replace(/[\s-]/g, '').toUpperCase();
-    if (!/^[1-9A-HJ-NP-TV-Z]{8}$/.test(typed)) throw new SimulatorError('code_wrong', 'a code has 8 letters and digits');
+    if (!/^[1-9A-HJ-NP-TV-Z]{8}$/.test(typed))
+      throw new SimulatorError('code_wrong', 'a code has 8 letters and digits');
 
     const companionEphemeral = await unwrapKey(pending.wrappedCompanionEphemeral, typed);
     const primaryEphemeral = Curve.generateKeyPair();
     const finished = new Promise<BinaryNode>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SimulatorError('code_wrong', 'the device did not answer')), 30_000);
+      const timer = setTimeout(
+        () => reject(new SimulatorError('code_wrong', 'the device did not answer')),
+        30_000,
+      );
       pending.finishWaiter = (finish) => {
         clearTimeout(timer);
         resolve(finish);
       };
     });
     registration.connection.send(
-      node('notification', { from: SERVER_JID, type: 'link_code_companion_reg', id: registration.connection.nextId(), t: unixSeconds(this.now()) }, [
-        node('link_code_companion_reg', {}, [
-          node('link_code_pairing_ref', {}, pending.ref),
-          node('primary_identity_pub', {}, account.accountKey.public),
-          node('link_code_pairing_wrapped_primary_ephemeral_pub', {}, await wrapKey(Buffer.from(primaryEphemeral.public), typed)),
-        ]),
-      ]),
+      node(
+        'notification',
+        {
+          from: SERVER_JID,
+          type: 'link_code_companion_reg',
+          id: registration.connection.nextId(),
+          t: unixSeconds(this.now()),
+        },
+        [
+          node('link_code_companion_reg', {}, [
+            node('link_code_pairing_ref', {}, pending.ref),
+            node('primary_identity_pub', {}, account.accountKey.public),
+            node(
+              'link_code_pairing_wrapped_primary_ephemeral_pub',
+              {},
+              await wrapKey(Buffer.from(primaryEphemeral.public), typed),
+            ),
+          ]),
+        ],
+      ),
     );
     const finish = await finished;
     pending.finishWaiter = undefined;
@@ -209,7 +244,9 @@ export class DeviceLinking {
     if (!bundle || bundle.length < 32 + 12 + 16 + 96) throw new SimulatorError('code_wrong');
     const shared = Curve.sharedKey(primaryEphemeral.private, companionEphemeral);
     const salt = bundle.subarray(0, 32);
-    const key = Buffer.from(hkdfSync('sha256', shared, salt, 'link_code_pairing_key_bundle_encryption_key', 32));
+    const key = Buffer.from(
+      hkdfSync('sha256', shared, salt, 'link_code_pairing_key_bundle_encryption_key', 32),
+    );
     let plain: Buffer;
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, bundle.subarray(32, 44));
@@ -221,9 +258,12 @@ export class DeviceLinking {
     }
     const companionIdentity = plain.subarray(0, 32);
     const random = plain.subarray(64, 96);
-    if (!companionIdentity.equals(registration.identityKey)) throw new SimulatorError('code_wrong', 'identity mismatch');
+    if (!companionIdentity.equals(registration.identityKey))
+      throw new SimulatorError('code_wrong', 'identity mismatch');
     const identityShared = Curve.sharedKey(account.accountKey.private, companionIdentity);
-    const advSecret = Buffer.from(hkdfSync('sha256', Buffer.concat([shared, identityShared, random]), Buffer.alloc(0), 'adv_secret', 32));
+    const advSecret = Buffer.from(
+      hkdfSync('sha256', Buffer.concat([shared, identityShared, random]), Buffer.alloc(0), 'adv_secret', 32),
+    );
     this.pendingCodesByPhone.delete(account.phone);
     registration.pendingCode = undefined;
     return this.pair(account, registration, advSecret);
@@ -248,7 +288,11 @@ export class DeviceLinking {
   }
 
   /** pair-success → the companion signs its identity → verify → register → 515. */
-  private async pair(account: SimulatedAccount, registration: Registration, advSecret: Buffer): Promise<LinkOutcome> {
+  private async pair(
+    account: SimulatedAccount,
+    registration: Registration,
+    advSecret: Buffer,
+  ): Promise<LinkOutcome> {
     if (!account.hasWhatsApp) throw new SimulatorError('no_whatsapp', account.phone);
     if (registration.linking) throw new SimulatorError('qr_expired', 'this device is already being linked');
     registration.linking = true;
@@ -258,7 +302,10 @@ export class DeviceLinking {
       timestamp: Math.floor(this.now() / 1000),
       keyIndex,
     }).finish();
-    const accountSignature = Curve.sign(account.accountKey.private, Buffer.concat([ADV_ACCOUNT_PREFIX, details, registration.identityKey]));
+    const accountSignature = Curve.sign(
+      account.accountKey.private,
+      Buffer.concat([ADV_ACCOUNT_PREFIX, details, registration.identityKey]),
+    );
     const signed = proto.ADVSignedDeviceIdentity.encode({
       details,
       accountSignatureKey: account.accountKey.public,
@@ -269,23 +316,39 @@ export class DeviceLinking {
     const children: BinaryNode[] = [
       node('device-identity', {}, deviceIdentity),
       node('platform', { name: account.platform }),
-      node('device', { jid: `${account.phone}:${device}@s.whatsapp.net`, lid: `${account.lidUser}:${device}@lid` }),
+      node('device', {
+        jid: `${account.phone}:${device}@s.whatsapp.net`,
+        lid: `${account.lidUser}:${device}@lid`,
+      }),
     ];
     if (account.business) children.push(node('biz', { name: account.name }));
 
     let answer: BinaryNode;
     try {
       answer = await registration.connection.query(
-        node('iq', { from: SERVER_JID, type: 'set', t: unixSeconds(this.now()) }, [node('pair-success', {}, children)]),
+        node('iq', { from: SERVER_JID, type: 'set', t: unixSeconds(this.now()) }, [
+          node('pair-success', {}, children),
+        ]),
       );
     } catch {
       registration.linking = false;
       throw new SimulatorError('qr_expired', 'the device went away before linking finished');
     }
     const signNode = getBinaryNodeChild(getBinaryNodeChild(answer, 'pair-device-sign'), 'device-identity');
-    const returned = signNode?.content instanceof Uint8Array ? proto.ADVSignedDeviceIdentity.decode(signNode.content) : undefined;
-    const deviceMessage = Buffer.concat([ADV_DEVICE_PREFIX, details, registration.identityKey, account.accountKey.public]);
-    if (!returned?.deviceSignature || !Curve.verify(registration.identityKey, deviceMessage, returned.deviceSignature)) {
+    const returned =
+      signNode?.content instanceof Uint8Array
+        ? proto.ADVSignedDeviceIdentity.decode(signNode.content)
+        : undefined;
+    const deviceMessage = Buffer.concat([
+      ADV_DEVICE_PREFIX,
+      details,
+      registration.identityKey,
+      account.accountKey.public,
+    ]);
+    if (
+      !returned?.deviceSignature ||
+      !Curve.verify(registration.identityKey, deviceMessage, returned.deviceSignature)
+    ) {
       registration.connection.close();
       throw new SimulatorError('qr_invalid', 'the device did not sign its identity');
     }
@@ -319,7 +382,11 @@ async function wrapKey(publicKey: Buffer, code: string): Promise<Buffer> {
 }
 
 async function unwrapKey(wrapped: Buffer, code: string): Promise<Buffer> {
-  const decipher = createDecipheriv('aes-256-ctr', await pairingKey(code, wrapped.subarray(0, 32)), wrapped.subarray(32, 48));
+  const decipher = createDecipheriv(
+    'aes-256-ctr',
+    await pairingKey(code, wrapped.subarray(0, 32)),
+    wrapped.subarray(32, 48),
+  );
   return Buffer.concat([decipher.update(wrapped.subarray(48, 80)), decipher.final()]);
 }
 

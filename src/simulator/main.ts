@@ -53,8 +53,12 @@ const simulator = await startSimulator({
   rootPrivateKey: loadRootKey(values['root-key-file']),
   qr,
   receipts: {
-    ...(values['delivery-delay-ms'] ? { deliveryDelayMs: integer('delivery-delay-ms', values['delivery-delay-ms'])! } : {}),
-    ...(readDelay ? { readDelayMs: readDelay === 'never' ? null : integer('read-delay-ms', readDelay)! } : {}),
+    ...(values['delivery-delay-ms']
+      ? { deliveryDelayMs: integer('delivery-delay-ms', values['delivery-delay-ms'])! }
+      : {}),
+    ...(readDelay
+      ? { readDelayMs: readDelay === 'never' ? null : integer('read-delay-ms', readDelay)! }
+      : {}),
   },
 });
 // --phone 15550001111:business or --phone 15550002222 creates phones up front, for scripted sandboxes.

@@ -42,13 +42,19 @@ export class MessageRelay {
   usync(connection: ClientConnection, request: BinaryNode): void {
     const usync = getBinaryNodeChild(request, 'usync');
     const protocols = new Set(
-      (getBinaryNodeChild(usync, 'query')?.content as BinaryNode[] | undefined)?.map((child) => child.tag) ?? [],
+      (getBinaryNodeChild(usync, 'query')?.content as BinaryNode[] | undefined)?.map((child) => child.tag) ??
+        [],
     );
     const users = getBinaryNodeChildren(getBinaryNodeChild(usync, 'list'), 'user');
     const answers: BinaryNode[] = [];
     for (const user of users) {
       const contact = getBinaryNodeChild(user, 'contact');
-      const phoneFromContact = typeof contact?.content === 'string' ? contact.content : contact?.content instanceof Uint8Array ? Buffer.from(contact.content).toString() : undefined;
+      const phoneFromContact =
+        typeof contact?.content === 'string'
+          ? contact.content
+          : contact?.content instanceof Uint8Array
+            ? Buffer.from(contact.content).toString()
+            : undefined;
       let account: SimulatedAccount | undefined;
       let jid = user.attrs.jid;
       if (jid) {
@@ -64,11 +70,21 @@ export class MessageRelay {
       const content: BinaryNode[] = [];
       if (protocols.has('contact')) content.push(node('contact', { type: registered ? 'in' : 'out' }));
       if (protocols.has('devices')) {
-        const devices = registered && account ? [node('device', { id: '0' }), ...[...account.companions.values()].map((c) => node('device', { id: String(c.device), 'key-index': String(c.keyIndex) }))] : [];
+        const devices =
+          registered && account
+            ? [
+                node('device', { id: '0' }),
+                ...[...account.companions.values()].map((c) =>
+                  node('device', { id: String(c.device), 'key-index': String(c.keyIndex) }),
+                ),
+              ]
+            : [];
         content.push(node('devices', {}, [node('device-list', {}, devices)]));
       }
       if (protocols.has('lid') && registered && account) content.push(node('lid', { val: account.lid }));
-      answers.push(node('user', { jid: registered && account && !user.attrs.jid ? account.jid : jid }, content));
+      answers.push(
+        node('user', { jid: registered && account && !user.attrs.jid ? account.jid : jid }, content),
+      );
     }
     this.ctx.events.emit('usync', { protocols: [...protocols], users: answers.length });
     connection.reply(request, [node('usync', {}, [node('list', {}, answers)])]);
@@ -99,7 +115,12 @@ export class MessageRelay {
         ]),
       ];
       if (bundle.preKey) {
-        content.push(node('key', {}, [node('id', {}, bigEndian(bundle.preKey.keyId, 3)), node('value', {}, bundle.preKey.publicKey)]));
+        content.push(
+          node('key', {}, [
+            node('id', {}, bigEndian(bundle.preKey.keyId, 3)),
+            node('value', {}, bundle.preKey.publicKey),
+          ]),
+        );
       }
       list.push(node('user', { jid }, content));
     }
@@ -112,16 +133,31 @@ export class MessageRelay {
   }
 
   /** A companion sent a message: ack it, hand each copy to its device, then send receipts back. */
-  clientMessage(connection: ClientConnection, sender: SimulatedAccount, senderDevice: number, stanza: BinaryNode): void {
+  clientMessage(
+    connection: ClientConnection,
+    sender: SimulatedAccount,
+    senderDevice: number,
+    stanza: BinaryNode,
+  ): void {
     const id = stanza.attrs.id ?? '';
     const to = stanza.attrs.to ?? '';
     const target = jidDecode(to);
     const recipient = target ? this.ctx.directory.findByJidUser(target.user, target.server) : undefined;
     const errorCode = this.ctx.takeErrorAck(sender.phone);
-    const ackAttrs: Record<string, string> = { class: 'message', id, from: to, t: unixSeconds(this.ctx.now()) };
+    const ackAttrs: Record<string, string> = {
+      class: 'message',
+      id,
+      from: to,
+      t: unixSeconds(this.ctx.now()),
+    };
     if (errorCode !== undefined) {
       connection.send(node('ack', { ...ackAttrs, error: String(errorCode) }));
-      this.ctx.events.emit('message-refused', { id, from: sender.phone, to: target?.user ?? to, code: errorCode });
+      this.ctx.events.emit('message-refused', {
+        id,
+        from: sender.phone,
+        to: target?.user ?? to,
+        code: errorCode,
+      });
       return;
     }
     connection.send(node('ack', ackAttrs));
@@ -169,41 +205,80 @@ export class MessageRelay {
     }
     if (!isRecipient) return; // the sender's own phone keeps its copy silently
     const arrivals = owner.recordArrival(id);
-    this.ctx.events.emit('message-arrived', { id, from: sender.phone, to: owner.phone, text: text ?? '', arrivals });
+    this.ctx.events.emit('message-arrived', {
+      id,
+      from: sender.phone,
+      to: owner.phone,
+      text: text ?? '',
+      arrivals,
+    });
     // Real clients drop a second message with an id they have seen: only the first reaches the chat.
-    if (arrivals === 1) owner.inbox.push({ id, fromPhone: sender.phone, text: text ?? '', at: this.ctx.now(), encType: type });
+    if (arrivals === 1)
+      owner.inbox.push({ id, fromPhone: sender.phone, text: text ?? '', at: this.ctx.now(), encType: type });
     const receiptFrom = owner.jid;
     this.later(this.ctx.receipts.deliveryDelayMs, () => {
-      this.ctx.deliverToCompanion(sender, senderDevice, node('receipt', { from: receiptFrom, id, t: unixSeconds(this.ctx.now()) }));
+      this.ctx.deliverToCompanion(
+        sender,
+        senderDevice,
+        node('receipt', { from: receiptFrom, id, t: unixSeconds(this.ctx.now()) }),
+      );
       const readDelay = this.ctx.receipts.readDelayMs;
       if (readDelay !== null) {
         this.later(readDelay, () =>
-          this.ctx.deliverToCompanion(sender, senderDevice, node('receipt', { from: receiptFrom, id, t: unixSeconds(this.ctx.now()), type: 'read' })),
+          this.ctx.deliverToCompanion(
+            sender,
+            senderDevice,
+            node('receipt', { from: receiptFrom, id, t: unixSeconds(this.ctx.now()), type: 'read' }),
+          ),
         );
       }
     });
   }
 
   /** A phone's user writes to a number whose companions (e.g. a gateway) should receive it. */
-  async phoneMessage(sender: SimulatedAccount, recipient: SimulatedAccount, text: string): Promise<{ id: string }> {
+  async phoneMessage(
+    sender: SimulatedAccount,
+    recipient: SimulatedAccount,
+    text: string,
+  ): Promise<{ id: string }> {
     const companions = [...recipient.companions.values()].filter((c) => c.signedPreKey);
-    if (!recipient.hasWhatsApp || companions.length === 0) throw new SimulatorError('not_linked', recipient.phone);
+    if (!recipient.hasWhatsApp || companions.length === 0)
+      throw new SimulatorError('not_linked', recipient.phone);
     const id = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
     for (const companion of companions) {
-      const { type, ciphertext } = await sender.signalParty.encrypt(recipient.lidUser, companion.device, { conversation: text }, () =>
-        recipient.companionBundle(companion.device),
+      const { type, ciphertext } = await sender.signalParty.encrypt(
+        recipient.lidUser,
+        companion.device,
+        { conversation: text },
+        () => recipient.companionBundle(companion.device),
       );
-      this.ctx.deliverToCompanion(recipient, companion.device, this.inboundStanza(sender, id, type, ciphertext));
+      this.ctx.deliverToCompanion(
+        recipient,
+        companion.device,
+        this.inboundStanza(sender, id, type, ciphertext),
+      );
     }
     sender.sent.push({ id, toPhone: recipient.phone, text, at: this.ctx.now() });
     this.ctx.events.emit('phone-sent', { id, from: sender.phone, to: recipient.phone });
     return { id };
   }
 
-  private inboundStanza(sender: SimulatedAccount, id: string, type: SignalMessageType, ciphertext: Uint8Array): BinaryNode {
+  private inboundStanza(
+    sender: SimulatedAccount,
+    id: string,
+    type: SignalMessageType,
+    ciphertext: Uint8Array,
+  ): BinaryNode {
     return node(
       'message',
-      { from: sender.jid, id, t: unixSeconds(this.ctx.now()), type: 'text', notify: sender.name, sender_lid: sender.lid },
+      {
+        from: sender.jid,
+        id,
+        t: unixSeconds(this.ctx.now()),
+        type: 'text',
+        notify: sender.name,
+        sender_lid: sender.lid,
+      },
       [node('enc', { v: '2', type }, ciphertext)],
     );
   }

@@ -96,7 +96,8 @@ export class NoiseResponder {
   /** Answers the client's `clientHello` with the encoded `serverHello`. */
   respondToHello(helloBytes: Uint8Array): Buffer {
     const hello = proto.HandshakeMessage.decode(helloBytes).clientHello;
-    if (!hello?.ephemeral || hello.ephemeral.length !== 32) throw new Error('clientHello without an ephemeral key');
+    if (!hello?.ephemeral || hello.ephemeral.length !== 32)
+      throw new Error('clientHello without an ephemeral key');
     this.clientEphemeral = Buffer.from(hello.ephemeral);
     this.authenticate(this.clientEphemeral);
     this.authenticate(this.ephemeral.public);

@@ -7,7 +7,10 @@ const { keyhelper, ProtocolAddress, SessionBuilder, SessionCipher, SessionRecord
   keyhelper: {
     generateIdentityKeyPair(): SignalKeyPair;
     generateRegistrationId(): number;
-    generateSignedPreKey(identity: SignalKeyPair, id: number): { keyId: number; keyPair: SignalKeyPair; signature: Buffer };
+    generateSignedPreKey(
+      identity: SignalKeyPair,
+      id: number,
+    ): { keyId: number; keyPair: SignalKeyPair; signature: Buffer };
     generatePreKey(id: number): { keyId: number; keyPair: SignalKeyPair };
   };
   ProtocolAddress: typeof libsignal.ProtocolAddress;
@@ -90,7 +93,12 @@ export class SignalParty {
   }
 
   /** Decrypts a `pkmsg`/`msg` from a peer device and returns the `proto.Message` inside. */
-  async decrypt(peerId: string, peerDevice: number, type: SignalMessageType, ciphertext: Uint8Array): Promise<proto.IMessage> {
+  async decrypt(
+    peerId: string,
+    peerDevice: number,
+    type: SignalMessageType,
+    ciphertext: Uint8Array,
+  ): Promise<proto.IMessage> {
     const cipher = new SessionCipher(this.storage, new ProtocolAddress(peerId, peerDevice));
     const padded =
       type === 'pkmsg'
@@ -121,7 +129,9 @@ export class SignalParty {
         preKey: b.preKey ? { ...b.preKey, publicKey: withPrefix(b.preKey.publicKey) } : (undefined as never),
       });
     }
-    const { type, body } = await new SessionCipher(this.storage, address).encrypt(pad(proto.Message.encode(message).finish()));
+    const { type, body } = await new SessionCipher(this.storage, address).encrypt(
+      pad(proto.Message.encode(message).finish()),
+    );
     return { type: type === 3 ? 'pkmsg' : 'msg', ciphertext: Buffer.from(body, 'binary') };
   }
 }

@@ -75,12 +75,19 @@ export class SimulatedNetwork implements ConnectionHandlers {
     }
   }
 
-  private startRegistration(connection: ClientConnection, noiseKey: Buffer, payload: proto.ClientPayload): void {
+  private startRegistration(
+    connection: ClientConnection,
+    noiseKey: Buffer,
+    payload: proto.ClientPayload,
+  ): void {
     const pairing = payload.devicePairingData!;
     let display = 'Browser';
     if (pairing.deviceProps) {
       const props = proto.DeviceProps.decode(pairing.deviceProps);
-      const type = props.platformType !== null && props.platformType !== undefined ? proto.DeviceProps.PlatformType[props.platformType] : undefined;
+      const type =
+        props.platformType !== null && props.platformType !== undefined
+          ? proto.DeviceProps.PlatformType[props.platformType]
+          : undefined;
       display = `${titleCase(type ?? 'browser')} (${props.os ?? 'unknown'})`;
     }
     const registration = new Registration(
@@ -122,7 +129,14 @@ export class SimulatedNetwork implements ConnectionHandlers {
     connection.role = { kind: 'device', jid: `${phone}:${device}@s.whatsapp.net` };
     this.online.set(key, connection);
     connection.send(
-      node('success', { t: unixSeconds(this.now()), lid: `${account.lidUser}:${device}@lid`, props: '1', abprops: '1', location: 'sim', creation: '0' }),
+      node('success', {
+        t: unixSeconds(this.now()),
+        lid: `${account.lidUser}:${device}@lid`,
+        props: '1',
+        abprops: '1',
+        location: 'sim',
+        creation: '0',
+      }),
     );
     const queued = companion.offlineQueue.splice(0);
     for (const stanza of queued) connection.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
@@ -153,18 +167,24 @@ export class SimulatedNetwork implements ConnectionHandlers {
     if (stanza.attrs.xmlns === 'w:p') return registration.connection.reply(stanza);
     if (child?.tag === 'link_code_companion_reg') {
       if (child.attrs.stage === 'companion_hello') return this.linking.onCompanionHello(registration, stanza);
-      if (child.attrs.stage === 'companion_finish') return this.linking.onCompanionFinish(registration, stanza);
+      if (child.attrs.stage === 'companion_finish')
+        return this.linking.onCompanionFinish(registration, stanza);
     }
     notImplemented(registration.connection, stanza);
   }
 
-  private deviceIq(connection: ClientConnection, account: SimulatedAccount, device: number, stanza: BinaryNode): void {
+  private deviceIq(
+    connection: ClientConnection,
+    account: SimulatedAccount,
+    device: number,
+    stanza: BinaryNode,
+  ): void {
     const xmlns = stanza.attrs.xmlns;
     const type = stanza.attrs.type;
     const child = firstChild(stanza);
     const companion = account.companions.get(device);
     if (!companion) return;
-    switch (xmlns) {
+    switch (xmlns ?? '') {
       case 'w:p':
         return connection.reply(stanza);
       case 'passive':
@@ -175,8 +195,10 @@ export class SimulatedNetwork implements ConnectionHandlers {
         }
         if (type === 'get' && child?.tag === 'digest') return connection.reply(stanza, [node('digest', {})]);
         if (type === 'get' && child?.tag === 'key') return this.relay.keyFetch(connection, stanza);
-        if (type === 'set' && getBinaryNodeChild(stanza, 'list')) return this.uploadPreKeys(connection, account, device, stanza);
-        if (type === 'set' && child?.tag === 'rotate') return this.rotateSignedPreKey(connection, account, device, stanza);
+        if (type === 'set' && getBinaryNodeChild(stanza, 'list'))
+          return this.uploadPreKeys(connection, account, device, stanza);
+        if (type === 'set' && child?.tag === 'rotate')
+          return this.rotateSignedPreKey(connection, account, device, stanza);
         return notImplemented(connection, stanza);
       case 'usync':
         return this.relay.usync(connection, stanza);
@@ -187,7 +209,10 @@ export class SimulatedNetwork implements ConnectionHandlers {
       case 'privacy':
         if (type === 'get') {
           return connection.reply(stanza, [
-            node('privacy', {}, [node('category', { name: 'readreceipts', value: 'all' }), node('category', { name: 'last', value: 'all' })]),
+            node('privacy', {}, [
+              node('category', { name: 'readreceipts', value: 'all' }),
+              node('category', { name: 'last', value: 'all' }),
+            ]),
           ]);
         }
         return connection.reply(stanza, [node('tokens', {})]);
@@ -203,11 +228,17 @@ export class SimulatedNetwork implements ConnectionHandlers {
     }
   }
 
-  private uploadPreKeys(connection: ClientConnection, account: SimulatedAccount, device: number, stanza: BinaryNode): void {
+  private uploadPreKeys(
+    connection: ClientConnection,
+    account: SimulatedAccount,
+    device: number,
+    stanza: BinaryNode,
+  ): void {
     const companion = account.companions.get(device)!;
     const registration = getBinaryNodeChild(stanza, 'registration')?.content;
     const skey = getBinaryNodeChild(stanza, 'skey');
-    if (registration instanceof Uint8Array) companion.registrationId = Buffer.from(registration).readUIntBE(0, registration.length);
+    if (registration instanceof Uint8Array)
+      companion.registrationId = Buffer.from(registration).readUIntBE(0, registration.length);
     if (skey) companion.signedPreKey = parseSignedKey(skey);
     let count = 0;
     for (const key of getBinaryNodeChildren(getBinaryNodeChild(stanza, 'list'), 'key')) {
@@ -222,7 +253,12 @@ export class SimulatedNetwork implements ConnectionHandlers {
     this.events.emit('prekeys-uploaded', { phone: account.phone, device, count });
   }
 
-  private rotateSignedPreKey(connection: ClientConnection, account: SimulatedAccount, device: number, stanza: BinaryNode): void {
+  private rotateSignedPreKey(
+    connection: ClientConnection,
+    account: SimulatedAccount,
+    device: number,
+    stanza: BinaryNode,
+  ): void {
     const skey = getBinaryNodeChild(getBinaryNodeChild(stanza, 'rotate'), 'skey');
     const companion = account.companions.get(device)!;
     if (skey) companion.signedPreKey = parseSignedKey(skey);
@@ -268,7 +304,9 @@ export class SimulatedNetwork implements ConnectionHandlers {
     const connection = this.online.get(key);
     this.online.delete(key);
     if (connection && reason === 'removed_on_phone') {
-      connection.endWithStreamError(node('stream:error', { code: '401' }, [node('conflict', { type: 'device_removed' })]));
+      connection.endWithStreamError(
+        node('stream:error', { code: '401' }, [node('conflict', { type: 'device_removed' })]),
+      );
     }
     this.events.emit('unlinked', { phone: account.phone, device, reason });
   }
@@ -286,13 +324,16 @@ export class SimulatedNetwork implements ConnectionHandlers {
   }
 
   private deviceConnections(phone?: string): ClientConnection[] {
-    return [...this.online.entries()].filter(([key]) => !phone || key.startsWith(`${phone}:`)).map(([, c]) => c);
+    return [...this.online.entries()]
+      .filter(([key]) => !phone || key.startsWith(`${phone}:`))
+      .map(([, c]) => c);
   }
 
   injectFault(fault: Fault): void {
     switch (fault.kind) {
       case 'drop':
-        for (const connection of fault.phone ? this.deviceConnections(fault.phone) : [...this.connections]) connection.terminate();
+        for (const connection of fault.phone ? this.deviceConnections(fault.phone) : [...this.connections])
+          connection.terminate();
         return;
       case 'silence':
         for (const connection of this.deviceConnections(fault.phone)) connection.silent = true;
@@ -325,16 +366,25 @@ function firstChild(stanza: BinaryNode): BinaryNode | undefined {
 
 function notImplemented(connection: ClientConnection, stanza: BinaryNode): void {
   connection.send(
-    node('iq', { from: SERVER_JID, type: 'error', id: stanza.attrs.id ?? '' }, [node('error', { code: '501', text: 'feature-not-implemented' })]),
+    node('iq', { from: SERVER_JID, type: 'error', id: stanza.attrs.id ?? '' }, [
+      node('error', { code: '501', text: 'feature-not-implemented' }),
+    ]),
   );
 }
 
-function parseSignedKey(skey: BinaryNode): { keyId: number; publicKey: Buffer; signature: Buffer } | undefined {
+function parseSignedKey(
+  skey: BinaryNode,
+): { keyId: number; publicKey: Buffer; signature: Buffer } | undefined {
   const id = getBinaryNodeChild(skey, 'id')?.content;
   const value = getBinaryNodeChild(skey, 'value')?.content;
   const signature = getBinaryNodeChild(skey, 'signature')?.content;
-  if (!(id instanceof Uint8Array && value instanceof Uint8Array && signature instanceof Uint8Array)) return undefined;
-  return { keyId: Buffer.from(id).readUIntBE(0, id.length), publicKey: Buffer.from(value), signature: Buffer.from(signature) };
+  if (!(id instanceof Uint8Array && value instanceof Uint8Array && signature instanceof Uint8Array))
+    return undefined;
+  return {
+    keyId: Buffer.from(id).readUIntBE(0, id.length),
+    publicKey: Buffer.from(value),
+    signature: Buffer.from(signature),
+  };
 }
 
 function titleCase(value: string): string {

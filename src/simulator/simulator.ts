@@ -86,9 +86,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const sockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   sockets.on('connection', (socket) => network.accept(socket));
-  let simulator: Simulator | undefined;
-  const listener = getRequestListener((request) => controlApi(simulator!).fetch(request));
-  const server = createServer(listener);
+  const holder: { simulator?: Simulator } = {};
+  const listener = getRequestListener((request) => controlApi(holder.simulator!).fetch(request));
+  const server = createServer((request, response) => void listener(request, response));
   server.on('upgrade', (request: IncomingMessage, socket, head) => {
     if (!request.url?.startsWith('/ws/chat')) {
       socket.destroy();
@@ -102,6 +102,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  simulator = new Simulator(network, authority, server, sockets, `ws://${host}:${port}/ws/chat`, `http://${host}:${port}`);
+  const simulator = new Simulator(
+    network,
+    authority,
+    server,
+    sockets,
+    `ws://${host}:${port}/ws/chat`,
+    `http://${host}:${port}`,
+  );
+  holder.simulator = simulator;
   return simulator;
 }

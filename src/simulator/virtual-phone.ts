@@ -23,9 +23,23 @@ export class VirtualPhone {
     return this.account.phone;
   }
 
-  describe(): { phone: string; name: string; business: boolean; hasWhatsApp: boolean; platform: string; linkedDevices: LinkedDeviceView[] } {
+  describe(): {
+    phone: string;
+    name: string;
+    business: boolean;
+    hasWhatsApp: boolean;
+    platform: string;
+    linkedDevices: LinkedDeviceView[];
+  } {
     const a = this.account;
-    return { phone: a.phone, name: a.name, business: a.business, hasWhatsApp: a.hasWhatsApp, platform: a.platform, linkedDevices: this.linkedDevices() };
+    return {
+      phone: a.phone,
+      name: a.name,
+      business: a.business,
+      hasWhatsApp: a.hasWhatsApp,
+      platform: a.platform,
+      linkedDevices: this.linkedDevices(),
+    };
   }
 
   /** Settings → Linked devices → Link a device, camera pointed at `qr` (the decoded QR text). */

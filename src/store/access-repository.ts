@@ -22,33 +22,49 @@ export class AccessRepository {
   }
 
   /** Issues an API key; the plain key is returned once and only its hash is kept. */
-  async issueApiKey(owner: { tenantId: string } | { operatorId: string }, label = '', tx: Queryable = this.db): Promise<{ id: string; key: string }> {
+  async issueApiKey(
+    owner: { tenantId: string } | { operatorId: string },
+    label = '',
+    tx: Queryable = this.db,
+  ): Promise<{ id: string; key: string }> {
     const id = newId('key');
     const key = newSecretToken('tenantId' in owner ? 'zg_live_' : 'zg_ops_');
-    await tx.query('insert into api_keys (id, tenant_id, operator_id, key_hash, label) values ($1, $2, $3, $4, $5)', [
-      id,
-      'tenantId' in owner ? owner.tenantId : null,
-      'operatorId' in owner ? owner.operatorId : null,
-      hashToken(key),
-      label,
-    ]);
+    await tx.query(
+      'insert into api_keys (id, tenant_id, operator_id, key_hash, label) values ($1, $2, $3, $4, $5)',
+      [
+        id,
+        'tenantId' in owner ? owner.tenantId : null,
+        'operatorId' in owner ? owner.operatorId : null,
+        hashToken(key),
+        label,
+      ],
+    );
     return { id, key };
   }
 
   async principalForApiKey(key: string): Promise<Principal | undefined> {
-    const [row] = await this.db.query<{ id: string; tenant_id: string | null; operator_id: string | null; role: 'support' | 'admin' | null }>(
+    const [row] = await this.db.query<{
+      id: string;
+      tenant_id: string | null;
+      operator_id: string | null;
+      role: 'support' | 'admin' | null;
+    }>(
       `select k.id, k.tenant_id, k.operator_id, o.role from api_keys k left join operators o on o.id = k.operator_id
        where k.key_hash = $1 and k.revoked_at is null`,
       [hashToken(key)],
     );
     if (!row) return undefined;
     if (row.tenant_id) return { kind: 'tenant', tenantId: row.tenant_id, keyId: row.id };
-    if (row.operator_id && row.role) return { kind: 'operator', operatorId: row.operator_id, role: row.role, keyId: row.id };
+    if (row.operator_id && row.role)
+      return { kind: 'operator', operatorId: row.operator_id, role: row.role, keyId: row.id };
     return undefined;
   }
 
   async revokeApiKey(tenantId: string, keyId: string): Promise<boolean> {
-    const rows = await this.db.query('update api_keys set revoked_at = now() where id = $1 and tenant_id = $2 and revoked_at is null returning id', [keyId, tenantId]);
+    const rows = await this.db.query(
+      'update api_keys set revoked_at = now() where id = $1 and tenant_id = $2 and revoked_at is null returning id',
+      [keyId, tenantId],
+    );
     return rows.length > 0;
   }
 
@@ -56,28 +72,36 @@ export class AccessRepository {
   async issuePanelLoginLink(tenantId: string, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
     const token = newSecretToken();
     const expiresAt = new Date(Date.now() + ttlMs);
-    await this.db.query('insert into panel_login_links (token_hash, tenant_id, expires_at) values ($1, $2, $3)', [hashToken(token), tenantId, expiresAt]);
+    await this.db.query(
+      'insert into panel_login_links (token_hash, tenant_id, expires_at) values ($1, $2, $3)',
+      [hashToken(token), tenantId, expiresAt],
+    );
     return { token, expiresAt };
   }
 
   /** Uses a login link (once) and opens a panel session; undefined when the link is unknown, used or expired. */
-  async redeemPanelLoginLink(token: string, sessionTtlMs: number): Promise<{ tenantId: string; sessionToken: string } | undefined> {
+  async redeemPanelLoginLink(
+    token: string,
+    sessionTtlMs: number,
+  ): Promise<{ tenantId: string; sessionToken: string } | undefined> {
     const [row] = await this.db.query<{ tenant_id: string }>(
       'update panel_login_links set used_at = now() where token_hash = $1 and used_at is null and expires_at > now() returning tenant_id',
       [hashToken(token)],
     );
     if (!row) return undefined;
     const sessionToken = newSecretToken();
-    await this.db.query('insert into panel_sessions (token_hash, tenant_id, expires_at) values ($1, $2, $3)', [
-      hashToken(sessionToken),
-      row.tenant_id,
-      new Date(Date.now() + sessionTtlMs),
-    ]);
+    await this.db.query(
+      'insert into panel_sessions (token_hash, tenant_id, expires_at) values ($1, $2, $3)',
+      [hashToken(sessionToken), row.tenant_id, new Date(Date.now() + sessionTtlMs)],
+    );
     return { tenantId: row.tenant_id, sessionToken };
   }
 
   async tenantForPanelSession(sessionToken: string): Promise<string | undefined> {
-    const [row] = await this.db.query<{ tenant_id: string }>('select tenant_id from panel_sessions where token_hash = $1 and expires_at > now()', [hashToken(sessionToken)]);
+    const [row] = await this.db.query<{ tenant_id: string }>(
+      'select tenant_id from panel_sessions where token_hash = $1 and expires_at > now()',
+      [hashToken(sessionToken)],
+    );
     return row?.tenant_id;
   }
 

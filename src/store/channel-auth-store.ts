@@ -1,4 +1,10 @@
-import { BufferJSON, proto, type AuthenticationCreds, type SignalDataSet, type SignalDataTypeMap } from 'baileys';
+import {
+  BufferJSON,
+  proto,
+  type AuthenticationCreds,
+  type SignalDataSet,
+  type SignalDataTypeMap,
+} from 'baileys';
 import type { AuthStateStore, SignalKeyType } from '../whatsapp/auth-state-store.js';
 import type { Database } from './database.js';
 import type { SecretBox } from './secret-box.js';
@@ -19,13 +25,22 @@ export class ChannelAuthStore implements AuthStateStore {
   }
 
   async loadCreds(): Promise<AuthenticationCreds | undefined> {
-    const [row] = await this.db.query<{ sealed: Uint8Array }>('select sealed from channel_credentials where channel_id = $1', [this.channelId]);
+    const [row] = await this.db.query<{ sealed: Uint8Array }>(
+      'select sealed from channel_credentials where channel_id = $1',
+      [this.channelId],
+    );
     if (!row) return undefined;
-    return JSON.parse(this.secrets.open(row.sealed, this.context('creds')).toString(), BufferJSON.reviver) as AuthenticationCreds;
+    return JSON.parse(
+      this.secrets.open(row.sealed, this.context('creds')).toString(),
+      BufferJSON.reviver,
+    ) as AuthenticationCreds;
   }
 
   async saveCreds(creds: AuthenticationCreds): Promise<void> {
-    const sealed = this.secrets.seal(Buffer.from(JSON.stringify(creds, BufferJSON.replacer)), this.context('creds'));
+    const sealed = this.secrets.seal(
+      Buffer.from(JSON.stringify(creds, BufferJSON.replacer)),
+      this.context('creds'),
+    );
     await this.db.query(
       `insert into channel_credentials (channel_id, sealed, updated_at) values ($1, $2, now())
        on conflict (channel_id) do update set sealed = excluded.sealed, updated_at = now()`,
@@ -33,7 +48,10 @@ export class ChannelAuthStore implements AuthStateStore {
     );
   }
 
-  async getKeys<T extends SignalKeyType>(type: T, ids: string[]): Promise<{ [id: string]: SignalDataTypeMap[T] }> {
+  async getKeys<T extends SignalKeyType>(
+    type: T,
+    ids: string[],
+  ): Promise<{ [id: string]: SignalDataTypeMap[T] }> {
     const result: { [id: string]: SignalDataTypeMap[T] } = {};
     if (ids.length === 0) return result;
     const refs = ids.map((id) => this.secrets.reference(`${this.channelId}\u0000${type}\u0000${id}`));
@@ -45,7 +63,10 @@ export class ChannelAuthStore implements AuthStateStore {
     ids.forEach((id, index) => {
       const sealed = byRef.get(refs[index]!);
       if (!sealed) return;
-      const value = JSON.parse(this.secrets.open(sealed, this.context(refs[index]!)).toString(), BufferJSON.reviver) as unknown;
+      const value = JSON.parse(
+        this.secrets.open(sealed, this.context(refs[index]!)).toString(),
+        BufferJSON.reviver,
+      ) as unknown;
       // Baileys reads app-state keys as protobuf objects, as its own file store revives them.
       result[id] = (
         type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value
@@ -61,7 +82,10 @@ export class ChannelAuthStore implements AuthStateStore {
         const ref = this.secrets.reference(`${this.channelId}\u0000${type}\u0000${id}`);
         writes.push({
           ref,
-          sealed: value === null || value === undefined ? null : this.secrets.seal(Buffer.from(JSON.stringify(value, BufferJSON.replacer)), this.context(ref)),
+          sealed:
+            value === null || value === undefined
+              ? null
+              : this.secrets.seal(Buffer.from(JSON.stringify(value, BufferJSON.replacer)), this.context(ref)),
         });
       }
     }
@@ -70,7 +94,11 @@ export class ChannelAuthStore implements AuthStateStore {
     await this.db.transaction(async (tx) => {
       const deletes = writes.filter((w) => w.sealed === null).map((w) => w.ref);
       const upserts = writes.filter((w): w is { ref: string; sealed: Buffer } => w.sealed !== null);
-      if (deletes.length) await tx.query('delete from channel_signal_keys where channel_id = $1 and key_ref = any($2)', [this.channelId, deletes]);
+      if (deletes.length)
+        await tx.query('delete from channel_signal_keys where channel_id = $1 and key_ref = any($2)', [
+          this.channelId,
+          deletes,
+        ]);
       for (let i = 0; i < upserts.length; i += 500) {
         const chunk = upserts.slice(i, i + 500);
         await tx.query(

@@ -74,17 +74,27 @@ export class ChannelsRepository {
       `insert into channels (id, tenant_id, name, status, status_cause) values ($1, $2, $3, 'not_linked', 'created') returning *`,
       [newId('chn'), tenantId, name],
     );
-    await tx.query(`insert into channel_events (tenant_id, channel_id, status, cause) values ($1, $2, 'not_linked', 'created')`, [tenantId, row!.id]);
+    await tx.query(
+      `insert into channel_events (tenant_id, channel_id, status, cause) values ($1, $2, 'not_linked', 'created')`,
+      [tenantId, row!.id],
+    );
     return toChannel(row!);
   }
 
   async get(tenantId: string, channelId: string): Promise<Channel | undefined> {
-    const [row] = await this.db.query<ChannelRow>('select * from channels where tenant_id = $1 and id = $2', [tenantId, channelId]);
+    const [row] = await this.db.query<ChannelRow>('select * from channels where tenant_id = $1 and id = $2', [
+      tenantId,
+      channelId,
+    ]);
     return row ? toChannel(row) : undefined;
   }
 
   async listForTenant(tenantId: string): Promise<Channel[]> {
-    return (await this.db.query<ChannelRow>('select * from channels where tenant_id = $1 order by created_at, id', [tenantId])).map(toChannel);
+    return (
+      await this.db.query<ChannelRow>('select * from channels where tenant_id = $1 order by created_at, id', [
+        tenantId,
+      ])
+    ).map(toChannel);
   }
 
   /** Every channel of every business: support's console and the session restorer only. */
@@ -116,24 +126,45 @@ export class ChannelsRepository {
       params.push(value);
       set.push(`${column} = $${params.length}`);
     }
-    const [row] = await tx.query<ChannelRow>(`update channels set ${set.join(', ')} where tenant_id = $1 and id = $2 returning *`, params);
+    const [row] = await tx.query<ChannelRow>(
+      `update channels set ${set.join(', ')} where tenant_id = $1 and id = $2 returning *`,
+      params,
+    );
     if (!row) return undefined;
-    await tx.query('insert into channel_events (tenant_id, channel_id, status, cause) values ($1, $2, $3, $4)', [tenantId, channelId, status, cause]);
+    await tx.query(
+      'insert into channel_events (tenant_id, channel_id, status, cause) values ($1, $2, $3, $4)',
+      [tenantId, channelId, status, cause],
+    );
     return toChannel(row);
   }
 
   async setLinkMode(tenantId: string, channelId: string, mode: LinkMode): Promise<Channel | undefined> {
-    const [row] = await this.db.query<ChannelRow>('update channels set link_mode = $3 where tenant_id = $1 and id = $2 returning *', [tenantId, channelId, mode]);
+    const [row] = await this.db.query<ChannelRow>(
+      'update channels set link_mode = $3 where tenant_id = $1 and id = $2 returning *',
+      [tenantId, channelId, mode],
+    );
     return row ? toChannel(row) : undefined;
   }
 
-  async setPairingPhone(tenantId: string, channelId: string, phone: string | null): Promise<Channel | undefined> {
-    const [row] = await this.db.query<ChannelRow>('update channels set pairing_phone = $3 where tenant_id = $1 and id = $2 returning *', [tenantId, channelId, phone]);
+  async setPairingPhone(
+    tenantId: string,
+    channelId: string,
+    phone: string | null,
+  ): Promise<Channel | undefined> {
+    const [row] = await this.db.query<ChannelRow>(
+      'update channels set pairing_phone = $3 where tenant_id = $1 and id = $2 returning *',
+      [tenantId, channelId, phone],
+    );
     return row ? toChannel(row) : undefined;
   }
 
   async events(tenantId: string, channelId: string, limit = 50): Promise<ChannelEvent[]> {
-    const rows = await this.db.query<{ id: string; status: ChannelStatus; cause: StatusCause | null; at: Date }>(
+    const rows = await this.db.query<{
+      id: string;
+      status: ChannelStatus;
+      cause: StatusCause | null;
+      at: Date;
+    }>(
       'select id, status, cause, at from channel_events where tenant_id = $1 and channel_id = $2 order by id desc limit $3',
       [tenantId, channelId, limit],
     );

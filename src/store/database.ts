@@ -44,7 +44,10 @@ class PgliteDatabase implements Database {
   // PGlite is one connection: it serialises transactions itself, so they never interleave.
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.lite.transaction(async (tx) =>
-      work({ query: async <Row>(sql: string, params: readonly unknown[] = []) => (await tx.query<Row>(sql, params as unknown[])).rows }),
+      work({
+        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+          (await tx.query<Row>(sql, params as unknown[])).rows,
+      }),
     );
   }
 
@@ -79,7 +82,8 @@ class PostgresDatabase implements Database {
     try {
       await client.query('begin');
       const result = await work({
-        query: async <Row>(sql: string, params: readonly unknown[] = []) => (await client.query(sql, params as unknown[])).rows as Row[],
+        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+          (await client.query(sql, params as unknown[])).rows as Row[],
       });
       await client.query('commit');
       return result;

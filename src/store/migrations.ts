@@ -95,8 +95,12 @@ export const migrations: ReadonlyArray<{ id: string; sql: string }> = [
 export async function migrate(db: Database): Promise<string[]> {
   return db.transaction(async (tx) => {
     if (db.dialect === 'postgres') await tx.query('select pg_advisory_xact_lock(727274)');
-    await tx.query('create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())');
-    const applied = new Set((await tx.query<{ id: string }>('select id from schema_migrations')).map((row) => row.id));
+    await tx.query(
+      'create table if not exists schema_migrations (id text primary key, applied_at timestamptz not null default now())',
+    );
+    const applied = new Set(
+      (await tx.query<{ id: string }>('select id from schema_migrations')).map((row) => row.id),
+    );
     const done: string[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.id)) continue;

@@ -13,18 +13,32 @@ export class QrLinksRepository {
     private readonly secrets: SecretBox,
   ) {}
 
-  async issue(tenantId: string, channelId: string, ttlMs: number, tx: Queryable = this.db): Promise<{ token: string; expiresAt: Date }> {
+  async issue(
+    tenantId: string,
+    channelId: string,
+    ttlMs: number,
+    tx: Queryable = this.db,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const token = newSecretToken();
     const expiresAt = new Date(Date.now() + ttlMs);
     await tx.query(
       'insert into qr_page_links (token_hash, sealed_token, tenant_id, channel_id, expires_at) values ($1, $2, $3, $4, $5)',
-      [hashToken(token), this.secrets.seal(Buffer.from(token), `qr-link:${channelId}`), tenantId, channelId, expiresAt],
+      [
+        hashToken(token),
+        this.secrets.seal(Buffer.from(token), `qr-link:${channelId}`),
+        tenantId,
+        channelId,
+        expiresAt,
+      ],
     );
     return { token, expiresAt };
   }
 
   /** The channel's newest live link, to copy again; undefined when none is live. */
-  async current(tenantId: string, channelId: string): Promise<{ token: string; expiresAt: Date } | undefined> {
+  async current(
+    tenantId: string,
+    channelId: string,
+  ): Promise<{ token: string; expiresAt: Date } | undefined> {
     const [row] = await this.db.query<{ sealed_token: Uint8Array; expires_at: Date }>(
       `select sealed_token, expires_at from qr_page_links
        where tenant_id = $1 and channel_id = $2 and revoked_at is null and expires_at > now()
@@ -32,19 +46,29 @@ export class QrLinksRepository {
       [tenantId, channelId],
     );
     if (!row) return undefined;
-    return { token: this.secrets.open(row.sealed_token, `qr-link:${channelId}`).toString(), expiresAt: new Date(row.expires_at) };
+    return {
+      token: this.secrets.open(row.sealed_token, `qr-link:${channelId}`).toString(),
+      expiresAt: new Date(row.expires_at),
+    };
   }
 
   /** The channel a live token opens, or undefined for an unknown, revoked or expired token. */
-  async resolve(token: string): Promise<{ tenantId: string; channelId: string; expiresAt: Date } | undefined> {
+  async resolve(
+    token: string,
+  ): Promise<{ tenantId: string; channelId: string; expiresAt: Date } | undefined> {
     const [row] = await this.db.query<{ tenant_id: string; channel_id: string; expires_at: Date }>(
       'select tenant_id, channel_id, expires_at from qr_page_links where token_hash = $1 and revoked_at is null and expires_at > now()',
       [hashToken(token)],
     );
-    return row ? { tenantId: row.tenant_id, channelId: row.channel_id, expiresAt: new Date(row.expires_at) } : undefined;
+    return row
+      ? { tenantId: row.tenant_id, channelId: row.channel_id, expiresAt: new Date(row.expires_at) }
+      : undefined;
   }
 
   async revokeAll(tenantId: string, channelId: string, tx: Queryable = this.db): Promise<void> {
-    await tx.query('update qr_page_links set revoked_at = now() where tenant_id = $1 and channel_id = $2 and revoked_at is null', [tenantId, channelId]);
+    await tx.query(
+      'update qr_page_links set revoked_at = now() where tenant_id = $1 and channel_id = $2 and revoked_at is null',
+      [tenantId, channelId],
+    );
   }
 }

@@ -32,7 +32,10 @@ const toTenant = (row: TenantRow): Tenant => ({
 export class TenantsRepository {
   constructor(private readonly db: Queryable) {}
 
-  async create(input: { name: string; timeZone: string; language: Language }, tx: Queryable = this.db): Promise<Tenant> {
+  async create(
+    input: { name: string; timeZone: string; language: Language },
+    tx: Queryable = this.db,
+  ): Promise<Tenant> {
     const [row] = await tx.query<TenantRow>(
       'insert into tenants (id, name, time_zone, language) values ($1, $2, $3, $4) returning *',
       [newId('ten'), input.name, input.timeZone, input.language],
@@ -45,7 +48,10 @@ export class TenantsRepository {
     return row ? toTenant(row) : undefined;
   }
 
-  async update(tenantId: string, input: Partial<{ name: string; timeZone: string; language: Language }>): Promise<Tenant | undefined> {
+  async update(
+    tenantId: string,
+    input: Partial<{ name: string; timeZone: string; language: Language }>,
+  ): Promise<Tenant | undefined> {
     const [row] = await this.db.query<TenantRow>(
       `update tenants set name = coalesce($2, name), time_zone = coalesce($3, time_zone), language = coalesce($4, language)
        where id = $1 returning *`,

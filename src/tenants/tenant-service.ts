@@ -39,7 +39,9 @@ export class TenantService {
   /** Creates a business with its first WhatsApp channel, its QR-page link and an API key, all or nothing. */
   async create(input: { name: string; timeZone: string; language: Language }): Promise<NewTenant> {
     if (!isValidTimeZone(input.timeZone)) {
-      throw new AppError('invalid_input', 'timeZone is not an IANA time zone such as America/Sao_Paulo.', { details: { field: 'timeZone' } });
+      throw new AppError('invalid_input', 'timeZone is not an IANA time zone such as America/Sao_Paulo.', {
+        details: { field: 'timeZone' },
+      });
     }
     return this.o.db.transaction(async (tx) => {
       const tenant = await this.o.tenants.create(input, tx);
@@ -56,9 +58,14 @@ export class TenantService {
     return tenant;
   }
 
-  async update(tenantId: string, input: Partial<{ name: string; timeZone: string; language: Language }>): Promise<Tenant> {
+  async update(
+    tenantId: string,
+    input: Partial<{ name: string; timeZone: string; language: Language }>,
+  ): Promise<Tenant> {
     if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) {
-      throw new AppError('invalid_input', 'timeZone is not an IANA time zone such as America/Sao_Paulo.', { details: { field: 'timeZone' } });
+      throw new AppError('invalid_input', 'timeZone is not an IANA time zone such as America/Sao_Paulo.', {
+        details: { field: 'timeZone' },
+      });
     }
     const tenant = await this.o.tenants.update(tenantId, input);
     if (!tenant) throw new AppError('not_found', 'No such business.', { details: { tenantId } });
@@ -100,7 +107,10 @@ export class TenantService {
   }
 
   /** A support operator and its key (shown once). */
-  async createOperator(name: string, role: 'support' | 'admin'): Promise<{ operatorId: string; apiKey: string }> {
+  async createOperator(
+    name: string,
+    role: 'support' | 'admin',
+  ): Promise<{ operatorId: string; apiKey: string }> {
     const { id } = await this.o.access.createOperator(name, role);
     const { key } = await this.o.access.issueApiKey({ operatorId: id }, 'initial');
     return { operatorId: id, apiKey: key };

@@ -238,7 +238,7 @@ export function renderSupportConsole(input: SupportConsoleInput): string {
   const { lang, rows } = input;
   const s = texts(lang);
   const env = serverEnv(lang, input.now ?? Date.now());
-  const strings = stringsFor(lang, ['common.', 'scan.', 'status.', 'state.', 'cause.', 'support.']);
+  const strings = stringsFor(lang, ['common.', 'scan.', 'status.', 'state.', 'cause.', 'support.', 'wa.']);
   const cols: MessageKey[] = [
     'support.colBusiness',
     'support.colChannel',

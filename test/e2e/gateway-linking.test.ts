@@ -15,37 +15,65 @@ describe('gateway linking over the API', () => {
   after(async () => h.stop());
 
   const newBusiness = async () => {
-    const created = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name: 'Studio Bela', timeZone: 'America/Sao_Paulo', language: 'pt-BR' } });
+    const created = await h.api('POST', '/v1/tenants', {
+      key: h.adminKey,
+      body: { name: 'Studio Bela', timeZone: 'America/Sao_Paulo', language: 'pt-BR' },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.json));
-    return created.json as { tenant: { id: string }; channelId: string; apiKey: string; qrPageUrl: string; panelLoginUrl: string };
+    return created.json as {
+      tenant: { id: string };
+      channelId: string;
+      apiKey: string;
+      qrPageUrl: string;
+      panelLoginUrl: string;
+    };
   };
-  const channelOf = async (key: string, id: string) => (await h.api('GET', `/v1/channels/${id}`, { key })).json;
+  const channelOf = async (key: string, id: string) =>
+    (await h.api('GET', `/v1/channels/${id}`, { key })).json;
 
   test('QR link, restart without re-scan, then Reset revokes the QR-page link', async () => {
     const business = await newBusiness();
     const phone = h.sim.createPhone({ phone: nextPhone(), business: true, name: 'Studio Bela' });
-    const raw = await waitUntil(async () => {
-      const r = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, { key: business.apiKey });
-      return r.status === 200 ? (r.json.qr as string) : undefined;
-    }, { what: 'a QR from the API' });
+    const raw = await waitUntil(
+      async () => {
+        const r = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, {
+          key: business.apiKey,
+        });
+        return r.status === 200 ? (r.json.qr as string) : undefined;
+      },
+      { what: 'a QR from the API' },
+    );
     assert.match(raw, /^https:\/\/wa\.me\/settings\/linked_devices#/);
-    const png = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=png`, { key: business.apiKey });
+    const png = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=png`, {
+      key: business.apiKey,
+    });
     assert.equal(png.headers.get('content-type'), 'image/png');
     await phone.scan(raw);
-    const connected = await waitUntil(async () => {
-      const c = await channelOf(business.apiKey, business.channelId);
-      return c.status === 'connected' ? c : undefined;
-    }, { what: 'connected' });
+    const connected = await waitUntil(
+      async () => {
+        const c = await channelOf(business.apiKey, business.channelId);
+        return c.status === 'connected' ? c : undefined;
+      },
+      { what: 'connected' },
+    );
     assert.equal(connected.phone, `+${phone.phone}`);
     assert.equal(connected.business, true);
     assert.equal(connected.tone, 'green');
 
     await h.restartGateway();
-    const events = await waitUntil(async () => {
-      const list = (await h.api('GET', `/v1/channels/${business.channelId}/events`, { key: business.apiKey })).json as Array<{ status: string; cause: string }>;
-      return list[0]?.status === 'connected' && list[0].cause === 'restored' ? list : undefined;
-    }, { what: 'connected again after the restart' });
-    assert.deepEqual(events.slice(0, 2).map((e) => e.status), ['connected', 'reconnecting']);
+    const events = await waitUntil(
+      async () => {
+        const list = (
+          await h.api('GET', `/v1/channels/${business.channelId}/events`, { key: business.apiKey })
+        ).json as Array<{ status: string; cause: string }>;
+        return list[0]?.status === 'connected' && list[0].cause === 'restored' ? list : undefined;
+      },
+      { what: 'connected again after the restart' },
+    );
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.status),
+      ['connected', 'reconnecting'],
+    );
     assert.equal(phone.linkedDevices().length, 1, 'no second device: nothing was re-scanned');
     assert.equal(phone.linkedDevices()[0]?.online, true);
 
@@ -58,53 +86,90 @@ describe('gateway linking over the API', () => {
     assert.notEqual(reset.json.qrPageUrl, business.qrPageUrl);
     assert.equal((await fetch(here(business.qrPageUrl))).status, 404, 'the old QR-page link is dead');
     assert.equal((await fetch(here(reset.json.qrPageUrl))).status, 200);
-    await waitUntil(() => phone.linkedDevices().length === 0, { what: 'the phone no longer lists the device' });
+    await waitUntil(() => phone.linkedDevices().length === 0, {
+      what: 'the phone no longer lists the device',
+    });
     assert.equal((await channelOf(business.apiKey, business.channelId)).status, 'not_linked');
   });
 
   test('support switches to code mode; the code links; the phone removing it turns the channel red', async () => {
     const business = await newBusiness();
     const phone = h.sim.createPhone({ phone: nextPhone(), business: false });
-    const forbidden = await h.api('PUT', `/v1/channels/${business.channelId}/link-mode`, { key: business.apiKey, body: { mode: 'code' } });
+    const forbidden = await h.api('PUT', `/v1/channels/${business.channelId}/link-mode`, {
+      key: business.apiKey,
+      body: { mode: 'code' },
+    });
     assert.equal(forbidden.status, 403);
-    const switched = await h.api('PUT', `/v1/tenants/${business.tenant.id}/channels/${business.channelId}/link-mode`, { key: h.adminKey, body: { mode: 'code' } });
+    const switched = await h.api(
+      'PUT',
+      `/v1/tenants/${business.tenant.id}/channels/${business.channelId}/link-mode`,
+      { key: h.adminKey, body: { mode: 'code' } },
+    );
     assert.equal(switched.status, 200);
     assert.equal(switched.json.linkMode, 'code');
-    const notReady = await h.api('GET', `/v1/channels/${business.channelId}/pairing-code`, { key: business.apiKey });
+    const notReady = await h.api('GET', `/v1/channels/${business.channelId}/pairing-code`, {
+      key: business.apiKey,
+    });
     assert.equal(notReady.status, 409);
     assert.equal(notReady.json.error.details.field, 'phone');
-    const badPhone = await h.api('PUT', `/v1/channels/${business.channelId}/pairing-phone`, { key: business.apiKey, body: { phone: '12' } });
+    const badPhone = await h.api('PUT', `/v1/channels/${business.channelId}/pairing-phone`, {
+      key: business.apiKey,
+      body: { phone: '12' },
+    });
     assert.equal(badPhone.status, 400);
-    await h.api('PUT', `/v1/channels/${business.channelId}/pairing-phone`, { key: business.apiKey, body: { phone: `+${phone.phone}` } });
-    const code = await waitUntil(async () => {
-      const r = await h.api('GET', `/v1/channels/${business.channelId}/pairing-code`, { key: business.apiKey });
-      return r.status === 200 ? (r.json.code as string) : undefined;
-    }, { what: 'a pairing code' });
+    await h.api('PUT', `/v1/channels/${business.channelId}/pairing-phone`, {
+      key: business.apiKey,
+      body: { phone: `+${phone.phone}` },
+    });
+    const code = await waitUntil(
+      async () => {
+        const r = await h.api('GET', `/v1/channels/${business.channelId}/pairing-code`, {
+          key: business.apiKey,
+        });
+        return r.status === 200 ? (r.json.code as string) : undefined;
+      },
+      { what: 'a pairing code' },
+    );
     assert.match(code, /^[1-9A-Z]{4}-[1-9A-Z]{4}$/);
     await phone.enterPairingCode(code);
-    const connected = await waitUntil(async () => {
-      const c = await channelOf(business.apiKey, business.channelId);
-      return c.status === 'connected' ? c : undefined;
-    }, { what: 'connected by code' });
+    const connected = await waitUntil(
+      async () => {
+        const c = await channelOf(business.apiKey, business.channelId);
+        return c.status === 'connected' ? c : undefined;
+      },
+      { what: 'connected by code' },
+    );
     assert.equal(connected.business, false, 'personal WhatsApp app detected');
 
     phone.removeDevice(phone.linkedDevices()[0]!.device);
-    const removed = await waitUntil(async () => {
-      const c = await channelOf(business.apiKey, business.channelId);
-      return c.status === 'removed' ? c : undefined;
-    }, { what: 'removed' });
+    const removed = await waitUntil(
+      async () => {
+        const c = await channelOf(business.apiKey, business.channelId);
+        return c.status === 'removed' ? c : undefined;
+      },
+      { what: 'removed' },
+    );
     assert.equal(removed.tone, 'red');
   });
 
   test('bad input gets a clear error naming the problem', async () => {
     const noKey = await h.api('GET', '/v1/channels');
     assert.equal(noKey.status, 401);
-    const bad = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name: 'X', timeZone: 'Mars/Base', language: 'en' } });
+    const bad = await h.api('POST', '/v1/tenants', {
+      key: h.adminKey,
+      body: { name: 'X', timeZone: 'Mars/Base', language: 'en' },
+    });
     assert.equal(bad.status, 400);
     assert.match(bad.json.error.message, /timeZone/);
-    const unknownField = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name: 'X', timeZone: 'UTC', color: 'red' } });
+    const unknownField = await h.api('POST', '/v1/tenants', {
+      key: h.adminKey,
+      body: { name: 'X', timeZone: 'UTC', color: 'red' },
+    });
     assert.equal(unknownField.status, 400);
-    const badLang = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name: 'X', timeZone: 'UTC', language: 'fr' } });
+    const badLang = await h.api('POST', '/v1/tenants', {
+      key: h.adminKey,
+      body: { name: 'X', timeZone: 'UTC', language: 'fr' },
+    });
     assert.equal(badLang.status, 400);
     assert.equal(badLang.json.error.details.field, 'language');
     const openapi = await h.api('GET', '/openapi.json');

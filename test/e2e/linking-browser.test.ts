@@ -36,12 +36,25 @@ describe('linking in a real browser', () => {
   });
 
   const newBusiness = async (name = 'Studio Bela', language = 'en') => {
-    const r = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name, timeZone: 'America/Sao_Paulo', language } });
+    const r = await h.api('POST', '/v1/tenants', {
+      key: h.adminKey,
+      body: { name, timeZone: 'America/Sao_Paulo', language },
+    });
     assert.equal(r.status, 201);
-    return r.json as { tenant: { id: string }; channelId: string; apiKey: string; panelLoginUrl: string; qrPageUrl: string };
+    return r.json as {
+      tenant: { id: string };
+      channelId: string;
+      apiKey: string;
+      panelLoginUrl: string;
+      qrPageUrl: string;
+    };
   };
   const newPhone = (business = true): VirtualPhone =>
-    h.sim.createPhone({ phone: `55119${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`, business, name: 'Salon phone' });
+    h.sim.createPhone({
+      phone: `55119${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`,
+      business,
+      name: 'Salon phone',
+    });
 
   const openPage = async (url: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
     const context = await browser.newContext({ viewport });
@@ -51,7 +64,8 @@ describe('linking in a real browser', () => {
     await page.goto(url);
     return page;
   };
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
 
   /** What a phone's camera sees: a screenshot of the QR element on the screen. */
   const photographQr = async (page: Page): Promise<Buffer> => {
@@ -61,14 +75,26 @@ describe('linking in a real browser', () => {
   };
   /** The virtual phone's camera decodes the picture with a QR library and scans it. */
   const scanPicture = async (phone: VirtualPhone, picture: Buffer) => {
-    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(picture) });
-    return { status: r.status, json: (await r.json()) as { device?: number; error?: { code: string; message: string } } };
+    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: new Uint8Array(picture),
+    });
+    return {
+      status: r.status,
+      json: (await r.json()) as { device?: number; error?: { code: string; message: string } },
+    };
   };
   const here = (url: string) => h.gateway.url + new URL(url).pathname;
   // A marker set on the page's global object survives only if the page is not reloaded.
-  const markNoReload = (page: Page) => page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+  const markNoReload = (page: Page) =>
+    page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
   const assertNoReload = async (page: Page) =>
-    assert.equal(await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload), true, 'the page was reloaded');
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload),
+      true,
+      'the page was reloaded',
+    );
 
   test('1. panel → red "Scan the QR code" → QR window → scan → green "Connection established", no reload', async () => {
     const business = await newBusiness();
@@ -124,9 +150,17 @@ describe('linking in a real browser', () => {
     const support = await openPage(`${h.gateway.url}/support/login`);
     await support.locator('input[name=key]').fill(h.adminKey);
     await support.locator('button[type=submit]').click();
-    const row = support.locator('tr', { hasText: business.channelId }).or(support.locator(`[data-channel-id="${business.channelId}"]`)).first();
+    const row = support
+      .locator('tr', { hasText: business.channelId })
+      .or(support.locator(`[data-channel-id="${business.channelId}"]`))
+      .first();
     await row.getByTestId('mode-toggle').click();
-    await waitUntil(async () => (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.linkMode === 'code', { what: 'code mode' });
+    await waitUntil(
+      async () =>
+        (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.linkMode ===
+        'code',
+      { what: 'code mode' },
+    );
     await shot(support, '3-support-console');
 
     const panel = await openPage(here(business.panelLoginUrl));
@@ -140,7 +174,17 @@ describe('linking in a real browser', () => {
     await shot(panel, '3-panel-code');
 
     const qrPage = await openPage(here(business.qrPageUrl), { width: 390, height: 844 });
-    await waitUntil(async () => (await qrPage.getByTestId('pairing-code').first().innerText().catch(() => '')).trim() === code, { what: 'the same code on the QR page' });
+    await waitUntil(
+      async () =>
+        (
+          await qrPage
+            .getByTestId('pairing-code')
+            .first()
+            .innerText()
+            .catch(() => '')
+        ).trim() === code,
+      { what: 'the same code on the QR page' },
+    );
     await shot(qrPage, '3-qr-page-code');
 
     const phonePage = await openPage(`${h.sim.controlUrl}/phone/${phone.phone}`, { width: 390, height: 844 });
@@ -187,12 +231,17 @@ describe('linking in a real browser', () => {
     await qr.locator('svg').waitFor();
     const firstMarkup = await qr.innerHTML();
     const screenshot = await photographQr(page);
-    await waitUntil(async () => (await qr.innerHTML()) !== firstMarkup, { what: 'the QR rotated', timeoutMs: QR_TTL_MS * 3 });
+    await waitUntil(async () => (await qr.innerHTML()) !== firstMarkup, {
+      what: 'the QR rotated',
+      timeoutMs: QR_TTL_MS * 3,
+    });
     const phonePage = await openPage(`${h.sim.controlUrl}/phone/${phone.phone}`, { width: 390, height: 844 });
     await phonePage.getByTestId('menu').click();
     await phonePage.getByTestId('linked-devices').click();
     await phonePage.getByTestId('link-device').click();
-    await phonePage.getByTestId('qr-file-input').setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: screenshot });
+    await phonePage
+      .getByTestId('qr-file-input')
+      .setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: screenshot });
     const error = phonePage.getByTestId('phone-error');
     await error.waitFor();
     assert.match(await error.innerText(), /Can.t link new devices right now/);
@@ -209,7 +258,10 @@ describe('linking in a real browser', () => {
     await page.getByTestId('connection-established').first().waitFor();
     await markNoReload(page);
     phone.removeDevice(phone.linkedDevices()[0]!.device);
-    await page.getByText(/scan again/i).first().waitFor();
+    await page
+      .getByText(/scan again/i)
+      .first()
+      .waitFor();
     await page.getByTestId('scan-qr').first().waitFor();
     await assertNoReload(page);
     await shot(page, '6-removed-on-phone');
@@ -223,10 +275,15 @@ describe('linking in a real browser', () => {
     assert.equal((await scanPicture(phone, await photographQr(page))).status, 200);
     await page.getByTestId('connection-established').first().waitFor();
     await h.restartGateway();
-    await waitUntil(async () => {
-      const events = (await h.api('GET', `/v1/channels/${business.channelId}/events`, { key: business.apiKey })).json as Array<{ status: string; cause: string }>;
-      return events[0]?.status === 'connected' && events[0].cause === 'restored';
-    }, { what: 'reconnected' });
+    await waitUntil(
+      async () => {
+        const events = (
+          await h.api('GET', `/v1/channels/${business.channelId}/events`, { key: business.apiKey })
+        ).json as Array<{ status: string; cause: string }>;
+        return events[0]?.status === 'connected' && events[0].cause === 'restored';
+      },
+      { what: 'reconnected' },
+    );
     // Cookies are per host, not port: the same panel session works on the restarted gateway.
     await page.goto(`${h.gateway.url}/panel`);
     await page.getByTestId('connection-established').first().waitFor();

@@ -4,7 +4,14 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { connectRaw, newRawAuth, nextClose, nextQr, openRawSocket, trustSimulator } from '../support/raw-baileys-client.js';
+import {
+  connectRaw,
+  newRawAuth,
+  nextClose,
+  nextQr,
+  openRawSocket,
+  trustSimulator,
+} from '../support/raw-baileys-client.js';
 
 /** The simulator through its public HTTP control API, with unmodified Baileys as the linked device. */
 describe('simulator control API with unmodified Baileys', () => {
@@ -12,7 +19,11 @@ describe('simulator control API with unmodified Baileys', () => {
   let phoneSeq = 0;
   const newNumber = (): string => `1555100${String(++phoneSeq).padStart(4, '0')}`;
 
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: any }> => {
     const response = await fetch(sim.controlUrl + path, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -86,10 +97,14 @@ describe('simulator control API with unmodified Baileys', () => {
 
     const receipt = new Promise<void>((resolve) =>
       sock.ev.on('messages.update', (updates) => {
-        if (updates.some((u) => u.key.id === 'ZGTEST0001' && (u.update.status ?? 0) >= 3)) resolve();
+        if (updates.some((u) => u.key.id === 'ZGTEST0001' && Number(u.update.status ?? 0) >= 3)) resolve();
       }),
     );
-    await sock.sendMessage(`${client}@s.whatsapp.net`, { text: 'Your booking is confirmed' }, { messageId: 'ZGTEST0001' });
+    await sock.sendMessage(
+      `${client}@s.whatsapp.net`,
+      { text: 'Your booking is confirmed' },
+      { messageId: 'ZGTEST0001' },
+    );
     await receipt;
     const inbox = await call('GET', `/phones/${client}/inbox`);
     assert.deepEqual(
@@ -101,7 +116,11 @@ describe('simulator control API with unmodified Baileys', () => {
     const second = new Promise<void>((resolve) =>
       sim.events.on('message-arrived', (e) => e.id === 'ZGTEST0001' && e.arrivals === 2 && resolve()),
     );
-    await sock.sendMessage(`${client}@s.whatsapp.net`, { text: 'Your booking is confirmed' }, { messageId: 'ZGTEST0001' });
+    await sock.sendMessage(
+      `${client}@s.whatsapp.net`,
+      { text: 'Your booking is confirmed' },
+      { messageId: 'ZGTEST0001' },
+    );
     await second;
     const again = await call('GET', `/phones/${client}/inbox`);
     assert.equal(again.json.length, 1);
@@ -121,7 +140,10 @@ describe('simulator control API with unmodified Baileys', () => {
     assert.equal((await call('DELETE', `/phones/${business}/linked-devices/1`)).status, 204);
     assert.equal(await closed, 401);
     assert.equal((await call('GET', `/phones/${business}/linked-devices`)).json.length, 0);
-    assert.equal((await call('DELETE', `/phones/${business}/linked-devices/1`)).json.error.code, 'unknown_device');
+    assert.equal(
+      (await call('DELETE', `/phones/${business}/linked-devices/1`)).json.error.code,
+      'unknown_device',
+    );
   });
 
   test('a wrong pairing code is refused on the phone; the right one links', async () => {
@@ -136,10 +158,15 @@ describe('simulator control API with unmodified Baileys', () => {
     assert.equal(wrong.status, 422);
     assert.equal(wrong.json.error.code, 'code_wrong');
     const restarted = nextClose(sock);
-    const right = await call('POST', `/phones/${business}/pairing-code`, { code: `${code.slice(0, 4)}-${code.slice(4)}` });
+    const right = await call('POST', `/phones/${business}/pairing-code`, {
+      code: `${code.slice(0, 4)}-${code.slice(4)}`,
+    });
     assert.equal(right.status, 200);
     assert.equal(await restarted, 515);
-    assert.equal((await call('POST', `/phones/${business}/pairing-code`, { code })).json.error.code, 'no_pending_code');
+    assert.equal(
+      (await call('POST', `/phones/${business}/pairing-code`, { code })).json.error.code,
+      'no_pending_code',
+    );
   });
 
   test('faults are validated', async () => {
@@ -155,7 +182,7 @@ test('`npm run simulator` prints one JSON line a gateway can be pointed at', asy
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     const [line] = (await once(lines, 'line', { signal: AbortSignal.timeout(20_000) })) as [string];
     const info = JSON.parse(line) as { protocolUrl: string; controlUrl: string; rootPublicKey: string };
     assert.match(info.protocolUrl, /^ws:\/\/127\.0\.0\.1:\d+\/ws\/chat$/);

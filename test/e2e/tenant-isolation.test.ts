@@ -8,13 +8,25 @@ import { startHarness, type Harness } from '../support/gateway-harness.js';
  */
 describe('tenant isolation across every endpoint', () => {
   let h: Harness;
-  let a: { tenant: { id: string }; channelId: string; apiKey: string; panelLoginUrl: string; qrPageUrl: string };
+  let a: {
+    tenant: { id: string };
+    channelId: string;
+    apiKey: string;
+    panelLoginUrl: string;
+    qrPageUrl: string;
+  };
   let b: typeof a;
   let panelCookieA = '';
 
   before(async () => {
     h = await startHarness();
-    const create = async (name: string) => (await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name, timeZone: 'UTC', language: 'en' } })).json as typeof a;
+    const create = async (name: string) =>
+      (
+        await h.api('POST', '/v1/tenants', {
+          key: h.adminKey,
+          body: { name, timeZone: 'UTC', language: 'en' },
+        })
+      ).json as typeof a;
     a = await create('Alpha Clinic');
     b = await create('Beta Studio');
     const login = await fetch(a.panelLoginUrl, { redirect: 'manual' });
@@ -42,7 +54,10 @@ describe('tenant isolation across every endpoint', () => {
       assert.ok(!JSON.stringify(r.json).includes(b.tenant.id), `${method} ${path} leaked B's id`);
     }
     const list = await h.api('GET', '/v1/channels', { key: a.apiKey });
-    assert.deepEqual(list.json.map((c: { id: string }) => c.id), [a.channelId]);
+    assert.deepEqual(
+      list.json.map((c: { id: string }) => c.id),
+      [a.channelId],
+    );
     const channelB = await h.api('GET', `/v1/channels/${b.channelId}`, { key: b.apiKey });
     assert.equal(channelB.status, 200, 'B still sees its own channel');
     assert.equal(channelB.json.status, 'not_linked', "A's attempts changed nothing of B's");
@@ -81,7 +96,10 @@ describe('tenant isolation across every endpoint', () => {
       assert.equal(r.status, 404, `${method} ${path} → ${r.status}`);
     }
     const list = (await (await panel('GET', '/panel/api/channels')).json()) as Array<{ id: string }>;
-    assert.deepEqual(list.map((c) => c.id), [a.channelId]);
+    assert.deepEqual(
+      list.map((c) => c.id),
+      [a.channelId],
+    );
     const page = await (await panel('GET', '/panel')).text();
     assert.ok(!page.includes('Beta Studio') && !page.includes(b.channelId));
     const noCookie = await fetch(h.gateway.url + '/panel/api/channels');
@@ -93,7 +111,10 @@ describe('tenant isolation across every endpoint', () => {
     const pageA = await (await fetch(a.qrPageUrl)).text();
     assert.ok(!pageA.includes('Alpha Clinic'), 'the QR page does not reveal the business');
     assert.ok(!pageA.includes(b.channelId));
-    const viewA = (await (await fetch(`${h.gateway.url}/link/${tokenA}/api/channel`)).json()) as { id: string; qrPageUrl?: string };
+    const viewA = (await (await fetch(`${h.gateway.url}/link/${tokenA}/api/channel`)).json()) as {
+      id: string;
+      qrPageUrl?: string;
+    };
     assert.equal(viewA.id, a.channelId);
     assert.equal(viewA.qrPageUrl, undefined);
     const forged = await fetch(`${h.gateway.url}/link/${tokenA.slice(0, -2)}xx/api/channel`);

@@ -20,7 +20,8 @@ for (const kind of DATABASE_KINDS) {
     });
     after(async () => t.dispose());
 
-    const newTenant = (name = 'Salon') => new TenantsRepository(t.db).create({ name, timeZone: 'America/Sao_Paulo', language: 'pt-BR' });
+    const newTenant = (name = 'Salon') =>
+      new TenantsRepository(t.db).create({ name, timeZone: 'America/Sao_Paulo', language: 'pt-BR' });
 
     test('migrations are idempotent', async () => {
       assert.deepEqual(await migrate(t.db), []);
@@ -32,14 +33,25 @@ for (const kind of DATABASE_KINDS) {
       const b = await newTenant('B');
       const channel = await channels.create(a.id, 'WhatsApp');
       assert.equal(channel.status, 'not_linked');
-      const changed = await channels.changeStatus(a.id, channel.id, 'connected', 'opened', { phone: '5511999990000', business: true, platform: 'smba', linkedAt: new Date() });
+      const changed = await channels.changeStatus(a.id, channel.id, 'connected', 'opened', {
+        phone: '5511999990000',
+        business: true,
+        platform: 'smba',
+        linkedAt: new Date(),
+      });
       assert.equal(changed?.status, 'connected');
       assert.equal(changed?.business, true);
       assert.equal(await channels.changeStatus(b.id, channel.id, 'removed', 'device_removed'), undefined);
       assert.equal(await channels.get(b.id, channel.id), undefined);
       assert.deepEqual((await channels.listForTenant(b.id)).length, 0);
       const events = await channels.events(a.id, channel.id);
-      assert.deepEqual(events.map((e) => [e.status, e.cause]), [['connected', 'opened'], ['not_linked', 'created']]);
+      assert.deepEqual(
+        events.map((e) => [e.status, e.cause]),
+        [
+          ['connected', 'opened'],
+          ['not_linked', 'created'],
+        ],
+      );
       assert.deepEqual(await channels.events(b.id, channel.id), []);
     });
 
@@ -77,7 +89,11 @@ for (const kind of DATABASE_KINDS) {
       const access = new AccessRepository(t.db);
       const tenant = await newTenant();
       const { key, id } = await access.issueApiKey({ tenantId: tenant.id });
-      assert.deepEqual(await access.principalForApiKey(key), { kind: 'tenant', tenantId: tenant.id, keyId: id });
+      assert.deepEqual(await access.principalForApiKey(key), {
+        kind: 'tenant',
+        tenantId: tenant.id,
+        keyId: id,
+      });
       assert.equal(await access.principalForApiKey(key + 'x'), undefined);
       const operator = await access.createOperator('Ana', 'support');
       const ops = await access.issueApiKey({ operatorId: operator.id });
@@ -88,8 +104,12 @@ for (const kind of DATABASE_KINDS) {
       const link = await access.issuePanelLoginLink(tenant.id, 60_000);
       const session = await access.redeemPanelLoginLink(link.token, 60_000);
       assert.equal(session?.tenantId, tenant.id);
-      assert.equal(await access.redeemPanelLoginLink(link.token, 60_000), undefined, 'a login link works once');
-      assert.equal(await access.tenantForPanelSession(session!.sessionToken), tenant.id);
+      assert.equal(
+        await access.redeemPanelLoginLink(link.token, 60_000),
+        undefined,
+        'a login link works once',
+      );
+      assert.equal(await access.tenantForPanelSession(session.sessionToken), tenant.id);
     });
 
     test('linked-device secrets are sealed: no key material in clear in the raw tables', async () => {
@@ -99,15 +119,25 @@ for (const kind of DATABASE_KINDS) {
       const creds = initAuthCreds();
       await store.saveCreds(creds);
       const session = randomBytes(200);
-      await store.setKeys({ session: { '5511988887777.0': session }, 'pre-key': { '1': { public: randomBytes(32), private: randomBytes(32) } } });
+      await store.setKeys({
+        session: { '5511988887777.0': session },
+        'pre-key': { '1': { public: randomBytes(32), private: randomBytes(32) } },
+      });
       const loaded = await store.loadCreds();
       assert.deepEqual(Buffer.from(loaded!.noiseKey.private), Buffer.from(creds.noiseKey.private));
       const keys = await store.getKeys('session', ['5511988887777.0', 'missing']);
       assert.deepEqual(Object.keys(keys), ['5511988887777.0']);
       assert.deepEqual(Buffer.from(keys['5511988887777.0']!), session);
 
-      const dump = JSON.stringify(await t.db.query('select * from channel_credentials'), bytesAsHex) + JSON.stringify(await t.db.query('select * from channel_signal_keys'), bytesAsHex);
-      for (const secret of [creds.noiseKey.private, creds.signedIdentityKey.private, creds.signedPreKey.keyPair.private, session.subarray(0, 32)]) {
+      const dump =
+        JSON.stringify(await t.db.query('select * from channel_credentials'), bytesAsHex) +
+        JSON.stringify(await t.db.query('select * from channel_signal_keys'), bytesAsHex);
+      for (const secret of [
+        creds.noiseKey.private,
+        creds.signedIdentityKey.private,
+        creds.signedPreKey.keyPair.private,
+        session.subarray(0, 32),
+      ]) {
         assert.ok(!dump.includes(Buffer.from(secret).toString('hex')), 'secret bytes found in clear');
         assert.ok(!dump.includes(Buffer.from(secret).toString('base64')), 'secret base64 found in clear');
       }
@@ -125,7 +155,10 @@ for (const kind of DATABASE_KINDS) {
       const one = await repo.create(tenant.id, 'one');
       const two = await repo.create(tenant.id, 'two');
       await new ChannelAuthStore(t.db, secrets, one.id).saveCreds(initAuthCreds());
-      await t.db.query('insert into channel_credentials (channel_id, sealed) select $1, sealed from channel_credentials where channel_id = $2', [two.id, one.id]);
+      await t.db.query(
+        'insert into channel_credentials (channel_id, sealed) select $1, sealed from channel_credentials where channel_id = $2',
+        [two.id, one.id],
+      );
       await assert.rejects(new ChannelAuthStore(t.db, secrets, two.id).loadCreds());
     });
   });
@@ -133,6 +166,7 @@ for (const kind of DATABASE_KINDS) {
 
 function bytesAsHex(_key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer') return Buffer.from((value as { data: number[] }).data).toString('hex');
+  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer')
+    return Buffer.from((value as { data: number[] }).data).toString('hex');
   return value;
 }

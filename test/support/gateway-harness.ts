@@ -15,7 +15,11 @@ export interface Harness {
   gateway: Gateway;
   readonly dataDir: string;
   readonly adminKey: string;
-  api(method: string, path: string, options?: { key?: string; body?: unknown }): Promise<{ status: number; json: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    options?: { key?: string; body?: unknown },
+  ): Promise<{ status: number; json: any; headers: Headers }>;
   /** Stops the gateway and starts it again on the same data (a process restart). */
   restartGateway(): Promise<void>;
   stop(): Promise<void>;
@@ -29,7 +33,11 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sim = await startSimulator({
-    qr: { firstRefTtlMs: options.qrTimeoutMs ?? 60_000, laterRefTtlMs: options.qrTimeoutMs ?? 60_000, refCount: 6 },
+    qr: {
+      firstRefTtlMs: options.qrTimeoutMs ?? 60_000,
+      laterRefTtlMs: options.qrTimeoutMs ?? 60_000,
+      refCount: 6,
+    },
     receipts: { deliveryDelayMs: 5, readDelayMs: null },
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'zapgate-test-'));
@@ -60,7 +68,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async api(method, path, { key, body } = {}) {
       const response = await fetch(gateway.url + path, {
         method,
-        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const type = response.headers.get('content-type') ?? '';

@@ -2,7 +2,13 @@
  * Unmodified Baileys with the least possible around it: in-memory auth, no driver. It is the
  * baseline the benchmarks compare the driver with, and the client the simulator's own tests use.
  */
-import makeWASocket, { initAuthCreds, WA_CERT_DETAILS, type AuthenticationCreds, type SignalDataTypeMap, type WASocket } from 'baileys';
+import makeWASocket, {
+  initAuthCreds,
+  WA_CERT_DETAILS,
+  type AuthenticationCreds,
+  type SignalDataTypeMap,
+  type WASocket,
+} from 'baileys';
 import pino from 'pino';
 
 export interface RawAuth {
@@ -76,7 +82,9 @@ export function closeStatus(error: unknown): number | undefined {
  * Opens sockets until one is `open`, following the 515 restart after linking. `onQr` gets each QR
  * (scan it with a virtual phone). Rejects on any other close.
  */
-export function connectRaw(options: RawSocketOptions & { onQr?: (qr: string, sock: WASocket) => void }): Promise<WASocket> {
+export function connectRaw(
+  options: RawSocketOptions & { onQr?: (qr: string, sock: WASocket) => void },
+): Promise<WASocket> {
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
       const sock = openRawSocket(options);
@@ -97,7 +105,10 @@ export function connectRaw(options: RawSocketOptions & { onQr?: (qr: string, soc
 /** Resolves with the close status of a raw socket, or rejects after `timeoutMs`. */
 export function nextClose(sock: WASocket, timeoutMs = 10_000): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`socket did not close within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`socket did not close within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     sock.ev.on('connection.update', (update) => {
       if (update.connection === 'close') {
         clearTimeout(timer);

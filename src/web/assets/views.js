@@ -317,7 +317,7 @@ export function supportRow(row, S, env) {
         : '') +
       `<time class="hint" datetime="${esc(ev.at)}">${esc(env.fmtDate(ev.at))}</time>`
     : `<span class="hint">${esc(S['support.noEvent'])}</span>`;
-  const business = ch.business === true ? ` <span class="tag">Business</span>` : '';
+  const business = ch.business === true ? ` <span class="tag">${esc(S['wa.appBusiness'])}</span>` : '';
   return (
     `<tr data-row-key="${esc(`${t.id}/${ch.id}`)}" data-tenant-id="${esc(t.id)}" data-channel-id="${esc(ch.id)}">` +
     `<td><div class="strong">${esc(t.name)}</div><div class="hint mono">${esc(t.id)} · ${esc(t.language)}</div></td>` +
@@ -331,7 +331,7 @@ export function supportRow(row, S, env) {
     `<span class="switch-opt${isCode ? '' : ' on'}">${esc(S['support.segQr'])}</span>` +
     `<span class="switch-opt${isCode ? ' on' : ''}">${esc(S['support.segCode'])}</span></button></td>` +
     `<td><div class="row-actions">` +
-    `<button type="button" class="btn btn-sm btn-danger" data-action="reset" data-testid="support-reset">${esc(S['common.reset'])}</button>` +
+    `<button type="button" class="btn btn-sm btn-danger-outline" data-action="reset" data-testid="support-reset">${esc(S['common.reset'])}</button>` +
     `<button type="button" class="btn btn-sm" data-action="copy" data-testid="copy-qr-link"` +
     (ch.qrPageUrl ? ` data-copy="${esc(ch.qrPageUrl)}"` : ' disabled') +
     `>${esc(S['support.copyLink'])}</button></div></td>` +

@@ -1,0 +1,149 @@
+/**
+ * `npm run bench` (first part): link latency and session density, the gateway's driver against raw
+ * Baileys, on the simulator running in its own process. Prints a table, writes JSON under
+ * bench/results/.
+ *
+ *   tsx bench/run.ts [--parts link,density] [--sizes 100,500,1000] [--links 30]
+ *                    [--setup-concurrency 6] [--login-concurrency 20] [--keep-states] [--max-minutes 120]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT, killAllChildren } from './child-processes.js';
+import { runLinkLatency, type LinkLatencyResult } from './link-latency.js';
+import { buildReport, machine, writeReport } from './report.js';
+import { runSessionDensity, type DensityResult } from './session-density.js';
+import { startSimulatorProcess, type SimulatorProcess } from './simulator-process.js';
+import { positiveInteger } from './worker-args.js';
+
+const PARTS = ['link', 'density'] as const;
+type Part = (typeof PARTS)[number];
+
+const { values } = parseArgs({
+  options: {
+    parts: { type: 'string', default: PARTS.join(',') },
+    sizes: { type: 'string', default: '100,500,1000' },
+    links: { type: 'string', default: '30' },
+    'setup-concurrency': { type: 'string', default: '6' },
+    'login-concurrency': { type: 'string', default: '20' },
+    'keep-states': { type: 'boolean', default: false },
+    'max-minutes': { type: 'string', default: '120' },
+    'results-dir': { type: 'string', default: path.join(REPO_ROOT, 'bench', 'results') },
+  },
+});
+
+function usage(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+const parts = values.parts.split(',').map((p) => p.trim()) as Part[];
+for (const part of parts)
+  if (!PARTS.includes(part)) usage(`unknown part "${part}" (expected ${PARTS.join(', ')})`);
+let sizes: number[] = [];
+let links = 0;
+let setupConcurrency = 0;
+let loginConcurrency = 0;
+let maxMinutes = 0;
+try {
+  sizes = values.sizes.split(',').map((s) => positiveInteger('sizes', s.trim()));
+  links = positiveInteger('links', values.links);
+  setupConcurrency = positiveInteger('setup-concurrency', values['setup-concurrency']);
+  loginConcurrency = positiveInteger('login-concurrency', values['login-concurrency']);
+  maxMinutes = positiveInteger('max-minutes', values['max-minutes']);
+} catch (err) {
+  usage(err instanceof Error ? err.message : String(err));
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+let simulator: SimulatorProcess | undefined;
+let stateDir: string | undefined;
+let cleaning: Promise<void> | undefined;
+
+/** Stops the simulator and removes the saved auth states (once, whatever ends the run). */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await simulator?.stop().catch((err: unknown) => log(`stopping the simulator failed: ${String(err)}`));
+    killAllChildren();
+    if (stateDir && !values['keep-states']) await rm(stateDir, { recursive: true, force: true });
+    else if (stateDir) log(`saved auth states kept in ${stateDir}`);
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+// The whole bench is bounded: past this, everything is killed.
+const overall = setTimeout(() => {
+  log(`the bench did not finish within ${maxMinutes} minutes: stopping`);
+  void cleanUp().finally(() => process.exit(1));
+}, maxMinutes * 60_000);
+overall.unref();
+
+const startedAt = new Date().toISOString();
+const machineInfo = machine();
+const errors: string[] = [];
+let link: LinkLatencyResult | undefined;
+let density: DensityResult | undefined;
+log(`machine: ${machineInfo.cores} cores, ${machineInfo.cpuModel}, Node ${machineInfo.node}`);
+try {
+  simulator = await startSimulatorProcess();
+  log(`simulator pid ${simulator.pid} at ${simulator.controlUrl}`);
+  if (parts.includes('link')) {
+    log(`link latency: ${links} driver + ${links} raw links, interleaved`);
+    try {
+      link = await runLinkLatency(simulator, { links, phonePrefix: '15552', log });
+    } catch (err) {
+      errors.push(`link latency: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (parts.includes('density')) {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'zapgate-bench-'));
+    try {
+      density = await runSessionDensity(simulator, {
+        sizes,
+        stateDir,
+        phonePrefix: '15551',
+        setupConcurrency,
+        loginConcurrency,
+        log,
+      });
+    } catch (err) {
+      errors.push(`session density: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+} catch (err) {
+  errors.push(err instanceof Error ? err.message : String(err));
+} finally {
+  await cleanUp();
+}
+
+const { report, table } = buildReport({
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  machine: machineInfo,
+  config: {
+    parts,
+    sizes,
+    links,
+    setupConcurrency,
+    loginConcurrency,
+    densityKeepAliveMs: 600_000,
+    quietMs: 2_000,
+  },
+  ...(link ? { link } : {}),
+  ...(density ? { density } : {}),
+  errors,
+});
+console.log(table);
+const file = await writeReport(report, values['results-dir']);
+log(`results written to ${path.relative(process.cwd(), file)} and latest.json`);
+process.exit(errors.length ? 1 : 0);
