@@ -2,6 +2,7 @@
  * `npm run sandbox`: the gateway, the WhatsApp network simulator and virtual phones in one process,
  * with a demo business, so a newcomer can link a "phone" and see it work with no phone at all.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway } from './app.js';
 import type { Config } from './config.js';
@@ -17,7 +18,10 @@ export async function runSandbox(
   config: (overrides?: Record<string, string>) => Config,
 ): Promise<() => Promise<void>> {
   const base = config();
-  const simulator = await startSimulator({ host: base.host, port: 0 });
+  // The simulator keeps its phones in memory only, so each sandbox run starts from a clean slate.
+  const dataDir = join(base.dataDir, 'sandbox');
+  rmSync(dataDir, { recursive: true, force: true });
+  const simulator = await startSimulator({ host: base.host, port: base.port ? base.port + 1 : 0 });
   simulator.createPhone({ phone: BUSINESS_PHONE, name: 'Demo Salon', business: true });
   for (const client of CLIENT_PHONES) simulator.createPhone(client);
   const gateway = await startGateway(
@@ -25,7 +29,7 @@ export async function runSandbox(
       WA_SERVER_URL: simulator.protocolUrl,
       WA_SERVER_ROOT_KEY: Buffer.from(simulator.rootPublicKey).toString('base64'),
       // The simulator forgets its phones when it stops, so the sandbox keeps its own data apart.
-      DATA_DIR: join(base.dataDir, 'sandbox'),
+      DATA_DIR: dataDir,
     }),
   );
   const admin = await gateway.tenants.bootstrapAdmin();

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ChannelAuthStore } from '../../src/store/channel-auth-store.js';
+import { SecretBox, loadMasterKey } from '../../src/store/secret-box.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/** Codes only while someone looks; secrets sealed after a real link; staggered restore after a restart. */
+describe('gateway lifecycle', () => {
+  let h: Harness;
+  let seq = 0;
+  const nextPhone = () =>
+    `55219${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`;
+
+  before(async () => {
+    h = await startHarness({ linkWindowSeconds: 10, env: { RESTORE_STAGGER_MS: '300' } });
+  });
+  after(async () => h.stop());
+
+  const newBusiness = async () =>
+    (
+      await h.api('POST', '/v1/tenants', {
+        key: h.adminKey,
+        body: { name: 'Barber Co', timeZone: 'UTC', language: 'es' },
+      })
+    ).json as {
+      tenant: { id: string };
+      channelId: string;
+      apiKey: string;
+    };
+  const link = async (business: { channelId: string; apiKey: string }) => {
+    const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
+    const qr = await waitUntil(
+      async () => {
+        const r = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, {
+          key: business.apiKey,
+        });
+        return r.status === 200 ? (r.json.qr as string) : undefined;
+      },
+      { what: 'a QR' },
+    );
+    await phone.scan(qr);
+    await waitUntil(
+      async () =>
+        (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.status ===
+        'connected',
+      {
+        what: 'connected',
+      },
+    );
+    return phone;
+  };
+
+  test('QR codes are generated only while someone looks, then "show a new code"', async () => {
+    const business = await newBusiness();
+    const watched = await h.api('POST', `/v1/channels/${business.channelId}/watch`, { key: business.apiKey });
+    assert.equal(watched.json.status, 'showing_qr');
+    assert.ok(Date.parse(watched.json.link.windowEndsAt) > Date.now());
+    await waitUntil(() => h.sim.network.connectionCount > 0, { what: 'a registration socket' });
+    const ended = await waitUntil(
+      async () => {
+        const c = (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json;
+        return c.linkWindowEnded ? c : undefined;
+      },
+      { what: 'the link window to end', timeoutMs: 20_000 },
+    );
+    assert.equal(ended.status, 'not_linked');
+    assert.equal(ended.cause, 'link_window_ended');
+    assert.equal(ended.link, null);
+    await waitUntil(() => h.sim.network.connectionCount === 0, { what: 'no socket left open to WhatsApp' });
+    const again = await h.api('POST', `/v1/channels/${business.channelId}/watch`, { key: business.apiKey });
+    assert.equal(again.json.status, 'showing_qr', '"Show a new code" starts a fresh window');
+    assert.equal(again.json.linkWindowEnded, false);
+  });
+
+  test('after a real link, no key material is in clear in the database', async () => {
+    const business = await newBusiness();
+    await link(business);
+    const secrets = new SecretBox(loadMasterKey(undefined, join(h.dataDir, 'master.key')));
+    const creds = await new ChannelAuthStore(h.gateway.db, secrets, business.channelId).loadCreds();
+    assert.ok(creds?.me, 'the credentials open with the master key');
+    const rows = JSON.stringify(
+      [
+        ...(await h.gateway.db.query('select * from channel_credentials')),
+        ...(await h.gateway.db.query('select * from channel_signal_keys')),
+      ],
+      (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
+    );
+    const secretsInClear = [
+      creds.noiseKey.private,
+      creds.signedIdentityKey.private,
+      creds.signedPreKey.keyPair.private,
+      Buffer.from(creds.advSecretKey, 'base64'),
+    ];
+    for (const secret of secretsInClear) {
+      const bytes = Buffer.from(secret);
+      assert.ok(
+        !rows.includes(bytes.toString('hex')) && !rows.includes(bytes.toString('base64')),
+        'secret found in clear',
+      );
+    }
+    assert.ok(
+      !rows.includes('noiseKey') && !rows.includes('pre-key'),
+      'no readable structure in the sealed rows',
+    );
+    const keyRows = await h.gateway.db.query<{ n: number }>(
+      'select count(*)::int as n from channel_signal_keys where channel_id = $1',
+      [business.channelId],
+    );
+    assert.ok(keyRows[0]!.n > 800, 'the uploaded pre-keys are stored (sealed)');
+  });
+
+  test('after a restart linked channels reconnect by themselves, staggered', async () => {
+    const businesses = [await newBusiness(), await newBusiness(), await newBusiness()];
+    const phones = [];
+    for (const business of businesses) phones.push(await link(business));
+    const online: number[] = [];
+    const numbers = new Set(phones.map((p) => p.phone));
+    const listener = (e: { phone: string }) => {
+      if (numbers.has(e.phone)) online.push(Date.now());
+    };
+    await h.restartGateway();
+    h.sim.events.on('online', listener);
+    try {
+      await waitUntil(() => online.length >= 3, { what: 'three reconnects', timeoutMs: 15_000 });
+    } finally {
+      h.sim.events.off('online', listener);
+    }
+    online.sort((a, b) => a - b);
+    for (let i = 1; i < online.length; i++)
+      assert.ok(online[i]! - online[i - 1]! >= 100, `reconnects ${online[i]! - online[i - 1]!} ms apart`);
+    for (const phone of phones) assert.equal(phone.linkedDevices().length, 1);
+    for (const business of businesses) {
+      await waitUntil(
+        async () =>
+          (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.status ===
+          'connected',
+        {
+          what: 'connected again',
+        },
+      );
+    }
+  });
+});
