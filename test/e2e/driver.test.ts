@@ -286,6 +286,23 @@ describe('LinkedDeviceSession against the simulator', { timeout: 10 * 60_000 }, 
     assert.ok(message.timestamp > Date.now() - 60_000 && message.timestamp <= Date.now() + 5_000);
   });
 
+  scenario('receive: messages written while the gateway was offline arrive after it logs in', async (t) => {
+    const h = await setup(t);
+    const customer = h.sim.createPhone({ phone: CUSTOMER_PHONE, name: 'Alice' });
+    const first = h.newSession();
+    await linkByQr(first, h.gatewayPhone);
+    await first.stop();
+    const { id: firstId } = await customer.sendMessage(GATEWAY_PHONE, 'Are you open on Saturday?');
+    const { id: secondId } = await customer.sendMessage(GATEWAY_PHONE, 'Never mind, see you at 10');
+
+    const second = h.newSession();
+    const received: string[] = [];
+    second.on('inbound', (m) => received.push(m.id));
+    await second.start();
+    await waitUntil(() => received.length >= 2, { what: 'both queued messages' });
+    assert.deepEqual(received, [firstId, secondId]);
+  });
+
   scenario('reconnect after a dropped connection', async (t) => {
     const h = await setup(t);
     const session = h.newSession();

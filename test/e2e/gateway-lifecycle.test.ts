@@ -143,3 +143,37 @@ describe('gateway lifecycle', () => {
     }
   });
 });
+
+describe('a link window outlives one socket of QR refs', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ qrTimeoutMs: 1000, linkWindowSeconds: 15 });
+  });
+  after(async () => h.stop());
+
+  test('when the refs of one socket run out while someone looks, fresh QR codes keep coming', async () => {
+    const business = (
+      await h.api('POST', '/v1/tenants', {
+        key: h.adminKey,
+        body: { name: 'Nails', timeZone: 'UTC', language: 'en' },
+      })
+    ).json as {
+      channelId: string;
+      apiKey: string;
+    };
+    await h.api('POST', `/v1/channels/${business.channelId}/watch`, { key: business.apiKey });
+    const seen = new Set<string>();
+    // Six refs of 1 s each per socket: more than eight distinct codes means a second socket took over.
+    await waitUntil(
+      async () => {
+        const view = (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey }))
+          .json;
+        if (view.link?.qr?.raw) seen.add(view.link.qr.raw as string);
+        return seen.size > 8;
+      },
+      { what: 'QR codes from a second registration socket', timeoutMs: 14_000 },
+    );
+    const view = (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json;
+    assert.equal(view.status, 'showing_qr');
+  });
+});
