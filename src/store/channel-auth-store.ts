@@ -1,11 +1,11 @@
+import type { AuthenticationCreds, SignalDataSet, SignalDataTypeMap } from 'baileys';
 import {
-  BufferJSON,
-  proto,
-  type AuthenticationCreds,
-  type SignalDataSet,
-  type SignalDataTypeMap,
-} from 'baileys';
-import type { AuthStateStore, SignalKeyType } from '../whatsapp/auth-state-store.js';
+  reviveCreds,
+  reviveKey,
+  serialiseAuthValue,
+  type AuthStateStore,
+  type SignalKeyType,
+} from '../whatsapp/auth-state-store.js';
 import type { Database } from './database.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -30,17 +30,11 @@ export class ChannelAuthStore implements AuthStateStore {
       [this.channelId],
     );
     if (!row) return undefined;
-    return JSON.parse(
-      this.secrets.open(row.sealed, this.context('creds')).toString(),
-      BufferJSON.reviver,
-    ) as AuthenticationCreds;
+    return reviveCreds(this.secrets.open(row.sealed, this.context('creds')).toString());
   }
 
   async saveCreds(creds: AuthenticationCreds): Promise<void> {
-    const sealed = this.secrets.seal(
-      Buffer.from(JSON.stringify(creds, BufferJSON.replacer)),
-      this.context('creds'),
-    );
+    const sealed = this.secrets.seal(Buffer.from(serialiseAuthValue(creds)), this.context('creds'));
     await this.db.query(
       `insert into channel_credentials (channel_id, sealed, updated_at) values ($1, $2, now())
        on conflict (channel_id) do update set sealed = excluded.sealed, updated_at = now()`,
@@ -63,14 +57,7 @@ export class ChannelAuthStore implements AuthStateStore {
     ids.forEach((id, index) => {
       const sealed = byRef.get(refs[index]!);
       if (!sealed) return;
-      const value = JSON.parse(
-        this.secrets.open(sealed, this.context(refs[index]!)).toString(),
-        BufferJSON.reviver,
-      ) as unknown;
-      // Baileys reads app-state keys as protobuf objects, as its own file store revives them.
-      result[id] = (
-        type === 'app-state-sync-key' ? proto.Message.AppStateSyncKeyData.fromObject(value as object) : value
-      ) as SignalDataTypeMap[T];
+      result[id] = reviveKey(type, this.secrets.open(sealed, this.context(refs[index]!)).toString());
     });
     return result;
   }
@@ -85,7 +72,7 @@ export class ChannelAuthStore implements AuthStateStore {
           sealed:
             value === null || value === undefined
               ? null
-              : this.secrets.seal(Buffer.from(JSON.stringify(value, BufferJSON.replacer)), this.context(ref)),
+              : this.secrets.seal(Buffer.from(serialiseAuthValue(value)), this.context(ref)),
         });
       }
     }

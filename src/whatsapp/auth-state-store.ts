@@ -1,4 +1,11 @@
-import type { AuthenticationCreds, SignalDataSet, SignalDataTypeMap, SignalKeyStore } from 'baileys';
+import {
+  BufferJSON,
+  proto,
+  type AuthenticationCreds,
+  type SignalDataSet,
+  type SignalDataTypeMap,
+  type SignalKeyStore,
+} from 'baileys';
 
 /** The kinds of Signal key material Baileys stores per linked device. */
 export type SignalKeyType = keyof SignalDataTypeMap;
@@ -27,4 +34,22 @@ export function signalKeyStoreFor(store: AuthStateStore): SignalKeyStore {
     set: (data) => store.setKeys(data),
     clear: () => store.clear(),
   };
+}
+
+/** Serialises creds or a key value the way every store keeps it (Baileys' BufferJSON). */
+export function serialiseAuthValue(value: unknown): string {
+  return JSON.stringify(value, BufferJSON.replacer);
+}
+
+export function reviveCreds(raw: string): AuthenticationCreds {
+  return JSON.parse(raw, BufferJSON.reviver) as AuthenticationCreds;
+}
+
+/** Revives a stored key value; Baileys reads app-state keys as protobuf objects (as its own file store does). */
+export function reviveKey<T extends SignalKeyType>(type: T, raw: string): SignalDataTypeMap[T] {
+  const value = JSON.parse(raw, BufferJSON.reviver) as unknown;
+  if (type === 'app-state-sync-key') {
+    return proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T];
+  }
+  return value as SignalDataTypeMap[T];
 }

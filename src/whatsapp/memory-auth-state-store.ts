@@ -1,11 +1,11 @@
+import type { AuthenticationCreds, SignalDataSet, SignalDataTypeMap } from 'baileys';
 import {
-  BufferJSON,
-  proto,
-  type AuthenticationCreds,
-  type SignalDataSet,
-  type SignalDataTypeMap,
-} from 'baileys';
-import type { AuthStateStore, SignalKeyType } from './auth-state-store.js';
+  reviveCreds,
+  reviveKey,
+  serialiseAuthValue as serialise,
+  type AuthStateStore,
+  type SignalKeyType,
+} from './auth-state-store.js';
 
 /**
  * An in-memory AuthStateStore for tests and the sandbox. Values are kept as BufferJSON strings, not
@@ -17,9 +17,7 @@ export class MemoryAuthStateStore implements AuthStateStore {
   readonly #keys = new Map<string, string>();
 
   loadCreds(): Promise<AuthenticationCreds | undefined> {
-    return Promise.resolve(
-      this.#creds === undefined ? undefined : (revive(this.#creds) as AuthenticationCreds),
-    );
+    return Promise.resolve(this.#creds === undefined ? undefined : reviveCreds(this.#creds));
   }
 
   saveCreds(creds: AuthenticationCreds): Promise<void> {
@@ -68,21 +66,4 @@ export class MemoryAuthStateStore implements AuthStateStore {
 
 function keyOf(type: SignalKeyType, id: string): string {
   return `${type}\u0000${id}`;
-}
-
-function serialise(value: unknown): string {
-  return JSON.stringify(value, BufferJSON.replacer);
-}
-
-function revive(raw: string): unknown {
-  return JSON.parse(raw, BufferJSON.reviver) as unknown;
-}
-
-function reviveKey<T extends SignalKeyType>(type: T, raw: string): SignalDataTypeMap[T] {
-  const value = revive(raw);
-  // Baileys reads app-state keys as protobuf objects (as its own file store does).
-  if (type === 'app-state-sync-key') {
-    return proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T];
-  }
-  return value as SignalDataTypeMap[T];
 }
