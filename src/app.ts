@@ -8,6 +8,7 @@ import { ChannelChanges } from './channels/channel-changes.js';
 import { ChannelRuntime } from './channels/channel-runtime.js';
 import { ChannelService } from './channels/channel-service.js';
 import type { Config } from './config.js';
+import { Metrics } from './metrics.js';
 import { apiRoutes } from './http/api-routes.js';
 import { browserRoutes } from './http/browser-routes.js';
 import type { GatewayContext } from './http/gateway-context.js';
@@ -54,12 +55,14 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const channelsRepo = new ChannelsRepository(db);
   const qrLinks = new QrLinksRepository(db, secrets);
   const changes = new ChannelChanges();
+  const metrics = new Metrics();
   const runtime = new ChannelRuntime({
     db,
     channels: channelsRepo,
     secrets,
     changes,
     logger,
+    metrics,
     server: config.protocolServer,
     linkWindowMs: config.linkWindowMs,
     restoreStaggerMs: config.restoreStaggerMs,
@@ -99,6 +102,17 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   );
   app.get('/health', (c) => c.json({ ok: true }));
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl)));
+  app.get('/metrics', async (c) => {
+    if (config.metricsToken && c.req.header('authorization') !== `Bearer ${config.metricsToken}`) {
+      return c.json(
+        { error: { code: 'unauthorized', message: 'Send the metrics token as a Bearer token.' } },
+        401,
+      );
+    }
+    metrics.sessions.reset();
+    for (const [status, count] of runtime.sessionCounts()) metrics.sessions.set({ status }, count);
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
   app.route('/v1', apiRoutes(ctx));
   app.route('/', browserRoutes(ctx));
 

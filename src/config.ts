@@ -41,6 +41,8 @@ const schema = z
     RESTORE_STAGGER_MS: z.coerce.number().int().min(0).max(60_000).default(150),
     /** QR ref lifetime override (tests and the sandbox); WhatsApp's own 60 s / 20 s when unset. */
     QR_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
+    /** When set, /metrics requires `Authorization: Bearer <token>`. */
+    METRICS_TOKEN: z.string().min(16).optional(),
   })
   .superRefine((value, ctx) => {
     if (value.DATABASE_URL && !value.MASTER_KEY) {
@@ -74,6 +76,7 @@ export interface Config {
   readonly qrLinkTtlMs: number;
   readonly restoreStaggerMs: number;
   readonly qrTimeoutMs: number | undefined;
+  readonly metricsToken: string | undefined;
 }
 
 /** Thrown when the environment is wrong; the message names every bad variable. */
@@ -111,5 +114,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
+    metricsToken: v.METRICS_TOKEN,
   });
 }

@@ -14,6 +14,7 @@ import type { SecretBox } from '../store/secret-box.js';
 import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
 import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
 import type { SessionState } from '../whatsapp/session-events.js';
+import type { Metrics } from '../metrics.js';
 import type { ChannelChanges } from './channel-changes.js';
 
 /** A live link attempt: codes are generated only while someone looks, until `windowEndsAt`. */
@@ -35,6 +36,7 @@ export interface ChannelRuntimeOptions {
   readonly secrets: SecretBox;
   readonly changes: ChannelChanges;
   readonly logger: Logger;
+  readonly metrics?: Metrics;
   readonly server: ProtocolServer | undefined;
   readonly linkWindowMs: number;
   readonly restoreStaggerMs: number;
@@ -81,6 +83,14 @@ export class ChannelRuntime {
 
   get liveCount(): number {
     return this.live.size;
+  }
+
+  /** How many live sessions are in each driver status (for the metrics gauge). */
+  sessionCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const live of this.live.values())
+      counts.set(live.session.state.status, (counts.get(live.session.state.status) ?? 0) + 1);
+    return counts;
   }
 
   /** Reconnects every linked channel after a start, spaced out so they do not all hit WhatsApp at once. */
@@ -280,6 +290,7 @@ export class ChannelRuntime {
   }
 
   private async onState(live: LiveChannel, state: SessionState): Promise<void> {
+    if (state.status === 'reconnecting') this.o.metrics?.reconnects.inc({ cause: state.cause });
     if (this.live.get(live.channelId) !== live) return;
     switch (state.status) {
       case 'open': {
@@ -347,6 +358,7 @@ export class ChannelRuntime {
         if (!force && live.lastStatus === status && Object.keys(facts).length === 0) return;
         live.lastStatus = status;
         await this.o.channels.changeStatus(live.tenantId, live.channelId, status, cause, facts);
+        this.o.metrics?.channelStatusChanges.inc({ status, cause });
         this.publish(live);
       })
       .catch((err: unknown) =>

@@ -152,6 +152,14 @@ describe('gateway linking over the API', () => {
     assert.equal(removed.tone, 'red');
   });
 
+  test('/metrics exposes session states and status changes in Prometheus format', async () => {
+    const response = await fetch(`${h.gateway.url}/metrics`);
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /zapgate_channel_status_changes_total\{status="connected",cause="opened"\} \d+/);
+    assert.match(text, /# TYPE zapgate_sessions gauge/);
+  });
+
   test('bad input gets a clear error naming the problem', async () => {
     const noKey = await h.api('GET', '/v1/channels');
     assert.equal(noKey.status, 401);

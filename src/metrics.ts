@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, one registry per gateway (tests run several in one process).
+ * Components get the instruments they update; gauges that reflect state are collected on scrape.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly channelStatusChanges = new Counter({
+    name: 'zapgate_channel_status_changes_total',
+    help: 'Channel status changes, by new status and cause',
+    labelNames: ['status', 'cause'] as const,
+    registers: [this.registry],
+  });
+  readonly reconnects = new Counter({
+    name: 'zapgate_session_reconnects_total',
+    help: 'Reconnect attempts of linked-device sessions, by cause',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+  readonly sessions = new Gauge({
+    name: 'zapgate_sessions',
+    help: 'Live WhatsApp sessions on this node, by session status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesAccepted = new Counter({
+    name: 'zapgate_messages_accepted_total',
+    help: 'Messages accepted into the queue',
+    registers: [this.registry],
+  });
+  readonly sends = new Counter({
+    name: 'zapgate_message_outcomes_total',
+    help: 'Message outcomes, by status and failure reason',
+    labelNames: ['status', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly sendLatency = new Histogram({
+    name: 'zapgate_send_latency_seconds',
+    help: 'From a message being claimed for sending to the server ack',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'zapgate_queue_depth',
+    help: 'Messages waiting to be sent (queued or sending)',
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'zapgate_webhook_deliveries_total',
+    help: 'Webhook delivery attempts, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly backgroundErrors = new Counter({
+    name: 'zapgate_background_errors_total',
+    help: 'Errors caught in background loops, by loop',
+    labelNames: ['loop'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'zapgate_' });
+  }
+}
