@@ -13,9 +13,16 @@ import type { Database } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
 import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
-import type { SessionState } from '../whatsapp/session-events.js';
+import type { InboundMessage, MessageStatusEvent, SessionState } from '../whatsapp/session-events.js';
 import type { Metrics } from '../metrics.js';
 import type { ChannelChanges } from './channel-changes.js';
+
+/** What the delivery side hears from a channel's session. */
+export interface SessionTraffic {
+  onOpen(channel: { tenantId: string; channelId: string }): void;
+  onMessageStatus(channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void;
+  onInbound(channel: { tenantId: string; channelId: string }, message: InboundMessage): void;
+}
 
 /** A live link attempt: codes are generated only while someone looks, until `windowEndsAt`. */
 export interface LinkAttempt {
@@ -72,8 +79,15 @@ export class ChannelRuntime {
   private readonly now: () => number;
   private stopping = false;
 
+  private traffic: SessionTraffic | undefined;
+
   constructor(private readonly o: ChannelRuntimeOptions) {
     this.now = o.now ?? Date.now;
+  }
+
+  /** The delivery side listens to every session's statuses and inbound messages (set once by the wiring). */
+  listen(traffic: SessionTraffic): void {
+    this.traffic = traffic;
   }
 
   linkState(channelId: string): LiveLinkState {
@@ -278,6 +292,9 @@ export class ChannelRuntime {
       );
     });
     session.on('state', (state) => void this.onState(live, state));
+    const channelRef = { tenantId: channel.tenantId, channelId: channel.id };
+    session.on('message_status', (event) => this.traffic?.onMessageStatus(channelRef, event));
+    session.on('inbound', (message) => this.traffic?.onInbound(channelRef, message));
     return live;
   }
 
@@ -301,6 +318,7 @@ export class ChannelRuntime {
           live.lastStatus === 'connected' ||
           live.lastStatus === 'reconnecting' ||
           live.lastStatus === 'restricted';
+        this.traffic?.onOpen({ tenantId: live.tenantId, channelId: live.channelId });
         await this.record(live, 'connected', restored ? 'restored' : 'opened', {
           phone: state.me.phone,
           platform: state.platform,

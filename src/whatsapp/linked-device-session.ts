@@ -181,6 +181,22 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     return code;
   }
 
+  /**
+   * Shows "typing…" to the recipient for `durationMs`, then clears it, as a person would before
+   * writing. Best effort: a failed presence update never blocks the message.
+   */
+  async showTyping(toPhone: string, durationMs: number): Promise<void> {
+    const sock = this.#requireOpen();
+    const jid = phoneToJid(toPhone);
+    try {
+      await sock.sendPresenceUpdate('composing', jid);
+      await new Promise((resolve) => setTimeout(resolve, durationMs));
+      await sock.sendPresenceUpdate('paused', jid);
+    } catch (err) {
+      this.#log.debug({ err }, 'typing indicator failed');
+    }
+  }
+
   /** Sends a text with the caller's message id (resending the same id is harmless for recipients). */
   async sendText(toPhone: string, text: string, opts: { messageId: string }): Promise<void> {
     const sock = this.#requireOpen();
