@@ -1,0 +1,226 @@
+import type { Logger } from 'pino';
+import type { SessionTraffic } from '../channels/channel-runtime.js';
+import { AppError } from '../domain/errors.js';
+import type { Metrics } from '../metrics.js';
+import type { InboundMessage, MessageStatusEvent } from '../whatsapp/session-events.js';
+import type { ClaimedMessage, DispatchStore } from './dispatch-store.js';
+
+/** What the dispatcher needs of a channel's open session. */
+export interface SendingSession {
+  sendText(toPhone: string, text: string, opts: { messageId: string }): Promise<void>;
+  showTyping(toPhone: string, durationMs: number): Promise<void>;
+  onWhatsApp(phones: string[]): Promise<Array<{ phone: string; exists: boolean }>>;
+}
+
+/** When a claimed message may go, per the pacing policy (anti-ban), or now. */
+export interface PacingGate {
+  /** Undefined: send now (after `typingMs` of "typing…"). A date: put it back until then. */
+  decide(message: ClaimedMessage, now: Date): Promise<{ sendAt?: Date; typingMs: number; reason?: string }>;
+  /** Called after each send, so the policy sees the history. */
+  sent(message: ClaimedMessage, at: Date): void;
+}
+
+export interface DispatcherOptions {
+  readonly store: DispatchStore;
+  /** The open session of a channel on this node, or undefined. */
+  readonly session: (channelId: string) => SendingSession | undefined;
+  readonly pacing: PacingGate;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** How often expired messages are swept. */
+  readonly sweepIntervalMs?: number;
+  /** Sends that fail while the session is open are retried this many times, then fail as rejected. */
+  readonly maxAttempts?: number;
+  /** A message `sending` this long without a server ack is sent again (same id). */
+  readonly staleSendingMs?: number;
+  /** Called when a 463 tells us the account may not start new chats for a while. */
+  readonly onRestricted?: (channel: { tenantId: string; channelId: string }) => void;
+}
+
+interface Worker {
+  running: boolean;
+  wake: (() => void) | undefined;
+  loop: Promise<void>;
+}
+
+/**
+ * Sends each channel's queue through its session, one message at a time in priority then time
+ * order, paced, and turns the session's acks and receipts into message statuses. A crash leaves
+ * nothing lost: claims are in the database, and an interrupted send goes again with the same id.
+ */
+export class Dispatcher implements SessionTraffic {
+  private readonly workers = new Map<string, Worker>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  async start(): Promise<void> {
+    const requeued = await this.o.store.requeueInterrupted();
+    if (requeued) this.o.logger.info({ requeued }, 'messages interrupted by a restart go again with the same ids');
+    for (const channelId of await this.o.store.channelsWithQueuedWork()) this.ensureWorker(channelId);
+    this.sweeper = setInterval(() => void this.sweep(), this.o.sweepIntervalMs ?? 5_000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweeper);
+    const loops = [...this.workers.values()].map((w) => {
+      w.running = false;
+      w.wake?.();
+      return w.loop;
+    });
+    await Promise.all(loops);
+  }
+
+  /** New work for a channel (a message was accepted): wake its worker. */
+  notify(channelId: string): void {
+    const worker = this.ensureWorker(channelId);
+    worker.wake?.();
+  }
+
+  onOpen(channel: { tenantId: string; channelId: string }): void {
+    this.notify(channel.channelId);
+  }
+
+  onMessageStatus(_channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void {
+    const at = new Date();
+    const work = (async () => {
+      switch (event.status) {
+        case 'server_ack':
+          return this.o.store.markSent(event.messageId, at);
+        case 'delivered':
+          return this.o.store.markDelivered(event.messageId, at);
+        case 'read':
+          return this.o.store.markRead(event.messageId, at);
+        case 'failed':
+          if (event.reason === 'restricted') this.o.onRestricted?.(_channel);
+          return this.o.store.markFailedByWaId(
+            event.messageId,
+            { reason: event.reason === 'restricted' ? 'restricted' : 'rejected', ...(event.errorCode ? { errorCode: event.errorCode } : {}) },
+            at,
+          );
+      }
+    })();
+    work.catch((err: unknown) => this.backgroundError('status', err, { waMessageId: event.messageId }));
+  }
+
+  onInbound(channel: { tenantId: string; channelId: string }, message: InboundMessage): void {
+    this.o.store
+      .recordInbound({
+        tenantId: channel.tenantId,
+        channelId: channel.channelId,
+        waMessageId: message.id,
+        fromPhone: message.fromPhone,
+        text: message.text,
+        receivedAt: new Date(message.timestamp),
+      })
+      .catch((err: unknown) => this.backgroundError('inbound', err, { channelId: channel.channelId }));
+  }
+
+  private ensureWorker(channelId: string): Worker {
+    let worker = this.workers.get(channelId);
+    if (worker || this.stopped) return worker ?? { running: false, wake: undefined, loop: Promise.resolve() };
+    worker = { running: true, wake: undefined, loop: Promise.resolve() };
+    this.workers.set(channelId, worker);
+    worker.loop = this.run(channelId, worker).finally(() => this.workers.delete(channelId));
+    return worker;
+  }
+
+  /** Sleeps until woken or `ms` passes (undefined: until woken). */
+  private park(worker: Worker, ms: number | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(done, Math.max(0, ms));
+      function done(): void {
+        clearTimeout(timer);
+        worker.wake = undefined;
+        resolve();
+      }
+      worker.wake = done;
+    });
+  }
+
+  private async run(channelId: string, worker: Worker): Promise<void> {
+    while (worker.running) {
+      try {
+        const session = this.o.session(channelId);
+        if (!session) {
+          // The channel is down: its messages stay queued until it is back (onOpen wakes us) or they expire.
+          await this.park(worker, undefined);
+          continue;
+        }
+        const claim = await this.o.store.claimNext(channelId, new Date());
+        if (!('message' in claim)) {
+          const wait = claim.nextDueAt ? claim.nextDueAt.getTime() - Date.now() : undefined;
+          await this.park(worker, wait === undefined ? undefined : Math.min(wait, 60_000));
+          continue;
+        }
+        await this.deliver(session, claim.message, worker);
+      } catch (err) {
+        this.backgroundError('dispatch', err, { channelId });
+        await this.park(worker, 1_000);
+      }
+    }
+  }
+
+  private async deliver(session: SendingSession, message: ClaimedMessage, worker: Worker): Promise<void> {
+    const now = new Date();
+    const known = await this.o.store.recipientOnWhatsApp(message.tenantId, message.channelId, message.toPhone);
+    let onWhatsApp = known;
+    if (onWhatsApp === undefined) {
+      const [result] = await session.onWhatsApp([message.toPhone]);
+      onWhatsApp = result?.exists ?? false;
+      await this.o.store.rememberRecipient(message.tenantId, message.channelId, message.toPhone, onWhatsApp);
+    }
+    if (!onWhatsApp) {
+      await this.o.store.markFailed(message, { reason: 'not_on_whatsapp' }, now);
+      this.o.metrics?.sends.inc({ status: 'failed', reason: 'not_on_whatsapp' });
+      return;
+    }
+    const decision = await this.o.pacing.decide(message, now);
+    if (decision.sendAt && decision.sendAt.getTime() > now.getTime()) {
+      await this.o.store.release(message, decision.sendAt);
+      await this.park(worker, decision.sendAt.getTime() - Date.now());
+      return;
+    }
+    if (decision.typingMs > 0) await session.showTyping(message.toPhone, decision.typingMs);
+    const started = Date.now();
+    try {
+      await session.sendText(message.toPhone, message.body, { messageId: message.waMessageId });
+      this.o.pacing.sent(message, new Date());
+      this.o.metrics?.sendLatency.observe((Date.now() - started) / 1000);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'session_not_open') {
+        // The link dropped mid-send: back to the queue, same id, no attempt spent.
+        await this.o.store.release(message, new Date());
+        return;
+      }
+      if (message.attempts >= (this.o.maxAttempts ?? 5)) {
+        await this.o.store.markFailed(message, { reason: 'rejected' }, new Date());
+        this.o.metrics?.sends.inc({ status: 'failed', reason: 'rejected' });
+        return;
+      }
+      this.o.logger.warn({ err, messageId: message.id, attempts: message.attempts }, 'send failed; retrying');
+      await this.o.store.release(message, new Date(Date.now() + 2 ** message.attempts * 1_000));
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      const expired = await this.o.store.expireDue(new Date());
+      // A send whose ack never came (the link dropped right after): it goes again, same id.
+      const stale = await this.o.store.requeueStale(new Date(Date.now() - (this.o.staleSendingMs ?? 120_000)));
+      if (stale) this.o.logger.warn({ stale }, 'unacknowledged sends requeued');
+      if (expired) this.o.metrics?.sends.inc({ status: 'failed', reason: 'expired' }, expired);
+      this.o.metrics?.queueDepth.set(await this.o.store.queueDepth());
+    } catch (err) {
+      this.backgroundError('sweep', err, {});
+    }
+  }
+
+  /** Background loops never crash the process and never fail silently. */
+  private backgroundError(loop: string, err: unknown, context: Record<string, unknown>): void {
+    this.o.metrics?.backgroundErrors.inc({ loop });
+    this.o.logger.error({ err, loop, ...context }, 'background error');
+  }
+}
