@@ -61,6 +61,7 @@ switch (command) {
       );
       console.log(`Support console: ${gateway.url}/support  ·  API: ${gateway.url}/openapi.json`);
     }
+    gateway.logger.info({ url: gateway.url }, 'ready');
     stopOnSignals(() => gateway.stop());
     break;
   }

@@ -1,0 +1,77 @@
+/**
+ * The gateway as a real child process (`src/cli.ts start`), so crash tests can kill it with
+ * SIGKILL at any moment and start it again on the same data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+export interface GatewayProcess {
+  readonly url: string;
+  /** The admin key printed on the first start (undefined on later starts). */
+  readonly adminKey: string | undefined;
+  readonly child: ChildProcess;
+  /** SIGKILL: no shutdown code runs, as in a power cut. */
+  kill(): Promise<void>;
+  /** A graceful stop (SIGTERM). */
+  stop(): Promise<void>;
+}
+
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  let adminKey: string | undefined;
+  let expectKey = false;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start within ${timeoutMs} ms: ${stderr.join('')}`)),
+      timeoutMs,
+    );
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code}: ${stderr.join('')}`));
+    });
+    lines.on('line', (line) => {
+      if (expectKey) {
+        adminKey = line.trim();
+        expectKey = false;
+      }
+      if (line.startsWith('First start: an admin API key')) expectKey = true;
+      if (line.startsWith('{')) {
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === 'ready' && entry.url) {
+            clearTimeout(timer);
+            resolve(entry.url);
+          }
+        } catch {
+          // not a log line
+        }
+      }
+    });
+  });
+  const exited = once(child, 'exit');
+  return {
+    url,
+    get adminKey() {
+      return adminKey;
+    },
+    child,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
