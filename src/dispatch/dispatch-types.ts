@@ -1,12 +1,6 @@
-/** Why a message failed, as the CRM sees it. */
-export type FailureReason =
-  | 'invalid_number'
-  | 'not_on_whatsapp'
-  | 'restricted'
-  | 'expired'
-  | 'cancelled'
-  | 'channel_removed'
-  | 'rejected';
+import type { FailureReason } from '../domain/message-status.js';
+
+export type { FailureReason };
 
 export interface MessageFailure {
   readonly reason: FailureReason;

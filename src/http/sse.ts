@@ -12,14 +12,16 @@ export function channelEventStream(
   accept: (change: ChannelChange) => boolean,
   render: (change: ChannelChange) => Promise<unknown>,
 ): Response {
+  // Subscribe before the response starts: the browser re-reads the state when the stream opens,
+  // so a change published between that read and a later subscription would be lost.
+  const pending = new Map<string, ChannelChange>();
+  let wake: (() => void) | undefined;
+  const unsubscribe = changes.subscribe((change) => {
+    if (!accept(change)) return;
+    pending.set(change.channelId, change);
+    wake?.();
+  });
   return streamSSE(c, async (stream) => {
-    const pending = new Map<string, ChannelChange>();
-    let wake: (() => void) | undefined;
-    const unsubscribe = changes.subscribe((change) => {
-      if (!accept(change)) return;
-      pending.set(change.channelId, change);
-      wake?.();
-    });
     stream.onAbort(() => {
       unsubscribe();
       wake?.();
