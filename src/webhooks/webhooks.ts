@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import type { Database } from '../store/database.js';
+import type { SecretBox } from '../store/secret-box.js';
+import type { RetryPolicy } from './retry-schedule.js';
+import { WebhookDeliveriesRepository } from './webhook-deliveries-repository.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+import { WebhookEndpointsRepository } from './webhook-endpoints-repository.js';
+import { WebhookOutbox } from './webhook-outbox.js';
+import { WebhookService } from './webhook-service.js';
+import type { WebhookTransport } from './webhook-transport.js';
+
+export interface WebhooksOptions {
+  readonly db: Database;
+  readonly secrets: SecretBox;
+  readonly logger: Logger;
+  readonly metrics?: Pick<Metrics, 'webhookDeliveries' | 'backgroundErrors'>;
+  readonly clock?: () => Date;
+  readonly random?: () => number;
+  readonly retry?: RetryPolicy;
+  readonly transport?: WebhookTransport;
+  /** Dispatcher tunables (timeout, poll interval, concurrency, lease, retention). */
+  readonly dispatcher?: Pick<
+    WebhookDispatcherOptions,
+    'timeoutMs' | 'pollIntervalMs' | 'concurrency' | 'leaseMs' | 'retentionMs' | 'userAgent'
+  >;
+}
+
+/** The webhook parts, built together: the outbox for writers, the service for the API, the worker. */
+export interface Webhooks {
+  readonly outbox: WebhookOutbox;
+  readonly service: WebhookService;
+  readonly dispatcher: WebhookDispatcher;
+}
+
+/** Builds the outbox, service and dispatcher over one database (start the dispatcher yourself). */
+export function createWebhooks(o: WebhooksOptions): Webhooks {
+  const clock = o.clock ?? (() => new Date());
+  const outbox = new WebhookOutbox(clock);
+  const deliveries = new WebhookDeliveriesRepository(o.db);
+  const service = new WebhookService({
+    db: o.db,
+    endpoints: new WebhookEndpointsRepository(o.db, o.secrets),
+    deliveries,
+    outbox,
+    clock,
+  });
+  const dispatcher = new WebhookDispatcher({
+    ...o.dispatcher,
+    deliveries,
+    outbox,
+    secrets: o.secrets,
+    logger: o.logger,
+    clock,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.random ? { random: o.random } : {}),
+    ...(o.retry ? { retry: o.retry } : {}),
+    ...(o.transport ? { transport: o.transport } : {}),
+  });
+  return { outbox, service, dispatcher };
+}
