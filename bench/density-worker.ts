@@ -76,12 +76,22 @@ async function awaitCostNs(iterations = 2_000): Promise<number> {
   return Math.round(((performance.now() - started) * 1e6) / iterations);
 }
 
+/**
+ * Memory after garbage collection, once RSS has settled: V8 and malloc hand freed pages back to the
+ * OS a little after a collection, so RSS is read until two rounds in a row move it by < 1 MB
+ * (at most 12 rounds of 250 ms).
+ */
 async function settledMemory(): Promise<Memory> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
-  for (let i = 0; i < 4; i++) {
+  let previous = Number.NaN;
+  let steady = 0;
+  for (let round = 0; round < 12 && steady < 2; round++) {
     gc();
-    await sleep(100);
+    await sleep(250);
+    const rss = process.memoryUsage.rss();
+    steady = Math.abs(rss - previous) < 1024 * 1024 ? steady + 1 : 0;
+    previous = rss;
   }
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
   return { rss, heapUsed, heapTotal, external, arrayBuffers };

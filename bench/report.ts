@@ -204,7 +204,8 @@ function notes(parts: Omit<BenchReport, 'targets'>): string[] {
     out.push(
       `Density: each count in a fresh process per client; (RSS after idle − RSS before any session) / N after gc; ` +
         `auth states (creds + 812 pre-keys) held in memory (raw: revived objects, driver: MemoryAuthStateStore); ` +
-        `idle = 2 s without a byte on any connection; keep-alive 600 s while measuring. ` +
+        `idle = 2 s without a byte on any connection; keep-alive 600 s while measuring; RSS read once settled after gc; ` +
+        `median of ${parts.density.repeats} run(s) per client and size. ` +
         `${parts.density.setup.devices} devices linked once in ${(parts.density.setup.elapsedMs / 1000).toFixed(0)} s.`,
     );
     const storages = parts.density.sizes

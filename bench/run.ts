@@ -4,7 +4,10 @@
  * bench/results/.
  *
  *   tsx bench/run.ts [--parts link,density] [--sizes 100,500,1000] [--links 30]
- *                    [--setup-concurrency 6] [--login-concurrency 20] [--keep-states] [--max-minutes 120]
+ *                    [--setup-concurrency 6] [--login-concurrency 20] [--repeats 1] [--keep-states]
+ *                    [--max-minutes 120]
+ *
+ * --repeats R measures each density size R times per client (alternating) and reports the median.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     links: { type: 'string', default: '30' },
     'setup-concurrency': { type: 'string', default: '6' },
     'login-concurrency': { type: 'string', default: '20' },
+    repeats: { type: 'string', default: '1' },
     'keep-states': { type: 'boolean', default: false },
     'max-minutes': { type: 'string', default: '120' },
     'results-dir': { type: 'string', default: path.join(REPO_ROOT, 'bench', 'results') },
@@ -46,12 +50,14 @@ let links = 0;
 let setupConcurrency = 0;
 let loginConcurrency = 0;
 let maxMinutes = 0;
+let repeats = 0;
 try {
   sizes = values.sizes.split(',').map((s) => positiveInteger('sizes', s.trim()));
   links = positiveInteger('links', values.links);
   setupConcurrency = positiveInteger('setup-concurrency', values['setup-concurrency']);
   loginConcurrency = positiveInteger('login-concurrency', values['login-concurrency']);
   maxMinutes = positiveInteger('max-minutes', values['max-minutes']);
+  repeats = positiveInteger('repeats', values.repeats);
 } catch (err) {
   usage(err instanceof Error ? err.message : String(err));
 }
@@ -114,6 +120,7 @@ try {
         phonePrefix: '15551',
         setupConcurrency,
         loginConcurrency,
+        repeats,
         log,
       });
     } catch (err) {

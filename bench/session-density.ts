@@ -48,6 +48,8 @@ export interface DensitySize {
 
 export interface DensityResult {
   readonly setup: { readonly devices: number; readonly elapsedMs: number; readonly retries: number };
+  /** Measuring processes per client and size; the median (by RSS per session) is reported. */
+  readonly repeats: number;
   readonly sizes: DensitySize[];
 }
 
@@ -57,6 +59,7 @@ export interface DensityOptions {
   readonly phonePrefix: string;
   readonly setupConcurrency: number;
   readonly loginConcurrency: number;
+  readonly repeats: number;
   readonly log: (line: string) => void;
 }
 
@@ -97,41 +100,26 @@ export async function runSessionDensity(
   }
   const setupMs = Date.now() - setupStarted;
   const sizes: DensitySize[] = [];
-  for (const [index, count] of opts.sizes.entries()) {
-    const order: ClientKind[] = index % 2 === 0 ? ['raw', 'driver'] : ['driver', 'raw'];
-    const measured: Partial<Record<ClientKind, DensityMeasurement>> = {};
+  let run = 0;
+  for (const count of opts.sizes) {
+    const samples: Record<ClientKind, DensityMeasurement[]> = { raw: [], driver: [] };
     const errors: string[] = [];
-    for (const kind of order) {
-      opts.log(`session density: ${count} ${kind} sessions`);
-      try {
-        const result = await runWorker({
-          script: 'bench/density-worker.ts',
-          nodeFlags: ['--expose-gc'],
-          args: [
-            ...endpointArgs(endpoint),
-            '--kind',
-            kind,
-            '--dir',
-            opts.stateDir,
-            '--count',
-            String(count),
-            '--concurrency',
-            String(opts.loginConcurrency),
-          ],
-          deadlineMs: 180_000 + count * 500,
-          label: `density ${kind} ${count}`,
-        });
-        const m = result as unknown as DensityMeasurement;
-        measured[kind] = m;
-        opts.log(
-          `session density: ${count} ${kind}: ${m.opened}/${count} open, ${mb(m.perSession.rss)} MB RSS/session` +
-            `, open-all ${m.openAllMs} ms, await ${m.awaitNs.before}→${m.awaitNs.after} ns` +
-            `, ${m.enabledAsyncLocalStorages ?? '?'} AsyncLocalStorages${m.quiet ? '' : ', NOT QUIET'}`,
-        );
-      } catch (err) {
-        errors.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`);
-        opts.log(`session density: ${count} ${kind} FAILED: ${String(err)}`);
+    for (let repeat = 0; repeat < opts.repeats; repeat++) {
+      // Alternate which client goes first, so neither always runs on the busier machine.
+      const order: ClientKind[] = run++ % 2 === 0 ? ['raw', 'driver'] : ['driver', 'raw'];
+      for (const kind of order) {
+        try {
+          samples[kind].push(await measure(endpoint, opts, kind, count));
+        } catch (err) {
+          errors.push(`${kind}: ${err instanceof Error ? err.message : String(err)}`);
+          opts.log(`session density: ${count} ${kind} FAILED: ${String(err)}`);
+        }
       }
+    }
+    const measured: Partial<Record<ClientKind, DensityMeasurement>> = {};
+    for (const kind of ['raw', 'driver'] as const) {
+      const median = medianByRss(samples[kind]);
+      if (median) measured[kind] = median;
     }
     sizes.push({
       count,
@@ -146,8 +134,49 @@ export async function runSessionDensity(
   }
   return {
     setup: { devices, elapsedMs: setupMs, retries },
+    repeats: opts.repeats,
     sizes,
   };
+}
+
+/** One measuring process: `count` sessions of `kind`, logged in from the saved states. */
+async function measure(
+  endpoint: SimulatorEndpoint,
+  opts: DensityOptions,
+  kind: ClientKind,
+  count: number,
+): Promise<DensityMeasurement> {
+  opts.log(`session density: ${count} ${kind} sessions`);
+  const result = await runWorker({
+    script: 'bench/density-worker.ts',
+    nodeFlags: ['--expose-gc'],
+    args: [
+      ...endpointArgs(endpoint),
+      '--kind',
+      kind,
+      '--dir',
+      opts.stateDir,
+      '--count',
+      String(count),
+      '--concurrency',
+      String(opts.loginConcurrency),
+    ],
+    deadlineMs: 180_000 + count * 500,
+    label: `density ${kind} ${count}`,
+  });
+  const m = result as unknown as DensityMeasurement;
+  opts.log(
+    `session density: ${count} ${kind}: ${m.opened}/${count} open, ${mb(m.perSession.rss)} MB RSS/session` +
+      `, open-all ${m.openAllMs} ms, await ${m.awaitNs.before}→${m.awaitNs.after} ns` +
+      `, ${m.enabledAsyncLocalStorages ?? '?'} AsyncLocalStorages${m.quiet ? '' : ', NOT QUIET'}`,
+  );
+  return m;
+}
+
+/** The measurement with the median RSS per session (the lower middle one for an even count). */
+function medianByRss(samples: DensityMeasurement[]): DensityMeasurement | undefined {
+  const sorted = [...samples].sort((a, b) => a.perSession.rss - b.perSession.rss);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 export function mb(bytes: number): string {

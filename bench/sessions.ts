@@ -6,7 +6,7 @@
 import type { WASocket } from 'baileys';
 import { destination, pino, type Logger } from 'pino';
 import { LinkedDeviceSession } from '../src/whatsapp/linked-device-session.js';
-import { MemoryAuthStateStore } from '../src/whatsapp/memory-auth-state-store.js';
+import type { AuthStateStore } from '../src/whatsapp/auth-state-store.js';
 import type { SessionState } from '../src/whatsapp/session-events.js';
 import {
   closeStatus,
@@ -146,7 +146,7 @@ export class DriverBenchSession implements BenchSession {
 
   constructor(
     endpoint: SimulatorEndpoint,
-    readonly store: MemoryAuthStateStore,
+    readonly store: AuthStateStore,
     channelId: string,
     logger: Logger,
     options: BenchSessionOptions = {},

@@ -1,0 +1,281 @@
+import { AppError } from '../domain/errors.js';
+import { MESSAGE_TEXT_MAX_LENGTH, type MessageStatus, type Priority } from '../domain/message-status.js';
+import { normalisePhoneNumber } from '../domain/phone-numbers.js';
+import { canonicalLanguage, renderTemplate, type TemplateValues } from '../domain/templates.js';
+import type { Database, Queryable } from '../store/database.js';
+import type { Message, MessageEvent, MessagesRepository, NewMessage } from '../store/messages-repository.js';
+import type { TemplatesRepository } from '../store/templates-repository.js';
+import { toStatusChange, type MessageEventSink } from './message-event-sink.js';
+
+export interface MessageServiceOptions {
+  readonly db: Database;
+  readonly messages: MessagesRepository;
+  readonly templates: TemplatesRepository;
+  readonly sink: MessageEventSink;
+  /** Called after the commit for each newly accepted message (e.g. to wake its channel's sender). */
+  readonly onAccepted?: (message: Message) => void;
+  readonly now?: () => Date;
+}
+
+/** A notification to accept: a text, or a template rendered with variables. */
+export interface AcceptInput {
+  /** The recipient, in any common format (normalised to E.164). */
+  readonly to: string;
+  /** Omitted: the business's first channel. */
+  readonly channelId?: string | undefined;
+  readonly text?: string | undefined;
+  /** A template name; with `variables` and optionally `language`. */
+  readonly template?: string | undefined;
+  readonly language?: string | undefined;
+  readonly variables?: TemplateValues | undefined;
+  /** A repeat with the same key returns the first message. */
+  readonly idempotencyKey?: string | undefined;
+  readonly sendAfter?: Date | undefined;
+  readonly expiresAt?: Date | undefined;
+  readonly priority?: Priority | undefined;
+  /** May go outside the sending window (at night). */
+  readonly urgent?: boolean | undefined;
+  readonly metadata?: Record<string, unknown> | undefined;
+}
+
+/** The message, and whether this call created it (false: an earlier call with the same key did). */
+export interface AcceptResult {
+  readonly message: Message;
+  readonly created: boolean;
+}
+
+/** One batch item's outcome, at the item's index. */
+export type BatchItemResult =
+  | { readonly outcome: 'accepted' | 'duplicate'; readonly message: Message }
+  | { readonly outcome: 'invalid'; readonly error: AppError };
+
+export interface MessageListQuery {
+  readonly status?: MessageStatus | undefined;
+  readonly channelId?: string | undefined;
+  /** Any common format; normalised like `to`. */
+  readonly phone?: string | undefined;
+  readonly createdFrom?: Date | undefined;
+  readonly createdBefore?: Date | undefined;
+  readonly limit?: number | undefined;
+  /** From a previous page's `nextCursor`. */
+  readonly cursor?: string | undefined;
+}
+
+export interface MessagePage {
+  readonly messages: Message[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export const BATCH_MAX_ITEMS = 100;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+
+const invalid = (field: string, message: string): AppError =>
+  new AppError('invalid_input', `${field}: ${message}`, { details: { field } });
+
+const notFound = (messageId: string): AppError =>
+  new AppError('not_found', 'No such message.', { details: { messageId } });
+
+/** Keyset cursor: the last row's (created_at, id), opaque to clients. */
+function encodeCursor(message: Message): string {
+  return Buffer.from(JSON.stringify([message.createdAt.toISOString(), message.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const createdAt = new Date(String(at));
+    if (typeof id === 'string' && !Number.isNaN(createdAt.getTime())) return { createdAt, id };
+  } catch {
+    // fall through
+  }
+  throw invalid('cursor', 'not a cursor this API gave out.');
+}
+
+/**
+ * Accepting and looking up a business's notifications. A message is accepted once it is in the
+ * database with its first event (and whatever the event sink adds), all in one transaction.
+ */
+export class MessageService {
+  private readonly now: () => Date;
+  constructor(private readonly o: MessageServiceOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** Validates, renders and stores one message; a repeated idempotency key returns the first. */
+  async accept(tenantId: string, input: AcceptInput): Promise<AcceptResult> {
+    const at = this.now();
+    const draft = await this.prepare(tenantId, input, at);
+    const result = await this.o.db.transaction((tx) => this.store(tenantId, draft, at, tx));
+    if (result instanceof AppError) throw result;
+    if (result.created) this.o.onAccepted?.(result.message);
+    return result;
+  }
+
+  /**
+   * Up to 100 messages, each valid or invalid on its own: the valid ones are stored together in
+   * one transaction (all of them or, on a database failure, none), the invalid ones come back with
+   * their error. Results are in input order.
+   */
+  async acceptBatch(tenantId: string, inputs: readonly AcceptInput[]): Promise<BatchItemResult[]> {
+    if (inputs.length === 0 || inputs.length > BATCH_MAX_ITEMS)
+      throw invalid('messages', `send 1 to ${BATCH_MAX_ITEMS} messages.`);
+    const at = this.now();
+    const drafts = await Promise.all(
+      inputs.map(async (input) => {
+        try {
+          return await this.prepare(tenantId, input, at);
+        } catch (error) {
+          if (error instanceof AppError) return error;
+          throw error;
+        }
+      }),
+    );
+    const results = await this.o.db.transaction(async (tx) => {
+      const results: BatchItemResult[] = [];
+      for (const draft of drafts) {
+        if (draft instanceof AppError) {
+          results.push({ outcome: 'invalid', error: draft });
+          continue;
+        }
+        const stored = await this.store(tenantId, draft, at, tx);
+        if (stored instanceof AppError) results.push({ outcome: 'invalid', error: stored });
+        else results.push({ outcome: stored.created ? 'accepted' : 'duplicate', message: stored.message });
+      }
+      return results;
+    });
+    for (const result of results) if (result.outcome === 'accepted') this.o.onAccepted?.(result.message);
+    return results;
+  }
+
+  async get(tenantId: string, messageId: string): Promise<Message> {
+    const message = await this.o.messages.get(tenantId, messageId);
+    if (!message) throw notFound(messageId);
+    return message;
+  }
+
+  /** A message's status history, oldest first. */
+  async events(tenantId: string, messageId: string): Promise<MessageEvent[]> {
+    await this.get(tenantId, messageId);
+    return this.o.messages.events(tenantId, messageId);
+  }
+
+  /** A business's messages, newest first, filtered, one page at a time. */
+  async list(tenantId: string, query: MessageListQuery = {}): Promise<MessagePage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+      throw invalid('limit', `between 1 and ${MAX_PAGE}.`);
+    const messages = await this.o.messages.list(tenantId, {
+      status: query.status,
+      channelId: query.channelId,
+      toPhone: query.phone === undefined ? undefined : normalisePhoneNumber(query.phone, 'phone'),
+      createdFrom: query.createdFrom,
+      createdBefore: query.createdBefore,
+      after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      limit: limit + 1,
+    });
+    const page = messages.slice(0, limit);
+    return {
+      messages: page,
+      nextCursor: messages.length > limit ? encodeCursor(page[page.length - 1]!) : null,
+    };
+  }
+
+  /** Cancels a message still waiting in the queue; once picked up for sending it is too late (409). */
+  async cancel(tenantId: string, messageId: string): Promise<Message> {
+    const at = this.now();
+    return this.o.db.transaction(async (tx) => {
+      const outcome = await this.o.messages.transition(
+        tenantId,
+        messageId,
+        'failed',
+        { at, reason: 'cancelled', onlyFrom: ['queued'] },
+        tx,
+      );
+      if (!outcome) throw notFound(messageId);
+      if (!outcome.applied) {
+        const { status } = outcome.message;
+        throw new AppError('conflict', `The message is ${status} and can no longer be cancelled.`, {
+          details: { messageId, status },
+        });
+      }
+      await this.o.sink.record(tx, toStatusChange(outcome.applied));
+      return outcome.message;
+    });
+  }
+
+  /** Writes the message, its first event and the sink's rows; an unknown channel comes back as an error. */
+  private async store(
+    tenantId: string,
+    draft: NewMessage,
+    at: Date,
+    tx: Queryable,
+  ): Promise<AcceptResult | AppError> {
+    const stored = await this.o.messages.insert(tenantId, draft, at, tx);
+    if (!stored) {
+      return draft.channelId === null
+        ? invalid('channelId', 'this business has no WhatsApp channel yet.')
+        : invalid('channelId', 'no such WhatsApp channel.');
+    }
+    if (stored.created) {
+      await this.o.sink.record(tx, toStatusChange({ message: stored.message, event: stored.event }));
+    }
+    return { message: stored.message, created: stored.created };
+  }
+
+  /** Everything checked and rendered before the write: a bad input stores nothing. */
+  private async prepare(tenantId: string, input: AcceptInput, now: Date): Promise<NewMessage> {
+    const toPhone = normalisePhoneNumber(input.to, 'to');
+    const hasText = input.text !== undefined;
+    const hasTemplate = input.template !== undefined;
+    if (hasText && hasTemplate) throw invalid('template', 'give either text or a template, not both.');
+    if (!hasText && !hasTemplate) throw invalid('text', 'give the text, or a template and its variables.');
+
+    const sendAfter = input.sendAfter ?? now;
+    const expiresAt = input.expiresAt ?? null;
+    if (expiresAt && expiresAt.getTime() <= now.getTime())
+      throw invalid('expiresAt', 'must be in the future.');
+    if (expiresAt && expiresAt.getTime() <= sendAfter.getTime())
+      throw invalid('expiresAt', 'must be after sendAfter.');
+
+    let body: string;
+    let templateName: string | null = null;
+    let templateLanguage: string | null = null;
+    if (hasTemplate) {
+      const language = input.language === undefined ? undefined : canonicalLanguage(input.language);
+      if (input.language !== undefined && !language)
+        throw invalid('language', 'not a language tag such as pt-BR.');
+      const template = await this.o.templates.find(tenantId, input.template, language);
+      if (!template) {
+        throw invalid(
+          'template',
+          `no template "${input.template}"${input.language ? ` in ${input.language}` : ''}.`,
+        );
+      }
+      body = renderTemplate(template.body, input.variables ?? {});
+      templateName = template.name;
+      templateLanguage = template.language;
+    } else {
+      body = input.text!;
+    }
+    if (body.trim() === '') throw invalid(hasTemplate ? 'template' : 'text', 'the message would be empty.');
+    if (body.length > MESSAGE_TEXT_MAX_LENGTH)
+      throw invalid(hasTemplate ? 'variables' : 'text', `at most ${MESSAGE_TEXT_MAX_LENGTH} characters.`);
+
+    const key = input.idempotencyKey?.trim();
+    return {
+      channelId: input.channelId ?? null,
+      toPhone,
+      body,
+      templateName,
+      templateLanguage,
+      priority: input.priority ?? 'transactional',
+      urgent: input.urgent ?? false,
+      sendAfter,
+      expiresAt,
+      idempotencyKey: key ? key : null,
+      metadata: input.metadata ?? {},
+    };
+  }
+}
