@@ -14,6 +14,21 @@ import { browserRoutes } from './http/browser-routes.js';
 import type { GatewayContext } from './http/gateway-context.js';
 import { errorResponder } from './http/http-errors.js';
 import { openApiDocument } from './http/openapi.js';
+import { messageRoutes } from './http/message-routes.js';
+import { webhookRoutes } from './http/webhook-routes.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { MessageQueue } from './messages/message-queue.js';
+import { MessageService } from './messages/message-service.js';
+import { PolicyPacingGate } from './messages/pacing-gate.js';
+import { PacingService } from './messages/pacing-service.js';
+import { TemplateService } from './messages/template-service.js';
+import { webhookMessageSink } from './messages/webhook-message-sink.js';
+import { InboundMessagesRepository } from './store/inbound-messages-repository.js';
+import { MessagesRepository } from './store/messages-repository.js';
+import { PacingRepository } from './store/pacing-repository.js';
+import { RecipientChecksRepository } from './store/recipient-checks-repository.js';
+import { TemplatesRepository } from './store/templates-repository.js';
+import { createWebhooks } from './webhooks/webhooks.js';
 import { AccessRepository } from './store/access-repository.js';
 import { ChannelsRepository } from './store/channels-repository.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -86,8 +101,54 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     panelSessionTtlMs: 30 * 24 * 3_600_000,
   });
 
+  // Delivery: the queue, the paced dispatcher fed by every session's traffic, and the signed outbox.
+  const webhooks = createWebhooks({ db, secrets, logger, metrics });
+  const messageSink = webhookMessageSink(webhooks.outbox);
+  const messagesRepo = new MessagesRepository(db);
+  const templatesRepo = new TemplatesRepository(db);
+  const pacing = new PacingService({ pacing: new PacingRepository(db) });
+  const queue = new MessageQueue({
+    db,
+    messages: messagesRepo,
+    inbound: new InboundMessagesRepository(db),
+    recipientChecks: new RecipientChecksRepository(db),
+    sink: messageSink,
+  });
+  const dispatcher = new Dispatcher({
+    store: queue,
+    session: (channelId) => {
+      try {
+        return runtime.session(channelId);
+      } catch {
+        return undefined;
+      }
+    },
+    pacing: new PolicyPacingGate({ pacing, queue, channels: channelsRepo }),
+    logger,
+    metrics,
+  });
+  runtime.listen(dispatcher);
+  const messages = new MessageService({
+    db,
+    messages: messagesRepo,
+    templates: templatesRepo,
+    sink: messageSink,
+    onAccepted: (message) => {
+      metrics.messagesAccepted.inc();
+      dispatcher.notify(message.channelId);
+    },
+  });
+  const templates = new TemplateService({ templates: templatesRepo });
+
   let baseUrl = config.publicUrl ?? '';
-  const ctx: GatewayContext = {
+  const ctx: GatewayContext & {
+    messages: MessageService;
+    templates: TemplateService;
+    pacing: PacingService;
+  } = {
+    messages,
+    templates,
+    pacing,
     tenants,
     channels,
     changes,
@@ -114,6 +175,8 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
   app.route('/v1', apiRoutes(ctx));
+  app.route('/v1', messageRoutes(ctx));
+  app.route('/v1', webhookRoutes({ webhooks: webhooks.service }));
   app.route('/', browserRoutes(ctx));
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -126,6 +189,9 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   baseUrl ||= `http://${config.host}:${port}`;
   logger.info({ url: baseUrl }, 'gateway listening');
 
+  // Interrupted sends go back to the queue (same ids) before any session opens.
+  await dispatcher.start();
+  webhooks.dispatcher.start();
   const restored = runtime.restoreAll().catch((err: unknown) => {
     logger.error({ err }, 'restoring sessions failed');
     return 0;
@@ -142,7 +208,9 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await restored;
+      await dispatcher.stop();
       await runtime.stopAll();
+      await webhooks.dispatcher.stop();
       if (!overrides.db) await db.close();
     },
   };

@@ -17,7 +17,10 @@ export interface ClaimedMessage {
 /** What the dispatcher needs from the message store (adapted from the messages repository). */
 export interface DispatchStore {
   /** Claims the channel's next due message (priority, then time), or says when the next one is due. */
-  claimNext(channelId: string, now: Date): Promise<{ message: ClaimedMessage } | { nextDueAt: Date | undefined }>;
+  claimNext(
+    channelId: string,
+    now: Date,
+  ): Promise<{ message: ClaimedMessage } | { nextDueAt: Date | undefined }>;
   /** Puts a claimed message back in the queue, to go at `sendAfter`. */
   release(message: ClaimedMessage, sendAfter: Date): Promise<void>;
   markSent(waMessageId: string, at: Date): Promise<void>;
@@ -35,6 +38,13 @@ export interface DispatchStore {
   channelsWithQueuedWork(): Promise<string[]>;
   recipientOnWhatsApp(tenantId: string, channelId: string, phone: string): Promise<boolean | undefined>;
   rememberRecipient(tenantId: string, channelId: string, phone: string, onWhatsApp: boolean): Promise<void>;
-  recordInbound(input: { tenantId: string; channelId: string; waMessageId: string; fromPhone: string; text: string; receivedAt: Date }): Promise<void>;
+  recordInbound(input: {
+    tenantId: string;
+    channelId: string;
+    waMessageId: string;
+    fromPhone: string;
+    text: string;
+    receivedAt: Date;
+  }): Promise<void>;
   queueDepth(): Promise<number>;
 }

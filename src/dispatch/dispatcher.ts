@@ -57,7 +57,8 @@ export class Dispatcher implements SessionTraffic {
 
   async start(): Promise<void> {
     const requeued = await this.o.store.requeueInterrupted();
-    if (requeued) this.o.logger.info({ requeued }, 'messages interrupted by a restart go again with the same ids');
+    if (requeued)
+      this.o.logger.info({ requeued }, 'messages interrupted by a restart go again with the same ids');
     for (const channelId of await this.o.store.channelsWithQueuedWork()) this.ensureWorker(channelId);
     this.sweeper = setInterval(() => void this.sweep(), this.o.sweepIntervalMs ?? 5_000);
   }
@@ -97,7 +98,10 @@ export class Dispatcher implements SessionTraffic {
           if (event.reason === 'restricted') this.o.onRestricted?.(_channel);
           return this.o.store.markFailedByWaId(
             event.messageId,
-            { reason: event.reason === 'restricted' ? 'restricted' : 'rejected', ...(event.errorCode ? { errorCode: event.errorCode } : {}) },
+            {
+              reason: event.reason === 'restricted' ? 'restricted' : 'rejected',
+              ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+            },
             at,
           );
       }
@@ -165,7 +169,11 @@ export class Dispatcher implements SessionTraffic {
 
   private async deliver(session: SendingSession, message: ClaimedMessage, worker: Worker): Promise<void> {
     const now = new Date();
-    const known = await this.o.store.recipientOnWhatsApp(message.tenantId, message.channelId, message.toPhone);
+    const known = await this.o.store.recipientOnWhatsApp(
+      message.tenantId,
+      message.channelId,
+      message.toPhone,
+    );
     let onWhatsApp = known;
     if (onWhatsApp === undefined) {
       const [result] = await session.onWhatsApp([message.toPhone]);
@@ -209,7 +217,9 @@ export class Dispatcher implements SessionTraffic {
     try {
       const expired = await this.o.store.expireDue(new Date());
       // A send whose ack never came (the link dropped right after): it goes again, same id.
-      const stale = await this.o.store.requeueStale(new Date(Date.now() - (this.o.staleSendingMs ?? 120_000)));
+      const stale = await this.o.store.requeueStale(
+        new Date(Date.now() - (this.o.staleSendingMs ?? 120_000)),
+      );
       if (stale) this.o.logger.warn({ stale }, 'unacknowledged sends requeued');
       if (expired) this.o.metrics?.sends.inc({ status: 'failed', reason: 'expired' }, expired);
       this.o.metrics?.queueDepth.set(await this.o.store.queueDepth());
