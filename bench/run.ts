@@ -15,12 +15,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT, killAllChildren } from './child-processes.js';
 import { runLinkLatency, type LinkLatencyResult } from './link-latency.js';
-import { buildReport, machine, writeReport } from './report.js';
+import { formatLinkingUi, runLinkingUi, stopLinkingUi, type LinkingUiResult } from './linking-ui.js';
+import { buildReport, machine, writeReport, type BenchReport } from './report.js';
 import { runSessionDensity, type DensityResult } from './session-density.js';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process.js';
 import { positiveInteger } from './worker-args.js';
 
-const PARTS = ['link', 'density'] as const;
+const PARTS = ['link', 'density', 'ui'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -73,6 +74,7 @@ let cleaning: Promise<void> | undefined;
 /** Stops the simulator and removes the saved auth states (once, whatever ends the run). */
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
+    await stopLinkingUi().catch(() => undefined);
     await simulator?.stop().catch((err: unknown) => log(`stopping the simulator failed: ${String(err)}`));
     killAllChildren();
     if (stateDir && !values['keep-states']) await rm(stateDir, { recursive: true, force: true });
@@ -99,6 +101,7 @@ const machineInfo = machine();
 const errors: string[] = [];
 let link: LinkLatencyResult | undefined;
 let density: DensityResult | undefined;
+let ui: LinkingUiResult | undefined;
 log(`machine: ${machineInfo.cores} cores, ${machineInfo.cpuModel}, Node ${machineInfo.node}`);
 try {
   simulator = await startSimulatorProcess();
@@ -127,6 +130,15 @@ try {
       errors.push(`session density: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  if (parts.includes('ui')) {
+    log(`linking UI: scan → green on an open page (${links} links), QR rotation → page, QR page first load`);
+    try {
+      ui = await runLinkingUi({ links, rotations: 20, log, simulator });
+      errors.push(...ui.errors.map((e) => `linking UI: ${e}`));
+    } catch (err) {
+      errors.push(`linking UI: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 } catch (err) {
   errors.push(err instanceof Error ? err.message : String(err));
 } finally {
@@ -150,7 +162,9 @@ const { report, table } = buildReport({
   ...(density ? { density } : {}),
   errors,
 });
-console.log(table);
-const file = await writeReport(report, values['results-dir']);
+console.log(
+  ui ? `${table}\n\nLinking UI (gateway + Chromium + simulator)\n${formatLinkingUi(ui).join('\n')}` : table,
+);
+const file = await writeReport((ui ? { ...report, ui } : report) as BenchReport, values['results-dir']);
 log(`results written to ${path.relative(process.cwd(), file)} and latest.json`);
 process.exit(errors.length ? 1 : 0);
