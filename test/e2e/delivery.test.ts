@@ -109,8 +109,7 @@ describe('notification delivery end to end', () => {
       },
       { what: 'the delivered webhook' },
     );
-    for (const hook of hooks)
-      verifyWebhook(b.webhookSecret, hook.headers as Record<string, string>, hook.body);
+    for (const hook of hooks) verifyWebhook(b.webhookSecret, hook.headers, hook.body);
   });
 
   test('a number without WhatsApp fails at once as not_on_whatsapp', async () => {
