@@ -33,6 +33,8 @@ export interface DispatcherOptions {
   readonly maxAttempts?: number;
   /** A message `sending` this long without a server ack is sent again (same id). */
   readonly staleSendingMs?: number;
+  /** How long a send waits for its server ack before the next message goes anyway. */
+  readonly ackTimeoutMs?: number;
   /** Called when a 463 tells us the account may not start new chats for a while. */
   readonly onRestricted?: (channel: { tenantId: string; channelId: string }) => void;
 }
@@ -51,6 +53,8 @@ interface Worker {
 export class Dispatcher implements SessionTraffic {
   private readonly workers = new Map<string, Worker>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** Sends waiting for their server ack to be recorded, by WhatsApp id. */
+  private readonly awaitingAck = new Map<string, () => void>();
   private stopped = false;
 
   constructor(private readonly o: DispatcherOptions) {}
@@ -106,7 +110,11 @@ export class Dispatcher implements SessionTraffic {
           );
       }
     })();
-    work.catch((err: unknown) => this.backgroundError('status', err, { waMessageId: event.messageId }));
+    work
+      .catch((err: unknown) => this.backgroundError('status', err, { waMessageId: event.messageId }))
+      .finally(() => {
+        if (event.status === 'server_ack' || event.status === 'failed') this.awaitingAck.get(event.messageId)?.();
+      });
   }
 
   onInbound(channel: { tenantId: string; channelId: string }, message: InboundMessage): void {
@@ -193,11 +201,26 @@ export class Dispatcher implements SessionTraffic {
     }
     if (decision.typingMs > 0) await session.showTyping(message.toPhone, decision.typingMs);
     const started = Date.now();
+    // Stop-and-wait: the next message goes only once this one's ack is recorded, so a crash can
+    // catch at most one unrecorded send per channel (resent with the same id, dropped by the phone).
+    const acked = new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.o.ackTimeoutMs ?? 15_000);
+      const waId = message.waMessageId;
+      const map = this.awaitingAck;
+      function done(): void {
+        clearTimeout(timer);
+        map.delete(waId);
+        resolve();
+      }
+      map.set(waId, done);
+    });
     try {
       await session.sendText(message.toPhone, message.body, { messageId: message.waMessageId });
+      await acked;
       this.o.pacing.sent(message, new Date());
       this.o.metrics?.sendLatency.observe((Date.now() - started) / 1000);
     } catch (err) {
+      this.awaitingAck.get(message.waMessageId)?.();
       if (err instanceof AppError && err.code === 'session_not_open') {
         // The link dropped mid-send: back to the queue, same id, no attempt spent.
         await this.o.store.release(message, new Date());

@@ -40,6 +40,11 @@ export class SimulatedNetwork implements ConnectionHandlers {
   private readonly connections = new Set<ClientConnection>();
   private readonly errorAcks = new Map<string, { code: number; remaining: number }>();
   private readonly refusedLogins = new Map<string, number>();
+  /**
+   * Receipts and messages sent to a companion stay here until it acknowledges them; if the socket
+   * dies first they go back to its offline queue, as the real service re-delivers unacked stanzas.
+   */
+  private readonly unacked = new Map<ClientConnection, { companion: { offlineQueue: BinaryNode[] }; stanzas: Map<string, BinaryNode> }>();
 
   constructor(
     private readonly authority: CertificateAuthority,
@@ -139,7 +144,7 @@ export class SimulatedNetwork implements ConnectionHandlers {
       }),
     );
     const queued = companion.offlineQueue.splice(0);
-    for (const stanza of queued) connection.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
+    for (const stanza of queued) this.sendTracked(connection, companion, { ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
     connection.send(node('ib', { from: SERVER_JID }, [node('offline', { count: String(queued.length) })]));
     this.events.emit('online', { phone, device });
   }
@@ -156,6 +161,11 @@ export class SimulatedNetwork implements ConnectionHandlers {
     const account = this.directory.find(user!);
     const device = Number(rest!.split('@')[0]);
     if (!account) return;
+    if (stanza.tag === 'ack' && stanza.attrs.class === 'receipt') {
+      this.unacked.get(connection)?.stanzas.delete(ackKey('receipt', stanza.attrs.id, stanza.attrs.type));
+      return;
+    }
+    if (stanza.tag === 'receipt') this.unacked.get(connection)?.stanzas.delete(ackKey('message', stanza.attrs.id, undefined));
     if (stanza.tag === 'iq') this.deviceIq(connection, account, device, stanza);
     else if (stanza.tag === 'message') this.relay.clientMessage(connection, account, device, stanza);
     // receipt, ack, presence, ib: nothing for the service to do in this simulation.
@@ -265,8 +275,27 @@ export class SimulatedNetwork implements ConnectionHandlers {
     connection.reply(stanza);
   }
 
+  private sendTracked(connection: ClientConnection, companion: { offlineQueue: BinaryNode[] }, stanza: BinaryNode): void {
+    if (stanza.tag === 'receipt' || stanza.tag === 'message') {
+      let pending = this.unacked.get(connection);
+      if (!pending) {
+        pending = { companion, stanzas: new Map() };
+        this.unacked.set(connection, pending);
+      }
+      // Kept without the offline flag: a re-delivery adds it again.
+      const attrs = Object.fromEntries(Object.entries(stanza.attrs).filter(([key]) => key !== 'offline'));
+      pending.stanzas.set(ackKey(stanza.tag, stanza.attrs.id, stanza.tag === 'receipt' ? stanza.attrs.type : undefined), { ...stanza, attrs });
+    }
+    connection.send(stanza);
+  }
+
   onClose(connection: ClientConnection): void {
     this.connections.delete(connection);
+    const pending = this.unacked.get(connection);
+    if (pending) {
+      this.unacked.delete(connection);
+      pending.companion.offlineQueue.unshift(...pending.stanzas.values());
+    }
     const registration = this.registrations.get(connection);
     if (registration) {
       this.registrations.delete(connection);
@@ -290,7 +319,7 @@ export class SimulatedNetwork implements ConnectionHandlers {
     if (!companion) return;
     const connection = this.online.get(deviceKey(account.phone, device));
     if (connection?.isOpen && !connection.silent) {
-      connection.send(stanza);
+      this.sendTracked(connection, companion, stanza);
       return;
     }
     companion.offlineQueue.push(stanza);
@@ -389,4 +418,8 @@ function parseSignedKey(
 
 function titleCase(value: string): string {
   return value.charAt(0) + value.slice(1).toLowerCase();
+}
+
+function ackKey(tag: string, id: string | undefined, type: string | undefined): string {
+  return `${tag}:${id ?? ''}:${type ?? ''}`;
 }
