@@ -28,6 +28,8 @@ export interface DispatchStore {
   markRead(waMessageId: string, at: Date): Promise<void>;
   markFailed(message: { tenantId: string; id: string }, failure: MessageFailure, at: Date): Promise<void>;
   markFailedByWaId(waMessageId: string, failure: MessageFailure, at: Date): Promise<void>;
+  /** A channel's sends in flight on a socket that died go back to `queued`, keeping their ids. */
+  requeueSending(channelId: string): Promise<unknown>;
   /** After a crash: messages left `sending` go back to `queued`, keeping their WhatsApp id. */
   requeueInterrupted(): Promise<number>;
   /** Messages `sending` since before `claimedBefore` go back to `queued` (same id); returns how many. */

@@ -85,7 +85,11 @@ export class Dispatcher implements SessionTraffic {
   }
 
   onOpen(channel: { tenantId: string; channelId: string }): void {
-    this.notify(channel.channelId);
+    // Sends in flight on the socket that died get no ack: they go again now, with the same ids.
+    this.o.store
+      .requeueSending(channel.channelId)
+      .catch((err: unknown) => this.backgroundError('requeue', err, { channelId: channel.channelId }))
+      .finally(() => this.notify(channel.channelId));
   }
 
   onMessageStatus(_channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void {
@@ -113,7 +117,8 @@ export class Dispatcher implements SessionTraffic {
     work
       .catch((err: unknown) => this.backgroundError('status', err, { waMessageId: event.messageId }))
       .finally(() => {
-        if (event.status === 'server_ack' || event.status === 'failed') this.awaitingAck.get(event.messageId)?.();
+        if (event.status === 'server_ack' || event.status === 'failed')
+          this.awaitingAck.get(event.messageId)?.();
       });
   }
 

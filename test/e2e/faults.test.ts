@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { VirtualPhone } from '../../src/simulator/index.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * During a run the simulator drops connections and injects 463s: nothing is lost or silently
+ * stuck; every message ends delivered, or failed with a reason.
+ */
+const CHANNELS = 3;
+const PER_CHANNEL = 80;
+const RESTRICTED = 4;
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => h.stop());
+
+test(
+  'connection drops and 463s mid-run: every message ends delivered or failed with a reason',
+  { timeout: 180_000 },
+  async () => {
+    const businesses: Array<{ channelId: string; apiKey: string; phone: VirtualPhone }> = [];
+    for (let i = 0; i < CHANNELS; i++) {
+      const created = (
+        await h.api('POST', '/v1/tenants', {
+          key: h.adminKey,
+          body: { name: `Studio ${i}`, timeZone: 'UTC', language: 'en' },
+        })
+      ).json;
+      const phone = h.sim.createPhone({ phone: `5561900${String(i).padStart(4, '0')}`, business: true });
+      const qr = await waitUntil(
+        async () => {
+          const r = await h.api('GET', `/v1/channels/${created.channelId}/qr?format=raw`, {
+            key: created.apiKey,
+          });
+          return r.status === 200 ? (r.json.qr as string) : undefined;
+        },
+        { what: 'a QR' },
+      );
+      await phone.scan(qr);
+      await waitUntil(
+        async () =>
+          (await h.api('GET', `/v1/channels/${created.channelId}`, { key: created.apiKey })).json.status ===
+          'connected',
+        { what: 'connected' },
+      );
+      await h.api('PUT', '/v1/pacing', { key: created.apiKey, body: { enabled: false } });
+      businesses.push({ channelId: created.channelId, apiKey: created.apiKey, phone });
+    }
+    const recipients = Array.from({ length: 6 }, (_, i) =>
+      h.sim.createPhone({ phone: `5561800${String(i).padStart(4, '0')}` }),
+    );
+    const ids: Array<{ id: string; apiKey: string }> = [];
+    for (const [b, business] of businesses.entries()) {
+      const messages = Array.from({ length: PER_CHANNEL }, (_, n) => ({
+        to: `+${recipients[n % recipients.length]!.phone}`,
+        text: `Visit ${b}-${n}`,
+      }));
+      const result = (await h.api('POST', '/v1/messages/batch', { key: business.apiKey, body: { messages } }))
+        .json;
+      for (const item of result.results as Array<{ message: { id: string } }>)
+        ids.push({ id: item.message.id, apiKey: business.apiKey });
+    }
+    const arrived = () => recipients.reduce((sum, r) => sum + r.inbox().length, 0);
+    h.sim.injectFault({ kind: 'error-ack', phone: businesses[0]!.phone.phone, code: 463, count: RESTRICTED });
+    for (const fraction of [0.2, 0.45, 0.7]) {
+      await waitUntil(() => arrived() >= CHANNELS * PER_CHANNEL * fraction, {
+        what: `${fraction * 100}% arrived`,
+        timeoutMs: 60_000,
+        intervalMs: 5,
+      });
+      for (const business of businesses) h.sim.injectFault({ kind: 'drop', phone: business.phone.phone });
+    }
+    const final = await waitUntil(
+      async () => {
+        const statuses = await Promise.all(
+          ids.map(async ({ id, apiKey }) => (await h.api('GET', `/v1/messages/${id}`, { key: apiKey })).json),
+        );
+        return statuses.every((m) => ['delivered', 'read', 'failed'].includes(m.status))
+          ? statuses
+          : undefined;
+      },
+      { what: 'every message settled', timeoutMs: 120_000, intervalMs: 500 },
+    );
+    const failed = final.filter((m) => m.status === 'failed');
+    assert.equal(failed.length, RESTRICTED, JSON.stringify(failed.map((m) => m.failureReason)));
+    assert.ok(failed.every((m) => m.failureReason === 'restricted'));
+    const delivered = final.filter((m) => m.status !== 'failed');
+    const inboxIds = new Set(recipients.flatMap((r) => r.inbox().map((m) => m.id)));
+    assert.ok(
+      delivered.every((m) => inboxIds.has(m.waMessageId)),
+      'every delivered message is in a chat',
+    );
+    assert.equal(inboxIds.size, delivered.length);
+  },
+);
