@@ -207,9 +207,12 @@ export class ChannelRuntime {
   private async endWindow(live: LiveChannel): Promise<void> {
     if (this.live.get(live.channelId) !== live || !live.link) return;
     if (live.session.state.status === 'open') return;
+    // The status is written first, so no viewer sees "window ended" beside a stale "showing" status.
+    this.stopLinkTimers(live);
+    await this.record(live, 'not_linked', 'link_window_ended', {}, true);
     this.ended.add(live.channelId);
     await this.dispose(live);
-    await this.record(live, 'not_linked', 'link_window_ended', {}, true);
+    this.publish(live);
   }
 
   /** Switches QR ⇄ code; a live link attempt restarts in the new mode. */
