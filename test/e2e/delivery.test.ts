@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { verifyWebhook } from '../../src/webhooks/webhook-signature.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /** Accept → paced queue → WhatsApp (simulator) → statuses → webhooks, and the failure paths. */
@@ -44,22 +44,7 @@ describe('notification delivery end to end', () => {
       apiKey: string;
     };
     const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
-    const qr = await waitUntil(
-      async () => {
-        const r = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, {
-          key: business.apiKey,
-        });
-        return r.status === 200 ? (r.json.qr as string) : undefined;
-      },
-      { what: 'a QR' },
-    );
-    await phone.scan(qr);
-    await waitUntil(
-      async () =>
-        (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.status ===
-        'connected',
-      { what: 'connected' },
-    );
+    await linkChannelByQr(h, business, phone);
     assert.equal(
       (await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } })).status,
       200,

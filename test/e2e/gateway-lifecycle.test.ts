@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ChannelAuthStore } from '../../src/store/channel-auth-store.js';
 import { SecretBox, loadMasterKey } from '../../src/store/secret-box.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /** Codes only while someone looks; secrets sealed after a real link; staggered restore after a restart. */
@@ -31,24 +31,7 @@ describe('gateway lifecycle', () => {
     };
   const link = async (business: { channelId: string; apiKey: string }) => {
     const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
-    const qr = await waitUntil(
-      async () => {
-        const r = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, {
-          key: business.apiKey,
-        });
-        return r.status === 200 ? (r.json.qr as string) : undefined;
-      },
-      { what: 'a QR' },
-    );
-    await phone.scan(qr);
-    await waitUntil(
-      async () =>
-        (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.status ===
-        'connected',
-      {
-        what: 'connected',
-      },
-    );
+    await linkChannelByQr(h, business, phone);
     return phone;
   };
 

@@ -256,6 +256,8 @@ describe('linking in a real browser', () => {
     await page.getByTestId('scan-qr').click();
     assert.equal((await scanPicture(phone, await photographQr(page))).status, 200);
     await page.getByTestId('connection-established').first().waitFor();
+    // The QR window closes itself after the link; with it open, a removal would start a new QR at once.
+    await page.getByTestId('qr-window').waitFor({ state: 'hidden' });
     await markNoReload(page);
     phone.removeDevice(phone.linkedDevices()[0]!.device);
     await page

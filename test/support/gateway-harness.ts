@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startGateway, type Gateway } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
+import { waitUntil } from './wait-for.js';
 
 export interface Harness {
   readonly sim: Simulator;
@@ -89,4 +90,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+/** Scans the channel's current QR (from the API) with `phone` and waits until it is connected. */
+export async function linkChannelByQr(
+  h: Harness,
+  business: { channelId: string; apiKey: string },
+  phone: VirtualPhone,
+): Promise<void> {
+  const qr = await waitUntil(
+    async () => {
+      const r = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, {
+        key: business.apiKey,
+      });
+      return r.status === 200 ? (r.json.qr as string) : undefined;
+    },
+    { what: 'a QR from the API' },
+  );
+  await phone.scan(qr);
+  await waitUntil(
+    async () =>
+      (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.status ===
+      'connected',
+    { what: 'the channel connected' },
+  );
 }
