@@ -1,11 +1,6 @@
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
-import {
-  hasLinkedDevice,
-  type ChannelStatus,
-  type LinkMode,
-  type StatusCause,
-} from '../domain/channel-status.js';
+import { hasLinkedDevice, type ChannelStatus, type StatusCause } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import { ChannelAuthStore } from '../store/channel-auth-store.js';
 import type { Channel, ChannelsRepository, LinkedDeviceFacts } from '../store/channels-repository.js';
@@ -430,5 +425,3 @@ export class ChannelRuntime {
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-export type { LinkMode };

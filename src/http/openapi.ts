@@ -1,5 +1,6 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { z } from 'zod';
+import { FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
 import { schemas, webhookSchemas } from './schemas.js';
 
 const body = (schema: z.ZodType<unknown, z.ZodTypeDef, unknown>) => ({
@@ -281,19 +282,11 @@ const MESSAGE_SCHEMA = {
     id: { type: 'string', example: 'msg_x1y2z3' },
     channelId: { type: 'string' },
     to: { type: 'string', description: 'E.164 with +', example: '+5511987654321' },
-    status: { type: 'string', enum: ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] },
+    status: { type: 'string', enum: [...MESSAGE_STATUSES] },
     failureReason: {
       type: 'string',
       nullable: true,
-      enum: [
-        'invalid_number',
-        'not_on_whatsapp',
-        'restricted',
-        'expired',
-        'cancelled',
-        'channel_removed',
-        'rejected',
-      ],
+      enum: [...FAILURE_REASONS],
     },
     errorCode: { type: 'integer', nullable: true, description: "WhatsApp's error code (463: restricted)" },
     text: { type: 'string', description: 'The final text (templates rendered at accept time)' },
@@ -302,7 +295,7 @@ const MESSAGE_SCHEMA = {
       nullable: true,
       properties: { name: { type: 'string' }, language: { type: 'string' } },
     },
-    priority: { type: 'string', enum: ['transactional', 'marketing'] },
+    priority: { type: 'string', enum: [...PRIORITIES] },
     urgent: { type: 'boolean' },
     sendAfter: { type: 'string', format: 'date-time' },
     expiresAt: { type: 'string', format: 'date-time', nullable: true },
