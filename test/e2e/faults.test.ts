@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -31,22 +31,7 @@ test(
         })
       ).json;
       const phone = h.sim.createPhone({ phone: `5561900${String(i).padStart(4, '0')}`, business: true });
-      const qr = await waitUntil(
-        async () => {
-          const r = await h.api('GET', `/v1/channels/${created.channelId}/qr?format=raw`, {
-            key: created.apiKey,
-          });
-          return r.status === 200 ? (r.json.qr as string) : undefined;
-        },
-        { what: 'a QR' },
-      );
-      await phone.scan(qr);
-      await waitUntil(
-        async () =>
-          (await h.api('GET', `/v1/channels/${created.channelId}`, { key: created.apiKey })).json.status ===
-          'connected',
-        { what: 'connected' },
-      );
+      await linkChannelByQr(h, created, phone);
       await h.api('PUT', '/v1/pacing', { key: created.apiKey, body: { enabled: false } });
       businesses.push({ channelId: created.channelId, apiKey: created.apiKey, phone });
     }
