@@ -44,7 +44,10 @@ export class SimulatedNetwork implements ConnectionHandlers {
    * Receipts and messages sent to a companion stay here until it acknowledges them; if the socket
    * dies first they go back to its offline queue, as the real service re-delivers unacked stanzas.
    */
-  private readonly unacked = new Map<ClientConnection, { companion: { offlineQueue: BinaryNode[] }; stanzas: Map<string, BinaryNode> }>();
+  private readonly unacked = new Map<
+    ClientConnection,
+    { companion: { offlineQueue: BinaryNode[] }; stanzas: Map<string, BinaryNode> }
+  >();
 
   constructor(
     private readonly authority: CertificateAuthority,
@@ -144,7 +147,8 @@ export class SimulatedNetwork implements ConnectionHandlers {
       }),
     );
     const queued = companion.offlineQueue.splice(0);
-    for (const stanza of queued) this.sendTracked(connection, companion, { ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
+    for (const stanza of queued)
+      this.sendTracked(connection, companion, { ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
     connection.send(node('ib', { from: SERVER_JID }, [node('offline', { count: String(queued.length) })]));
     this.events.emit('online', { phone, device });
   }
@@ -165,7 +169,8 @@ export class SimulatedNetwork implements ConnectionHandlers {
       this.unacked.get(connection)?.stanzas.delete(ackKey('receipt', stanza.attrs.id, stanza.attrs.type));
       return;
     }
-    if (stanza.tag === 'receipt') this.unacked.get(connection)?.stanzas.delete(ackKey('message', stanza.attrs.id, undefined));
+    if (stanza.tag === 'receipt')
+      this.unacked.get(connection)?.stanzas.delete(ackKey('message', stanza.attrs.id, undefined));
     if (stanza.tag === 'iq') this.deviceIq(connection, account, device, stanza);
     else if (stanza.tag === 'message') this.relay.clientMessage(connection, account, device, stanza);
     // receipt, ack, presence, ib: nothing for the service to do in this simulation.
@@ -275,7 +280,11 @@ export class SimulatedNetwork implements ConnectionHandlers {
     connection.reply(stanza);
   }
 
-  private sendTracked(connection: ClientConnection, companion: { offlineQueue: BinaryNode[] }, stanza: BinaryNode): void {
+  private sendTracked(
+    connection: ClientConnection,
+    companion: { offlineQueue: BinaryNode[] },
+    stanza: BinaryNode,
+  ): void {
     if (stanza.tag === 'receipt' || stanza.tag === 'message') {
       let pending = this.unacked.get(connection);
       if (!pending) {
@@ -284,7 +293,10 @@ export class SimulatedNetwork implements ConnectionHandlers {
       }
       // Kept without the offline flag: a re-delivery adds it again.
       const attrs = Object.fromEntries(Object.entries(stanza.attrs).filter(([key]) => key !== 'offline'));
-      pending.stanzas.set(ackKey(stanza.tag, stanza.attrs.id, stanza.tag === 'receipt' ? stanza.attrs.type : undefined), { ...stanza, attrs });
+      pending.stanzas.set(
+        ackKey(stanza.tag, stanza.attrs.id, stanza.tag === 'receipt' ? stanza.attrs.type : undefined),
+        { ...stanza, attrs },
+      );
     }
     connection.send(stanza);
   }
