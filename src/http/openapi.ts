@@ -1,6 +1,8 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { z } from 'zod';
+import { CHANNEL_STATUSES } from '../domain/channel-status.js';
 import { FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
+import { LANGUAGES } from '../store/tenants-repository.js';
 import { schemas, webhookSchemas } from './schemas.js';
 
 const body = (schema: z.ZodType<unknown, z.ZodTypeDef, unknown>) => ({
@@ -10,97 +12,192 @@ const body = (schema: z.ZodType<unknown, z.ZodTypeDef, unknown>) => ({
   },
 });
 const ok = (description: string) => ({ description });
-const errors = {
-  '400': {
-    description: 'Invalid input; `error.details.field` names the field',
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-  },
-  '401': {
-    description: 'Missing or invalid API key',
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-  },
-  '404': {
-    description: "Not found (or another business's)",
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-  },
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonRef = (description: string, name: string) => ({
+  description,
+  content: { 'application/json': { schema: schemaRef(name) } },
+});
+const errorResponse = (description: string) => jsonRef(description, 'Error');
+/** A request with input (body, query or path values) that can be refused. */
+const invalid = { '400': errorResponse('Invalid input; `error.details.field` names the field') };
+/** Every /v1 route: no or a bad key, or a key of the wrong kind for the route. */
+const auth = {
+  '401': errorResponse('Missing or invalid API key'),
+  '403': errorResponse(
+    'The wrong kind of key: a support key on a business route, or a business key on a support route',
+  ),
 };
-const channelPath = (base: string) => ({
-  [`${base}`]: {
-    get: { summary: 'List WhatsApp channels', responses: { '200': ok('Channels'), ...errors } },
-    post: {
-      summary: 'Create a WhatsApp channel',
-      requestBody: body(schemas.createChannel),
-      responses: { '201': ok('The channel'), ...errors },
-    },
-  },
-  [`${base}/{channelId}`]: {
-    get: { summary: 'A channel and its status', responses: { '200': ok('The channel'), ...errors } },
-  },
-  [`${base}/{channelId}/events`]: {
-    get: { summary: 'Status history, newest first', responses: { '200': ok('Events'), ...errors } },
-  },
-  [`${base}/{channelId}/watch`]: {
-    post: {
-      summary: 'Start or extend linking (codes are generated only while someone looks)',
-      responses: { '200': ok('The channel'), ...errors },
-    },
-  },
-  [`${base}/{channelId}/qr`]: {
-    get: {
-      summary: 'The current QR code (starts linking if needed)',
-      parameters: [
-        {
-          name: 'format',
-          in: 'query',
-          schema: { type: 'string', enum: ['png', 'svg', 'raw'], default: 'png' },
+const conflict = (description: string) => ({ '409': errorResponse(description) });
+/** A route addressing one thing by id: the key errors, and 404 when it is missing. */
+const errors = {
+  ...auth,
+  '404': errorResponse("Not found (or another business's)"),
+};
+const channelIdParam = { name: 'channelId', in: 'path', required: true, schema: { type: 'string' } };
+const tenantIdParam = { name: 'tenantId', in: 'path', required: true, schema: { type: 'string' } };
+const channelPath = (base: string) => {
+  // Under /v1/tenants/{tenantId}, an unknown business is a 404 on every route.
+  const scoped = base.includes('{tenantId}');
+  const baseErrors = scoped ? errors : auth;
+  const baseParams = scoped ? { parameters: [tenantIdParam] } : {};
+  const idParams = { parameters: [...(scoped ? [tenantIdParam] : []), channelIdParam] };
+  const channel = jsonRef('The channel', 'Channel');
+  return {
+    [`${base}`]: {
+      ...baseParams,
+      get: {
+        summary: 'List WhatsApp channels',
+        responses: {
+          '200': {
+            description: 'Channels (without their QR-page URL)',
+            content: { 'application/json': { schema: { type: 'array', items: schemaRef('Channel') } } },
+          },
+          ...baseErrors,
         },
-      ],
-      responses: {
-        '200': ok('image/png, image/svg+xml, or {qr}'),
-        '409': ok('Not ready yet, or already linked'),
-        ...errors,
+      },
+      post: {
+        summary: 'Create a WhatsApp channel',
+        requestBody: body(schemas.createChannel),
+        responses: { '201': channel, ...invalid, ...baseErrors },
       },
     },
-  },
-  [`${base}/{channelId}/pairing-code`]: {
-    get: {
-      summary: 'The current pairing code (code mode)',
-      responses: { '200': ok('{code, expiresAt}'), '409': ok('Not ready'), ...errors },
+    [`${base}/{channelId}`]: {
+      ...idParams,
+      get: { summary: 'A channel and its status', responses: { '200': channel, ...errors } },
     },
-  },
-  [`${base}/{channelId}/pairing-phone`]: {
-    put: {
-      summary: 'The sending phone number for code mode',
-      requestBody: body(schemas.pairingPhone),
-      responses: { '200': ok('The channel'), ...errors },
+    [`${base}/{channelId}/events`]: {
+      ...idParams,
+      get: {
+        summary: 'Status history, newest first',
+        responses: {
+          '200': {
+            description: 'Events',
+            content: { 'application/json': { schema: { type: 'array', items: schemaRef('ChannelEvent') } } },
+          },
+          ...errors,
+        },
+      },
     },
-  },
-  [`${base}/{channelId}/reset`]: {
-    post: {
-      summary: 'Unlink, wipe credentials, revoke the QR-page link and issue a new one',
-      responses: { '200': ok('{channel, qrPageUrl}'), ...errors },
+    [`${base}/{channelId}/watch`]: {
+      ...idParams,
+      post: {
+        summary: 'Start or extend linking (codes are generated only while someone looks)',
+        responses: { '200': channel, ...errors },
+      },
     },
-  },
-  [`${base}/{channelId}/link-mode`]: {
-    put: {
-      summary: 'Switch QR ⇄ code mode (support only)',
-      requestBody: body(schemas.linkMode),
-      responses: { '200': ok('The channel'), '403': ok('Not support'), ...errors },
+    [`${base}/{channelId}/qr`]: {
+      ...idParams,
+      get: {
+        summary: 'The current QR code (starts linking if needed)',
+        parameters: [
+          {
+            name: 'format',
+            in: 'query',
+            schema: { type: 'string', enum: ['png', 'svg', 'raw'], default: 'png' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The QR as a PNG (default), an SVG, or with `format=raw` the text it encodes',
+            content: {
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+              'image/svg+xml': { schema: { type: 'string' } },
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['qr'],
+                  properties: { qr: { type: 'string', description: 'The text the QR encodes' } },
+                },
+              },
+            },
+          },
+          ...conflict(
+            'Not ready yet (`not_ready`), already linked (`already_linked`), or the channel links by code (`conflict`)',
+          ),
+          ...invalid,
+          ...errors,
+        },
+      },
     },
-  },
-  [`${base}/{channelId}/qr-page-link`]: {
-    get: { summary: 'The standalone QR page link', responses: { '200': ok('{url, expiresAt}'), ...errors } },
-  },
-});
+    [`${base}/{channelId}/pairing-code`]: {
+      ...idParams,
+      get: {
+        summary: 'The current pairing code (code mode)',
+        responses: {
+          '200': jsonRef('The code to type on the phone', 'PairingCode'),
+          ...conflict(
+            'The channel links by QR (`conflict`), or the code is not ready (`not_ready`; ' +
+              '`details.field` is `phone` while the sending phone is unknown)',
+          ),
+          ...errors,
+        },
+      },
+    },
+    [`${base}/{channelId}/pairing-phone`]: {
+      ...idParams,
+      put: {
+        summary: 'The sending phone number for code mode',
+        requestBody: body(schemas.pairingPhone),
+        responses: { '200': channel, ...invalid, ...errors },
+      },
+    },
+    [`${base}/{channelId}/reset`]: {
+      ...idParams,
+      post: {
+        summary: 'Unlink, wipe credentials, revoke the QR-page link and issue a new one',
+        responses: {
+          '200': {
+            description: 'The channel and its new QR-page URL',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['channel', 'qrPageUrl'],
+                  properties: { channel: schemaRef('Channel'), qrPageUrl: { type: 'string' } },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    [`${base}/{channelId}/link-mode`]: {
+      ...idParams,
+      put: {
+        summary: 'Switch QR ⇄ code mode (support only)',
+        ...(scoped
+          ? {}
+          : {
+              description: 'Always 403 with a business key: support uses /v1/tenants/{tenantId}/channels/….',
+            }),
+        requestBody: body(schemas.linkMode),
+        responses: scoped ? { '200': channel, ...invalid, ...errors } : auth,
+      },
+    },
+    [`${base}/{channelId}/qr-page-link`]: {
+      ...idParams,
+      get: {
+        summary: 'The standalone QR page link',
+        responses: { '200': jsonRef('The link', 'Link'), ...errors },
+      },
+    },
+  };
+};
 
 /** The OpenAPI document of /v1, built from the same zod schemas the routes validate with. */
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
+  const tenant = jsonRef('The business', 'Tenant');
+  const link = (description: string) => jsonRef(description, 'Link');
   return {
     openapi: '3.0.3',
     info: {
       title: 'Zapgate API',
       version: '0.1.0',
-      description: 'WhatsApp notification gateway: businesses, channels, linking.',
+      description:
+        'WhatsApp notification gateway: businesses, channels, linking, notifications, templates, pacing ' +
+        'and webhooks. The browser pages (/panel, /link, /support, /help, /assets) and the JSON they ' +
+        'use among themselves are not part of this API.',
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
@@ -121,53 +218,230 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
               type: 'object',
               required: ['code', 'message'],
               properties: {
-                code: { type: 'string' },
+                code: { type: 'string', example: 'invalid_input' },
                 message: { type: 'string' },
-                details: { type: 'object' },
+                details: { type: 'object', additionalProperties: true },
+                errorId: { type: 'string', description: 'On a 500 only: quote it to support' },
               },
             },
+          },
+        },
+        Tenant: {
+          type: 'object',
+          required: ['id', 'name', 'timeZone', 'language', 'createdAt'],
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            timeZone: { type: 'string', example: 'America/Sao_Paulo' },
+            language: { type: 'string', enum: [...LANGUAGES] },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Link: {
+          type: 'object',
+          required: ['url', 'expiresAt'],
+          properties: { url: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
+        },
+        PairingCode: {
+          type: 'object',
+          required: ['code', 'expiresAt'],
+          properties: {
+            code: { type: 'string', example: 'ABCD-1234' },
+            expiresAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Channel: {
+          type: 'object',
+          required: [
+            'id',
+            'name',
+            'linkMode',
+            'status',
+            'tone',
+            'statusSince',
+            'cause',
+            'phone',
+            'linkedAt',
+            'business',
+            'link',
+            'linkWindowEnded',
+          ],
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            linkMode: { type: 'string', enum: ['qr', 'code'] },
+            status: { type: 'string', enum: [...CHANNEL_STATUSES] },
+            tone: { type: 'string', enum: ['green', 'amber', 'red'] },
+            statusSince: { type: 'string', format: 'date-time' },
+            cause: { type: 'string', nullable: true, description: 'Why the status last changed' },
+            phone: { type: 'string', nullable: true, example: '+5511987654321' },
+            linkedAt: { type: 'string', format: 'date-time', nullable: true },
+            business: {
+              type: 'boolean',
+              nullable: true,
+              description: 'Linked with the WhatsApp Business app; null while unknown',
+            },
+            link: {
+              type: 'object',
+              nullable: true,
+              description: 'The live link attempt: present only while someone looks at the QR or code',
+              required: ['needsPairingPhone', 'windowEndsAt'],
+              properties: {
+                qr: {
+                  type: 'object',
+                  required: ['raw', 'svg', 'expiresAt', 'ttlMs', 'sequence'],
+                  properties: {
+                    raw: { type: 'string' },
+                    svg: { type: 'string' },
+                    expiresAt: { type: 'string', format: 'date-time' },
+                    ttlMs: { type: 'integer' },
+                    sequence: { type: 'integer' },
+                  },
+                },
+                pairingCode: schemaRef('PairingCode'),
+                needsPairingPhone: { type: 'boolean' },
+                windowEndsAt: { type: 'string', format: 'date-time' },
+              },
+            },
+            linkWindowEnded: { type: 'boolean' },
+            qrPageUrl: { type: 'string', description: 'The standalone QR page (single-channel answers)' },
+          },
+        },
+        ChannelEvent: {
+          type: 'object',
+          required: ['status', 'cause', 'at'],
+          properties: {
+            status: { type: 'string', enum: [...CHANNEL_STATUSES] },
+            cause: { type: 'string', nullable: true },
+            at: { type: 'string', format: 'date-time' },
           },
         },
       },
     },
     paths: {
+      '/health': {
+        get: {
+          summary: 'Liveness',
+          security: [],
+          responses: {
+            '200': {
+              description: 'Up',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' } } },
+                },
+              },
+            },
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          description: 'When METRICS_TOKEN is configured, send it as a Bearer token.',
+          security: [],
+          responses: {
+            '200': { description: 'Prometheus text format', content: { 'text/plain': {} } },
+            '401': errorResponse('METRICS_TOKEN is set and was not sent'),
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          security: [],
+          responses: {
+            '200': {
+              description: 'OpenAPI 3.0',
+              content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+            },
+          },
+        },
+      },
       '/v1/tenant': {
-        get: { summary: 'The business of this API key', responses: { '200': ok('The business'), ...errors } },
+        get: { summary: 'The business of this API key', responses: { '200': tenant, ...auth } },
         patch: {
           summary: 'Update name, time zone, language',
           requestBody: body(schemas.updateTenant),
-          responses: { '200': ok('The business'), ...errors },
+          responses: { '200': tenant, ...invalid, ...auth },
         },
       },
       '/v1/tenant/panel-login-links': {
         post: {
           summary: 'A one-time link into the panel',
-          responses: { '201': ok('{url, expiresAt}'), ...errors },
+          responses: { '201': link('The login link'), ...auth },
         },
       },
       '/v1/tenant/api-keys': {
         post: {
           summary: 'Issue another API key (shown once)',
           requestBody: body(schemas.apiKey),
-          responses: { '201': ok('{id, key}'), ...errors },
+          responses: {
+            '201': {
+              description: 'The key, shown only now',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'key'],
+                    properties: { id: { type: 'string' }, key: { type: 'string', example: 'zg_live_…' } },
+                  },
+                },
+              },
+            },
+            ...invalid,
+            ...auth,
+          },
         },
       },
       ...channelPath('/v1/channels'),
       '/v1/tenants': {
-        get: { summary: 'Every business (support)', responses: { '200': ok('Businesses'), ...errors } },
+        get: {
+          summary: 'Every business (support)',
+          responses: {
+            '200': {
+              description: 'Businesses',
+              content: { 'application/json': { schema: { type: 'array', items: schemaRef('Tenant') } } },
+            },
+            ...auth,
+          },
+        },
         post: {
           summary: 'Create a business with its first channel (support)',
           requestBody: body(schemas.createTenant),
-          responses: { '201': ok('{tenant, channelId, apiKey, panelLoginUrl, qrPageUrl}'), ...errors },
+          responses: {
+            '201': {
+              description: 'The business, its first channel, its first API key (shown only now) and links',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['tenant', 'channelId', 'apiKey', 'panelLoginUrl', 'qrPageUrl'],
+                    properties: {
+                      tenant: schemaRef('Tenant'),
+                      channelId: { type: 'string' },
+                      apiKey: { type: 'string' },
+                      panelLoginUrl: { type: 'string' },
+                      qrPageUrl: { type: 'string' },
+                    },
+                  },
+                },
+              },
+            },
+            ...invalid,
+            ...auth,
+          },
         },
       },
       '/v1/tenants/{tenantId}': {
-        get: { summary: 'A business (support)', responses: { '200': ok('The business'), ...errors } },
+        parameters: [tenantIdParam],
+        get: { summary: 'A business (support)', responses: { '200': tenant, ...errors } },
       },
       '/v1/tenants/{tenantId}/panel-login-links': {
+        parameters: [tenantIdParam],
         post: {
           summary: 'A panel login link for a business (support)',
-          responses: { '201': ok('{url, expiresAt}'), ...errors },
+          responses: { '201': link('The login link'), ...errors },
         },
       },
       ...channelPath('/v1/tenants/{tenantId}/channels'),
@@ -194,7 +468,7 @@ function webhookPaths(): Record<string, unknown> {
     '/v1/webhooks': {
       get: {
         summary: 'Webhook endpoints of this business',
-        responses: { '200': json(z.array(webhookSchemas.endpoint), 'Endpoints'), ...errors },
+        responses: { '200': json(z.array(webhookSchemas.endpoint), 'Endpoints'), ...auth },
       },
       post: {
         summary: 'Add a webhook endpoint; its signing secret is shown once',
@@ -206,7 +480,9 @@ function webhookPaths(): Record<string, unknown> {
         requestBody: body(webhookSchemas.createWebhook),
         responses: {
           '201': json(webhookSchemas.endpointWithSecret, 'The endpoint and its secret'),
-          ...errors,
+          ...conflict('The business already has the most endpoints allowed (20)'),
+          ...invalid,
+          ...auth,
         },
       },
     },
@@ -216,7 +492,7 @@ function webhookPaths(): Record<string, unknown> {
       patch: {
         summary: 'Change the URL, the event filter, or enable/disable',
         requestBody: body(webhookSchemas.updateWebhook),
-        responses: { '200': endpoint, ...errors },
+        responses: { '200': endpoint, ...invalid, ...errors },
       },
       delete: {
         summary: 'Remove the endpoint and its delivery log',
@@ -247,7 +523,7 @@ function webhookPaths(): Record<string, unknown> {
             description: 'A delivery id: older ones',
           },
         ],
-        responses: { '200': json(z.array(webhookSchemas.delivery), 'Deliveries'), ...errors },
+        responses: { '200': json(z.array(webhookSchemas.delivery), 'Deliveries'), ...invalid, ...errors },
       },
     },
     '/v1/webhooks/{webhookId}/test': {
@@ -256,7 +532,7 @@ function webhookPaths(): Record<string, unknown> {
         summary: 'Queue a webhook.test event for this endpoint',
         responses: {
           '202': json(webhookSchemas.testQueued, 'Queued'),
-          '409': ok('The endpoint is disabled'),
+          ...conflict('The endpoint is disabled'),
           ...errors,
         },
       },
@@ -267,7 +543,7 @@ function webhookPaths(): Record<string, unknown> {
         summary: 'Send a dead or delivered delivery again, now (same webhook-id)',
         responses: {
           '200': json(webhookSchemas.delivery, 'The delivery, pending again'),
-          '409': ok('Still pending'),
+          ...conflict('Still pending: it is retried automatically'),
           ...errors,
         },
       },
@@ -277,7 +553,30 @@ function webhookPaths(): Record<string, unknown> {
 
 const MESSAGE_SCHEMA = {
   type: 'object',
-  required: ['id', 'channelId', 'to', 'status', 'text', 'priority', 'urgent', 'sendAfter', 'createdAt'],
+  required: [
+    'id',
+    'channelId',
+    'to',
+    'status',
+    'failureReason',
+    'errorCode',
+    'text',
+    'template',
+    'priority',
+    'urgent',
+    'sendAfter',
+    'expiresAt',
+    'attempts',
+    'idempotencyKey',
+    'metadata',
+    'waMessageId',
+    'createdAt',
+    'updatedAt',
+    'sentAt',
+    'deliveredAt',
+    'readAt',
+    'failedAt',
+  ],
   properties: {
     id: { type: 'string', example: 'msg_x1y2z3' },
     channelId: { type: 'string' },
@@ -286,13 +585,14 @@ const MESSAGE_SCHEMA = {
     failureReason: {
       type: 'string',
       nullable: true,
-      enum: [...FAILURE_REASONS],
+      enum: [...FAILURE_REASONS, null],
     },
     errorCode: { type: 'integer', nullable: true, description: "WhatsApp's error code (463: restricted)" },
     text: { type: 'string', description: 'The final text (templates rendered at accept time)' },
     template: {
       type: 'object',
       nullable: true,
+      required: ['name', 'language'],
       properties: { name: { type: 'string' }, language: { type: 'string' } },
     },
     priority: { type: 'string', enum: [...PRIORITIES] },
@@ -301,7 +601,7 @@ const MESSAGE_SCHEMA = {
     expiresAt: { type: 'string', format: 'date-time', nullable: true },
     attempts: { type: 'integer' },
     idempotencyKey: { type: 'string', nullable: true },
-    metadata: { type: 'object' },
+    metadata: { type: 'object', additionalProperties: true, description: 'Your own data, as sent' },
     waMessageId: { type: 'string', description: 'Fixed at accept time; a resend after a crash reuses it' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -313,7 +613,7 @@ const MESSAGE_SCHEMA = {
 };
 const TEMPLATE_SCHEMA = {
   type: 'object',
-  required: ['name', 'language', 'body', 'variables'],
+  required: ['name', 'language', 'body', 'variables', 'createdAt', 'updatedAt'],
   properties: {
     name: { type: 'string' },
     language: { type: 'string', example: 'pt-BR' },
@@ -345,6 +645,7 @@ function messagePaths(): Record<string, unknown> {
   const templateParams = [pathParam('name'), pathParam('language')];
   const pacing = jsonSchema('Effective settings, the overrides, and the time zone the window is read in', {
     type: 'object',
+    required: ['settings', 'overrides', 'timeZone'],
     properties: {
       settings: zodSchema(schemas.pacing.required()),
       overrides: zodSchema(schemas.pacing),
@@ -363,7 +664,12 @@ function messagePaths(): Record<string, unknown> {
           'written in any common format. A missing template variable is a 400 naming `variables.<name>`.',
         parameters: [idempotencyHeader],
         requestBody: body(schemas.sendMessage),
-        responses: { '202': jsonSchema('Accepted (queued)', MESSAGE_SCHEMA), '200': message, ...errors },
+        responses: {
+          '202': jsonSchema('Accepted (queued)', MESSAGE_SCHEMA),
+          '200': message,
+          ...invalid,
+          ...auth,
+        },
       },
       get: {
         summary: 'Messages, newest first, filtered and paginated',
@@ -371,6 +677,7 @@ function messagePaths(): Record<string, unknown> {
         responses: {
           '200': jsonSchema('A page', {
             type: 'object',
+            required: ['data', 'nextCursor'],
             properties: {
               data: { type: 'array', items: MESSAGE_SCHEMA },
               nextCursor: {
@@ -380,7 +687,8 @@ function messagePaths(): Record<string, unknown> {
               },
             },
           }),
-          ...errors,
+          ...invalid,
+          ...auth,
         },
       },
     },
@@ -391,10 +699,15 @@ function messagePaths(): Record<string, unknown> {
           'The valid items are stored together; invalid ones come back with their error. With an ' +
           'Idempotency-Key (header or body), an item without its own key gets `<key>:<index>`.',
         parameters: [idempotencyHeader],
-        requestBody: body(schemas.sendMessageBatch),
+        requestBody: body(
+          schemas.sendMessageBatch.extend({
+            idempotencyKey: schemas.sendMessageBatchEnvelope.shape.idempotencyKey,
+          }),
+        ),
         responses: {
           '200': jsonSchema('Per-item results, in order', {
             type: 'object',
+            required: ['accepted', 'duplicates', 'invalid', 'results'],
             properties: {
               accepted: { type: 'integer' },
               duplicates: { type: 'integer' },
@@ -410,10 +723,11 @@ function messagePaths(): Record<string, unknown> {
                     message: MESSAGE_SCHEMA,
                     error: {
                       type: 'object',
+                      required: ['code', 'message'],
                       properties: {
                         code: { type: 'string' },
                         message: { type: 'string' },
-                        details: { type: 'object' },
+                        details: { type: 'object', additionalProperties: true },
                       },
                     },
                   },
@@ -421,7 +735,8 @@ function messagePaths(): Record<string, unknown> {
               },
             },
           }),
-          ...errors,
+          ...invalid,
+          ...auth,
         },
       },
     },
@@ -441,11 +756,12 @@ function messagePaths(): Record<string, unknown> {
             type: 'array',
             items: {
               type: 'object',
+              required: ['status', 'reason', 'errorCode', 'details', 'at'],
               properties: {
-                status: { type: 'string' },
+                status: { type: 'string', enum: [...MESSAGE_STATUSES] },
                 reason: { type: 'string', nullable: true },
                 errorCode: { type: 'integer', nullable: true },
-                details: { type: 'object', nullable: true },
+                details: { type: 'object', nullable: true, additionalProperties: true },
                 at: { type: 'string', format: 'date-time' },
               },
             },
@@ -460,9 +776,7 @@ function messagePaths(): Record<string, unknown> {
         parameters: [pathParam('messageId')],
         responses: {
           '200': message,
-          '409': jsonSchema('Already picked up for sending or finished; `details.status` says which', {
-            $ref: '#/components/schemas/Error',
-          }),
+          ...conflict('Already picked up for sending or finished; `details.status` says which'),
           ...errors,
         },
       },
@@ -470,29 +784,33 @@ function messagePaths(): Record<string, unknown> {
     '/v1/templates': {
       get: {
         summary: "The business's templates",
-        responses: { '200': jsonSchema('Templates', { type: 'array', items: TEMPLATE_SCHEMA }), ...errors },
+        responses: { '200': jsonSchema('Templates', { type: 'array', items: TEMPLATE_SCHEMA }), ...auth },
       },
     },
     '/v1/templates/{name}/{language}': {
-      get: { summary: 'A template', parameters: templateParams, responses: { '200': template, ...errors } },
+      get: {
+        summary: 'A template',
+        parameters: templateParams,
+        responses: { '200': template, ...invalid, ...errors },
+      },
       put: {
         summary: 'Create or replace a template ({{variable}} or %VARIABLE% placeholders)',
         parameters: templateParams,
         requestBody: body(schemas.putTemplate),
-        responses: { '201': jsonSchema('Created', TEMPLATE_SCHEMA), '200': template, ...errors },
+        responses: { '201': jsonSchema('Created', TEMPLATE_SCHEMA), '200': template, ...invalid, ...auth },
       },
       delete: {
         summary: 'Delete a template',
         parameters: templateParams,
-        responses: { '204': { description: 'Deleted' }, ...errors },
+        responses: { '204': { description: 'Deleted' }, ...invalid, ...errors },
       },
     },
     '/v1/pacing': {
-      get: { summary: "The business's pacing (anti-ban) settings", responses: { '200': pacing, ...errors } },
+      get: { summary: "The business's pacing (anti-ban) settings", responses: { '200': pacing, ...auth } },
       put: {
         summary: 'Replace the pacing overrides (omitted settings take the defaults)',
         requestBody: body(schemas.pacing),
-        responses: { '200': pacing, ...errors },
+        responses: { '200': pacing, ...invalid, ...auth },
       },
     },
   };
