@@ -5,6 +5,7 @@
  * operations and statuses were seen, for the coverage checks.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
 type Json = Record<string, unknown>;
@@ -35,36 +36,47 @@ export interface ObservedResponse {
   readonly body: unknown;
 }
 
+/** 3.0: schemas are an OpenAPI dialect of draft-04/07 (`nullable`); 3.1: plain JSON Schema 2020-12. */
+export type OpenApiDialect = '3.0' | '3.1';
+
 /**
- * OpenAPI 3.0 schema → JSON Schema (draft-07) for ajv: `nullable` becomes a `null` type (and a
- * `null` enum member), `$ref`s are inlined, boolean `exclusiveMinimum/Maximum` become numbers,
- * `example` and `format: binary` are dropped, and every object without its own
- * `additionalProperties` gets `false`: the document must declare a free-form object as such.
+ * An OpenAPI schema → a JSON Schema for ajv, with every object that does not declare
+ * `additionalProperties` closed (`false`): the document must declare a free-form object as such.
+ * `$ref`s are inlined and `example`/`format: binary` dropped; for 3.0, `nullable` becomes a `null`
+ * type (and a `null` enum member) and boolean `exclusiveMinimum/Maximum` become numbers.
  */
-export function toStrictJsonSchema(schema: unknown, components: Json): SchemaObject {
+export function toStrictJsonSchema(
+  schema: unknown,
+  components: Json,
+  dialect: OpenApiDialect = '3.0',
+): SchemaObject {
   if (typeof schema !== 'object' || schema === null) return schema as SchemaObject;
   const source = schema as SchemaObject;
   if (typeof source.$ref === 'string') {
     const name = /^#\/components\/schemas\/(.+)$/.exec(source.$ref)?.[1];
     const target = name === undefined ? undefined : components[name];
     if (target === undefined) throw new Error(`unresolvable $ref ${source.$ref}`);
-    return toStrictJsonSchema(target, components);
+    return toStrictJsonSchema(target, components, dialect);
   }
   const out: SchemaObject = {};
   for (const [key, value] of Object.entries(source)) {
-    if (key === 'example' || key === 'nullable' || key === 'xml' || key === 'externalDocs') continue;
+    if (key === 'example' || key === 'xml' || key === 'externalDocs') continue;
+    if (key === 'nullable' && dialect === '3.0') continue;
     if (key === 'properties') {
       out.properties = Object.fromEntries(
-        Object.entries(value as Json).map(([name, sub]) => [name, toStrictJsonSchema(sub, components)]),
+        Object.entries(value as Json).map(([name, sub]) => [
+          name,
+          toStrictJsonSchema(sub, components, dialect),
+        ]),
       );
     } else if (key === 'items' || key === 'not') {
-      out[key] = toStrictJsonSchema(value, components);
+      out[key] = toStrictJsonSchema(value, components, dialect);
     } else if (key === 'additionalProperties') {
-      out[key] = typeof value === 'object' ? toStrictJsonSchema(value, components) : value;
+      out[key] = typeof value === 'object' ? toStrictJsonSchema(value, components, dialect) : value;
     } else if (key === 'allOf' || key === 'anyOf' || key === 'oneOf') {
       // Members of a combination are validated on their own: closing them would reject each other's fields.
       out[key] = (value as unknown[]).map((sub) => ({
-        ...toStrictJsonSchema(sub, components),
+        ...toStrictJsonSchema(sub, components, dialect),
         additionalProperties: true,
       }));
     } else {
@@ -76,14 +88,14 @@ export function toStrictJsonSchema(schema: unknown, components: Json): SchemaObj
     ['exclusiveMinimum', 'minimum'],
     ['exclusiveMaximum', 'maximum'],
   ] as const) {
-    if (typeof out[exclusive] !== 'boolean') continue;
+    if (dialect !== '3.0' || typeof out[exclusive] !== 'boolean') continue;
     if (out[exclusive]) out[exclusive] = out[bound];
     else delete out[exclusive];
     if (out[exclusive] !== undefined) delete out[bound];
   }
   const isObject = out.type === 'object' || (out.type === undefined && out.properties !== undefined);
   if (isObject && out.additionalProperties === undefined) out.additionalProperties = false;
-  if (source.nullable === true) {
+  if (dialect === '3.0' && source.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
     else return { anyOf: [out, { type: 'null' }] };
     if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...(out.enum as unknown[]), null];
@@ -117,14 +129,18 @@ export class OpenApiConformance {
   readonly seen = new Map<string, Set<number>>();
   /** Every mismatch, with the call that showed it. */
   readonly mismatches: string[] = [];
-  private readonly ajv = new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
+  private readonly ajv: Ajv | Ajv2020;
+  private readonly dialect: OpenApiDialect;
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly reported = new Set<string>();
   private readonly components: Json;
 
   constructor(readonly doc: Json) {
-    if (!String(doc.openapi).startsWith('3.0.'))
-      throw new Error(`this checker reads OpenAPI 3.0 (nullable), the document says ${String(doc.openapi)}`);
+    const version = String(doc.openapi);
+    if (!/^3\.[01]\./.test(version)) throw new Error(`OpenAPI ${version}: this checker reads 3.0 and 3.1`);
+    this.dialect = version.startsWith('3.0.') ? '3.0' : '3.1';
+    const options = { strict: true, allErrors: true, allowUnionTypes: true };
+    this.ajv = this.dialect === '3.0' ? new Ajv(options) : new Ajv2020(options);
     addFormats(this.ajv);
     this.components = ((doc.components as Json | undefined)?.schemas ?? {}) as Json;
     const operations: Operation[] = [];
@@ -222,7 +238,7 @@ export class OpenApiConformance {
   private validator(key: string, schema: unknown): ValidateFunction {
     let validate = this.validators.get(key);
     if (!validate) {
-      validate = this.ajv.compile(toStrictJsonSchema(schema, this.components));
+      validate = this.ajv.compile(toStrictJsonSchema(schema, this.components, this.dialect));
       this.validators.set(key, validate);
     }
     return validate;
