@@ -82,13 +82,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     linkWindowMs: config.linkWindowMs,
     restoreStaggerMs: config.restoreStaggerMs,
     qrTimeoutMs: config.qrTimeoutMs,
-  });
-  const channels = new ChannelService({
-    db,
-    channels: channelsRepo,
-    qrLinks,
-    runtime,
-    qrLinkTtlMs: config.qrLinkTtlMs,
+    restrictionMs: config.restrictionMs,
   });
   const tenants = new TenantService({
     db,
@@ -114,6 +108,15 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     recipientChecks: new RecipientChecksRepository(db),
     sink: messageSink,
   });
+  const channels = new ChannelService({
+    db,
+    channels: channelsRepo,
+    qrLinks,
+    runtime,
+    qrLinkTtlMs: config.qrLinkTtlMs,
+    failWaitingMessages: (tenantId, channelId, tx) =>
+      queue.failQueued(tenantId, channelId, 'channel_removed', tx),
+  });
   const dispatcher = new Dispatcher({
     store: queue,
     session: (channelId) => {
@@ -126,6 +129,12 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     pacing: new PolicyPacingGate({ pacing, queue, channels: channelsRepo }),
     logger,
     metrics,
+    isPaused: (channelId) => runtime.isPaused(channelId),
+    restrictedUntil: (channelId) => runtime.restrictedUntil(channelId),
+    onRestricted: (channel) =>
+      void runtime
+        .restrict(channel)
+        .catch((err: unknown) => logger.error({ err, ...channel }, 'could not record the restriction')),
   });
   runtime.listen(dispatcher);
   const messages = new MessageService({

@@ -41,6 +41,15 @@ const schema = z
     RESTORE_STAGGER_MS: z.coerce.number().int().min(0).max(60_000).default(150),
     /** QR ref lifetime override (tests and the sandbox); WhatsApp's own 60 s / 20 s when unset. */
     QR_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
+    /**
+     * After WhatsApp answers a send with 463 (reach-out timelock), how long the channel writes to no
+     * new contacts. WhatsApp does not say; a day is the cautious default learned from the field.
+     */
+    RESTRICTION_MINUTES: z.coerce
+      .number()
+      .min(0.01)
+      .max(60 * 24 * 30)
+      .default(60 * 24),
     /** When set, /metrics requires `Authorization: Bearer <token>`. */
     METRICS_TOKEN: z.string().min(16).optional(),
   })
@@ -76,6 +85,7 @@ export interface Config {
   readonly qrLinkTtlMs: number;
   readonly restoreStaggerMs: number;
   readonly qrTimeoutMs: number | undefined;
+  readonly restrictionMs: number;
   readonly metricsToken: string | undefined;
 }
 
@@ -114,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
+    restrictionMs: Math.round(v.RESTRICTION_MINUTES * 60_000),
     metricsToken: v.METRICS_TOKEN,
   });
 }

@@ -3,7 +3,12 @@ import QRCode from 'qrcode';
 import { hasLinkedDevice, type ChannelStatus, type StatusCause } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import { ChannelAuthStore } from '../store/channel-auth-store.js';
-import type { Channel, ChannelsRepository, LinkedDeviceFacts } from '../store/channels-repository.js';
+import type {
+  Channel,
+  ChannelsRepository,
+  LinkedDeviceFacts,
+  PausedCause,
+} from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
@@ -17,6 +22,8 @@ export interface SessionTraffic {
   onOpen(channel: { tenantId: string; channelId: string }): void;
   onMessageStatus(channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void;
   onInbound(channel: { tenantId: string; channelId: string }, message: InboundMessage): void;
+  /** The channel's queue was resumed (by the business, or by a new link after a removal). */
+  onResumed(channel: { tenantId: string; channelId: string }): void;
 }
 
 /** A live link attempt: codes are generated only while someone looks, until `windowEndsAt`. */
@@ -45,6 +52,8 @@ export interface ChannelRuntimeOptions {
   readonly qrTimeoutMs: number | undefined;
   /** How often a pairing code is renewed (about once a minute, as the seed says). */
   readonly pairingCodeRenewMs?: number;
+  /** After a 463 (reach-out timelock), how long the channel writes to no new contacts (default 24 h). */
+  readonly restrictionMs?: number;
   readonly now?: () => number;
 }
 
@@ -61,6 +70,9 @@ interface LiveChannel {
   /** Status writes in order, one after the other. */
   writes: Promise<unknown>;
   lastStatus: ChannelStatus | undefined;
+  /** After a 463: no new contacts until then (epoch ms). */
+  restrictedUntil: number | undefined;
+  restrictionTimer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -71,6 +83,8 @@ interface LiveChannel {
 export class ChannelRuntime {
   private readonly live = new Map<string, LiveChannel>();
   private readonly ended = new Set<string>();
+  /** Channels whose queue is paused, and why (loaded at restore, kept with every change). */
+  private readonly paused = new Map<string, PausedCause>();
   private readonly now: () => number;
   private stopping = false;
 
@@ -105,6 +119,7 @@ export class ChannelRuntime {
   /** Reconnects every linked channel after a start, spaced out so they do not all hit WhatsApp at once. */
   async restoreAll(): Promise<number> {
     const all = await this.o.channels.listAllForSupport();
+    for (const channel of all) if (channel.pausedCause) this.paused.set(channel.id, channel.pausedCause);
     let restored = 0;
     for (const channel of all) {
       if (this.stopping) break;
@@ -231,8 +246,7 @@ export class ChannelRuntime {
     const watching = Boolean(live?.link);
     if (live) {
       this.live.delete(channel.id);
-      clearTimeout(live.windowTimer);
-      clearTimeout(live.codeTimer);
+      this.stopLinkTimers(live);
       live.link = undefined;
       await live.session
         .logout()
@@ -247,6 +261,7 @@ export class ChannelRuntime {
       platform: null,
       business: null,
       linkedAt: null,
+      restrictedUntil: null,
     });
     this.o.changes.publish({ tenantId: channel.tenantId, channelId: channel.id });
     if (watching && updated) await this.startLinking(updated);
@@ -272,6 +287,8 @@ export class ChannelRuntime {
       linkedFacts: undefined,
       writes: Promise.resolve(),
       lastStatus: channel.status,
+      restrictedUntil: channel.restrictedUntil?.getTime(),
+      restrictionTimer: undefined,
     };
     this.live.set(channel.id, live);
     session.on('qr', ({ qr, ttlMs }) => void this.onQr(live, qr, ttlMs));
@@ -316,30 +333,46 @@ export class ChannelRuntime {
           live.lastStatus === 'connected' ||
           live.lastStatus === 'reconnecting' ||
           live.lastStatus === 'restricted';
-        this.traffic?.onOpen({ tenantId: live.tenantId, channelId: live.channelId });
-        await this.record(live, 'connected', restored ? 'restored' : 'opened', {
+        // A new link after the device was removed on the phone resumes the queue it paused.
+        const resumes = !restored && this.paused.get(live.channelId) === 'removed';
+        if (resumes) this.paused.delete(live.channelId);
+        const restricted = live.restrictedUntil !== undefined && live.restrictedUntil > this.now();
+        if (!restricted) live.restrictedUntil = undefined;
+        const channelRef = { tenantId: live.tenantId, channelId: live.channelId };
+        this.traffic?.onOpen(channelRef);
+        await this.record(live, restricted ? 'restricted' : 'connected', restored ? 'restored' : 'opened', {
           phone: state.me.phone,
           platform: state.platform,
           business: state.business,
           ...(live.linkedFacts?.linkedAt ? { linkedAt: live.linkedFacts.linkedAt } : {}),
+          ...(resumes ? { paused: null } : {}),
+          ...(restricted ? {} : { restrictedUntil: null }),
         });
+        if (restricted) this.armRestrictionEnd(live);
+        if (resumes) this.traffic?.onResumed(channelRef);
         return;
       }
       case 'reconnecting':
         if (!live.link) await this.record(live, 'reconnecting', 'connection_lost');
         return;
-      case 'removed':
+      case 'removed': {
         this.stopLinkTimers(live);
         this.live.delete(live.channelId);
         live.link = undefined;
+        // Nothing can be sent until the phone links again: the queue waits, paused and flagged.
+        const pause = this.paused.has(live.channelId)
+          ? {}
+          : { paused: { cause: 'removed' as const, at: new Date(this.now()) } };
+        if (!this.paused.has(live.channelId)) this.paused.set(live.channelId, 'removed');
         await this.record(
           live,
           'removed',
           state.reason === 'login_refused' ? 'login_refused' : 'device_removed',
-          {},
+          pause,
           true,
         );
         return;
+      }
       case 'replaced':
         this.stopLinkTimers(live);
         this.live.delete(live.channelId);
@@ -393,8 +426,98 @@ export class ChannelRuntime {
   private stopLinkTimers(live: LiveChannel): void {
     clearTimeout(live.windowTimer);
     clearTimeout(live.codeTimer);
+    clearTimeout(live.restrictionTimer);
     live.windowTimer = undefined;
     live.codeTimer = undefined;
+    live.restrictionTimer = undefined;
+  }
+
+  /**
+   * WhatsApp answered a send with 463 (reach-out timelock): the channel writes to no new contacts
+   * for a while, says so on its status, and goes back to "connected" by itself afterwards.
+   */
+  async restrict(channel: { tenantId: string; channelId: string }): Promise<void> {
+    const until = this.now() + (this.o.restrictionMs ?? 24 * 3_600_000);
+    const live = this.live.get(channel.channelId);
+    if (!live) {
+      await this.o.channels.setRestrictedUntil(channel.tenantId, channel.channelId, new Date(until));
+      return;
+    }
+    live.restrictedUntil = until;
+    await this.record(live, 'restricted', 'reach_out_timelock', { restrictedUntil: new Date(until) }, true);
+    this.armRestrictionEnd(live);
+    this.o.logger.warn(
+      { channelId: channel.channelId, restrictedUntil: new Date(until).toISOString() },
+      'WhatsApp restricted new chats (463): no messages to new contacts until the restriction ends',
+    );
+  }
+
+  /** Until when the channel may not write to new contacts (undefined: it may). */
+  restrictedUntil(channelId: string): Date | undefined {
+    const until = this.live.get(channelId)?.restrictedUntil;
+    return until !== undefined && until > this.now() ? new Date(until) : undefined;
+  }
+
+  private armRestrictionEnd(live: LiveChannel): void {
+    clearTimeout(live.restrictionTimer);
+    if (live.restrictedUntil === undefined) return;
+    live.restrictionTimer = setTimeout(
+      () => {
+        if (this.live.get(live.channelId) !== live) return;
+        if (live.restrictedUntil !== undefined && live.restrictedUntil > this.now()) {
+          this.armRestrictionEnd(live);
+          return;
+        }
+        live.restrictedUntil = undefined;
+        if (live.lastStatus === 'restricted')
+          void this.record(live, 'connected', 'restriction_ended', { restrictedUntil: null });
+        else
+          void this.o.channels
+            .setRestrictedUntil(live.tenantId, live.channelId, null)
+            .catch((err: unknown) =>
+              this.o.logger.error({ err, channelId: live.channelId }, 'could not end the restriction'),
+            );
+      },
+      Math.min(Math.max(0, live.restrictedUntil - this.now()), 2 ** 31 - 1),
+    );
+  }
+
+  /** Is the channel's queue paused (by the business, or because the device was removed)? */
+  isPaused(channelId: string): boolean {
+    return this.paused.has(channelId);
+  }
+
+  /** Pauses or resumes a channel's queue; the sender stops before its next message, or starts again. */
+  async setPaused(channel: Channel, paused: boolean): Promise<Channel> {
+    const updated = await this.o.channels.setPaused(
+      channel.tenantId,
+      channel.id,
+      paused ? { cause: 'manual', at: new Date(this.now()) } : null,
+    );
+    if (!updated) throw new AppError('not_found', 'No such channel.', { details: { channelId: channel.id } });
+    if (paused) this.paused.set(channel.id, 'manual');
+    else this.paused.delete(channel.id);
+    this.o.changes.publish({ tenantId: channel.tenantId, channelId: channel.id });
+    if (!paused) this.traffic?.onResumed({ tenantId: channel.tenantId, channelId: channel.id });
+    return updated;
+  }
+
+  /** A deleted channel: its session is logged out and forgotten. */
+  async forget(channel: Channel): Promise<void> {
+    const live = this.live.get(channel.id);
+    if (live) {
+      this.stopLinkTimers(live);
+      this.live.delete(channel.id);
+      live.link = undefined;
+      await live.session
+        .logout()
+        .catch((err: unknown) =>
+          this.o.logger.warn({ err, channelId: channel.id }, 'logout on delete failed'),
+        );
+    }
+    this.paused.delete(channel.id);
+    this.ended.delete(channel.id);
+    await new ChannelAuthStore(this.o.db, this.o.secrets, channel.id).clear();
   }
 
   private async dispose(live: LiveChannel): Promise<void> {

@@ -3,7 +3,7 @@ import type { LinkMode } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import { normalisePhoneNumber } from '../domain/phone-numbers.js';
 import type { Channel, ChannelEvent, ChannelsRepository } from '../store/channels-repository.js';
-import type { Database } from '../store/database.js';
+import type { Database, Queryable } from '../store/database.js';
 import type { QrLinksRepository } from '../store/qr-links-repository.js';
 import type { ChannelRuntime, LiveLinkState } from './channel-runtime.js';
 
@@ -13,6 +13,8 @@ export interface ChannelServiceOptions {
   readonly qrLinks: QrLinksRepository;
   readonly runtime: ChannelRuntime;
   readonly qrLinkTtlMs: number;
+  /** Fails a deleted channel's waiting messages (`channel_removed`) in the deleting transaction. */
+  readonly failWaitingMessages: (tenantId: string, channelId: string, tx: Queryable) => Promise<unknown[]>;
 }
 
 const notFound = (channelId: string): AppError =>
@@ -74,6 +76,34 @@ export class ChannelService {
     });
     await this.o.runtime.reset(channel);
     return { channel: await this.get(tenantId, channelId), qrPageToken: link.token };
+  }
+
+  /** Stops the channel's queue before its next message; everything waiting stays queued. */
+  async pause(tenantId: string, channelId: string): Promise<Channel> {
+    return this.o.runtime.setPaused(await this.get(tenantId, channelId), true);
+  }
+
+  /** Starts the queue again (also after the device was removed; sending waits for a link). */
+  async resume(tenantId: string, channelId: string): Promise<Channel> {
+    return this.o.runtime.setPaused(await this.get(tenantId, channelId), false);
+  }
+
+  /**
+   * Deletes the channel: the device is logged out, its credentials and QR-page links are gone,
+   * and its waiting messages fail as `channel_removed` (the CRM can send them another way).
+   * Sent messages stay in the history. Returns how many messages failed.
+   */
+  async delete(tenantId: string, channelId: string): Promise<{ failedMessages: number }> {
+    const channel = await this.get(tenantId, channelId);
+    // Logged out first: a send in flight goes back to the queue and fails with the rest below.
+    await this.o.runtime.forget(channel);
+    const failed = await this.o.db.transaction(async (tx) => {
+      if (!(await this.o.channels.markDeleted(tenantId, channelId, new Date(), tx)))
+        throw notFound(channelId);
+      await this.o.qrLinks.revokeAll(tenantId, channelId, tx);
+      return this.o.failWaitingMessages(tenantId, channelId, tx);
+    });
+    return { failedMessages: failed.length };
   }
 
   /** Support's switch between QR and code-entry mode. */

@@ -38,6 +38,8 @@ export interface DispatchStore {
   expireDue(now: Date): Promise<number>;
   /** Channels with work waiting (to start their workers at boot). */
   channelsWithQueuedWork(): Promise<string[]>;
+  /** Has the channel ever been in a chat with `phone` (sent to it, or heard from it)? */
+  hasContacted(channelId: string, phone: string): Promise<boolean>;
   recipientOnWhatsApp(tenantId: string, channelId: string, phone: string): Promise<boolean | undefined>;
   rememberRecipient(tenantId: string, channelId: string, phone: string, onWhatsApp: boolean): Promise<void>;
   recordInbound(input: {

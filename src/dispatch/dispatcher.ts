@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { InboundMessage, MessageStatusEvent } from '../whatsapp/session-events.js';
 import type { ClaimedMessage, DispatchStore } from './dispatch-store.js';
+import type { MessageFailure } from './dispatch-types.js';
 
 /** What the dispatcher needs of a channel's open session. */
 export interface SendingSession {
@@ -37,6 +38,10 @@ export interface DispatcherOptions {
   readonly ackTimeoutMs?: number;
   /** Called when a 463 tells us the account may not start new chats for a while. */
   readonly onRestricted?: (channel: { tenantId: string; channelId: string }) => void;
+  /** Until when the channel may not write to new contacts (after a 463); undefined: it may. */
+  readonly restrictedUntil?: (channelId: string) => Date | undefined;
+  /** A paused channel keeps its queue and sends nothing (woken by onResumed). */
+  readonly isPaused?: (channelId: string) => boolean;
 }
 
 interface Worker {
@@ -92,8 +97,16 @@ export class Dispatcher implements SessionTraffic {
       .finally(() => this.notify(channel.channelId));
   }
 
-  onMessageStatus(_channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void {
+  onResumed(channel: { tenantId: string; channelId: string }): void {
+    this.notify(channel.channelId);
+  }
+
+  onMessageStatus(channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void {
     const at = new Date();
+    this.o.logger.debug(
+      { waMessageId: event.messageId, status: event.status },
+      'message status from WhatsApp',
+    );
     const work = (async () => {
       switch (event.status) {
         case 'server_ack':
@@ -103,7 +116,11 @@ export class Dispatcher implements SessionTraffic {
         case 'read':
           return this.o.store.markRead(event.messageId, at);
         case 'failed':
-          if (event.reason === 'restricted') this.o.onRestricted?.(_channel);
+          this.o.logger.warn(
+            { waMessageId: event.messageId, reason: event.reason, errorCode: event.errorCode },
+            'WhatsApp refused a message',
+          );
+          if (event.reason === 'restricted') this.o.onRestricted?.(channel);
           return this.o.store.markFailedByWaId(
             event.messageId,
             {
@@ -161,8 +178,8 @@ export class Dispatcher implements SessionTraffic {
     while (worker.running) {
       try {
         const session = this.o.session(channelId);
-        if (!session) {
-          // The channel is down: its messages stay queued until it is back (onOpen wakes us) or they expire.
+        if (!session || this.o.isPaused?.(channelId)) {
+          // Down or paused: its messages stay queued until it is back / resumed (which wakes us) or they expire.
           await this.park(worker, undefined);
           continue;
         }
@@ -194,8 +211,20 @@ export class Dispatcher implements SessionTraffic {
       await this.o.store.rememberRecipient(message.tenantId, message.channelId, message.toPhone, onWhatsApp);
     }
     if (!onWhatsApp) {
-      await this.o.store.markFailed(message, { reason: 'not_on_whatsapp' }, now);
-      this.o.metrics?.sends.inc({ status: 'failed', reason: 'not_on_whatsapp' });
+      await this.fail(message, { reason: 'not_on_whatsapp' }, now);
+      return;
+    }
+    const restrictedUntil = this.o.restrictedUntil?.(message.channelId);
+    if (restrictedUntil && !(await this.o.store.hasContacted(message.channelId, message.toPhone))) {
+      // After a 463 the account may not start new chats: trying would only deepen the restriction.
+      await this.fail(
+        message,
+        {
+          reason: 'restricted',
+          details: { restrictedUntil: restrictedUntil.toISOString(), newContact: true },
+        },
+        now,
+      );
       return;
     }
     const decision = await this.o.pacing.decide(message, now);
@@ -223,7 +252,12 @@ export class Dispatcher implements SessionTraffic {
       await session.sendText(message.toPhone, message.body, { messageId: message.waMessageId });
       await acked;
       this.o.pacing.sent(message, new Date());
-      this.o.metrics?.sendLatency.observe((Date.now() - started) / 1000);
+      const latencyMs = Date.now() - started;
+      this.o.metrics?.sendLatency.observe(latencyMs / 1000);
+      this.o.logger.info(
+        { messageId: message.id, waMessageId: message.waMessageId, channelId: message.channelId, latencyMs },
+        'message sent',
+      );
     } catch (err) {
       this.awaitingAck.get(message.waMessageId)?.();
       if (err instanceof AppError && err.code === 'session_not_open') {
@@ -232,13 +266,21 @@ export class Dispatcher implements SessionTraffic {
         return;
       }
       if (message.attempts >= (this.o.maxAttempts ?? 5)) {
-        await this.o.store.markFailed(message, { reason: 'rejected' }, new Date());
-        this.o.metrics?.sends.inc({ status: 'failed', reason: 'rejected' });
+        await this.fail(message, { reason: 'rejected' }, new Date());
         return;
       }
       this.o.logger.warn({ err, messageId: message.id, attempts: message.attempts }, 'send failed; retrying');
       await this.o.store.release(message, new Date(Date.now() + 2 ** message.attempts * 1_000));
     }
+  }
+
+  private async fail(message: ClaimedMessage, failure: MessageFailure, at: Date): Promise<void> {
+    await this.o.store.markFailed(message, failure, at);
+    this.o.metrics?.sends.inc({ status: 'failed', reason: failure.reason });
+    this.o.logger.info(
+      { messageId: message.id, channelId: message.channelId, reason: failure.reason },
+      'message failed',
+    );
   }
 
   private async sweep(): Promise<void> {

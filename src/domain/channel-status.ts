@@ -41,7 +41,9 @@ export type StatusCause =
   | 'reset'
   | 'mode_changed'
   | 'reach_out_timelock'
-  | 'login_refused';
+  | 'restriction_ended'
+  | 'login_refused'
+  | 'deleted';
 
 /** Statuses where a device is linked (credentials exist), whether or not the socket is up now. */
 export function hasLinkedDevice(status: ChannelStatus): boolean {

@@ -98,6 +98,18 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
     await ctx.channels.setLinkMode(c.get('tenantId'), c.req.param('id'), body.mode);
     return c.json(await view(c.get('tenantId'), c.req.param('id')));
   });
+  app.post('/:id/pause', async (c) => {
+    await ctx.channels.pause(c.get('tenantId'), c.req.param('id'));
+    return c.json(await view(c.get('tenantId'), c.req.param('id')));
+  });
+  app.post('/:id/resume', async (c) => {
+    await ctx.channels.resume(c.get('tenantId'), c.req.param('id'));
+    return c.json(await view(c.get('tenantId'), c.req.param('id')));
+  });
+  app.delete('/:id', async (c) => {
+    const result = await ctx.channels.delete(c.get('tenantId'), c.req.param('id'));
+    return c.json({ deleted: true, ...result });
+  });
   app.get('/:id/qr-page-link', async (c) => {
     const link = await ctx.channels.qrPageToken(c.get('tenantId'), c.req.param('id'));
     return c.json({ url: qrPageUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() });

@@ -45,5 +45,11 @@ export function toChannelView({ channel, live }: ChannelSnapshot, qrPageUrl?: st
       : null,
     linkWindowEnded: live.linkWindowEnded,
     ...(qrPageUrl ? { qrPageUrl } : {}),
+    paused: channel.paused,
+    pausedCause: channel.pausedCause,
+    restrictedUntil:
+      channel.restrictedUntil && channel.restrictedUntil.getTime() > Date.now()
+        ? channel.restrictedUntil.toISOString()
+        : null,
   };
 }

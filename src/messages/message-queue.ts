@@ -44,6 +44,7 @@ export type ClaimedMessage = Message & { readonly marketing: boolean };
 export interface SendFailure {
   readonly reason: FailureReason;
   readonly errorCode?: number;
+  readonly details?: Record<string, unknown>;
 }
 
 const DAY_MS = 86_400_000;
@@ -145,6 +146,7 @@ export class MessageQueue {
       at,
       reason: failure.reason,
       errorCode: failure.errorCode,
+      details: failure.details,
     });
   }
 
@@ -193,10 +195,18 @@ export class MessageQueue {
       .length;
   }
 
-  /** Fails every queued message of a channel with `reason` (e.g. channel_removed). */
-  async failQueued(tenantId: string, channelId: string, reason: FailureReason): Promise<Message[]> {
+  /**
+   * Fails every waiting message of a channel with `reason` (e.g. channel_removed), in `tx` when
+   * given (so it commits with the change that causes it).
+   */
+  async failQueued(
+    tenantId: string,
+    channelId: string,
+    reason: FailureReason,
+    tx?: Queryable,
+  ): Promise<Message[]> {
     const at = this.now();
-    return this.inTransaction((tx) => this.o.messages.failQueued(tenantId, channelId, reason, at, tx));
+    return this.inTransaction((t) => this.o.messages.failQueued(tenantId, channelId, reason, at, t), tx);
   }
 
   /**
@@ -258,6 +268,11 @@ export class MessageQueue {
     return this.o.messages.sendHistory(channelId, phone, now, dayStart);
   }
 
+  /** Has the channel ever been in a chat with `phone` (sent to it, or heard from it)? */
+  hasContacted(channelId: string, phone: string): Promise<boolean> {
+    return this.o.messages.hasContacted(channelId, phone);
+  }
+
   /** Messages queued or being sent on one channel, or on all. */
   queueDepth(channelId?: string): Promise<number> {
     return this.o.messages.queueDepth(channelId);
@@ -276,12 +291,16 @@ export class MessageQueue {
   }
 
   /** Runs a bulk transition and hands the visible changes to the sink, in one transaction. */
-  private inTransaction(work: (tx: Queryable) => Promise<AppliedTransition[]>): Promise<Message[]> {
-    return this.o.db.transaction(async (tx) => {
+  private async inTransaction(
+    work: (tx: Queryable) => Promise<AppliedTransition[]>,
+    outer?: Queryable,
+  ): Promise<Message[]> {
+    const run = async (tx: Queryable): Promise<Message[]> => {
       const applied = await work(tx);
       for (const change of applied)
         if (isBusinessVisible(change)) await this.o.sink.record(tx, toStatusChange(change));
       return applied.map((a) => a.message);
-    });
+    };
+    return outer ? run(outer) : this.o.db.transaction(run);
   }
 }

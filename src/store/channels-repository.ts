@@ -16,7 +16,16 @@ export interface Channel {
   readonly business: boolean | null;
   readonly linkedAt: Date | null;
   readonly createdAt: Date;
+  /** A paused channel keeps its queue but sends nothing. */
+  readonly paused: boolean;
+  readonly pausedCause: PausedCause | null;
+  readonly pausedAt: Date | null;
+  /** After a 463 (reach-out timelock): no messages to new contacts until then. */
+  readonly restrictedUntil: Date | null;
 }
+
+/** Who paused a channel's queue: the business, or the phone removing the linked device. */
+export type PausedCause = 'manual' | 'removed';
 
 export interface ChannelEvent {
   readonly id: number;
@@ -39,6 +48,10 @@ interface ChannelRow {
   business: boolean | null;
   linked_at: Date | null;
   created_at: Date;
+  paused: boolean;
+  paused_cause: PausedCause | null;
+  paused_at: Date | null;
+  restricted_until: Date | null;
 }
 
 const toChannel = (row: ChannelRow): Channel => ({
@@ -55,6 +68,10 @@ const toChannel = (row: ChannelRow): Channel => ({
   business: row.business,
   linkedAt: row.linked_at ? new Date(row.linked_at) : null,
   createdAt: new Date(row.created_at),
+  paused: row.paused,
+  pausedCause: row.paused_cause,
+  pausedAt: row.paused_at ? new Date(row.paused_at) : null,
+  restrictedUntil: row.restricted_until ? new Date(row.restricted_until) : null,
 });
 
 /** What a status change may also record about the linked device. */
@@ -63,6 +80,9 @@ export interface LinkedDeviceFacts {
   platform?: string | null;
   business?: boolean | null;
   linkedAt?: Date | null;
+  /** The queue's pause, changed with the status (a removed device pauses it; a new link resumes). */
+  paused?: { cause: PausedCause; at: Date } | null;
+  restrictedUntil?: Date | null;
 }
 
 /** WhatsApp channels. Every read and write names the tenant: no query reaches another business's rows. */
@@ -82,24 +102,29 @@ export class ChannelsRepository {
   }
 
   async get(tenantId: string, channelId: string): Promise<Channel | undefined> {
-    const [row] = await this.db.query<ChannelRow>('select * from channels where tenant_id = $1 and id = $2', [
-      tenantId,
-      channelId,
-    ]);
+    const [row] = await this.db.query<ChannelRow>(
+      'select * from channels where tenant_id = $1 and id = $2 and deleted_at is null',
+      [tenantId, channelId],
+    );
     return row ? toChannel(row) : undefined;
   }
 
   async listForTenant(tenantId: string): Promise<Channel[]> {
     return (
-      await this.db.query<ChannelRow>('select * from channels where tenant_id = $1 order by created_at, id', [
-        tenantId,
-      ])
+      await this.db.query<ChannelRow>(
+        'select * from channels where tenant_id = $1 and deleted_at is null order by created_at, id',
+        [tenantId],
+      )
     ).map(toChannel);
   }
 
   /** Every channel of every business: support's console and the session restorer only. */
   async listAllForSupport(): Promise<Channel[]> {
-    return (await this.db.query<ChannelRow>('select * from channels order by created_at, id')).map(toChannel);
+    return (
+      await this.db.query<ChannelRow>(
+        'select * from channels where deleted_at is null order by created_at, id',
+      )
+    ).map(toChannel);
   }
 
   /**
@@ -121,13 +146,21 @@ export class ChannelsRepository {
       ['platform', facts.platform],
       ['business', facts.business],
       ['linked_at', facts.linkedAt],
+      ['restricted_until', facts.restrictedUntil],
+      ...(facts.paused === undefined
+        ? []
+        : ([
+            ['paused', facts.paused !== null],
+            ['paused_cause', facts.paused?.cause ?? null],
+            ['paused_at', facts.paused?.at ?? null],
+          ] as const)),
     ] as const) {
       if (value === undefined) continue;
       params.push(value);
       set.push(`${column} = $${params.length}`);
     }
     const [row] = await tx.query<ChannelRow>(
-      `update channels set ${set.join(', ')} where tenant_id = $1 and id = $2 returning *`,
+      `update channels set ${set.join(', ')} where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
       params,
     );
     if (!row) return undefined;
@@ -138,9 +171,61 @@ export class ChannelsRepository {
     return toChannel(row);
   }
 
+  /** Pauses (with its cause) or resumes a channel's queue; undefined when not this tenant's. */
+  async setPaused(
+    tenantId: string,
+    channelId: string,
+    paused: { cause: PausedCause; at: Date } | null,
+    tx: Queryable = this.db,
+  ): Promise<Channel | undefined> {
+    const [row] = await tx.query<ChannelRow>(
+      `update channels set paused = $3, paused_cause = $4, paused_at = $5
+       where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
+      [tenantId, channelId, paused !== null, paused?.cause ?? null, paused?.at ?? null],
+    );
+    return row ? toChannel(row) : undefined;
+  }
+
+  /** Sets or clears the end of a 463 restriction without a status change (the channel is down meanwhile). */
+  async setRestrictedUntil(tenantId: string, channelId: string, until: Date | null): Promise<void> {
+    await this.db.query(
+      'update channels set restricted_until = $3 where tenant_id = $1 and id = $2 and deleted_at is null',
+      [tenantId, channelId, until],
+    );
+  }
+
+  /** Channels whose queue is paused, on every business (the sender loads them at start). */
+  async pausedChannelIds(): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      'select id from channels where paused and deleted_at is null',
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Deletes a channel from every list and lookup; its messages stay for the history. */
+  async markDeleted(
+    tenantId: string,
+    channelId: string,
+    at: Date,
+    tx: Queryable = this.db,
+  ): Promise<boolean> {
+    const rows = await tx.query<{ id: string }>(
+      `update channels set deleted_at = $3, status = 'not_linked', status_cause = 'deleted', status_changed_at = $3,
+         phone = null, platform = null, business = null, linked_at = null
+       where tenant_id = $1 and id = $2 and deleted_at is null returning id`,
+      [tenantId, channelId, at],
+    );
+    if (!rows.length) return false;
+    await tx.query(
+      `insert into channel_events (tenant_id, channel_id, status, cause, at) values ($1, $2, 'not_linked', 'deleted', $3)`,
+      [tenantId, channelId, at],
+    );
+    return true;
+  }
+
   async setLinkMode(tenantId: string, channelId: string, mode: LinkMode): Promise<Channel | undefined> {
     const [row] = await this.db.query<ChannelRow>(
-      'update channels set link_mode = $3 where tenant_id = $1 and id = $2 returning *',
+      'update channels set link_mode = $3 where tenant_id = $1 and id = $2 and deleted_at is null returning *',
       [tenantId, channelId, mode],
     );
     return row ? toChannel(row) : undefined;
@@ -152,7 +237,7 @@ export class ChannelsRepository {
     phone: string | null,
   ): Promise<Channel | undefined> {
     const [row] = await this.db.query<ChannelRow>(
-      'update channels set pairing_phone = $3 where tenant_id = $1 and id = $2 returning *',
+      'update channels set pairing_phone = $3 where tenant_id = $1 and id = $2 and deleted_at is null returning *',
       [tenantId, channelId, phone],
     );
     return row ? toChannel(row) : undefined;

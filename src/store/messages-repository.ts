@@ -509,7 +509,7 @@ export class MessagesRepository {
     return this.withEvents(rows.map(toMessage).sort(queueOrder), 'requeued', at, tx);
   }
 
-  /** Fails every queued message of a channel with `reason` (e.g. channel_removed). */
+  /** Fails every waiting (queued or in-flight) message of a channel with `reason` (e.g. channel_removed). */
   async failQueued(
     tenantId: string,
     channelId: string,
@@ -519,7 +519,7 @@ export class MessagesRepository {
   ): Promise<AppliedTransition[]> {
     const rows = await tx.query<MessageRow>(
       `update messages set status = 'failed', failure_reason = $3, failed_at = $4, updated_at = $4
-       where tenant_id = $1 and channel_id = $2 and status = 'queued'
+       where tenant_id = $1 and channel_id = $2 and status in ('queued', 'sending')
        returning *`,
       [tenantId, channelId, reason, at],
     );
@@ -561,6 +561,19 @@ export class MessagesRepository {
       sentSince: Number(row?.sent_since ?? 0),
       recipientSendsLastHour: recent.map((r) => ({ messageId: r.id, at: new Date(r.at) })),
     };
+  }
+
+  /**
+   * Has this channel ever been in a chat with `phone` (a message of ours reached the server, or they
+   * wrote to us)? A 463 restriction only stops chats with new contacts.
+   */
+  async hasContacted(channelId: string, phone: string): Promise<boolean> {
+    const [row] = await this.db.query<{ contacted: boolean }>(
+      `select exists (select 1 from messages where channel_id = $1 and to_phone = $2 and sent_at is not null)
+           or exists (select 1 from inbound_messages where channel_id = $1 and from_phone = $2) as contacted`,
+      [channelId, phone],
+    );
+    return Boolean(row?.contacted);
   }
 
   /** Messages waiting (queued or being sent) on one channel, or on all of them. */

@@ -84,7 +84,7 @@ export const en = {
   'note.replaced':
     'Another connection opened with this same link, so WhatsApp closed this one. If you did not expect that, click Reset and link the phone again.',
   'note.restricted':
-    'WhatsApp has temporarily restricted this number; some notifications may not be delivered until the restriction ends.',
+    'WhatsApp has temporarily restricted this number from starting new chats. Until the restriction ends, notifications to clients who never chatted with this number fail with the reason “restricted” (your booking system can send an SMS instead); everyone else still gets theirs.',
   'note.loginRefused':
     'WhatsApp refused the link. The account must have been created at least 7 days ago and have active chats. Wait a few minutes and try again.',
   'note.expired': 'The code expired before it was used.',
@@ -104,6 +104,8 @@ export const en = {
   'cause.mode_changed': 'Link mode changed',
   'cause.reach_out_timelock': 'Restricted by WhatsApp',
   'cause.login_refused': 'Login refused',
+  'cause.restriction_ended': 'Restriction ended',
+  'cause.deleted': 'Channel deleted',
 
   'link.preparing': 'Preparing the code…',
   'link.qrLabel': 'QR code to scan with WhatsApp',

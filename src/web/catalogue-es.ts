@@ -86,7 +86,7 @@ export const es: Catalogue = {
   'note.replaced':
     'Se abrió otra conexión con este mismo vínculo y WhatsApp cerró esta. Si no lo esperabas, haz clic en Restablecer y vuelve a vincular el teléfono.',
   'note.restricted':
-    'WhatsApp ha restringido este número temporalmente; algunas notificaciones pueden no entregarse hasta que termine la restricción.',
+    'WhatsApp ha impedido temporalmente que este número inicie chats nuevos. Hasta que termine la restricción, las notificaciones a clientes que nunca chatearon con este número fallan con el motivo «restricted» (su sistema de reservas puede enviar un SMS); los demás las siguen recibiendo.',
   'note.loginRefused':
     'WhatsApp rechazó la vinculación. La cuenta debe tener al menos 7 días y chats activos. Espera unos minutos e inténtalo de nuevo.',
   'note.expired': 'El código caducó antes de usarse.',
@@ -106,6 +106,8 @@ export const es: Catalogue = {
   'cause.mode_changed': 'Modo de vinculación cambiado',
   'cause.reach_out_timelock': 'Restringido por WhatsApp',
   'cause.login_refused': 'Inicio de sesión rechazado',
+  'cause.restriction_ended': 'Restricción terminada',
+  'cause.deleted': 'Canal eliminado',
 
   'link.preparing': 'Preparando el código…',
   'link.qrLabel': 'Código QR para escanear con WhatsApp',

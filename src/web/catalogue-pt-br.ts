@@ -86,7 +86,7 @@ export const ptBR: Catalogue = {
   'note.replaced':
     'Outra conexão foi aberta com este mesmo vínculo, e o WhatsApp fechou esta. Se você não esperava isso, clique em Redefinir e conecte o telefone novamente.',
   'note.restricted':
-    'O WhatsApp restringiu este número temporariamente; algumas notificações podem não ser entregues até a restrição terminar.',
+    'O WhatsApp impediu temporariamente que este número inicie conversas novas. Até a restrição terminar, as notificações para clientes que nunca conversaram com este número falham com o motivo “restricted” (seu sistema de agendamento pode enviar um SMS); os demais continuam recebendo.',
   'note.loginRefused':
     'O WhatsApp recusou a conexão. A conta deve ter sido criada há pelo menos 7 dias e ter conversas ativas. Aguarde alguns minutos e tente novamente.',
   'note.expired': 'O código expirou antes de ser usado.',
@@ -106,6 +106,8 @@ export const ptBR: Catalogue = {
   'cause.mode_changed': 'Modo de conexão alterado',
   'cause.reach_out_timelock': 'Restringido pelo WhatsApp',
   'cause.login_refused': 'Login recusado',
+  'cause.restriction_ended': 'Restrição encerrada',
+  'cause.deleted': 'Canal excluído',
 
   'link.preparing': 'Preparando o código…',
   'link.qrLabel': 'Código QR para escanear com o WhatsApp',

@@ -33,6 +33,11 @@ export interface ChannelView {
   linkWindowEnded: boolean;
   /** The standalone QR page's URL (panel and support only). */
   qrPageUrl?: string;
+  /** The queue sends nothing while paused: by the business (`manual`) or because the device was removed. */
+  paused: boolean;
+  pausedCause: 'manual' | 'removed' | null;
+  /** After a 463 (WhatsApp's reach-out timelock): no messages to new contacts until this ISO time. */
+  restrictedUntil: string | null;
 }
 
 /** One row of support's console: a business, one of its channels and the channel's last status event. */

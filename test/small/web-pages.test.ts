@@ -45,6 +45,9 @@ function channel(overrides: Partial<ChannelView> = {}): ChannelView {
     link: null,
     linkWindowEnded: false,
     qrPageUrl: 'https://gw.example/link/tok_secret',
+    paused: false,
+    pausedCause: null,
+    restrictedUntil: null,
     ...overrides,
   };
 }
