@@ -57,7 +57,7 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
   });
   app.get('/:id/qr', async (c) => {
     const format = schemas.qrFormat.safeParse(c.req.query('format') ?? undefined);
-    if (!format.success) throw validationError(format.error);
+    if (!format.success) throw validationError(format.error, 'format');
     const qr = await ctx.channels.currentQr(c.get('tenantId'), c.req.param('id'), format.data);
     c.header('cache-control', 'no-store');
     if (format.data === 'png')

@@ -31,9 +31,9 @@ export function statusForCode(code: ErrorCode): ContentfulStatusCode {
 }
 
 /** Turns a zod failure into an AppError naming the first bad field. */
-export function validationError(error: z.ZodError): AppError {
+export function validationError(error: z.ZodError, wholeValueField = 'body'): AppError {
   const issue = error.issues[0];
-  const field = issue?.path.join('.') || 'body';
+  const field = issue?.path.join('.') || wholeValueField;
   return new AppError('invalid_input', `${field}: ${issue?.message ?? 'invalid'}`, { details: { field } });
 }
 

@@ -64,6 +64,50 @@ const channelPath = (base: string) => {
     [`${base}/{channelId}`]: {
       ...idParams,
       get: { summary: 'A channel and its status', responses: { '200': channel, ...errors } },
+      delete: {
+        summary: 'Delete a channel',
+        description:
+          'Logs the device out and wipes its credentials; waiting messages fail with `channel_removed`. ' +
+          'Sent messages stay in the history.',
+        responses: {
+          '200': {
+            description: 'Deleted',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['deleted', 'failedMessages'],
+                  properties: {
+                    deleted: { type: 'boolean', enum: [true] },
+                    failedMessages: {
+                      type: 'integer',
+                      description: 'Waiting messages failed as channel_removed',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    [`${base}/{channelId}/pause`]: {
+      ...idParams,
+      post: {
+        summary: 'Pause the channel’s queue',
+        description:
+          'Nothing is sent until resumed; waiting messages stay queued (or expire). Survives restarts.',
+        responses: { '200': channel, ...errors },
+      },
+    },
+    [`${base}/{channelId}/resume`]: {
+      ...idParams,
+      post: {
+        summary: 'Resume the channel’s queue',
+        description: 'Also after the device was removed on the phone (a new link resumes it by itself).',
+        responses: { '200': channel, ...errors },
+      },
     },
     [`${base}/{channelId}/events`]: {
       ...idParams,
@@ -265,6 +309,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             'business',
             'link',
             'linkWindowEnded',
+            'paused',
+            'pausedCause',
+            'restrictedUntil',
           ],
           properties: {
             id: { type: 'string' },
@@ -305,6 +352,19 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             },
             linkWindowEnded: { type: 'boolean' },
             qrPageUrl: { type: 'string', description: 'The standalone QR page (single-channel answers)' },
+            paused: { type: 'boolean', description: 'The queue sends nothing while paused' },
+            pausedCause: {
+              type: 'string',
+              nullable: true,
+              enum: ['manual', 'removed', null],
+              description: 'manual: paused by the business; removed: the device was removed on the phone',
+            },
+            restrictedUntil: {
+              type: 'string',
+              format: 'date-time',
+              nullable: true,
+              description: 'After a 463 (reach-out timelock): no messages to new contacts until then',
+            },
           },
         },
         ChannelEvent: {

@@ -173,8 +173,7 @@ describe('OpenAPI conformance', () => {
     assert.equal(png.contentType, 'image/png');
     const svg = await expect(200, 'GET', `${base}/${id}/qr?format=svg`, { key });
     assert.equal(svg.contentType, 'image/svg+xml');
-    // The route names `body` rather than `format` here (reported).
-    await expect(400, 'GET', `${base}/${id}/qr?format=bmp`, { key });
+    await expect(400, 'GET', `${base}/${id}/qr?format=bmp`, { key }, 'format');
     await expect(409, 'GET', `${base}/${id}/pairing-code`, { key });
 
     await expect(
@@ -200,6 +199,10 @@ describe('OpenAPI conformance', () => {
     await expect(409, 'GET', `${base}/${id}/qr?format=raw`, { key });
     const reset = await expect(200, 'POST', `${base}/${id}/reset`, { key });
     assert.equal(reset.json.channel.id, id);
+    assert.equal((await expect(200, 'POST', `${base}/${id}/pause`, { key })).json.paused, true);
+    assert.equal((await expect(200, 'POST', `${base}/${id}/resume`, { key })).json.paused, false);
+    await expect(200, 'DELETE', `${base}/${id}`, { key });
+    await expect(404, 'GET', `${base}/${id}`, { key });
   };
 
   test('channels as the business', async () => channelFlow('/v1/channels', business.apiKey));
