@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { AppError } from '../../src/domain/errors.js';
+import {
+  decodeUserData,
+  parseInstallQuery,
+  secretsEqual,
+  signUserData,
+  verifyUserDataSign,
+} from '../../src/domain/altegio/install-params.js';
+import { signedRegistrationUrl } from '../support/fake-altegio.js';
+
+const TOKEN = 'partner-token-123';
+
+const failure = (work: () => unknown): AppError => {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  assert.fail('expected an AppError');
+};
+
+const query = (url: string) => new URL(url).searchParams;
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+
+describe('ALTEGIO registration URL', () => {
+  test('salon_id, salon_ids[n] and salon_ids[] forms; duplicates collapse; other params ignored', () => {
+    assert.deepEqual(parseInstallQuery(new URLSearchParams('salon_id=4564&utm=x'), TOKEN), {
+      salonIds: ['4564'],
+    });
+    assert.deepEqual(
+      parseInstallQuery(new URLSearchParams('salon_ids[0]=1&salon_ids[1]=2&salon_ids[2]=1'), TOKEN).salonIds,
+      ['1', '2'],
+    );
+    assert.deepEqual(parseInstallQuery(new URLSearchParams('salon_ids[]=7&salon_ids[]=8'), TOKEN).salonIds, [
+      '7',
+      '8',
+    ]);
+    assert.deepEqual(parseInstallQuery({ 'salon_ids[]': ['3', '4'], salon_id: '3' }, TOKEN).salonIds, [
+      '3',
+      '4',
+    ]);
+  });
+
+  test('a missing or malformed salon id is invalid_input naming the field', () => {
+    const none = failure(() => parseInstallQuery(new URLSearchParams('foo=1'), TOKEN));
+    assert.equal(none.code, 'invalid_input');
+    assert.equal(none.details?.field, 'salon_id');
+    for (const bad of ['salon_id=abc', 'salon_id=-1', 'salon_id=0', 'salon_ids[0]=1.5', 'salon_id=']) {
+      assert.equal(
+        failure(() => parseInstallQuery(new URLSearchParams(bad), TOKEN)).code,
+        'invalid_input',
+        bad,
+      );
+    }
+    const many = new URLSearchParams();
+    for (let i = 1; i <= 201; i++) many.append('salon_ids[]', String(i));
+    assert.equal(failure(() => parseInstallQuery(many, TOKEN)).details?.field, 'salon_ids');
+  });
+
+  test('signed user_data is verified and decoded, unknown fields kept raw, wrong types dropped', () => {
+    const data = {
+      id: 42,
+      name: 'Ana Souza',
+      phone: '+55 11 98765-4321',
+      email: 'ana@example.com',
+      salon_name: 'Studio Ana',
+      is_approved: 1,
+      extra: { nested: true },
+      salon_id: [1],
+    };
+    const params = parseInstallQuery(
+      query(signedRegistrationUrl('https://gw.example/altegio/install', 4564, TOKEN, data)),
+      TOKEN,
+    );
+    assert.deepEqual(params.salonIds, ['4564']);
+    assert.equal(params.userData?.id, '42');
+    assert.equal(params.userData?.name, 'Ana Souza');
+    assert.equal(params.userData?.salonName, 'Studio Ana');
+    assert.equal(params.userData?.isApproved, true);
+    assert.deepEqual(params.userData?.raw.extra, { nested: true });
+
+    const odd = decodeUserData(encode({ name: 5, email: ['x'], is_approved: 'maybe' }));
+    assert.equal(odd.name, '5');
+    assert.equal(odd.email, undefined);
+    assert.equal(odd.isApproved, undefined);
+  });
+
+  test('a wrong, missing or tampered signature is unauthorized and nothing is decoded', () => {
+    const url = new URL(signedRegistrationUrl('https://gw.example/i', 1, TOKEN, { name: 'Ana' }));
+    const wrongKey = new URL(
+      signedRegistrationUrl('https://gw.example/i', 1, 'another-token', { name: 'Ana' }),
+    );
+    assert.equal(failure(() => parseInstallQuery(wrongKey.searchParams, TOKEN)).code, 'unauthorized');
+
+    const tampered = new URLSearchParams(url.searchParams);
+    tampered.set('user_data', encode({ name: 'Mallory' }));
+    assert.equal(failure(() => parseInstallQuery(tampered, TOKEN)).code, 'unauthorized');
+
+    const unsigned = new URLSearchParams(url.searchParams);
+    unsigned.delete('user_data_sign');
+    assert.equal(failure(() => parseInstallQuery(unsigned, TOKEN)).code, 'unauthorized');
+
+    const garbage = new URLSearchParams(url.searchParams);
+    garbage.set('user_data_sign', 'not-hex');
+    assert.equal(failure(() => parseInstallQuery(garbage, TOKEN)).code, 'unauthorized');
+
+    // A signed string that is not base64 JSON is refused only after the signature checks out.
+    const notJson = 'bm90IGpzb24=';
+    const signedGarbage = new URLSearchParams({
+      salon_id: '1',
+      user_data: notJson,
+      user_data_sign: signUserData(notJson, TOKEN),
+    });
+    assert.equal(failure(() => parseInstallQuery(signedGarbage, TOKEN)).code, 'invalid_input');
+
+    const lone = new URLSearchParams({ salon_id: '1', user_data_sign: signUserData('x', TOKEN) });
+    assert.equal(failure(() => parseInstallQuery(lone, TOKEN)).details?.field, 'user_data');
+  });
+
+  test('the signature is hex HMAC-SHA256 of the base64 string; upper-case hex and a "+" read as space pass', () => {
+    // Find a payload whose base64 has a '+', as an unencoded URL would turn it into a space.
+    let b64 = '';
+    for (let i = 0; !b64.includes('+'); i++) b64 = encode({ name: `Ana ${'~'.repeat(i)}>>>` });
+    const sign = createHmac('sha256', TOKEN).update(b64).digest('hex');
+    assert.equal(signUserData(b64, TOKEN), sign);
+    assert.ok(verifyUserDataSign(b64, sign.toUpperCase(), TOKEN));
+    const mangled = new URLSearchParams(`salon_id=1&user_data=${b64}&user_data_sign=${sign}`);
+    assert.ok(mangled.get('user_data')!.includes(' '));
+    assert.match(parseInstallQuery(mangled, TOKEN).userData?.name ?? '', /^Ana/);
+  });
+
+  test('secretsEqual compares in constant time whatever the lengths', () => {
+    assert.ok(secretsEqual('abc', 'abc'));
+    assert.ok(!secretsEqual('abc', 'abd'));
+    assert.ok(!secretsEqual('abc', 'abcd'));
+    assert.ok(!secretsEqual('', 'x'));
+  });
+});
