@@ -8,6 +8,7 @@ import {
   parseOperatorRequest,
   priorityForDispatchType,
   refusedEntry,
+  type OperatorEntryError,
 } from '../../src/domain/altegio/operator-request.js';
 
 const failure = (work: () => unknown): AppError => {
@@ -174,7 +175,7 @@ describe('ALTEGIO operator request', () => {
     );
     const answer = operatorAnswer(
       parsed,
-      new Map([
+      new Map<string, string | OperatorEntryError>([
         ['1', 'msg_a'],
         ['3', refusedEntry('3', 'WhatsApp is not linked')],
       ]),

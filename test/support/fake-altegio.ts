@@ -294,7 +294,7 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     const call: RecordedCall = {
       method: c.req.method,
       path: c.req.path,
-      query: c.req.query(),
+      query: { ...c.req.query() },
       headers,
       body,
       rawBody,
