@@ -23,6 +23,11 @@ import { PolicyPacingGate } from './messages/pacing-gate.js';
 import { PacingService } from './messages/pacing-service.js';
 import { TemplateService } from './messages/template-service.js';
 import { webhookMessageSink } from './messages/webhook-message-sink.js';
+import { combineSinks } from './messages/message-event-sink.js';
+import { AltegioService } from './altegio/altegio-service.js';
+import { AltegioStore } from './altegio/altegio-store.js';
+import { altegioReportSink } from './altegio/altegio-report-sink.js';
+import { altegioRoutes } from './http/altegio-routes.js';
 import { InboundMessagesRepository } from './store/inbound-messages-repository.js';
 import { MessagesRepository } from './store/messages-repository.js';
 import { PacingRepository } from './store/pacing-repository.js';
@@ -84,11 +89,12 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     qrTimeoutMs: config.qrTimeoutMs,
     restrictionMs: config.restrictionMs,
   });
+  const access = new AccessRepository(db);
   const tenants = new TenantService({
     db,
     tenants: new TenantsRepository(db),
     channels: channelsRepo,
-    access: new AccessRepository(db),
+    access,
     qrLinks,
     qrLinkTtlMs: config.qrLinkTtlMs,
     panelLoginTtlMs: 7 * 24 * 3_600_000,
@@ -97,7 +103,24 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
 
   // Delivery: the queue, the paced dispatcher fed by every session's traffic, and the signed outbox.
   const webhooks = createWebhooks({ db, secrets, logger, metrics });
-  const messageSink = webhookMessageSink(webhooks.outbox);
+  // ALTEGIO's status reports ride on the same transactions as the webhooks (see altegio/).
+  const altegioStore = config.altegio ? new AltegioStore(db) : undefined;
+  let altegio: AltegioService | undefined;
+  const messageSink =
+    config.altegio && altegioStore
+      ? combineSinks(
+          webhookMessageSink(webhooks.outbox),
+          altegioReportSink(
+            altegioStore,
+            {
+              reportId: config.altegio.reportId,
+              body: config.altegio.reportBody,
+              currencyIso: config.altegio.currencyIso,
+            },
+            () => altegio?.sender.wake(),
+          ),
+        )
+      : webhookMessageSink(webhooks.outbox);
   const messagesRepo = new MessagesRepository(db);
   const templatesRepo = new TemplatesRepository(db);
   const pacing = new PacingService({ pacing: new PacingRepository(db) });
@@ -186,6 +209,23 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   app.route('/v1', apiRoutes(ctx));
   app.route('/v1', messageRoutes(ctx));
   app.route('/v1', webhookRoutes({ webhooks: webhooks.service }));
+  if (config.altegio && altegioStore) {
+    altegio = new AltegioService({
+      config: config.altegio,
+      db,
+      store: altegioStore,
+      secrets,
+      tenants,
+      access,
+      channels,
+      changes,
+      messages,
+      failWaiting: (tenantId, channelId) => queue.failQueued(tenantId, channelId, 'cancelled'),
+      logger,
+      baseUrl: () => baseUrl,
+    });
+    app.route('/altegio', altegioRoutes(altegio));
+  }
   app.route('/', browserRoutes(ctx));
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -201,6 +241,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   // Interrupted sends go back to the queue (same ids) before any session opens.
   await dispatcher.start();
   webhooks.dispatcher.start();
+  await altegio?.start();
   const restored = runtime.restoreAll().catch((err: unknown) => {
     logger.error({ err }, 'restoring sessions failed');
     return 0;
@@ -220,6 +261,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       await dispatcher.stop();
       await runtime.stopAll();
       await webhooks.dispatcher.stop();
+      await altegio?.stop();
       if (!overrides.db) await db.close();
     },
   };

@@ -50,6 +50,29 @@ const schema = z
       .min(0.01)
       .max(60 * 24 * 30)
       .default(60 * 24),
+    /** ALTEGIO Marketplace: the partner token and our application's id (both or neither). */
+    ALTEGIO_PARTNER_TOKEN: z.string().min(8).optional(),
+    ALTEGIO_APPLICATION_ID: z
+      .string()
+      .regex(/^\d{1,18}$/, 'must be ALTEGIO’s numeric application id')
+      .optional(),
+    /** Where ALTEGIO's partner API lives (the fake ALTEGIO in tests and the sandbox). */
+    ALTEGIO_API_URL: z.string().url().default('https://api.alteg.io'),
+    /** Hosts status reports may be sent to (comma-separated); the API host and app.alteg.io by default. */
+    ALTEGIO_CALLBACK_HOSTS: z.string().optional(),
+    /** Which id a status report carries: ALTEGIO's (default) or ours (the ext_id we answered). */
+    ALTEGIO_REPORT_ID: z.enum(['altegio', 'ours']).default('altegio'),
+    /** One report per POST as an object (default), or a list. */
+    ALTEGIO_REPORT_BODY: z.enum(['object', 'list']).default('object'),
+    ALTEGIO_CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+      .default('USD'),
+    /** The link must stay up (down) this long before ALTEGIO is told (debounce; defaults 5 s / 2 min). */
+    ALTEGIO_CHANNEL_UP_AFTER_MS: z.coerce.number().int().min(0).default(5_000),
+    ALTEGIO_CHANNEL_DOWN_AFTER_MS: z.coerce.number().int().min(0).default(120_000),
+    /** The time zone of a business created by an install (ALTEGIO does not send it). */
+    ALTEGIO_DEFAULT_TIME_ZONE: z.string().default('UTC'),
     /** When set, /metrics requires `Authorization: Bearer <token>`. */
     METRICS_TOKEN: z.string().min(16).optional(),
   })
@@ -59,6 +82,13 @@ const schema = z
         code: z.ZodIssueCode.custom,
         path: ['MASTER_KEY'],
         message: 'is required with DATABASE_URL: every node must seal secrets with the same key',
+      });
+    }
+    if (Boolean(value.ALTEGIO_PARTNER_TOKEN) !== Boolean(value.ALTEGIO_APPLICATION_ID)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ALTEGIO_APPLICATION_ID'],
+        message: 'ALTEGIO_PARTNER_TOKEN and ALTEGIO_APPLICATION_ID go together',
       });
     }
     if (Boolean(value.WA_SERVER_URL) !== Boolean(value.WA_SERVER_ROOT_KEY)) {
@@ -86,7 +116,22 @@ export interface Config {
   readonly restoreStaggerMs: number;
   readonly qrTimeoutMs: number | undefined;
   readonly restrictionMs: number;
+  /** The ALTEGIO integration; undefined when no partner token is configured. */
+  readonly altegio: AltegioConfig | undefined;
   readonly metricsToken: string | undefined;
+}
+
+export interface AltegioConfig {
+  readonly partnerToken: string;
+  readonly applicationId: string;
+  readonly apiUrl: string;
+  readonly callbackHosts: readonly string[];
+  readonly reportId: 'altegio' | 'ours';
+  readonly reportBody: 'object' | 'list';
+  readonly currencyIso: string;
+  readonly channelUpAfterMs: number;
+  readonly channelDownAfterMs: number;
+  readonly defaultTimeZone: string;
 }
 
 /** Thrown when the environment is wrong; the message names every bad variable. */
@@ -125,6 +170,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
     restrictionMs: Math.round(v.RESTRICTION_MINUTES * 60_000),
+    altegio:
+      v.ALTEGIO_PARTNER_TOKEN && v.ALTEGIO_APPLICATION_ID
+        ? Object.freeze({
+            partnerToken: v.ALTEGIO_PARTNER_TOKEN,
+            applicationId: v.ALTEGIO_APPLICATION_ID,
+            apiUrl: v.ALTEGIO_API_URL.replace(/\/$/, ''),
+            callbackHosts: Object.freeze(
+              v.ALTEGIO_CALLBACK_HOSTS
+                ? v.ALTEGIO_CALLBACK_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+                : [new URL(v.ALTEGIO_API_URL).hostname.toLowerCase(), 'app.alteg.io', 'api.alteg.io'],
+            ),
+            reportId: v.ALTEGIO_REPORT_ID,
+            reportBody: v.ALTEGIO_REPORT_BODY,
+            currencyIso: v.ALTEGIO_CURRENCY,
+            channelUpAfterMs: v.ALTEGIO_CHANNEL_UP_AFTER_MS,
+            channelDownAfterMs: v.ALTEGIO_CHANNEL_DOWN_AFTER_MS,
+            defaultTimeZone: v.ALTEGIO_DEFAULT_TIME_ZONE,
+          })
+        : undefined,
     metricsToken: v.METRICS_TOKEN,
   });
 }

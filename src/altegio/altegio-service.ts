@@ -1,0 +1,520 @@
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ChannelChanges } from '../channels/channel-changes.js';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { AltegioConfig } from '../config.js';
+import { parseInstallQuery, type QueryInput } from '../domain/altegio/install-params.js';
+import {
+  operatorAnswer,
+  operatorErrorResponse,
+  parseOperatorRequest,
+  refusedEntry,
+  type OperatorEntryError,
+} from '../domain/altegio/operator-request.js';
+import {
+  activationBody,
+  activationOutcome,
+  bearerToken,
+  decideChannelReport,
+  nextActivationAttempt,
+  parseLifecycleCallback,
+  partnerHeaders,
+  updateChannelBody,
+  ACTIVATION_WINDOW_MS,
+} from '../domain/altegio/partner-api.js';
+import { smsParts } from '../domain/altegio/status-report.js';
+import { AppError } from '../domain/errors.js';
+import type { MessageService } from '../messages/message-service.js';
+import type { AccessRepository } from '../store/access-repository.js';
+import type { Database, Queryable } from '../store/database.js';
+import type { SecretBox } from '../store/secret-box.js';
+import type { Language } from '../store/tenants-repository.js';
+import { hashToken, newSecretToken } from '../store/tokens.js';
+import type { TenantService } from '../tenants/tenant-service.js';
+import type { AltegioInstall, AltegioStore, PartnerCall } from './altegio-store.js';
+import { PartnerCallSender } from './partner-call-sender.js';
+
+export interface AltegioServiceOptions {
+  readonly config: AltegioConfig;
+  readonly db: Database;
+  readonly store: AltegioStore;
+  readonly secrets: SecretBox;
+  readonly tenants: TenantService;
+  readonly access: AccessRepository;
+  readonly channels: ChannelService;
+  readonly changes: ChannelChanges;
+  readonly messages: MessageService;
+  /** Fails a business's waiting messages (uninstall): `cancelled`, reported 16 to ALTEGIO. */
+  readonly failWaiting: (tenantId: string, channelId: string) => Promise<unknown>;
+  readonly logger: Logger;
+  /** The gateway's public base URL (for the webhook URLs ALTEGIO is given). */
+  readonly baseUrl: () => string;
+  readonly now?: () => Date;
+}
+
+const apiKeyContext = (salonId: string) => `altegio-api-key:${salonId}`;
+const webhookTokenContext = (salonId: string) => `altegio-webhook:${salonId}`;
+
+/** What support sees of a business's ALTEGIO install. */
+export interface AltegioInstallView {
+  readonly salonId: string;
+  readonly state: AltegioInstall['state'];
+  readonly installedAt: string;
+  readonly activation: {
+    readonly state: AltegioInstall['activationState'];
+    readonly attempts: number;
+    readonly error: string | null;
+    readonly activatedAt: string | null;
+    readonly deadline: string;
+  };
+  readonly channelReported: boolean | null;
+  readonly recentCalls: ReadonlyArray<{
+    readonly kind: string;
+    readonly status: string;
+    readonly attempts: number;
+    readonly lastStatusCode: number | null;
+    readonly lastError: string | null;
+    readonly createdAt: string;
+  }>;
+}
+
+/**
+ * The ALTEGIO Marketplace integration: install (registration URL → business + linking step),
+ * activation once the WhatsApp link is up (retried within the 12-hour window), channel availability
+ * (debounced), lifecycle callbacks, and the SMS-provider protocol (ALTEGIO's messages into our
+ * queue; status reports back through the partner-call outbox, see altegio-report-sink.ts).
+ */
+export class AltegioService {
+  readonly sender: PartnerCallSender;
+  private readonly now: () => Date;
+  private unsubscribe: (() => void) | undefined;
+  private readonly linkTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly o: AltegioServiceOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.sender = new PartnerCallSender({
+      store: o.store,
+      logger: o.logger,
+      headers: partnerHeaders(o.config.partnerToken),
+      classify: (call, status) =>
+        call.kind === 'activation'
+          ? ({ accepted: 'delivered', retry: 'retry', check_status: 'check_status', fatal: 'dead' } as const)[
+              activationOutcome(status)
+            ]
+          : status !== 'network_error' && status >= 200 && status < 300
+            ? 'delivered'
+            : status === 'network_error' || status === 408 || status === 429 || status >= 500
+              ? 'retry'
+              : 'dead',
+      checkStatus: (call) => this.activationAlreadyActive(call),
+      retryAt: (call, now) => this.retryAt(call, now),
+      onDelivered: (call) => this.callDelivered(call),
+      onDead: (call, error) => this.callDead(call, error),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.o.changes.subscribe((change) => {
+      void this.linkChanged(change.tenantId).catch((err: unknown) =>
+        this.o.logger.error({ err, tenantId: change.tenantId }, 'ALTEGIO: could not follow a link change'),
+      );
+    });
+    this.sender.start();
+    // After a restart: report link changes that were waiting for their debounce.
+    for (const install of await this.o.store.allInstalls()) await this.linkChanged(install.tenantId);
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    for (const timer of this.linkTimers.values()) clearTimeout(timer);
+    this.linkTimers.clear();
+    await this.sender.stop();
+  }
+
+  // ---- Install -------------------------------------------------------------------------------
+
+  /**
+   * The registration URL ALTEGIO opens when the owner clicks Connect: verifies it, finds or creates
+   * the business (one for all the salons of the request), issues the API key ALTEGIO will use, and
+   * opens a panel session so the owner lands on the WhatsApp linking step.
+   */
+  async install(query: QueryInput, language: Language): Promise<{ tenantId: string; sessionToken: string }> {
+    const params = parseInstallQuery(query, this.o.config.partnerToken);
+    let tenantId: string | undefined;
+    for (const salonId of params.salonIds) {
+      const existing = await this.o.store.install(salonId);
+      if (existing) {
+        tenantId = existing.tenantId;
+        break;
+      }
+    }
+    if (!tenantId) {
+      const created = await this.o.tenants.create({
+        name: params.userData?.salonName?.trim() || `ALTEGIO ${params.salonIds[0]}`,
+        timeZone: this.o.config.defaultTimeZone,
+        language,
+      });
+      tenantId = created.tenant.id;
+    }
+    const owner = tenantId;
+    const linkUp = await this.linkUp(owner);
+    const at = this.now();
+    const previous = await this.o.store.installsOfTenant(owner);
+    await this.o.db.transaction(async (tx) => {
+      const key = await this.o.access.issueApiKey({ tenantId: owner }, 'altegio', tx);
+      for (const salonId of params.salonIds) {
+        const webhookToken = newSecretToken('awh_');
+        await this.o.store.upsertInstall(
+          {
+            salonId,
+            tenantId: owner,
+            applicationId: this.o.config.applicationId,
+            apiKeyId: key.id,
+            apiKeySealed: this.o.secrets.seal(Buffer.from(key.key), apiKeyContext(salonId)),
+            webhookTokenHash: hashToken(webhookToken),
+            webhookTokenSealed: this.o.secrets.seal(Buffer.from(webhookToken), webhookTokenContext(salonId)),
+            userData: params.userData ? { ...params.userData.raw } : null,
+            linkUp,
+            at,
+          },
+          tx,
+        );
+        if (linkUp) await this.enqueueActivation(owner, salonId, at, tx);
+      }
+    });
+    // A new Connect click replaces the key ALTEGIO had; the old one stops working.
+    for (const old of previous)
+      if (old.apiKeyId && params.salonIds.includes(old.salonId))
+        await this.o.access.revokeApiKey(owner, old.apiKeyId);
+    if (linkUp) this.sender.wake();
+    this.o.logger.info({ tenantId: owner, salonIds: params.salonIds }, 'ALTEGIO install started');
+    const login = await this.o.tenants.issuePanelLogin(owner);
+    const { sessionToken } = await this.o.tenants.redeemPanelLogin(login.token);
+    return { tenantId: owner, sessionToken };
+  }
+
+  // ---- Activation and channel availability ---------------------------------------------------
+
+  private async linkUp(tenantId: string): Promise<boolean> {
+    const channels = await this.o.channels.list(tenantId);
+    return channels.some((c) => c.status === 'connected' || c.status === 'restricted');
+  }
+
+  private async enqueueActivation(tenantId: string, salonId: string, at: Date, tx: Queryable): Promise<void> {
+    const install = await this.o.store.install(salonId, tx);
+    if (!install?.apiKeySealed) return;
+    const apiKey = this.o.secrets.open(install.apiKeySealed, apiKeyContext(salonId)).toString();
+    const webhookToken = this.o.secrets
+      .open(install.webhookTokenSealed, webhookTokenContext(salonId))
+      .toString();
+    await this.o.store.enqueueCall(
+      {
+        tenantId,
+        kind: 'activation',
+        orderingKey: `install:${salonId}`,
+        method: 'POST',
+        url: `${this.o.config.apiUrl}/marketplace/partner/callback`,
+        body: activationBody({
+          salonId,
+          applicationId: this.o.config.applicationId,
+          apiKey,
+          webhookUrls: [`${this.o.baseUrl()}/altegio/records/${webhookToken}`],
+          channels: ['whatsapp'],
+        }),
+        at,
+        retryUntil: new Date(install.installedAt.getTime() + ACTIVATION_WINDOW_MS),
+      },
+      tx,
+    );
+    await this.o.store.setActivation(salonId, { state: 'sending' }, at, tx);
+  }
+
+  /** A channel of the business changed: activate waiting installs, and report availability (debounced). */
+  private async linkChanged(tenantId: string): Promise<void> {
+    const installs = (await this.o.store.installsOfTenant(tenantId)).filter((i) => i.state !== 'uninstalled');
+    if (!installs.length) return;
+    const up = await this.linkUp(tenantId);
+    const at = this.now();
+    for (const install of installs) {
+      if (install.linkUp !== up) await this.o.store.setLink(install.salonId, up, at);
+      if (up && install.activationState === 'waiting_link') {
+        await this.o.db.transaction((tx) => this.enqueueActivation(tenantId, install.salonId, at, tx));
+        this.sender.wake();
+      }
+    }
+    await this.reportLink(tenantId);
+  }
+
+  /** Tells ALTEGIO whether it may route through us, once the link has been stable long enough. */
+  private async reportLink(tenantId: string): Promise<void> {
+    clearTimeout(this.linkTimers.get(tenantId));
+    this.linkTimers.delete(tenantId);
+    let nextCheck: Date | undefined;
+    for (const install of await this.o.store.installsOfTenant(tenantId)) {
+      // Only an activated install has a route at ALTEGIO to open or close.
+      if (install.state !== 'active' || install.activationState !== 'accepted') continue;
+      const decision = decideChannelReport(
+        {
+          reported: install.channelReported ?? undefined,
+          linkUp: install.linkUp,
+          changedAt: install.linkChangedAt,
+        },
+        this.now(),
+        { upAfterMs: this.o.config.channelUpAfterMs, downAfterMs: this.o.config.channelDownAfterMs },
+      );
+      if (decision.action === 'wait') {
+        if (!nextCheck || decision.until < nextCheck) nextCheck = decision.until;
+        continue;
+      }
+      if (decision.action !== 'report') continue;
+      const at = this.now();
+      await this.o.db.transaction(async (tx) => {
+        await this.o.store.enqueueCall(
+          {
+            tenantId,
+            kind: 'update_channel',
+            orderingKey: `install:${install.salonId}`,
+            method: 'POST',
+            url: `${this.o.config.apiUrl}/marketplace/application/update_channel`,
+            body: updateChannelBody({
+              salonId: install.salonId,
+              applicationId: this.o.config.applicationId,
+              channel: 'whatsapp',
+              isAvailable: decision.isAvailable,
+            }),
+            at,
+            retryUntil: new Date(at.getTime() + 24 * 3_600_000),
+          },
+          tx,
+        );
+        // Recorded when written: the outbox delivers it (in order after any earlier call of the salon).
+        await this.o.store.setChannelReported(install.salonId, decision.isAvailable, tx);
+      });
+      this.sender.wake();
+    }
+    if (nextCheck) {
+      const wait = Math.max(0, nextCheck.getTime() - this.now().getTime()) + 10;
+      const timer = setTimeout(() => {
+        this.linkTimers.delete(tenantId);
+        void this.reportLink(tenantId).catch((err: unknown) =>
+          this.o.logger.error({ err, tenantId }, 'ALTEGIO: could not report the link'),
+        );
+      }, wait);
+      timer.unref();
+      this.linkTimers.set(tenantId, timer);
+    }
+  }
+
+  private salonOf(call: PartnerCall): string | undefined {
+    return call.orderingKey.startsWith('install:') ? call.orderingKey.slice('install:'.length) : undefined;
+  }
+
+  private retryAt(call: PartnerCall, now: Date): Date | undefined {
+    if (call.kind === 'activation') {
+      const started = new Date(call.retryUntil.getTime() - ACTIVATION_WINDOW_MS);
+      return nextActivationAttempt({
+        failedAttempts: call.attempts,
+        startedAt: started,
+        now,
+        random: randomInt(1_000_000) / 1_000_000,
+      });
+    }
+    if (now >= call.retryUntil) return undefined;
+    const ceiling = Math.min(3_600_000, 5_000 * 3 ** Math.max(0, call.attempts - 1));
+    return new Date(
+      Math.min(now.getTime() + ceiling / 2 + Math.random() * (ceiling / 2), call.retryUntil.getTime()),
+    );
+  }
+
+  /** A 422 on activation: ALTEGIO may already have the install active (undocumented); look. */
+  private async activationAlreadyActive(call: PartnerCall): Promise<boolean> {
+    const salonId = this.salonOf(call);
+    if (!salonId) return false;
+    try {
+      const response = await fetch(
+        `${this.o.config.apiUrl}/marketplace/salon/${salonId}/application/${this.o.config.applicationId}`,
+        { headers: partnerHeaders(this.o.config.partnerToken), signal: AbortSignal.timeout(10_000) },
+      );
+      if (!response.ok) return false;
+      const text = JSON.stringify(await response.json()).toLowerCase();
+      return text.includes('"active"');
+    } catch {
+      return false;
+    }
+  }
+
+  private async callDelivered(call: PartnerCall): Promise<void> {
+    const salonId = this.salonOf(call);
+    if (call.kind !== 'activation' || !salonId) return;
+    const at = this.now();
+    await this.o.store.setActivation(
+      salonId,
+      { state: 'accepted', attempts: call.attempts, error: null, activatedAt: at },
+      at,
+    );
+    this.o.logger.info({ tenantId: call.tenantId, salonId }, 'ALTEGIO install activated');
+    await this.reportLink(call.tenantId);
+  }
+
+  private async callDead(call: PartnerCall, error: string): Promise<void> {
+    const salonId = this.salonOf(call);
+    if (!salonId) return;
+    const at = this.now();
+    if (call.kind === 'activation') {
+      const expired = at.getTime() >= call.retryUntil.getTime() - 60_000;
+      await this.o.store.setActivation(
+        salonId,
+        { state: expired ? 'expired' : 'failed', attempts: call.attempts, error },
+        at,
+      );
+    } else if (call.kind === 'update_channel') {
+      // ALTEGIO never heard it: report again on the next change.
+      await this.o.store.setChannelReported(salonId, null);
+    }
+  }
+
+  // ---- Lifecycle -----------------------------------------------------------------------------
+
+  /** ALTEGIO's uninstall / freeze / payment callback. */
+  async lifecycle(body: unknown): Promise<{ event: string; salonId: string }> {
+    const callback = parseLifecycleCallback(body, {
+      partnerToken: this.o.config.partnerToken,
+      applicationId: this.o.config.applicationId,
+    });
+    const install = await this.o.store.install(callback.salonId);
+    if (!install)
+      throw new AppError('not_found', 'salon_id: no install of this application for this salon.', {
+        details: { field: 'salon_id' },
+      });
+    const at = this.now();
+    const tenantId = install.tenantId;
+    switch (callback.event) {
+      case 'uninstall': {
+        await this.o.store.setState(install.salonId, 'uninstalled', at);
+        if (install.apiKeyId) await this.o.access.revokeApiKey(tenantId, install.apiKeyId);
+        const stillInstalled = (await this.o.store.installsOfTenant(tenantId)).some(
+          (i) => i.state !== 'uninstalled',
+        );
+        if (!stillInstalled) {
+          // Unlink, stop sending and delete the credentials: the business leaves nothing running.
+          for (const channel of await this.o.channels.list(tenantId)) {
+            await this.o.channels.pause(tenantId, channel.id);
+            await this.o.failWaiting(tenantId, channel.id);
+            await this.o.channels.reset(tenantId, channel.id);
+          }
+        }
+        break;
+      }
+      case 'freeze':
+        await this.o.store.setState(install.salonId, 'frozen', at);
+        for (const channel of await this.o.channels.list(tenantId))
+          await this.o.channels.pause(tenantId, channel.id);
+        break;
+      case 'payment':
+        await this.o.store.recordPayment(tenantId, install.salonId, callback.raw, at);
+        if (install.state === 'frozen') {
+          await this.o.store.setState(install.salonId, 'active', at);
+          for (const channel of await this.o.channels.list(tenantId))
+            if (channel.pausedCause === 'manual') await this.o.channels.resume(tenantId, channel.id);
+        }
+        break;
+      case 'other':
+        break;
+    }
+    this.o.logger.info(
+      { tenantId, salonId: install.salonId, event: callback.rawEvent },
+      'ALTEGIO lifecycle event',
+    );
+    return { event: callback.event, salonId: install.salonId };
+  }
+
+  // ---- Delivering ALTEGIO's messages ----------------------------------------------------------
+
+  /**
+   * ALTEGIO's SMS-provider request: answered at once with one entry per message (`{id, ext_id}` or a
+   * per-message error); each accepted message is in the queue (idempotent on ALTEGIO's id).
+   */
+  async deliver(
+    authorization: string | undefined,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown }> {
+    try {
+      const principal = await this.o.tenants.principalForApiKey(bearerToken(authorization));
+      if (principal?.kind !== 'tenant')
+        throw new AppError(
+          'unauthorized',
+          'Send the api_key issued at activation as "Authorization: Bearer <api_key>".',
+        );
+      const tenantId = principal.tenantId;
+      const installs = await this.o.store.installsOfTenant(tenantId);
+      if (!installs.some((i) => i.state !== 'uninstalled'))
+        throw new AppError('forbidden', 'This business has no active ALTEGIO install.');
+      const request = parseOperatorRequest(body, { allowedCallbackHosts: this.o.config.callbackHosts });
+      if (request.deliveryCallbackUrl)
+        await this.o.store.setDeliveryCallbackUrl(tenantId, request.deliveryCallbackUrl);
+      const outcomes = new Map<string, string | OperatorEntryError>();
+      if (installs.every((i) => i.state === 'frozen')) {
+        for (const m of request.messages)
+          outcomes.set(m.altegioId, refusedEntry(m.altegioId, 'the app is frozen for this business'));
+      } else if (request.messages.length) {
+        const parts = smsParts(request.text);
+        const results = await this.o.messages.acceptBatch(
+          tenantId,
+          request.messages.map((m) => ({
+            to: m.phone,
+            text: request.text,
+            idempotencyKey: `altegio:${m.altegioId}`,
+            priority: request.priority,
+            metadata: { altegio: { id: m.altegioId, parts } },
+          })),
+        );
+        results.forEach((result, index) => {
+          const id = request.messages[index]!.altegioId;
+          outcomes.set(
+            id,
+            result.outcome === 'invalid' ? refusedEntry(id, result.error.publicMessage) : result.message.id,
+          );
+        });
+      }
+      return { status: 200, body: operatorAnswer(request, outcomes) };
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      const answer = operatorErrorResponse(err);
+      return { status: answer.status, body: answer.body };
+    }
+  }
+
+  // ---- Support -------------------------------------------------------------------------------
+
+  async view(tenantId: string): Promise<AltegioInstallView[]> {
+    const calls = await this.o.store.recentCalls(tenantId, 20);
+    return (await this.o.store.installsOfTenant(tenantId)).map((i) => ({
+      salonId: i.salonId,
+      state: i.state,
+      installedAt: i.installedAt.toISOString(),
+      activation: {
+        state: i.activationState,
+        attempts: i.activationAttempts,
+        error: i.activationError,
+        activatedAt: i.activatedAt?.toISOString() ?? null,
+        deadline: new Date(i.installedAt.getTime() + ACTIVATION_WINDOW_MS).toISOString(),
+      },
+      channelReported: i.channelReported,
+      recentCalls: calls
+        .filter((c) => c.orderingKey === `install:${i.salonId}` || c.kind === 'status_report')
+        .map((c) => ({
+          kind: c.kind,
+          status: c.status,
+          attempts: c.attempts,
+          lastStatusCode: c.lastStatusCode,
+          lastError: c.lastError,
+          createdAt: c.createdAt.toISOString(),
+        })),
+    }));
+  }
+
+  /** Is this a known install's webhook token? (record webhooks; the scheduling mode) */
+  async installForWebhookToken(token: string): Promise<AltegioInstall | undefined> {
+    return this.o.store.installByWebhookToken(hashToken(token));
+  }
+}

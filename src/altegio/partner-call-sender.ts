@@ -1,0 +1,170 @@
+import type { Logger } from 'pino';
+import { DEFAULT_RETRY_POLICY, nextAttemptAt } from '../webhooks/retry-schedule.js';
+import type { AltegioStore, PartnerCall } from './altegio-store.js';
+
+/** What an answer means for a call: done, try again later, give up, or look before deciding. */
+export type CallVerdict = 'delivered' | 'retry' | 'dead' | 'check_status';
+
+export interface PartnerCallSenderOptions {
+  readonly store: AltegioStore;
+  readonly logger: Logger;
+  /** Headers of every call (partner token, ALTEGIO's API version). */
+  readonly headers: Record<string, string>;
+  /** Kind-specific reading of an answer; by default 2xx delivered, 408/429/5xx/network retry, else dead. */
+  readonly classify?: (call: PartnerCall, status: number | 'network_error') => CallVerdict;
+  /** For `check_status`: true when the call turns out to be done already. */
+  readonly checkStatus?: (call: PartnerCall) => Promise<boolean>;
+  /** When to try again (undefined: give up); by default the webhook schedule within `retry_until`. */
+  readonly retryAt?: (call: PartnerCall, now: Date) => Date | undefined;
+  readonly onDelivered?: (call: PartnerCall) => Promise<void>;
+  readonly onDead?: (call: PartnerCall, error: string) => Promise<void>;
+  readonly timeoutMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly now?: () => Date;
+}
+
+export const defaultVerdict = (status: number | 'network_error'): CallVerdict => {
+  if (status === 'network_error') return 'retry';
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 408 || status === 429 || status >= 500) return 'retry';
+  return 'dead';
+};
+
+/**
+ * Sends the partner-call outbox (altegio_calls) to ALTEGIO: due calls in order per ordering key
+ * (a message's 8 → 4 → 1), each answer read by kind, failures retried with jittered backoff until
+ * the call's retry horizon, then dead (kept, visible to support). Never throws into the process.
+ */
+export class PartnerCallSender {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: PartnerCallSenderOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.pumping;
+  }
+
+  /** New calls were written (the caller's transaction may commit a moment later; the poll catches it). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (!this.running) return;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      } else void this.scheduleNext();
+    });
+  }
+
+  private async scheduleNext(): Promise<void> {
+    const poll = this.o.pollIntervalMs ?? 1_000;
+    let wait = poll;
+    try {
+      const due = await this.o.store.nextDueAt();
+      if (due) wait = Math.min(poll, Math.max(0, due.getTime() - this.now().getTime()));
+    } catch (err) {
+      this.o.logger.error({ err }, 'ALTEGIO calls: could not read the outbox');
+    }
+    if (!this.running || this.pumping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), wait);
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        if (!this.running) return;
+        const now = this.now();
+        const timeout = this.o.timeoutMs ?? 10_000;
+        const calls = await this.o.store.claimDue(now, new Date(now.getTime() + timeout + 60_000), 16);
+        if (!calls.length) return;
+        await Promise.all(calls.map((call) => this.send(call)));
+      }
+    } catch (err) {
+      this.o.logger.error({ err }, 'ALTEGIO calls: the sender failed; retrying shortly');
+    }
+  }
+
+  private async send(call: PartnerCall): Promise<void> {
+    let status: number | 'network_error';
+    let error = '';
+    try {
+      const response = await fetch(call.url, {
+        method: call.method,
+        headers: this.o.headers,
+        ...(call.body === null || call.body === undefined || call.method === 'GET'
+          ? {}
+          : { body: JSON.stringify(call.body) }),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+        redirect: 'manual',
+      });
+      status = response.status;
+      if (status >= 300) error = `HTTP ${status}: ${(await response.text().catch(() => '')).slice(0, 300)}`;
+      else await response.body?.cancel();
+    } catch (err) {
+      status = 'network_error';
+      error =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    }
+    let verdict = (this.o.classify ?? ((_c, s) => defaultVerdict(s)))(call, status);
+    if (verdict === 'check_status') {
+      const done = await this.o.checkStatus?.(call).catch(() => false);
+      verdict = done ? 'delivered' : 'retry';
+    }
+    const statusCode = status === 'network_error' ? null : status;
+    const log = { callId: call.id, kind: call.kind, tenantId: call.tenantId, status: statusCode };
+    try {
+      if (verdict === 'delivered') {
+        await this.o.store.finishCall(call.id, {
+          status: 'delivered',
+          statusCode: statusCode ?? 0,
+          at: this.now(),
+        });
+        this.o.logger.info(log, 'ALTEGIO call delivered');
+        await this.o.onDelivered?.(call);
+        return;
+      }
+      const retryAt =
+        verdict === 'retry'
+          ? this.o.retryAt
+            ? this.o.retryAt(call, this.now())
+            : (nextAttemptAt(
+                { ...DEFAULT_RETRY_POLICY, horizonMs: call.retryUntil.getTime() - call.createdAt.getTime() },
+                call.attempts,
+                call.createdAt,
+                this.now(),
+                Math.random,
+              ) ?? undefined)
+          : undefined;
+      if (retryAt) {
+        await this.o.store.finishCall(call.id, { status: 'pending', statusCode, error, retryAt });
+        this.o.logger.warn({ ...log, error, retryAt }, 'ALTEGIO call failed; will retry');
+        return;
+      }
+      await this.o.store.finishCall(call.id, { status: 'dead', statusCode, error });
+      this.o.logger.error({ ...log, error }, 'ALTEGIO call given up');
+      await this.o.onDead?.(call, error);
+    } catch (err) {
+      this.o.logger.error({ err, ...log }, 'ALTEGIO calls: could not record an answer');
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Hono, type Context } from 'hono';
+import type { AltegioService } from '../altegio/altegio-service.js';
+import { operatorErrorResponse } from '../domain/altegio/operator-request.js';
+import { AppError } from '../domain/errors.js';
+import { pickLanguage } from '../web/i18n.js';
+import { setPanelSession } from './panel-session.js';
+
+/** A JSON body, or undefined when the request has none or it is not JSON (the parsers say what is wrong). */
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * ALTEGIO's side of the gateway: the registration URL its Marketplace opens, the SMS-provider
+ * operator URL, and the lifecycle callback URL. Shapes and decisions live in domain/altegio; the
+ * work in altegio/altegio-service.ts.
+ */
+export function altegioRoutes(service: AltegioService): Hono {
+  const app = new Hono();
+
+  // Integrations → Notifications → our app → Connect: verify, find or create the business, and put
+  // the owner on the WhatsApp linking step of the panel, in their language.
+  app.get('/install', async (c) => {
+    const lang = pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language'));
+    const { sessionToken } = await service.install(c.req.queries(), lang);
+    setPanelSession(c, sessionToken);
+    return c.redirect(`/panel?lang=${encodeURIComponent(lang)}&link=1`);
+  });
+
+  // The SMS-provider protocol: answered at once, in ALTEGIO's shapes (errors included).
+  app.post('/operator', async (c) => {
+    const body = await readJson(c);
+    if (typeof body === 'string') {
+      const answer = operatorErrorResponse(
+        new AppError('invalid_input', 'body: must be JSON', {
+          details: { field: 'body', altegioErrorCode: 5 },
+        }),
+      );
+      return c.json(answer.body, answer.status as 400);
+    }
+    const answer = await service.deliver(c.req.header('authorization'), body ?? {});
+    return c.json(answer.body, answer.status as 200);
+  });
+
+  // Lifecycle: uninstall, freeze, payment (partner_token checked in constant time).
+  app.post('/callback', async (c) => {
+    const result = await service.lifecycle(await readJson(c));
+    return c.json({ success: true, ...result });
+  });
+
+  return app;
+}

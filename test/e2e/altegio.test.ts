@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { VirtualPhone } from '../../src/simulator/index.js';
+import {
+  sendOperatorRequest,
+  signedRegistrationUrl,
+  startFakeAltegio,
+  type FakeAltegio,
+} from '../support/fake-altegio.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+const PARTNER_TOKEN = 'partner-token-for-tests-0123456789';
+const APPLICATION_ID = '4242';
+
+/**
+ * ALTEGIO's marketplace flow against a fake ALTEGIO and the simulator: install → link with a
+ * virtual phone → activation → availability → ALTEGIO's messages delivered with statuses 8, 4, 1
+ * reported in that order; lifecycle callbacks; and bad input answered without side effects.
+ */
+describe('ALTEGIO integration (aggregator mode)', () => {
+  let h: Harness;
+  let fake: FakeAltegio;
+  let seq = 0;
+  const nextPhone = () =>
+    `55219${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`;
+
+  before(async () => {
+    fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
+    h = await startHarness({
+      env: {
+        ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
+        ALTEGIO_APPLICATION_ID: APPLICATION_ID,
+        ALTEGIO_API_URL: fake.url,
+        ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
+        ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
+        ALTEGIO_CHANNEL_DOWN_AFTER_MS: '300',
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await fake?.stop();
+  });
+
+  const installUrl = (salonId: number, userData?: object) =>
+    signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, userData);
+
+  /** Opens the registration URL as the owner's browser would; returns the panel cookie and the business. */
+  const install = async (salonId: number, salonName: string) => {
+    const response = await fetch(installUrl(salonId, { id: 1, name: 'Ana', salon_name: salonName }), {
+      redirect: 'manual',
+      headers: { 'accept-language': 'pt-BR,pt;q=0.9' },
+    });
+    assert.equal(response.status, 302, await response.text());
+    assert.match(response.headers.get('location') ?? '', /^\/panel\?lang=pt-BR/);
+    const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.match(cookie, /^zg_panel=/);
+    const tenants = (await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
+      id: string;
+      name: string;
+      language: string;
+    }>;
+    const tenant = tenants.find((t) => t.name === salonName)!;
+    assert.ok(tenant, 'the business was created from user_data');
+    assert.equal(tenant.language, 'pt-BR');
+    const base = `/v1/tenants/${tenant.id}/channels`;
+    const [channel] = (await h.api('GET', base, { key: h.adminKey })).json as Array<{ id: string }>;
+    return { cookie, tenantId: tenant.id, channelPath: `${base}/${channel!.id}` };
+  };
+
+  const link = async (channelPath: string, phone: VirtualPhone) => {
+    const qr = await waitUntil(
+      async () => {
+        const r = await h.api('GET', `${channelPath}/qr?format=raw`, { key: h.adminKey });
+        return r.status === 200 ? (r.json.qr as string) : undefined;
+      },
+      { what: 'a QR' },
+    );
+    await phone.scan(qr);
+    await waitUntil(
+      async () => (await h.api('GET', channelPath, { key: h.adminKey })).json.status === 'connected',
+      { what: 'connected' },
+    );
+  };
+
+  const reportsFor = (id: string) =>
+    fake
+      .statusReports()
+      .filter((r) => String(r.id) === id)
+      .map((r) => r.status as number);
+
+  test('install → link → activation → a message from ALTEGIO delivered, reported 8, 4, 1 in order', async () => {
+    const salonId = 700_001;
+    const business = await install(salonId, 'Salão Bela Vista');
+    const panel = await fetch(`${h.gateway.url}/panel?lang=pt-BR`, { headers: { cookie: business.cookie } });
+    assert.equal(panel.status, 200);
+    assert.match(await panel.text(), /WhatsApp/);
+    assert.equal(fake.activations.has(String(salonId)), false, 'no activation before the link is up');
+
+    // ALTEGIO refuses the first activation attempt: it is retried.
+    fake.failNext('/marketplace/partner/callback', 1, 503);
+    const sender = h.sim.createPhone({ phone: nextPhone(), business: true, name: 'Salão' });
+    await link(business.channelPath, sender);
+    const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
+      what: 'the activation accepted',
+      timeoutMs: 20_000,
+    });
+    assert.match(activation.apiKey, /^zg_live_/);
+    assert.match(activation.webhookUrls[0]!, /\/altegio\/records\/awh_/);
+    assert.ok(fake.calls('/marketplace/partner/callback').length >= 2, 'retried after the 503');
+    await waitUntil(() => fake.channels.get(String(salonId))?.whatsapp === true, {
+      what: 'update_channel available',
+    });
+
+    const client = h.sim.createPhone({ phone: nextPhone(), name: 'Maria' });
+    const answer = await sendOperatorRequest(h.gateway.url, '/altegio/operator', activation.apiKey, {
+      destination_params: [{ id: 232674, phone: `+${client.phone}` }],
+      from: 'Salao',
+      text: 'Olá Maria, sua visita é amanhã às 10:00.',
+      type: 'sms',
+      dispatch_type: 'service',
+      delivery_callback_url: fake.deliveryCallbackUrl,
+      some_future_field: { ignored: true },
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const [entry] = answer.body as Array<{ id: string; ext_id: string }>;
+    assert.equal(entry!.id, '232674');
+    assert.match(entry!.ext_id, /^msg_/);
+    await waitUntil(() => client.inbox().length === 1, { what: 'the client received it' });
+    assert.equal(client.inbox()[0]!.text, 'Olá Maria, sua visita é amanhã às 10:00.');
+    await waitUntil(() => reportsFor('232674').length >= 3, {
+      what: 'three status reports',
+      timeoutMs: 15_000,
+    });
+    assert.deepEqual(reportsFor('232674'), [8, 4, 1]);
+    const report = fake.statusReports().find((r) => String(r.id) === '232674')!;
+    assert.equal(report.payment_sum, 0);
+    assert.equal(report.currency_iso, 'USD');
+    assert.equal(report.parts_amount, 1);
+
+    // The same ALTEGIO id again: the same message, not a second one.
+    const again = await sendOperatorRequest(h.gateway.url, '/altegio/operator', activation.apiKey, {
+      destination_params: { id: '232674', phone: `+${client.phone}` },
+      text: 'Olá Maria, sua visita é amanhã às 10:00.',
+      delivery_callback_url: fake.deliveryCallbackUrl,
+    });
+    assert.deepEqual(again.body, [{ id: '232674', ext_id: entry!.ext_id }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(client.inbox().length, 1);
+  });
+
+  test('bad operator requests get ALTEGIO-shaped answers and change nothing', async () => {
+    const salonId = 700_002;
+    const business = await install(salonId, 'Clínica Sol');
+    const sender = h.sim.createPhone({ phone: nextPhone(), business: true });
+    await link(business.channelPath, sender);
+    const { apiKey } = await waitUntil(() => fake.activations.get(String(salonId)), { what: 'activated' });
+    const client = h.sim.createPhone({ phone: nextPhone() });
+    const post = (body: unknown, key = apiKey) =>
+      sendOperatorRequest(h.gateway.url, '/altegio/operator', key, body);
+
+    const wrongKey = await post(
+      { destination_params: [{ id: 1, phone: client.phone }], text: 'x' },
+      'zg_live_nope',
+    );
+    assert.equal(wrongKey.status, 401);
+    assert.equal((wrongKey.body as { error_code: number }).error_code, 20);
+
+    const notJson = await post('{not json');
+    assert.equal(notJson.status, 400);
+    assert.equal((notJson.body as { error_code: number }).error_code, 5);
+
+    const wrongType = await post({ destination_params: [{ id: 2, phone: client.phone }], text: 42 });
+    assert.equal(wrongType.status, 400);
+    assert.match((wrongType.body as { error_message: string }).error_message, /text/);
+
+    const mixed = await post({
+      destination_params: [{ id: 3, phone: `+${client.phone}` }, { id: 4 }, { id: 5, phone: '12' }],
+      text: 'Lembrete',
+      delivery_callback_url: fake.deliveryCallbackUrl,
+    });
+    assert.equal(mixed.status, 200);
+    const [ok, missing, invalid] = mixed.body as Array<Record<string, unknown>>;
+    assert.equal(ok!.id, '3');
+    assert.ok(ok!.ext_id);
+    assert.deepEqual({ id: missing!.id, code: missing!.error_code }, { id: '4', code: 10 });
+    assert.deepEqual({ id: invalid!.id, code: invalid!.error_code }, { id: '5', code: 10 });
+    await waitUntil(() => client.inbox().length === 1, { what: 'only the valid entry delivered' });
+
+    const foreignCallback = await post({
+      destination_params: [{ id: 6, phone: client.phone }],
+      text: 'x',
+      delivery_callback_url: 'https://attacker.example/steal',
+    });
+    assert.equal(foreignCallback.status, 403);
+    assert.equal((foreignCallback.body as { error_code: number }).error_code, 15);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(client.inbox().length, 1, 'refused requests sent nothing');
+  });
+
+  test('a registration URL with a wrong signature is refused and creates nothing', async () => {
+    const before = ((await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as unknown[]).length;
+    const url = new URL(installUrl(700_003, { salon_name: 'Forged' }));
+    url.searchParams.set('user_data_sign', 'a'.repeat(64));
+    const forged = await fetch(url, { redirect: 'manual' });
+    assert.equal(forged.status, 401);
+    const noSalon = await fetch(`${h.gateway.url}/altegio/install?salon_id=abc`, { redirect: 'manual' });
+    assert.equal(noSalon.status, 400);
+    const after = ((await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as unknown[]).length;
+    assert.equal(after, before);
+  });
+
+  test('lifecycle: wrong token changes nothing; freeze pauses, payment resumes, uninstall unlinks', async () => {
+    const salonId = 700_004;
+    const business = await install(salonId, 'Studio Lua');
+    const sender = h.sim.createPhone({ phone: nextPhone(), business: true });
+    await link(business.channelPath, sender);
+    const { apiKey } = await waitUntil(() => fake.activations.get(String(salonId)), { what: 'activated' });
+    const callback = (event: string, token = PARTNER_TOKEN) =>
+      fetch(`${h.gateway.url}/altegio/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          salon_id: salonId,
+          application_id: Number(APPLICATION_ID),
+          event,
+          partner_token: token,
+        }),
+      });
+    const channel = async () => (await h.api('GET', business.channelPath, { key: h.adminKey })).json;
+
+    assert.equal((await callback('uninstall', 'wrong-token')).status, 401);
+    assert.equal((await channel()).status, 'connected');
+
+    assert.equal((await callback('freeze')).status, 200);
+    assert.equal((await channel()).paused, true);
+    assert.equal((await callback('payment')).status, 200);
+    assert.equal((await channel()).paused, false);
+
+    assert.equal((await callback('uninstall')).status, 200);
+    const unlinked = await channel();
+    assert.equal(unlinked.status, 'not_linked');
+    await waitUntil(() => sender.linkedDevices().length === 0, { what: 'the device logged out' });
+    const refused = await sendOperatorRequest(h.gateway.url, '/altegio/operator', apiKey, {
+      destination_params: [{ id: 9, phone: nextPhone() }],
+      text: 'x',
+    });
+    assert.equal(refused.status, 401, 'the api_key was revoked');
+  });
+});
