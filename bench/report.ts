@@ -2,8 +2,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  ACCEPT_P99_LIMIT_MS,
+  ACCEPT_TARGET_RATE,
+  type AcceptRateResult,
+  type AcceptSideResult,
+} from './accept-rate.js';
 import type { LinkLatencyResult } from './link-latency.js';
 import type { DensityResult } from './session-density.js';
+import type { ThroughputResult, ThroughputSide } from './throughput.js';
 
 export interface Machine {
   readonly cores: number;
@@ -46,6 +53,8 @@ export interface BenchReport {
   readonly config: Record<string, unknown>;
   readonly link?: LinkLatencyResult;
   readonly density?: DensityResult;
+  readonly accept?: AcceptRateResult;
+  readonly throughput?: ThroughputResult;
   readonly targets: TargetCheck[];
   readonly errors: string[];
 }
@@ -175,6 +184,8 @@ function evaluate(
 
 export function buildReport(parts: Omit<BenchReport, 'targets'>): { report: BenchReport; table: string } {
   const { rows, targets } = evaluate(parts.link, parts.density);
+  const acceptLines = parts.accept ? acceptSection(parts.accept, targets) : [];
+  const throughputLines = parts.throughput ? throughputSection(parts.throughput, targets) : [];
   const report: BenchReport = { ...parts, targets };
   const m = parts.machine;
   const lines = [
@@ -183,7 +194,9 @@ export function buildReport(parts: Omit<BenchReport, 'targets'>): { report: Benc
       `${m.platform} ${m.release} ${m.arch}, load average at start ${m.loadAverage.join(' ')}`,
     'Simulator in its own process on 127.0.0.1; raw = unmodified Baileys (test/support), driver = LinkedDeviceSession.',
     '',
-    table([['Metric', 'Raw', 'Driver', 'Driver/Raw', 'Target', 'Result'], ...rows]),
+    ...(rows.length ? [table([['Metric', 'Raw', 'Driver', 'Driver/Raw', 'Target', 'Result'], ...rows])] : []),
+    ...acceptLines,
+    ...throughputLines,
   ];
   lines.push('', ...notes(parts));
   for (const error of parts.errors) lines.push(`ERROR: ${error}`);
@@ -223,6 +236,165 @@ function notes(parts: Omit<BenchReport, 'targets'>): string[] {
   return out;
 }
 
+/** The accept-rate table (PGlite and PostgreSQL side by side); pushes its target checks. */
+function acceptSection(accept: AcceptRateResult, targets: TargetCheck[]): string[] {
+  const sides = accept.sides;
+  const name = (s: AcceptSideResult): string => (s.database === 'pglite' ? 'PGlite' : 'PostgreSQL');
+  const header = ['Metric', ...sides.map(name), 'Target', 'Result'];
+  const rows: string[][] = [];
+  const check = (metric: string, target: string, missed: string[]): string => {
+    targets.push(
+      missed.length
+        ? { metric, target, pass: false, missed: missed.join(', ') }
+        : { metric, target, pass: true },
+    );
+    return missed.length ? `MISS (${missed.join(', ')})` : 'PASS';
+  };
+  const rateTarget = sides
+    .map((s) => `≥ ${ACCEPT_TARGET_RATE[s.database].toLocaleString('en')}/s`)
+    .join(' / ');
+  rows.push([
+    `Accepted/s, ${accept.concurrency} clients back to back`,
+    ...sides.map((s) => s.saturation.acceptedPerSecond.toFixed(0)),
+    rateTarget,
+    check(
+      'accept rate',
+      rateTarget,
+      sides
+        .filter((s) => !(s.saturation.acceptedPerSecond >= ACCEPT_TARGET_RATE[s.database]))
+        .map((s) => `${name(s)} < ${ACCEPT_TARGET_RATE[s.database]}`),
+    ),
+  ]);
+  for (const p of ['p50', 'p95', 'p99'] as const)
+    rows.push([
+      `  latency ${p} at saturation, ms`,
+      ...sides.map((s) => ms1(s.saturation.latencyMs[p])),
+      '',
+      '',
+    ]);
+  rows.push([
+    '  gateway CPU at saturation, cores',
+    ...sides.map((s) => s.saturation.gatewayCpuCores.toFixed(2)),
+    '',
+    '',
+  ]);
+  rows.push([
+    'Open loop at the target rate: accepted/s',
+    ...sides.map(
+      (s) => `${s.atTargetRate.acceptedPerSecond.toFixed(0)} of ${s.atTargetRate.offeredPerSecond}`,
+    ),
+    '',
+    '',
+  ]);
+  for (const p of ['p50', 'p95'] as const)
+    rows.push([
+      `  latency ${p} at the target rate, ms`,
+      ...sides.map((s) => ms1(s.atTargetRate.latencyMs[p])),
+      '',
+      '',
+    ]);
+  const p99Target = `< ${ACCEPT_P99_LIMIT_MS} ms`;
+  rows.push([
+    '  latency p99 at the target rate, ms',
+    ...sides.map((s) => ms1(s.atTargetRate.latencyMs.p99)),
+    p99Target,
+    check(
+      'accept p99 at the target rate',
+      p99Target,
+      sides
+        .filter(
+          (s) =>
+            !(s.atTargetRate.latencyMs.p99 < ACCEPT_P99_LIMIT_MS) ||
+            s.atTargetRate.acceptedPerSecond < s.atTargetRate.offeredPerSecond * 0.98,
+        )
+        .map((s) => `${name(s)} ${ms1(s.atTargetRate.latencyMs.p99)} ms`),
+    ),
+  ]);
+  rows.push([
+    '  gateway CPU at the target rate, cores',
+    ...sides.map((s) => s.atTargetRate.gatewayCpuCores.toFixed(2)),
+    '',
+    '',
+  ]);
+  const errors = sides.flatMap((s) =>
+    [s.saturation, s.atTargetRate]
+      .filter((r) => r.firstFailure || Object.keys(r.statusCounts).some((k) => k !== '202'))
+      .map(
+        (r) =>
+          `${name(s)}: statuses ${JSON.stringify(r.statusCounts)}${r.firstFailure ? `, ${r.firstFailure}` : ''}`,
+      ),
+  );
+  return [
+    '',
+    `API accept rate — POST /v1/messages over HTTP, load from a separate process, ${accept.concurrency} keep-alive connections, ` +
+      `${accept.warmupMs / 1000} s warm-up + ${accept.durationMs / 1000} s measured per run`,
+    '',
+    table([header, ...rows]),
+    '',
+    `Accept: saturation = each client sends its next request as soon as the last is answered; open loop = requests due at ` +
+      `the target rate whatever the answers (latency from when each was due). With ${accept.concurrency} clients back to ` +
+      `back, latency ≈ ${accept.concurrency} / rate (Little's law), so p99 < ${ACCEPT_P99_LIMIT_MS} ms is checked at the target rate. ` +
+      `Every 202 was checked to have stored its message and first event (${sides.map((s) => `${name(s)} ${s.storedMessages}`).join(', ')}).`,
+    ...errors,
+  ];
+}
+
+/** The throughput table: raw Baileys loops and the gateway per database; pushes its target checks. */
+function throughputSection(tp: ThroughputResult, targets: TargetCheck[]): string[] {
+  const label = (s: ThroughputSide): string =>
+    s.kind === 'raw'
+      ? 'Raw: await sendMessage'
+      : s.kind === 'raw_ack'
+        ? 'Raw: + wait for ack'
+        : `Gateway, ${s.database === 'pglite' ? 'PGlite' : 'PostgreSQL'}`;
+  const sides = tp.sides;
+  const raw = sides.find((s) => s.kind === 'raw');
+  const header = ['Metric', ...sides.map(label), 'Target', 'Result'];
+  const gateways = sides.filter((s) => s.kind === 'gateway');
+  const target = `≥ ${THROUGHPUT_RATIO_LIMIT}× raw`;
+  const missed = gateways
+    .filter((s) => !((tp.ratios[s.database!] ?? 0) >= THROUGHPUT_RATIO_LIMIT))
+    .map((s) => `${label(s)} ${x(tp.ratios[s.database!])}`);
+  if (!raw) missed.push('no raw baseline');
+  targets.push(
+    missed.length
+      ? { metric: 'dispatch throughput', target, pass: false, missed: missed.join(', ') }
+      : { metric: 'dispatch throughput', target, pass: true },
+  );
+  const rows: string[][] = [
+    [
+      `Delivered/s, ${tp.channels} channels × ${tp.perChannel} msgs`,
+      ...sides.map((s) => s.deliveredPerSecond.toFixed(0)),
+      '',
+      '',
+    ],
+    [
+      'Gateway / raw (await sendMessage)',
+      ...sides.map((s) => (s.kind === 'gateway' ? x(tp.ratios[s.database!]) : '')),
+      target,
+      missed.length ? `MISS (${missed.join(', ')})` : 'PASS',
+    ],
+    ['  first accept/send → last delivered, s', ...sides.map((s) => secs(s.elapsedMs)), '', ''],
+    ['  accepting all over the API, s', ...sides.map((s) => secs(s.acceptMs)), '', ''],
+    ['  delivered / failed', ...sides.map((s) => `${s.delivered} / ${s.failed}`), '', ''],
+    ['  linking all (not counted), s', ...sides.map((s) => secs(s.linkMs)), '', ''],
+  ];
+  return [
+    '',
+    `Dispatch throughput — pacing off, simulator in its own process (delivery receipt 20 ms after arrival), ` +
+      `every side on fresh linked devices writing to fresh recipients (each channel to ${tp.perChannel} different clients)`,
+    '',
+    table([header, ...rows]),
+    '',
+    `Throughput: the gateway's time runs from the first accept request to the last 'delivered' stored; raw from the ` +
+      `first sendMessage to the last delivery receipt. Raw "await sendMessage" resolves once the frame is written (not on ` +
+      `the server ack); "+ wait for ack" also waits for the server ack before the next send, as the gateway's ` +
+      `dispatcher does (stop-and-wait, for crash safety).`,
+  ];
+}
+
+const THROUGHPUT_RATIO_LIMIT = 0.8;
+
 /** Writes bench/results/<timestamp>.json and bench/results/latest.json; returns the first path. */
 export async function writeReport(report: BenchReport, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
@@ -247,5 +419,6 @@ const missing = (v: number | undefined): boolean => v === undefined || !Number.i
 const ms = (v: number | undefined): string => (missing(v) ? '—' : v!.toFixed(0));
 const secs = (v: number | undefined): string => (missing(v) ? '—' : (v! / 1000).toFixed(1));
 const mib = (v: number | undefined): string => (missing(v) ? '—' : (v! / 1024 / 1024).toFixed(3));
+const ms1 = (v: number | undefined): string => (missing(v) ? '—' : v!.toFixed(1));
 const us = (v: number | undefined): string => (missing(v) ? '—' : (v! / 1000).toFixed(1));
 const x = (v: number | undefined): string => (missing(v) ? '—' : `${v!.toFixed(2)}×`);

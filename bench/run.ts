@@ -1,11 +1,15 @@
 /**
- * `npm run bench` (first part): link latency and session density, the gateway's driver against raw
- * Baileys, on the simulator running in its own process. Prints a table, writes JSON under
- * bench/results/.
+ * `npm run bench`: link latency and session density (the gateway's driver against raw Baileys), the
+ * linking UI, the API accept rate (PGlite and PostgreSQL) and dispatch throughput (the gateway
+ * against raw Baileys loops), on the simulator running in its own process. Prints tables, writes
+ * JSON under bench/results/.
  *
- *   tsx bench/run.ts [--parts link,density] [--sizes 100,500,1000] [--links 30]
+ *   tsx bench/run.ts [--parts link,density,ui,accept,throughput] [--sizes 100,500,1000] [--links 30]
  *                    [--setup-concurrency 6] [--login-concurrency 20] [--repeats 1] [--keep-states]
- *                    [--max-minutes 120]
+ *                    [--accept-concurrency 200] [--accept-seconds 10] [--accept-warmup-seconds 3]
+ *                    [--accept-databases pglite,postgres] [--throughput-channels 100]
+ *                    [--throughput-per-channel 20] [--throughput-databases pglite,postgres]
+ *                    [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--max-minutes 120]
  *
  * --repeats R measures each density size R times per client (alternating) and reports the median.
  */
@@ -13,15 +17,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  ACCEPT_DATABASES,
+  runAcceptRate,
+  type AcceptDatabase,
+  type AcceptRateResult,
+} from './accept-rate.js';
 import { REPO_ROOT, killAllChildren } from './child-processes.js';
 import { runLinkLatency, type LinkLatencyResult } from './link-latency.js';
 import { formatLinkingUi, runLinkingUi, stopLinkingUi, type LinkingUiResult } from './linking-ui.js';
 import { buildReport, machine, writeReport, type BenchReport } from './report.js';
 import { runSessionDensity, type DensityResult } from './session-density.js';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process.js';
+import { runThroughput, type ThroughputResult } from './throughput.js';
 import { positiveInteger } from './worker-args.js';
 
-const PARTS = ['link', 'density', 'ui'] as const;
+const PARTS = ['link', 'density', 'ui', 'accept', 'throughput'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -33,6 +44,14 @@ const { values } = parseArgs({
     'login-concurrency': { type: 'string', default: '20' },
     repeats: { type: 'string', default: '1' },
     'keep-states': { type: 'boolean', default: false },
+    'accept-concurrency': { type: 'string', default: '200' },
+    'accept-seconds': { type: 'string', default: '10' },
+    'accept-warmup-seconds': { type: 'string', default: '3' },
+    'accept-databases': { type: 'string', default: ACCEPT_DATABASES.join(',') },
+    'throughput-channels': { type: 'string', default: '100' },
+    'throughput-per-channel': { type: 'string', default: '20' },
+    'throughput-databases': { type: 'string', default: ACCEPT_DATABASES.join(',') },
+    'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     'max-minutes': { type: 'string', default: '120' },
     'results-dir': { type: 'string', default: path.join(REPO_ROOT, 'bench', 'results') },
   },
@@ -52,6 +71,20 @@ let setupConcurrency = 0;
 let loginConcurrency = 0;
 let maxMinutes = 0;
 let repeats = 0;
+let acceptConcurrency = 0;
+let acceptSeconds = 0;
+let acceptWarmupSeconds = 0;
+let throughputChannels = 0;
+let throughputPerChannel = 0;
+const databases = (name: string, value: string): AcceptDatabase[] => {
+  const list = value.split(',').map((d) => d.trim()) as AcceptDatabase[];
+  for (const d of list)
+    if (!ACCEPT_DATABASES.includes(d))
+      usage(`--${name}: unknown database "${d}" (expected ${ACCEPT_DATABASES.join(', ')})`);
+  return list;
+};
+const acceptDatabases = databases('accept-databases', values['accept-databases']);
+const throughputDatabases = databases('throughput-databases', values['throughput-databases']);
 try {
   sizes = values.sizes.split(',').map((s) => positiveInteger('sizes', s.trim()));
   links = positiveInteger('links', values.links);
@@ -59,6 +92,11 @@ try {
   loginConcurrency = positiveInteger('login-concurrency', values['login-concurrency']);
   maxMinutes = positiveInteger('max-minutes', values['max-minutes']);
   repeats = positiveInteger('repeats', values.repeats);
+  acceptConcurrency = positiveInteger('accept-concurrency', values['accept-concurrency']);
+  acceptSeconds = positiveInteger('accept-seconds', values['accept-seconds']);
+  acceptWarmupSeconds = positiveInteger('accept-warmup-seconds', values['accept-warmup-seconds']);
+  throughputChannels = positiveInteger('throughput-channels', values['throughput-channels']);
+  throughputPerChannel = positiveInteger('throughput-per-channel', values['throughput-per-channel']);
 } catch (err) {
   usage(err instanceof Error ? err.message : String(err));
 }
@@ -102,11 +140,46 @@ const errors: string[] = [];
 let link: LinkLatencyResult | undefined;
 let density: DensityResult | undefined;
 let ui: LinkingUiResult | undefined;
+let accept: AcceptRateResult | undefined;
+let throughput: ThroughputResult | undefined;
 log(`machine: ${machineInfo.cores} cores, ${machineInfo.cpuModel}, Node ${machineInfo.node}`);
 try {
-  simulator = await startSimulatorProcess();
-  log(`simulator pid ${simulator.pid} at ${simulator.controlUrl}`);
-  if (parts.includes('link')) {
+  // The accept rate needs no simulator (the channel is never linked): it runs first, on a quiet machine.
+  if (parts.includes('accept')) {
+    try {
+      accept = await runAcceptRate({
+        databases: acceptDatabases,
+        concurrency: acceptConcurrency,
+        warmupMs: acceptWarmupSeconds * 1000,
+        durationMs: acceptSeconds * 1000,
+        postgresUrl: values['postgres-url'],
+        log,
+      });
+      errors.push(...accept.errors);
+    } catch (err) {
+      errors.push(`accept rate: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (parts.some((p) => p !== 'accept')) {
+    simulator = await startSimulatorProcess();
+    log(`simulator pid ${simulator.pid} at ${simulator.controlUrl}`);
+  }
+  if (simulator && parts.includes('throughput')) {
+    try {
+      throughput = await runThroughput(simulator, {
+        channels: throughputChannels,
+        perChannel: throughputPerChannel,
+        databases: throughputDatabases,
+        postgresUrl: values['postgres-url'],
+        linkConcurrency: 10,
+        log,
+      });
+      errors.push(...throughput.errors);
+    } catch (err) {
+      errors.push(`throughput: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (simulator && parts.includes('link')) {
     log(`link latency: ${links} driver + ${links} raw links, interleaved`);
     try {
       link = await runLinkLatency(simulator, { links, phonePrefix: '15552', log });
@@ -114,7 +187,7 @@ try {
       errors.push(`link latency: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (parts.includes('density')) {
+  if (simulator && parts.includes('density')) {
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'zapgate-bench-'));
     try {
       density = await runSessionDensity(simulator, {
@@ -130,7 +203,7 @@ try {
       errors.push(`session density: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (parts.includes('ui')) {
+  if (simulator && parts.includes('ui')) {
     log(`linking UI: scan → green on an open page (${links} links), QR rotation → page, QR page first load`);
     try {
       ui = await runLinkingUi({ links, rotations: 20, log, simulator });
@@ -157,9 +230,18 @@ const { report, table } = buildReport({
     loginConcurrency,
     densityKeepAliveMs: 600_000,
     quietMs: 2_000,
+    acceptConcurrency,
+    acceptSeconds,
+    acceptWarmupSeconds,
+    acceptDatabases,
+    throughputChannels,
+    throughputPerChannel,
+    throughputDatabases,
   },
   ...(link ? { link } : {}),
   ...(density ? { density } : {}),
+  ...(accept ? { accept } : {}),
+  ...(throughput ? { throughput } : {}),
   errors,
 });
 console.log(

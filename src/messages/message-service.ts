@@ -3,7 +3,15 @@ import { MESSAGE_TEXT_MAX_LENGTH, type MessageStatus, type Priority } from '../d
 import { normalisePhoneNumber } from '../domain/phone-numbers.js';
 import { canonicalLanguage, renderTemplate, type TemplateValues } from '../domain/templates.js';
 import type { Database, Queryable } from '../store/database.js';
-import type { Message, MessageEvent, MessagesRepository, NewMessage } from '../store/messages-repository.js';
+import {
+  newMessageIds,
+  type InsertOutcome,
+  type Message,
+  type MessageEvent,
+  type MessagesRepository,
+  type NewMessage,
+  type NewMessageIds,
+} from '../store/messages-repository.js';
 import type { TemplatesRepository } from '../store/templates-repository.js';
 import { toStatusChange, type MessageEventSink } from './message-event-sink.js';
 
@@ -15,6 +23,12 @@ export interface MessageServiceOptions {
   /** Called after the commit for each newly accepted message (e.g. to wake its channel's sender). */
   readonly onAccepted?: (message: Message) => void;
   readonly now?: () => Date;
+  /**
+   * Group commit: how many accept transactions may be open at once; accepts arriving meanwhile wait
+   * and go together in the next one. Default: 1 on the embedded database (one connection anyway),
+   * 4 on a server.
+   */
+  readonly maxOpenGroups?: number;
 }
 
 /** A notification to accept: a text, or a template rendered with variables. */
@@ -44,6 +58,17 @@ export interface AcceptResult {
   readonly created: boolean;
 }
 
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/** An accept waiting for its group commit. */
+interface PendingAccept {
+  readonly tenantId: string;
+  readonly draft: NewMessage;
+  readonly at: Date;
+  readonly ids: NewMessageIds;
+  settle(outcome: { ok: true; value: AcceptResult | AppError } | { ok: false; error: Error }): void;
+}
+
 /** One batch item's outcome, at the item's index. */
 export type BatchItemResult =
   | { readonly outcome: 'accepted' | 'duplicate'; readonly message: Message }
@@ -68,6 +93,8 @@ export interface MessagePage {
 }
 
 export const BATCH_MAX_ITEMS = 100;
+/** The most accepts stored together in one group-commit transaction. */
+const GROUP_MAX_ITEMS = 200;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
 
@@ -99,18 +126,87 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
  */
 export class MessageService {
   private readonly now: () => Date;
+  /** Accepts waiting for the next group commit, in arrival order. */
+  private readonly waiting: PendingAccept[] = [];
+  private openGroups = 0;
+  private startScheduled = false;
+  private readonly maxOpenGroups: number;
+
   constructor(private readonly o: MessageServiceOptions) {
     this.now = o.now ?? (() => new Date());
+    this.maxOpenGroups = o.maxOpenGroups ?? (o.db.dialect === 'pglite' ? 1 : 4);
   }
 
-  /** Validates, renders and stores one message; a repeated idempotency key returns the first. */
+  /**
+   * Validates, renders and stores one message; a repeated idempotency key returns the first. Resolves
+   * once the message and its first event (and the sink's rows) are committed.
+   */
   async accept(tenantId: string, input: AcceptInput): Promise<AcceptResult> {
     const at = this.now();
     const draft = await this.prepare(tenantId, input, at);
-    const result = await this.o.db.transaction((tx) => this.store(tenantId, draft, at, tx));
+    const result = await this.storeInGroup({ tenantId, draft, at, ids: newMessageIds() });
     if (result instanceof AppError) throw result;
     if (result.created) this.o.onAccepted?.(result.message);
     return result;
+  }
+
+  /**
+   * Group commit: accepts that arrive together go in one transaction and one insert, so under load
+   * the database sees one commit for many messages. A group starts once the event loop has handled
+   * the requests that were ready with this one (setImmediate: the embedded database answers without
+   * real I/O, so without this pause each request would run to its commit alone) and fewer than
+   * `maxOpenGroups` are open; otherwise it waits for one to finish and takes everything that
+   * arrived meanwhile. Alone, an accept waits for nothing but that one turn of the event loop.
+   */
+  private storeInGroup(item: Omit<PendingAccept, 'settle'>): Promise<AcceptResult | AppError> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({
+        ...item,
+        settle: (outcome) => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)),
+      });
+      if (this.startScheduled) return;
+      this.startScheduled = true;
+      setImmediate(() => {
+        this.startScheduled = false;
+        this.startGroups();
+      });
+    });
+  }
+
+  private startGroups(): void {
+    while (this.waiting.length > 0 && this.openGroups < this.maxOpenGroups) {
+      const group = this.waiting.splice(0, GROUP_MAX_ITEMS);
+      this.openGroups++;
+      void this.commitGroup(group).finally(() => {
+        this.openGroups--;
+        this.startGroups();
+      });
+    }
+  }
+
+  /** Never rejects: each item's caller hears its own outcome. */
+  private async commitGroup(group: PendingAccept[]): Promise<void> {
+    try {
+      const results = await this.o.db.transaction((tx) => this.storeMany(group, tx));
+      group.forEach((item, i) => item.settle({ ok: true, value: results[i]! }));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.settle({ ok: false, error: asError(error) });
+        return;
+      }
+      // One bad item must not fail the others: each goes again on its own. Their ids were fixed
+      // before the first try, so a group that committed after all cannot be stored twice.
+      await Promise.all(
+        group.map(async (item) => {
+          try {
+            const value = await this.o.db.transaction((tx) => this.storeMany([item], tx));
+            item.settle({ ok: true, value: value[0]! });
+          } catch (itemError) {
+            item.settle({ ok: false, error: asError(itemError) });
+          }
+        }),
+      );
+    }
   }
 
   /**
@@ -132,18 +228,22 @@ export class MessageService {
         }
       }),
     );
-    const results = await this.o.db.transaction(async (tx) => {
-      const results: BatchItemResult[] = [];
-      for (const draft of drafts) {
-        if (draft instanceof AppError) {
-          results.push({ outcome: 'invalid', error: draft });
-          continue;
-        }
-        const stored = await this.store(tenantId, draft, at, tx);
-        if (stored instanceof AppError) results.push({ outcome: 'invalid', error: stored });
-        else results.push({ outcome: stored.created ? 'accepted' : 'duplicate', message: stored.message });
-      }
-      return results;
+    const valid = drafts.filter((d): d is NewMessage => !(d instanceof AppError));
+    const stored =
+      valid.length === 0
+        ? []
+        : await this.o.db.transaction((tx) =>
+            this.storeMany(
+              valid.map((draft) => ({ tenantId, draft, at })),
+              tx,
+            ),
+          );
+    let next = 0;
+    const results = drafts.map((draft): BatchItemResult => {
+      if (draft instanceof AppError) return { outcome: 'invalid', error: draft };
+      const result = stored[next++]!;
+      if (result instanceof AppError) return { outcome: 'invalid', error: result };
+      return { outcome: result.created ? 'accepted' : 'duplicate', message: result.message };
     });
     for (const result of results) if (result.outcome === 'accepted') this.o.onAccepted?.(result.message);
     return results;
@@ -205,23 +305,33 @@ export class MessageService {
     });
   }
 
-  /** Writes the message, its first event and the sink's rows; an unknown channel comes back as an error. */
-  private async store(
-    tenantId: string,
-    draft: NewMessage,
-    at: Date,
+  /**
+   * Writes the messages, their first events and the sink's rows, results in input order; an unknown
+   * channel comes back as an error. One insert statement whatever the number of messages.
+   */
+  private async storeMany(
+    items: ReadonlyArray<{ tenantId: string; draft: NewMessage; at: Date; ids?: NewMessageIds }>,
     tx: Queryable,
-  ): Promise<AcceptResult | AppError> {
-    const stored = await this.o.messages.insert(tenantId, draft, at, tx);
-    if (!stored) {
-      return draft.channelId === null
-        ? invalid('channelId', 'this business has no WhatsApp channel yet.')
-        : invalid('channelId', 'no such WhatsApp channel.');
+  ): Promise<Array<AcceptResult | AppError>> {
+    const only = items.length === 1 ? items[0]! : undefined;
+    const outcomes: InsertOutcome[] = only
+      ? [await this.o.messages.insert(only.tenantId, only.draft, only.at, tx, only.ids)]
+      : await this.o.messages.insertMany(items, tx);
+    const results: Array<AcceptResult | AppError> = [];
+    for (const [i, stored] of outcomes.entries()) {
+      if (!stored) {
+        results.push(
+          items[i]!.draft.channelId === null
+            ? invalid('channelId', 'this business has no WhatsApp channel yet.')
+            : invalid('channelId', 'no such WhatsApp channel.'),
+        );
+        continue;
+      }
+      if (stored.created)
+        await this.o.sink.record(tx, toStatusChange({ message: stored.message, event: stored.event }));
+      results.push({ message: stored.message, created: stored.created });
     }
-    if (stored.created) {
-      await this.o.sink.record(tx, toStatusChange({ message: stored.message, event: stored.event }));
-    }
-    return { message: stored.message, created: stored.created };
+    return results;
   }
 
   /** Everything checked and rendered before the write: a bad input stores nothing. */

@@ -22,11 +22,16 @@ export interface DatabaseTarget {
   readonly dataDir?: string | undefined;
   /** Schema to use on a server (tests isolate themselves in their own schema). */
   readonly schema?: string | undefined;
+  /**
+   * Most connections to a server (default 20). Under load, API requests wait for a connection
+   * here, not in the server: 10 left the accept path queueing while accept transactions were open.
+   */
+  readonly poolSize?: number | undefined;
 }
 
 /** Opens the configured database: PostgreSQL when a URL is given, otherwise embedded PGlite. */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  if (target.url) return openPostgres(target.url, target.schema);
+  if (target.url) return openPostgres(target.url, target);
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   const lite = new PGlite(target.dataDir);
   await lite.waitReady;
@@ -56,11 +61,12 @@ class PgliteDatabase implements Database {
   }
 }
 
-async function openPostgres(url: string, schema: string | undefined): Promise<Database> {
+async function openPostgres(url: string, target: DatabaseTarget): Promise<Database> {
+  const { schema } = target;
   if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: target.poolSize ?? 20,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
