@@ -187,6 +187,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     logger,
     supportUrl: config.supportUrl,
     baseUrl: () => baseUrl,
+    queueDepth: async (tenantId, channelId) => queue.queueDepth((await channels.get(tenantId, channelId)).id),
   };
   const app = new Hono();
   app.onError(errorResponder(logger));

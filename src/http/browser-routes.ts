@@ -4,15 +4,20 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { etag } from 'hono/etag';
 import { rateLimiter } from 'hono-rate-limiter';
 import { AppError } from '../domain/errors.js';
+import { MESSAGE_STATUSES, type MessageStatus } from '../domain/message-status.js';
+import type { MessagePage } from '../messages/message-service.js';
 import type { Channel } from '../store/channels-repository.js';
+import type { Message } from '../store/messages-repository.js';
 import { webAsset } from '../web/assets.js';
+import { messagesHref, type MessageRowView } from '../web/assets/views.js';
 import type { ChannelView, SupportRow } from '../web/channel-view.js';
-import { pickLanguage } from '../web/i18n.js';
+import { matchLanguage, pickLanguage } from '../web/i18n.js';
 import {
   renderHelpPage,
   renderLinkGone,
   renderLoginNeeded,
   renderPanelChannels,
+  renderPanelMessages,
   renderPanelSettings,
   renderQrPage,
   renderSupportConsole,
@@ -60,11 +65,38 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       : undefined;
     return toChannelView(ctx.channels.snapshot(channel), url);
   };
+  /** One page of a channel's log; empty filters are no filters, an unknown status is a 400 naming it. */
+  const logPage = (
+    tenantId: string,
+    channelId: string,
+    q: {
+      phone?: string | undefined;
+      status?: string | undefined;
+      cursor?: string | undefined;
+      limit?: number | undefined;
+    },
+  ): Promise<MessagePage> => {
+    if (q.status && !(MESSAGE_STATUSES as readonly string[]).includes(q.status))
+      throw new AppError('invalid_input', `status: one of ${MESSAGE_STATUSES.join(', ')}.`, {
+        details: { field: 'status' },
+      });
+    return ctx.messages.list(tenantId, {
+      channelId,
+      phone: q.phone?.trim() || undefined,
+      status: (q.status || undefined) as MessageStatus | undefined,
+      cursor: q.cursor || undefined,
+      limit: q.limit,
+    });
+  };
+  const queueState = async (channel: Channel) => ({
+    channel: await viewOf(channel, false),
+    queueDepth: await ctx.queueDepth(channel.tenantId, channel.id),
+  });
   // Any route's context: only the response helpers are used.
   const html = <E extends object>(
     c: Context<E & { Variables?: object }>,
     body: string,
-    status: 200 | 401 | 404 | 410 = 200,
+    status: 200 | 400 | 401 | 404 | 410 = 200,
   ) => {
     c.header('cache-control', 'no-store');
     c.header('x-frame-options', 'DENY');
@@ -151,6 +183,85 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   };
   panel.get('/', panelPage(renderPanelSettings));
   panel.get('/channels', panelPage(renderPanelChannels));
+  panel.get('/messages', async (c) => {
+    const tenant = await ctx.tenants.get(c.get('tenantId'));
+    const lang = pickLanguage(c.req.query('lang'), tenant.language, c.req.header('accept-language'));
+    const channels = await views(tenant.id, false);
+    const channel = channels.find((ch) => ch.id === c.req.query('channel')) ?? channels[0] ?? null;
+    const rawStatus = c.req.query('status') ?? '';
+    const query = {
+      phone: (c.req.query('phone') ?? '').trim().slice(0, 40),
+      // An unknown status in a hand-edited URL shows everything rather than an error page.
+      status: (MESSAGE_STATUSES as readonly string[]).includes(rawStatus) ? rawStatus : '',
+      cursor: c.req.query('cursor') ?? '',
+    };
+    let page: MessagePage = { messages: [], nextCursor: null };
+    let phoneInvalid = false;
+    if (channel) {
+      try {
+        page = await logPage(tenant.id, channel.id, query);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'invalid_phone') phoneInvalid = true;
+        else if (error instanceof AppError && error.details?.field === 'cursor') {
+          query.cursor = '';
+          page = await logPage(tenant.id, channel.id, query);
+        } else throw error;
+      }
+    }
+    return html(
+      c,
+      renderPanelMessages({
+        lang,
+        businessName: tenant.name,
+        channels,
+        supportUrl: ctx.supportUrl,
+        helpUrl: helpUrl(lang),
+        channel,
+        queueDepth: channel ? await ctx.queueDepth(tenant.id, channel.id) : 0,
+        messages: page.messages.map(toMessageRow),
+        nextCursor: page.nextCursor,
+        query,
+        phoneInvalid,
+      }),
+      phoneInvalid ? 400 : 200,
+    );
+  });
+  // Pause / Resume without JavaScript: a form POST, then back to the log (post/redirect/get).
+  // The session cookie is SameSite=Lax, so another site cannot submit these.
+  const queueForm = (action: 'pause' | 'resume') => async (c: Context<PanelEnv>) => {
+    const form = await c.req.parseBody();
+    const id = c.req.param('id') ?? '';
+    await ctx.channels[action](c.get('tenantId'), id);
+    const lang = matchLanguage(typeof form.lang === 'string' ? form.lang : undefined);
+    return c.redirect(messagesHref({ channel: id, lang }), 303);
+  };
+  panel.post('/channels/:id/pause', queueForm('pause'));
+  panel.post('/channels/:id/resume', queueForm('resume'));
+  panel.get('/api/channels/:id/messages', async (c) => {
+    const tenantId = c.get('tenantId');
+    const channel = await ctx.channels.get(tenantId, c.req.param('id'));
+    const limit = c.req.query('limit');
+    const page = await logPage(tenantId, channel.id, {
+      phone: c.req.query('phone'),
+      status: c.req.query('status'),
+      cursor: c.req.query('cursor'),
+      limit: limit ? Number(limit) : undefined,
+    });
+    return c.json({
+      ...(await queueState(channel)),
+      messages: page.messages.map(toMessageRow),
+      nextCursor: page.nextCursor,
+    });
+  });
+  panel.get('/api/channels/:id/queue', async (c) =>
+    c.json(await queueState(await ctx.channels.get(c.get('tenantId'), c.req.param('id')))),
+  );
+  panel.post('/api/channels/:id/pause', async (c) =>
+    c.json(await queueState(await ctx.channels.pause(c.get('tenantId'), c.req.param('id')))),
+  );
+  panel.post('/api/channels/:id/resume', async (c) =>
+    c.json(await queueState(await ctx.channels.resume(c.get('tenantId'), c.req.param('id')))),
+  );
   panel.post('/logout', async (c) => {
     deleteCookie(c, PANEL_COOKIE, { path: '/' });
     return c.redirect('/panel');
@@ -326,6 +437,25 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   );
   app.route('/support', support);
   return app;
+}
+
+const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+
+/** A message as the panel's log shows it: no metadata, ids or idempotency keys it does not need. */
+function toMessageRow(m: Message): MessageRowView {
+  return {
+    id: m.id,
+    to: `+${m.toPhone}`,
+    text: m.body,
+    status: m.status,
+    failureReason: m.failureReason,
+    errorCode: m.errorCode,
+    createdAt: m.createdAt.toISOString(),
+    sentAt: iso(m.sentAt),
+    deliveredAt: iso(m.deliveredAt),
+    readAt: iso(m.readAt),
+    failedAt: iso(m.failedAt),
+  };
 }
 
 function supportLoginForm(error?: string): string {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChannelChanges } from '../channels/channel-changes.js';
 import type { ChannelService } from '../channels/channel-service.js';
+import type { MessageService } from '../messages/message-service.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 
 /** What the HTTP edge may call: named services only, plus the address links are built from. */
@@ -8,6 +9,9 @@ export interface GatewayContext {
   readonly tenants: TenantService;
   readonly channels: ChannelService;
   readonly changes: ChannelChanges;
+  readonly messages: MessageService;
+  /** Messages queued or being sent on one of the business's channels (not_found for another's). */
+  queueDepth(tenantId: string, channelId: string): Promise<number>;
   readonly logger: Logger;
   readonly supportUrl: string;
   /** The gateway's public base URL, known once it listens. */

@@ -16,6 +16,7 @@ export const WEB_ASSET_NAMES = [
   'panel.js',
   'qr-page.js',
   'support.js',
+  'messages.js',
 ] as const;
 export type WebAssetName = (typeof WEB_ASSET_NAMES)[number];
 
@@ -26,6 +27,7 @@ const TYPES: Readonly<Record<WebAssetName, string>> = {
   'panel.js': JS,
   'qr-page.js': JS,
   'support.js': JS,
+  'messages.js': JS,
 };
 
 const cache = new Map<WebAssetName, WebAsset>();

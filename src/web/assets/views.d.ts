@@ -1,5 +1,6 @@
 // Types of views.js, the live-markup module shared by the server and the browser.
 import type { ChannelStatus } from '../../domain/channel-status.js';
+import type { FailureReason, MessageStatus } from '../../domain/message-status.js';
 import type { ChannelView, SupportRow } from '../channel-view.js';
 
 /** Catalogue strings by key (a page's subset of the catalogue). */
@@ -40,3 +41,37 @@ export function linkView(ch: ChannelView, S: ViewStrings, env: ViewEnv, st: Link
 export function linkViewKey(ch: ChannelView, st: LinkViewState): string;
 export function supportRow(row: SupportRow, S: ViewStrings, env: ViewEnv): string;
 export function supportRowSearchText(row: SupportRow): string;
+
+/** One message as the panel's log shows it (a subset of the API's message view). */
+export interface MessageRowView {
+  id: string;
+  /** E.164 with '+'. */
+  to: string;
+  text: string;
+  status: MessageStatus;
+  failureReason: FailureReason | null;
+  errorCode: number | null;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  readAt: string | null;
+  failedAt: string | null;
+}
+
+/** The log's filters, as in the page's query string. */
+export interface MessagesQuery {
+  channel?: string;
+  phone?: string;
+  status?: string;
+  cursor?: string;
+  lang?: string;
+}
+
+export const MESSAGE_STATUSES: readonly MessageStatus[];
+export function messagesHref(q: MessagesQuery): string;
+export function messageReason(m: MessageRowView, S: ViewStrings): string;
+export function shortText(text: string): string;
+export function messageRow(m: MessageRowView, S: ViewStrings, env: ViewEnv): string;
+export function messageLogEmpty(filtered: boolean, S: ViewStrings): string;
+export function messageLogMore(nextCursor: string | null, q: MessagesQuery, S: ViewStrings): string;
+export function queueSummary(ch: ChannelView, queueDepth: number, S: ViewStrings, env: ViewEnv): string;

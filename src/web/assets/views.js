@@ -184,9 +184,9 @@ export function channelCardBody(ch, S, env, opts) {
         `</div>`
       : '') +
     `<div class="qr-link"><p class="field-label">${esc(S['wa.qrPageLink'])}</p>${qrLink}</div>` +
-    (ch.status === 'reconnecting'
-      ? ''
-      : `<div class="actions">${openButton(ch, S, !hasLinkedDevice(ch.status))}</div>`)
+    `<div class="actions">${ch.status === 'reconnecting' ? '' : openButton(ch, S, !hasLinkedDevice(ch.status))}` +
+    `<a class="btn btn-quiet" href="${esc(messagesHref({ channel: ch.id, lang: env.lang }))}" ` +
+    `data-testid="message-log-link">${esc(S['wa.messageLog'])}</a></div>`
   );
 }
 
@@ -344,4 +344,140 @@ export function supportRowSearchText(row) {
   return [row.tenant.name, row.tenant.id, row.channel.name, row.channel.id, row.channel.phone || '']
     .join(' ')
     .toLowerCase();
+}
+
+// ---- Panel → Messages: the queue summary and the message log (first paint and live updates).
+
+/** Message statuses in the order the log's filter lists them. */
+export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'];
+
+/** The log's link to itself with these filters (no-JS "Load more", channel links). */
+export function messagesHref(q) {
+  const params = [];
+  for (const key of ['channel', 'phone', 'status', 'cursor', 'lang']) {
+    if (q && q[key]) params.push(`${key}=${encodeURIComponent(q[key])}`);
+  }
+  return `/panel/messages${params.length ? `?${params.join('&')}` : ''}`;
+}
+
+/** What the business can do about a failed message, in words ('' when it did not fail). */
+export function messageReason(m, S) {
+  if (m.status !== 'failed') return '';
+  return S[`messages.reason.${m.failureReason}`] || S['messages.reason.rejected'];
+}
+
+function messageStatusTime(m) {
+  switch (m.status) {
+    case 'sent':
+      return m.sentAt;
+    case 'delivered':
+      return m.deliveredAt;
+    case 'read':
+      return m.readAt;
+    case 'failed':
+      return m.failedAt;
+    default:
+      return m.createdAt;
+  }
+}
+
+const SHORT_TEXT = 80;
+
+/** The text cut to a table cell's length, on a character boundary (emoji stay whole). */
+export function shortText(text) {
+  const chars = Array.from(String(text ?? ''));
+  const firstLine = chars.indexOf('\n');
+  const cut = Math.min(SHORT_TEXT, firstLine === -1 ? chars.length : firstLine);
+  return cut >= chars.length ? chars.join('') : `${chars.slice(0, cut).join('').trimEnd()}…`;
+}
+
+function messageText(m, S) {
+  const text = String(m.text ?? '');
+  const short = shortText(text);
+  if (short === text) return `<span class="msg-text">${esc(text)}</span>`;
+  // Hover shows the whole text (title); a click or Enter expands it in place.
+  return (
+    `<details class="msg-text" data-message-id="${esc(m.id)}"><summary title="${esc(text)}">` +
+    `${esc(short)}<span class="visually-hidden"> ${esc(S['messages.fullText'])}</span></summary>` +
+    `<p class="msg-full">${esc(text)}</p></details>`
+  );
+}
+
+/** One row of the message log. Every value in it is the business's (or its clients') data: escaped. */
+export function messageRow(m, S, env) {
+  const statusAt = messageStatusTime(m);
+  const reason = messageReason(m, S);
+  const code = m.status === 'failed' && m.errorCode ? m.errorCode : '';
+  return (
+    `<tr data-message-id="${esc(m.id)}" data-status="${esc(m.status)}">` +
+    `<td data-label="${esc(S['messages.colTime'])}"><time datetime="${esc(m.createdAt)}">${esc(env.fmtDate(m.createdAt))}</time></td>` +
+    `<td data-label="${esc(S['messages.colTo'])}"><span class="mono" data-testid="message-to">${esc(m.to)}</span></td>` +
+    `<td data-label="${esc(S['messages.colText'])}" class="msg-text-cell">${messageText(m, S)}</td>` +
+    `<td data-label="${esc(S['messages.colStatus'])}"><span class="badge badge-${esc(m.status)}" data-testid="message-status"` +
+    (statusAt ? ` title="${esc(env.fmtDate(statusAt))}"` : '') +
+    `>${esc(S[`messages.status.${m.status}`] || m.status)}</span></td>` +
+    `<td data-label="${esc(S['messages.colReason'])}">` +
+    (reason
+      ? `<span class="reason" data-testid="message-reason">${esc(reason)}</span>` +
+        (code ? ` <span class="hint mono">${esc(fill(S['messages.errorCode'], { code }))}</span>` : '')
+      : `<span class="hint" aria-hidden="true">—</span>`) +
+    `</td></tr>`
+  );
+}
+
+/** The log's empty state: nothing sent yet, or nothing matches the search. */
+export function messageLogEmpty(filtered, S) {
+  return esc(S[filtered ? 'messages.noMatch' : 'messages.empty']);
+}
+
+/** "Load more": a link to the next page (works without JS; the script loads it in place). */
+export function messageLogMore(nextCursor, q, S) {
+  if (!nextCursor) return '';
+  return (
+    `<a class="btn" href="${esc(messagesHref({ ...q, cursor: nextCursor }))}" data-action="more" ` +
+    `data-testid="load-more">${esc(S['messages.loadMore'])}</a>`
+  );
+}
+
+function queueNote(ch, S, env) {
+  const notes = [];
+  if (ch.paused && ch.pausedCause === 'removed') notes.push(['red', S['messages.pausedRemoved']]);
+  else if (ch.paused) notes.push(['amber', S['messages.pausedManual']]);
+  else if (!isEstablished(ch.status))
+    notes.push([ch.status === 'reconnecting' ? 'amber' : 'red', S['messages.waitsForLink']]);
+  if (ch.restrictedUntil)
+    notes.push(['amber', fill(S['messages.restrictedUntil'], { time: env.fmtDate(ch.restrictedUntil) })]);
+  return notes.map(([tone, text]) => note(text, tone)).join('');
+}
+
+/**
+ * The channel's sending queue: how many messages wait, the connection in words, paused or not,
+ * a restriction's end, and the Pause / Resume form (a plain POST that redirects back without JS).
+ */
+export function queueSummary(ch, queueDepth, S, env) {
+  const paused = Boolean(ch.paused);
+  const action = paused ? 'resume' : 'pause';
+  const needsLink = ch.paused && ch.pausedCause === 'removed' ? true : !hasLinkedDevice(ch.status);
+  return (
+    `<dl class="facts queue-facts">` +
+    `<div><dt>${esc(S['messages.waiting'])}</dt><dd class="queue-depth" data-testid="queue-depth">${esc(queueDepth)}</dd></div>` +
+    `<div><dt>${esc(S['messages.connection'])}</dt><dd><span class="pill pill-sm pill-${esc(ch.tone)}" data-testid="queue-connection">` +
+    `${esc(statusLabel(ch, S))}</span></dd></div>` +
+    `<div><dt>${esc(S['messages.sending'])}</dt><dd data-testid="queue-state">` +
+    `${esc(S[paused ? 'messages.sendingPaused' : 'messages.sendingOn'])}</dd></div>` +
+    (ch.restrictedUntil
+      ? `<div><dt>${esc(S['messages.restricted'])}</dt><dd><time datetime="${esc(ch.restrictedUntil)}" data-testid="restricted-until">` +
+        `${esc(env.fmtDate(ch.restrictedUntil))}</time></dd></div>`
+      : '') +
+    `</dl>` +
+    queueNote(ch, S, env) +
+    `<form class="actions" method="post" action="/panel/channels/${encodeURIComponent(ch.id)}/${action}" data-action="${action}">` +
+    `<input type="hidden" name="lang" value="${esc(env.lang)}">` +
+    `<button type="submit" id="queue-toggle" class="btn${paused ? ' btn-primary' : ''}" data-testid="${action}-sending">` +
+    `${esc(S[paused ? 'messages.resume' : 'messages.pause'])}</button>` +
+    (needsLink
+      ? `<a class="btn btn-quiet" href="/panel/channels?lang=${esc(encodeURIComponent(env.lang))}">${esc(S['messages.toChannels'])}</a>`
+      : '') +
+    `</form>`
+  );
 }

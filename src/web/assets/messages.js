@@ -1,0 +1,227 @@
+/* global document, window, CSS, URLSearchParams */
+// Panel → Messages: keeps the queue summary and the log's first page live (a refresh every few
+// seconds while the page is visible, and at once on the channel's events), loads older pages in
+// place and pauses / resumes without a reload. Search is the page's own GET form.
+import { messageLogEmpty, messageLogMore, messageRow, queueSummary } from './views.js';
+import { api, errorBox, makeEnv, readBoot, subscribe } from './live.js';
+
+const REFRESH_MS = 3_000;
+const PAGE = 50;
+const MAX_PAGE = 200;
+
+const boot = readBoot();
+const S = boot.strings;
+const env = makeEnv(boot.lang);
+const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError']);
+const liveLost = document.querySelector('[data-role="live-lost"]');
+
+const state = {
+  channel: boot.channel,
+  queueDepth: boot.queueDepth,
+  rows: boot.messages,
+  nextCursor: boot.nextCursor,
+};
+const query = boot.query;
+const filtered = Boolean(query.phone || query.status || boot.phoneInvalid);
+const el = {
+  summary: document.querySelector('[data-role="summary"]'),
+  table: document.querySelector('[data-role="table"]'),
+  rows: document.querySelector('[data-role="rows"]'),
+  empty: document.querySelector('[data-role="empty"]'),
+  more: document.querySelector('[data-role="more"]'),
+};
+
+const channelUrl = (action) => `/panel/api/channels/${encodeURIComponent(state.channel.id)}/${action}`;
+const linkQuery = () => ({
+  channel: state.channel.id,
+  phone: query.phone,
+  status: query.status,
+  lang: boot.lang,
+});
+
+function logUrl(cursor, limit) {
+  const params = new URLSearchParams();
+  if (query.phone) params.set('phone', query.phone);
+  if (query.status) params.set('status', query.status);
+  if (cursor) params.set('cursor', cursor);
+  params.set('limit', String(limit));
+  return `${channelUrl('messages')}?${params}`;
+}
+
+/** Replaces markup only when it changed, so screen readers hear real changes only. */
+function put(target, html) {
+  if (!target || target.innerHTML === html) return false;
+  target.innerHTML = html;
+  return true;
+}
+
+function renderSummary() {
+  const active = document.activeElement;
+  const hadFocus = active && el.summary.contains(active) && active.id === 'queue-toggle';
+  if (put(el.summary, queueSummary(state.channel, state.queueDepth, S, env)) && hadFocus) {
+    const again = document.getElementById('queue-toggle');
+    if (again) again.focus();
+  }
+}
+
+function renderLog() {
+  // Keep expanded texts open across refreshes.
+  const open = new Set(
+    [...el.rows.querySelectorAll('details[open][data-message-id]')].map((d) => d.dataset.messageId),
+  );
+  if (put(el.rows, state.rows.map((m) => messageRow(m, S, env)).join('\n'))) {
+    for (const id of open) {
+      const details = el.rows.querySelector(`details[data-message-id="${CSS.escape(id)}"]`);
+      if (details) details.open = true;
+    }
+  }
+  const any = state.rows.length > 0;
+  el.table.hidden = !any;
+  el.empty.hidden = any;
+  put(el.empty, any ? '' : messageLogEmpty(filtered, S));
+  const moreFocused = el.more.contains(document.activeElement);
+  if (put(el.more, messageLogMore(state.nextCursor, linkQuery(), S)) && moreFocused) {
+    const link = el.more.querySelector('[data-action="more"]');
+    if (link) link.focus();
+  }
+}
+
+let inflight = false;
+let again = false;
+
+/** Reloads the summary and every row shown (up to 200; older loaded rows stay as they are). */
+async function refresh() {
+  if (inflight) {
+    again = true;
+    return;
+  }
+  inflight = true;
+  try {
+    if (boot.phoneInvalid) {
+      Object.assign(state, await api(channelUrl('queue')));
+      renderSummary();
+      return;
+    }
+    const shown = state.rows.length;
+    const limit = Math.min(MAX_PAGE, Math.max(PAGE, shown));
+    const page = await api(logUrl(query.cursor, limit));
+    state.channel = page.channel;
+    state.queueDepth = page.queueDepth;
+    if (shown > MAX_PAGE) {
+      const fresh = new Set(page.messages.map((m) => m.id));
+      const last = page.messages[page.messages.length - 1];
+      const older = last ? state.rows.filter((m) => !fresh.has(m.id) && isOlder(m, last)) : [];
+      state.rows = page.messages.concat(older);
+    } else {
+      state.rows = page.messages;
+      state.nextCursor = page.nextCursor;
+    }
+    renderSummary();
+    renderLog();
+  } catch (err) {
+    // A missed poll is retried in a few seconds; only a real refusal (session ended) is shown.
+    if (err && err.status >= 400) errors.show(err);
+  } finally {
+    inflight = false;
+    if (again) {
+      again = false;
+      void refresh();
+    }
+  }
+}
+
+// The log's order: newest first by (createdAt, id).
+function isOlder(m, than) {
+  return m.createdAt < than.createdAt || (m.createdAt === than.createdAt && m.id < than.id);
+}
+
+async function loadMore(link) {
+  if (!state.nextCursor) return;
+  link.setAttribute('aria-disabled', 'true');
+  try {
+    const page = await api(logUrl(state.nextCursor, PAGE));
+    const seen = new Set(state.rows.map((m) => m.id));
+    const added = page.messages.filter((m) => !seen.has(m.id));
+    state.rows = state.rows.concat(added);
+    state.nextCursor = page.nextCursor;
+    errors.clear();
+    renderLog();
+    // Focus the first new row's text so keyboard users continue where the new rows begin.
+    const first = added[0] && el.rows.querySelector(`tr[data-message-id="${CSS.escape(added[0].id)}"]`);
+    if (first) {
+      first.tabIndex = -1;
+      first.focus();
+    }
+  } catch (err) {
+    errors.show(err);
+  } finally {
+    link.removeAttribute('aria-disabled');
+  }
+}
+
+async function toggleQueue(form) {
+  const button = form.querySelector('button[type="submit"]');
+  const action = form.dataset.action;
+  errors.clear();
+  if (button) button.disabled = true;
+  try {
+    const result = await api(channelUrl(action), {});
+    state.channel = result.channel;
+    state.queueDepth = result.queueDepth;
+    renderSummary();
+  } catch (err) {
+    errors.show(err);
+  } finally {
+    const now = document.getElementById('queue-toggle');
+    if (now) now.disabled = false;
+  }
+  void refresh();
+}
+
+if (state.channel) {
+  document.addEventListener('submit', (e) => {
+    const form = e.target.closest('form[data-action="pause"], form[data-action="resume"]');
+    if (!form) return;
+    e.preventDefault();
+    void toggleQueue(form);
+  });
+  document.addEventListener('click', (e) => {
+    const link = e.target.closest('[data-action="more"]');
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    if (link.getAttribute('aria-disabled') !== 'true') void loadMore(link);
+  });
+  const picker = document.querySelector('[data-action="pick-channel"]');
+  if (picker)
+    picker.addEventListener('change', () => {
+      const phone = document.getElementById('log-phone');
+      // A bad phone would only show its error again on the other channel.
+      if (phone && boot.phoneInvalid) phone.value = '';
+      picker.form.requestSubmit();
+    });
+
+  subscribe(
+    '/panel/api/events',
+    (view) => {
+      if (!view || view.id !== state.channel.id) return;
+      state.channel = view;
+      renderSummary();
+      void refresh();
+    },
+    {
+      onResync: () => void refresh(),
+      onLive: (up) => {
+        liveLost.hidden = up;
+      },
+    },
+  );
+  window.setInterval(() => {
+    if (document.visibilityState === 'visible') void refresh();
+  }, REFRESH_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') void refresh();
+  });
+  // First paint came from the server in UTC; redraw with the browser's time zone.
+  renderSummary();
+  renderLog();
+}
