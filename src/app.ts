@@ -8,6 +8,7 @@ import { ChannelChanges } from './channels/channel-changes.js';
 import { ChannelRuntime } from './channels/channel-runtime.js';
 import { ChannelService } from './channels/channel-service.js';
 import type { Config } from './config.js';
+import { systemClock, type Clock } from './clock.js';
 import { Metrics } from './metrics.js';
 import { apiRoutes } from './http/api-routes.js';
 import { browserRoutes } from './http/browser-routes.js';
@@ -23,7 +24,9 @@ import { PolicyPacingGate } from './messages/pacing-gate.js';
 import { PacingService } from './messages/pacing-service.js';
 import { TemplateService } from './messages/template-service.js';
 import { webhookMessageSink } from './messages/webhook-message-sink.js';
-import { combineSinks } from './messages/message-event-sink.js';
+import { combineSinks, type MessageEventSink } from './messages/message-event-sink.js';
+import { AltegioScheduler } from './altegio/altegio-scheduler.js';
+import { AltegioScheduleStore } from './altegio/schedule-store.js';
 import { AltegioService } from './altegio/altegio-service.js';
 import { AltegioStore } from './altegio/altegio-store.js';
 import { altegioReportSink } from './altegio/altegio-report-sink.js';
@@ -60,11 +63,15 @@ export interface GatewayOverrides {
   readonly logger?: Logger;
   /** Use this database instead of opening the configured one (tests). */
   readonly db?: Database;
+  /** The schedulers' clock (a ManualClock in tests: reminders due tomorrow can be tried now). */
+  readonly clock?: Clock;
 }
 
 /** The only place that builds everything: config in, a listening gateway out. */
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const clock = overrides.clock ?? systemClock;
+  const now = () => clock.now();
   const db =
     overrides.db ??
     (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
@@ -106,10 +113,17 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   // ALTEGIO's status reports ride on the same transactions as the webhooks (see altegio/).
   const altegioStore = config.altegio ? new AltegioStore(db) : undefined;
   let altegio: AltegioService | undefined;
+  let altegioScheduler: AltegioScheduler | undefined;
+  // Replies reach the scheduler through the sink (in the inbound's transaction); it is built later.
+  const altegioReplies: MessageEventSink = {
+    record: async () => undefined,
+    recordInbound: async (tx, reply) => altegioScheduler?.inboundSink().recordInbound(tx, reply),
+  };
   const messageSink =
     config.altegio && altegioStore
       ? combineSinks(
           webhookMessageSink(webhooks.outbox),
+          altegioReplies,
           altegioReportSink(
             altegioStore,
             {
@@ -130,6 +144,8 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     inbound: new InboundMessagesRepository(db),
     recipientChecks: new RecipientChecksRepository(db),
     sink: messageSink,
+    now,
+    afterInbound: () => altegioScheduler?.kick(),
   });
   const channels = new ChannelService({
     db,
@@ -152,6 +168,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     pacing: new PolicyPacingGate({ pacing, queue, channels: channelsRepo }),
     logger,
     metrics,
+    clock,
     isPaused: (channelId) => runtime.isPaused(channelId),
     restrictedUntil: (channelId) => runtime.restrictedUntil(channelId),
     onRestricted: (channel) =>
@@ -165,6 +182,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     messages: messagesRepo,
     templates: templatesRepo,
     sink: messageSink,
+    now,
     onAccepted: (message) => {
       metrics.messagesAccepted.inc();
       dispatcher.notify(message.channelId);
@@ -224,8 +242,20 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       failWaiting: (tenantId, channelId) => queue.failQueued(tenantId, channelId, 'cancelled'),
       logger,
       baseUrl: () => baseUrl,
+      now,
     });
-    app.route('/altegio', altegioRoutes(altegio));
+    altegioScheduler = new AltegioScheduler({
+      config: config.altegio,
+      db,
+      store: altegioStore,
+      schedule: new AltegioScheduleStore(db),
+      tenants,
+      messages,
+      wakeSender: () => altegio?.sender.wake(),
+      logger,
+      now,
+    });
+    app.route('/altegio', altegioRoutes(altegio, altegioScheduler));
   }
   app.route('/', browserRoutes(ctx));
 
@@ -243,6 +273,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   await dispatcher.start();
   webhooks.dispatcher.start();
   await altegio?.start();
+  altegioScheduler?.start();
   const restored = runtime.restoreAll().catch((err: unknown) => {
     logger.error({ err }, 'restoring sessions failed');
     return 0;
@@ -262,6 +293,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       await dispatcher.stop();
       await runtime.stopAll();
       await webhooks.dispatcher.stop();
+      await altegioScheduler?.stop();
       await altegio?.stop();
       if (!overrides.db) await db.close();
     },

@@ -14,6 +14,8 @@ import {
 import {
   activationBody,
   activationOutcome,
+  attendanceUpdateBody,
+  type Attendance,
   bearerToken,
   decideChannelReport,
   nextActivationAttempt,
@@ -107,9 +109,11 @@ export class AltegioService {
               ? 'retry'
               : 'dead',
       checkStatus: (call) => this.activationAlreadyActive(call),
+      prepare: (call) => this.prepare(call),
       retryAt: (call, now) => this.retryAt(call, now),
       onDelivered: (call) => this.callDelivered(call),
       onDead: (call, error) => this.callDead(call, error),
+      now: this.now,
     });
   }
 
@@ -324,6 +328,24 @@ export class AltegioService {
     return new Date(
       Math.min(now.getTime() + ceiling / 2 + Math.random() * (ceiling / 2), call.retryUntil.getTime()),
     );
+  }
+
+  /**
+   * An attendance update is a full record update at ALTEGIO: read the record now, write it back with
+   * the new attendance (a failed read is a failed attempt, retried).
+   */
+  private async prepare(
+    call: PartnerCall,
+  ): Promise<{ method: string; url: string; body: unknown } | undefined> {
+    if (call.kind !== 'attendance') return undefined;
+    const attendance = (call.body as { attendance: Attendance }).attendance;
+    const response = await fetch(call.url, {
+      headers: partnerHeaders(this.o.config.partnerToken),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`reading the record answered HTTP ${response.status}`);
+    const json = (await response.json()) as { data?: unknown };
+    return { method: 'PUT', url: call.url, body: attendanceUpdateBody(json.data ?? json, attendance) };
   }
 
   /** A 422 on activation: ALTEGIO may already have the install active (undocumented); look. */

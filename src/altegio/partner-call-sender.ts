@@ -16,6 +16,10 @@ export interface PartnerCallSenderOptions {
   readonly checkStatus?: (call: PartnerCall) => Promise<boolean>;
   /** When to try again (undefined: give up); by default the webhook schedule within `retry_until`. */
   readonly retryAt?: (call: PartnerCall, now: Date) => Date | undefined;
+  /** Builds the request to send for a call whose body depends on ALTEGIO's current data (read-modify-write). */
+  readonly prepare?: (
+    call: PartnerCall,
+  ) => Promise<{ method: string; url: string; body: unknown } | undefined>;
   readonly onDelivered?: (call: PartnerCall) => Promise<void>;
   readonly onDead?: (call: PartnerCall, error: string) => Promise<void>;
   readonly timeoutMs?: number;
@@ -108,12 +112,13 @@ export class PartnerCallSender {
     let status: number | 'network_error';
     let error = '';
     try {
-      const response = await fetch(call.url, {
-        method: call.method,
+      const request = (await this.o.prepare?.(call)) ?? call;
+      const response = await fetch(request.url, {
+        method: request.method,
         headers: this.o.headers,
-        ...(call.body === null || call.body === undefined || call.method === 'GET'
+        ...(request.body === null || request.body === undefined || request.method === 'GET'
           ? {}
-          : { body: JSON.stringify(call.body) }),
+          : { body: JSON.stringify(request.body) }),
         signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
         redirect: 'manual',
       });

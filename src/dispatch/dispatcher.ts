@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { InboundMessage, MessageStatusEvent } from '../whatsapp/session-events.js';
 import type { ClaimedMessage, DispatchStore } from './dispatch-store.js';
 import type { MessageFailure } from './dispatch-types.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** What the dispatcher needs of a channel's open session. */
 export interface SendingSession {
@@ -42,6 +43,8 @@ export interface DispatcherOptions {
   readonly restrictedUntil?: (channelId: string) => Date | undefined;
   /** A paused channel keeps its queue and sends nothing (woken by onResumed). */
   readonly isPaused?: (channelId: string) => boolean;
+  /** The scheduling clock (a manual one in tests); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 interface Worker {
@@ -62,7 +65,21 @@ export class Dispatcher implements SessionTraffic {
   private readonly awaitingAck = new Map<string, () => void>();
   private stopped = false;
 
-  constructor(private readonly o: DispatcherOptions) {}
+  private readonly clock: Clock;
+  private readonly unsubscribeClock: () => void;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.clock = o.clock ?? systemClock;
+    // A clock that jumps forward may make parked work due: every worker looks again.
+    this.unsubscribeClock = this.clock.onAdvance(() => {
+      for (const worker of this.workers.values()) worker.wake?.();
+      void this.sweep();
+    });
+  }
+
+  private now(): Date {
+    return this.clock.now();
+  }
 
   async start(): Promise<void> {
     const requeued = await this.o.store.requeueInterrupted();
@@ -74,6 +91,7 @@ export class Dispatcher implements SessionTraffic {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribeClock();
     clearInterval(this.sweeper);
     const loops = [...this.workers.values()].map((w) => {
       w.running = false;
@@ -102,7 +120,7 @@ export class Dispatcher implements SessionTraffic {
   }
 
   onMessageStatus(channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void {
-    const at = new Date();
+    const at = this.now();
     this.o.logger.debug(
       { waMessageId: event.messageId, status: event.status },
       'message status from WhatsApp',
@@ -183,9 +201,9 @@ export class Dispatcher implements SessionTraffic {
           await this.park(worker, undefined);
           continue;
         }
-        const claim = await this.o.store.claimNext(channelId, new Date());
+        const claim = await this.o.store.claimNext(channelId, this.now());
         if (!('message' in claim)) {
-          const wait = claim.nextDueAt ? claim.nextDueAt.getTime() - Date.now() : undefined;
+          const wait = claim.nextDueAt ? claim.nextDueAt.getTime() - this.now().getTime() : undefined;
           await this.park(worker, wait === undefined ? undefined : Math.min(wait, 60_000));
           continue;
         }
@@ -198,7 +216,7 @@ export class Dispatcher implements SessionTraffic {
   }
 
   private async deliver(session: SendingSession, message: ClaimedMessage, worker: Worker): Promise<void> {
-    const now = new Date();
+    const now = this.now();
     const known = await this.o.store.recipientOnWhatsApp(
       message.tenantId,
       message.channelId,
@@ -230,7 +248,7 @@ export class Dispatcher implements SessionTraffic {
     const decision = await this.o.pacing.decide(message, now);
     if (decision.sendAt && decision.sendAt.getTime() > now.getTime()) {
       await this.o.store.release(message, decision.sendAt);
-      await this.park(worker, decision.sendAt.getTime() - Date.now());
+      await this.park(worker, decision.sendAt.getTime() - this.now().getTime());
       return;
     }
     if (decision.typingMs > 0) await session.showTyping(message.toPhone, decision.typingMs);
@@ -251,7 +269,7 @@ export class Dispatcher implements SessionTraffic {
     try {
       await session.sendText(message.toPhone, message.body, { messageId: message.waMessageId });
       await acked;
-      this.o.pacing.sent(message, new Date());
+      this.o.pacing.sent(message, this.now());
       const latencyMs = Date.now() - started;
       this.o.metrics?.sendLatency.observe(latencyMs / 1000);
       this.o.logger.info(
@@ -262,15 +280,15 @@ export class Dispatcher implements SessionTraffic {
       this.awaitingAck.get(message.waMessageId)?.();
       if (err instanceof AppError && err.code === 'session_not_open') {
         // The link dropped mid-send: back to the queue, same id, no attempt spent.
-        await this.o.store.release(message, new Date());
+        await this.o.store.release(message, this.now());
         return;
       }
       if (message.attempts >= (this.o.maxAttempts ?? 5)) {
-        await this.fail(message, { reason: 'rejected' }, new Date());
+        await this.fail(message, { reason: 'rejected' }, this.now());
         return;
       }
       this.o.logger.warn({ err, messageId: message.id, attempts: message.attempts }, 'send failed; retrying');
-      await this.o.store.release(message, new Date(Date.now() + 2 ** message.attempts * 1_000));
+      await this.o.store.release(message, new Date(this.now().getTime() + 2 ** message.attempts * 1_000));
     }
   }
 
@@ -285,10 +303,10 @@ export class Dispatcher implements SessionTraffic {
 
   private async sweep(): Promise<void> {
     try {
-      const expired = await this.o.store.expireDue(new Date());
+      const expired = await this.o.store.expireDue(this.now());
       // A send whose ack never came (the link dropped right after): it goes again, same id.
       const stale = await this.o.store.requeueStale(
-        new Date(Date.now() - (this.o.staleSendingMs ?? 120_000)),
+        new Date(this.now().getTime() - (this.o.staleSendingMs ?? 120_000)),
       );
       if (stale) this.o.logger.warn({ stale }, 'unacknowledged sends requeued');
       if (expired) this.o.metrics?.sends.inc({ status: 'failed', reason: 'expired' }, expired);

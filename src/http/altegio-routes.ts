@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import type { AltegioScheduler } from '../altegio/altegio-scheduler.js';
 import type { AltegioService } from '../altegio/altegio-service.js';
 import { operatorErrorResponse } from '../domain/altegio/operator-request.js';
 import { AppError } from '../domain/errors.js';
@@ -21,7 +22,7 @@ async function readJson(c: Context): Promise<unknown> {
  * operator URL, and the lifecycle callback URL. Shapes and decisions live in domain/altegio; the
  * work in altegio/altegio-service.ts.
  */
-export function altegioRoutes(service: AltegioService): Hono {
+export function altegioRoutes(service: AltegioService, scheduler: AltegioScheduler): Hono {
   const app = new Hono();
 
   // Integrations → Notifications → our app → Connect: verify, find or create the business, and put
@@ -52,6 +53,17 @@ export function altegioRoutes(service: AltegioService): Hono {
   app.post('/callback', async (c) => {
     const result = await service.lifecycle(await readJson(c));
     return c.json({ success: true, ...result });
+  });
+
+  // Record webhooks (the URL we gave at activation carries the install's secret token): answered
+  // fast; replays and out-of-order deliveries are acknowledged and change nothing.
+  app.post('/records/:token', async (c) => {
+    const install = await service.installForWebhookToken(c.req.param('token'));
+    if (!install) throw new AppError('not_found', 'Unknown webhook URL.');
+    const body = await readJson(c);
+    if (body === undefined || typeof body === 'string')
+      throw new AppError('invalid_input', 'body: must be a JSON object', { details: { field: 'body' } });
+    return c.json(await scheduler.recordWebhook(install, body));
   });
 
   return app;

@@ -32,6 +32,8 @@ export interface MessageQueueOptions {
   readonly onWhatsAppTtlMs?: number;
   /** How long a "no" is trusted: people install WhatsApp (default 1 day). */
   readonly notOnWhatsAppTtlMs?: number;
+  /** Called after a new inbound text is committed (its sink rows are now visible to other work). */
+  readonly afterInbound?: () => void;
 }
 
 /** A status change as the sender reports it; `at` defaults to now. */
@@ -220,11 +222,13 @@ export class MessageQueue {
     input: NewInboundMessage,
   ): Promise<{ inbound: InboundMessage; created: boolean } | undefined> {
     const at = this.now();
-    return this.o.db.transaction(async (tx) => {
+    const stored = await this.o.db.transaction(async (tx) => {
       const stored = await this.o.inbound.record(tenantId, channelId, input, at, tx);
       if (stored?.created) await this.o.sink.recordInbound(tx, toInboundReply(stored.inbound));
       return stored;
     });
+    if (stored?.created) this.o.afterInbound?.();
+    return stored;
   }
 
   /** The dispatcher's form of storeInbound. */

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { VirtualPhone } from '../../src/simulator/index.js';
+import { ManualClock } from '../../src/clock.js';
 import {
+  altegioDateTime,
+  altegioRecord,
+  recordWebhookEnvelope,
   sendOperatorRequest,
+  sendRecordWebhook,
   signedRegistrationUrl,
   startFakeAltegio,
   type FakeAltegio,
@@ -247,5 +252,170 @@ describe('ALTEGIO integration (aggregator mode)', () => {
       text: 'x',
     });
     assert.equal(refused.status, 401, 'the api_key was revoked');
+  });
+});
+
+/**
+ * Zapgate's own reminders for an ALTEGIO business: a record webhook → booking notice and reminders
+ * scheduled → time advanced through the injectable clock → delivered → the client answers "+" → the
+ * record is confirmed at the fake ALTEGIO; a moved visit re-plans; replays and bad webhooks change nothing.
+ */
+describe('ALTEGIO integration (scheduling mode)', () => {
+  let h: Harness;
+  let fake: FakeAltegio;
+  const clock = new ManualClock();
+  const HOUR = 3_600_000;
+
+  before(async () => {
+    fake = await startFakeAltegio({
+      partnerToken: PARTNER_TOKEN,
+      applicationId: APPLICATION_ID,
+      webhooksOnRecordChange: true,
+    });
+    h = await startHarness({
+      clock,
+      env: {
+        ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
+        ALTEGIO_APPLICATION_ID: APPLICATION_ID,
+        ALTEGIO_API_URL: fake.url,
+        ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
+        ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    await fake?.stop();
+  });
+
+  test('record webhook → reminders → client answers "+" → confirmed in ALTEGIO; a move re-plans', async () => {
+    const salonId = 800_001;
+    const response = await fetch(
+      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+        salon_name: 'Barbearia Centro',
+      }),
+      { redirect: 'manual', headers: { 'accept-language': 'en' } },
+    );
+    assert.equal(response.status, 302);
+    const tenants = (await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
+      id: string;
+      name: string;
+    }>;
+    const tenant = tenants.find((t) => t.name === 'Barbearia Centro')!;
+    const base = `/v1/tenants/${tenant.id}/channels`;
+    const [channel] = (await h.api('GET', base, { key: h.adminKey })).json as Array<{ id: string }>;
+    const sender = h.sim.createPhone({
+      phone: `5531977${String(Date.now() % 100000).padStart(5, '0')}`,
+      business: true,
+    });
+    const qr = await waitUntil(
+      async () => {
+        const r = await h.api('GET', `${base}/${channel!.id}/qr?format=raw`, { key: h.adminKey });
+        return r.status === 200 ? (r.json.qr as string) : undefined;
+      },
+      { what: 'a QR' },
+    );
+    await sender.scan(qr);
+    const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
+      what: 'activated',
+      timeoutMs: 20_000,
+    });
+    const webhookUrl = activation.webhookUrls[0]!;
+    // Pacing off: the sending window would otherwise hold messages at the clock's night hours.
+    assert.equal(
+      (await h.api('PUT', '/v1/pacing', { key: activation.apiKey, body: { enabled: false } })).status,
+      200,
+    );
+
+    const client = h.sim.createPhone({ phone: `5531988${String(Date.now() % 100000).padStart(5, '0')}` });
+    const startsAt = new Date(clock.now().getTime() + 26 * HOUR);
+    const record = altegioRecord({
+      companyId: salonId,
+      startsAt,
+      clientPhone: `+${client.phone}`,
+      clientName: 'Pedro',
+      lastChangeDate: clock.now(),
+    });
+    fake.putRecord(record);
+    const created = await sendRecordWebhook(
+      webhookUrl,
+      recordWebhookEnvelope('create', record),
+      PARTNER_TOKEN,
+    );
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.deepEqual(created.body, { accepted: true, reason: 'new' });
+
+    // Replays and out-of-order deliveries are acknowledged and change nothing.
+    const replay = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('create', record));
+    assert.deepEqual(replay.body, { accepted: false, reason: 'duplicate' });
+    const older = {
+      ...record,
+      datetime: altegioDateTime(new Date(startsAt.getTime() + HOUR)),
+      last_change_date: altegioDateTime(new Date(clock.now().getTime() - HOUR)),
+    };
+    const stale = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('update', older));
+    assert.deepEqual(stale.body, { accepted: false, reason: 'stale' });
+    const otherSalon = await sendRecordWebhook(
+      webhookUrl,
+      recordWebhookEnvelope('update', { ...record, company_id: 1 }),
+    );
+    assert.equal(otherSalon.status, 403);
+    const badType = await sendRecordWebhook(webhookUrl, { company_id: 'x', resource: 'record' });
+    assert.equal(badType.status, 400);
+    assert.equal(
+      (
+        await sendRecordWebhook(
+          `${h.gateway.url}/altegio/records/awh_unknown`,
+          recordWebhookEnvelope('create', record),
+        )
+      ).status,
+      404,
+    );
+
+    // The booking notice goes after a minute; the 24 h reminder two hours from now.
+    clock.advance(61_000);
+    await waitUntil(() => client.inbox().length === 1, { what: 'the booking notice', timeoutMs: 15_000 });
+    assert.match(client.inbox()[0]!.text, /Pedro/);
+    clock.advance(2 * HOUR);
+    await waitUntil(() => client.inbox().length === 2, { what: 'the 24 h reminder', timeoutMs: 15_000 });
+    const reminder = client.inbox()[1]!.text;
+    assert.match(reminder, /Pedro/);
+    assert.match(reminder, /\+/);
+
+    await client.sendMessage(sender.phone, '+');
+    await fake.waitForCall(
+      (call) => call.method === 'PUT' && call.path === `/record/${salonId}/${record.id}`,
+      15_000,
+    );
+    await waitUntil(() => fake.getRecord(salonId, record.id)?.attendance === 2, {
+      what: 'confirmed at ALTEGIO',
+    });
+    await waitUntil(() => client.inbox().length === 3, { what: 'the answer to "+"', timeoutMs: 15_000 });
+
+    // The visit moves one day later: the 2 h reminder is re-planned, and a change notice goes.
+    const moved = {
+      ...fake.getRecord(salonId, record.id)!,
+      datetime: altegioDateTime(new Date(startsAt.getTime() + 24 * HOUR)),
+      last_change_date: altegioDateTime(new Date(clock.now().getTime() + 10 * HOUR)),
+    };
+    fake.putRecord(moved);
+    const update = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('update', moved));
+    assert.deepEqual(update.body, { accepted: true, reason: 'newer' });
+    clock.advance(61_000);
+    await waitUntil(() => client.inbox().length === 4, { what: 'the change notice', timeoutMs: 15_000 });
+    // Where the old 2 h reminder was due: nothing comes.
+    clock.advance(22 * HOUR);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(
+      client.inbox().length,
+      4,
+      `the old reminder was cancelled: ${JSON.stringify(client.inbox())}`,
+    );
+    // The new 24 h reminder (the visit is now 48 h after the start of the test).
+    clock.advance(2 * HOUR);
+    await waitUntil(() => client.inbox().length === 5, {
+      what: 'the re-planned reminder',
+      timeoutMs: 15_000,
+    });
   });
 });

@@ -384,9 +384,19 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     if (b.attendance !== undefined && ![-1, 0, 1, 2].includes(b.attendance as number)) {
       return fail(c, 422, 'attendance: one of -1, 0, 1, 2');
     }
+    // Like ALTEGIO, services are referenced by id: an update keeps what it knows of each (its title).
+    const services = Array.isArray(b.services)
+      ? (b.services as Array<Record<string, unknown>>).map((s) => ({
+          ...((record.services as Array<Record<string, unknown>> | undefined) ?? []).find(
+            (old) => old.id === s.id,
+          ),
+          ...s,
+        }))
+      : record.services;
     const updated: AltegioRecordData = {
       ...record,
       ...b,
+      services,
       id: record.id,
       company_id: record.company_id,
       ...(b.attendance !== undefined ? { visit_attendance: b.attendance } : {}),

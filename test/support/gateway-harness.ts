@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startGateway, type Gateway } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
 import { waitUntil } from './wait-for.js';
@@ -30,6 +31,8 @@ export interface HarnessOptions {
   qrTimeoutMs?: number;
   linkWindowSeconds?: number;
   env?: Record<string, string>;
+  /** The schedulers' clock (a ManualClock to try tomorrow's reminders now). */
+  clock?: Clock;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -54,7 +57,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  let gateway = await startGateway(config, { logger });
+  const overrides = { logger, ...(options.clock ? { clock: options.clock } : {}) };
+  let gateway = await startGateway(config, overrides);
   const admin = await gateway.tenants.bootstrapAdmin();
   const harness: Harness = {
     sim,
@@ -81,7 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async restartGateway() {
       await gateway.stop();
-      gateway = await startGateway(config, { logger });
+      gateway = await startGateway(config, overrides);
     },
     async stop() {
       await gateway.stop();

@@ -1,0 +1,37 @@
+/**
+ * The time as the gateway's schedulers see it (message queue, dispatcher, ALTEGIO reminders). The
+ * system clock in production; a manual one in tests and the sandbox, so a reminder due tomorrow can
+ * be tried now. Timers still run in real time: whoever sleeps until a clock time is woken on advance.
+ */
+export interface Clock {
+  now(): Date;
+  /** Called after the clock jumps forward (never for the system clock). */
+  onAdvance(listener: () => void): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  onAdvance: () => () => undefined,
+};
+
+/** A clock that follows real time from an offset the test moves forward. */
+export class ManualClock implements Clock {
+  private offsetMs = 0;
+  private readonly listeners = new Set<() => void>();
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** Moves the clock forward by `ms` and wakes every sleeper. */
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('the clock only moves forward');
+    this.offsetMs += ms;
+    for (const listener of this.listeners) listener();
+  }
+
+  onAdvance(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
