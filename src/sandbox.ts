@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { startGateway } from './app.js';
 import type { Config } from './config.js';
 import { startSimulator } from './simulator/index.js';
+import { signedRegistrationUrl, startFakeAltegio } from './altegio/fake/fake-altegio.js';
+
+const ALTEGIO_PARTNER_TOKEN = 'sandbox-partner-token-not-secret';
+const ALTEGIO_APPLICATION_ID = '1001';
+const ALTEGIO_SALON_ID = 424242;
 
 const BUSINESS_PHONE = '5511900000001';
 const CLIENT_PHONES = [
@@ -24,10 +29,22 @@ export async function runSandbox(
   const simulator = await startSimulator({ host: base.host, port: base.port ? base.port + 1 : 0 });
   simulator.createPhone({ phone: BUSINESS_PHONE, name: 'Demo Salon', business: true });
   for (const client of CLIENT_PHONES) simulator.createPhone(client);
+  // A fake ALTEGIO, so the marketplace flow (Connect, activation, messages, reminders) can be tried too.
+  const altegio = await startFakeAltegio({
+    partnerToken: ALTEGIO_PARTNER_TOKEN,
+    applicationId: ALTEGIO_APPLICATION_ID,
+    host: base.host,
+    webhooksOnRecordChange: true,
+    ...(base.port ? { port: base.port + 2 } : {}),
+  });
   const gateway = await startGateway(
     config({
       WA_SERVER_URL: simulator.protocolUrl,
       WA_SERVER_ROOT_KEY: Buffer.from(simulator.rootPublicKey).toString('base64'),
+      ALTEGIO_PARTNER_TOKEN,
+      ALTEGIO_APPLICATION_ID,
+      ALTEGIO_API_URL: altegio.url,
+      ALTEGIO_CALLBACK_HOSTS: new URL(altegio.url).hostname,
       // The simulator forgets its phones when it stops, so the sandbox keeps its own data apart.
       DATA_DIR: dataDir,
     }),
@@ -49,12 +66,16 @@ Zapgate sandbox is running (no real WhatsApp involved).
      (or the standalone QR page: ${link ? `${gateway.url}/link/${link.token}` : 'n/a'})
   2. Open the virtual phone:    ${simulator.controlUrl}/phone/${BUSINESS_PHONE}
      Settings → Linked devices → Link a device, then give it a screenshot of the QR.
+  ALTEGIO instead (Integrations → Notifications → Connect), as a new salon:
+                                ${signedRegistrationUrl(`${gateway.url}/altegio/install`, ALTEGIO_SALON_ID, ALTEGIO_PARTNER_TOKEN, { name: 'Owner', salon_name: 'Sandbox Salon (ALTEGIO)' })}
+     then link its WhatsApp; the fake ALTEGIO sends messages and bookings: ${altegio.url}/
   3. Clients' phones:           ${CLIENT_PHONES.map((c) => `${simulator.controlUrl}/phone/${c.phone}`).join('\n                                ')}
 ${admin ? `\n  Support console: ${gateway.url}/support  (admin key, shown once: ${admin.apiKey})` : `\n  Support console: ${gateway.url}/support`}
   Simulator for other gateways: ${JSON.stringify({ protocolUrl: simulator.protocolUrl, controlUrl: simulator.controlUrl, rootPublicKey: Buffer.from(simulator.rootPublicKey).toString('base64') })}
 `);
   return async () => {
     await gateway.stop();
+    await altegio.stop();
     await simulator.stop();
   };
 }
