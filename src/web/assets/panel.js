@@ -1,4 +1,4 @@
-/* global document, window, confirm, CSS */
+/* global document, window, confirm, CSS, URLSearchParams */
 // The business's panel (Settings → WhatsApp block, Channels → WhatsApp): live statuses over SSE and
 // the QR window, which keeps the link attempt alive (watch heartbeat) while it is open.
 import {
@@ -244,3 +244,14 @@ window.addEventListener('pagehide', () => watcher.stop(true));
 setInterval(() => tickCountdowns(S, env), 1_000);
 // First paint came from the server in UTC; redraw with the browser's time zone.
 for (const id of channels.keys()) renderChannel(id);
+
+// Arriving from a marketplace install (`?link=1`): the linking step opens by itself on the first
+// channel without a linked device, and the address loses the flag so a reload does not reopen it.
+const params = new URLSearchParams(window.location.search);
+if (params.get('link') === '1') {
+  params.delete('link');
+  const query = params.toString();
+  window.history.replaceState(null, '', `${window.location.pathname}${query ? `?${query}` : ''}`);
+  const first = [...channels.values()].find((ch) => !hasLinkedDevice(ch.status));
+  if (first) openWindow(first.id);
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { signedRegistrationUrl, startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * The seed's business arrives from ALTEGIO (Integrations → Notifications → our app → Connect): the
+ * registration URL lands on the panel in the owner's language with the QR window already open; a
+ * scan turns it green and ALTEGIO is activated.
+ */
+const ARTIFACTS = 'test-artifacts/altegio-install';
+const PARTNER_TOKEN = 'partner-token-for-browser-tests-42';
+
+let h: Harness;
+let fake: FakeAltegio;
+let browser: Browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: '99' });
+  h = await startHarness({
+    env: {
+      ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
+      ALTEGIO_APPLICATION_ID: '99',
+      ALTEGIO_API_URL: fake.url,
+      ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
+      ALTEGIO_CHANNEL_UP_AFTER_MS: '200',
+    },
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await h?.stop();
+  await fake?.stop();
+});
+
+test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → scan → green, activated', async () => {
+  const context = await browser.newContext({ locale: 'pt-BR', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const salonId = 515_151;
+  await page.goto(
+    signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+      name: 'Joana',
+      salon_name: 'Espaço Joana',
+    }),
+  );
+  const dialog = page.getByTestId('qr-window');
+  await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'pt-BR');
+  assert.ok(!page.url().includes('link=1'), 'a reload does not reopen the window');
+  const qr = page.getByTestId('qr-code').locator('svg');
+  await qr.waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}/1-landed-on-qr-window.png` });
+  const phone = h.sim.createPhone({ phone: '5511955501234', business: true, name: 'Espaço Joana' });
+  const scan = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/png' },
+    body: new Uint8Array(await qr.screenshot()),
+  });
+  assert.equal(scan.status, 200);
+  const green = page.getByTestId('connection-established').first();
+  await green.waitFor();
+  assert.match(await green.innerText(), /Conexão estabelecida/);
+  await page.screenshot({ path: `${ARTIFACTS}/2-connected.png` });
+  const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
+    what: 'ALTEGIO activated',
+    timeoutMs: 15_000,
+  });
+  assert.match(activation.apiKey, /^zg_live_/);
+  await context.close();
+});
+
+test('a forged registration URL is refused with no panel session', async () => {
+  const url = new URL(
+    signedRegistrationUrl(`${h.gateway.url}/altegio/install`, 616_161, PARTNER_TOKEN, { salon_name: 'X' }),
+  );
+  url.searchParams.set('user_data_sign', '0'.repeat(64));
+  const response = await fetch(url, { redirect: 'manual' });
+  assert.equal(response.status, 401);
+  assert.equal(response.headers.get('set-cookie'), null, 'no panel session');
+});
