@@ -39,7 +39,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
         ALTEGIO_API_URL: fake.url,
         ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
         ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
-        ALTEGIO_CHANNEL_DOWN_AFTER_MS: '300',
+        ALTEGIO_CHANNEL_DOWN_AFTER_MS: '2500',
       },
     });
   });
@@ -153,6 +153,34 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     assert.deepEqual(again.body, [{ id: '232674', ext_id: entry!.ext_id }]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(client.inbox().length, 1);
+  });
+
+  test('availability: a short reconnect does not flap; a removed device is reported unavailable', async () => {
+    const salonId = 700_005;
+    const business = await install(salonId, 'Spa Onda');
+    const sender = h.sim.createPhone({ phone: nextPhone(), business: true });
+    await link(business.channelPath, sender);
+    await waitUntil(() => fake.channels.get(String(salonId))?.whatsapp === true, { what: 'available' });
+    const reports = () =>
+      fake
+        .calls('/marketplace/application/update_channel')
+        .filter((c) => String((c.body as { salon_id: unknown }).salon_id) === String(salonId));
+    assert.equal(reports().length, 1);
+
+    h.sim.injectFault({ kind: 'drop', phone: sender.phone });
+    await waitUntil(
+      async () => (await h.api('GET', business.channelPath, { key: h.adminKey })).json.status === 'connected',
+      { what: 'reconnected' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(reports().length, 1, 'a blip shorter than the debounce is not reported');
+
+    sender.removeDevice(sender.linkedDevices()[0]!.device);
+    await waitUntil(() => fake.channels.get(String(salonId))?.whatsapp === false, {
+      what: 'reported unavailable',
+      timeoutMs: 10_000,
+    });
+    assert.equal(reports().length, 2);
   });
 
   test('bad operator requests get ALTEGIO-shaped answers and change nothing', async () => {
