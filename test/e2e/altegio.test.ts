@@ -445,5 +445,25 @@ describe('ALTEGIO integration (scheduling mode)', () => {
       what: 'the re-planned reminder',
       timeoutMs: 15_000,
     });
+
+    // The visit is deleted in ALTEGIO: a cancellation notice, and the 2 h reminder never comes.
+    const removed = {
+      ...moved,
+      deleted: true,
+      last_change_date: altegioDateTime(new Date(clock.now().getTime() + 60_000)),
+    };
+    const deletion = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('delete', removed));
+    assert.deepEqual(deletion.body, { accepted: true, reason: 'deleted' });
+    const afterDelete = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('update', moved));
+    assert.deepEqual(afterDelete.body, { accepted: false, reason: 'after_delete' });
+    clock.advance(61_000);
+    await waitUntil(() => client.inbox().length === 6, {
+      what: 'the cancellation notice',
+      timeoutMs: 15_000,
+    });
+    assert.match(client.inbox()[5]!.text, /cancel/i);
+    clock.advance(22 * HOUR);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(client.inbox().length, 6, 'no reminder for a deleted visit');
   });
 });
