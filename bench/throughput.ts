@@ -19,6 +19,7 @@ import {
   type RawAuth,
 } from '../test/support/raw-baileys-client.js';
 import { createBusiness, startBenchGateway, type AcceptDatabase } from './accept-rate.js';
+import type { Database } from '../src/store/database.js';
 import { ControlClient } from './control-client.js';
 import { forEachLimited, sleep, withDeadline } from './deadline.js';
 import type { SimulatorEndpoint } from './simulator-process.js';
@@ -31,6 +32,10 @@ export interface ThroughputOptions {
   readonly postgresUrl: string;
   readonly linkConcurrency: number;
   readonly log: (line: string) => void;
+  /** Experiments: wrap the gateway's database (e.g. to count statements per message). */
+  readonly wrapDb?: (db: Database) => Database;
+  /** Which sides to run (default all). */
+  readonly only?: readonly ('gateway' | 'raw')[];
 }
 
 export type ThroughputSideKind = 'gateway' | 'raw' | 'raw_ack';
@@ -95,7 +100,7 @@ export async function runThroughput(
     (side.failed ? `, ${side.failed} failed` : '') +
     ` (linking took ${(side.linkMs / 1000).toFixed(1)} s)`;
 
-  for (const database of opts.databases) {
+  for (const database of opts.only && !opts.only.includes('gateway') ? [] : opts.databases) {
     opts.log(`throughput, gateway on ${database}: ${opts.channels} channels × ${opts.perChannel} messages`);
     try {
       const side = await gatewaySide(endpoint, control, database, plan(), opts);
@@ -105,15 +110,17 @@ export async function runThroughput(
       errors.push(`throughput, gateway on ${database}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  opts.log(`throughput, raw Baileys: ${opts.channels} sockets × ${opts.perChannel} messages, twice`);
-  try {
-    for (const side of await rawSides(endpoint, control, plan(), plan().recipients, opts)) {
-      opts.log(`throughput, ${side.kind}: ${describe(side)}`);
-      sides.push(side);
+  if (!opts.only || opts.only.includes('raw'))
+    opts.log(`throughput, raw Baileys: ${opts.channels} sockets × ${opts.perChannel} messages, twice`);
+  if (!opts.only || opts.only.includes('raw'))
+    try {
+      for (const side of await rawSides(endpoint, control, plan(), plan().recipients, opts)) {
+        opts.log(`throughput, ${side.kind}: ${describe(side)}`);
+        sides.push(side);
+      }
+    } catch (err) {
+      errors.push(`throughput, raw Baileys: ${err instanceof Error ? err.message : String(err)}`);
     }
-  } catch (err) {
-    errors.push(`throughput, raw Baileys: ${err instanceof Error ? err.message : String(err)}`);
-  }
   const raw = sides.find((s) => s.kind === 'raw');
   const ratios: Partial<Record<AcceptDatabase, number>> = {};
   for (const side of sides) {
@@ -147,12 +154,17 @@ async function gatewaySide(
 ): Promise<ThroughputSide> {
   await createPhones(control, phones.senders, true);
   await createPhones(control, phones.recipients, false);
-  const bench = await startBenchGateway(database, opts.postgresUrl, {
-    WA_SERVER_URL: endpoint.protocolUrl,
-    WA_SERVER_ROOT_KEY: Buffer.from(endpoint.rootPublicKey).toString('base64'),
-    LINK_WINDOW_SECONDS: '600',
-    RESTORE_STAGGER_MS: '0',
-  });
+  const bench = await startBenchGateway(
+    database,
+    opts.postgresUrl,
+    {
+      WA_SERVER_URL: endpoint.protocolUrl,
+      WA_SERVER_ROOT_KEY: Buffer.from(endpoint.rootPublicKey).toString('base64'),
+      LINK_WINDOW_SECONDS: '600',
+      RESTORE_STAGGER_MS: '0',
+    },
+    opts.wrapDb,
+  );
   try {
     const { gateway } = bench;
     const business = await createBusiness(gateway, `Throughput ${database}`);

@@ -8,6 +8,10 @@ import type { Queryable } from '../../src/store/database.js';
 import { MessagesRepository } from '../../src/store/messages-repository.js';
 import { TemplatesRepository } from '../../src/store/templates-repository.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
+import pino from 'pino';
+import { webhookMessageSink } from '../../src/messages/webhook-message-sink.js';
+import { SecretBox } from '../../src/store/secret-box.js';
+import { createWebhooks } from '../../src/webhooks/webhooks.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
 
 /** Writes a row per change with the caller's `tx`, so a rolled-back group leaves none. */
@@ -111,6 +115,43 @@ for (const kind of DATABASE_KINDS) {
         ),
         42,
       );
+    });
+
+    test('a burst for a business with webhooks: one delivery per accepted message and subscribed endpoint', async () => {
+      const a = await newBusiness();
+      const webhooks = createWebhooks({
+        db: t.db,
+        secrets: new SecretBox(Buffer.alloc(32, 7)),
+        logger: pino({ level: 'silent' }),
+      });
+      await webhooks.service.create(a.tenantId, { url: 'https://crm.example.com/all' });
+      await webhooks.service.create(a.tenantId, {
+        url: 'https://crm.example.com/in',
+        events: ['message.inbound'],
+      });
+      const withHooks = new MessageService({
+        db: t.db,
+        messages: new MessagesRepository(t.db),
+        templates: new TemplatesRepository(t.db),
+        sink: webhookMessageSink(webhooks.outbox),
+      });
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          withHooks.accept(a.tenantId, { to: nextPhone(), text: `w${i}`, idempotencyKey: `w${i % 25}` }),
+        ),
+      );
+      const created = results.filter((r) => r.created);
+      assert.equal(created.length, 25);
+      const rows = await t.db.query<{ event_type: string; payload: { messageId: string; status: string } }>(
+        'select event_type, payload from webhook_deliveries where tenant_id = $1',
+        [a.tenantId],
+      );
+      assert.equal(rows.length, 25, 'the inbound-only endpoint gets none; repeats add none');
+      assert.deepEqual(
+        new Set(rows.map((r) => r.payload.messageId)),
+        new Set(created.map((r) => r.message.id)),
+      );
+      assert.ok(rows.every((r) => r.event_type === 'message.status' && r.payload.status === 'queued'));
     });
 
     test('an item the database refuses fails alone; the rest of its group is stored once', async () => {
