@@ -206,6 +206,13 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     supportUrl: config.supportUrl,
     baseUrl: () => baseUrl,
     queueDepth: async (tenantId, channelId) => queue.queueDepth((await channels.get(tenantId, channelId)).id),
+    // Built further down (only with ALTEGIO configured); routes read them per request.
+    get altegio() {
+      return altegio;
+    },
+    get altegioScheduler() {
+      return altegioScheduler;
+    },
   };
   const app = new Hono();
   app.onError(errorResponder(logger));

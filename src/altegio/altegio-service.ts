@@ -35,6 +35,7 @@ import { hashToken, newSecretToken } from '../store/tokens.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import type { AltegioInstall, AltegioStore, PartnerCall } from './altegio-store.js';
 import { PartnerCallSender } from './partner-call-sender.js';
+import { AltegioScheduleStore } from './schedule-store.js';
 
 export interface AltegioServiceOptions {
   readonly config: AltegioConfig;
@@ -91,9 +92,12 @@ export class AltegioService {
   private readonly now: () => Date;
   private unsubscribe: (() => void) | undefined;
   private readonly linkTimers = new Map<string, NodeJS.Timeout>();
+  /** The scheduling mode's settings: test mode applies to ALTEGIO's own messages too. */
+  private readonly settingsStore: AltegioScheduleStore;
 
   constructor(private readonly o: AltegioServiceOptions) {
     this.now = o.now ?? (() => new Date());
+    this.settingsStore = new AltegioScheduleStore(o.db);
     this.sender = new PartnerCallSender({
       store: o.store,
       logger: o.logger,
@@ -480,14 +484,19 @@ export class AltegioService {
           outcomes.set(m.altegioId, refusedEntry(m.altegioId, 'the app is frozen for this business'));
       } else if (request.messages.length) {
         const parts = smsParts(request.text);
+        // Test mode: everything goes to the owner's test phone; the client it was meant for is noted.
+        const { testPhone } = (await this.settingsStore.settings(tenantId)) as { testPhone?: string | null };
         const results = await this.o.messages.acceptBatch(
           tenantId,
           request.messages.map((m) => ({
-            to: m.phone,
+            to: testPhone || m.phone,
             text: request.text,
             idempotencyKey: `altegio:${m.altegioId}`,
             priority: request.priority,
-            metadata: { altegio: { id: m.altegioId, parts } },
+            metadata: {
+              altegio: { id: m.altegioId, parts },
+              ...(testPhone ? { testModeFor: `+${m.phone}` } : {}),
+            },
           })),
         );
         results.forEach((result, index) => {

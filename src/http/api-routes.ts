@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { AppError } from '../domain/errors.js';
 import type { Principal } from '../store/access-repository.js';
 import type { Language } from '../store/tenants-repository.js';
+import { altegioSettingsRoutes } from './altegio-settings-routes.js';
 import { toChannelView } from './channel-view-mapper.js';
 import { panelLoginUrl, qrPageUrl, type GatewayContext } from './gateway-context.js';
 import { jsonBody, validationError } from './http-errors.js';
@@ -146,6 +147,9 @@ export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
   app.use('/channels/*', requireTenant);
   app.use('/channels', requireTenant);
   app.route('/channels', channelRoutes(ctx));
+  app.use('/altegio/*', requireTenant);
+  app.use('/altegio', requireTenant);
+  app.route('/altegio', altegioSettingsRoutes(ctx));
   app.use('/tenant/*', requireTenant);
   app.use('/tenant', requireTenant);
   app.get('/tenant', async (c) => c.json(serialiseTenant(await ctx.tenants.get(c.get('tenantId')))));
@@ -202,5 +206,6 @@ export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
     return c.json({ url: panelLoginUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() }, 201);
   });
   app.route('/tenants/:tenantId/channels', channelRoutes(ctx));
+  app.route('/tenants/:tenantId/altegio', altegioSettingsRoutes(ctx));
   return app;
 }

@@ -3,6 +3,9 @@ import { compress } from 'hono/compress';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { etag } from 'hono/etag';
 import { rateLimiter } from 'hono-rate-limiter';
+import type { StoredAltegioSettings } from '../altegio/altegio-scheduler.js';
+import { NOTIFICATION_KINDS } from '../domain/altegio/reminder-plan.js';
+import { ALTEGIO_VARIABLES, templateLanguage, type TemplateLanguage } from '../domain/altegio/templates.js';
 import { AppError } from '../domain/errors.js';
 import { MESSAGE_STATUSES, type MessageStatus } from '../domain/message-status.js';
 import type { MessagePage } from '../messages/message-service.js';
@@ -11,7 +14,13 @@ import type { Message } from '../store/messages-repository.js';
 import { webAsset } from '../web/assets.js';
 import { messagesHref, type MessageRowView } from '../web/assets/views.js';
 import type { ChannelView, SupportRow } from '../web/channel-view.js';
-import { matchLanguage, pickLanguage } from '../web/i18n.js';
+import { matchLanguage, pickLanguage, type Lang } from '../web/i18n.js';
+import {
+  renderPanelNotifications,
+  settingsFormOf,
+  type NotificationFormError,
+  type NotificationSettingsForm,
+} from '../web/notifications-page.js';
 import {
   renderHelpPage,
   renderLinkGone,
@@ -22,10 +31,18 @@ import {
   renderQrPage,
   renderSupportConsole,
 } from '../web/pages.js';
+import {
+  altegioFor,
+  altegioPreview,
+  altegioSettingsJson,
+  altegioTemplate,
+  putAltegioSettings,
+  type AltegioFor,
+} from './altegio-settings-routes.js';
 import { toChannelView } from './channel-view-mapper.js';
 import { helpUrl, qrPageUrl, type GatewayContext } from './gateway-context.js';
-import { jsonBody } from './http-errors.js';
-import { schemas } from './schemas.js';
+import { jsonBody, validationError } from './http-errors.js';
+import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas, schemas } from './schemas.js';
 import { channelEventStream } from './sse.js';
 
 const PANEL_COOKIE = 'zg_panel';
@@ -92,6 +109,17 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     channel: await viewOf(channel, false),
     queueDepth: await ctx.queueDepth(channel.tenantId, channel.id),
   });
+  /** The business's ALTEGIO integration while an install is live (the Notifications tab), else undefined. */
+  const panelAltegio = async (tenantId: string): Promise<AltegioFor | undefined> => {
+    if (!ctx.altegio) return undefined;
+    const found = await altegioFor(ctx, tenantId).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'not_found') return undefined;
+      throw error;
+    });
+    return found?.installs.some((i) => i.state !== 'uninstalled') ? found : undefined;
+  };
+  const hasNotifications = async (tenantId: string): Promise<boolean> =>
+    Boolean(await panelAltegio(tenantId));
   // Any route's context: only the response helpers are used.
   const html = <E extends object>(
     c: Context<E & { Variables?: object }>,
@@ -178,6 +206,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
         channels: await views(tenant.id, true),
         supportUrl: ctx.supportUrl,
         helpUrl: helpUrl(lang),
+        notifications: await hasNotifications(tenant.id),
       }),
     );
   };
@@ -216,6 +245,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
         channels,
         supportUrl: ctx.supportUrl,
         helpUrl: helpUrl(lang),
+        notifications: await hasNotifications(tenant.id),
         channel,
         queueDepth: channel ? await ctx.queueDepth(tenant.id, channel.id) : 0,
         messages: page.messages.map(toMessageRow),
@@ -262,6 +292,174 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   panel.post('/api/channels/:id/resume', async (c) =>
     c.json(await queueState(await ctx.channels.resume(c.get('tenantId'), c.req.param('id')))),
   );
+  // ---- Notifications (ALTEGIO businesses): settings and texts; plain forms, post/redirect/get.
+  const notificationsPage = async (
+    c: Context<PanelEnv>,
+    found: AltegioFor,
+    lang: Lang,
+    tl: TemplateLanguage,
+    refused: {
+      settings?: { form: NotificationSettingsForm; error: NotificationFormError };
+      template?: { kind: string; body: string; error: NotificationFormError };
+    } = {},
+  ) => {
+    const tenant = await ctx.tenants.get(c.get('tenantId'));
+    const settings = altegioSettingsJson(await found.scheduler.settings(tenant.id));
+    const templates = [];
+    for (const kind of ALTEGIO_TEMPLATE_KINDS) {
+      const saved = await altegioTemplate(found.scheduler, tenant.id, kind, tl);
+      const body = refused.template?.kind === kind ? refused.template.body : saved.body;
+      templates.push({ ...saved, body, preview: await altegioPreview(ctx, tenant.id, body, tl) });
+    }
+    const savedWhat = c.req.query('saved');
+    const kind = c.req.query('kind');
+    return html(
+      c,
+      renderPanelNotifications({
+        lang,
+        businessName: tenant.name,
+        channels: [],
+        supportUrl: ctx.supportUrl,
+        helpUrl: helpUrl(lang),
+        notifications: true,
+        testPhone: settings.testPhone,
+        settingsForm: refused.settings?.form ?? settingsFormOf(settings),
+        settingsError: refused.settings?.error,
+        templateLanguage: tl,
+        templates,
+        templateError: refused.template
+          ? { ...refused.template.error, kind: refused.template.kind }
+          : undefined,
+        variables: ALTEGIO_VARIABLES,
+        saved:
+          savedWhat === 'settings' || savedWhat === 'template' || savedWhat === 'default'
+            ? { what: savedWhat, ...(kind ? { kind } : {}) }
+            : undefined,
+      }),
+      refused.settings || refused.template ? 400 : 200,
+    );
+  };
+  const notificationsHref = (lang: string, tl: string, extra = '') =>
+    `/panel/notifications?lang=${encodeURIComponent(lang)}&tl=${encodeURIComponent(tl)}${extra}`;
+  const formText = (value: unknown): string =>
+    typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : '';
+  const formList = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
+      (v): v is string => typeof v === 'string',
+    );
+  const formError = (error: unknown): NotificationFormError | undefined => {
+    if (!(error instanceof AppError) || (error.code !== 'invalid_input' && error.code !== 'invalid_phone'))
+      return undefined;
+    const unknown = error.details?.unknown;
+    return {
+      field: typeof error.details?.field === 'string' ? error.details.field : 'body',
+      message: error.publicMessage,
+      ...(Array.isArray(unknown) ? { unknown: unknown.map(String) } : {}),
+    };
+  };
+  const pageLanguages = async (c: Context<PanelEnv>, form?: Record<string, unknown>) => {
+    const tenant = await ctx.tenants.get(c.get('tenantId'));
+    const lang = pickLanguage(
+      formText(form?.lang) || c.req.query('lang'),
+      tenant.language,
+      c.req.header('accept-language'),
+    );
+    const tlRaw = formText(form?.tl) || c.req.query('tl');
+    const tl = altegioSchemas.templateLanguage.safeParse(tlRaw).success
+      ? (tlRaw as TemplateLanguage)
+      : templateLanguage(tenant.language);
+    return { lang, tl };
+  };
+  panel.get('/notifications', async (c) => {
+    const found = await panelAltegio(c.get('tenantId'));
+    const { lang, tl } = await pageLanguages(c);
+    if (!found) return c.redirect(`/panel?lang=${lang}`, 303);
+    return notificationsPage(c, found, lang, tl);
+  });
+  panel.post('/notifications/settings', async (c) => {
+    const tenantId = c.get('tenantId');
+    const form = await c.req.parseBody({ all: true });
+    const { lang, tl } = await pageLanguages(c, form);
+    const found = await panelAltegio(tenantId);
+    if (!found) return c.redirect(`/panel?lang=${lang}`, 303);
+    const submitted: NotificationSettingsForm = {
+      offsets: formList(form.offset)
+        .map(Number)
+        .filter((h) => Number.isFinite(h)),
+      enabled: formList(form.enabled),
+      confirm: formText(form.confirm),
+      cancel: formText(form.cancel),
+      cancelAction: formText(form.cancelAction) === 'none' ? 'none' : 'no_show',
+      testPhone: formText(form.testPhone).trim(),
+    };
+    const words = (text: string) =>
+      text
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean);
+    // The form holds only some settings; the others keep their values.
+    const current = (await found.scheduler.settings(tenantId)).schedule;
+    const input: StoredAltegioSettings = {
+      schedule: {
+        reminderOffsetsHours: submitted.offsets,
+        enabled: Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, submitted.enabled.includes(k)])),
+        reviewDelayMinutes: current.reviewDelayMinutes,
+        reviewOnlyWhenArrived: current.reviewOnlyWhenArrived,
+        reviewExpiryHours: current.reviewExpiryHours,
+        eventDelaySeconds: current.eventDelaySeconds,
+      },
+      replies: {
+        confirm: words(submitted.confirm),
+        cancel: words(submitted.cancel),
+        cancelAction: submitted.cancelAction as 'no_show' | 'none',
+      },
+      testPhone: submitted.testPhone || null,
+    };
+    try {
+      const parsed = altegioSchemas.putSettings.safeParse(input);
+      if (!parsed.success) throw validationError(parsed.error);
+      await putAltegioSettings(found.scheduler, tenantId, parsed.data);
+    } catch (error) {
+      const refused = formError(error);
+      if (!refused) throw error;
+      return notificationsPage(c, found, lang, tl, { settings: { form: submitted, error: refused } });
+    }
+    return c.redirect(`${notificationsHref(lang, tl, '&saved=settings')}#settings`, 303);
+  });
+  panel.post('/notifications/templates/:kind/:language', async (c) => {
+    const tenantId = c.get('tenantId');
+    const form = await c.req.parseBody();
+    const { lang } = await pageLanguages(c, form);
+    const found = await panelAltegio(tenantId);
+    if (!found) return c.redirect(`/panel?lang=${lang}`, 303);
+    const kind = altegioSchemas.templateKind.safeParse(c.req.param('kind'));
+    if (!kind.success) throw validationError(kind.error, 'kind');
+    const language = altegioSchemas.templateLanguage.safeParse(c.req.param('language'));
+    if (!language.success) throw validationError(language.error, 'language');
+    const tl = language.data;
+    const toDefault = formText(form.action) === 'default';
+    // Browsers send a textarea's line breaks as CRLF.
+    const body = formText(form.body).replace(/\r\n?/g, '\n');
+    try {
+      await found.scheduler.putTemplate(tenantId, kind.data, tl, toDefault ? null : body);
+    } catch (error) {
+      const refused = formError(error);
+      if (!refused) throw error;
+      return notificationsPage(c, found, lang, tl, { template: { kind: kind.data, body, error: refused } });
+    }
+    const saved = toDefault ? 'default' : 'template';
+    return c.redirect(
+      `${notificationsHref(lang, tl, `&saved=${saved}&kind=${kind.data}`)}#tpl-card-${kind.data}`,
+      303,
+    );
+  });
+  panel.post('/api/notifications/preview', async (c) => {
+    const tenantId = c.get('tenantId');
+    const body = await jsonBody(c, altegioSchemas.preview);
+    if (!(await panelAltegio(tenantId)))
+      throw new AppError('not_found', 'This business has no ALTEGIO install.');
+    return c.json(await altegioPreview(ctx, tenantId, body.body, body.language));
+  });
   panel.post('/logout', async (c) => {
     deleteCookie(c, PANEL_COOKIE, { path: '/' });
     return c.redirect('/panel');

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { AltegioScheduler } from '../altegio/altegio-scheduler.js';
+import type { AltegioService } from '../altegio/altegio-service.js';
 import type { ChannelChanges } from '../channels/channel-changes.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { MessageService } from '../messages/message-service.js';
@@ -12,6 +14,10 @@ export interface GatewayContext {
   readonly messages: MessageService;
   /** Messages queued or being sent on one of the business's channels (not_found for another's). */
   queueDepth(tenantId: string, channelId: string): Promise<number>;
+  /** The ALTEGIO integration: present only when ALTEGIO is configured (ALTEGIO_PARTNER_TOKEN). */
+  readonly altegio?: AltegioService | undefined;
+  /** ALTEGIO's scheduling mode (settings, templates); present with `altegio`. */
+  readonly altegioScheduler?: AltegioScheduler | undefined;
   readonly logger: Logger;
   readonly supportUrl: string;
   /** The gateway's public base URL, known once it listens. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHANNEL_STATUSES } from '../domain/channel-status.js';
 import { FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
 import { LANGUAGES } from '../store/tenants-repository.js';
+import { altegioPaths } from './openapi-altegio.js';
 import { schemas, webhookSchemas } from './schemas.js';
 
 const body = (schema: z.ZodType<unknown, z.ZodTypeDef, unknown>) => ({
@@ -239,8 +240,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       title: 'Zapgate API',
       version: '0.1.0',
       description:
-        'WhatsApp notification gateway: businesses, channels, linking, notifications, templates, pacing ' +
-        'and webhooks. The browser pages (/panel, /link, /support, /help, /assets) and the JSON they ' +
+        'WhatsApp notification gateway: businesses, channels, linking, notifications, templates, pacing, ' +
+        'webhooks, and the ALTEGIO integration’s scheduling settings. The browser pages (/panel, /link, /support, /help, /assets) and the JSON they ' +
         'use among themselves are not part of this API.',
     },
     servers: [{ url: serverUrl }],
@@ -505,6 +506,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
       },
       ...channelPath('/v1/tenants/{tenantId}/channels'),
+      ...altegioPaths('/v1/altegio'),
+      ...altegioPaths('/v1/tenants/{tenantId}/altegio'),
       ...webhookPaths(),
       ...messagePaths(),
     },

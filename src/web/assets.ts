@@ -17,6 +17,7 @@ export const WEB_ASSET_NAMES = [
   'qr-page.js',
   'support.js',
   'messages.js',
+  'notifications.js',
 ] as const;
 export type WebAssetName = (typeof WEB_ASSET_NAMES)[number];
 
@@ -28,6 +29,7 @@ const TYPES: Readonly<Record<WebAssetName, string>> = {
   'qr-page.js': JS,
   'support.js': JS,
   'messages.js': JS,
+  'notifications.js': JS,
 };
 
 const cache = new Map<WebAssetName, WebAsset>();

@@ -30,7 +30,7 @@ export interface DocumentParts {
   /** Data for the page's script, as `#boot` JSON. */
   boot?: unknown;
   /** The page's module under /assets/ (it imports views.js and live.js). */
-  script?: 'panel.js' | 'qr-page.js' | 'support.js' | 'messages.js';
+  script?: 'panel.js' | 'qr-page.js' | 'support.js' | 'messages.js' | 'notifications.js';
 }
 
 /** A complete HTML document around `body`. */

@@ -29,6 +29,8 @@ export interface PanelPageInput {
   supportUrl: string;
   helpUrl: string;
   now?: number;
+  /** The business has an ALTEGIO install: the Notifications tab is shown. */
+  notifications?: boolean;
 }
 
 export interface QrPageInput {
@@ -51,33 +53,35 @@ export interface SupportConsoleInput {
 const LIVE_GROUPS = ['common.', 'scan.', 'status.', 'note.', 'link.', 'wa.'];
 const QR_PAGE_GROUPS = ['common.', 'scan.', 'status.', 'note.', 'link.', 'qr.', 'gone.'];
 
-type Text = (key: MessageKey, vars?: Record<string, string | number>) => string;
-const texts =
+export type Text = (key: MessageKey, vars?: Record<string, string | number>) => string;
+/** Catalogue strings in `lang`, escaped for HTML. */
+export const texts =
   (lang: Lang): Text =>
   (key, vars) =>
     escapeHtml(t(lang, key, vars));
 
-function externalLink(href: string, label: string, attrs = ''): string {
+export function externalLink(href: string, label: string, attrs = ''): string {
   return `<a href="${escapeHtml(href)}" target="_blank" rel="noopener"${attrs}>${label}</a>`;
 }
 
-function statusLines(s: Text): string {
+export function statusLines(s: Text): string {
   return (
     `<p class="error" data-testid="error" role="alert" hidden></p>` +
     `<p class="live-lost" data-role="live-lost" role="status" hidden>${s('common.liveLost')}</p>`
   );
 }
 
-type PanelTab = 'settings' | 'channels' | 'messages';
+type PanelTab = 'settings' | 'channels' | 'messages' | 'notifications';
 
-function panelHeader(input: PanelPageInput, active: PanelTab): string {
+/** The panel's top bar: the business, the tabs (Notifications only with ALTEGIO), help and language. */
+export function panelHeader(input: PanelPageInput, active: PanelTab): string {
   const { lang } = input;
   const s = texts(lang);
   const tab = (name: PanelTab, href: string, label: string): string =>
     `<a class="tab" href="${href}?lang=${lang}"${name === active ? ' aria-current="page"' : ''}>${label}</a>`;
   return `<header class="topbar"><div class="topbar-inner">
 <div class="brand">${CHAT_MARK}<span class="brand-name">${escapeHtml(input.businessName)}</span></div>
-<nav class="tabs" aria-label="${s('nav.label')}">${tab('settings', '/panel', s('nav.settings'))}${tab('channels', '/panel/channels', s('nav.channels'))}${tab('messages', '/panel/messages', s('nav.messages'))}</nav>
+<nav class="tabs" aria-label="${s('nav.label')}">${tab('settings', '/panel', s('nav.settings'))}${tab('channels', '/panel/channels', s('nav.channels'))}${tab('messages', '/panel/messages', s('nav.messages'))}${input.notifications ? tab('notifications', '/panel/notifications', s('nav.notifications')) : ''}</nav>
 <div class="top-links">${externalLink(input.helpUrl, s('common.howToScan'))}${externalLink(input.supportUrl, s('common.support'))}${languageSwitch(lang)}</div>
 </div></header>`;
 }
@@ -93,7 +97,7 @@ ${externalLink(helpUrl, s('common.howToScan'), ' class="btn btn-quiet" data-test
 </dialog>`;
 }
 
-function helpLine(input: PanelPageInput): string {
+export function helpLine(input: PanelPageInput): string {
   const s = texts(input.lang);
   return `<p class="help-line">${s('panel.helpLine')} ${externalLink(input.helpUrl, s('common.howToScan'))} · ${externalLink(input.supportUrl, s('common.support'))}</p>`;
 }

@@ -15,11 +15,14 @@ import { apiRoutes } from '../../src/http/api-routes.js';
 import type { GatewayContext } from '../../src/http/gateway-context.js';
 import { messageRoutes, type MessageRoutesContext } from '../../src/http/message-routes.js';
 import { webhookRoutes, type WebhookRoutesContext } from '../../src/http/webhook-routes.js';
+import { signedRegistrationUrl, startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { OpenApiConformance, pathShape } from '../support/openapi-conformance.js';
 import { waitUntil } from '../support/wait-for.js';
 
 const METRICS_TOKEN = 'metrics-token-for-the-openapi-test';
+const ALTEGIO_PARTNER_TOKEN = 'partner-token-for-the-openapi-test';
+const ALTEGIO_APPLICATION_ID = '5151';
 
 interface CallOptions {
   key?: string | undefined;
@@ -68,6 +71,7 @@ describe('OpenAPI conformance', () => {
   let h: Harness;
   let oa: OpenApiConformance;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let fakeAltegio: FakeAltegio;
   let seq = 0;
   const nextPhone = () => `55119${String(Date.now() % 1_000_000).padStart(6, '0')}${++seq}`;
   let business: { tenant: { id: string }; channelId: string; apiKey: string };
@@ -107,7 +111,19 @@ describe('OpenAPI conformance', () => {
   };
 
   before(async () => {
-    h = await startHarness({ env: { METRICS_TOKEN } });
+    // ALTEGIO configured (against a fake), so its routes' answers are checked too.
+    fakeAltegio = await startFakeAltegio({
+      partnerToken: ALTEGIO_PARTNER_TOKEN,
+      applicationId: ALTEGIO_APPLICATION_ID,
+    });
+    h = await startHarness({
+      env: {
+        METRICS_TOKEN,
+        ALTEGIO_PARTNER_TOKEN,
+        ALTEGIO_APPLICATION_ID,
+        ALTEGIO_API_URL: fakeAltegio.url,
+      },
+    });
     receiver = await startReceiver();
     oa = new OpenApiConformance(
       (await (await fetch(`${h.gateway.url}/openapi.json`)).json()) as Record<string, unknown>,
@@ -116,6 +132,7 @@ describe('OpenAPI conformance', () => {
   after(async () => {
     await receiver?.stop();
     await h?.stop();
+    await fakeAltegio?.stop();
   });
 
   test('health, metrics and the document itself', async () => {
@@ -331,6 +348,63 @@ describe('OpenAPI conformance', () => {
     }
     for (const extraId of [...extra, down.id, id])
       await expect(204, 'DELETE', `/v1/webhooks/${extraId}`, { key });
+  });
+
+  test('ALTEGIO: the install, settings and texts, as the business and as support', async () => {
+    const installed = await fetch(
+      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, 930_001, ALTEGIO_PARTNER_TOKEN, {
+        salon_name: 'Salão OpenAPI',
+      }),
+      { redirect: 'manual', headers: { 'accept-language': 'pt-BR' } },
+    );
+    assert.equal(installed.status, 302);
+    const tenants = (await expect(200, 'GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
+      id: string;
+      name: string;
+    }>;
+    const tenant = tenants.find((t) => t.name === 'Salão OpenAPI')!;
+    const { key } = await h.gateway.tenants.issueApiKey(tenant.id, 'openapi');
+    const flow = async (base: string, k: string) => {
+      const view = await expect(200, 'GET', base, { key: k });
+      assert.equal(view.json.installs[0].activation.state, 'waiting_link');
+      await expect(200, 'PUT', `${base}/settings`, {
+        key: k,
+        body: {
+          schedule: { reminderOffsetsHours: [24], enabled: { review_request: true } },
+          replies: { confirm: ['+', 'sim'], cancelAction: 'none' },
+          testPhone: '+5511987654321',
+        },
+      });
+      await expect(
+        400,
+        'PUT',
+        `${base}/settings`,
+        { key: k, body: { schedule: { reminderOffsetsHours: [200] } } },
+        'schedule.reminderOffsetsHours.0',
+      );
+      await expect(200, 'PUT', `${base}/settings`, { key: k, body: {} });
+      await expect(200, 'GET', `${base}/templates`, { key: k });
+      await expect(200, 'POST', `${base}/templates/preview`, {
+        key: k,
+        body: { body: 'Olá %CLIENT_NAME% %NOME%', language: 'pt-BR' },
+      });
+      await expect(400, 'POST', `${base}/templates/preview`, { key: k, body: { body: 'x' } }, 'language');
+      await expect(200, 'PUT', `${base}/templates/reminder/pt-BR`, {
+        key: k,
+        body: { body: 'Olá %CLIENT_NAME%, até %DATETIME%!' },
+      });
+      await expect(
+        400,
+        'PUT',
+        `${base}/templates/reminder/pt-BR`,
+        { key: k, body: { body: 'Olá %NOME%' } },
+        'body',
+      );
+      await expect(200, 'DELETE', `${base}/templates/reminder/pt-BR`, { key: k });
+      await expect(400, 'DELETE', `${base}/templates/birthday/pt-BR`, { key: k }, 'kind');
+    };
+    await flow('/v1/altegio', key);
+    await flow(`/v1/tenants/${tenant.id}/altegio`, h.adminKey);
   });
 
   test('every operation: 401 without a key, 403 with the wrong kind, 404 for unknown ids', async () => {

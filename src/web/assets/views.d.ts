@@ -75,3 +75,10 @@ export function messageRow(m: MessageRowView, S: ViewStrings, env: ViewEnv): str
 export function messageLogEmpty(filtered: boolean, S: ViewStrings): string;
 export function messageLogMore(nextCursor: string | null, q: MessagesQuery, S: ViewStrings): string;
 export function queueSummary(ch: ChannelView, queueDepth: number, S: ViewStrings, env: ViewEnv): string;
+
+/** A template rendered for a sample booking, with the variables it could not fill. */
+export interface TemplatePreviewView {
+  text: string;
+  issues: ReadonlyArray<{ variable: string; problem: 'unknown_variable' | 'no_value' }>;
+}
+export function templatePreview(preview: TemplatePreviewView, S: ViewStrings): string;

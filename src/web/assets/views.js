@@ -481,3 +481,30 @@ export function queueSummary(ch, queueDepth, S, env) {
     `</form>`
   );
 }
+
+// ---- Panel → Notifications: a template's preview (first paint and live while typing).
+
+/**
+ * A template's preview as a client would read it, with its problems in words. The text is the
+ * business's own (and the sample's): escaped, and shown with its line breaks.
+ */
+export function templatePreview(preview, S) {
+  const text = String((preview && preview.text) || '');
+  const issues = (preview && preview.issues) || [];
+  return (
+    (text
+      ? `<p class="tpl-preview-text" data-testid="preview-text">${esc(text)}</p>`
+      : `<p class="tpl-preview-text hint" data-testid="preview-text">${esc(S['notify.previewEmpty'])}</p>`) +
+    (issues.length
+      ? `<ul class="tpl-issues" data-testid="preview-issues">` +
+        issues
+          .map(
+            (i) =>
+              `<li class="${i.problem === 'unknown_variable' ? 'field-error' : 'hint'}">` +
+              `${esc(fill(S[`notify.issue.${i.problem}`] || '%{name}%', { name: i.variable }))}</li>`,
+          )
+          .join('') +
+        `</ul>`
+      : '')
+  );
+}

@@ -1,0 +1,81 @@
+/* global document, window, Event */
+// Panel → Notifications: variable chips insert `%VAR%` at the cursor, and each text's preview follows
+// the typing (debounced, through the panel's preview route, drawn with the same views.js function
+// as the server's first paint). Saving stays the page's plain forms.
+import { escapeHtml, templatePreview } from './views.js';
+import { api, readBoot } from './live.js';
+
+const DEBOUNCE_MS = 300;
+
+const boot = readBoot();
+const S = boot.strings;
+
+/** Per textarea: the pending timer, and the number of the latest request (older answers are dropped). */
+const pending = new WeakMap();
+
+function previewOf(textarea) {
+  return document.getElementById(`${textarea.id}-preview`);
+}
+
+async function refreshPreview(textarea) {
+  const state = pending.get(textarea) || { timer: 0, seq: 0 };
+  const seq = ++state.seq;
+  pending.set(textarea, state);
+  const target = previewOf(textarea);
+  if (!target) return;
+  try {
+    const preview = await api('/panel/api/notifications/preview', {
+      body: textarea.value,
+      language: boot.templateLanguage,
+    });
+    if (seq !== state.seq) return;
+    const html = templatePreview(preview, S);
+    if (target.innerHTML !== html) target.innerHTML = html;
+    target.removeAttribute('aria-busy');
+  } catch {
+    if (seq !== state.seq) return;
+    target.removeAttribute('aria-busy');
+    target.innerHTML = `<p class="field-error">${escapeHtml(S['notify.previewFailed'])}</p>`;
+  }
+}
+
+function schedulePreview(textarea) {
+  const state = pending.get(textarea) || { timer: 0, seq: 0 };
+  window.clearTimeout(state.timer);
+  state.timer = window.setTimeout(() => void refreshPreview(textarea), DEBOUNCE_MS);
+  pending.set(textarea, state);
+  const target = previewOf(textarea);
+  if (target) target.setAttribute('aria-busy', 'true');
+}
+
+/** Inserts `%NAME%` where the cursor is (replacing a selection), then puts the cursor after it. */
+function insertVariable(textarea, name) {
+  const text = `%${name}%`;
+  const start = textarea.selectionStart ?? textarea.value.length;
+  const end = textarea.selectionEnd ?? start;
+  textarea.focus();
+  textarea.setRangeText(text, start, end, 'end');
+  textarea.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+for (const textarea of document.querySelectorAll('textarea[data-role="template"]')) {
+  textarea.addEventListener('input', () => schedulePreview(textarea));
+  const card = textarea.closest('.tpl-card');
+  const chips = card && card.querySelector('[data-role="chips"]');
+  const list = card && card.querySelector('[data-role="variables-text"]');
+  // The chips need this script; without it the page lists the variables as text.
+  if (chips) chips.hidden = false;
+  if (list) list.classList.add('visually-hidden');
+}
+
+document.addEventListener('click', (e) => {
+  const chip = e.target.closest('[data-action="insert-variable"]');
+  if (!chip) return;
+  const textarea = document.getElementById(chip.getAttribute('aria-controls'));
+  if (textarea) insertVariable(textarea, chip.dataset.variable);
+});
+
+// Keep the cursor position when a chip is clicked (a mouse-down on a button would blur the text).
+document.addEventListener('mousedown', (e) => {
+  if (e.target.closest('[data-action="insert-variable"]')) e.preventDefault();
+});

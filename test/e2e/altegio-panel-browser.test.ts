@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  altegioRecord,
+  recordWebhookEnvelope,
+  sendRecordWebhook,
+  signedRegistrationUrl,
+  startFakeAltegio,
+  type FakeAltegio,
+} from '../support/fake-altegio.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * Panel → Notifications in Chromium: an ALTEGIO install lands on the panel, the owner edits the
+ * reminder with variable chips while the preview follows, saves (the next reminder uses the text),
+ * sees an unknown %VAR% refused next to the field, turns test mode on (banner), goes back to the
+ * default text; and without JavaScript the forms still save.
+ */
+const ARTIFACTS = 'test-artifacts/altegio-panel';
+const PARTNER_TOKEN = 'partner-token-for-the-panel-test-7';
+const APPLICATION_ID = '6161';
+const WAIT_MS = 15_000;
+const HOUR = 3_600_000;
+
+describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
+  let h: Harness;
+  let fake: FakeAltegio;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
+    h = await startHarness({
+      env: {
+        ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
+        ALTEGIO_APPLICATION_ID: APPLICATION_ID,
+        ALTEGIO_API_URL: fake.url,
+        ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
+        ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
+      },
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await h?.stop();
+    await fake?.stop();
+  });
+
+  const newPage = async (options: { javaScriptEnabled?: boolean; width?: number } = {}) => {
+    const context = await browser.newContext({
+      viewport: { width: options.width ?? 1280, height: 900 },
+      locale: 'en-US',
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    return page;
+  };
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const reminderCard = (page: Page) => page.getByTestId('template-reminder');
+  const previewText = (page: Page) => reminderCard(page).getByTestId('template-preview').innerText();
+
+  test('edit the reminder with chips and a live preview, save, errors by the field, test mode, default', async () => {
+    const salonId = 940_001;
+    const page = await newPage();
+    // ALTEGIO's Connect opens the registration URL in the owner's browser: it lands on the panel.
+    await page.goto(
+      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+        salon_name: 'Studio Notifications',
+      }),
+    );
+    await page.waitForURL(/\/panel\?lang=en/);
+    const tenants = (await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
+      id: string;
+      name: string;
+    }>;
+    const tenant = tenants.find((t) => t.name === 'Studio Notifications')!;
+
+    // Link the WhatsApp number (the simulator's phone), so ALTEGIO activates the install.
+    const channels = `/v1/tenants/${tenant.id}/channels`;
+    const [channel] = (await h.api('GET', channels, { key: h.adminKey })).json as Array<{ id: string }>;
+    const qr = await waitUntil(
+      async () => {
+        const r = await h.api('GET', `${channels}/${channel!.id}/qr?format=raw`, { key: h.adminKey });
+        return r.status === 200 ? (r.json.qr as string) : undefined;
+      },
+      { what: 'a QR' },
+    );
+    await h.sim
+      .createPhone({ phone: `5531933${String(Date.now() % 100000).padStart(5, '0')}`, business: true })
+      .scan(qr);
+    const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
+      what: 'activated',
+      timeoutMs: 20_000,
+    });
+
+    await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+    await page.waitForURL(/\/panel\/notifications/);
+    assert.equal(await page.getByTestId('test-mode-banner').count(), 0);
+    assert.match(await previewText(page), /^Hi Anna! A reminder of your Haircut with Maria on/);
+    await shot(page, '1-notifications');
+
+    // Write a text, inserting variables at the cursor with the chips; the preview follows.
+    const textarea = reminderCard(page).getByTestId('template-body');
+    await textarea.fill('Hello ');
+    await reminderCard(page).getByRole('button', { name: '%CLIENT_NAME%' }).click();
+    await textarea.press('End');
+    await textarea.pressSequentially(', see you on ');
+    await reminderCard(page).getByRole('button', { name: '%DATETIME_SHORT%' }).click();
+    await textarea.pressSequentially('. <b>Studio</b>');
+    assert.match(
+      await textarea.inputValue(),
+      /^Hello %CLIENT_NAME%, see you on %DATETIME_SHORT%\. <b>Studio<\/b>$/,
+    );
+    await waitUntil(
+      async () =>
+        /^Hello Anna, see you on \d\d\/\d\d, \d\d:\d\d(\s[AP]M)?\. <b>Studio<\/b>$/.test(
+          await previewText(page),
+        ),
+      {
+        what: 'the preview updated',
+        timeoutMs: WAIT_MS,
+        intervalMs: 100,
+      },
+    );
+    await shot(page, '2-live-preview');
+
+    await reminderCard(page).getByTestId('save-template').click();
+    await page.waitForURL(/saved=template&kind=reminder/);
+    assert.equal(await reminderCard(page).getByTestId('template-saved').innerText(), 'Saved.');
+    assert.equal(await reminderCard(page).getByTestId('template-state').innerText(), 'Your text');
+    const saved = (await h.api('GET', `/v1/tenants/${tenant.id}/altegio/templates`, { key: h.adminKey })).json
+      .templates as Array<{ kind: string; language: string; body: string; custom: boolean }>;
+    const reminder = saved.find((t) => t.kind === 'reminder' && t.language === 'en')!;
+    assert.equal(reminder.body, 'Hello %CLIENT_NAME%, see you on %DATETIME_SHORT%. <b>Studio</b>');
+    assert.equal(reminder.custom, true);
+
+    // A booking in ALTEGIO: the reminder planned for it is written with the saved text.
+    const record = altegioRecord({
+      companyId: salonId,
+      startsAt: new Date(Date.now() + 26 * HOUR),
+      clientPhone: '+5531988776655',
+      clientName: 'Pedro',
+    });
+    const webhook = await sendRecordWebhook(
+      activation.webhookUrls[0]!,
+      recordWebhookEnvelope('create', record),
+      PARTNER_TOKEN,
+    );
+    assert.equal(webhook.status, 200);
+    await waitUntil(
+      async () => {
+        const list = (await h.api('GET', '/v1/messages?limit=50', { key: activation.apiKey })).json
+          .data as Array<{
+          text: string;
+        }>;
+        return list.some((m) =>
+          /^Hello Pedro, see you on \d\d\/\d\d, \d\d:\d\d(\s[AP]M)?\. <b>Studio<\/b>$/.test(m.text),
+        );
+      },
+      { what: 'the reminder with the new text' },
+    );
+
+    // An unknown variable: the preview warns at once, and saving is refused next to the field.
+    await textarea.fill('Hi %CLIENT_NAME%, your %VISIT_TIME% is soon');
+    await waitUntil(async () => /%VISIT_TIME% is not a known variable/.test(await previewText(page)), {
+      what: 'the preview names the unknown variable',
+      timeoutMs: WAIT_MS,
+      intervalMs: 100,
+    });
+    await reminderCard(page).getByTestId('save-template').click();
+    const error = page.locator('#tpl-reminder-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /Unknown variable %VISIT_TIME%/);
+    assert.equal(await textarea.getAttribute('aria-invalid'), 'true');
+    assert.equal(await textarea.inputValue(), 'Hi %CLIENT_NAME%, your %VISIT_TIME% is soon');
+    await error.scrollIntoViewIfNeeded();
+    await shot(page, '3-unknown-variable');
+
+    // Test mode on: a clear banner; a bad phone is refused next to its field first.
+    await page.getByTestId('test-phone').fill('12');
+    await page.getByTestId('save-settings').click();
+    await page.locator('#f-test-phone-error').waitFor();
+    assert.match(await page.locator('#f-test-phone-error').innerText(), /not a phone number/);
+    await page.getByTestId('test-phone').fill('+55 11 98765-4321');
+    await page.getByRole('checkbox', { name: '12 h before' }).check();
+    await page.getByTestId('save-settings').click();
+    await page.waitForURL(/saved=settings/);
+    const banner = page.getByTestId('test-mode-banner');
+    assert.match(await banner.innerText(), /Test mode is on: every message goes to \+5511987654321/);
+    const settings = (await h.api('GET', `/v1/tenants/${tenant.id}/altegio`, { key: h.adminKey })).json
+      .settings;
+    assert.equal(settings.testPhone, '+5511987654321');
+    assert.deepEqual(settings.schedule.reminderOffsetsHours, [24, 12, 2]);
+    await shot(page, '4-test-mode');
+
+    // Back to the default text.
+    await reminderCard(page).getByTestId('template-default').click();
+    await page.waitForURL(/saved=default&kind=reminder/);
+    assert.equal(await reminderCard(page).getByTestId('template-state').innerText(), 'Default text');
+    assert.match(await textarea.inputValue(), /^Hi %CLIENT_NAME%! A reminder of your/);
+
+    // Other languages' texts, and the page on a phone.
+    await page.getByTestId('template-language-pt-BR').click();
+    await page.waitForURL(/tl=pt-BR/);
+    assert.match(await previewText(page), /^Olá, Ana! Lembrete/);
+    const phone = await newPage({ width: 390 });
+    // The cookie belongs to the first context: sign this one in through a login link.
+    const login = await h.api('POST', `/v1/tenants/${tenant.id}/panel-login-links`, { key: h.adminKey });
+    await phone.goto(h.gateway.url + new URL(login.json.url as string).pathname);
+    await phone.goto(`${h.gateway.url}/panel/notifications?lang=pt-BR`);
+    await phone.getByTestId('test-mode-banner').waitFor();
+    await shot(phone, '5-phone-pt-BR');
+    await phone.screenshot({ path: `${ARTIFACTS}/6-phone-pt-BR-top.png` });
+    const overflow = await phone.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+        .document;
+      return root.documentElement.scrollWidth;
+    });
+    assert.ok(overflow <= 390, `no sideways scrolling on a phone (${overflow}px wide)`);
+  });
+
+  test('without JavaScript the forms still save (post/redirect/get)', async () => {
+    const salonId = 940_002;
+    const page = await newPage({ javaScriptEnabled: false });
+    await page.goto(
+      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+        salon_name: 'Studio No Script',
+      }),
+    );
+    await page.waitForURL(/\/panel\?lang=en/);
+    await page.goto(`${h.gateway.url}/panel/notifications?lang=en`);
+    // The chips need the script: the variables are listed as text instead.
+    assert.equal(await reminderCard(page).locator('[data-role="chips"]').isVisible(), false);
+    assert.match(
+      await reminderCard(page).locator('[data-role="variables-text"]').innerText(),
+      /%CLIENT_NAME%/,
+    );
+    await reminderCard(page).getByTestId('template-body').fill('Plain %CLIENT_NAME% text');
+    await reminderCard(page).getByTestId('save-template').click();
+    await page.waitForURL(/saved=template/);
+    assert.match(await previewText(page), /^Plain Anna text$/);
+    await page.getByRole('checkbox', { name: 'Review request' }).check();
+    await page.getByTestId('save-settings').click();
+    await page.waitForURL(/saved=settings/);
+    assert.equal(await page.getByRole('checkbox', { name: 'Review request' }).isChecked(), true);
+  });
+});
