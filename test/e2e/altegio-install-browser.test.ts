@@ -54,7 +54,7 @@ test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → 
   );
   const dialog = page.getByTestId('qr-window');
   await dialog.waitFor();
-  assert.equal(await page.evaluate(() => document.documentElement.lang), 'pt-BR');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'pt-BR');
   assert.ok(!page.url().includes('link=1'), 'a reload does not reopen the window');
   const qr = page.getByTestId('qr-code').locator('svg');
   await qr.waitFor();
