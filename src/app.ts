@@ -262,7 +262,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       logger,
       now,
     });
-    app.route('/altegio', altegioRoutes(altegio, altegioScheduler));
+    app.route('/altegio', altegioRoutes(altegio, altegioScheduler, config.supportUrl));
   }
   app.route('/', browserRoutes(ctx));
 

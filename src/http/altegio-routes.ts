@@ -4,6 +4,8 @@ import type { AltegioService } from '../altegio/altegio-service.js';
 import { operatorErrorResponse } from '../domain/altegio/operator-request.js';
 import { AppError } from '../domain/errors.js';
 import { pickLanguage } from '../web/i18n.js';
+import { renderInstallRefused } from '../web/pages.js';
+import { statusForCode } from './http-errors.js';
 import { setPanelSession } from './panel-session.js';
 
 /** A JSON body, or undefined when the request has none or it is not JSON (the parsers say what is wrong). */
@@ -22,14 +24,26 @@ async function readJson(c: Context): Promise<unknown> {
  * operator URL, and the lifecycle callback URL. Shapes and decisions live in domain/altegio; the
  * work in altegio/altegio-service.ts.
  */
-export function altegioRoutes(service: AltegioService, scheduler: AltegioScheduler): Hono {
+export function altegioRoutes(
+  service: AltegioService,
+  scheduler: AltegioScheduler,
+  supportUrl: string,
+): Hono {
   const app = new Hono();
 
   // Integrations → Notifications → our app → Connect: verify, find or create the business, and put
   // the owner on the WhatsApp linking step of the panel, in their language.
   app.get('/install', async (c) => {
     const lang = pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language'));
-    const { sessionToken } = await service.install(c.req.queries(), lang);
+    let sessionToken: string;
+    try {
+      ({ sessionToken } = await service.install(c.req.queries(), lang));
+    } catch (err) {
+      // The owner is in a browser: a page that says what to do, with the status the error calls for.
+      if (!(err instanceof AppError)) throw err;
+      c.header('cache-control', 'no-store');
+      return c.html(renderInstallRefused({ lang, supportUrl }), statusForCode(err.code) as 400);
+    }
     setPanelSession(c, sessionToken);
     return c.redirect(`/panel?lang=${encodeURIComponent(lang)}&link=1`);
   });

@@ -227,6 +227,10 @@ export const en = {
 
   'gone.title': 'This link is no longer valid',
   'gone.body': 'It was reset or has expired. Ask whoever sent it for a new one, or contact support.',
+  'install.title': 'The connection from ALTEGIO could not be verified',
+  'install.body':
+    'Open Zapgate again from ALTEGIO (Integrations → Notifications → Zapgate → Connect). If this keeps happening, contact support.',
+  'title.install': 'Connect from ALTEGIO',
 
   'login.title': 'Open the login link you were sent',
   'login.body':

@@ -231,6 +231,10 @@ export const es: Catalogue = {
 
   'gone.title': 'Este enlace ya no es válido',
   'gone.body': 'Se restableció o caducó. Pide uno nuevo a quien te lo envió o contacta con soporte.',
+  'install.title': 'No se pudo verificar la conexión desde ALTEGIO',
+  'install.body':
+    'Abra Zapgate de nuevo desde ALTEGIO (Integraciones → Notificaciones → Zapgate → Conectar). Si sigue ocurriendo, contacte con soporte.',
+  'title.install': 'Conectar desde ALTEGIO',
 
   'login.title': 'Abre el enlace de acceso que recibiste',
   'login.body':

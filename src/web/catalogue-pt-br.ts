@@ -232,6 +232,10 @@ export const ptBR: Catalogue = {
   'gone.title': 'Este link não é mais válido',
   'gone.body':
     'Ele foi redefinido ou expirou. Peça um novo a quem o enviou ou entre em contato com o suporte.',
+  'install.title': 'Não foi possível verificar a conexão vinda do ALTEGIO',
+  'install.body':
+    'Abra o Zapgate novamente pelo ALTEGIO (Integrações → Notificações → Zapgate → Conectar). Se continuar acontecendo, fale com o suporte.',
+  'title.install': 'Conectar pelo ALTEGIO',
 
   'login.title': 'Abra o link de acesso que você recebeu',
   'login.body':

@@ -355,6 +355,14 @@ ${CHAT_MARK}<h1>${s(heading)}</h1><p>${s(text)}</p>${extra}
   return htmlDocument({ lang, title: t(lang, title), bodyClass: 'message', body });
 }
 
+/** The registration URL from ALTEGIO could not be verified (bad signature, no salon id…). */
+export function renderInstallRefused({ lang, supportUrl }: { lang: Lang; supportUrl?: string }): string {
+  const support = supportUrl
+    ? externalLink(supportUrl, texts(lang)('common.support'), ' class="btn" data-testid="support"')
+    : '';
+  return messagePage(lang, 'title.install', 'install.title', 'install.body', support);
+}
+
 /** 404 page of a revoked, expired or unknown QR-page link. */
 export function renderLinkGone({ lang, supportUrl }: { lang: Lang; supportUrl?: string }): string {
   const support = supportUrl

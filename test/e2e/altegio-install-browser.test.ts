@@ -78,7 +78,7 @@ test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → 
   await context.close();
 });
 
-test('a forged registration URL is refused with no panel session', async () => {
+test('a forged registration URL shows a page saying what to do, and opens no panel session', async () => {
   const url = new URL(
     signedRegistrationUrl(`${h.gateway.url}/altegio/install`, 616_161, PARTNER_TOKEN, { salon_name: 'X' }),
   );
@@ -86,4 +86,11 @@ test('a forged registration URL is refused with no panel session', async () => {
   const response = await fetch(url, { redirect: 'manual' });
   assert.equal(response.status, 401);
   assert.equal(response.headers.get('set-cookie'), null, 'no panel session');
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  await page.goto(url.toString());
+  assert.match(await page.locator('h1').innerText(), /No se pudo verificar la conexión desde ALTEGIO/);
+  await page.getByTestId('support').waitFor();
+  await page.screenshot({ path: `${ARTIFACTS}/3-refused-es.png` });
+  await context.close();
 });
