@@ -72,7 +72,17 @@ const schema = z
     ALTEGIO_CHANNEL_UP_AFTER_MS: z.coerce.number().int().min(0).default(5_000),
     ALTEGIO_CHANNEL_DOWN_AFTER_MS: z.coerce.number().int().min(0).default(120_000),
     /** The time zone of a business created by an install (ALTEGIO does not send it). */
-    ALTEGIO_DEFAULT_TIME_ZONE: z.string().default('UTC'),
+    ALTEGIO_DEFAULT_TIME_ZONE: z
+      .string()
+      .default('UTC')
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as America/Sao_Paulo'),
     /** When set, /metrics requires `Authorization: Bearer <token>`. */
     METRICS_TOKEN: z.string().min(16).optional(),
   })
