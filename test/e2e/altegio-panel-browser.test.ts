@@ -10,6 +10,7 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
+import { activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -81,29 +82,15 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
       }),
     );
     await page.waitForURL(/\/panel\?lang=en/);
-    const tenants = (await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
-      id: string;
-      name: string;
-    }>;
-    const tenant = tenants.find((t) => t.name === 'Studio Notifications')!;
+    const business = await installedBusiness(h, 'Studio Notifications');
 
     // Link the WhatsApp number (the simulator's phone), so ALTEGIO activates the install.
-    const channels = `/v1/tenants/${tenant.id}/channels`;
-    const [channel] = (await h.api('GET', channels, { key: h.adminKey })).json as Array<{ id: string }>;
-    const qr = await waitUntil(
-      async () => {
-        const r = await h.api('GET', `${channels}/${channel!.id}/qr?format=raw`, { key: h.adminKey });
-        return r.status === 200 ? (r.json.qr as string) : undefined;
-      },
-      { what: 'a QR' },
-    );
-    await h.sim
-      .createPhone({ phone: `5531933${String(Date.now() % 100000).padStart(5, '0')}`, business: true })
-      .scan(qr);
-    const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
-      what: 'activated',
-      timeoutMs: 20_000,
+    const sender = h.sim.createPhone({
+      phone: `5531933${String(Date.now() % 100000).padStart(5, '0')}`,
+      business: true,
     });
+    await scanChannelQr(h, business.channelPath, sender);
+    const activation = await activationOf(fake, salonId);
 
     await page.getByRole('link', { name: 'Notifications', exact: true }).click();
     await page.waitForURL(/\/panel\/notifications/);
@@ -140,8 +127,9 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     await page.waitForURL(/saved=template&kind=reminder/);
     assert.equal(await reminderCard(page).getByTestId('template-saved').innerText(), 'Saved.');
     assert.equal(await reminderCard(page).getByTestId('template-state').innerText(), 'Your text');
-    const saved = (await h.api('GET', `/v1/tenants/${tenant.id}/altegio/templates`, { key: h.adminKey })).json
-      .templates as Array<{ kind: string; language: string; body: string; custom: boolean }>;
+    const saved = (
+      await h.api('GET', `/v1/tenants/${business.tenantId}/altegio/templates`, { key: h.adminKey })
+    ).json.templates as Array<{ kind: string; language: string; body: string; custom: boolean }>;
     const reminder = saved.find((t) => t.kind === 'reminder' && t.language === 'en')!;
     assert.equal(reminder.body, 'Hello %CLIENT_NAME%, see you on %DATETIME_SHORT%. <b>Studio</b>');
     assert.equal(reminder.custom, true);
@@ -199,8 +187,8 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     await page.waitForURL(/saved=settings/);
     const banner = page.getByTestId('test-mode-banner');
     assert.match(await banner.innerText(), /Test mode is on: every message goes to \+5511987654321/);
-    const settings = (await h.api('GET', `/v1/tenants/${tenant.id}/altegio`, { key: h.adminKey })).json
-      .settings;
+    const settings = (await h.api('GET', `/v1/tenants/${business.tenantId}/altegio`, { key: h.adminKey }))
+      .json.settings;
     assert.equal(settings.testPhone, '+5511987654321');
     assert.deepEqual(settings.schedule.reminderOffsetsHours, [24, 12, 2]);
     await shot(page, '4-test-mode');
@@ -217,7 +205,9 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     assert.match(await previewText(page), /^Olá, Ana! Lembrete/);
     const phone = await newPage({ width: 390 });
     // The cookie belongs to the first context: sign this one in through a login link.
-    const login = await h.api('POST', `/v1/tenants/${tenant.id}/panel-login-links`, { key: h.adminKey });
+    const login = await h.api('POST', `/v1/tenants/${business.tenantId}/panel-login-links`, {
+      key: h.adminKey,
+    });
     await phone.goto(h.gateway.url + new URL(login.json.url as string).pathname);
     await phone.goto(`${h.gateway.url}/panel/notifications?lang=pt-BR`);
     await phone.getByTestId('test-mode-banner').waitFor();

@@ -9,6 +9,7 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
+import { activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -48,35 +49,19 @@ describe('ALTEGIO settings and templates (API)', () => {
       },
     });
     const salonId = 910_001;
-    const installed = await fetch(
+    const response = await fetch(
       signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
         salon_name: 'Studio Settings',
       }),
       { redirect: 'manual', headers: { 'accept-language': 'en' } },
     );
-    assert.equal(installed.status, 302);
-    const tenants = (await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
-      id: string;
-      name: string;
-    }>;
-    const tenant = tenants.find((t) => t.name === 'Studio Settings')!;
-    const base = `/v1/tenants/${tenant.id}/channels`;
-    const [channel] = (await h.api('GET', base, { key: h.adminKey })).json as Array<{ id: string }>;
+    assert.equal(response.status, 302);
+    const installed = await installedBusiness(h, 'Studio Settings');
     const sender = h.sim.createPhone({ phone: phone('5531966'), business: true });
-    const qr = await waitUntil(
-      async () => {
-        const r = await h.api('GET', `${base}/${channel!.id}/qr?format=raw`, { key: h.adminKey });
-        return r.status === 200 ? (r.json.qr as string) : undefined;
-      },
-      { what: 'a QR' },
-    );
-    await sender.scan(qr);
-    const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
-      what: 'activated',
-      timeoutMs: 20_000,
-    });
+    await scanChannelQr(h, installed.channelPath, sender);
+    const activation = await activationOf(fake, salonId);
     business = {
-      tenantId: tenant.id,
+      tenantId: installed.tenantId,
       apiKey: activation.apiKey,
       webhookUrl: activation.webhookUrls[0]!,
       salonId,

@@ -12,6 +12,7 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
+import { activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -61,28 +62,14 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     assert.match(response.headers.get('location') ?? '', /^\/panel\?lang=pt-BR/);
     const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
     assert.match(cookie, /^zg_panel=/);
-    const tenants = (await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
-      id: string;
-      name: string;
-      language: string;
-    }>;
-    const tenant = tenants.find((t) => t.name === salonName)!;
-    assert.ok(tenant, 'the business was created from user_data');
-    assert.equal(tenant.language, 'pt-BR');
-    const base = `/v1/tenants/${tenant.id}/channels`;
-    const [channel] = (await h.api('GET', base, { key: h.adminKey })).json as Array<{ id: string }>;
-    return { cookie, tenantId: tenant.id, channelPath: `${base}/${channel!.id}` };
+    const business = await installedBusiness(h, salonName);
+    const tenant = (await h.api('GET', `/v1/tenants/${business.tenantId}`, { key: h.adminKey })).json;
+    assert.equal(tenant.language, 'pt-BR', 'the business speaks the owner’s language');
+    return { cookie, ...business };
   };
 
   const link = async (channelPath: string, phone: VirtualPhone) => {
-    const qr = await waitUntil(
-      async () => {
-        const r = await h.api('GET', `${channelPath}/qr?format=raw`, { key: h.adminKey });
-        return r.status === 200 ? (r.json.qr as string) : undefined;
-      },
-      { what: 'a QR' },
-    );
-    await phone.scan(qr);
+    await scanChannelQr(h, channelPath, phone);
     await waitUntil(
       async () => (await h.api('GET', channelPath, { key: h.adminKey })).json.status === 'connected',
       { what: 'connected' },
@@ -325,29 +312,13 @@ describe('ALTEGIO integration (scheduling mode)', () => {
       { redirect: 'manual', headers: { 'accept-language': 'en' } },
     );
     assert.equal(response.status, 302);
-    const tenants = (await h.api('GET', '/v1/tenants', { key: h.adminKey })).json as Array<{
-      id: string;
-      name: string;
-    }>;
-    const tenant = tenants.find((t) => t.name === 'Barbearia Centro')!;
-    const base = `/v1/tenants/${tenant.id}/channels`;
-    const [channel] = (await h.api('GET', base, { key: h.adminKey })).json as Array<{ id: string }>;
+    const { channelPath } = await installedBusiness(h, 'Barbearia Centro');
     const sender = h.sim.createPhone({
       phone: `5531977${String(Date.now() % 100000).padStart(5, '0')}`,
       business: true,
     });
-    const qr = await waitUntil(
-      async () => {
-        const r = await h.api('GET', `${base}/${channel!.id}/qr?format=raw`, { key: h.adminKey });
-        return r.status === 200 ? (r.json.qr as string) : undefined;
-      },
-      { what: 'a QR' },
-    );
-    await sender.scan(qr);
-    const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
-      what: 'activated',
-      timeoutMs: 20_000,
-    });
+    await scanChannelQr(h, channelPath, sender);
+    const activation = await activationOf(fake, salonId);
     const webhookUrl = activation.webhookUrls[0]!;
     // Pacing off: the sending window would otherwise hold messages at the clock's night hours.
     assert.equal(

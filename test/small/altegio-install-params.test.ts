@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { AppError } from '../../src/domain/errors.js';
 import {
   decodeUserData,
   parseInstallQuery,
@@ -10,18 +9,9 @@ import {
   verifyUserDataSign,
 } from '../../src/domain/altegio/install-params.js';
 import { signedRegistrationUrl } from '../support/fake-altegio.js';
+import { failure } from '../support/app-error.js';
 
 const TOKEN = 'partner-token-123';
-
-const failure = (work: () => unknown): AppError => {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  assert.fail('expected an AppError');
-};
 
 const query = (url: string) => new URL(url).searchParams;
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');

@@ -10,16 +10,7 @@ import {
   refusedEntry,
   type OperatorEntryError,
 } from '../../src/domain/altegio/operator-request.js';
-
-const failure = (work: () => unknown): AppError => {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  assert.fail('expected an AppError');
-};
+import { failure } from '../support/app-error.js';
 
 const request = (overrides: Record<string, unknown> = {}) => ({
   destination_params: [{ id: 232674, phone: '79161234567' }],

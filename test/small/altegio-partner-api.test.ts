@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AppError } from '../../src/domain/errors.js';
 import {
   ACTIVATION_WINDOW_MS,
   activationBody,
@@ -14,16 +13,7 @@ import {
   updateChannelBody,
 } from '../../src/domain/altegio/partner-api.js';
 import { altegioRecord } from '../support/fake-altegio.js';
-
-const failure = (work: () => unknown): AppError => {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  assert.fail('expected an AppError');
-};
+import { failure } from '../support/app-error.js';
 
 const expected = { partnerToken: 'ptok', applicationId: '123' };
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AppError } from '../../src/domain/errors.js';
 import {
   applyRecordChange,
   appointmentFromRecord,
@@ -10,18 +9,9 @@ import {
   type RecordChange,
 } from '../../src/domain/altegio/record-webhook.js';
 import { altegioDateTime, altegioRecord, recordWebhookEnvelope } from '../support/fake-altegio.js';
+import { failure } from '../support/app-error.js';
 
 const TZ = 'Asia/Yekaterinburg'; // UTC+5, no DST
-
-const failure = (work: () => unknown): AppError => {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  assert.fail('expected an AppError');
-};
 
 const changeOf = (body: unknown): RecordChange => {
   const parsed = parseRecordWebhook(body, { timeZone: TZ });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AppError } from '../../src/domain/errors.js';
 import { parseRecordWebhook } from '../../src/domain/altegio/record-webhook.js';
 import {
   ALTEGIO_VARIABLES,
@@ -16,16 +15,7 @@ import {
   templateValues,
 } from '../../src/domain/altegio/templates.js';
 import { altegioRecord, recordWebhookEnvelope } from '../support/fake-altegio.js';
-
-const failure = (work: () => unknown): AppError => {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  assert.fail('expected an AppError');
-};
+import { failure } from '../support/app-error.js';
 
 const START = new Date('2025-07-13T15:10:00Z'); // 12:10 in São Paulo, a Sunday
 const appointment = () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AppError, isAppError } from '../../src/domain/errors.js';
+import { isAppError } from '../../src/domain/errors.js';
 import {
   canonicalLanguage,
   checkTemplateBody,
@@ -8,16 +8,7 @@ import {
   renderTemplate,
   templateVariables,
 } from '../../src/domain/templates.js';
-
-const failure = (work: () => unknown): AppError => {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  assert.fail('expected an AppError');
-};
+import { failure } from '../support/app-error.js';
 
 describe('templates', () => {
   test('{{variable}} placeholders, with or without spaces', () => {
