@@ -70,6 +70,8 @@ export interface AcceptRun {
   readonly accepted202: number;
   /** Requests sent (warm-up included), whatever their outcome. */
   readonly requests: number;
+  /** Open loop only: requests due but not sent, as the gateway was far behind (see the worker). */
+  readonly dropped: number;
   /** The gateway process's CPU time over the window / wall time (1.0 = one core busy). */
   readonly gatewayCpuCores: number;
   readonly loadAverage: number[];
@@ -83,7 +85,7 @@ export interface AcceptRateResult {
   readonly errors: string[];
 }
 
-const WORKER_SLACK_MS = 60_000;
+const WORKER_SLACK_MS = 120_000;
 
 export async function runAcceptRate(
   opts: AcceptRateOptions & { wrapDb?: (db: Database) => Database },
@@ -296,6 +298,7 @@ async function loadRun(
     ...(typeof result.firstFailure === 'string' ? { firstFailure: result.firstFailure } : {}),
     accepted202: Number(result.accepted202),
     requests: Number(result.requests),
+    dropped: Number(result.dropped ?? 0),
     gatewayCpuCores: cpuCores,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };

@@ -281,7 +281,9 @@ function acceptSection(accept: AcceptRateResult, targets: TargetCheck[]): string
   rows.push([
     'Open loop at the target rate: accepted/s',
     ...sides.map(
-      (s) => `${s.atTargetRate.acceptedPerSecond.toFixed(0)} of ${s.atTargetRate.offeredPerSecond}`,
+      (s) =>
+        `${s.atTargetRate.acceptedPerSecond.toFixed(0)} of ${s.atTargetRate.offeredPerSecond}` +
+        (s.atTargetRate.dropped ? ` (${s.atTargetRate.dropped} not sent)` : ''),
     ),
     '',
     '',
@@ -305,6 +307,7 @@ function acceptSection(accept: AcceptRateResult, targets: TargetCheck[]): string
         .filter(
           (s) =>
             !(s.atTargetRate.latencyMs.p99 < ACCEPT_P99_LIMIT_MS) ||
+            s.atTargetRate.dropped > 0 ||
             s.atTargetRate.acceptedPerSecond < s.atTargetRate.offeredPerSecond * 0.98,
         )
         .map((s) => `${name(s)} ${ms1(s.atTargetRate.latencyMs.p99)} ms`),
