@@ -193,7 +193,7 @@ export class AltegioService {
     // A new Connect click replaces the key ALTEGIO had; the old one stops working.
     for (const old of previous)
       if (old.apiKeyId && params.salonIds.includes(old.salonId))
-        await this.o.access.revokeApiKey(owner, old.apiKeyId);
+        await this.o.tenants.revokeApiKey(owner, old.apiKeyId);
     if (linkUp) this.sender.wake();
     this.o.logger.info({ tenantId: owner, salonIds: params.salonIds }, 'ALTEGIO install started');
     const login = await this.o.tenants.issuePanelLogin(owner);
@@ -417,7 +417,7 @@ export class AltegioService {
     switch (callback.event) {
       case 'uninstall': {
         await this.o.store.setState(install.salonId, 'uninstalled', at);
-        if (install.apiKeyId) await this.o.access.revokeApiKey(tenantId, install.apiKeyId);
+        if (install.apiKeyId) await this.o.tenants.revokeApiKey(tenantId, install.apiKeyId);
         const stillInstalled = (await this.o.store.installsOfTenant(tenantId)).some(
           (i) => i.state !== 'uninstalled',
         );

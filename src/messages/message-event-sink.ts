@@ -48,6 +48,8 @@ export interface InboundReply {
  */
 export interface MessageEventSink {
   record(tx: Queryable, event: MessageStatusChange): Promise<void>;
+  /** Several changes at once (group commit); sinks without it get `record` once per change. */
+  recordMany?(tx: Queryable, events: readonly MessageStatusChange[]): Promise<void>;
   recordInbound(tx: Queryable, reply: InboundReply): Promise<void>;
 }
 
@@ -62,6 +64,12 @@ export function combineSinks(...sinks: MessageEventSink[]): MessageEventSink {
   return {
     async record(tx, event) {
       for (const sink of sinks) await sink.record(tx, event);
+    },
+    async recordMany(tx, events) {
+      for (const sink of sinks) {
+        if (sink.recordMany) await sink.recordMany(tx, events);
+        else for (const event of events) await sink.record(tx, event);
+      }
     },
     async recordInbound(tx, reply) {
       for (const sink of sinks) await sink.recordInbound(tx, reply);

@@ -13,7 +13,7 @@ import {
   type NewMessageIds,
 } from '../store/messages-repository.js';
 import type { TemplatesRepository } from '../store/templates-repository.js';
-import { toStatusChange, type MessageEventSink } from './message-event-sink.js';
+import { toStatusChange, type MessageEventSink, type MessageStatusChange } from './message-event-sink.js';
 
 export interface MessageServiceOptions {
   readonly db: Database;
@@ -318,6 +318,7 @@ export class MessageService {
       ? [await this.o.messages.insert(only.tenantId, only.draft, only.at, tx, only.ids)]
       : await this.o.messages.insertMany(items, tx);
     const results: Array<AcceptResult | AppError> = [];
+    const changes: MessageStatusChange[] = [];
     for (const [i, stored] of outcomes.entries()) {
       if (!stored) {
         results.push(
@@ -327,10 +328,11 @@ export class MessageService {
         );
         continue;
       }
-      if (stored.created)
-        await this.o.sink.record(tx, toStatusChange({ message: stored.message, event: stored.event }));
+      if (stored.created) changes.push(toStatusChange({ message: stored.message, event: stored.event }));
       results.push({ message: stored.message, created: stored.created });
     }
+    if (this.o.sink.recordMany && changes.length > 1) await this.o.sink.recordMany(tx, changes);
+    else for (const change of changes) await this.o.sink.record(tx, change);
     return results;
   }
 

@@ -14,7 +14,16 @@ export interface TenantServiceOptions {
   readonly qrLinkTtlMs: number;
   readonly panelLoginTtlMs: number;
   readonly panelSessionTtlMs: number;
+  /**
+   * How long a valid API key's principal is reused without asking the database (default 5 s): the
+   * one lookup every API request made. A key revoked through this service stops working at once on
+   * this node; on other nodes within this time.
+   */
+  readonly apiKeyCacheMs?: number;
 }
+
+/** Valid keys remembered at most (the oldest is dropped first); unknown keys are never cached. */
+const API_KEY_CACHE_MAX = 10_000;
 
 export interface NewTenant {
   readonly tenant: Tenant;
@@ -34,6 +43,8 @@ const isValidTimeZone = (zone: string): boolean => {
 
 /** Businesses, their keys and panel access, and support operators. */
 export class TenantService {
+  private readonly principals = new Map<string, { principal: Principal; until: number }>();
+
   constructor(private readonly o: TenantServiceOptions) {}
 
   /** Creates a business with its first WhatsApp channel, its QR-page link and an API key, all or nothing. */
@@ -97,7 +108,26 @@ export class TenantService {
   }
 
   async principalForApiKey(key: string | undefined): Promise<Principal | undefined> {
-    return key ? this.o.access.principalForApiKey(key) : undefined;
+    if (!key) return undefined;
+    const now = Date.now();
+    const cached = this.principals.get(key);
+    if (cached && cached.until > now) return cached.principal;
+    this.principals.delete(key);
+    const principal = await this.o.access.principalForApiKey(key);
+    if (principal) {
+      if (this.principals.size >= API_KEY_CACHE_MAX)
+        this.principals.delete(this.principals.keys().next().value as string);
+      this.principals.set(key, { principal, until: now + (this.o.apiKeyCacheMs ?? 5_000) });
+    }
+    return principal;
+  }
+
+  /** Revokes a business's API key; on this node it stops working at once (the cache forgets it). */
+  async revokeApiKey(tenantId: string, keyId: string): Promise<boolean> {
+    const revoked = await this.o.access.revokeApiKey(tenantId, keyId);
+    for (const [key, cached] of this.principals)
+      if (cached.principal.keyId === keyId) this.principals.delete(key);
+    return revoked;
   }
 
   /** On a brand-new installation, the first admin and its key (shown once); undefined otherwise. */

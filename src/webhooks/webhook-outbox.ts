@@ -31,6 +31,41 @@ export class WebhookOutbox {
     return rows.length;
   }
 
+  /**
+   * `enqueue` for many events in one statement (the accept path's group commit); returns how many
+   * deliveries were written. Events keep their order in delivery ids' creation.
+   */
+  async enqueueMany(tx: Queryable, events: readonly WebhookEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    if (events.length === 1) return this.enqueue(tx, events[0]!);
+    const now = this.clock();
+    const rows = await tx.query(
+      `insert into webhook_deliveries
+         (id, tenant_id, endpoint_id, event_type, payload, occurred_at, status, next_attempt_at, retry_from, created_at)
+       select 'evt_' || replace(gen_random_uuid()::text, '-', ''), w.tenant_id, w.id, e.type, e.data, e.occurred_at,
+              'pending', $2, $2, $2
+         from jsonb_to_recordset($1::jsonb) as e(ord int, tenant_id text, type text, data jsonb, occurred_at timestamptz)
+         join webhook_endpoints w
+           on w.tenant_id = e.tenant_id and w.enabled and (w.event_types is null or e.type = any(w.event_types))
+        order by e.ord
+       returning id`,
+      [
+        JSON.stringify(
+          events.map((e, ord) => ({
+            ord,
+            tenant_id: e.tenantId,
+            type: e.type,
+            data: e.data,
+            occurred_at: e.occurredAt,
+          })),
+        ),
+        now,
+      ],
+    );
+    if (rows.length > 0) this.notify();
+    return rows.length;
+  }
+
   /** A `webhook.test` event for one endpoint, whatever its filter; returns the delivery id. */
   async enqueueTest(
     tx: Queryable,
