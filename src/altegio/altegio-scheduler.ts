@@ -214,8 +214,26 @@ export class AltegioScheduler {
 
   private async work(): Promise<void> {
     try {
-      for (const n of await this.o.schedule.unaccepted()) await this.accept(n);
-      for (const reply of await this.o.schedule.pendingReplies()) await this.answer(reply);
+      for (const n of await this.o.schedule.unaccepted())
+        await this.accept(n).catch(async (err: unknown) => {
+          // A notification the queue refuses (no channel any more, a broken template…) is dropped
+          // with a log line, not retried forever in front of the others.
+          if (!(err instanceof AppError)) throw err;
+          this.o.logger.warn(
+            { err, tenantId: n.tenantId, key: n.key },
+            'ALTEGIO: planned notification dropped',
+          );
+          await this.o.schedule.drop(n.tenantId, n);
+        });
+      for (const reply of await this.o.schedule.pendingReplies())
+        await this.answer(reply).catch(async (err: unknown) => {
+          if (!(err instanceof AppError)) throw err;
+          this.o.logger.warn(
+            { err, inboundId: reply.inboundId },
+            'ALTEGIO: the answer to a reply could not be sent',
+          );
+          await this.o.schedule.replyHandled(reply.inboundId, this.o.now());
+        });
     } catch (err) {
       this.o.logger.error({ err }, 'ALTEGIO scheduler: a pass failed; retrying shortly');
     }
