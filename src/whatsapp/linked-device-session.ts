@@ -8,8 +8,9 @@ import {
   type ReconnectPolicy,
 } from '../domain/reconnect-policy.js';
 import { decideOnClose, type ReconnectCause, type RemovalReason } from '../domain/session-close.js';
-import { signalKeyStoreFor, type AuthStateStore } from './auth-state-store.js';
+import type { AuthStateStore } from './auth-state-store.js';
 import { makeBaileysLogger } from './baileys-logger.js';
+import { CachedSignalKeyStore } from './cached-signal-key-store.js';
 import { CredsWriter } from './creds-writer.js';
 import { DeadlineWaiters } from './deadline-waiters.js';
 import { normalizePhone, parseLidUser, parsePhoneJid, phoneToJid } from './jids.js';
@@ -59,6 +60,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   #state: SessionState = { status: 'idle' };
   #creds: AuthenticationCreds | undefined;
   #sock: WASocket | undefined;
+  /** The current socket's Signal keys, cached in front of the store (dropped with the socket). */
+  #keys: CachedSignalKeyStore | undefined;
   /** Incremented for every socket; events of an older socket are ignored. */
   #generation = 0;
   /** Incremented by start/stop/logout, so a start that was overtaken does not open a socket. */
@@ -275,10 +278,13 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     const gen = ++this.#generation;
     this.#qrsOnSocket = 0;
     this.#log.debug({ gen, registering: !creds.account }, 'opening WhatsApp socket');
+    this.#keys?.close();
+    const keys = new CachedSignalKeyStore(this.#opts.authStore);
+    this.#keys = keys;
     const sock = makeWASocket(
       notificationSocketConfig({
         creds,
-        keys: signalKeyStoreFor(this.#opts.authStore),
+        keys,
         logger: makeBaileysLogger(this.#log, this.#opts.baileysLogLevel),
         serverUrl: this.#opts.server?.url,
         browser: this.#opts.browser,
@@ -369,6 +375,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
 
   #onClose(error: unknown): void {
     this.#sock = undefined;
+    this.#dropKeyCache();
     const statusCode = statusCodeOf(error);
     const decision = decideOnClose({
       statusCode,
@@ -469,7 +476,13 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     const sock = this.#sock;
     this.#sock = undefined;
     this.#generation += 1;
+    this.#dropKeyCache();
     return sock;
+  }
+
+  #dropKeyCache(): void {
+    this.#keys?.close();
+    this.#keys = undefined;
   }
 
   #wipeCreds(): Promise<void> {
