@@ -14,6 +14,15 @@ export interface ClaimedMessage {
   readonly attempts: number;
 }
 
+/** A status WhatsApp reported for one of our ids, as the dispatcher records it. */
+export interface ReportedStatus {
+  readonly waMessageId: string;
+  readonly status: 'sent' | 'delivered' | 'read' | 'failed';
+  readonly at: Date;
+  /** For 'failed'. */
+  readonly failure?: MessageFailure;
+}
+
 /** What the dispatcher needs from the message store (adapted from the messages repository). */
 export interface DispatchStore {
   /** Claims the channel's next due message (priority, then time), or says when the next one is due. */
@@ -28,6 +37,11 @@ export interface DispatchStore {
   markRead(waMessageId: string, at: Date): Promise<void>;
   markFailed(message: { tenantId: string; id: string }, failure: MessageFailure, at: Date): Promise<void>;
   markFailedByWaId(waMessageId: string, failure: MessageFailure, at: Date): Promise<void>;
+  /**
+   * Records many reported statuses in one transaction, applied in order (group commit). Optional:
+   * without it each status is recorded alone.
+   */
+  markStatuses?(reports: readonly ReportedStatus[]): Promise<unknown>;
   /** A channel's sends in flight on a socket that died go back to `queued`, keeping their ids. */
   requeueSending(channelId: string): Promise<unknown>;
   /** After a crash: messages left `sending` go back to `queued`, keeping their WhatsApp id. */

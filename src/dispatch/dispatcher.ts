@@ -3,9 +3,12 @@ import type { SessionTraffic } from '../channels/channel-runtime.js';
 import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { InboundMessage, MessageStatusEvent } from '../whatsapp/session-events.js';
-import type { ClaimedMessage, DispatchStore } from './dispatch-store.js';
+import type { ClaimedMessage, DispatchStore, ReportedStatus } from './dispatch-store.js';
 import type { MessageFailure } from './dispatch-types.js';
 import { systemClock, type Clock } from '../clock.js';
+
+/** Most statuses recorded in one transaction. */
+const STATUS_BATCH_MAX = 500;
 
 /** What the dispatcher needs of a channel's open session. */
 export interface SendingSession {
@@ -63,6 +66,9 @@ export class Dispatcher implements SessionTraffic {
   private sweeper: NodeJS.Timeout | undefined;
   /** Sends waiting for their server ack to be recorded, by WhatsApp id. */
   private readonly awaitingAck = new Map<string, () => void>();
+  /** Statuses reported and not yet being recorded; `statusFlush` is the loop recording them. */
+  private readonly pendingStatuses: ReportedStatus[] = [];
+  private statusFlush: Promise<void> | undefined;
   private stopped = false;
 
   private readonly clock: Clock;
@@ -99,6 +105,7 @@ export class Dispatcher implements SessionTraffic {
       return w.loop;
     });
     await Promise.all(loops);
+    await this.statusFlush;
   }
 
   /** New work for a channel (a message was accepted): wake its worker. */
@@ -125,36 +132,83 @@ export class Dispatcher implements SessionTraffic {
       { waMessageId: event.messageId, status: event.status },
       'message status from WhatsApp',
     );
-    const work = (async () => {
-      switch (event.status) {
-        case 'server_ack':
-          return this.o.store.markSent(event.messageId, at);
-        case 'delivered':
-          return this.o.store.markDelivered(event.messageId, at);
-        case 'read':
-          return this.o.store.markRead(event.messageId, at);
-        case 'failed':
-          this.o.logger.warn(
-            { waMessageId: event.messageId, reason: event.reason, errorCode: event.errorCode },
-            'WhatsApp refused a message',
-          );
-          if (event.reason === 'restricted') this.o.onRestricted?.(channel);
-          return this.o.store.markFailedByWaId(
-            event.messageId,
-            {
+    if (event.status === 'failed') {
+      this.o.logger.warn(
+        { waMessageId: event.messageId, reason: event.reason, errorCode: event.errorCode },
+        'WhatsApp refused a message',
+      );
+      if (event.reason === 'restricted') this.o.onRestricted?.(channel);
+    }
+    const report: ReportedStatus =
+      event.status === 'failed'
+        ? {
+            waMessageId: event.messageId,
+            status: 'failed',
+            at,
+            failure: {
               reason: event.reason === 'restricted' ? 'restricted' : 'rejected',
               ...(event.errorCode ? { errorCode: event.errorCode } : {}),
             },
+          }
+        : {
+            waMessageId: event.messageId,
+            status: event.status === 'server_ack' ? 'sent' : event.status,
             at,
-          );
+          };
+    this.pendingStatuses.push(report);
+    if (!this.statusFlush) this.statusFlush = this.flushStatuses();
+  }
+
+  /**
+   * Records the reported statuses in batches: those that arrive while a batch is being written go
+   * together in the next one (group commit; acks and receipts of many channels arrive together).
+   * A send's stop-and-wait is released only once its ack is recorded (or failed to be).
+   */
+  private async flushStatuses(): Promise<void> {
+    // Let everything that arrives in this event-loop turn join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.pendingStatuses.length > 0) {
+        const batch = this.pendingStatuses.splice(0, STATUS_BATCH_MAX);
+        try {
+          if (!this.o.store.markStatuses) throw new Error('no batch writes');
+          await this.o.store.markStatuses(batch);
+        } catch (err) {
+          if (this.o.store.markStatuses && batch.length > 1)
+            this.o.logger.warn(
+              { err, statuses: batch.length },
+              'recording statuses together failed; one by one',
+            );
+          // One at a time, so one bad status cannot lose the others.
+          for (const report of batch)
+            await this.recordStatus(report).catch((e: unknown) =>
+              this.backgroundError('status', e, { waMessageId: report.waMessageId }),
+            );
+        }
+        for (const report of batch)
+          if (report.status === 'sent' || report.status === 'failed')
+            this.awaitingAck.get(report.waMessageId)?.();
       }
-    })();
-    work
-      .catch((err: unknown) => this.backgroundError('status', err, { waMessageId: event.messageId }))
-      .finally(() => {
-        if (event.status === 'server_ack' || event.status === 'failed')
-          this.awaitingAck.get(event.messageId)?.();
-      });
+    } finally {
+      this.statusFlush = undefined;
+    }
+  }
+
+  private async recordStatus(report: ReportedStatus): Promise<void> {
+    switch (report.status) {
+      case 'sent':
+        return this.o.store.markSent(report.waMessageId, report.at);
+      case 'delivered':
+        return this.o.store.markDelivered(report.waMessageId, report.at);
+      case 'read':
+        return this.o.store.markRead(report.waMessageId, report.at);
+      case 'failed':
+        return this.o.store.markFailedByWaId(
+          report.waMessageId,
+          report.failure ?? { reason: 'rejected' },
+          report.at,
+        );
+    }
   }
 
   onInbound(channel: { tenantId: string; channelId: string }, message: InboundMessage): void {

@@ -1,3 +1,4 @@
+import type { ReportedStatus } from '../dispatch/dispatch-store.js';
 import type { FailureReason, MessageStatus } from '../domain/message-status.js';
 import type { Database, Queryable } from '../store/database.js';
 import type {
@@ -114,6 +115,49 @@ export class MessageQueue {
   ): Promise<TransitionOutcome | undefined> {
     const message = await this.o.messages.findByWaId(waMessageId);
     return message ? this.markStatus(message.tenantId, message.id, status, change) : undefined;
+  }
+
+  /**
+   * markStatusByWaId for many receipts at once, in one transaction (group commit: acks and receipts
+   * that arrive together cost one commit). Changes are applied in the given order, and the visible
+   * ones reach the sink in that order. One outcome per item; undefined for ids that are not ours.
+   */
+  async markStatusesByWaId(
+    items: readonly {
+      readonly waMessageId: string;
+      readonly status: MessageStatus;
+      readonly change?: MarkStatusChange;
+    }[],
+  ): Promise<Array<TransitionOutcome | undefined>> {
+    if (items.length === 0) return [];
+    return this.o.db.transaction(async (tx) => {
+      const outcomes = await this.o.messages.transitionManyByWaId(
+        items.map((item) => ({
+          waMessageId: item.waMessageId,
+          status: item.status,
+          change: { ...item.change, at: item.change?.at ?? this.now() },
+        })),
+        tx,
+      );
+      for (const outcome of outcomes)
+        if (outcome?.applied && isBusinessVisible(outcome.applied))
+          await this.o.sink.record(tx, toStatusChange(outcome.applied));
+      return outcomes;
+    });
+  }
+
+  /** The dispatcher's reported statuses (acks, receipts, refusals), recorded together. */
+  async markStatuses(reports: readonly ReportedStatus[]): Promise<Array<TransitionOutcome | undefined>> {
+    return this.markStatusesByWaId(
+      reports.map((r) => ({
+        waMessageId: r.waMessageId,
+        status: r.status,
+        change:
+          r.status === 'failed'
+            ? { at: r.at, reason: r.failure?.reason ?? 'rejected', errorCode: r.failure?.errorCode }
+            : { at: r.at, reason: r.status === 'sent' ? 'server_ack' : 'receipt' },
+      })),
+    );
   }
 
   /** The message with this WhatsApp id, whichever business it belongs to. */

@@ -237,6 +237,49 @@ interface EventRow {
 const failureReasonOf = (reason: MessageEventReason | undefined): FailureReason =>
   (FAILURE_REASONS as readonly string[]).includes(reason ?? '') ? (reason as FailureReason) : 'rejected';
 
+/**
+ * The transition rule applied to a message in memory: the verdict and, when it applies, the
+ * message after it (what the update writes) and its event.
+ */
+function stepTransition(
+  current: Message,
+  status: MessageStatus,
+  change: StatusChange,
+): { verdict: TransitionVerdict | 'refused'; next?: Message; draft: EventDraft } {
+  const at = change.at;
+  const failed = status === 'failed';
+  const failureReason = failed ? failureReasonOf(change.reason) : null;
+  const draft: EventDraft = {
+    tenantId: current.tenantId,
+    messageId: current.id,
+    status,
+    reason: failed ? failureReason : (change.reason ?? null),
+    errorCode: change.errorCode ?? null,
+    details: change.details ?? null,
+    at,
+  };
+  if (change.onlyFrom && !change.onlyFrom.includes(current.status)) return { verdict: 'refused', draft };
+  const verdict = judgeTransition(current.status, status);
+  if (verdict !== 'apply') return { verdict, draft };
+  const reached = (s: MessageStatus) =>
+    status === s ||
+    (s === 'sent' && (status === 'delivered' || status === 'read')) ||
+    (s === 'delivered' && status === 'read');
+  const next: Message = {
+    ...current,
+    status,
+    failureReason,
+    errorCode: failed ? (change.errorCode ?? null) : null,
+    updatedAt: at,
+    sentAt: reached('sent') ? (current.sentAt ?? at) : current.sentAt,
+    deliveredAt: reached('delivered') ? (current.deliveredAt ?? at) : current.deliveredAt,
+    readAt: reached('read') ? (current.readAt ?? at) : current.readAt,
+    failedAt: failed ? at : current.failedAt,
+    sendAfter: status === 'queued' && change.sendAfter ? change.sendAfter : current.sendAfter,
+  };
+  return { verdict, next, draft };
+}
+
 const date = (value: Date | null): Date | null => (value ? new Date(value) : null);
 
 const toMessage = (row: MessageRow): Message => ({
@@ -521,17 +564,9 @@ export class MessagesRepository {
     );
     if (!row) return undefined;
     const current = toMessage(row);
-    if (change.onlyFrom && !change.onlyFrom.includes(current.status))
-      return { verdict: 'refused', message: current };
-    const verdict = judgeTransition(current.status, status);
-    if (verdict !== 'apply') return { verdict, message: current };
-
-    const at = change.at;
-    const reached = (s: MessageStatus) =>
-      status === s ||
-      (s === 'sent' && (status === 'delivered' || status === 'read')) ||
-      (s === 'delivered' && status === 'read');
-    const failed = status === 'failed';
+    const step = stepTransition(current, status, change);
+    if (!step.next) return { verdict: step.verdict, message: current };
+    const next = step.next;
     const [updated] = await tx.query<MessageRow>(
       `update messages set status = $3, failure_reason = $4, error_code = $5, updated_at = $6,
          sent_at = $7, delivered_at = $8, read_at = $9, failed_at = $10, send_after = $11
@@ -539,33 +574,95 @@ export class MessagesRepository {
       [
         tenantId,
         messageId,
-        status,
-        failed ? failureReasonOf(change.reason) : null,
-        failed ? (change.errorCode ?? null) : null,
-        at,
-        reached('sent') ? (current.sentAt ?? at) : current.sentAt,
-        reached('delivered') ? (current.deliveredAt ?? at) : current.deliveredAt,
-        reached('read') ? (current.readAt ?? at) : current.readAt,
-        failed ? at : current.failedAt,
-        status === 'queued' && change.sendAfter ? change.sendAfter : current.sendAfter,
+        next.status,
+        next.failureReason,
+        next.errorCode,
+        next.updatedAt,
+        next.sentAt,
+        next.deliveredAt,
+        next.readAt,
+        next.failedAt,
+        next.sendAfter,
       ],
     );
     const message = toMessage(updated!);
-    const [event] = await this.recordEvents(
-      [
-        {
-          tenantId,
-          messageId,
-          status,
-          reason: failed ? message.failureReason : (change.reason ?? null),
-          errorCode: change.errorCode ?? null,
-          details: change.details ?? null,
-          at,
-        },
-      ],
-      tx,
-    );
+    const [event] = await this.recordEvents([step.draft], tx);
+    const verdict = step.verdict;
     return { verdict, message, applied: { message, event: event! } };
+  }
+
+  /**
+   * Applies receipts that name only WhatsApp's id, many at once (group commit): the rows are locked
+   * in one statement, each change is judged in the given order against the message as the earlier
+   * changes left it (an ack and its receipt may come together), the changed rows are written in one
+   * update and their events in one insert. One outcome per change, in order; undefined for ids that
+   * are not ours.
+   */
+  async transitionManyByWaId(
+    changes: readonly {
+      readonly waMessageId: string;
+      readonly status: MessageStatus;
+      readonly change: StatusChange;
+    }[],
+    tx: Queryable,
+  ): Promise<Array<TransitionOutcome | undefined>> {
+    if (changes.length === 0) return [];
+    const rows = await tx.query<MessageRow>(
+      'select * from messages where wa_message_id = any($1) order by id for update',
+      [[...new Set(changes.map((c) => c.waMessageId))]],
+    );
+    const current = new Map(rows.map((row) => [row.wa_message_id, toMessage(row)]));
+    const steps: Array<
+      { verdict: TransitionVerdict | 'refused'; message: Message; draft?: EventDraft } | undefined
+    > = changes.map(({ waMessageId, status, change }) => {
+      const message = current.get(waMessageId);
+      if (!message) return undefined;
+      const step = stepTransition(message, status, change);
+      if (!step.next) return { verdict: step.verdict, message };
+      current.set(waMessageId, step.next);
+      return { verdict: step.verdict, message: step.next, draft: step.draft };
+    });
+    const written = new Map<string, Message>();
+    for (const step of steps)
+      if (step?.draft) written.set(step.message.id, current.get(step.message.waMessageId)!);
+    if (written.size > 0)
+      await tx.query(
+        `update messages m set status = u.status, failure_reason = u.failure_reason, error_code = u.error_code,
+           updated_at = u.updated_at, sent_at = u.sent_at, delivered_at = u.delivered_at, read_at = u.read_at,
+           failed_at = u.failed_at, send_after = u.send_after
+         from jsonb_to_recordset($1::jsonb) as u(id text, status text, failure_reason text, error_code int,
+           updated_at timestamptz, sent_at timestamptz, delivered_at timestamptz, read_at timestamptz,
+           failed_at timestamptz, send_after timestamptz)
+         where m.id = u.id`,
+        [
+          JSON.stringify(
+            [...written.values()].map((m) => ({
+              id: m.id,
+              status: m.status,
+              failure_reason: m.failureReason,
+              error_code: m.errorCode,
+              updated_at: m.updatedAt,
+              sent_at: m.sentAt,
+              delivered_at: m.deliveredAt,
+              read_at: m.readAt,
+              failed_at: m.failedAt,
+              send_after: m.sendAfter,
+            })),
+          ),
+        ],
+      );
+    const drafts = steps.flatMap((step) => (step?.draft ? [step.draft] : []));
+    const events = await this.recordEvents(drafts, tx);
+    let next = 0;
+    return steps.map((step) => {
+      if (!step) return undefined;
+      if (!step.draft) return { verdict: step.verdict, message: step.message };
+      return {
+        verdict: step.verdict,
+        message: step.message,
+        applied: { message: step.message, event: events[next++]! },
+      };
+    });
   }
 
   /**
