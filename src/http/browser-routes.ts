@@ -588,10 +588,18 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   const supportRows = async (): Promise<SupportRow[]> => {
     const rows: SupportRow[] = [];
     for (const tenant of await ctx.tenants.listForSupport()) {
+      const installs = ctx.altegio ? await ctx.altegio.view(tenant.id) : [];
+      const altegio = installs.map((i) => ({
+        salonId: i.salonId,
+        state: i.state,
+        activation: i.activation.state,
+        error: i.activation.error,
+      }));
       for (const channel of await ctx.channels.list(tenant.id)) {
         const [last] = await ctx.channels.events(tenant.id, channel.id);
         rows.push({
           tenant: { id: tenant.id, name: tenant.name, language: tenant.language },
+          ...(altegio.length ? { altegio } : {}),
           channel: await viewOf(channel, true),
           lastEvent: last ? { status: last.status, cause: last.cause, at: last.at.toISOString() } : null,
         });

@@ -204,6 +204,13 @@ export const en = {
   'qr.resetConfirm':
     'Reset? This link stops working and a new one opens. The phone linked now, if any, is disconnected.',
 
+  'support.altegio.waiting_link': 'waiting for the WhatsApp link',
+  'support.altegio.sending': 'activating…',
+  'support.altegio.accepted': 'active',
+  'support.altegio.failed': 'activation failed',
+  'support.altegio.expired': 'activation window (12 h) missed — the owner must click Connect again',
+  'support.altegio.frozen': 'frozen',
+  'support.altegio.uninstalled': 'uninstalled',
   'support.heading': 'Support console',
   'support.filter': 'Filter',
   'support.filterPlaceholder': 'Business, channel or number',

@@ -208,6 +208,13 @@ export const es: Catalogue = {
   'qr.resetConfirm':
     '¿Restablecer? Este enlace deja de funcionar y se abre uno nuevo. El teléfono vinculado ahora, si lo hay, se desconecta.',
 
+  'support.altegio.waiting_link': 'esperando la conexión de WhatsApp',
+  'support.altegio.sending': 'activando…',
+  'support.altegio.accepted': 'activo',
+  'support.altegio.failed': 'la activación falló',
+  'support.altegio.expired': 'plazo de activación (12 h) perdido — el dueño debe pulsar Conectar de nuevo',
+  'support.altegio.frozen': 'congelado',
+  'support.altegio.uninstalled': 'desinstalado',
   'support.heading': 'Consola de soporte',
   'support.filter': 'Filtrar',
   'support.filterPlaceholder': 'Empresa, canal o número',

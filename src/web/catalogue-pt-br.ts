@@ -208,6 +208,13 @@ export const ptBR: Catalogue = {
   'qr.resetConfirm':
     'Redefinir? Este link deixa de funcionar e um novo é aberto. O telefone conectado agora, se houver, será desconectado.',
 
+  'support.altegio.waiting_link': 'aguardando a conexão do WhatsApp',
+  'support.altegio.sending': 'ativando…',
+  'support.altegio.accepted': 'ativo',
+  'support.altegio.failed': 'a ativação falhou',
+  'support.altegio.expired': 'prazo de ativação (12 h) perdido — o dono precisa clicar em Conectar de novo',
+  'support.altegio.frozen': 'congelado',
+  'support.altegio.uninstalled': 'desinstalado',
   'support.heading': 'Console do suporte',
   'support.filter': 'Filtrar',
   'support.filterPlaceholder': 'Empresa, canal ou número',

@@ -43,6 +43,8 @@ export interface ChannelView {
 /** One row of support's console: a business, one of its channels and the channel's last status event. */
 export interface SupportRow {
   tenant: { id: string; name: string; language: string };
+  /** The business's ALTEGIO installs, when it came from ALTEGIO: what support needs to see at a glance. */
+  altegio?: Array<{ salonId: string; state: string; activation: string; error: string | null }>;
   channel: ChannelView;
   lastEvent: { status: string; cause: string | null; at: string } | null;
 }

@@ -170,6 +170,37 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     assert.equal(reports().length, 2);
   });
 
+  test('an activation ALTEGIO refuses (401) is given up and shown to support with the reason', async () => {
+    const salonId = 700_006;
+    const business = await install(salonId, 'Studio Recusado');
+    fake.failNext('/marketplace/partner/callback', 1, 401);
+    await link(business.channelPath, h.sim.createPhone({ phone: nextPhone(), business: true }));
+    const view = await waitUntil(
+      async () => {
+        const r = await h.api('GET', `/v1/tenants/${business.tenantId}/altegio`, { key: h.adminKey });
+        const [i] = r.json.installs as Array<{ activation: { state: string; error: string | null } }>;
+        return i?.activation.state === 'failed' ? i : undefined;
+      },
+      { what: 'the activation given up' },
+    );
+    assert.match(view.activation.error ?? '', /401/);
+    assert.equal(fake.activations.has(String(salonId)), false);
+    // The support console shows it in the business's row.
+    const login = await fetch(`${h.gateway.url}/support/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ key: h.adminKey }),
+      redirect: 'manual',
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const rows = (await (
+      await fetch(`${h.gateway.url}/support/api/rows`, { headers: { cookie } })
+    ).json()) as Array<{ tenant: { id: string }; altegio?: Array<{ activation: string; error: string }> }>;
+    const row = rows.find((r) => r.tenant.id === business.tenantId)!;
+    assert.equal(row.altegio?.[0]?.activation, 'failed');
+    const page = await (await fetch(`${h.gateway.url}/support?lang=en`, { headers: { cookie } })).text();
+    assert.match(page, /ALTEGIO 700006: activation failed — HTTP 401/);
+  });
+
   test('bad operator requests get ALTEGIO-shaped answers and change nothing', async () => {
     const salonId = 700_002;
     const business = await install(salonId, 'Clínica Sol');

@@ -391,6 +391,22 @@ describe('other pages', () => {
     assert.match(row, /data-testid="copy-qr-link" disabled/);
   });
 
+  test('support console: an ALTEGIO install shows where its activation stands, failures in red with why', () => {
+    const row: SupportRow = {
+      tenant: { id: 'ten_3', name: 'Salon', language: 'en' },
+      altegio: [
+        { salonId: '111', state: 'pending', activation: 'failed', error: 'HTTP 401: <invalid token>' },
+        { salonId: '222', state: 'active', activation: 'accepted', error: null },
+      ],
+      channel: connected(true),
+      lastEvent: null,
+    };
+    const html = renderSupportConsole({ lang: 'pt-BR', rows: [row], now: NOW });
+    assert.match(html, /ALTEGIO 111: a ativação falhou — HTTP 401: &lt;invalid token&gt;/);
+    assert.match(html, /class="hint error-text" data-testid="support-altegio"/);
+    assert.match(html, /ALTEGIO 222: ativo/);
+  });
+
   test('help page: the whole seed, with #errors and #code-mode', () => {
     const en = renderHelpPage({ lang: 'en' });
     for (const s of [

@@ -318,9 +318,24 @@ export function supportRow(row, S, env) {
       `<time class="hint" datetime="${esc(ev.at)}">${esc(env.fmtDate(ev.at))}</time>`
     : `<span class="hint">${esc(S['support.noEvent'])}</span>`;
   const business = ch.business === true ? ` <span class="tag">${esc(S['wa.appBusiness'])}</span>` : '';
+  // Where an ALTEGIO install stands; a failed or expired activation says why, in red.
+  const altegio = (row.altegio || [])
+    .map((i) => {
+      const bad = i.activation === 'failed' || i.activation === 'expired';
+      const key =
+        i.state === 'active' || i.state === 'pending'
+          ? `support.altegio.${i.activation}`
+          : `support.altegio.${i.state}`;
+      return (
+        `<div class="hint${bad ? ' error-text' : ''}" data-testid="support-altegio"` +
+        (i.error ? ` title="${esc(i.error)}"` : '') +
+        `>ALTEGIO ${esc(i.salonId)}: ${esc(S[key] || i.activation)}${bad && i.error ? ` — ${esc(i.error)}` : ''}</div>`
+      );
+    })
+    .join('');
   return (
     `<tr data-row-key="${esc(`${t.id}/${ch.id}`)}" data-tenant-id="${esc(t.id)}" data-channel-id="${esc(ch.id)}">` +
-    `<td><div class="strong">${esc(t.name)}</div><div class="hint mono">${esc(t.id)} · ${esc(t.language)}</div></td>` +
+    `<td><div class="strong">${esc(t.name)}</div><div class="hint mono">${esc(t.id)} · ${esc(t.language)}</div>${altegio}</td>` +
     `<td><div>${esc(ch.name)}</div><div class="hint mono">${esc(ch.id)}</div></td>` +
     `<td><span class="pill pill-sm pill-${esc(ch.tone)}" data-testid="support-status" title="${esc(statusLabel(ch, S))}">` +
     `${esc(stateLabel(ch.status))}</span></td>` +
