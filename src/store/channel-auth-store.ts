@@ -4,6 +4,7 @@ import {
   reviveKey,
   serialiseAuthValue,
   type AuthStateStore,
+  type KeyPresence,
   type SignalKeyType,
 } from '../whatsapp/auth-state-store.js';
 import type { Database } from './database.js';
@@ -40,6 +41,27 @@ export class ChannelAuthStore implements AuthStateStore {
        on conflict (channel_id) do update set sealed = excluded.sealed, updated_at = now()`,
       [this.channelId, sealed],
     );
+  }
+
+  /**
+   * The channel's key references as they are now, kept as 30-bit prefixes of the HMAC (a few
+   * bytes per key; a prefix collision only costs a query, never a wrong "absent").
+   */
+  async keyPresence(): Promise<KeyPresence> {
+    const rows = await this.db.query<{ key_ref: string }>(
+      'select key_ref from channel_signal_keys where channel_id = $1',
+      [this.channelId],
+    );
+    const prefixes = new Set(rows.map((row) => refPrefix(row.key_ref)));
+    const prefixOf = (type: SignalKeyType, id: string): number => refPrefix(this.keyRef(type, id));
+    return {
+      mayExist: (type, id) => prefixes.has(prefixOf(type, id)),
+      noteStored: (type, id) => void prefixes.add(prefixOf(type, id)),
+    };
+  }
+
+  private keyRef(type: SignalKeyType, id: string): string {
+    return this.secrets.reference(`${this.channelId}\u0000${type}\u0000${id}`);
   }
 
   async getKeys<T extends SignalKeyType>(
@@ -104,4 +126,9 @@ export class ChannelAuthStore implements AuthStateStore {
       await tx.query('delete from channel_credentials where channel_id = $1', [this.channelId]);
     });
   }
+}
+
+/** The first 30 bits of a key reference (base64url HMAC), as a small integer. */
+function refPrefix(ref: string): number {
+  return Buffer.from(ref.slice(0, 8), 'base64url').readUInt32BE(0) >>> 2;
 }

@@ -25,6 +25,21 @@ export interface AuthStateStore {
   setKeys(data: SignalDataSet): Promise<void>;
   /** Deletes the credentials and every key: the device is forgotten. */
   clear(): Promise<void>;
+  /**
+   * Optional: a snapshot of which keys exist now, so a cache in front of the store can answer
+   * "absent" without asking (a new contact's session, device list, LID mapping and token are).
+   */
+  keyPresence?(): Promise<KeyPresence>;
+}
+
+/**
+ * Which keys a store holds, possibly with false positives (never false negatives while every
+ * write is noted): `mayExist` false means the key is certainly absent.
+ */
+export interface KeyPresence {
+  mayExist(type: SignalKeyType, id: string): boolean;
+  /** A write stored this key (a delete need not be noted: the answer stays "may exist"). */
+  noteStored(type: SignalKeyType, id: string): void;
 }
 
 /** Adapts a store to the key-store shape Baileys expects in `auth.keys`. */

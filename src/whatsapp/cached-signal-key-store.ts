@@ -1,5 +1,5 @@
 import type { SignalDataSet, SignalDataTypeMap, SignalKeyStore } from 'baileys';
-import type { AuthStateStore, SignalKeyType } from './auth-state-store.js';
+import type { AuthStateStore, KeyPresence, SignalKeyType } from './auth-state-store.js';
 
 /** Bounds of one open socket's key cache. */
 export interface SignalKeyCacheLimits {
@@ -43,6 +43,9 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   readonly #entries = new Map<string, Entry>();
   #writes = 0;
   #sweeper: NodeJS.Timeout | undefined;
+  /** Which keys the store holds (when it can tell), loaded at the first miss, dropped when idle. */
+  #presence: KeyPresence | undefined;
+  #presenceLoading: Promise<void> | undefined;
 
   constructor(store: AuthStateStore, limits = DEFAULT_SIGNAL_KEY_CACHE_LIMITS, now: () => number = Date.now) {
     this.#store = store;
@@ -70,8 +73,11 @@ export class CachedSignalKeyStore implements SignalKeyStore {
       if (entry.value !== undefined) result[id] = entry.value as SignalDataTypeMap[T];
     }
     if (missing.length === 0) return result;
+    await this.#loadPresence();
+    const presence = this.#presence;
+    const toFetch = presence ? missing.filter((id) => presence.mayExist(type, id)) : missing;
     const writesBefore = this.#writes;
-    const fetched = await this.#store.getKeys(type, missing);
+    const fetched = toFetch.length > 0 ? await this.#store.getKeys(type, toFetch) : {};
     const fill = writesBefore === this.#writes && !UNCACHED_TYPES.has(type);
     for (const id of missing) {
       const value = fetched[id];
@@ -81,18 +87,39 @@ export class CachedSignalKeyStore implements SignalKeyStore {
     return result;
   }
 
+  /** Asks the store once which keys it holds; a snapshot that overlapped a write is not used. */
+  async #loadPresence(): Promise<void> {
+    if (this.#presence || !this.#store.keyPresence) return;
+    this.#presenceLoading ??= (async () => {
+      const writesBefore = this.#writes;
+      try {
+        const presence = await this.#store.keyPresence!();
+        if (writesBefore === this.#writes) this.#presence = presence;
+      } catch {
+        // Without it every miss asks the store, as before.
+      } finally {
+        this.#presenceLoading = undefined;
+      }
+    })();
+    await this.#presenceLoading;
+  }
+
   async set(data: SignalDataSet): Promise<void> {
     this.#writes++;
     try {
       await this.#store.setKeys(data);
     } catch (err) {
       // The store may hold either value now: forget these keys so the next read asks it.
-      this.#forEachKey(data, (key) => this.#entries.delete(key));
+      this.#forEachKey(data, (key, type, id) => {
+        this.#entries.delete(key);
+        this.#presence?.noteStored(type, id);
+      });
       throw err;
     } finally {
       this.#writes++;
     }
-    this.#forEachKey(data, (key, type, value) => {
+    this.#forEachKey(data, (key, type, id, value) => {
+      if (value !== null && value !== undefined) this.#presence?.noteStored(type, id);
       if (UNCACHED_TYPES.has(type)) this.#entries.delete(key);
       else this.#put(key, value ?? undefined);
     });
@@ -101,6 +128,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   async clear(): Promise<void> {
     this.#writes++;
     this.#entries.clear();
+    this.#presence = undefined;
     this.#stopSweeper();
     try {
       await this.#store.clear();
@@ -112,6 +140,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   /** Drops every cached key (the socket is gone); the store is untouched. */
   close(): void {
     this.#entries.clear();
+    this.#presence = undefined;
     this.#stopSweeper();
   }
 
@@ -140,7 +169,10 @@ export class CachedSignalKeyStore implements SignalKeyStore {
       if (entry.usedAt > cutoff) break;
       this.#entries.delete(key);
     }
-    if (this.#entries.size === 0) this.#stopSweeper();
+    if (this.#entries.size === 0) {
+      this.#presence = undefined;
+      this.#stopSweeper();
+    }
   }
 
   #stopSweeper(): void {
@@ -148,9 +180,12 @@ export class CachedSignalKeyStore implements SignalKeyStore {
     this.#sweeper = undefined;
   }
 
-  #forEachKey(data: SignalDataSet, visit: (key: string, type: SignalKeyType, value: unknown) => void): void {
+  #forEachKey(
+    data: SignalDataSet,
+    visit: (key: string, type: SignalKeyType, id: string, value: unknown) => void,
+  ): void {
     for (const type of Object.keys(data) as SignalKeyType[]) {
-      for (const [id, value] of Object.entries(data[type] ?? {})) visit(keyOf(type, id), type, value);
+      for (const [id, value] of Object.entries(data[type] ?? {})) visit(keyOf(type, id), type, id, value);
     }
   }
 }
