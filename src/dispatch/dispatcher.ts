@@ -235,6 +235,8 @@ export class Dispatcher implements SessionTraffic {
 
   /** Sleeps until woken or `ms` passes (undefined: until woken). */
   private park(worker: Worker, ms: number | undefined): Promise<void> {
+    // Stopped while it was busy (a query, a send): `stop` already woke it, so it must not sleep now.
+    if (!worker.running) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(done, Math.max(0, ms));
       function done(): void {
