@@ -332,6 +332,55 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(late.details?.status, 'sending');
     });
 
+    test('statuses recorded together: judged in arrival order, duplicates and late receipts harmless, one sink row per visible change', async () => {
+      const b = await newBusiness();
+      const one = (await messages.accept(b.tenantId, text())).message;
+      const two = (await messages.accept(b.tenantId, text())).message;
+      const three = (await messages.accept(b.tenantId, text())).message;
+      const at = new Date();
+      await queue.claimDue(b.channelId, at, 10);
+      const before = sink.changes.length;
+      const later = (ms: number) => new Date(at.getTime() + ms);
+      const outcomes = await queue.markStatuses([
+        { waMessageId: one.waMessageId, status: 'sent', at: later(1) },
+        { waMessageId: one.waMessageId, status: 'delivered', at: later(2) },
+        { waMessageId: one.waMessageId, status: 'delivered', at: later(3) }, // a repeat
+        { waMessageId: two.waMessageId, status: 'delivered', at: later(4) }, // receipt before its ack
+        { waMessageId: two.waMessageId, status: 'sent', at: later(5) }, // the late ack: stale
+        {
+          waMessageId: three.waMessageId,
+          status: 'failed',
+          at: later(6),
+          failure: { reason: 'restricted', errorCode: 463 },
+        },
+        { waMessageId: three.waMessageId, status: 'delivered', at: later(7) }, // after a failure: nothing
+        { waMessageId: '3EB0NOTOURS00000000000', status: 'sent', at: later(8) }, // not ours
+      ]);
+      assert.equal(outcomes.length, 8);
+      assert.equal(outcomes[7], undefined);
+      const status = async (id: string) => (await messages.get(b.tenantId, id)).status;
+      assert.equal(await status(one.id), 'delivered');
+      assert.equal(await status(two.id), 'delivered');
+      const failed = await messages.get(b.tenantId, three.id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.failureReason, 'restricted');
+      assert.equal(failed.errorCode, 463);
+      assert.deepEqual(
+        sink.changes.slice(before).map((c) => [c.messageId, c.status]),
+        [
+          [one.id, 'sent'],
+          [one.id, 'delivered'],
+          [two.id, 'delivered'],
+          [three.id, 'failed'],
+        ],
+        'one sink record per applied change, in arrival order',
+      );
+      assert.deepEqual(
+        (await messages.events(b.tenantId, one.id)).map((e) => e.status),
+        ['queued', 'sending', 'sent', 'delivered'],
+      );
+    });
+
     test('claimDue: due work only, priority then time, attempts counted, events written', async () => {
       const b = await newBusiness();
       const now = new Date();

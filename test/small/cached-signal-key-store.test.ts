@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { SignalDataTypeMap } from 'baileys';
+import type { AuthStateStore, SignalKeyType } from '../../src/whatsapp/auth-state-store.js';
+import { CachedSignalKeyStore } from '../../src/whatsapp/cached-signal-key-store.js';
+import { MemoryAuthStateStore } from '../../src/whatsapp/memory-auth-state-store.js';
+
+/** A store that counts reads and can hold a read until the test lets it go. */
+class CountingStore extends MemoryAuthStateStore {
+  reads = 0;
+  hold: Promise<void> | undefined;
+  override async getKeys<T extends SignalKeyType>(type: T, ids: string[]) {
+    this.reads += 1;
+    const value = await super.getKeys(type, ids);
+    await this.hold;
+    return value;
+  }
+}
+
+const session = (n: number): SignalDataTypeMap['session'] => new Uint8Array(Buffer.from(`session-${n}`));
+
+test('a read is served from the store once, then from the cache; missing keys are remembered too', async () => {
+  const store = new CountingStore();
+  await store.setKeys({ session: { a: session(1) } });
+  const cache = new CachedSignalKeyStore(store);
+  assert.deepEqual(Object.keys(await cache.get('session', ['a', 'b'])), ['a']);
+  const reads = store.reads;
+  assert.deepEqual(Object.keys(await cache.get('session', ['a', 'b'])), ['a']);
+  assert.equal(store.reads, reads, 'both the present and the absent key came from the cache');
+  cache.close();
+});
+
+test('writes go to the store first and are then seen by reads; a delete is remembered as absent', async () => {
+  const store = new CountingStore();
+  const cache = new CachedSignalKeyStore(store);
+  await cache.set({ session: { a: session(2) } });
+  assert.ok((await store.getKeys('session', ['a'])).a, 'the store has it');
+  const reads = store.reads;
+  assert.ok((await cache.get('session', ['a'])).a);
+  await cache.set({ session: { a: null } });
+  assert.deepEqual(await cache.get('session', ['a']), {});
+  assert.deepEqual(await store.getKeys('session', ['a']), {});
+  assert.equal(store.reads, reads + 1, 'only the direct store read above touched the store');
+  cache.close();
+});
+
+test('a read that overlapped a write does not fill the cache with what it read before the write', async () => {
+  const store = new CountingStore();
+  await store.setKeys({ session: { a: session(3) } });
+  const cache = new CachedSignalKeyStore(store);
+  let release!: () => void;
+  store.hold = new Promise((resolve) => (release = resolve));
+  const slowRead = cache.get('session', ['a']);
+  await new Promise((resolve) => setImmediate(resolve));
+  store.hold = undefined;
+  await cache.set({ session: { a: session(4) } });
+  release();
+  await slowRead;
+  const now = await cache.get('session', ['a']);
+  assert.equal(Buffer.from(now.a!).toString(), 'session-4', 'never older than the store');
+  cache.close();
+});
+
+test('the cache is bounded: the least recently used keys go first', async () => {
+  const store = new CountingStore();
+  const cache = new CachedSignalKeyStore(store, { maxEntries: 2, idleMs: 60_000 });
+  await cache.set({ session: { a: session(5), b: session(6), c: session(7) } });
+  assert.ok(cache.size <= 2, `size ${cache.size}`);
+  const reads = store.reads;
+  assert.ok((await cache.get('session', ['a'])).a, 'an evicted key is read from the store again');
+  assert.equal(store.reads, reads + 1);
+  cache.close();
+});
