@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SignalDataTypeMap } from 'baileys';
-import type { AuthStateStore, SignalKeyType } from '../../src/whatsapp/auth-state-store.js';
+import type { SignalKeyType } from '../../src/whatsapp/auth-state-store.js';
 import { CachedSignalKeyStore } from '../../src/whatsapp/cached-signal-key-store.js';
 import { MemoryAuthStateStore } from '../../src/whatsapp/memory-auth-state-store.js';
 
