@@ -8,7 +8,13 @@ import {
   type CancelAction,
   type ReplyWords,
 } from '../domain/altegio/confirmation-reply.js';
-import { applyRecordChange, parseRecordWebhook, type Appointment } from '../domain/altegio/record-webhook.js';
+import {
+  applyRecordChange,
+  parseRecordWebhook,
+  type Appointment,
+  type RecordChange,
+} from '../domain/altegio/record-webhook.js';
+import { partnerHeaders } from '../domain/altegio/partner-api.js';
 import {
   diffPlans,
   eventNotification,
@@ -159,11 +165,16 @@ export class AltegioScheduler {
     const settings = await this.settings(tenantId);
     const parsed = parseRecordWebhook(body, { timeZone: settings.schedule.timeZone });
     if (parsed.kind === 'ignored') return { accepted: false, reason: parsed.reason };
-    const change = parsed.change;
+    let change = parsed.change;
     if (change.companyId !== install.salonId)
       throw new AppError('forbidden', 'company_id: not the salon this webhook URL was issued for.', {
         details: { field: 'company_id' },
       });
+    // When the order cannot be proved from the webhook (same last_change_date, different content, or
+    // no date), the record as ALTEGIO has it now decides — read before any lock is taken.
+    const known = await this.o.schedule.appointment(tenantId, change.recordId);
+    if (!change.deleted && applyRecordChange(known, change).reconcile)
+      change = (await this.currentRecord(change, settings.schedule.timeZone)) ?? change;
     const now = this.o.now();
     const outcome = await this.o.db.transaction(async (tx) => {
       const current = await this.o.schedule.lockAppointment(
@@ -201,6 +212,35 @@ export class AltegioScheduler {
       'ALTEGIO record webhook',
     );
     return { accepted: outcome.decision.accept, reason: outcome.decision.reason };
+  }
+
+  /** The record as ALTEGIO's API has it now, as a change; undefined when it cannot be read. */
+  private async currentRecord(change: RecordChange, timeZone: string): Promise<RecordChange | undefined> {
+    try {
+      const response = await fetch(`${this.o.config.apiUrl}/record/${change.companyId}/${change.recordId}`, {
+        headers: partnerHeaders(this.o.config.partnerToken),
+        signal: AbortSignal.timeout(5_000),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const json = (await response.json()) as { data?: unknown };
+      const parsed = parseRecordWebhook(
+        {
+          company_id: change.companyId,
+          resource: 'record',
+          resource_id: change.recordId,
+          status: 'update',
+          data: json.data ?? json,
+        },
+        { timeZone },
+      );
+      return parsed.kind === 'record' ? { ...parsed.change, event: change.event } : undefined;
+    } catch (err) {
+      this.o.logger.warn(
+        { err, recordId: change.recordId },
+        'ALTEGIO: could not re-read a record; the webhook decides',
+      );
+      return undefined;
+    }
   }
 
   private async cancelMessage(tenantId: string, messageId: string): Promise<void> {

@@ -385,6 +385,12 @@ describe('ALTEGIO integration (scheduling mode)', () => {
     };
     const stale = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('update', older));
     assert.deepEqual(stale.body, { accepted: false, reason: 'stale' });
+    // Same last_change_date, different content: the order cannot be told, so ALTEGIO's record (read
+    // through its API, unchanged) decides — nothing changes.
+    const ambiguous = { ...record, datetime: altegioDateTime(new Date(startsAt.getTime() + 5 * HOUR)) };
+    const sameTime = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('update', ambiguous));
+    assert.deepEqual(sameTime.body, { accepted: false, reason: 'duplicate' });
+    assert.ok(fake.calls(`/record/${salonId}/${record.id}`).some((c) => c.method === 'GET'));
     const otherSalon = await sendRecordWebhook(
       webhookUrl,
       recordWebhookEnvelope('update', { ...record, company_id: 1 }),
