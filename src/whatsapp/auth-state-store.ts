@@ -4,7 +4,6 @@ import {
   type AuthenticationCreds,
   type SignalDataSet,
   type SignalDataTypeMap,
-  type SignalKeyStore,
 } from 'baileys';
 
 /** The kinds of Signal key material Baileys stores per linked device. */
@@ -40,15 +39,6 @@ export interface KeyPresence {
   mayExist(type: SignalKeyType, id: string): boolean;
   /** A write stored this key (a delete need not be noted: the answer stays "may exist"). */
   noteStored(type: SignalKeyType, id: string): void;
-}
-
-/** Adapts a store to the key-store shape Baileys expects in `auth.keys`. */
-export function signalKeyStoreFor(store: AuthStateStore): SignalKeyStore {
-  return {
-    get: (type, ids) => store.getKeys(type, ids),
-    set: (data) => store.setKeys(data),
-    clear: () => store.clear(),
-  };
 }
 
 /** Serialises creds or a key value the way every store keeps it (Baileys' BufferJSON). */
