@@ -188,7 +188,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             apiUrl: v.ALTEGIO_API_URL.replace(/\/$/, ''),
             callbackHosts: Object.freeze(
               v.ALTEGIO_CALLBACK_HOSTS
-                ? v.ALTEGIO_CALLBACK_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+                ? v.ALTEGIO_CALLBACK_HOSTS.split(',')
+                    .map((h) => h.trim().toLowerCase())
+                    .filter(Boolean)
                 : [new URL(v.ALTEGIO_API_URL).hostname.toLowerCase(), 'app.alteg.io', 'api.alteg.io'],
             ),
             reportId: v.ALTEGIO_REPORT_ID,
