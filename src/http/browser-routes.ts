@@ -391,6 +391,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       cancel: formText(form.cancel),
       cancelAction: formText(form.cancelAction) === 'none' ? 'none' : 'no_show',
       testPhone: formText(form.testPhone).trim(),
+      reviewDelay: formText(form.reviewDelayMinutes).trim(),
     };
     const words = (text: string) =>
       text
@@ -403,7 +404,9 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       schedule: {
         reminderOffsetsHours: submitted.offsets,
         enabled: Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, submitted.enabled.includes(k)])),
-        reviewDelayMinutes: current.reviewDelayMinutes,
+        // An empty field keeps the current value; anything else must be a whole number of minutes.
+        reviewDelayMinutes:
+          submitted.reviewDelay === '' ? current.reviewDelayMinutes : Number(submitted.reviewDelay),
         reviewOnlyWhenArrived: current.reviewOnlyWhenArrived,
         reviewExpiryHours: current.reviewExpiryHours,
         eventDelaySeconds: current.eventDelaySeconds,

@@ -359,6 +359,8 @@ export const en = {
     'Give 1 to 10 answers of up to 32 characters; an answer cannot both confirm and cancel.',
   'notify.error.testPhone':
     'This is not a phone number. Write it with the country code, e.g. +55 11 98765-4321.',
+  'notify.reviewDelay': 'Review request: minutes after the visit ends',
+  'notify.error.reviewDelay': 'Write a whole number of minutes from 0 to 10080 (a week).',
   'notify.error.other': 'This value was not accepted: {message}',
 } as const satisfies Record<string, string>;
 

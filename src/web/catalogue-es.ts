@@ -369,5 +369,7 @@ export const es: Catalogue = {
     'Indica de 1 a 10 respuestas de hasta 32 caracteres; una respuesta no puede confirmar y cancelar a la vez.',
   'notify.error.testPhone':
     'Esto no es un número de teléfono. Escríbelo con el código del país, p. ej. +34 612 34 56 78.',
+  'notify.reviewDelay': 'Solicitud de reseña: minutos después de terminar la visita',
+  'notify.error.reviewDelay': 'Escriba un número entero de minutos de 0 a 10080 (una semana).',
   'notify.error.other': 'Este valor no se aceptó: {message}',
 };

@@ -375,5 +375,7 @@ export const ptBR: Catalogue = {
     'Informe de 1 a 10 respostas de até 32 caracteres; uma resposta não pode confirmar e cancelar ao mesmo tempo.',
   'notify.error.testPhone':
     'Isto não é um número de telefone. Escreva com o código do país, ex.: +55 11 98765-4321.',
+  'notify.reviewDelay': 'Pedido de avaliação: minutos depois do fim da visita',
+  'notify.error.reviewDelay': 'Escreva um número inteiro de minutos de 0 a 10080 (uma semana).',
   'notify.error.other': 'Este valor não foi aceito: {message}',
 };

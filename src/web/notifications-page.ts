@@ -12,6 +12,7 @@ export interface NotificationSettingsView {
   readonly schedule: {
     readonly reminderOffsetsHours: readonly number[];
     readonly enabled: Readonly<Record<string, boolean>>;
+    readonly reviewDelayMinutes: number;
   };
   readonly replies: {
     readonly confirm: readonly string[];
@@ -29,6 +30,8 @@ export interface NotificationSettingsForm {
   readonly cancel: string;
   readonly cancelAction: string;
   readonly testPhone: string;
+  /** Minutes after the visit ends before the review request (as typed). */
+  readonly reviewDelay: string;
 }
 
 export function settingsFormOf(settings: NotificationSettingsView): NotificationSettingsForm {
@@ -41,6 +44,7 @@ export function settingsFormOf(settings: NotificationSettingsView): Notification
     cancel: settings.replies.cancel.join(', '),
     cancelAction: settings.replies.cancelAction,
     testPhone: settings.testPhone ?? '',
+    reviewDelay: String(settings.schedule.reviewDelayMinutes),
   };
 }
 
@@ -81,12 +85,14 @@ const FIELD_IDS: Readonly<Record<string, string>> = {
   'replies.cancel': 'f-cancel',
   'replies.cancelAction': 'f-cancel-action',
   testPhone: 'f-test-phone',
+  'schedule.reviewDelayMinutes': 'f-review-delay',
 };
 
 function settingsErrorText(lang: Lang, e: NotificationFormError): string {
   if (e.field === 'schedule.reminderOffsetsHours') return t(lang, 'notify.error.offsets');
   if (e.field === 'replies.confirm' || e.field === 'replies.cancel') return t(lang, 'notify.error.words');
   if (e.field === 'testPhone') return t(lang, 'notify.error.testPhone');
+  if (e.field === 'schedule.reviewDelayMinutes') return t(lang, 'notify.error.reviewDelay');
   return t(lang, 'notify.error.other', { message: e.message });
 }
 
@@ -144,7 +150,10 @@ ${errorId === 'f-settings' ? fieldError('f-settings', errorText) : ''}
 <p class="hint" id="f-offsets-hint">${s('notify.offsetsHint')}</p>
 <div class="check-grid" data-testid="offsets">${offsetBoxes}</div>
 ${errFor('f-offsets') ? fieldError('f-offsets', errFor('f-offsets')!) : ''}</fieldset>
-<fieldset class="checks"><legend>${s('notify.kinds')}</legend><div class="check-grid check-grid-wide" data-testid="kinds">${kindBoxes}</div></fieldset>
+<fieldset class="checks"><legend>${s('notify.kinds')}</legend><div class="check-grid check-grid-wide" data-testid="kinds">${kindBoxes}</div>
+<div class="field field-number"><label for="f-review-delay">${s('notify.reviewDelay')}</label>
+<input type="number" id="f-review-delay" name="reviewDelayMinutes" value="${escapeHtml(f.reviewDelay)}" min="0" max="10080" step="5" inputmode="numeric" data-testid="review-delay"${invalidAttrs('f-review-delay', errFor('f-review-delay'))}>
+${errFor('f-review-delay') ? fieldError('f-review-delay', errFor('f-review-delay')!) : ''}</div></fieldset>
 <fieldset class="checks"><legend>${s('notify.replies')}</legend>
 <p class="hint" id="f-replies-hint">${s('notify.repliesHint')}</p>
 <div class="field-grid">${text('f-confirm', 'confirm', 'notify.confirmWords', f.confirm)}${text('f-cancel', 'cancel', 'notify.cancelWords', f.cancel)}

@@ -242,8 +242,15 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     await page.waitForURL(/saved=template/);
     assert.match(await previewText(page), /^Plain Anna text$/);
     await page.getByRole('checkbox', { name: 'Review request' }).check();
+    // A review delay that is not a whole number of minutes: the error sits next to the field.
+    await page.getByTestId('review-delay').fill('-5');
+    await page.getByTestId('save-settings').click();
+    await page.getByTestId('f-review-delay-error').waitFor();
+    assert.match(await page.getByTestId('f-review-delay-error').innerText(), /whole number of minutes/);
+    await page.getByTestId('review-delay').fill('90');
     await page.getByTestId('save-settings').click();
     await page.waitForURL(/saved=settings/);
     assert.equal(await page.getByRole('checkbox', { name: 'Review request' }).isChecked(), true);
+    assert.equal(await page.getByTestId('review-delay').inputValue(), '90');
   });
 });

@@ -29,6 +29,7 @@ const SETTINGS = {
       booking_cancelled: true,
       review_request: false,
     },
+    reviewDelayMinutes: 120,
   },
   replies: { confirm: ['+', '1'], cancel: ['-', '3'], cancelAction: 'no_show' },
   testPhone: null,
