@@ -45,6 +45,16 @@ describe('a channel’s queue: restriction, pause, removal, deletion', () => {
     assert.equal(r.status, 202, JSON.stringify(r.json));
     return r.json.id as string;
   };
+  /** When the message was claimed for sending, each time (ms). */
+  const sendingTimes = async (b: { apiKey: string }, id: string): Promise<number[]> =>
+    (
+      (await h.api('GET', `/v1/messages/${id}/events`, { key: b.apiKey })).json as Array<{
+        status: string;
+        at: string;
+      }>
+    )
+      .filter((e) => e.status === 'sending')
+      .map((e) => Date.parse(e.at));
   const messageOf = async (b: { apiKey: string }, id: string) =>
     (await h.api('GET', `/v1/messages/${id}`, { key: b.apiKey })).json;
   const settled = (b: { apiKey: string }, id: string, what: string) =>
@@ -131,11 +141,17 @@ describe('a channel’s queue: restriction, pause, removal, deletion', () => {
     assert.equal(removed.paused, true);
     assert.equal(removed.pausedCause, 'removed');
     const id = await send(b, client, 'Tomorrow at 9');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal((await messageOf(b, id)).status, 'queued', 'kept, not failed');
-
+    const relinking = Date.now();
     await linkChannelByQr(h, b, b.phone);
-    assert.equal((await settled(b, id, 'delivered after the new link')).status, 'delivered');
+    assert.equal(
+      (await settled(b, id, 'delivered after the new link')).status,
+      'delivered',
+      'kept, not failed',
+    );
+    assert.ok(
+      (await sendingTimes(b, id)).every((at) => at >= relinking),
+      'nothing went out before the link',
+    );
     const relinked = await channelOf(b);
     assert.equal(relinked.paused, false);
     assert.equal(client.inbox().length, 1);
@@ -151,14 +167,18 @@ describe('a channel’s queue: restriction, pause, removal, deletion', () => {
     const id = await send(b, client, 'Your visit');
     await h.restartGateway();
     await waitUntil(async () => (await channelOf(b)).status === 'connected', { what: 'restored' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal((await messageOf(b, id)).status, 'queued');
-    assert.equal(client.inbox().length, 0);
     assert.equal((await channelOf(b)).paused, true);
 
+    const resuming = Date.now();
     const resumed = await h.api('POST', `/v1/channels/${b.channelId}/resume`, { key: b.apiKey });
     assert.equal(resumed.json.paused, false);
     assert.equal((await settled(b, id, 'delivered after resume')).status, 'delivered');
+    const sending = await sendingTimes(b, id);
+    assert.ok(
+      sending.length > 0 && sending.every((at) => at >= resuming),
+      'held until resumed, restart included',
+    );
+    assert.equal(client.inbox().length, 1);
   });
 
   test('deleting a channel fails its waiting messages as channel_removed and keeps the history', async () => {
