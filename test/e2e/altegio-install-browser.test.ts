@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { signedRegistrationUrl, startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
+import { altegioEnv } from '../support/altegio-harness.js';
+import { launchChromium } from '../support/browser.js';
 
 /**
  * The seed's business arrives from ALTEGIO (Integrations → Notifications → our app → Connect): the
@@ -22,18 +24,9 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: '99' });
   h = await startHarness({
-    env: {
-      ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
-      ALTEGIO_APPLICATION_ID: '99',
-      ALTEGIO_API_URL: fake.url,
-      ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
-      ALTEGIO_CHANNEL_UP_AFTER_MS: '200',
-    },
+    env: altegioEnv(fake, { ALTEGIO_CHANNEL_UP_AFTER_MS: '200' }),
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

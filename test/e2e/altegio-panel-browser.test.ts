@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import {
   altegioRecord,
   recordWebhookEnvelope,
@@ -10,9 +10,10 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
-import { activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
+import { altegioEnv, activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
+import { launchChromium } from '../support/browser.js';
 
 /**
  * Panel → Notifications in Chromium: an ALTEGIO install lands on the panel, the owner edits the
@@ -36,18 +37,9 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
     h = await startHarness({
-      env: {
-        ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
-        ALTEGIO_APPLICATION_ID: APPLICATION_ID,
-        ALTEGIO_API_URL: fake.url,
-        ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
-        ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
-      },
+      env: altegioEnv(fake),
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);

@@ -9,7 +9,7 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
-import { activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
+import { altegioEnv, activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -40,13 +40,7 @@ describe('ALTEGIO settings and templates (API)', () => {
   before(async () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
     h = await startHarness({
-      env: {
-        ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
-        ALTEGIO_APPLICATION_ID: APPLICATION_ID,
-        ALTEGIO_API_URL: fake.url,
-        ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
-        ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
-      },
+      env: altegioEnv(fake),
     });
     const salonId = 910_001;
     const response = await fetch(

@@ -12,7 +12,7 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
-import { activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
+import { altegioEnv, activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -50,14 +50,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
   before(async () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
     h = await startHarness({
-      env: {
-        ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
-        ALTEGIO_APPLICATION_ID: APPLICATION_ID,
-        ALTEGIO_API_URL: fake.url,
-        ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
-        ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
-        ALTEGIO_CHANNEL_DOWN_AFTER_MS: '2500',
-      },
+      env: altegioEnv(fake, { ALTEGIO_CHANNEL_DOWN_AFTER_MS: '2500' }),
     });
   });
   after(async () => {
@@ -346,13 +339,7 @@ describe('ALTEGIO integration (scheduling mode)', () => {
     });
     h = await startHarness({
       clock,
-      env: {
-        ALTEGIO_PARTNER_TOKEN: PARTNER_TOKEN,
-        ALTEGIO_APPLICATION_ID: APPLICATION_ID,
-        ALTEGIO_API_URL: fake.url,
-        ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
-        ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
-      },
+      env: altegioEnv(fake),
     });
   });
   after(async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
+import { launchChromium } from '../support/browser.js';
 
 /**
  * The seed's linking experience end to end in Chromium: panel, QR page, code mode, Reset, an old
@@ -24,10 +25,7 @@ describe('linking in a real browser', () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startHarness({ qrTimeoutMs: QR_TTL_MS });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);

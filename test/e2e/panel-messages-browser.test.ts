@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
+import { launchChromium } from '../support/browser.js';
 
 /**
  * Panel → Messages in Chromium: a linked business sends a few notifications (one to a number
@@ -24,10 +25,7 @@ describe('panel message log in a real browser', () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await startHarness();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { WASocket } from 'baileys';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -14,6 +14,7 @@ import {
   openRawSocket,
   trustSimulator,
 } from '../support/raw-baileys-client.js';
+import { launchChromium } from '../support/browser.js';
 
 /**
  * The virtual phone page in a real browser (Debian's chromium through playwright-core), linking
@@ -35,17 +36,8 @@ describe('virtual phone page', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     sim = await startSimulator({ receipts: { deliveryDelayMs: 5, readDelayMs: null } });
     trustSimulator(sim.rootPublicKey);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        // "Share screen" picks, without a prompt, the tab with this title (only when a page asks to capture).
-        `--auto-select-tab-capture-source-by-title=${QR_TAB_TITLE}`,
-      ],
-    });
+    // "Share screen" picks, without a prompt, the tab with this title (only when a page asks to capture).
+    browser = await launchChromium([`--auto-select-tab-capture-source-by-title=${QR_TAB_TITLE}`]);
   });
 
   after(async () => {

@@ -39,3 +39,15 @@ export async function scanChannelQr(h: Harness, channelPath: string, phone: Virt
 export function activationOf(fake: FakeAltegio, salonId: number): Promise<FakeActivation> {
   return waitUntil(() => fake.activations.get(String(salonId)), { what: 'activated', timeoutMs: 20_000 });
 }
+
+/** The gateway's ALTEGIO settings pointing at `fake` (callbacks to 127.0.0.1, a short "link up" debounce). */
+export function altegioEnv(fake: FakeAltegio, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ALTEGIO_PARTNER_TOKEN: fake.partnerToken,
+    ALTEGIO_APPLICATION_ID: fake.applicationId,
+    ALTEGIO_API_URL: fake.url,
+    ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
+    ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
+    ...extra,
+  };
+}
