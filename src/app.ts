@@ -236,10 +236,12 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   app.route('/v1', messageRoutes(ctx));
   app.route('/v1', webhookRoutes({ webhooks: webhooks.service }));
   if (config.altegio && altegioStore) {
+    const altegioSchedule = new AltegioScheduleStore(db);
     altegio = new AltegioService({
       config: config.altegio,
       db,
       store: altegioStore,
+      schedule: altegioSchedule,
       secrets,
       tenants,
       access,
@@ -255,7 +257,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       config: config.altegio,
       db,
       store: altegioStore,
-      schedule: new AltegioScheduleStore(db),
+      schedule: altegioSchedule,
       tenants,
       messages,
       wakeSender: () => altegio?.sender.wake(),

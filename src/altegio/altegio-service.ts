@@ -34,13 +34,15 @@ import type { Language } from '../store/tenants-repository.js';
 import { hashToken, newSecretToken } from '../store/tokens.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import type { AltegioInstall, AltegioStore, PartnerCall } from './altegio-store.js';
-import { PartnerCallSender } from './partner-call-sender.js';
-import { AltegioScheduleStore } from './schedule-store.js';
+import { PartnerCallSender, defaultRetryAt, defaultVerdict } from './partner-call-sender.js';
+import type { AltegioScheduleStore } from './schedule-store.js';
 
 export interface AltegioServiceOptions {
   readonly config: AltegioConfig;
   readonly db: Database;
   readonly store: AltegioStore;
+  /** The scheduling mode's settings (test mode applies to ALTEGIO's own messages too). */
+  readonly schedule: AltegioScheduleStore;
   readonly secrets: SecretBox;
   readonly tenants: TenantService;
   readonly access: AccessRepository;
@@ -93,11 +95,9 @@ export class AltegioService {
   private unsubscribe: (() => void) | undefined;
   private readonly linkTimers = new Map<string, NodeJS.Timeout>();
   /** The scheduling mode's settings: test mode applies to ALTEGIO's own messages too. */
-  private readonly settingsStore: AltegioScheduleStore;
 
   constructor(private readonly o: AltegioServiceOptions) {
     this.now = o.now ?? (() => new Date());
-    this.settingsStore = new AltegioScheduleStore(o.db);
     this.sender = new PartnerCallSender({
       store: o.store,
       logger: o.logger,
@@ -107,11 +107,7 @@ export class AltegioService {
           ? ({ accepted: 'delivered', retry: 'retry', check_status: 'check_status', fatal: 'dead' } as const)[
               activationOutcome(status)
             ]
-          : status !== 'network_error' && status >= 200 && status < 300
-            ? 'delivered'
-            : status === 'network_error' || status === 408 || status === 429 || status >= 500
-              ? 'retry'
-              : 'dead',
+          : defaultVerdict(status),
       checkStatus: (call) => this.activationAlreadyActive(call),
       prepare: (call) => this.prepare(call),
       retryAt: (call, now) => this.retryAt(call, now),
@@ -327,11 +323,7 @@ export class AltegioService {
         random: randomInt(1_000_000) / 1_000_000,
       });
     }
-    if (now >= call.retryUntil) return undefined;
-    const ceiling = Math.min(3_600_000, 5_000 * 3 ** Math.max(0, call.attempts - 1));
-    return new Date(
-      Math.min(now.getTime() + ceiling / 2 + Math.random() * (ceiling / 2), call.retryUntil.getTime()),
-    );
+    return defaultRetryAt(call, now);
   }
 
   /**
@@ -485,7 +477,7 @@ export class AltegioService {
       } else if (request.messages.length) {
         const parts = smsParts(request.text);
         // Test mode: everything goes to the owner's test phone; the client it was meant for is noted.
-        const { testPhone } = (await this.settingsStore.settings(tenantId)) as { testPhone?: string | null };
+        const { testPhone } = (await this.o.schedule.settings(tenantId)) as { testPhone?: string | null };
         const results = await this.o.messages.acceptBatch(
           tenantId,
           request.messages.map((m) => ({

@@ -34,6 +34,15 @@ export const defaultVerdict = (status: number | 'network_error'): CallVerdict =>
   return 'dead';
 };
 
+/** The webhook outbox's jittered backoff, until the call's own horizon (`retry_until`). */
+export function defaultRetryAt(call: PartnerCall, now: Date): Date | undefined {
+  const horizonMs = call.retryUntil.getTime() - call.createdAt.getTime();
+  return (
+    nextAttemptAt({ ...DEFAULT_RETRY_POLICY, horizonMs }, call.attempts, call.createdAt, now, Math.random) ??
+    undefined
+  );
+}
+
 /**
  * Sends the partner-call outbox (altegio_calls) to ALTEGIO: due calls in order per ordering key
  * (a message's 8 → 4 → 1), each answer read by kind, failures retried with jittered backoff until
@@ -148,18 +157,7 @@ export class PartnerCallSender {
         await this.o.onDelivered?.(call);
         return;
       }
-      const retryAt =
-        verdict === 'retry'
-          ? this.o.retryAt
-            ? this.o.retryAt(call, this.now())
-            : (nextAttemptAt(
-                { ...DEFAULT_RETRY_POLICY, horizonMs: call.retryUntil.getTime() - call.createdAt.getTime() },
-                call.attempts,
-                call.createdAt,
-                this.now(),
-                Math.random,
-              ) ?? undefined)
-          : undefined;
+      const retryAt = verdict === 'retry' ? (this.o.retryAt ?? defaultRetryAt)(call, this.now()) : undefined;
       if (retryAt) {
         await this.o.store.finishCall(call.id, { status: 'pending', statusCode, error, retryAt });
         this.o.logger.warn({ ...log, error, retryAt }, 'ALTEGIO call failed; will retry');
