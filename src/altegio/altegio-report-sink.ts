@@ -51,13 +51,14 @@ export function altegioReportSink(
       const url = await store.deliveryCallbackUrl(event.tenantId, tx);
       await store.setLastReported(event.messageId, code, tx);
       if (!url) return;
-      const report = {
-        ...buildStatusReport({ altegioId: tag.id, extId: event.messageId, text: '' }, code, {
+      const report = buildStatusReport(
+        { altegioId: tag.id, extId: event.messageId, parts: tag.parts },
+        code,
+        {
           ...options,
-          parts: 'one',
-        }),
-        parts_amount: tag.parts,
-      };
+          parts: 'sms',
+        },
+      );
       for (const body of statusReportBodies([report], options)) {
         await store.enqueueCall(
           {

@@ -139,7 +139,9 @@ export interface ReportedMessage {
   readonly altegioId: string;
   /** Our message id (the `ext_id` in the answer). */
   readonly extId: string;
-  readonly text: string;
+  /** The text, or its SMS parts counted already (at accept time, when the report comes later). */
+  readonly text?: string;
+  readonly parts?: number;
 }
 
 /** One report body; the price is always 0 (WhatsApp costs the business nothing per message). */
@@ -153,7 +155,7 @@ export function buildStatusReport(
     status: code,
     payment_sum: 0,
     currency_iso: options.currencyIso,
-    parts_amount: options.parts === 'one' ? 1 : smsParts(message.text),
+    parts_amount: options.parts === 'one' ? 1 : (message.parts ?? smsParts(message.text ?? '')),
   };
 }
 
