@@ -14,10 +14,19 @@ export const systemClock: Clock = {
   onAdvance: () => () => undefined,
 };
 
-/** A clock that follows real time from an offset the test moves forward. */
+/**
+ * A clock that follows real time from a start the caller chooses, and that the caller moves forward.
+ * Tests pass a fixed start so nothing they assert depends on today's date; the sandbox starts at
+ * the real time.
+ */
 export class ManualClock implements Clock {
-  private offsetMs = 0;
+  private offsetMs: number;
   private readonly listeners = new Set<() => void>();
+
+  constructor(start: Date = new Date()) {
+    if (Number.isNaN(start.getTime())) throw new RangeError('the clock needs a valid start');
+    this.offsetMs = start.getTime() - Date.now();
+  }
 
   now(): Date {
     return new Date(Date.now() + this.offsetMs);

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { systemClock, type Clock } from '../../clock.js';
 
 /** One request the fake received. */
 export interface RecordedCall {
@@ -51,6 +52,8 @@ export interface FakeAltegioOptions {
   readonly port?: number;
   /** Where to listen (127.0.0.1 by default). */
   readonly host?: string;
+  /** ALTEGIO's clock (stamps `last_change_date`); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 export interface FakeAltegio {
@@ -273,6 +276,7 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
   const reports: Record<string, unknown>[] = [];
   const recordKey = (company: string | number, record: string | number) => `${company}/${record}`;
   const webhookBearer = options.webhookBearer ?? partnerToken;
+  const clock = options.clock ?? systemClock;
 
   const app = new Hono<{ Variables: { call: RecordedCall } }>();
 
@@ -403,7 +407,7 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
       id: record.id,
       company_id: record.company_id,
       ...(b.attendance !== undefined ? { visit_attendance: b.attendance } : {}),
-      last_change_date: altegioDateTime(new Date(Math.max(Date.now(), lastChange(record) + 1000))),
+      last_change_date: altegioDateTime(new Date(Math.max(clock.now().getTime(), lastChange(record) + 1000))),
     };
     records.set(key, updated);
     if (options.webhooksOnRecordChange) {
