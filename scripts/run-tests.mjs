@@ -16,18 +16,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const args = process.argv.slice(2);
 let size;
-if (args[0] !== undefined && !args[0].startsWith('-')) {
+if (args[0] !== undefined && !args[0].startsWith('-') && !args[0].endsWith('.test.ts')) {
   if (!SIZES.includes(args[0])) {
     console.error(`run-tests: unknown test size "${args[0]}" (expected one of: ${SIZES.join(', ')})`);
     process.exit(2);
   }
   size = args.shift();
 }
-const extraArgs = args;
+// Test files named on the command line (`npm test -- test/e2e/x.test.ts`) run alone.
+const named = args.filter((a) => a.endsWith('.test.ts'));
+const extraArgs = args.filter((a) => !a.endsWith('.test.ts'));
 
 const folders = size === undefined ? SIZES : [size];
-const files = [];
-for (const folder of folders) {
+const files = [...named];
+for (const folder of named.length > 0 ? [] : folders) {
   const dir = path.join(root, 'test', folder);
   if (!existsSync(dir)) continue;
   const found = readdirSync(dir, { recursive: true, withFileTypes: false })
