@@ -9,7 +9,7 @@ import { ChannelRuntime } from './channels/channel-runtime.js';
 import { ChannelService } from './channels/channel-service.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
-import { Metrics } from './metrics.js';
+import { Metrics, metricsTokenMatches } from './metrics.js';
 import { apiRoutes } from './http/api-routes.js';
 import { browserRoutes } from './http/browser-routes.js';
 import type { GatewayContext } from './http/gateway-context.js';
@@ -222,7 +222,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   app.get('/health', (c) => c.json({ ok: true }));
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl)));
   app.get('/metrics', async (c) => {
-    if (config.metricsToken && c.req.header('authorization') !== `Bearer ${config.metricsToken}`) {
+    if (config.metricsToken && !metricsTokenMatches(c.req.header('authorization'), config.metricsToken)) {
       return c.json(
         { error: { code: 'unauthorized', message: 'Send the metrics token as a Bearer token.' } },
         401,
