@@ -268,6 +268,8 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   }
   app.route('/', browserRoutes(ctx));
 
+  // Before anyone is answered: no channel reads "connected" until its session here is open.
+  await runtime.markRestoring();
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
       resolve(s),
@@ -296,6 +298,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     logger,
     restored,
     async stop() {
+      runtime.stopRestoring();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await restored;

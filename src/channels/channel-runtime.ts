@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
 import QRCode from 'qrcode';
 import { hasLinkedDevice, type ChannelStatus, type StatusCause } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
@@ -87,6 +88,7 @@ export class ChannelRuntime {
   private readonly paused = new Map<string, PausedCause>();
   private readonly now: () => number;
   private stopping = false;
+  private readonly restoreAbort = new AbortController();
 
   private traffic: SessionTraffic | undefined;
 
@@ -116,6 +118,26 @@ export class ChannelRuntime {
     return counts;
   }
 
+  /**
+   * At start, before the gateway answers anyone: every channel whose session the previous process
+   * held says "reconnecting" at once, not only when its turn in the restore's stagger comes (1,000
+   * channels × 150 ms would leave the last one "connected" on a dead process's word for minutes).
+   */
+  async markRestoring(): Promise<number> {
+    const all = await this.o.channels.listAllForSupport();
+    const marked = await this.o.channels.markRestoring(
+      all.filter((c) => c.status === 'connected' || c.status === 'restricted').map((c) => c.id),
+    );
+    for (const ref of marked) this.o.changes.publish(ref);
+    return marked.length;
+  }
+
+  /** Ends a restore still under way (its stagger wait too): a stop must not wait for it. */
+  stopRestoring(): void {
+    this.stopping = true;
+    this.restoreAbort.abort();
+  }
+
   /** Reconnects every linked channel after a start, spaced out so they do not all hit WhatsApp at once. */
   async restoreAll(): Promise<number> {
     const all = await this.o.channels.listAllForSupport();
@@ -135,9 +157,13 @@ export class ChannelRuntime {
         continue;
       }
       if (restored > 0 && this.o.restoreStaggerMs > 0)
-        await delay(this.o.restoreStaggerMs * (0.5 + Math.random()));
+        await sleep(this.o.restoreStaggerMs * (0.5 + Math.random()), undefined, {
+          signal: this.restoreAbort.signal,
+        }).catch(() => undefined);
+      if (this.stopping) break;
       const live = this.openSession(channel);
-      // Honest until proven: a restored channel is "reconnecting" until its socket is really open.
+      // Honest until proven: a restored channel is "reconnecting" until its socket is really open
+      // (already so when markRestoring ran at start; then this writes nothing).
       await this.record(live, 'reconnecting', 'restored');
       void live.session
         .start()
@@ -539,12 +565,8 @@ export class ChannelRuntime {
   }
 
   async stopAll(): Promise<void> {
-    this.stopping = true;
+    this.stopRestoring();
     await Promise.all([...this.live.values()].map((live) => this.dispose(live)));
     await Promise.all([...this.live.values()].map((live) => live.writes));
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

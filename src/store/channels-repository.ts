@@ -171,6 +171,28 @@ export class ChannelsRepository {
     return toChannel(row);
   }
 
+  /**
+   * At start, before any session is open: every channel that had a live session says
+   * "reconnecting" (cause `restored`) in one statement, so no channel reads "connected" on the last
+   * word of the process that stopped while its own session is still waiting its turn to reconnect.
+   * Returns the ids marked.
+   */
+  async markRestoring(channelIds: readonly string[]): Promise<{ tenantId: string; channelId: string }[]> {
+    if (channelIds.length === 0) return [];
+    // One statement: the rows and their history change together.
+    const rows = await this.db.query<{ tenant_id: string; channel_id: string }>(
+      `with marked as (
+         update channels set status = 'reconnecting', status_cause = 'restored', status_changed_at = now()
+         where id = any($1::text[]) and deleted_at is null and status in ('connected', 'restricted')
+         returning id, tenant_id)
+       insert into channel_events (tenant_id, channel_id, status, cause)
+       select tenant_id, id, 'reconnecting', 'restored' from marked
+       returning tenant_id, channel_id`,
+      [channelIds],
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, channelId: r.channel_id }));
+  }
+
   /** Pauses (with its cause) or resumes a channel's queue; undefined when not this tenant's. */
   async setPaused(
     tenantId: string,

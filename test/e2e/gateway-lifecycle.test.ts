@@ -103,8 +103,21 @@ describe('gateway lifecycle', () => {
     const listener = (e: { phone: string }) => {
       if (numbers.has(e.phone)) online.push(Date.now());
     };
-    await h.restartGateway();
     h.sim.events.on('online', listener);
+    await h.restartGateway();
+    // Right after the start, a channel whose session is not open yet says so (it is not
+    // "connected" on the word of the process that stopped).
+    const onlineAtStart = online.length;
+    const statuses = await Promise.all(
+      businesses.map(
+        async (b) => (await h.api('GET', `/v1/channels/${b.channelId}`, { key: b.apiKey })).json.status,
+      ),
+    );
+    assert.ok(
+      statuses.filter((s) => s === 'connected').length <= onlineAtStart + (online.length - onlineAtStart),
+      `statuses right after the restart: ${statuses.join(', ')}`,
+    );
+    assert.ok(statuses.includes('reconnecting'), `statuses right after the restart: ${statuses.join(', ')}`);
     try {
       await waitUntil(() => online.length >= 3, { what: 'three reconnects', timeoutMs: 15_000 });
     } finally {
