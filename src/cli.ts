@@ -26,12 +26,25 @@ function config(overrides: Record<string, string> = {}): Config {
   }
 }
 
-function stopOnSignals(stop: () => Promise<void>): void {
+/**
+ * SIGTERM/SIGINT stop the gateway; a stop that takes longer than `deadlineMs` (a session that will
+ * not close, a database that does not answer) ends with the process anyway: nothing is lost by it,
+ * as every accepted message is stored before it is acknowledged and an interrupted send goes again
+ * with the same WhatsApp id after the next start. A second signal exits at once.
+ */
+function stopOnSignals(stop: () => Promise<void>, deadlineMs: number, log: (msg: string) => void): void {
   let stopping = false;
   const handler = (): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    void stop().then(() => process.exit(0));
+    setTimeout(() => {
+      log(`the stop took more than ${deadlineMs} ms; exiting anyway`);
+      process.exit(1);
+    }, deadlineMs).unref();
+    void stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
@@ -53,7 +66,8 @@ async function withGateway<T>(action: (gateway: Gateway) => Promise<T>): Promise
 const [command = 'start', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'start': {
-    const gateway = await startGateway(config());
+    const settings = config();
+    const gateway = await startGateway(settings);
     const admin = await gateway.tenants.bootstrapAdmin();
     if (admin) {
       console.log(
@@ -62,13 +76,17 @@ switch (command) {
       console.log(`Support console: ${gateway.url}/support  ·  API: ${gateway.url}/openapi.json`);
     }
     gateway.logger.info({ url: gateway.url }, 'ready');
-    stopOnSignals(() => gateway.stop());
+    stopOnSignals(
+      () => gateway.stop(),
+      settings.shutdownTimeoutMs,
+      (msg) => gateway.logger.warn(msg),
+    );
     break;
   }
   case 'sandbox': {
     const { runSandbox } = await import('./sandbox.js');
     const stop = await runSandbox(config);
-    stopOnSignals(stop);
+    stopOnSignals(stop, config().shutdownTimeoutMs, (msg) => console.warn(msg));
     break;
   }
   case 'tenant': {

@@ -39,6 +39,11 @@ const schema = z
       .default(24 * 7),
     /** Spacing between session restores at start, so a restart does not reconnect everything at once. */
     RESTORE_STAGGER_MS: z.coerce.number().int().min(0).max(60_000).default(150),
+    /**
+     * How long a stop (SIGTERM) may take before the process exits anyway. Safe: an accepted message
+     * is in the database before it is acknowledged, and a send cut off is sent again with its id.
+     */
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
     /** QR ref lifetime override (tests and the sandbox); WhatsApp's own 60 s / 20 s when unset. */
     QR_TIMEOUT_MS: z.coerce.number().int().min(1000).optional(),
     /**
@@ -62,8 +67,8 @@ const schema = z
     ALTEGIO_CALLBACK_HOSTS: z.string().optional(),
     /** Which id a status report carries: ALTEGIO's (default) or ours (the ext_id we answered). */
     ALTEGIO_REPORT_ID: z.enum(['altegio', 'ours']).default('altegio'),
-    /** One report per POST as an object (default), or a list. */
-    ALTEGIO_REPORT_BODY: z.enum(['object', 'list']).default('object'),
+    /** Status reports as a JSON array (default, as ALTEGIO documents), or one bare object per POST. */
+    ALTEGIO_REPORT_BODY: z.enum(['list', 'object']).default('list'),
     ALTEGIO_CURRENCY: z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
@@ -124,6 +129,7 @@ export interface Config {
   readonly linkWindowMs: number;
   readonly qrLinkTtlMs: number;
   readonly restoreStaggerMs: number;
+  readonly shutdownTimeoutMs: number;
   readonly qrTimeoutMs: number | undefined;
   readonly restrictionMs: number;
   /** The ALTEGIO integration; undefined when no partner token is configured. */
@@ -178,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     linkWindowMs: v.LINK_WINDOW_SECONDS * 1000,
     qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
     restrictionMs: Math.round(v.RESTRICTION_MINUTES * 60_000),
     altegio:

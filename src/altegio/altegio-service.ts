@@ -7,6 +7,7 @@ import { parseInstallQuery, type QueryInput } from '../domain/altegio/install-pa
 import {
   operatorAnswer,
   operatorErrorResponse,
+  parseOperatorBody,
   parseOperatorRequest,
   refusedEntry,
   type OperatorEntryError,
@@ -25,6 +26,7 @@ import {
   ACTIVATION_WINDOW_MS,
 } from '../domain/altegio/partner-api.js';
 import { smsParts } from '../domain/altegio/status-report.js';
+import { hasLinkedDevice } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import type { MessageService } from '../messages/message-service.js';
 import type { AccessRepository } from '../store/access-repository.js';
@@ -449,12 +451,14 @@ export class AltegioService {
   // ---- Delivering ALTEGIO's messages ----------------------------------------------------------
 
   /**
-   * ALTEGIO's SMS-provider request: answered at once with one entry per message (`{id, ext_id}` or a
-   * per-message error); each accepted message is in the queue (idempotent on ALTEGIO's id).
+   * ALTEGIO's SMS-provider request (JSON or form body, see parseOperatorBody): answered at once with
+   * one entry per message (`{id, ext_id}` or a per-message error); each accepted message is in the
+   * queue (idempotent on ALTEGIO's id). Nothing is stored for a refused request or entry.
    */
   async deliver(
     authorization: string | undefined,
-    body: unknown,
+    contentType: string | undefined,
+    rawBody: string,
   ): Promise<{ status: number; body: unknown }> {
     try {
       const principal = await this.o.tenants.principalForApiKey(bearerToken(authorization));
@@ -467,14 +471,19 @@ export class AltegioService {
       const installs = await this.o.store.installsOfTenant(tenantId);
       if (!installs.some((i) => i.state !== 'uninstalled'))
         throw new AppError('forbidden', 'This business has no active ALTEGIO install.');
-      const request = parseOperatorRequest(body, { allowedCallbackHosts: this.o.config.callbackHosts });
-      if (request.deliveryCallbackUrl)
-        await this.o.store.setDeliveryCallbackUrl(tenantId, request.deliveryCallbackUrl);
+      const request = parseOperatorRequest(parseOperatorBody(contentType, rawBody), {
+        allowedCallbackHosts: this.o.config.callbackHosts,
+      });
       const outcomes = new Map<string, string | OperatorEntryError>();
-      if (installs.every((i) => i.state === 'frozen')) {
-        for (const m of request.messages)
-          outcomes.set(m.altegioId, refusedEntry(m.altegioId, 'the app is frozen for this business'));
+      const refusal = installs.every((i) => i.state === 'frozen')
+        ? 'the app is frozen in the marketplace for this business'
+        : await this.cannotSend(tenantId);
+      if (refusal !== undefined) {
+        // 15, not 32: 32 means "insufficient funds" to ALTEGIO, and none of these is about money.
+        for (const m of request.messages) outcomes.set(m.altegioId, refusedEntry(m.altegioId, refusal));
       } else if (request.messages.length) {
+        if (request.deliveryCallbackUrl)
+          await this.o.store.setDeliveryCallbackUrl(tenantId, request.deliveryCallbackUrl);
         const parts = smsParts(request.text);
         // Test mode: everything goes to the owner's test phone; the client it was meant for is noted.
         const { testPhone } = (await this.o.schedule.settings(tenantId)) as { testPhone?: string | null };
@@ -495,7 +504,11 @@ export class AltegioService {
           const id = request.messages[index]!.altegioId;
           outcomes.set(
             id,
-            result.outcome === 'invalid' ? refusedEntry(id, result.error.publicMessage) : result.message.id,
+            result.outcome !== 'invalid'
+              ? result.message.id
+              : result.error.details?.field === 'channelId'
+                ? refusedEntry(id, 'WhatsApp is not linked for this business')
+                : refusedEntry(id, result.error.publicMessage, 'FIELD_VALIDATION_ERROR'),
           );
         });
       }
@@ -505,6 +518,18 @@ export class AltegioService {
       const answer = operatorErrorResponse(err);
       return { status: answer.status, body: answer.body };
     }
+  }
+
+  /**
+   * Why the business cannot send now (undefined: it can): no channel, none linked, or every linked
+   * one paused. A link that is only reconnecting still takes messages (they wait in the queue, and
+   * ALTEGIO is told the channel is unavailable once it has been down long enough).
+   */
+  private async cannotSend(tenantId: string): Promise<string | undefined> {
+    const linked = (await this.o.channels.list(tenantId)).filter((c) => hasLinkedDevice(c.status));
+    if (linked.length === 0) return 'WhatsApp is not linked for this business';
+    if (linked.every((c) => c.paused)) return 'WhatsApp sending is paused for this business';
+    return undefined;
   }
 
   // ---- Support -------------------------------------------------------------------------------

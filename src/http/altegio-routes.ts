@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { AltegioScheduler } from '../altegio/altegio-scheduler.js';
 import type { AltegioService } from '../altegio/altegio-service.js';
-import { operatorErrorResponse } from '../domain/altegio/operator-request.js';
 import { AppError } from '../domain/errors.js';
 import { pickLanguage } from '../web/i18n.js';
 import { renderInstallRefused } from '../web/pages.js';
@@ -48,18 +47,24 @@ export function altegioRoutes(
     return c.redirect(`/panel?lang=${encodeURIComponent(lang)}&link=1`);
   });
 
-  // The SMS-provider protocol: answered at once, in ALTEGIO's shapes (errors included).
+  // The SMS-provider protocol: answered at once, in ALTEGIO's shapes (errors included). The body may
+  // be JSON or a form (ALTEGIO documents its type as */*); a multipart form is read as a plain one.
   app.post('/operator', async (c) => {
-    const body = await readJson(c);
-    if (typeof body === 'string') {
-      const answer = operatorErrorResponse(
-        new AppError('invalid_input', 'body: must be JSON', {
-          details: { field: 'body', altegioErrorCode: 5 },
-        }),
-      );
-      return c.json(answer.body, answer.status as 400);
-    }
-    const answer = await service.deliver(c.req.header('authorization'), body ?? {});
+    const contentType = c.req.header('content-type');
+    let raw: string;
+    let type = contentType;
+    if ((contentType ?? '').toLowerCase().startsWith('multipart/form-data')) {
+      const form = new URLSearchParams();
+      try {
+        for (const [name, value] of await c.req.formData())
+          if (typeof value === 'string') form.append(name, value);
+      } catch {
+        // Unreadable multipart: the empty body is refused below with its reason.
+      }
+      raw = form.toString();
+      type = 'application/x-www-form-urlencoded';
+    } else raw = await c.req.text();
+    const answer = await service.deliver(c.req.header('authorization'), type, raw);
     return c.json(answer.body, answer.status as 200);
   });
 

@@ -5,6 +5,7 @@ import {
   ALTEGIO_ERROR,
   operatorAnswer,
   operatorErrorResponse,
+  parseOperatorBody,
   parseOperatorRequest,
   priorityForDispatchType,
   refusedEntry,
@@ -16,7 +17,7 @@ const request = (overrides: Record<string, unknown> = {}) => ({
   destination_params: [{ id: 232674, phone: '79161234567' }],
   from: 'Studio',
   text: 'Hi Ana, see you tomorrow at 10:00',
-  type: 'sms',
+  channel: 'whatsapp',
   dispatch_type: 'service',
   delivery_callback_url: 'https://app.alteg.io/smsprovider/status/callback/tok',
   ...overrides,
@@ -41,7 +42,7 @@ describe('ALTEGIO operator request', () => {
     assert.deepEqual(parsed.order, ['1', '2']);
     assert.equal(parsed.text, 'Hi Ana, see you tomorrow at 10:00');
     assert.equal(parsed.from, 'Studio');
-    assert.equal(parsed.type, 'sms');
+    assert.equal(parsed.channel, 'whatsapp');
     assert.equal(parsed.priority, 'transactional');
     assert.equal(parsed.deliveryCallbackUrl, 'https://app.alteg.io/smsprovider/status/callback/tok');
     assert.deepEqual(parsed.raw.brand_new_field, { a: 1 });
@@ -60,8 +61,23 @@ describe('ALTEGIO operator request', () => {
     assert.equal(parseOperatorRequest(request({ dispatch_type: 'ADDS' })).dispatchType, 'adds');
     assert.equal(parseOperatorRequest(request({ dispatch_type: undefined })).priority, 'transactional');
     assert.equal(priorityForDispatchType('newsletter'), 'marketing');
-    assert.equal(parseOperatorRequest(request({ type: undefined })).type, 'sms');
-    assert.equal(parseOperatorRequest(request({ type: 'WhatsApp' })).type, 'whatsapp');
+  });
+
+  test('channel: whatsapp (any case) or absent is ours; sms and others are refused whole (10) with the reason', () => {
+    assert.equal(parseOperatorRequest(request({ channel: 'WhatsApp' })).channel, 'whatsapp');
+    assert.equal(parseOperatorRequest(request({ channel: undefined })).channel, 'whatsapp');
+    // There is no `type` field: a leftover `type: sms` beside channel whatsapp changes nothing.
+    assert.equal(parseOperatorRequest(request({ type: 'sms' })).messages.length, 1);
+    const sms = failure(() => parseOperatorRequest(request({ channel: 'sms' })));
+    assert.equal(sms.details?.field, 'channel');
+    assert.equal(sms.details?.altegioErrorCode, 10);
+    assert.match(sms.publicMessage, /sms is not delivered by this gateway.*WhatsApp messages only/);
+    const answer = operatorErrorResponse(sms);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error_code, 10);
+    assert.match(answer.body.error_message, /^channel: sms/);
+    const viber = failure(() => parseOperatorRequest(request({ channel: 'viber' })));
+    assert.match(viber.publicMessage, /viber is not delivered.*only whatsapp/);
   });
 
   test('a missing or invalid phone fails only its own entry', () => {
@@ -174,9 +190,12 @@ describe('ALTEGIO operator request', () => {
     assert.deepEqual(answer, [
       { id: '1', ext_id: 'msg_a' },
       { id: '2', error_code: 10, error_message: 'phone: missing' },
-      { id: '3', error_code: 32, error_message: 'WhatsApp is not linked' },
-      { id: '4', error_code: 32, error_message: 'not accepted' },
+      { id: '3', error_code: 15, error_message: 'WhatsApp is not linked' },
+      { id: '4', error_code: 15, error_message: 'not accepted by the gateway' },
     ]);
+    // 32 is ALTEGIO's "insufficient funds": never a code of ours.
+    assert.ok(!Object.values(ALTEGIO_ERROR).some((e) => e.code === 32));
+    assert.equal(refusedEntry('5', 'phone: bad', 'FIELD_VALIDATION_ERROR').error_code, 10);
   });
 
   test('whole-request error responses map to ALTEGIO codes and statuses', () => {
@@ -198,5 +217,77 @@ describe('ALTEGIO operator request', () => {
       operatorErrorResponse(new AppError('internal', 'secret detail')).body.error_message,
       'Internal error.',
     );
+  });
+
+  test('bodies: JSON by type or by look, form-encoded with PHP brackets (a list or one object)', () => {
+    const json = JSON.stringify(request());
+    assert.deepEqual(parseOperatorBody('application/json; charset=utf-8', json), request());
+    assert.deepEqual(parseOperatorBody('*/*', json), request());
+    assert.deepEqual(parseOperatorBody(undefined, json), request());
+    const list = parseOperatorRequest(
+      parseOperatorBody(
+        'application/x-www-form-urlencoded',
+        'destination_params%5B0%5D%5Bid%5D=232674&destination_params%5B0%5D%5Bphone%5D=%2B79161234567' +
+          '&destination_params[1][id]=232675&destination_params[1][phone]=79161234568' +
+          '&from=Studio&text=Hi+Ana%2C+see+you+at+10%3A00&channel=whatsapp&dispatch_type=service' +
+          '&delivery_callback_url=https%3A%2F%2Fapp.alteg.io%2Fsmsprovider%2Fstatus%2Fcallback%2Ftok',
+      ),
+    );
+    assert.deepEqual(
+      list.messages.map((m) => [m.altegioId, m.phone]),
+      [
+        ['232674', '79161234567'],
+        ['232675', '79161234568'],
+      ],
+    );
+    assert.equal(list.text, 'Hi Ana, see you at 10:00');
+    assert.equal(list.deliveryCallbackUrl, 'https://app.alteg.io/smsprovider/status/callback/tok');
+    const one = parseOperatorRequest(
+      parseOperatorBody(
+        'application/x-www-form-urlencoded',
+        'destination_params[id]=9&destination_params[phone]=79161234567&text=x&channel=whatsapp',
+      ),
+    );
+    assert.deepEqual(
+      one.messages.map((m) => m.altegioId),
+      ['9'],
+    );
+    // A form without a content type, and a list given as JSON text inside a form.
+    const inner = parseOperatorRequest(
+      parseOperatorBody(
+        undefined,
+        `text=x&destination_params=${encodeURIComponent('[{"id":7,"phone":"79161234567"}]')}`,
+      ),
+    );
+    assert.deepEqual(
+      inner.messages.map((m) => m.altegioId),
+      ['7'],
+    );
+    // An SMS request is refused in a form too.
+    assert.equal(
+      failure(() =>
+        parseOperatorRequest(
+          parseOperatorBody(
+            'application/x-www-form-urlencoded',
+            'destination_params[id]=9&destination_params[phone]=79161234567&text=x&channel=sms',
+          ),
+        ),
+      ).details?.field,
+      'channel',
+    );
+  });
+
+  test('unreadable bodies are refused whole with 5 and the reason', () => {
+    for (const [type, raw, reason] of [
+      ['application/json', '{not json', /not valid JSON/],
+      ['text/plain', 'hello there', /JSON or form-encoded/],
+      [undefined, '   ', /empty/],
+      [undefined, '[1, 2', /not valid JSON/],
+    ] as const) {
+      const error = failure(() => parseOperatorBody(type, raw));
+      assert.equal(error.details?.altegioErrorCode, 5, raw);
+      assert.match(error.publicMessage, reason);
+      assert.equal(operatorErrorResponse(error).status, 400);
+    }
   });
 });

@@ -90,10 +90,13 @@ describe('ALTEGIO status reports', () => {
     assert.equal(one.parts_amount, 1);
   });
 
-  test('bodies: one object per report, or one list', () => {
+  test('bodies: one JSON array by default, as ALTEGIO documents; bare objects only on request', () => {
     const reports = [buildStatusReport(message, 8), buildStatusReport(message, 4)];
-    assert.deepEqual(statusReportBodies(reports), reports);
-    assert.deepEqual(statusReportBodies(reports, { body: 'list' }), [reports]);
-    assert.deepEqual(statusReportBodies([], { body: 'list' }), []);
+    assert.equal(DEFAULT_STATUS_REPORT_OPTIONS.body, 'list');
+    assert.equal(DEFAULT_STATUS_REPORT_OPTIONS.reportId, 'altegio');
+    assert.deepEqual(statusReportBodies(reports), [reports]);
+    assert.deepEqual(statusReportBodies([reports[0]!]), [[reports[0]]]);
+    assert.deepEqual(statusReportBodies(reports, { body: 'object' }), reports);
+    assert.deepEqual(statusReportBodies([]), []);
   });
 });

@@ -153,22 +153,36 @@ describe('fake ALTEGIO', () => {
     }
   });
 
-  test('status callbacks: token in the path, object or list bodies, flattened', async () => {
+  test('status callbacks: token in the path and as the Bearer, a JSON array only, flattened', async () => {
     const report = { id: '232674', status: 8, payment_sum: 0, currency_iso: 'USD', parts_amount: 1 };
-    const postJson = (url: string, body: unknown) =>
+    const postJson = (url: string, body: unknown, bearer: string | null = TOKEN) =>
       fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }),
+        },
         body: JSON.stringify(body),
       });
-    assert.equal((await postJson(`${fake.url}/smsprovider/status/callback/wrong`, report)).status, 401);
-    assert.equal((await postJson(fake.deliveryCallbackUrl, { id: 1 })).status, 422);
-    assert.equal((await postJson(fake.deliveryCallbackUrl, [])).status, 422);
-    assert.equal((await postJson(fake.deliveryCallbackUrl, report)).status, 200);
+    const refusals: Array<[string, unknown, string | null, number]> = [
+      [`${fake.url}/smsprovider/status/callback/wrong`, [report], TOKEN, 401],
+      [fake.deliveryCallbackUrl, [report], null, 401],
+      [fake.deliveryCallbackUrl, [report], 'not-the-partner-token', 401],
+      // A bare object is not what ALTEGIO documents.
+      [fake.deliveryCallbackUrl, report, TOKEN, 422],
+      [fake.deliveryCallbackUrl, [{ id: 1 }], TOKEN, 422],
+      [fake.deliveryCallbackUrl, [], TOKEN, 422],
+      // 8 and 1 carry the price, currency and parts.
+      [fake.deliveryCallbackUrl, [{ id: '1', status: 1 }], TOKEN, 422],
+    ];
+    for (const [url, body, bearer, status] of refusals)
+      assert.equal((await postJson(url, body, bearer)).status, status, JSON.stringify(body));
+    assert.deepEqual(fake.statusReports(), [], 'refused reports are not kept');
+    assert.equal((await postJson(fake.deliveryCallbackUrl, [report])).status, 200);
     assert.equal(
       (
         await postJson(fake.deliveryCallbackUrl, [
-          { ...report, status: 4 },
+          { id: '232674', status: 4 },
           { ...report, status: 1 },
         ])
       ).status,

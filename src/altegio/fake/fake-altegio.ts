@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { stringify as stringifyQuery } from 'qs';
 import { systemClock, type Clock } from '../../clock.js';
 
 /** One request the fake received. */
@@ -227,21 +228,53 @@ async function answerOf(response: Response): Promise<HttpAnswer> {
   return { status: response.status, body };
 }
 
-/** Acts as ALTEGIO asking the gateway to deliver messages: POST `body` to `gatewayUrl + path` with the api_key. */
+/**
+ * An operator request with every documented field: `destination_params` (one `{id, phone}` or a list),
+ * `from`, `text`, `channel: whatsapp`, `dispatch_type: service`, `delivery_callback_url`. Override any.
+ */
+export function operatorRequestBody(
+  destinations: { id: string | number; phone: string } | ReadonlyArray<{ id: string | number; phone: string }>,
+  text: string,
+  deliveryCallbackUrl: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    destination_params: destinations,
+    from: 'Salon',
+    text,
+    channel: 'whatsapp',
+    dispatch_type: 'service',
+    delivery_callback_url: deliveryCallbackUrl,
+    ...overrides,
+  };
+}
+
+/**
+ * Acts as ALTEGIO asking the gateway to deliver messages: POST `body` to `gatewayUrl + path` with the
+ * api_key, as JSON (default; a string is sent as it is) or form-encoded with PHP-style brackets
+ * (`destination_params[0][phone]=…`, as PHP's http_build_query writes it).
+ */
 export async function sendOperatorRequest(
   gatewayUrl: string,
   path: string,
   apiKey: string,
   body: unknown,
+  encoding: 'json' | 'form' = 'json',
 ): Promise<HttpAnswer> {
+  const form = encoding === 'form' && typeof body !== 'string';
   const response = await fetch(new URL(path, gatewayUrl), {
     method: 'POST',
     headers: {
       authorization: `Bearer ${apiKey}`,
-      'content-type': 'application/json',
+      'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
       accept: 'application/json',
     },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body:
+      typeof body === 'string'
+        ? body
+        : form
+          ? stringifyQuery(body, { arrayFormat: 'indices', encodeValuesOnly: false })
+          : JSON.stringify(body),
   });
   return answerOf(response);
 }
@@ -420,18 +453,33 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     return ok(c, updated);
   });
 
+  // The documented status callback: the partner token in the path and as the Bearer, and a JSON
+  // array of reports (a bare object is refused, as ALTEGIO documents only the array).
   app.post('/smsprovider/status/callback/:token', (c) => {
     if (c.req.param('token') !== partnerToken) return fail(c, 401, 'Invalid partner token');
+    if (!partnerAuthorised(c)) return fail(c, 401, 'Authorization: Bearer <partner token> required');
     const raw = c.get('call').body;
-    const list = Array.isArray(raw) ? raw : [raw];
-    const entries = list.map(asObject);
+    if (!Array.isArray(raw)) return fail(c, 422, 'The body must be a JSON array of reports');
+    const entries = raw.map(asObject);
     if (
-      list.length === 0 ||
+      raw.length === 0 ||
       entries.some(
-        (e) => !e || (typeof e.id !== 'string' && typeof e.id !== 'number') || typeof e.status !== 'number',
+        (e) =>
+          !e ||
+          (typeof e.id !== 'string' && typeof e.id !== 'number') ||
+          typeof e.status !== 'number' ||
+          // ALTEGIO requires the price, currency and parts with 8 (transferred) and 1 (delivered).
+          ((e.status === 8 || e.status === 1) &&
+            (typeof e.payment_sum !== 'number' ||
+              typeof e.currency_iso !== 'string' ||
+              typeof e.parts_amount !== 'number')),
       )
     ) {
-      return fail(c, 422, 'Each report needs id and a numeric status');
+      return fail(
+        c,
+        422,
+        'Each report needs id and a numeric status (and payment_sum, currency_iso, parts_amount with 8 and 1)',
+      );
     }
     reports.push(...(entries as Record<string, unknown>[]));
     return ok(c);
@@ -467,7 +515,7 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     const answer = await sendOperatorRequest(gateway, '/altegio/operator', activation.apiKey, {
       destination_params: [{ id: Date.now(), phone: form.phone ?? '' }],
       text: form.text ?? '',
-      type: 'sms',
+      channel: 'whatsapp',
       dispatch_type: 'service',
       delivery_callback_url: `${selfUrl}/smsprovider/status/callback/${partnerToken}`,
     });

@@ -2,16 +2,18 @@
  * ALTEGIO's SMS-provider protocol, inbound side: the request it POSTs to our operator URL asking us
  * to deliver a finished text, and our immediate answer (one entry per message). Tolerant: unknown
  * fields are ignored (and kept raw), ids may be numbers or strings, `destination_params` may be one
- * object or a list, and a bad phone fails only its own entry.
+ * object or a list, the body may be JSON or form-encoded, and a bad phone fails only its own entry.
  */
+import { parse as parseQueryString } from 'qs';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { MESSAGE_TEXT_MAX_LENGTH, type Priority } from '../message-status.js';
 import { normalisePhoneNumber } from '../phone-numbers.js';
 
 /**
- * ALTEGIO's API error codes (altegio.md), plus 32 from its answer example, which we use for a
- * message we refuse to take (channel not linked, install not active, marketing not allowed, …).
+ * The error codes ALTEGIO documents for this call (altegio.md). 32 means "insufficient funds" and
+ * nothing else: WhatsApp costs the business nothing per message, so the gateway never answers it
+ * (a frozen app, a paused or unlinked channel are 15; a bad field is 10).
  */
 export const ALTEGIO_ERROR = Object.freeze({
   ENTITY_VALIDATION_ERROR: { code: 5, httpStatus: 400 },
@@ -19,9 +21,10 @@ export const ALTEGIO_ERROR = Object.freeze({
   ACCESS_FORBIDDEN: { code: 15, httpStatus: 403 },
   INVALID_PARTNER_TOKEN: { code: 20, httpStatus: 401 },
   RESOURCE_NOT_FOUND: { code: 30, httpStatus: 404 },
-  /** Per-message only (answered inside a 200): the gateway will not deliver this one. */
-  MESSAGE_REFUSED: { code: 32, httpStatus: 200 },
 });
+
+/** The channels ALTEGIO names; only `whatsapp` is ours to deliver. */
+export const OPERATOR_CHANNEL = 'whatsapp';
 
 export type AltegioErrorName = keyof typeof ALTEGIO_ERROR;
 
@@ -55,8 +58,8 @@ export interface OperatorRequest {
   readonly text: string;
   /** The sender name ALTEGIO set (informational: WhatsApp shows the linked number). */
   readonly from?: string;
-  /** `sms`, `viber`, `whatsapp`, … lower-cased; we deliver every type through WhatsApp. */
-  readonly type: string;
+  /** Always `whatsapp`: a request for any other channel (`sms`) is refused whole. */
+  readonly channel: typeof OPERATOR_CHANNEL;
   /** `service`, `adds`, or whatever else ALTEGIO sent (lower-cased); `service` when absent. */
   readonly dispatchType: string;
   readonly priority: Priority;
@@ -98,7 +101,7 @@ const envelopeSchema = z
       .transform((v) =>
         v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim(),
       ),
-    type: optionalLowerText,
+    channel: optionalLowerText,
     dispatch_type: optionalLowerText,
     delivery_callback_url: z.union([z.string(), z.null(), z.undefined()]),
     destination_params: z.union([z.array(z.unknown()), z.record(z.unknown())], {
@@ -142,6 +145,46 @@ function callbackUrl(value: string | null | undefined, options: OperatorRequestO
   return url.toString();
 }
 
+const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * The operator request's body as an object, from the raw text and its `Content-Type`. ALTEGIO
+ * documents the body's type as `*\/*`: JSON (`application/json`, or any type with a JSON text) and
+ * form-encoded with PHP-style brackets (`destination_params[0][phone]=…`, or
+ * `destination_params[phone]=…` for one destination) are both read. A `destination_params` given as
+ * a JSON text inside a form is read too. Throws `invalid_input` (code 5) for an empty or unreadable body.
+ */
+export function parseOperatorBody(contentType: string | undefined, raw: string): unknown {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const text = raw.trim();
+  if (text === '') throw fieldError('body', 'is empty: send JSON or a form', 'ENTITY_VALIDATION_ERROR');
+  const looksJson = text.startsWith('{') || text.startsWith('[');
+  if (type.includes('json') || (type !== FORM && looksJson)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw fieldError('body', 'is not valid JSON', 'ENTITY_VALIDATION_ERROR');
+    }
+  }
+  if (type !== FORM && !/^[^=&\s]+=/.test(text)) {
+    throw fieldError('body', 'must be JSON or form-encoded (name=value&…)', 'ENTITY_VALIDATION_ERROR');
+  }
+  // qs reads PHP's brackets; indices up to the destination limit stay a list (beyond: object keys).
+  const form = parseQueryString(text, { depth: 4, arrayLimit: 1000, parameterLimit: 5000 }) as Record<
+    string,
+    unknown
+  >;
+  const destinations = form.destination_params;
+  if (typeof destinations === 'string' && /^\s*[[{]/.test(destinations)) {
+    try {
+      form.destination_params = JSON.parse(destinations) as unknown;
+    } catch {
+      // Left as text: validation names the field.
+    }
+  }
+  return form;
+}
+
 /**
  * Validates an operator request. Throws `invalid_input` (details: `field`, `altegioErrorCode` 5 or 10;
  * 15 for a callback host that is not allowed) when the request as a whole is unusable: not an object,
@@ -158,6 +201,17 @@ export function parseOperatorRequest(body: unknown, options: OperatorRequestOpti
     throw fieldError(issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
   }
   const env = parsed.data;
+  // `channel` names how ALTEGIO wants the text sent (there is no `type` field). An SMS is not ours to
+  // send through a WhatsApp number: refused whole, so ALTEGIO's own SMS route keeps it. Absent reads as
+  // WhatsApp — ALTEGIO only routes here while update_channel says WhatsApp is available.
+  if (env.channel !== undefined && env.channel !== OPERATOR_CHANNEL) {
+    throw fieldError(
+      'channel',
+      env.channel === 'sms'
+        ? 'sms is not delivered by this gateway: it sends WhatsApp messages only, so send SMS through an SMS provider'
+        : `${env.channel} is not delivered by this gateway: only whatsapp is`,
+    );
+  }
   if (env.text.trim() === '') throw fieldError('text', 'must not be empty');
   if (env.text.length > MESSAGE_TEXT_MAX_LENGTH) {
     throw fieldError('text', `must be at most ${MESSAGE_TEXT_MAX_LENGTH} characters`);
@@ -211,7 +265,7 @@ export function parseOperatorRequest(body: unknown, options: OperatorRequestOpti
     -readonly [K in keyof OperatorRequest]: OperatorRequest[K];
   } = {
     text: env.text,
-    type: env.type ?? 'sms',
+    channel: OPERATOR_CHANNEL,
     dispatchType,
     priority: priorityForDispatchType(dispatchType),
     messages,
@@ -225,15 +279,22 @@ export function parseOperatorRequest(body: unknown, options: OperatorRequestOpti
   return request;
 }
 
-/** A per-message refusal (code 32) for a destination the gateway will not deliver. */
-export function refusedEntry(id: string, message: string): OperatorEntryError {
-  return { id, error_code: ALTEGIO_ERROR.MESSAGE_REFUSED.code, error_message: message };
+/**
+ * A per-message refusal for a destination the gateway will not deliver: 15 ACCESS_FORBIDDEN by
+ * default (app frozen, channel paused or not linked), 10 for a field of that message.
+ */
+export function refusedEntry(
+  id: string,
+  message: string,
+  name: 'ACCESS_FORBIDDEN' | 'FIELD_VALIDATION_ERROR' = 'ACCESS_FORBIDDEN',
+): OperatorEntryError {
+  return { id, error_code: ALTEGIO_ERROR[name].code, error_message: message };
 }
 
 /**
  * The immediate answer, one entry per id in request order: validation errors first-hand, then for
  * each message what `outcomes` says (our message id → `{id, ext_id}`, or a refusal). A message with
- * no outcome is answered as refused, so ALTEGIO never waits on an id we did not take.
+ * no outcome is answered as refused (15), so ALTEGIO never waits on an id we did not take.
  */
 export function operatorAnswer(
   request: OperatorRequest,
@@ -244,7 +305,7 @@ export function operatorAnswer(
     const error = invalid.get(id);
     if (error) return error;
     const outcome = outcomes.get(id);
-    if (outcome === undefined) return refusedEntry(id, 'not accepted');
+    if (outcome === undefined) return refusedEntry(id, 'not accepted by the gateway');
     return typeof outcome === 'string' ? { id, ext_id: outcome } : outcome;
   });
 }

@@ -80,11 +80,14 @@ export function nextStatusReport(
   return stage(code) > stage(lastReported) ? code : undefined;
 }
 
-/** How reports are shaped; ALTEGIO does not document either choice. */
+/** How reports are shaped (altegio.md: the documented body is a JSON array, the id ALTEGIO's). */
 export interface StatusReportOptions {
-  /** `altegio`: ALTEGIO's own message id (default); `ours`: the `ext_id` we answered with. */
+  /** `altegio`: ALTEGIO's own message id (default, as documented); `ours`: the `ext_id` we answered with. */
   readonly reportId: 'altegio' | 'ours';
-  /** `object`: one POST per report (default); `list`: one POST with an array of reports. */
+  /**
+   * `list`: a JSON array of reports, as ALTEGIO documents (default); `object`: one bare object per
+   * POST, kept only for a receiver that wants it (ALTEGIO's documented endpoint does not).
+   */
   readonly body: 'object' | 'list';
   /** ISO 4217 code sent with the (always zero) price. */
   readonly currencyIso: string;
@@ -94,7 +97,7 @@ export interface StatusReportOptions {
 
 export const DEFAULT_STATUS_REPORT_OPTIONS: StatusReportOptions = Object.freeze({
   reportId: 'altegio',
-  body: 'object',
+  body: 'list',
   currencyIso: 'USD',
   parts: 'sms',
 });
@@ -160,8 +163,8 @@ export function buildStatusReport(
 }
 
 /**
- * The POST bodies for a set of reports bound for the same callback URL: one object each, or one list
- * with all of them (an empty set: no bodies).
+ * The POST bodies for a set of reports bound for the same callback URL: one list with all of them
+ * (the default), or one bare object each (an empty set: no bodies).
  */
 export function statusReportBodies(
   reports: readonly StatusReport[],

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * A stop (SIGTERM) takes a few seconds whatever is in flight — sends under way, a restore still
+ * spacing out its reconnects — and loses nothing: after the next start every accepted message
+ * reaches its chat exactly once.
+ */
+const CHANNELS = 3;
+const MESSAGES = 240;
+const STOP_BUDGET_MS = 5_000;
+
+let sim: Simulator;
+let gateway: GatewayProcess | undefined;
+let dataDir: string;
+let env: Record<string, string>;
+
+before(async () => {
+  sim = await startSimulator({ receipts: { deliveryDelayMs: 5, readDelayMs: null } });
+  dataDir = mkdtempSync(join(tmpdir(), 'zapgate-shutdown-'));
+  env = {
+    PORT: '0',
+    DATA_DIR: dataDir,
+    WA_SERVER_URL: sim.protocolUrl,
+    WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
+    RESTORE_STAGGER_MS: '20',
+  };
+  gateway = await startGatewayProcess(env);
+});
+after(async () => {
+  await gateway?.kill().catch(() => undefined);
+  await sim?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function api(method: string, path: string, key: string, body?: unknown) {
+  const response = await fetch(gateway!.url + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as any };
+}
+
+/** SIGTERM, and how long the process took to exit (and with which code). */
+async function timedStop(process: GatewayProcess): Promise<{ ms: number; code: number | null }> {
+  const started = performance.now();
+  const exited = new Promise<number | null>((resolve) => process.child.once('exit', (code) => resolve(code)));
+  process.child.kill('SIGTERM');
+  const code = await exited;
+  return { ms: performance.now() - started, code };
+}
+
+test(
+  'SIGTERM mid-send and mid-restore: the process exits within seconds and nothing is lost',
+  { timeout: 240_000 },
+  async () => {
+    const adminKey = gateway!.adminKey!;
+    const businesses: Array<{ channelId: string; apiKey: string }> = [];
+    for (let i = 0; i < CHANNELS; i++) {
+      const created = (
+        await api('POST', '/v1/tenants', adminKey, { name: `Studio ${i}`, timeZone: 'UTC', language: 'en' })
+      ).json;
+      const phone = sim.createPhone({ phone: `5541700${String(i).padStart(4, '0')}`, business: true });
+      const qr = await waitUntil(
+        async () => {
+          const r = await api('GET', `/v1/channels/${created.channelId}/qr?format=raw`, created.apiKey);
+          return r.status === 200 ? (r.json.qr as string) : undefined;
+        },
+        { what: 'a QR' },
+      );
+      await phone.scan(qr);
+      await waitUntil(
+        async () =>
+          (await api('GET', `/v1/channels/${created.channelId}`, created.apiKey)).json.status === 'connected',
+        { what: 'connected' },
+      );
+      assert.equal((await api('PUT', '/v1/pacing', created.apiKey, { enabled: false })).status, 200);
+      businesses.push({ channelId: created.channelId, apiKey: created.apiKey });
+    }
+    const recipients: VirtualPhone[] = Array.from({ length: 6 }, (_, i) =>
+      sim.createPhone({ phone: `5541600${String(i).padStart(4, '0')}` }),
+    );
+    const perBusiness = MESSAGES / CHANNELS;
+    for (const [b, business] of businesses.entries()) {
+      const messages = Array.from({ length: perBusiness }, (_, n) => ({
+        to: `+${recipients[(n + b) % recipients.length]!.phone}`,
+        text: `Visit ${b}-${n}`,
+        idempotencyKey: `s-${b}-${n}`,
+      }));
+      assert.equal((await api('POST', '/v1/messages/batch', business.apiKey, { messages })).status, 200);
+    }
+    const arrived = () => recipients.reduce((sum, r) => sum + r.inbox().length, 0);
+
+    // 1. Sends under way.
+    await waitUntil(() => arrived() >= MESSAGES * 0.2, {
+      what: 'a fifth delivered',
+      timeoutMs: 60_000,
+      intervalMs: 5,
+    });
+    const midSend = await timedStop(gateway!);
+    assert.ok(midSend.ms < STOP_BUDGET_MS, `stop mid-send took ${Math.round(midSend.ms)} ms`);
+    assert.equal(midSend.code, 0);
+
+    // 2. A restore still spacing out its reconnects (4 s apart): the stop does not wait for it.
+    gateway = await startGatewayProcess({ ...env, RESTORE_STAGGER_MS: '4000' });
+    const midRestore = await timedStop(gateway);
+    assert.ok(midRestore.ms < STOP_BUDGET_MS, `stop mid-restore took ${Math.round(midRestore.ms)} ms`);
+    assert.equal(midRestore.code, 0);
+
+    // 3. Nothing lost, nothing twice in a chat.
+    gateway = await startGatewayProcess(env);
+    await waitUntil(() => arrived() >= MESSAGES, { what: 'every message in a chat', timeoutMs: 120_000 });
+    const texts = recipients.flatMap((r) => r.inbox().map((m) => m.text));
+    assert.equal(texts.length, MESSAGES);
+    assert.equal(new Set(texts).size, MESSAGES, 'each text once in its chat');
+  },
+);
