@@ -233,7 +233,8 @@ async function answerOf(response: Response): Promise<HttpAnswer> {
  * `from`, `text`, `channel: whatsapp`, `dispatch_type: service`, `delivery_callback_url`. Override any.
  */
 export function operatorRequestBody(
-  destinations: { id: string | number; phone: string } | ReadonlyArray<{ id: string | number; phone: string }>,
+  destinations:
+    { id: string | number; phone: string } | ReadonlyArray<{ id: string | number; phone: string }>,
   text: string,
   deliveryCallbackUrl: string,
   overrides: Record<string, unknown> = {},
