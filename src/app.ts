@@ -14,6 +14,7 @@ import { apiRoutes } from './http/api-routes.js';
 import { browserRoutes } from './http/browser-routes.js';
 import type { GatewayContext } from './http/gateway-context.js';
 import { errorResponder } from './http/http-errors.js';
+import { bodyLimits, urlGuard } from './http/request-guards.js';
 import { openApiDocument } from './http/openapi.js';
 import { messageRoutes } from './http/message-routes.js';
 import { webhookRoutes } from './http/webhook-routes.js';
@@ -39,7 +40,7 @@ import { TemplatesRepository } from './store/templates-repository.js';
 import { createWebhooks } from './webhooks/webhooks.js';
 import { AccessRepository } from './store/access-repository.js';
 import { ChannelsRepository } from './store/channels-repository.js';
-import { openDatabase, type Database } from './store/database.js';
+import { makePrivateDir, openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrations.js';
 import { QrLinksRepository } from './store/qr-links-repository.js';
 import { SecretBox, loadMasterKey } from './store/secret-box.js';
@@ -72,9 +73,15 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   const now = () => clock.now();
+  // DATA_DIR holds the embedded database and the master key file: this user's eyes only.
+  if (!config.databaseUrl || !config.masterKey) makePrivateDir(config.dataDir);
   const db =
     overrides.db ??
-    (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: join(config.dataDir, 'pglite'),
+      ...config.database,
+    }));
   const applied = await migrate(db);
   if (applied.length) logger.info({ applied }, 'database migrated');
   const secrets = new SecretBox(loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')));
@@ -219,7 +226,15 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404),
   );
+  // Before any route reads anything: bodies are bounded, paths and queries hold no NUL.
+  app.use('*', bodyLimits(config.bodyLimits), urlGuard());
+  // Liveness (no database: a database outage must not get the process restarted) and readiness.
   app.get('/health', (c) => c.json({ ok: true }));
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    await db.query('select 1');
+    return c.json({ ok: true, database: 'ok' });
+  });
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl)));
   app.get('/metrics', async (c) => {
     if (config.metricsToken && !metricsTokenMatches(c.req.header('authorization'), config.metricsToken)) {

@@ -16,6 +16,16 @@ const schema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .optional(),
+    /**
+     * Bounds on a database that does not answer: waiting for a connection, one statement on the
+     * server, and an answer from a silent server (default: the statement timeout plus 2 s).
+     */
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+    DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
+    /** Largest request body in bytes (1 MB), and for the batch routes (8 MB). */
+    MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(1_048_576),
+    MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(8_388_608),
     DATA_DIR: z.string().default('./data'),
     /** Master key sealing linked-device secrets; without it a 0600 key file is created in DATA_DIR. */
     MASTER_KEY: base64Key32.optional(),
@@ -121,6 +131,14 @@ export interface Config {
   readonly port: number;
   readonly publicUrl: string | undefined;
   readonly databaseUrl: string | undefined;
+  /** Timeouts on a PostgreSQL server (see DATABASE_*_TIMEOUT_MS). */
+  readonly database: {
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    readonly queryTimeoutMs: number;
+  };
+  /** Request-body limits in bytes: every route, and the batch routes. */
+  readonly bodyLimits: { readonly defaultBytes: number; readonly batchBytes: number };
   readonly dataDir: string;
   readonly masterKey: string | undefined;
   readonly protocolServer: { readonly url: string; readonly rootPublicKey: Uint8Array } | undefined;
@@ -170,6 +188,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: v.PORT,
     publicUrl: v.PUBLIC_URL?.replace(/\/$/, ''),
     databaseUrl: v.DATABASE_URL,
+    database: Object.freeze({
+      connectTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+      queryTimeoutMs: v.DATABASE_QUERY_TIMEOUT_MS ?? v.DATABASE_STATEMENT_TIMEOUT_MS + 2_000,
+    }),
+    bodyLimits: Object.freeze({ defaultBytes: v.MAX_BODY_BYTES, batchBytes: v.MAX_BATCH_BODY_BYTES }),
     dataDir: resolve(v.DATA_DIR),
     masterKey: v.MASTER_KEY,
     protocolServer:

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'not_ready'
   | 'conflict'
   | 'rate_limited'
+  | 'payload_too_large'
+  | 'database_unavailable'
   | 'internal';
 
 export interface AppErrorOptions {

@@ -4,6 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../domain/errors.js';
+import { isDatabaseUnavailable, isUnstorableText } from '../store/database.js';
+import { parseJsonText } from './request-guards.js';
 
 /** The one table from error code to HTTP status. */
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -20,6 +22,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   session_stopped: 409,
   pairing_code_unavailable: 409,
   rate_limited: 429,
+  payload_too_large: 413,
+  database_unavailable: 503,
   whatsapp_unavailable: 503,
   whatsapp_send_failed: 502,
   whatsapp_query_failed: 502,
@@ -37,12 +41,35 @@ export function validationError(error: z.ZodError, wholeValueField = 'body'): Ap
   return new AppError('invalid_input', `${field}: ${issue?.message ?? 'invalid'}`, { details: { field } });
 }
 
+/** What a client is told to wait before retrying while the database is unavailable. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The errors the edge recognises without a service having said so: the database unreachable (a 503
+ * the client may retry, not a 500) and text PostgreSQL cannot store that slipped past validation.
+ */
+function asAppError(error: Error): Error {
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error))
+    return new AppError('database_unavailable', 'The database is unavailable; try again shortly.', {
+      cause: error,
+      internalMessage: `database unavailable: ${error.message}`,
+    });
+  if (isUnstorableText(error))
+    return new AppError('invalid_input', 'A text value contains a character that cannot be stored (NUL).', {
+      cause: error,
+    });
+  return error;
+}
+
 /** The single error handler: AppErrors keep their public message; anything else is a 500 with an id. */
 export function errorResponder(logger: Logger) {
-  return (error: Error, c: Context): Response => {
+  return (thrown: Error, c: Context): Response => {
+    const error = asAppError(thrown);
     if (error instanceof AppError) {
       const status = statusForCode(error.code);
       if (status >= 500) logger.error({ err: error, path: c.req.path }, error.message);
+      if (error.code === 'database_unavailable') c.header('retry-after', String(RETRY_AFTER_SECONDS));
       return c.json(
         {
           error: {
@@ -55,7 +82,7 @@ export function errorResponder(logger: Logger) {
       );
     }
     const errorId = randomBytes(6).toString('hex');
-    logger.error({ err: error, errorId, path: c.req.path }, 'unhandled error');
+    logger.error({ err: thrown, errorId, path: c.req.path }, 'unhandled error');
     return c.json(
       { error: { code: 'internal', message: 'Something went wrong on our side.', errorId } },
       500,
@@ -63,17 +90,15 @@ export function errorResponder(logger: Logger) {
   };
 }
 
-/** Parses a JSON body against a schema, with the field named on failure. */
+/**
+ * Parses a JSON body against a schema, with the field named on failure. The body's size is bounded
+ * by the body-limit middleware; its depth, NULs and lone surrogates by parseJsonText.
+ */
 export async function jsonBody<T>(
-  c: { req: { json(): Promise<unknown> } },
+  c: { req: { text(): Promise<string> } },
   schema: z.ZodType<T, z.ZodTypeDef, unknown>,
 ): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new AppError('invalid_input', 'The body must be JSON.', { details: { field: 'body' } });
-  }
+  const raw = parseJsonText(await c.req.text());
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;

@@ -6,10 +6,24 @@ import { DELIVERY_STATUSES } from '../webhooks/webhook-deliveries-repository.js'
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-events.js';
 import { webhookUrlProblem } from '../webhooks/webhook-url.js';
 
+/** Years a date may name: zod's pattern allows 0000–9999 and offsets such as +25:00 that Date refuses. */
+const FIRST_YEAR = 1970;
+const LAST_YEAR = 9999;
 const instant = z
   .string()
   .datetime({ offset: true })
-  .transform((value) => new Date(value))
+  .transform((value, ctx) => {
+    const date = new Date(value);
+    const year = date.getUTCFullYear();
+    if (Number.isNaN(date.getTime()) || year < FIRST_YEAR || year > LAST_YEAR) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `not a real date-time between ${FIRST_YEAR} and ${LAST_YEAR} (offsets up to ±23:59)`,
+      });
+      return z.NEVER;
+    }
+    return date;
+  })
   .describe('ISO 8601 date-time with offset, e.g. 2025-05-01T09:00:00-03:00');
 
 const clockTime = z

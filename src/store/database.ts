@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -27,14 +28,83 @@ export interface DatabaseTarget {
    * here, not in the server: 10 left the accept path queueing while accept transactions were open.
    */
   readonly poolSize?: number | undefined;
+  /**
+   * Bounds on a server that does not answer (defaults 5 s, 10 s, and the statement timeout plus 2 s):
+   * how long to wait for a connection (a free one in the pool or a new one), how long the server may
+   * run one statement, and how long we wait for an answer when it says nothing at all.
+   */
+  readonly connectTimeoutMs?: number | undefined;
+  readonly statementTimeoutMs?: number | undefined;
+  readonly queryTimeoutMs?: number | undefined;
+}
+
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+/** pg's own wording for a connection lost, refused in time or never answered; PGlite's for closed. */
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|timeout expired|not queryable|Cannot use a pool after calling end|PGlite is closed/i;
+
+/**
+ * True when `error` (or its cause) says the database cannot be reached right now — refused,
+ * reset, silent past a timeout, shutting down, out of connections, or a statement cancelled by
+ * statement_timeout — rather than that the query was wrong. The HTTP edge answers these with 503.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === 'string') {
+      if (UNAVAILABLE_ERRNO.has(code)) return true;
+      // 08: connection exception; 57P01-03: shutting down / cannot connect now; 53300: too many
+      // connections; 57014: cancelled (statement_timeout).
+      if (/^08...$|^57P0[123]$|^53300$|^57014$/.test(code)) return true;
+    }
+    if (UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** True when PostgreSQL refused a text value it cannot store (a NUL character, bad encoding). */
+export function isUnstorableText(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return code === '22021' || code === '22P05';
+}
+
+/**
+ * The embedded database's folder (and DATA_DIR above it) readable by this user only: it holds the
+ * sealed WhatsApp sessions and, beside it, the master key. Existing files created under a lax umask
+ * (PGlite's are 0666 otherwise) lose their group and other bits.
+ */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+function tightenTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    const mode = statSync(path).mode & 0o7777;
+    if (mode & 0o077) chmodSync(path, mode & ~0o077);
+    if (entry.isDirectory()) tightenTree(path);
+  }
 }
 
 /** Opens the configured database: PostgreSQL when a URL is given, otherwise embedded PGlite. */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.url) return openPostgres(target.url, target);
-  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  if (target.dataDir) makePrivateDir(target.dataDir);
   const lite = new PGlite(target.dataDir);
   await lite.waitReady;
+  if (target.dataDir) tightenTree(target.dataDir);
   return new PgliteDatabase(lite);
 }
 
@@ -64,9 +134,15 @@ class PgliteDatabase implements Database {
 async function openPostgres(url: string, target: DatabaseTarget): Promise<Database> {
   const { schema } = target;
   if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  const statementTimeoutMs = target.statementTimeoutMs ?? 10_000;
   const pool = new pg.Pool({
     connectionString: url,
     max: target.poolSize ?? 20,
+    connectionTimeoutMillis: target.connectTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeoutMs,
+    // Client-side: a server gone silent (no RST, no answer) fails the query instead of hanging it.
+    query_timeout: target.queryTimeoutMs ?? statementTimeoutMs + 2_000,
+    keepAlive: true,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
@@ -85,6 +161,15 @@ class PostgresDatabase implements Database {
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection lost between two statements is emitted as an 'error' event: unheard, it would
+    // crash the process. The next statement fails with it instead (and the client is dropped).
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    const release = (err?: Error | boolean): void => {
+      // A client dropped with an error keeps the listener: it may still emit while closing.
+      if (!err) client.removeListener('error', ignore);
+      client.release(err);
+    };
     try {
       await client.query('begin');
       const result = await work({
@@ -92,12 +177,18 @@ class PostgresDatabase implements Database {
           (await client.query(sql, params as unknown[])).rows as Row[],
       });
       await client.query('commit');
+      release();
       return result;
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        // The connection is broken or silent: a rollback would wait for the same timeout again.
+        // Dropping the connection rolls back on the server; the pool opens a fresh one later.
+        release(error instanceof Error ? error : true);
+        throw error;
+      }
       await client.query('rollback').catch(() => undefined);
+      release();
       throw error;
-    } finally {
-      client.release();
     }
   }
 
