@@ -37,6 +37,7 @@ import { MessagesRepository } from './store/messages-repository.js';
 import { PacingRepository } from './store/pacing-repository.js';
 import { RecipientChecksRepository } from './store/recipient-checks-repository.js';
 import { TemplatesRepository } from './store/templates-repository.js';
+import { systemResolver } from './webhooks/webhook-destinations.js';
 import { createWebhooks } from './webhooks/webhooks.js';
 import { AccessRepository } from './store/access-repository.js';
 import { ChannelsRepository } from './store/channels-repository.js';
@@ -116,7 +117,13 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   });
 
   // Delivery: the queue, the paced dispatcher fed by every session's traffic, and the signed outbox.
-  const webhooks = createWebhooks({ db, secrets, logger, metrics });
+  const webhooks = createWebhooks({
+    db,
+    secrets,
+    logger,
+    metrics,
+    destinations: { allowPrivate: config.webhookAllowPrivate, resolve: systemResolver },
+  });
   // ALTEGIO's status reports ride on the same transactions as the webhooks (see altegio/).
   const altegioStore = config.altegio ? new AltegioStore(db) : undefined;
   let altegio: AltegioService | undefined;

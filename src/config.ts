@@ -65,6 +65,15 @@ const schema = z
       .min(0.01)
       .max(60 * 24 * 30)
       .default(60 * 24),
+    /**
+     * Webhooks may go to private, loopback, link-local and other reserved addresses (self-hosters
+     * whose receivers live on their own network). Off by default: a business key must not make the
+     * gateway reach the operator's network (SSRF).
+     */
+    WEBHOOK_ALLOW_PRIVATE: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
     /** ALTEGIO Marketplace: the partner token and our application's id (both or neither). */
     ALTEGIO_PARTNER_TOKEN: z.string().min(8).optional(),
     ALTEGIO_APPLICATION_ID: z
@@ -150,6 +159,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly qrTimeoutMs: number | undefined;
   readonly restrictionMs: number;
+  /** Webhooks may go to private and reserved addresses (WEBHOOK_ALLOW_PRIVATE). */
+  readonly webhookAllowPrivate: boolean;
   /** The ALTEGIO integration; undefined when no partner token is configured. */
   readonly altegio: AltegioConfig | undefined;
   readonly metricsToken: string | undefined;
@@ -211,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
     restrictionMs: Math.round(v.RESTRICTION_MINUTES * 60_000),
+    webhookAllowPrivate: v.WEBHOOK_ALLOW_PRIVATE,
     altegio:
       v.ALTEGIO_PARTNER_TOKEN && v.ALTEGIO_APPLICATION_ID
         ? Object.freeze({

@@ -6,10 +6,11 @@ import type { SecretBox } from '../store/secret-box.js';
 import { DEFAULT_RETRY_POLICY, nextAttemptAt, type RetryPolicy } from './retry-schedule.js';
 import type { ClaimedDelivery, WebhookDeliveriesRepository } from './webhook-deliveries-repository.js';
 import { openEndpointSecrets } from './webhook-endpoints-repository.js';
+import { DestinationRefusedError } from './webhook-destinations.js';
 import { webhookBody } from './webhook-events.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import { webhookHeaders } from './webhook-signature.js';
-import { fetchTransport, type WebhookTransport } from './webhook-transport.js';
+import { httpTransport, type WebhookTransport } from './webhook-transport.js';
 
 export interface WebhookDispatcherOptions {
   readonly deliveries: WebhookDeliveriesRepository;
@@ -18,6 +19,7 @@ export interface WebhookDispatcherOptions {
   readonly secrets: SecretBox;
   readonly logger: Logger;
   readonly metrics?: Pick<Metrics, 'webhookDeliveries' | 'backgroundErrors'>;
+  /** How deliveries are POSTed; by default over HTTP to public addresses only. */
   readonly transport?: WebhookTransport;
   readonly clock?: () => Date;
   /** Uniform in [0, 1): the retry jitter. */
@@ -50,8 +52,12 @@ const PRUNE_INTERVAL_MS = 3_600_000;
 const STOPPING = Symbol('stopping');
 const TIMED_OUT = Symbol('timed out');
 
+/** A short reason for the delivery log: an error code (ECONNREFUSED, …) or our own refusal. */
 const describeError = (err: unknown): string => {
   if (!(err instanceof Error)) return String(err);
+  if (err instanceof DestinationRefusedError) return err.message;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== 'ABORT_ERR') return code;
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
   if (cause && typeof cause.code === 'string') return cause.code;
   if (cause && typeof cause.message === 'string') return cause.message;
@@ -91,7 +97,7 @@ export class WebhookDispatcher {
     this.clock = o.clock ?? (() => new Date());
     this.random = o.random ?? Math.random;
     this.retry = o.retry ?? DEFAULT_RETRY_POLICY;
-    this.transport = o.transport ?? fetchTransport;
+    this.transport = o.transport ?? httpTransport();
     this.timeoutMs = o.timeoutMs ?? 10_000;
     this.pollIntervalMs = o.pollIntervalMs ?? 1_000;
     this.concurrency = o.concurrency ?? 16;
@@ -119,6 +125,7 @@ export class WebhookDispatcher {
     await this.pumping;
     for (const flight of this.inFlight.values()) flight.controller.abort(STOPPING);
     await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
+    this.transport.close?.();
   }
 
   /** Looks for due work within `delayMs` (sooner if already planned). */
@@ -228,10 +235,9 @@ export class WebhookDispatcher {
         signal: controller.signal,
       });
       statusCode = response.status;
-      if (statusCode < 200 || statusCode > 299) {
-        const excerpt = response.bodyExcerpt.trim().slice(0, 200);
-        error = `HTTP ${statusCode}${excerpt ? `: ${excerpt}` : ''}`;
-      }
+      // The status only: a receiver's body is never stored or shown (it may be an internal
+      // service's answer, and the delivery log is readable with the business's key).
+      if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (err) {
       if (controller.signal.reason === STOPPING) {
         await this.o.deliveries.release(delivery, this.clock());

@@ -13,6 +13,7 @@ import type {
 import type { WebhookEventType } from './webhook-events.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import { newWebhookSecret } from './webhook-signature.js';
+import { destinationProblem, type WebhookDestinationPolicy } from './webhook-destinations.js';
 import { webhookUrlProblem } from './webhook-url.js';
 
 export interface WebhookServiceOptions {
@@ -20,6 +21,8 @@ export interface WebhookServiceOptions {
   readonly endpoints: WebhookEndpointsRepository;
   readonly deliveries: WebhookDeliveriesRepository;
   readonly outbox: WebhookOutbox;
+  /** Where endpoints may point (their host is resolved and checked at registration). */
+  readonly destinations: WebhookDestinationPolicy;
   readonly clock?: () => Date;
   /** After a rotation the old secret keeps signing (alongside the new) this long. Default 24 h. */
   readonly rotationGraceMs?: number;
@@ -35,8 +38,9 @@ export interface WebhookEndpointWithSecret {
 
 const notFound = (): AppError => new AppError('not_found', 'No such webhook endpoint.');
 
-const checkUrl = (url: string): void => {
-  const problem = webhookUrlProblem(url);
+/** Refuses a malformed URL or one whose host is (or resolves to) an address the policy forbids. */
+const checkUrl = async (url: string, destinations: WebhookDestinationPolicy): Promise<void> => {
+  const problem = webhookUrlProblem(url) ?? (await destinationProblem(new URL(url), destinations));
   if (problem) throw new AppError('invalid_input', `url: ${problem}`, { details: { field: 'url' } });
 };
 
@@ -52,7 +56,7 @@ export class WebhookService {
     tenantId: string,
     input: { url: string; events?: readonly WebhookEventType[] | null },
   ): Promise<WebhookEndpointWithSecret> {
-    checkUrl(input.url);
+    await checkUrl(input.url, this.o.destinations);
     const max = this.o.maxEndpointsPerTenant ?? 20;
     if ((await this.o.endpoints.count(tenantId)) >= max)
       throw new AppError('conflict', `A business may have at most ${max} webhook endpoints.`);
@@ -77,7 +81,7 @@ export class WebhookService {
   }
 
   async update(tenantId: string, endpointId: string, patch: WebhookEndpointPatch): Promise<WebhookEndpoint> {
-    if (patch.url !== undefined) checkUrl(patch.url);
+    if (patch.url !== undefined) await checkUrl(patch.url, this.o.destinations);
     const endpoint = await this.o.endpoints.update(tenantId, endpointId, patch, this.clock());
     if (!endpoint) throw notFound();
     return endpoint;

@@ -8,7 +8,8 @@ import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-disp
 import { WebhookEndpointsRepository } from './webhook-endpoints-repository.js';
 import { WebhookOutbox } from './webhook-outbox.js';
 import { WebhookService } from './webhook-service.js';
-import type { WebhookTransport } from './webhook-transport.js';
+import { publicOnly, type WebhookDestinationPolicy } from './webhook-destinations.js';
+import { httpTransport, type WebhookTransport } from './webhook-transport.js';
 
 export interface WebhooksOptions {
   readonly db: Database;
@@ -18,6 +19,12 @@ export interface WebhooksOptions {
   readonly clock?: () => Date;
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
+  /**
+   * Where webhooks may go, checked at registration and at connect time. Default: public addresses
+   * only, through the system resolver.
+   */
+  readonly destinations?: WebhookDestinationPolicy;
+  /** Replaces the HTTP transport (and its connect-time check) entirely; tests use fakes. */
   readonly transport?: WebhookTransport;
   /** Dispatcher tunables (timeout, poll interval, concurrency, lease, retention). */
   readonly dispatcher?: Pick<
@@ -38,11 +45,13 @@ export function createWebhooks(o: WebhooksOptions): Webhooks {
   const clock = o.clock ?? (() => new Date());
   const outbox = new WebhookOutbox(clock);
   const deliveries = new WebhookDeliveriesRepository(o.db);
+  const destinations = o.destinations ?? publicOnly();
   const service = new WebhookService({
     db: o.db,
     endpoints: new WebhookEndpointsRepository(o.db, o.secrets),
     deliveries,
     outbox,
+    destinations,
     clock,
   });
   const dispatcher = new WebhookDispatcher({
@@ -55,7 +64,7 @@ export function createWebhooks(o: WebhooksOptions): Webhooks {
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.random ? { random: o.random } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
-    ...(o.transport ? { transport: o.transport } : {}),
+    transport: o.transport ?? httpTransport(destinations),
   });
   return { outbox, service, dispatcher };
 }

@@ -11,6 +11,7 @@ import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import pino from 'pino';
 import { webhookMessageSink } from '../../src/messages/webhook-message-sink.js';
 import { SecretBox } from '../../src/store/secret-box.js';
+import { publicOnly } from '../../src/webhooks/webhook-destinations.js';
 import { createWebhooks } from '../../src/webhooks/webhooks.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -123,6 +124,8 @@ for (const kind of DATABASE_KINDS) {
         db: t.db,
         secrets: new SecretBox(Buffer.alloc(32, 7)),
         logger: pino({ level: 'silent' }),
+        // The receivers' host names resolve to a public address, without asking real DNS.
+        destinations: publicOnly(async () => [{ address: '93.184.215.14', family: 4 }]),
       });
       await webhooks.service.create(a.tenantId, { url: 'https://crm.example.com/all' });
       await webhooks.service.create(a.tenantId, {

@@ -10,11 +10,14 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.js';
 import type { WebhookEventType } from '../../src/webhooks/webhook-events.js';
 import { verifyWebhook } from '../../src/webhooks/webhook-signature.js';
 import type { WebhookTransport } from '../../src/webhooks/webhook-transport.js';
+import { publicOnly } from '../../src/webhooks/webhook-destinations.js';
 import { createWebhooks } from '../../src/webhooks/webhooks.js';
 import { waitUntil } from '../support/wait-for.js';
 import { DATABASE_KINDS, TEST_POSTGRES_URL, freshDatabase, type TestDatabase } from '../support/databases.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/** The receivers' host names resolve to a public address, without asking real DNS. */
+const exampleDns = publicOnly(async () => [{ address: '93.184.215.14', family: 4 }]);
 
 for (const kind of DATABASE_KINDS) {
   describe(`webhooks on ${kind}`, () => {
@@ -48,7 +51,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('enqueue writes in the caller transaction: rolled back, nothing; committed, one row per endpoint', async () => {
       const tenant = await newTenant();
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger });
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       await service.create(tenant.id, { url: 'https://crm.example.com/a' });
       await service.create(tenant.id, { url: 'https://crm.example.com/b' });
       await assert.rejects(
@@ -74,7 +77,7 @@ for (const kind of DATABASE_KINDS) {
       const a = await newTenant('A');
       const b = await newTenant('B');
       const lonely = await newTenant('No endpoints');
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger });
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       const all = (await service.create(a.id, { url: 'https://a.example.com/all' })).endpoint;
       const statuses = (
         await service.create(a.id, { url: 'https://a.example.com/s', events: ['message.status'] })
@@ -115,7 +118,7 @@ for (const kind of DATABASE_KINDS) {
     test('endpoints are tenant-scoped and their secrets sealed; rotation keeps the old one for the grace period', async () => {
       const a = await newTenant('A');
       const b = await newTenant('B');
-      const { service } = createWebhooks({ db: t.db, secrets, logger });
+      const { service } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       const { endpoint, secret } = await service.create(a.id, {
         url: 'https://a.example.com/h',
         events: ['message.status'],
@@ -159,7 +162,7 @@ for (const kind of DATABASE_KINDS) {
     test('claims with SKIP LOCKED never hand one row to two workers, even racing', async () => {
       await setAsideOthers();
       const tenant = await newTenant();
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger });
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       await service.create(tenant.id, { url: 'https://crm.example.com/h' });
       await t.db.transaction(async (tx) => {
         for (let i = 0; i < 120; i++) await outbox.enqueue(tx, event(tenant.id));
@@ -208,7 +211,7 @@ for (const kind of DATABASE_KINDS) {
     test('two dispatchers on one database deliver every event exactly once, signed', async () => {
       await setAsideOthers();
       const tenant = await newTenant();
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger });
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       const { endpoint, secret } = await service.create(tenant.id, { url: 'https://crm.example.com/once' });
       const seen = new Map<string, number>();
       const transport: WebhookTransport = {
@@ -216,7 +219,7 @@ for (const kind of DATABASE_KINDS) {
           const { id } = verifyWebhook(secret, headers, body);
           seen.set(id, (seen.get(id) ?? 0) + 1);
           await new Promise((r) => setTimeout(r, Math.random() * 3));
-          return { status: 204, bodyExcerpt: '' };
+          return { status: 204 };
         },
       };
       const other = await secondNode(t.db);
@@ -279,7 +282,13 @@ for (const kind of DATABASE_KINDS) {
       const tenant = await newTenant();
       let now = new Date('2030-01-01T00:00:00Z');
       const clock = () => now;
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, clock });
+      const { service, outbox } = createWebhooks({
+        db: t.db,
+        secrets,
+        logger,
+        destinations: exampleDns,
+        clock,
+      });
       const { endpoint } = await service.create(tenant.id, { url: 'https://crm.example.com/lease' });
       await t.db.transaction((tx) => outbox.enqueue(tx, event(tenant.id)));
       const repo = new WebhookDeliveriesRepository(t.db);
@@ -298,7 +307,7 @@ for (const kind of DATABASE_KINDS) {
         transport: {
           async post({ headers }) {
             delivered.push(headers['webhook-id']!);
-            return { status: 200, bodyExcerpt: 'ok' };
+            return { status: 200 };
           },
         },
       });
@@ -316,7 +325,7 @@ for (const kind of DATABASE_KINDS) {
     test('a slow receiver times out; stopping aborts requests in flight and gives their rows back', async () => {
       await setAsideOthers();
       const tenant = await newTenant();
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger });
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       const { endpoint } = await service.create(tenant.id, { url: 'https://crm.example.com/slow' });
       let calls = 0;
       const hang: WebhookTransport = {
@@ -376,7 +385,7 @@ for (const kind of DATABASE_KINDS) {
     test("a disabled endpoint's pending deliveries are dead-lettered, not sent", async () => {
       await setAsideOthers();
       const tenant = await newTenant();
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger });
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       const { endpoint } = await service.create(tenant.id, { url: 'https://crm.example.com/off' });
       await t.db.transaction((tx) => outbox.enqueue(tx, event(tenant.id)));
       await service.update(tenant.id, endpoint.id, { enabled: false });
@@ -390,7 +399,7 @@ for (const kind of DATABASE_KINDS) {
         transport: {
           async post() {
             sent += 1;
-            return { status: 200, bodyExcerpt: '' };
+            return { status: 200 };
           },
         },
       });
@@ -413,7 +422,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('replay, pending depth, and pruning of old finished deliveries', async () => {
       const tenant = await newTenant();
-      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger });
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
       const { endpoint } = await service.create(tenant.id, { url: 'https://crm.example.com/r' });
       await t.db.transaction((tx) => outbox.enqueue(tx, event(tenant.id)));
       const [delivery] = await service.deliveries(tenant.id, endpoint.id, {});

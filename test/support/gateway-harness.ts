@@ -53,6 +53,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
     RESTORE_STAGGER_MS: '20',
     LINK_WINDOW_SECONDS: String(options.linkWindowSeconds ?? 120),
+    // Tests' webhook receivers listen on 127.0.0.1, which only a self-hoster's setting allows.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     ...(options.qrTimeoutMs ? { QR_TIMEOUT_MS: String(options.qrTimeoutMs) } : {}),
     ...options.env,
   });
