@@ -63,6 +63,10 @@ async function withGateway<T>(action: (gateway: Gateway) => Promise<T>): Promise
   }
 }
 
+// Whatever this process writes (the embedded database, the master key) is for this user only,
+// whatever umask it was started with: PGlite creates its files 0666 and relies on the umask.
+process.umask(0o077);
+
 const [command = 'start', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'start': {

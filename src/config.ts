@@ -80,8 +80,24 @@ const schema = z
       .string()
       .regex(/^\d{1,18}$/, 'must be ALTEGIO’s numeric application id')
       .optional(),
-    /** Where ALTEGIO's partner API lives (the fake ALTEGIO in tests and the sandbox). */
+    /**
+     * ALTEGIO's API host (the fake ALTEGIO in tests and the sandbox); the two bases below default to
+     * `<it>/api/v1`, the developer portal's form (docs/altegio-adapter.md).
+     */
     ALTEGIO_API_URL: z.string().url().default('https://api.alteg.io'),
+    /** The REST base for a business's data (records, company): `https://api.alteg.io/api/v1`. */
+    ALTEGIO_REST_URL: z.string().url().optional(),
+    /**
+     * The base of marketplace calls (`<base>/marketplace/…`): the developer portal documents
+     * `https://api.alteg.io/api/v1`; integrators' code uses `https://app.alteg.io`.
+     */
+    ALTEGIO_MARKETPLACE_URL: z.string().url().optional(),
+    /**
+     * The token of our app's system user (ALTEGIO's developer settings): every call on a business's
+     * data sends `Bearer <partner>, User <this>`. Without it the integration installs and delivers,
+     * but cannot read or confirm records (said at start and on the support console).
+     */
+    ALTEGIO_USER_TOKEN: z.string().min(8).optional(),
     /** Hosts status reports may be sent to (comma-separated); the API host and app.alteg.io by default. */
     ALTEGIO_CALLBACK_HOSTS: z.string().optional(),
     /** Which id a status report carries: ALTEGIO's (default) or ours (the ext_id we answered). */
@@ -169,7 +185,12 @@ export interface Config {
 export interface AltegioConfig {
   readonly partnerToken: string;
   readonly applicationId: string;
-  readonly apiUrl: string;
+  /** REST base for a business's data, e.g. `https://api.alteg.io/api/v1` (no trailing slash). */
+  readonly restUrl: string;
+  /** Base of marketplace calls (`<base>/marketplace/…`), no trailing slash. */
+  readonly marketplaceUrl: string;
+  /** Our system user's token (`User <token>`); undefined: records cannot be read or written. */
+  readonly userToken: string | undefined;
   readonly callbackHosts: readonly string[];
   readonly reportId: 'altegio' | 'ours';
   readonly reportBody: 'object' | 'list';
@@ -228,7 +249,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? Object.freeze({
             partnerToken: v.ALTEGIO_PARTNER_TOKEN,
             applicationId: v.ALTEGIO_APPLICATION_ID,
-            apiUrl: v.ALTEGIO_API_URL.replace(/\/$/, ''),
+            restUrl: (v.ALTEGIO_REST_URL ?? `${v.ALTEGIO_API_URL.replace(/\/$/, '')}/api/v1`).replace(
+              /\/$/,
+              '',
+            ),
+            marketplaceUrl: (
+              v.ALTEGIO_MARKETPLACE_URL ?? `${v.ALTEGIO_API_URL.replace(/\/$/, '')}/api/v1`
+            ).replace(/\/$/, ''),
+            userToken: v.ALTEGIO_USER_TOKEN,
             callbackHosts: Object.freeze(
               v.ALTEGIO_CALLBACK_HOSTS
                 ? v.ALTEGIO_CALLBACK_HOSTS.split(',')

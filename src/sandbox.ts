@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startGateway } from './app.js';
 import type { Config } from './config.js';
 import { startSimulator } from './simulator/index.js';
-import { signedRegistrationUrl, startFakeAltegio } from './altegio/fake/fake-altegio.js';
+import { startFakeAltegio } from './altegio/fake/fake-altegio.js';
 
 const ALTEGIO_PARTNER_TOKEN = 'sandbox-partner-token-not-secret';
 const ALTEGIO_APPLICATION_ID = '1001';
@@ -44,6 +44,7 @@ export async function runSandbox(
       ALTEGIO_PARTNER_TOKEN,
       ALTEGIO_APPLICATION_ID,
       ALTEGIO_API_URL: altegio.url,
+      ALTEGIO_USER_TOKEN: altegio.userToken,
       ALTEGIO_CALLBACK_HOSTS: new URL(altegio.url).hostname,
       // The simulator forgets its phones when it stops, so the sandbox keeps its own data apart.
       DATA_DIR: dataDir,
@@ -67,7 +68,7 @@ Zapgate sandbox is running (no real WhatsApp involved).
   2. Open the virtual phone:    ${simulator.controlUrl}/phone/${BUSINESS_PHONE}
      Settings → Linked devices → Link a device, then give it a screenshot of the QR.
   ALTEGIO instead (Integrations → Notifications → Connect), as a new salon:
-                                ${signedRegistrationUrl(`${gateway.url}/altegio/install`, ALTEGIO_SALON_ID, ALTEGIO_PARTNER_TOKEN, { name: 'Owner', salon_name: 'Sandbox Salon (ALTEGIO)' })}
+                                ${altegio.registrationUrl(`${gateway.url}/altegio/install`, ALTEGIO_SALON_ID, { id: 1, name: 'Owner', salon_name: 'Sandbox Salon (ALTEGIO)' })}
      then link its WhatsApp; the fake ALTEGIO sends messages and bookings: ${altegio.url}/
   3. Clients' phones:           ${CLIENT_PHONES.map((c) => `${simulator.controlUrl}/phone/${c.phone}`).join('\n                                ')}
 ${admin ? `\n  Support console: ${gateway.url}/support  (admin key, shown once: ${admin.apiKey})` : `\n  Support console: ${gateway.url}/support`}

@@ -14,7 +14,7 @@ import {
   type Appointment,
   type RecordChange,
 } from '../domain/altegio/record-webhook.js';
-import { partnerHeaders } from '../domain/altegio/partner-api.js';
+import { businessHeaders, recordUrl } from '../domain/altegio/partner-api.js';
 import {
   diffPlans,
   eventNotification,
@@ -217,8 +217,9 @@ export class AltegioScheduler {
   /** The record as ALTEGIO's API has it now, as a change; undefined when it cannot be read. */
   private async currentRecord(change: RecordChange, timeZone: string): Promise<RecordChange | undefined> {
     try {
-      const response = await fetch(`${this.o.config.apiUrl}/record/${change.companyId}/${change.recordId}`, {
-        headers: partnerHeaders(this.o.config.partnerToken),
+      // A business's data: the REST base and the User token (partner-api.ts, businessHeaders).
+      const response = await fetch(recordUrl(this.o.config.restUrl, change.companyId, change.recordId), {
+        headers: businessHeaders(this.o.config),
         signal: AbortSignal.timeout(5_000),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -390,7 +391,7 @@ export class AltegioScheduler {
           kind: 'attendance',
           orderingKey: `record:${target.recordId}`,
           method: 'PUT',
-          url: `${this.o.config.apiUrl}/record/${target.companyId}/${target.recordId}`,
+          url: recordUrl(this.o.config.restUrl, target.companyId, target.recordId),
           body: { attendance },
           at: now,
           retryUntil: new Date(Math.max(target.startsAt.getTime(), now.getTime() + 3_600_000)),

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ChannelChanges } from '../channels/channel-changes.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { AltegioConfig } from '../config.js';
-import { parseInstallQuery, type QueryInput } from '../domain/altegio/install-params.js';
+import { parseInstallQuery, secretsEqual, type QueryInput } from '../domain/altegio/install-params.js';
 import {
   operatorAnswer,
   operatorErrorResponse,
@@ -18,7 +18,16 @@ import {
   attendanceUpdateBody,
   type Attendance,
   bearerToken,
+  businessHeaders,
   decideChannelReport,
+  expandPartnerToken,
+  installStatusUrl,
+  parseInstallStatus,
+  PARTNER_TOKEN_PLACEHOLDER,
+  redactPartnerToken,
+  storedActivationBody,
+  USER_TOKEN_MISSING,
+  type InstallStatus,
   nextActivationAttempt,
   parseLifecycleCallback,
   partnerHeaders,
@@ -62,6 +71,14 @@ export interface AltegioServiceOptions {
 const apiKeyContext = (salonId: string) => `altegio-api-key:${salonId}`;
 const webhookTokenContext = (salonId: string) => `altegio-webhook:${salonId}`;
 
+/**
+ * What a Connect click leads to: a panel session (a new salon, or the owner proven), or the login
+ * route (a salon we serve, without proof that this browser is its owner: nothing changed).
+ */
+export type InstallOutcome =
+  | { readonly kind: 'session'; readonly tenantId: string; readonly sessionToken: string }
+  | { readonly kind: 'login'; readonly tenantId: string };
+
 /** What support sees of a business's ALTEGIO install. */
 export interface AltegioInstallView {
   readonly salonId: string;
@@ -104,6 +121,8 @@ export class AltegioService {
       store: o.store,
       logger: o.logger,
       headers: partnerHeaders(o.config.partnerToken),
+      // Status-callback URLs are stored with a placeholder for the partner token (no secret in a table).
+      expandUrl: (url) => expandPartnerToken(url, o.config.partnerToken),
       classify: (call, status) =>
         call.kind === 'activation'
           ? ({ accepted: 'delivered', retry: 'retry', check_status: 'check_status', fatal: 'dead' } as const)[
@@ -120,6 +139,10 @@ export class AltegioService {
   }
 
   async start(): Promise<void> {
+    for (const problem of this.configurationProblems())
+      this.o.logger.warn({ problem }, 'ALTEGIO integration: configuration incomplete');
+    // Rows written before secrets were kept out of tables lose their copy of the partner token.
+    await this.o.store.redactPartnerToken(this.o.config.partnerToken, PARTNER_TOKEN_PLACEHOLDER);
     this.unsubscribe = this.o.changes.subscribe((change) => {
       void this.linkChanged(change.tenantId).catch((err: unknown) =>
         this.o.logger.error({ err, tenantId: change.tenantId }, 'ALTEGIO: could not follow a link change'),
@@ -137,23 +160,60 @@ export class AltegioService {
     await this.sender.stop();
   }
 
+  /** What is missing from the configuration (shown at start and on support's console). */
+  configurationProblems(): string[] {
+    return this.o.config.userToken ? [] : [USER_TOKEN_MISSING];
+  }
+
   // ---- Install -------------------------------------------------------------------------------
 
   /**
-   * The registration URL ALTEGIO opens when the owner clicks Connect: verifies it, finds or creates
-   * the business (one for all the salons of the request), issues the API key ALTEGIO will use, and
-   * opens a panel session so the owner lands on the WhatsApp linking step.
+   * The registration URL ALTEGIO opens when the owner clicks Connect. The URL itself proves nothing
+   * (`user_data` is signed but does not name the salon; without it there is only `salon_id`), so:
+   * - ALTEGIO's install-status call must show every salon named has our app (a new salon: that it
+   *   is installing it), or nothing is created (no squatting on a salon id);
+   * - a salon we already serve opens its panel only when the signed `user_data` names the ALTEGIO
+   *   user recorded at that salon's install; otherwise the owner is offered the login route and
+   *   nothing changes (no session, no new key, nothing revoked).
+   * A proven click issues a new key for ALTEGIO; the old one stays valid until the new key's
+   * activation succeeds (see callDelivered).
    */
-  async install(query: QueryInput, language: Language): Promise<{ tenantId: string; sessionToken: string }> {
+  async install(query: QueryInput, language: Language): Promise<InstallOutcome> {
     const params = parseInstallQuery(query, this.o.config.partnerToken);
-    let tenantId: string | undefined;
+    const userId = params.userData?.id;
+    const existing = new Map<string, AltegioInstall>();
     for (const salonId of params.salonIds) {
-      const existing = await this.o.store.install(salonId);
-      if (existing) {
-        tenantId = existing.tenantId;
-        break;
+      const install = await this.o.store.install(salonId);
+      if (install) existing.set(salonId, install);
+    }
+    const statuses = new Map<string, InstallStatus | undefined>();
+    for (const salonId of params.salonIds) statuses.set(salonId, await this.installStatus(salonId));
+    const owners = new Set([...existing.values()].map((i) => i.tenantId));
+    if (owners.size > 0) {
+      const [tenantId] = owners;
+      const proven =
+        owners.size === 1 &&
+        userId !== undefined &&
+        [...existing.values()].every(
+          (i) => i.ownerUserId !== null && secretsEqual(userId, i.ownerUserId) && statuses.get(i.salonId),
+        );
+      if (!proven) {
+        this.o.logger.warn(
+          { tenantId, salonIds: params.salonIds, signedUser: userId !== undefined },
+          'ALTEGIO install URL for a salon we serve, without proof of its owner: login offered, nothing changed',
+        );
+        return { kind: 'login', tenantId: tenantId! };
       }
     }
+    for (const salonId of params.salonIds) {
+      const status = statuses.get(salonId);
+      if (existing.has(salonId) ? !status : status !== 'pending' && status !== 'active')
+        throw new AppError('forbidden', 'ALTEGIO does not show this salon installing Zapgate.', {
+          details: { field: 'salon_id', salonId },
+          internalMessage: `install refused: ALTEGIO's install status of salon ${salonId} is ${status ?? 'none'}`,
+        });
+    }
+    let tenantId = [...owners][0];
     if (!tenantId) {
       const created = await this.o.tenants.create({
         name: params.userData?.salonName?.trim() || `ALTEGIO ${params.salonIds[0]}`,
@@ -165,7 +225,6 @@ export class AltegioService {
     const owner = tenantId;
     const linkUp = await this.linkUp(owner);
     const at = this.now();
-    const previous = await this.o.store.installsOfTenant(owner);
     await this.o.db.transaction(async (tx) => {
       const key = await this.o.access.issueApiKey({ tenantId: owner }, 'altegio', tx);
       for (const salonId of params.salonIds) {
@@ -180,6 +239,7 @@ export class AltegioService {
             webhookTokenHash: hashToken(webhookToken),
             webhookTokenSealed: this.o.secrets.seal(Buffer.from(webhookToken), webhookTokenContext(salonId)),
             userData: params.userData ? { ...params.userData.raw } : null,
+            ownerUserId: userId ?? null,
             linkUp,
             at,
           },
@@ -188,15 +248,40 @@ export class AltegioService {
         if (linkUp) await this.enqueueActivation(owner, salonId, at, tx);
       }
     });
-    // A new Connect click replaces the key ALTEGIO had; the old one stops working.
-    for (const old of previous)
-      if (old.apiKeyId && params.salonIds.includes(old.salonId))
-        await this.o.tenants.revokeApiKey(owner, old.apiKeyId);
     if (linkUp) this.sender.wake();
     this.o.logger.info({ tenantId: owner, salonIds: params.salonIds }, 'ALTEGIO install started');
     const login = await this.o.tenants.issuePanelLogin(owner);
     const { sessionToken } = await this.o.tenants.redeemPanelLogin(login.token);
-    return { tenantId: owner, sessionToken };
+    return { kind: 'session', tenantId: owner, sessionToken };
+  }
+
+  /**
+   * ALTEGIO's install status of our app at a salon (`data.connection_status.status`); undefined when
+   * ALTEGIO says the salon has not installed it. Throws `not_ready` when ALTEGIO cannot be asked.
+   */
+  private async installStatus(salonId: string): Promise<InstallStatus | undefined> {
+    let response: Response;
+    try {
+      response = await fetch(
+        installStatusUrl(this.o.config.marketplaceUrl, salonId, this.o.config.applicationId),
+        { headers: partnerHeaders(this.o.config.partnerToken), signal: AbortSignal.timeout(10_000) },
+      );
+    } catch (cause) {
+      throw new AppError('not_ready', 'ALTEGIO could not be reached to confirm the install; try again.', {
+        cause,
+      });
+    }
+    if (response.status === 404 || response.status === 422) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new AppError('not_ready', 'ALTEGIO could not confirm the install; try again.', {
+        internalMessage: `install status of salon ${salonId}: HTTP ${response.status}`,
+      });
+    }
+    return parseInstallStatus(await response.json().catch(() => undefined));
   }
 
   // ---- Activation and channel availability ---------------------------------------------------
@@ -209,22 +294,18 @@ export class AltegioService {
   private async enqueueActivation(tenantId: string, salonId: string, at: Date, tx: Queryable): Promise<void> {
     const install = await this.o.store.install(salonId, tx);
     if (!install?.apiKeySealed) return;
-    const apiKey = this.o.secrets.open(install.apiKeySealed, apiKeyContext(salonId)).toString();
-    const webhookToken = this.o.secrets
-      .open(install.webhookTokenSealed, webhookTokenContext(salonId))
-      .toString();
+    // The outbox keeps the body without the key and the webhook token: prepare() fills them in
+    // from the install's sealed copies when the call is sent.
     await this.o.store.enqueueCall(
       {
         tenantId,
         kind: 'activation',
         orderingKey: `install:${salonId}`,
         method: 'POST',
-        url: `${this.o.config.apiUrl}/marketplace/partner/callback`,
-        body: activationBody({
+        url: `${this.o.config.marketplaceUrl}/marketplace/partner/callback`,
+        body: storedActivationBody({
           salonId,
           applicationId: this.o.config.applicationId,
-          apiKey,
-          webhookUrls: [`${this.o.baseUrl()}/altegio/records/${webhookToken}`],
           channels: ['whatsapp'],
         }),
         at,
@@ -233,6 +314,30 @@ export class AltegioService {
       tx,
     );
     await this.o.store.setActivation(salonId, { state: 'sending' }, at, tx);
+  }
+
+  /** The activation body ALTEGIO gets: the current key and webhook URL of the install, unsealed now. */
+  private async activationRequest(
+    call: PartnerCall,
+  ): Promise<{ method: string; url: string; body: unknown }> {
+    const salonId = this.salonOf(call);
+    const install = salonId ? await this.o.store.install(salonId) : undefined;
+    if (!salonId || !install?.apiKeySealed) throw new Error('the install to activate is gone');
+    const apiKey = this.o.secrets.open(install.apiKeySealed, apiKeyContext(salonId)).toString();
+    const webhookToken = this.o.secrets
+      .open(install.webhookTokenSealed, webhookTokenContext(salonId))
+      .toString();
+    return {
+      method: call.method,
+      url: call.url,
+      body: activationBody({
+        salonId,
+        applicationId: this.o.config.applicationId,
+        apiKey,
+        webhookUrls: [`${this.o.baseUrl()}/altegio/records/${webhookToken}`],
+        channels: ['whatsapp'],
+      }),
+    };
   }
 
   /** A channel of the business changed: activate waiting installs, and report availability (debounced). */
@@ -281,7 +386,7 @@ export class AltegioService {
             kind: 'update_channel',
             orderingKey: `install:${install.salonId}`,
             method: 'POST',
-            url: `${this.o.config.apiUrl}/marketplace/application/update_channel`,
+            url: `${this.o.config.marketplaceUrl}/marketplace/application/update_channel`,
             body: updateChannelBody({
               salonId: install.salonId,
               applicationId: this.o.config.applicationId,
@@ -329,21 +434,27 @@ export class AltegioService {
   }
 
   /**
-   * An attendance update is a full record update at ALTEGIO: read the record now, write it back with
-   * the new attendance (a failed read is a failed attempt, retried).
+   * Builds what is sent for calls whose body is not stored as sent: an activation (its secrets are
+   * sealed in the install), and an attendance update — a full record update at ALTEGIO, so the
+   * record is read now and written back with the new attendance (a failed read is a failed
+   * attempt, retried). Both record calls carry the User token.
    */
   private async prepare(
     call: PartnerCall,
-  ): Promise<{ method: string; url: string; body: unknown } | undefined> {
+  ): Promise<{ method: string; url: string; body: unknown; headers?: Record<string, string> } | undefined> {
+    if (call.kind === 'activation') return this.activationRequest(call);
     if (call.kind !== 'attendance') return undefined;
+    const headers = businessHeaders(this.o.config);
     const attendance = (call.body as { attendance: Attendance }).attendance;
-    const response = await fetch(call.url, {
-      headers: partnerHeaders(this.o.config.partnerToken),
-      signal: AbortSignal.timeout(10_000),
-    });
+    const response = await fetch(call.url, { headers, signal: AbortSignal.timeout(10_000) });
     if (!response.ok) throw new Error(`reading the record answered HTTP ${response.status}`);
     const json = (await response.json()) as { data?: unknown };
-    return { method: 'PUT', url: call.url, body: attendanceUpdateBody(json.data ?? json, attendance) };
+    return {
+      method: 'PUT',
+      url: call.url,
+      body: attendanceUpdateBody(json.data ?? json, attendance),
+      headers,
+    };
   }
 
   /** A 422 on activation: ALTEGIO may already have the install active (undocumented); look. */
@@ -351,13 +462,7 @@ export class AltegioService {
     const salonId = this.salonOf(call);
     if (!salonId) return false;
     try {
-      const response = await fetch(
-        `${this.o.config.apiUrl}/marketplace/salon/${salonId}/application/${this.o.config.applicationId}`,
-        { headers: partnerHeaders(this.o.config.partnerToken), signal: AbortSignal.timeout(10_000) },
-      );
-      if (!response.ok) return false;
-      const text = JSON.stringify(await response.json()).toLowerCase();
-      return text.includes('"active"');
+      return (await this.installStatus(salonId)) === 'active';
     } catch {
       return false;
     }
@@ -373,6 +478,14 @@ export class AltegioService {
       at,
     );
     this.o.logger.info({ tenantId: call.tenantId, salonId }, 'ALTEGIO install activated');
+    // ALTEGIO now uses the new key: the ones it had before can go. Unless another Connect click
+    // came after this call was written (its own activation will retire the keys then).
+    const install = await this.o.store.install(salonId);
+    if (install && install.installedAt.getTime() <= call.createdAt.getTime()) {
+      for (const keyId of await this.o.store.retiredKeys(salonId))
+        await this.o.tenants.revokeApiKey(call.tenantId, keyId);
+      await this.o.store.clearSuperseded(salonId);
+    }
     await this.reportLink(call.tenantId);
   }
 
@@ -396,22 +509,29 @@ export class AltegioService {
   // ---- Lifecycle -----------------------------------------------------------------------------
 
   /** ALTEGIO's uninstall / freeze / payment callback. */
-  async lifecycle(body: unknown): Promise<{ event: string; salonId: string }> {
+  async lifecycle(body: unknown): Promise<{ event: string; salonId: string; known: boolean }> {
     const callback = parseLifecycleCallback(body, {
       partnerToken: this.o.config.partnerToken,
       applicationId: this.o.config.applicationId,
     });
     const install = await this.o.store.install(callback.salonId);
-    if (!install)
-      throw new AppError('not_found', 'salon_id: no install of this application for this salon.', {
-        details: { field: 'salon_id' },
-      });
+    if (!install) {
+      // ALTEGIO's callbacks must get a 2xx; a salon we never served has nothing to change.
+      this.o.logger.info(
+        { salonId: callback.salonId, event: callback.rawEvent },
+        'ALTEGIO lifecycle event for a salon we do not serve: acknowledged, nothing changed',
+      );
+      return { event: callback.event, salonId: callback.salonId, known: false };
+    }
     const at = this.now();
     const tenantId = install.tenantId;
     switch (callback.event) {
       case 'uninstall': {
         await this.o.store.setState(install.salonId, 'uninstalled', at);
         if (install.apiKeyId) await this.o.tenants.revokeApiKey(tenantId, install.apiKeyId);
+        for (const keyId of await this.o.store.retiredKeys(install.salonId))
+          await this.o.tenants.revokeApiKey(tenantId, keyId);
+        await this.o.store.clearSuperseded(install.salonId);
         const stillInstalled = (await this.o.store.installsOfTenant(tenantId)).some(
           (i) => i.state !== 'uninstalled',
         );
@@ -445,7 +565,7 @@ export class AltegioService {
       { tenantId, salonId: install.salonId, event: callback.rawEvent },
       'ALTEGIO lifecycle event',
     );
-    return { event: callback.event, salonId: install.salonId };
+    return { event: callback.event, salonId: install.salonId, known: true };
   }
 
   // ---- Delivering ALTEGIO's messages ----------------------------------------------------------
@@ -483,7 +603,11 @@ export class AltegioService {
         for (const m of request.messages) outcomes.set(m.altegioId, refusedEntry(m.altegioId, refusal));
       } else if (request.messages.length) {
         if (request.deliveryCallbackUrl)
-          await this.o.store.setDeliveryCallbackUrl(tenantId, request.deliveryCallbackUrl);
+          await this.o.store.setDeliveryCallbackUrl(
+            tenantId,
+            // The documented URL carries our partner token: stored with a placeholder instead.
+            redactPartnerToken(request.deliveryCallbackUrl, this.o.config.partnerToken),
+          );
         const parts = smsParts(request.text);
         // Test mode: everything goes to the owner's test phone; the client it was meant for is noted.
         const { testPhone } = (await this.o.schedule.settings(tenantId)) as { testPhone?: string | null };

@@ -13,6 +13,10 @@ export interface AltegioInstall {
   readonly apiKeySealed: Buffer | null;
   readonly webhookTokenSealed: Buffer;
   readonly userData: Record<string, unknown> | null;
+  /** The ALTEGIO user whose signed Connect click created this install (null: sent no user data). */
+  readonly ownerUserId: string | null;
+  /** Keys ALTEGIO may still use, revoked once the activation of the current key succeeds. */
+  readonly supersededApiKeyIds: readonly string[];
   readonly installedAt: Date;
   readonly activationState: ActivationState;
   readonly activationAttempts: number;
@@ -34,6 +38,8 @@ interface InstallRow {
   api_key_sealed: Buffer | null;
   webhook_token_sealed: Buffer;
   user_data: Record<string, unknown> | null;
+  owner_user_id: string | null;
+  superseded_api_key_ids: unknown;
   installed_at: Date;
   activation_state: ActivationState;
   activation_attempts: number;
@@ -55,6 +61,10 @@ const toInstall = (r: InstallRow): AltegioInstall => ({
   apiKeySealed: r.api_key_sealed ? Buffer.from(r.api_key_sealed) : null,
   webhookTokenSealed: Buffer.from(r.webhook_token_sealed),
   userData: r.user_data,
+  ownerUserId: r.owner_user_id,
+  supersededApiKeyIds: Array.isArray(r.superseded_api_key_ids)
+    ? (r.superseded_api_key_ids as unknown[]).filter((k): k is string => typeof k === 'string')
+    : [],
   installedAt: new Date(r.installed_at),
   activationState: r.activation_state,
   activationAttempts: r.activation_attempts,
@@ -167,7 +177,11 @@ export class AltegioStore {
     return row ? toInstall(row) : undefined;
   }
 
-  /** Creates the install, or starts it again (a new Connect click) with fresh keys and a new 12-hour window. */
+  /**
+   * Creates the install, or starts it again (a new Connect click) with fresh keys and a new window.
+   * The key ALTEGIO had is not revoked here: it joins `superseded_api_key_ids` (revoked when the new
+   * key's activation succeeds), so a Connect click that never activates cannot cut ALTEGIO off.
+   */
   async upsertInstall(
     input: {
       salonId: string;
@@ -178,6 +192,8 @@ export class AltegioStore {
       webhookTokenHash: string;
       webhookTokenSealed: Buffer;
       userData: Record<string, unknown> | null;
+      /** Recorded when the install is created; a later click never changes it. */
+      ownerUserId: string | null;
       linkUp: boolean;
       at: Date;
     },
@@ -186,9 +202,15 @@ export class AltegioStore {
     const [row] = await tx.query<InstallRow>(
       `insert into altegio_installs (salon_id, tenant_id, application_id, state, api_key_id, api_key_sealed,
          webhook_token_hash, webhook_token_sealed, user_data, installed_at, activation_state, link_up,
-         link_changed_at, updated_at)
-       values ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, 'waiting_link', $10, $9, $9)
+         link_changed_at, updated_at, owner_user_id)
+       values ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, 'waiting_link', $10, $9, $9, $11)
        on conflict (salon_id) do update set
+         superseded_api_key_ids = case
+           when altegio_installs.api_key_id is null
+             or altegio_installs.superseded_api_key_ids ? altegio_installs.api_key_id
+           then altegio_installs.superseded_api_key_ids
+           else altegio_installs.superseded_api_key_ids || jsonb_build_array(altegio_installs.api_key_id) end,
+         owner_user_id = coalesce(altegio_installs.owner_user_id, excluded.owner_user_id),
          tenant_id = excluded.tenant_id, application_id = excluded.application_id, state = 'pending',
          api_key_id = excluded.api_key_id, api_key_sealed = excluded.api_key_sealed,
          webhook_token_hash = excluded.webhook_token_hash, webhook_token_sealed = excluded.webhook_token_sealed,
@@ -208,9 +230,45 @@ export class AltegioStore {
         input.userData === null ? null : JSON.stringify(input.userData),
         input.at,
         input.linkUp,
+        input.ownerUserId,
       ],
     );
     return toInstall(row!);
+  }
+
+  /** Keys superseded at this salon that no install still uses (to revoke after an activation). */
+  async retiredKeys(salonId: string, tx: Queryable = this.db): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
+      `select distinct k.id from altegio_installs i,
+         jsonb_array_elements_text(i.superseded_api_key_ids) as k(id)
+       where i.salon_id = $1
+         and not exists (select 1 from altegio_installs o where o.api_key_id = k.id)`,
+      [salonId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Forgets superseded keys of a salon (they were revoked). */
+  async clearSuperseded(salonId: string, tx: Queryable = this.db): Promise<void> {
+    await tx.query(`update altegio_installs set superseded_api_key_ids = '[]'::jsonb where salon_id = $1`, [
+      salonId,
+    ]);
+  }
+
+  /**
+   * Rows written before secrets were kept out of tables: the partner token in stored callback URLs
+   * becomes the placeholder (the token is config, so this runs at start, not in a migration).
+   */
+  async redactPartnerToken(partnerToken: string, placeholder: string): Promise<void> {
+    await this.db.query(
+      `update altegio_installs set delivery_callback_url = replace(delivery_callback_url, $1, $2)
+       where strpos(delivery_callback_url, $1) > 0`,
+      [partnerToken, placeholder],
+    );
+    await this.db.query(`update altegio_calls set url = replace(url, $1, $2) where strpos(url, $1) > 0`, [
+      partnerToken,
+      placeholder,
+    ]);
   }
 
   async setState(salonId: string, state: InstallState, at: Date, tx: Queryable = this.db): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isAppError } from '../domain/errors.js';
 import { DEFAULT_RETRY_POLICY, nextAttemptAt } from '../webhooks/retry-schedule.js';
 import type { AltegioStore, PartnerCall } from './altegio-store.js';
 
@@ -16,10 +17,16 @@ export interface PartnerCallSenderOptions {
   readonly checkStatus?: (call: PartnerCall) => Promise<boolean>;
   /** When to try again (undefined: give up); by default the webhook schedule within `retry_until`. */
   readonly retryAt?: (call: PartnerCall, now: Date) => Date | undefined;
-  /** Builds the request to send for a call whose body depends on ALTEGIO's current data (read-modify-write). */
+  /**
+   * Builds the request to send for a call whose body is not stored as sent (read-modify-write, or
+   * secrets sealed elsewhere), with its own headers when they differ. An AppError `not_ready`
+   * (e.g. a missing user token) gives the call up at once with its message: retrying cannot help.
+   */
   readonly prepare?: (
     call: PartnerCall,
-  ) => Promise<{ method: string; url: string; body: unknown } | undefined>;
+  ) => Promise<{ method: string; url: string; body: unknown; headers?: Record<string, string> } | undefined>;
+  /** Fills in what a stored URL leaves out (the partner token of a status-callback URL). */
+  readonly expandUrl?: (url: string) => string;
   readonly onDelivered?: (call: PartnerCall) => Promise<void>;
   readonly onDead?: (call: PartnerCall, error: string) => Promise<void>;
   readonly timeoutMs?: number;
@@ -120,11 +127,17 @@ export class PartnerCallSender {
   private async send(call: PartnerCall): Promise<void> {
     let status: number | 'network_error';
     let error = '';
+    let cannotSend = false;
     try {
-      const request = (await this.o.prepare?.(call)) ?? call;
-      const response = await fetch(request.url, {
+      const prepared = await this.o.prepare?.(call).catch((err: unknown) => {
+        if (isAppError(err, 'not_ready')) cannotSend = true;
+        throw err;
+      });
+      const request = prepared ?? call;
+      const url = this.o.expandUrl ? this.o.expandUrl(request.url) : request.url;
+      const response = await fetch(url, {
         method: request.method,
-        headers: this.o.headers,
+        headers: prepared?.headers ?? this.o.headers,
         ...(request.body === null || request.body === undefined || request.method === 'GET'
           ? {}
           : { body: JSON.stringify(request.body) }),
@@ -139,7 +152,7 @@ export class PartnerCallSender {
       error =
         err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     }
-    let verdict = (this.o.classify ?? ((_c, s) => defaultVerdict(s)))(call, status);
+    let verdict = cannotSend ? 'dead' : (this.o.classify ?? ((_c, s) => defaultVerdict(s)))(call, status);
     if (verdict === 'check_status') {
       const done = await this.o.checkStatus?.(call).catch(() => false);
       verdict = done ? 'delivered' : 'retry';

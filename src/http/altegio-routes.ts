@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import type { AltegioScheduler } from '../altegio/altegio-scheduler.js';
-import type { AltegioService } from '../altegio/altegio-service.js';
+import type { AltegioService, InstallOutcome } from '../altegio/altegio-service.js';
 import { AppError } from '../domain/errors.js';
 import { pickLanguage } from '../web/i18n.js';
-import { renderInstallRefused } from '../web/pages.js';
+import { renderInstallLogin, renderInstallRefused } from '../web/pages.js';
 import { statusForCode } from './http-errors.js';
 import { setPanelSession } from './panel-session.js';
 
@@ -34,16 +34,19 @@ export function altegioRoutes(
   // the owner on the WhatsApp linking step of the panel, in their language.
   app.get('/install', async (c) => {
     const lang = pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language'));
-    let sessionToken: string;
+    let outcome: InstallOutcome;
     try {
-      ({ sessionToken } = await service.install(c.req.queries(), lang));
+      outcome = await service.install(c.req.queries(), lang);
     } catch (err) {
       // The owner is in a browser: a page that says what to do, with the status the error calls for.
       if (!(err instanceof AppError)) throw err;
       c.header('cache-control', 'no-store');
       return c.html(renderInstallRefused({ lang, supportUrl }), statusForCode(err.code) as 400);
     }
-    setPanelSession(c, sessionToken);
+    c.header('cache-control', 'no-store');
+    // A salon we serve, without proof of its owner: the login route, no session.
+    if (outcome.kind === 'login') return c.html(renderInstallLogin({ lang, supportUrl }), 200);
+    setPanelSession(c, outcome.sessionToken);
     return c.redirect(`/panel?lang=${encodeURIComponent(lang)}&link=1`);
   });
 

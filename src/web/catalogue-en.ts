@@ -238,6 +238,10 @@ export const en = {
   'install.body':
     'Open Zapgate again from ALTEGIO (Integrations → Notifications → Zapgate → Connect). If this keeps happening, contact support.',
   'title.install': 'Connect from ALTEGIO',
+  'install.knownTitle': 'This salon is already connected to Zapgate',
+  'install.knownBody':
+    'For your security, a click in ALTEGIO opens the panel only for the person who connected the salon. Open the panel from your login link (in your booking system or in the message we sent you), or ask support for a new one.',
+  'install.openPanel': 'Open the panel',
 
   'login.title': 'Open the login link you were sent',
   'login.body':

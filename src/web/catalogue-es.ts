@@ -242,6 +242,10 @@ export const es: Catalogue = {
   'install.body':
     'Abra Zapgate de nuevo desde ALTEGIO (Integraciones → Notificaciones → Zapgate → Conectar). Si sigue ocurriendo, contacte con soporte.',
   'title.install': 'Conectar desde ALTEGIO',
+  'install.knownTitle': 'Este salón ya está conectado a Zapgate',
+  'install.knownBody':
+    'Por seguridad, un clic en ALTEGIO solo abre el panel a quien conectó el salón. Abra el panel con su enlace de acceso (en su sistema de reservas o en el mensaje que le enviamos), o pida uno nuevo a soporte.',
+  'install.openPanel': 'Abrir el panel',
 
   'login.title': 'Abre el enlace de acceso que recibiste',
   'login.body':

@@ -243,6 +243,10 @@ export const ptBR: Catalogue = {
   'install.body':
     'Abra o Zapgate novamente pelo ALTEGIO (Integrações → Notificações → Zapgate → Conectar). Se continuar acontecendo, fale com o suporte.',
   'title.install': 'Conectar pelo ALTEGIO',
+  'install.knownTitle': 'Este salão já está conectado ao Zapgate',
+  'install.knownBody':
+    'Por segurança, um clique no ALTEGIO só abre o painel para quem conectou o salão. Abra o painel pelo seu link de acesso (no seu sistema de agendamento ou na mensagem que enviamos), ou peça um novo ao suporte.',
+  'install.openPanel': 'Abrir o painel',
 
   'login.title': 'Abra o link de acesso que você recebeu',
   'login.body':

@@ -363,6 +363,19 @@ export function renderInstallRefused({ lang, supportUrl }: { lang: Lang; support
   return messagePage(lang, 'title.install', 'install.title', 'install.body', support);
 }
 
+/**
+ * A Connect click for a salon we already serve, without proof that this browser is its owner: no
+ * session; the way in is the owner's login link (or a panel session the browser already has).
+ */
+export function renderInstallLogin({ lang, supportUrl }: { lang: Lang; supportUrl?: string }): string {
+  const s = texts(lang);
+  const panel = `<a class="btn btn-primary" href="/panel?lang=${encodeURIComponent(lang)}" data-testid="open-panel">${s('install.openPanel')}</a>`;
+  const support = supportUrl
+    ? externalLink(supportUrl, s('common.support'), ' class="btn" data-testid="support"')
+    : '';
+  return messagePage(lang, 'title.install', 'install.knownTitle', 'install.knownBody', panel + support);
+}
+
 /** 404 page of a revoked, expired or unknown QR-page link. */
 export function renderLinkGone({ lang, supportUrl }: { lang: Lang; supportUrl?: string }): string {
   const support = supportUrl

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Browser } from 'playwright-core';
-import { signedRegistrationUrl, startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
+import { startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 import { altegioEnv } from '../support/altegio-harness.js';
@@ -40,7 +40,7 @@ test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → 
   page.setDefaultTimeout(15_000);
   const salonId = 515_151;
   await page.goto(
-    signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+    fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
       name: 'Joana',
       salon_name: 'Espaço Joana',
     }),
@@ -72,9 +72,7 @@ test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → 
 });
 
 test('a forged registration URL shows a page saying what to do, and opens no panel session', async () => {
-  const url = new URL(
-    signedRegistrationUrl(`${h.gateway.url}/altegio/install`, 616_161, PARTNER_TOKEN, { salon_name: 'X' }),
-  );
+  const url = new URL(fake.registrationUrl(`${h.gateway.url}/altegio/install`, 616_161, { salon_name: 'X' }));
   url.searchParams.set('user_data_sign', '0'.repeat(64));
   const response = await fetch(url, { redirect: 'manual' });
   assert.equal(response.status, 401);

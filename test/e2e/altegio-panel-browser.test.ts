@@ -6,7 +6,6 @@ import {
   altegioRecord,
   recordWebhookEnvelope,
   sendRecordWebhook,
-  signedRegistrationUrl,
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
@@ -69,7 +68,7 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     const page = await newPage();
     // ALTEGIO's Connect opens the registration URL in the owner's browser: it lands on the panel.
     await page.goto(
-      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
         salon_name: 'Studio Notifications',
       }),
     );
@@ -217,7 +216,7 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     const salonId = 940_002;
     const page = await newPage({ javaScriptEnabled: false });
     await page.goto(
-      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
         salon_name: 'Studio No Script',
       }),
     );

@@ -5,7 +5,6 @@ import {
   recordWebhookEnvelope,
   sendOperatorRequest,
   sendRecordWebhook,
-  signedRegistrationUrl,
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
@@ -44,7 +43,7 @@ describe('ALTEGIO settings and templates (API)', () => {
     });
     const salonId = 910_001;
     const response = await fetch(
-      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
         salon_name: 'Studio Settings',
       }),
       { redirect: 'manual', headers: { 'accept-language': 'en' } },

@@ -8,7 +8,6 @@ import {
   recordWebhookEnvelope,
   sendOperatorRequest,
   sendRecordWebhook,
-  signedRegistrationUrl,
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
@@ -59,7 +58,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
   });
 
   const installUrl = (salonId: number, userData?: object) =>
-    signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, userData);
+    fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, userData);
 
   /** Opens the registration URL as the owner's browser would; returns the panel cookie and the business. */
   const install = async (salonId: number, salonName: string) => {
@@ -100,7 +99,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     assert.equal(fake.activations.has(String(salonId)), false, 'no activation before the link is up');
 
     // ALTEGIO refuses the first activation attempt: it is retried.
-    fake.failNext('/marketplace/partner/callback', 1, 503);
+    fake.failNext('/api/v1/marketplace/partner/callback', 1, 503);
     const sender = h.sim.createPhone({ phone: nextPhone(), business: true, name: 'Salão' });
     await link(business.channelPath, sender);
     const activation = await waitUntil(() => fake.activations.get(String(salonId)), {
@@ -109,7 +108,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     });
     assert.match(activation.apiKey, /^zg_live_/);
     assert.match(activation.webhookUrls[0]!, /\/altegio\/records\/awh_/);
-    assert.ok(fake.calls('/marketplace/partner/callback').length >= 2, 'retried after the 503');
+    assert.ok(fake.calls('/api/v1/marketplace/partner/callback').length >= 2, 'retried after the 503');
     await waitUntil(() => fake.channels.get(String(salonId))?.whatsapp === true, {
       what: 'update_channel available',
     });
@@ -164,7 +163,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     await waitUntil(() => fake.channels.get(String(salonId))?.whatsapp === true, { what: 'available' });
     const reports = () =>
       fake
-        .calls('/marketplace/application/update_channel')
+        .calls('/api/v1/marketplace/application/update_channel')
         .filter((c) => String((c.body as { salon_id: unknown }).salon_id) === String(salonId));
     assert.equal(reports().length, 1);
 
@@ -189,7 +188,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
   test('an activation ALTEGIO refuses (401) is given up and shown to support with the reason', async () => {
     const salonId = 700_006;
     const business = await install(salonId, 'Studio Recusado');
-    fake.failNext('/marketplace/partner/callback', 1, 401);
+    fake.failNext('/api/v1/marketplace/partner/callback', 1, 401);
     await link(business.channelPath, h.sim.createPhone({ phone: nextPhone(), business: true }));
     const view = await waitUntil(
       async () => {
@@ -352,7 +351,7 @@ describe('ALTEGIO integration (scheduling mode)', () => {
   test('record webhook → reminders → client answers "+" → confirmed in ALTEGIO; a move re-plans', async () => {
     const salonId = 800_001;
     const response = await fetch(
-      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, salonId, PARTNER_TOKEN, {
+      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
         salon_name: 'Barbearia Centro',
       }),
       { redirect: 'manual', headers: { 'accept-language': 'en' } },
@@ -405,7 +404,7 @@ describe('ALTEGIO integration (scheduling mode)', () => {
     const ambiguous = { ...record, datetime: altegioDateTime(new Date(startsAt.getTime() + 5 * HOUR)) };
     const sameTime = await sendRecordWebhook(webhookUrl, recordWebhookEnvelope('update', ambiguous));
     assert.deepEqual(sameTime.body, { accepted: false, reason: 'duplicate' });
-    assert.ok(fake.calls(`/record/${salonId}/${record.id}`).some((c) => c.method === 'GET'));
+    assert.ok(fake.calls(`/api/v1/record/${salonId}/${record.id}`).some((c) => c.method === 'GET'));
     const otherSalon = await sendRecordWebhook(
       webhookUrl,
       recordWebhookEnvelope('update', { ...record, company_id: 1 }),
@@ -435,7 +434,7 @@ describe('ALTEGIO integration (scheduling mode)', () => {
 
     await client.sendMessage(sender.phone, '+');
     await fake.waitForCall(
-      (call) => call.method === 'PUT' && call.path === `/record/${salonId}/${record.id}`,
+      (call) => call.method === 'PUT' && call.path === `/api/v1/record/${salonId}/${record.id}`,
       15_000,
     );
     await waitUntil(() => fake.getRecord(salonId, record.id)?.attendance === 2, {

@@ -15,7 +15,7 @@ import { apiRoutes } from '../../src/http/api-routes.js';
 import type { GatewayContext } from '../../src/http/gateway-context.js';
 import { messageRoutes, type MessageRoutesContext } from '../../src/http/message-routes.js';
 import { webhookRoutes, type WebhookRoutesContext } from '../../src/http/webhook-routes.js';
-import { signedRegistrationUrl, startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
+import { startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { OpenApiConformance, pathShape } from '../support/openapi-conformance.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -122,6 +122,7 @@ describe('OpenAPI conformance', () => {
         ALTEGIO_PARTNER_TOKEN,
         ALTEGIO_APPLICATION_ID,
         ALTEGIO_API_URL: fakeAltegio.url,
+        ALTEGIO_USER_TOKEN: fakeAltegio.userToken,
       },
     });
     receiver = await startReceiver();
@@ -352,7 +353,7 @@ describe('OpenAPI conformance', () => {
 
   test('ALTEGIO: the install, settings and texts, as the business and as support', async () => {
     const installed = await fetch(
-      signedRegistrationUrl(`${h.gateway.url}/altegio/install`, 930_001, ALTEGIO_PARTNER_TOKEN, {
+      fakeAltegio.registrationUrl(`${h.gateway.url}/altegio/install`, 930_001, {
         salon_name: 'Salão OpenAPI',
       }),
       { redirect: 'manual', headers: { 'accept-language': 'pt-BR' } },

@@ -6,6 +6,7 @@ import {
   parseInstallQuery,
   secretsEqual,
   signUserData,
+  signUserDataString,
   verifyUserDataSign,
 } from '../../src/domain/altegio/install-params.js';
 import { signedRegistrationUrl } from '../support/fake-altegio.js';
@@ -111,16 +112,56 @@ describe('ALTEGIO registration URL', () => {
     assert.equal(failure(() => parseInstallQuery(lone, TOKEN)).details?.field, 'user_data');
   });
 
-  test('the signature is hex HMAC-SHA256 of the base64 string; upper-case hex and a "+" read as space pass', () => {
+  test('the documented signature is HMAC-SHA256 of the decoded JSON bytes (the KB PHP sample)', () => {
+    // The knowledge base's PHP: hash_hmac('sha256', base64_decode($userData), $partnerToken).
+    const json = JSON.stringify({ user_id: 7, name: 'Ana', salon_name: 'Studio Ana' });
+    const b64 = Buffer.from(json).toString('base64');
+    const sign = createHmac('sha256', TOKEN).update(Buffer.from(json)).digest('hex');
+    assert.equal(signUserData(b64, TOKEN), sign);
+    const params = parseInstallQuery(
+      new URLSearchParams({ salon_id: '1', user_data: b64, user_data_sign: sign }),
+      TOKEN,
+    );
+    assert.equal(params.userData?.id, '7', 'user_id is the user id when there is no id');
+    assert.equal(params.userData?.salonName, 'Studio Ana');
+    // The URL-safe base64 ALTEGIO was seen sending decodes and verifies the same.
+    const urlSafe = Buffer.from(json).toString('base64url');
+    assert.ok(verifyUserDataSign(urlSafe, sign, TOKEN));
+    // Any other method (the partner token not as the key, another hash) is refused.
+    const otherKey = createHmac('sha256', 'x').update(Buffer.from(json)).digest('hex');
+    const sha1Ish = createHmac('sha256', TOKEN)
+      .update(json + '\n')
+      .digest('hex');
+    for (const bad of [otherKey, sha1Ish])
+      assert.equal(
+        failure(() =>
+          parseInstallQuery(
+            new URLSearchParams({ salon_id: '1', user_data: b64, user_data_sign: bad }),
+            TOKEN,
+          ),
+        ).code,
+        'unauthorized',
+      );
+  });
+
+  test('the base64-string reading passes too; upper-case hex and a "+" read as space pass', () => {
     // Find a payload whose base64 has a '+', as an unencoded URL would turn it into a space.
     let b64 = '';
     for (let i = 0; !b64.includes('+'); i++) b64 = encode({ name: `Ana ${'~'.repeat(i)}>>>` });
     const sign = createHmac('sha256', TOKEN).update(b64).digest('hex');
-    assert.equal(signUserData(b64, TOKEN), sign);
+    assert.equal(signUserDataString(b64, TOKEN), sign);
     assert.ok(verifyUserDataSign(b64, sign.toUpperCase(), TOKEN));
     const mangled = new URLSearchParams(`salon_id=1&user_data=${b64}&user_data_sign=${sign}`);
     assert.ok(mangled.get('user_data')!.includes(' '));
     assert.match(parseInstallQuery(mangled, TOKEN).userData?.name ?? '', /^Ana/);
+    // And the documented reading of the same mangled URL.
+    const decodedSign = signUserData(b64, TOKEN);
+    const mangled2 = new URLSearchParams(`salon_id=1&user_data=${b64}&user_data_sign=${decodedSign}`);
+    assert.match(parseInstallQuery(mangled2, TOKEN).userData?.name ?? '', /^Ana/);
+    // The fake ALTEGIO signs either way on request.
+    const viaFake = new URL(signedRegistrationUrl('https://gw.example/i', 1, TOKEN, { id: 3 }, 'base64'))
+      .searchParams;
+    assert.equal(parseInstallQuery(viaFake, TOKEN).userData?.id, '3');
   });
 
   test('secretsEqual compares in constant time whatever the lengths', () => {

@@ -6,7 +6,13 @@ import {
   activationOutcome,
   attendanceUpdateBody,
   bearerToken,
+  businessHeaders,
   decideChannelReport,
+  expandPartnerToken,
+  parseInstallStatus,
+  recordUrl,
+  redactPartnerToken,
+  storedActivationBody,
   nextActivationAttempt,
   parseLifecycleCallback,
   partnerHeaders,
@@ -18,6 +24,48 @@ import { failure } from '../support/app-error.js';
 const expected = { partnerToken: 'ptok', applicationId: '123' };
 
 describe('ALTEGIO partner API shapes', () => {
+  test('a business’s data: REST base under /api/v1, Bearer partner and User token; no token says so', () => {
+    assert.equal(
+      recordUrl('https://api.alteg.io/api/v1', 4564, 77),
+      'https://api.alteg.io/api/v1/record/4564/77',
+    );
+    assert.equal(businessHeaders({ partnerToken: 'p', userToken: 'u' }).authorization, 'Bearer p, User u');
+    const missing = failure(() => businessHeaders({ partnerToken: 'p', userToken: undefined }));
+    assert.equal(missing.code, 'not_ready');
+    assert.match(missing.publicMessage, /ALTEGIO_USER_TOKEN/);
+  });
+
+  test('install status: connection_status.status only, not "active" anywhere in the answer', () => {
+    const answer = (status: unknown, logs: unknown[] = []) => ({
+      success: true,
+      data: { connection_status: { status }, logs },
+    });
+    assert.equal(parseInstallStatus(answer('pending')), 'pending');
+    assert.equal(parseInstallStatus(answer('active')), 'active');
+    assert.equal(parseInstallStatus(answer('FREEZED')), 'freezed');
+    const history = [{ status_from: 'active', status_to: 'freezed' }];
+    assert.equal(parseInstallStatus(answer('freezed', history)), 'freezed');
+    assert.equal(parseInstallStatus({ success: true, data: { logs: history } }), undefined);
+    assert.equal(
+      parseInstallStatus({ success: false, data: { connection_status: { status: 'active' } } }),
+      undefined,
+    );
+    assert.equal(parseInstallStatus(answer('uninstalled')), undefined);
+    assert.equal(parseInstallStatus('active'), undefined);
+    assert.equal(parseInstallStatus(null), undefined);
+  });
+
+  test('secrets stay out of stored calls: the activation body and the status-callback URL', () => {
+    const stored = storedActivationBody({ salonId: '4564', applicationId: '123', channels: ['whatsapp'] });
+    assert.equal(stored.salon_id, 4564);
+    assert.ok(!JSON.stringify(stored).includes('zg_'));
+    const url = 'https://app.alteg.io/smsprovider/status/callback/pt-secret';
+    const redacted = redactPartnerToken(url, 'pt-secret');
+    assert.equal(redacted, 'https://app.alteg.io/smsprovider/status/callback/{partner_token}');
+    assert.equal(expandPartnerToken(redacted, 'pt-secret'), url);
+    assert.equal(redactPartnerToken('https://x/a%2Fb', 'a/b'), 'https://x/{partner_token}');
+  });
+
   test('headers and bearer tokens', () => {
     assert.deepEqual(partnerHeaders('p'), {
       authorization: 'Bearer p',

@@ -6,6 +6,7 @@ import { parseInstallQuery } from '../../src/domain/altegio/install-params.js';
 import {
   activationBody,
   attendanceUpdateBody,
+  parseInstallStatus,
   partnerHeaders,
 } from '../../src/domain/altegio/partner-api.js';
 import { parseRecordWebhook } from '../../src/domain/altegio/record-webhook.js';
@@ -86,6 +87,34 @@ describe('fake ALTEGIO', () => {
     assert.deepEqual(calls[4]?.body, body);
   });
 
+  test('install status: 404 until the Connect click, pending, then active on activation; both marketplace bases', async () => {
+    const status = (base: string, salon: number, app = '123', token = TOKEN) =>
+      fetch(`${base}/marketplace/salon/${salon}/application/${app}`, { headers: partnerHeaders(token) });
+    assert.equal((await status(fake.url, 6001)).status, 404);
+    fake.registrationUrl('https://gw.example/altegio/install', 6001, { id: 1 });
+    const pending = await status(fake.restUrl, 6001);
+    assert.equal(pending.status, 200);
+    const answer = (await pending.json()) as { data: unknown };
+    assert.equal(parseInstallStatus(answer), 'pending');
+    assert.equal((await status(fake.url, 6001, '124')).status, 404, 'another application');
+    assert.equal((await status(fake.url, 6001, '123', 'wrong')).status, 401);
+    const body = activationBody({ salonId: '6001', applicationId: '123', apiKey: 'k', webhookUrls: [] });
+    assert.equal((await post('/api/v1/marketplace/partner/callback', body)).status, 201);
+    const active = (await (await status(fake.url, 6001)).json()) as {
+      data: { logs: Array<{ status_to: string }> };
+    };
+    assert.equal(parseInstallStatus(active), 'active');
+    assert.deepEqual(
+      active.data.logs.map((l) => l.status_to),
+      ['pending', 'active'],
+    );
+    fake.setInstallStatus(6001, 'freezed');
+    const frozen = await (await status(fake.url, 6001)).json();
+    // The history mentions "active"; only connection_status.status says what the install is now.
+    assert.match(JSON.stringify(frozen), /"active"/);
+    assert.equal(parseInstallStatus(frozen), 'freezed');
+  });
+
   test('failNext: the next N calls under a path fail, then it recovers', async () => {
     fake.failNext('/marketplace/partner/callback', 2, 500);
     fake.failNext('/marketplace/application/update_channel', 1, 422);
@@ -121,17 +150,36 @@ describe('fake ALTEGIO', () => {
         lastChangeDate: new Date('2025-01-01T00:00:00Z'),
       });
       fake.putRecord(record);
-      const headers = partnerHeaders(TOKEN, 'user-token');
-      const got = await fetch(`${fake.url}/record/900/31`, { headers });
+      const headers = partnerHeaders(TOKEN, fake.userToken);
+      const got = await fetch(`${fake.restUrl}/record/900/31`, { headers });
       assert.equal(got.status, 200);
       assert.equal(((await got.json()) as { data: { id: number } }).data.id, 31);
-      assert.equal((await fetch(`${fake.url}/record/900/32`, { headers })).status, 404);
-      assert.equal((await fetch(`${fake.url}/record/900/31`)).status, 401);
+      assert.equal((await fetch(`${fake.restUrl}/record/900/32`, { headers })).status, 404);
+      assert.equal((await fetch(`${fake.restUrl}/record/900/31`)).status, 401);
+      // Like ALTEGIO: a business's data needs the User token, and lives under /api/v1 only.
+      const partnerOnly = await fetch(`${fake.restUrl}/record/900/31`, { headers: partnerHeaders(TOKEN) });
+      assert.equal(partnerOnly.status, 401);
+      const wrongUser = await fetch(`${fake.restUrl}/record/900/31`, {
+        headers: partnerHeaders(TOKEN, 'another-user'),
+      });
+      assert.equal(wrongUser.status, 401);
+      assert.equal((await fetch(`${fake.url}/record/900/31`, { headers })).status, 404);
 
       const put = (b: unknown, h = headers) =>
-        fetch(`${fake.url}/record/900/31`, { method: 'PUT', headers: h, body: JSON.stringify(b) });
-      assert.equal((await put({ attendance: 7 })).status, 422);
-      assert.equal((await put({ attendance: 2 }, partnerHeaders('bad'))).status, 401);
+        fetch(`${fake.restUrl}/record/900/31`, { method: 'PUT', headers: h, body: JSON.stringify(b) });
+      const full = attendanceUpdateBody(record, 2);
+      assert.equal((await put({ ...full, attendance: 7 })).status, 422);
+      assert.equal((await put(full, partnerHeaders('bad'))).status, 401);
+      assert.equal((await put(full, partnerHeaders(TOKEN))).status, 401, 'no User token');
+      // A full update: each field ALTEGIO requires must be there.
+      for (const field of ['staff_id', 'services', 'client', 'datetime', 'seance_length']) {
+        const partial: Record<string, unknown> = { ...full };
+        delete partial[field];
+        const refused = await put(partial);
+        assert.equal(refused.status, 422, field);
+        assert.match(await refused.text(), new RegExp(field));
+      }
+      assert.equal((await put({ attendance: 2 })).status, 422, 'attendance alone is not a record');
       assert.equal(fake.getRecord(900, 31)?.attendance, 0, 'refused PUTs change nothing');
       const updated = await put(attendanceUpdateBody(record, 2));
       assert.equal(updated.status, 200);
@@ -197,8 +245,8 @@ describe('fake ALTEGIO', () => {
   test('waitForCall resolves on a call already made or one still to come, and times out', async () => {
     const seen = await fake.waitForCall((c) => c.path.startsWith('/smsprovider/'));
     assert.equal(seen.method, 'POST');
-    const pending = fake.waitForCall((c) => c.path === '/record/1/2' && c.method === 'GET', 5000);
-    await fetch(`${fake.url}/record/1/2`, { headers: partnerHeaders(TOKEN) });
+    const pending = fake.waitForCall((c) => c.path === '/api/v1/record/1/2' && c.method === 'GET', 5000);
+    await fetch(`${fake.restUrl}/record/1/2`, { headers: partnerHeaders(TOKEN, fake.userToken) });
     assert.equal((await pending).status, 404);
     await assert.rejects(
       fake.waitForCall(() => false, 50),

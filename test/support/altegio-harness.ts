@@ -40,12 +40,16 @@ export function activationOf(fake: FakeAltegio, salonId: number): Promise<FakeAc
   return waitUntil(() => fake.activations.get(String(salonId)), { what: 'activated', timeoutMs: 20_000 });
 }
 
-/** The gateway's ALTEGIO settings pointing at `fake` (callbacks to 127.0.0.1, a short "link up" debounce). */
+/**
+ * The gateway's ALTEGIO settings pointing at `fake`: its host (both bases default to `<host>/api/v1`),
+ * the system user's token, callbacks to 127.0.0.1, a short "link up" debounce.
+ */
 export function altegioEnv(fake: FakeAltegio, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ALTEGIO_PARTNER_TOKEN: fake.partnerToken,
     ALTEGIO_APPLICATION_ID: fake.applicationId,
     ALTEGIO_API_URL: fake.url,
+    ALTEGIO_USER_TOKEN: fake.userToken,
     ALTEGIO_CALLBACK_HOSTS: '127.0.0.1',
     ALTEGIO_CHANNEL_UP_AFTER_MS: '300',
     ...extra,

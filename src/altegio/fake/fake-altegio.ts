@@ -46,6 +46,8 @@ export type AltegioRecordData = Record<string, unknown> & { id: number; company_
 export interface FakeAltegioOptions {
   readonly partnerToken: string;
   readonly applicationId: string | number;
+  /** The system user's token record calls need (`Bearer <partner>, User <this>`); default `<partner>-user`. */
+  readonly userToken?: string;
   /** The Bearer the fake puts on record webhooks it sends (default: the partner token). */
   readonly webhookBearer?: string;
   /** After a PUT /record, POST an `update` webhook to the salon's activated webhook URLs. Default false. */
@@ -61,6 +63,9 @@ export interface FakeAltegio {
   readonly url: string;
   readonly partnerToken: string;
   readonly applicationId: string;
+  readonly userToken: string;
+  /** The REST base (`<url>/api/v1`): records are served only under it. */
+  readonly restUrl: string;
   /** `…/smsprovider/status/callback/{partner_token}`: what to put in operator requests. */
   readonly deliveryCallbackUrl: string;
   /** Calls received, oldest first; only those whose path starts with `pathPrefix` when given. */
@@ -69,6 +74,15 @@ export interface FakeAltegio {
   waitForCall(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   /** Answer the next `count` calls under `pathPrefix` with `status` (500 by default) before handling. */
   failNext(pathPrefix: string, count: number, status?: number): void;
+  /** Stop failing calls under `pathPrefix` (what `failNext` still had to fail is dropped). */
+  stopFailing(pathPrefix: string): void;
+  /**
+   * A salon's install of the app as ALTEGIO's install-status call reports it (undefined: the salon
+   * has not installed it; the call answers 404). `registrationUrl` marks the salon `pending` (the
+   * Connect click), an accepted activation `active`.
+   */
+  setInstallStatus(salonId: string | number, status: FakeInstallStatus | undefined): void;
+  installStatus(salonId: string | number): FakeInstallStatus | undefined;
   /** Accepted activations by salon id. */
   readonly activations: ReadonlyMap<string, FakeActivation>;
   /** Last reported availability per salon and channel slug. */
@@ -78,16 +92,30 @@ export interface FakeAltegio {
   /** Store (or replace) a record the API will serve. */
   putRecord(record: AltegioRecordData): void;
   getRecord(companyId: string | number, recordId: string | number): AltegioRecordData | undefined;
-  /** The registration URL ALTEGIO would open, signed with this fake's partner token. */
+  /**
+   * The registration URL ALTEGIO would open (the Connect click: every salon named becomes `pending`
+   * unless already active), `user_data` signed the documented way with this fake's partner token.
+   */
   registrationUrl(
     base: string,
     salonId: string | number | readonly (string | number)[],
     userData?: object,
+    signing?: UserDataSigning,
   ): string;
   /** POST a record webhook to `url` with this fake's Bearer. */
   sendRecordWebhook(url: string, envelope: unknown): Promise<HttpAnswer>;
   stop(): Promise<void>;
 }
+
+/** `freezed` is ALTEGIO's spelling. */
+export type FakeInstallStatus = 'pending' | 'active' | 'freezed';
+
+/**
+ * How `user_data_sign` is computed: `decoded` (documented: HMAC of the decoded JSON bytes, ALTEGIO
+ * KB's PHP sample, confirmed on live traffic) or `base64` (HMAC of the base64 string, one
+ * integrator's reading).
+ */
+export type UserDataSigning = 'decoded' | 'base64';
 
 /** A response the fake got when acting as ALTEGIO. */
 export interface HttpAnswer {
@@ -194,14 +222,16 @@ export function recordWebhookEnvelope(
 
 /**
  * The registration URL for `salonIds` (one: `salon_id=…`; several: `salon_ids[0]=…`), with `user_data`
- * (base64 JSON) and `user_data_sign` (hex HMAC-SHA256 of the base64 string keyed by `partnerToken`)
- * when `userData` is given.
+ * (base64 JSON) and `user_data_sign` (hex HMAC-SHA256 keyed by `partnerToken` of the decoded JSON
+ * bytes, or of the base64 string with `signing: 'base64'`) when `userData` is given. Only builds the
+ * URL: a fake ALTEGIO's `registrationUrl` also records the Connect click.
  */
 export function signedRegistrationUrl(
   base: string,
   salonIds: string | number | readonly (string | number)[],
   partnerToken: string,
   userData?: object,
+  signing: UserDataSigning = 'decoded',
 ): string {
   const url = new URL(base);
   const ids = Array.isArray(salonIds)
@@ -210,9 +240,15 @@ export function signedRegistrationUrl(
   if (ids.length === 1) url.searchParams.set('salon_id', String(ids[0]));
   else ids.forEach((id, i) => url.searchParams.set(`salon_ids[${i}]`, String(id)));
   if (userData !== undefined) {
-    const encoded = Buffer.from(JSON.stringify(userData), 'utf8').toString('base64');
+    const json = Buffer.from(JSON.stringify(userData), 'utf8');
+    const encoded = json.toString('base64');
     url.searchParams.set('user_data', encoded);
-    url.searchParams.set('user_data_sign', createHmac('sha256', partnerToken).update(encoded).digest('hex'));
+    url.searchParams.set(
+      'user_data_sign',
+      createHmac('sha256', partnerToken)
+        .update(signing === 'decoded' ? json : Buffer.from(encoded, 'utf8'))
+        .digest('hex'),
+    );
   }
   return url.toString();
 }
@@ -311,6 +347,27 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
   const recordKey = (company: string | number, record: string | number) => `${company}/${record}`;
   const webhookBearer = options.webhookBearer ?? partnerToken;
   const clock = options.clock ?? systemClock;
+  const userToken = options.userToken ?? `${partnerToken}-user`;
+  const installs = new Map<
+    string,
+    { status: FakeInstallStatus; logs: { status_from: string | null; status_to: string; date: string }[] }
+  >();
+  const setInstallStatus = (salonId: string | number, status: FakeInstallStatus | undefined) => {
+    const key = String(salonId);
+    if (status === undefined) {
+      installs.delete(key);
+      return;
+    }
+    const previous = installs.get(key);
+    if (previous?.status === status) return;
+    installs.set(key, {
+      status,
+      logs: [
+        ...(previous?.logs ?? []),
+        { status_from: previous?.status ?? null, status_to: status, date: clock.now().toISOString() },
+      ],
+    });
+  };
 
   const app = new Hono<{ Variables: { call: RecordedCall } }>();
 
@@ -318,6 +375,12 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     const header = c.req.header('authorization') ?? '';
     const match = /^\s*Bearer\s+([^\s,]+)/i.exec(header);
     return match?.[1] === partnerToken;
+  };
+  // A business's data needs both tokens, like ALTEGIO: `Bearer <partner>, User <user>`.
+  const userAuthorised = (c: Context) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^\s*Bearer\s+([^\s,]+)\s*,\s*User\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] === partnerToken && match[2] === userToken;
   };
 
   app.use('*', async (c, next) => {
@@ -362,66 +425,94 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
 
   const body = (c: Context<{ Variables: { call: RecordedCall } }>) => asObject(c.get('call').body);
 
-  app.post('/marketplace/partner/callback', (c) => {
-    if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
-    const b = body(c);
-    if (!b) return fail(c, 422, 'Body must be a JSON object');
-    if (!isId(b.salon_id)) return fail(c, 422, 'salon_id: required integer');
-    if (!isId(b.application_id)) return fail(c, 422, 'application_id: required integer');
-    if (String(b.application_id) !== applicationId)
-      return fail(c, 403, 'application_id: not your application');
-    if (typeof b.api_key !== 'string' || b.api_key.trim() === '') return fail(c, 422, 'api_key: required');
-    if (!Array.isArray(b.webhook_urls) || !b.webhook_urls.every(isHttpUrl)) {
-      return fail(c, 422, 'webhook_urls: a list of URLs');
-    }
-    if (
-      b.channels !== undefined &&
-      (!Array.isArray(b.channels) || !b.channels.every((x) => typeof x === 'string'))
-    ) {
-      return fail(c, 422, 'channels: a list of channel slugs');
-    }
-    const salonId = String(b.salon_id);
-    const previous = activations.get(salonId);
-    activations.set(salonId, {
-      salonId,
-      apiKey: b.api_key,
-      webhookUrls: b.webhook_urls as string[],
-      ...(b.channels ? { channels: b.channels } : {}),
-      count: (previous?.count ?? 0) + 1,
-      at: new Date(),
+  // Marketplace calls are documented under `/api/v1/marketplace/…` (developer portal) and
+  // `/marketplace/…` (integrators' code): both are served.
+  for (const base of ['', '/api/v1']) {
+    app.post(`${base}/marketplace/partner/callback`, (c) => {
+      if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
+      const b = body(c);
+      if (!b) return fail(c, 422, 'Body must be a JSON object');
+      if (!isId(b.salon_id)) return fail(c, 422, 'salon_id: required integer');
+      if (!isId(b.application_id)) return fail(c, 422, 'application_id: required integer');
+      if (String(b.application_id) !== applicationId)
+        return fail(c, 403, 'application_id: not your application');
+      if (typeof b.api_key !== 'string' || b.api_key.trim() === '') return fail(c, 422, 'api_key: required');
+      if (!Array.isArray(b.webhook_urls) || !b.webhook_urls.every(isHttpUrl)) {
+        return fail(c, 422, 'webhook_urls: a list of URLs');
+      }
+      if (
+        b.channels !== undefined &&
+        (!Array.isArray(b.channels) || !b.channels.every((x) => typeof x === 'string'))
+      ) {
+        return fail(c, 422, 'channels: a list of channel slugs');
+      }
+      const salonId = String(b.salon_id);
+      const previous = activations.get(salonId);
+      activations.set(salonId, {
+        salonId,
+        apiKey: b.api_key,
+        webhookUrls: b.webhook_urls as string[],
+        ...(b.channels ? { channels: b.channels } : {}),
+        count: (previous?.count ?? 0) + 1,
+        at: new Date(),
+      });
+      setInstallStatus(salonId, 'active');
+      return ok(c, null, 201);
     });
-    return ok(c, null, 201);
-  });
 
-  app.post('/marketplace/application/update_channel', (c) => {
-    if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
-    const b = body(c);
-    if (!b) return fail(c, 422, 'Body must be a JSON object');
-    if (!isId(b.salon_id)) return fail(c, 422, 'salon_id: required integer');
-    if (String(b.application_id) !== applicationId)
-      return fail(c, 403, 'application_id: not your application');
-    if (b.channel_slug !== 'whatsapp' && b.channel_slug !== 'sms')
-      return fail(c, 422, 'channel_slug: whatsapp or sms');
-    if (typeof b.is_available !== 'boolean') return fail(c, 422, 'is_available: required boolean');
-    const salonId = String(b.salon_id);
-    channels.set(salonId, { ...channels.get(salonId), [b.channel_slug]: b.is_available });
-    return ok(c);
-  });
+    app.get(`${base}/marketplace/salon/:salonId/application/:applicationId`, (c) => {
+      if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
+      if (c.req.param('applicationId') !== applicationId) return fail(c, 404, 'Application not found');
+      const install = installs.get(c.req.param('salonId'));
+      if (!install) return fail(c, 404, 'The salon has not installed the application');
+      return ok(c, {
+        salon_id: Number(c.req.param('salonId')),
+        application_id: Number(applicationId),
+        connection_status: { status: install.status },
+        logs: install.logs,
+      });
+    });
 
-  app.get('/record/:companyId/:recordId', (c) => {
-    if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
+    app.post(`${base}/marketplace/application/update_channel`, (c) => {
+      if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
+      const b = body(c);
+      if (!b) return fail(c, 422, 'Body must be a JSON object');
+      if (!isId(b.salon_id)) return fail(c, 422, 'salon_id: required integer');
+      if (String(b.application_id) !== applicationId)
+        return fail(c, 403, 'application_id: not your application');
+      if (b.channel_slug !== 'whatsapp' && b.channel_slug !== 'sms')
+        return fail(c, 422, 'channel_slug: whatsapp or sms');
+      if (typeof b.is_available !== 'boolean') return fail(c, 422, 'is_available: required boolean');
+      const salonId = String(b.salon_id);
+      channels.set(salonId, { ...channels.get(salonId), [b.channel_slug]: b.is_available });
+      return ok(c);
+    });
+  }
+
+  // Records live under the REST base only, and need the User token too.
+  app.get('/api/v1/record/:companyId/:recordId', (c) => {
+    if (!userAuthorised(c)) return fail(c, 401, 'Bearer <partner>, User <user> required');
     const record = records.get(recordKey(c.req.param('companyId'), c.req.param('recordId')));
     if (!record) return fail(c, 404, 'Record not found');
     return ok(c, record);
   });
 
-  app.put('/record/:companyId/:recordId', (c) => {
-    if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
+  app.put('/api/v1/record/:companyId/:recordId', (c) => {
+    if (!userAuthorised(c)) return fail(c, 401, 'Bearer <partner>, User <user> required');
     const key = recordKey(c.req.param('companyId'), c.req.param('recordId'));
     const record = records.get(key);
     if (!record) return fail(c, 404, 'Record not found');
     const b = body(c);
     if (!b) return fail(c, 422, 'Body must be a JSON object');
+    // A full update, like ALTEGIO's: the fields it requires must all be there.
+    if (!isId(b.staff_id)) return fail(c, 422, 'staff_id: required');
+    if (!Array.isArray(b.services) || !b.services.every((x) => isId(asObject(x)?.id)))
+      return fail(c, 422, 'services: a list of {id, …}');
+    if (!asObject(b.client)) return fail(c, 422, 'client: required');
+    if (typeof b.datetime !== 'string' || Number.isNaN(Date.parse(b.datetime.replace(' ', 'T'))))
+      return fail(c, 422, 'datetime: required');
+    if (typeof b.seance_length !== 'number' || b.seance_length <= 0)
+      return fail(c, 422, 'seance_length: required, in seconds');
     if (b.attendance !== undefined && ![-1, 0, 1, 2].includes(b.attendance as number)) {
       return fail(c, 422, 'attendance: one of -1, 0, 1, 2');
     }
@@ -563,6 +654,10 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     url,
     partnerToken,
     applicationId,
+    userToken,
+    restUrl: `${url}/api/v1`,
+    setInstallStatus,
+    installStatus: (salonId) => installs.get(String(salonId))?.status,
     deliveryCallbackUrl: `${url}/smsprovider/status/callback/${partnerToken}`,
     calls: (pathPrefix) =>
       recorded.filter((call) => pathPrefix === undefined || call.path.startsWith(pathPrefix)),
@@ -590,6 +685,9 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
         waiters.add(waiter);
       });
     },
+    stopFailing(prefix) {
+      for (const failure of failures) if (failure.prefix === prefix) failure.remaining = 0;
+    },
     failNext(prefix, count, status = 500) {
       failures.push({ prefix, remaining: count, status });
     },
@@ -600,8 +698,14 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
       records.set(recordKey(record.company_id, record.id), record);
     },
     getRecord: (companyId, recordId) => records.get(recordKey(companyId, recordId)),
-    registrationUrl: (base, salonId, userData) =>
-      signedRegistrationUrl(base, salonId, partnerToken, userData),
+    registrationUrl(base, salonId, userData, signing) {
+      const ids: readonly (string | number)[] = Array.isArray(salonId)
+        ? (salonId as readonly (string | number)[])
+        : [salonId as string | number];
+      for (const id of ids)
+        if (installs.get(String(id))?.status !== 'active') setInstallStatus(id, 'pending');
+      return signedRegistrationUrl(base, salonId, partnerToken, userData, signing);
+    },
     sendRecordWebhook: (target, envelope) => sendRecordWebhook(target, envelope, webhookBearer),
     async stop() {
       server.closeAllConnections();

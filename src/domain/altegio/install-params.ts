@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 
 /** The owner's details ALTEGIO passes in `user_data` (every field optional; unknown ones kept in `raw`). */
 export interface AltegioUserData {
+  /** The ALTEGIO user who clicked Connect (`id`, or `user_id` in the knowledge base's sample). */
   readonly id?: string;
   readonly name?: string;
   readonly phone?: string;
@@ -46,8 +47,17 @@ function entries(query: QueryInput): [string, string][] {
   return out;
 }
 
-/** Hex HMAC-SHA256 of the `user_data` string (exactly as sent, still base64) keyed with the partner token. */
+/**
+ * The documented `user_data_sign`: hex HMAC-SHA256 of the **decoded JSON bytes** of `user_data`
+ * (ALTEGIO KB's PHP sample signs `base64_decode(user_data)`; confirmed on live traffic), keyed with
+ * the partner token.
+ */
 export function signUserData(userDataBase64: string, partnerToken: string): string {
+  return createHmac('sha256', partnerToken).update(decodeBase64(userDataBase64)).digest('hex');
+}
+
+/** One integrator's reading: the HMAC of the base64 string exactly as sent. Accepted too. */
+export function signUserDataString(userDataBase64: string, partnerToken: string): string {
   return createHmac('sha256', partnerToken).update(userDataBase64, 'utf8').digest('hex');
 }
 
@@ -59,20 +69,28 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** Base64 or base64url (ALTEGIO sends the URL-safe form) to bytes; a `+` read as a space is restored. */
+function decodeBase64(userDataBase64: string): Buffer {
+  return Buffer.from(userDataBase64.trim().replaceAll(' ', '+'), 'base64');
+}
+
 /**
- * Whether `sign` is the partner's signature of `userDataBase64`. A `+` in base64 arrives as a space
- * when the URL was not encoded, so the string is also tried with spaces read back as `+`.
+ * Whether `sign` is the partner's signature of `user_data`: the documented HMAC of the decoded JSON
+ * bytes, or the HMAC of the base64 string (as sent, and with spaces read back as `+` when the URL was
+ * not encoded). Every reading is computed and compared in constant time, with no early exit.
  */
 export function verifyUserDataSign(userDataBase64: string, sign: string, partnerToken: string): boolean {
   if (!HEX_SHA256.test(sign)) return false;
   const given = Buffer.from(sign.toLowerCase(), 'hex');
-  const candidates = [userDataBase64];
-  if (userDataBase64.includes(' ')) candidates.push(userDataBase64.replaceAll(' ', '+'));
+  const strings = [userDataBase64];
+  if (userDataBase64.includes(' ')) strings.push(userDataBase64.replaceAll(' ', '+'));
+  const expected = [
+    signUserData(userDataBase64, partnerToken),
+    ...strings.map((candidate) => signUserDataString(candidate, partnerToken)),
+  ];
   let ok = false;
-  for (const candidate of candidates) {
-    const expected = Buffer.from(signUserData(candidate, partnerToken), 'hex');
-    // No early exit: both candidates are always checked.
-    if (timingSafeEqual(given, expected)) ok = true;
+  for (const candidate of expected) {
+    if (timingSafeEqual(given, Buffer.from(candidate, 'hex'))) ok = true;
   }
   return ok;
 }
@@ -95,10 +113,9 @@ const optionalFlag = (value: unknown): boolean | undefined => {
  * unknown ones kept in `raw`; only a string that is not base64 JSON of an object is an error.
  */
 export function decodeUserData(userDataBase64: string): AltegioUserData {
-  const cleaned = userDataBase64.trim().replaceAll(' ', '+');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cleaned, 'base64').toString('utf8'));
+    parsed = JSON.parse(decodeBase64(userDataBase64).toString('utf8'));
   } catch (cause) {
     throw new AppError('invalid_input', 'user_data: not base64-encoded JSON.', {
       details: { field: 'user_data' },
@@ -114,7 +131,8 @@ export function decodeUserData(userDataBase64: string): AltegioUserData {
   const data: {
     -readonly [K in keyof AltegioUserData]: AltegioUserData[K];
   } = { raw };
-  const id = optionalText(raw.id);
+  // Two key sets are in use: `id` (seen live) and `user_id` (the knowledge base's sample).
+  const id = optionalText(raw.id) ?? optionalText(raw.user_id);
   if (id !== undefined) data.id = id;
   const name = optionalText(raw.name);
   if (name !== undefined) data.name = name;
@@ -183,7 +201,8 @@ export function parseInstallQuery(query: QueryInput, partnerToken: string): Inst
   if (!verifyUserDataSign(userData, sign, partnerToken)) {
     throw new AppError('unauthorized', 'This link is not signed by ALTEGIO.', {
       details: { field: 'user_data_sign' },
-      internalMessage: 'user_data_sign does not match HMAC-SHA256(user_data, partner token)',
+      internalMessage:
+        'user_data_sign matches neither HMAC-SHA256(base64_decode(user_data)) nor HMAC-SHA256(user_data) with the partner token',
     });
   }
   return { salonIds, userData: decodeUserData(userData) };

@@ -21,6 +21,79 @@ export function partnerHeaders(partnerToken: string, userToken?: string): Record
 }
 
 /**
+ * Headers for a call on a business's data (records, company): ALTEGIO wants both the partner token
+ * and a user's token there (`Bearer <partner>, User <user>`; ALTEGIO KB "Access to the API").
+ * Throws `not_ready` when the user token is not configured, so the caller says so instead of
+ * collecting a 401.
+ */
+export function businessHeaders(tokens: {
+  readonly partnerToken: string;
+  readonly userToken: string | undefined;
+}): Record<string, string> {
+  if (!tokens.userToken) throw new AppError('not_ready', USER_TOKEN_MISSING);
+  return partnerHeaders(tokens.partnerToken, tokens.userToken);
+}
+
+/** What the integration says while ALTEGIO_USER_TOKEN is unset (log at start, support console). */
+export const USER_TOKEN_MISSING =
+  'ALTEGIO_USER_TOKEN is not set: records cannot be read or confirmed in ALTEGIO (the token of the app’s system user, from ALTEGIO’s developer settings).';
+
+/** `GET|PUT <rest>/record/{company_id}/{record_id}`. */
+export function recordUrl(restUrl: string, companyId: string | number, recordId: string | number): string {
+  return `${restUrl}/record/${encodeURIComponent(String(companyId))}/${encodeURIComponent(String(recordId))}`;
+}
+
+/** `GET <rest>/company/{company_id}`. */
+export function companyUrl(restUrl: string, companyId: string | number): string {
+  return `${restUrl}/company/${encodeURIComponent(String(companyId))}`;
+}
+
+/** `GET <marketplace>/marketplace/salon/{salon_id}/application/{application_id}`: the install's status. */
+export function installStatusUrl(marketplaceUrl: string, salonId: string, applicationId: string): string {
+  return `${marketplaceUrl}/marketplace/salon/${encodeURIComponent(salonId)}/application/${encodeURIComponent(applicationId)}`;
+}
+
+/** A salon's connection to our app as ALTEGIO reports it (`freezed` is ALTEGIO's spelling). */
+export type InstallStatus = 'pending' | 'active' | 'freezed';
+
+/**
+ * Reads `data.connection_status.status` of the install-status answer. Only that field counts:
+ * `data.logs[]` holds the history (`status_from`/`status_to`), so "active" somewhere in the text
+ * says nothing about now. Undefined when the answer does not carry a known status.
+ */
+export function parseInstallStatus(answer: unknown): InstallStatus | undefined {
+  const object = (v: unknown): Record<string, unknown> | undefined =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const root = object(answer);
+  if (!root || root.success === false) return undefined;
+  const data = object(root.data) ?? root;
+  const status = object(data.connection_status)?.status;
+  if (typeof status !== 'string') return undefined;
+  const value = status.trim().toLowerCase();
+  return value === 'pending' || value === 'active' || value === 'freezed' ? value : undefined;
+}
+
+/**
+ * ALTEGIO's status-callback URL carries our partner token in its path
+ * (`…/smsprovider/status/callback/{partner_token}`): stored with this placeholder instead, and
+ * filled in only when the call is sent, so no table holds the token.
+ */
+export const PARTNER_TOKEN_PLACEHOLDER = '{partner_token}';
+
+/** `url` with every occurrence of the partner token (plain or URL-encoded) replaced by the placeholder. */
+export function redactPartnerToken(url: string, partnerToken: string): string {
+  let out = url.replaceAll(partnerToken, PARTNER_TOKEN_PLACEHOLDER);
+  const encoded = encodeURIComponent(partnerToken);
+  if (encoded !== partnerToken) out = out.replaceAll(encoded, PARTNER_TOKEN_PLACEHOLDER);
+  return out;
+}
+
+/** The stored URL made sendable again. */
+export function expandPartnerToken(url: string, partnerToken: string): string {
+  return url.replaceAll(PARTNER_TOKEN_PLACEHOLDER, encodeURIComponent(partnerToken));
+}
+
+/**
  * The first token of an `Authorization: Bearer …` header (`Bearer P, User U` → `P`); undefined when
  * the header is absent or uses another scheme.
  */
@@ -53,6 +126,25 @@ export function activationBody(request: ActivationRequest): Record<string, unkno
     application_id: idValue(request.applicationId),
     api_key: request.apiKey,
     webhook_urls: [...request.webhookUrls],
+    ...(request.channels ? { channels: [...request.channels] } : {}),
+  };
+}
+
+/**
+ * What the outbox keeps of an activation: the body without its secrets (the api_key we issued and
+ * the record-webhook URL's token). The full body is rebuilt from the install's sealed copies when
+ * the call is sent.
+ */
+export function storedActivationBody(request: {
+  salonId: string;
+  applicationId: string;
+  channels?: readonly string[];
+}): Record<string, unknown> {
+  return {
+    salon_id: idValue(request.salonId),
+    application_id: idValue(request.applicationId),
+    api_key: '(sealed)',
+    webhook_urls: '(sealed)',
     ...(request.channels ? { channels: [...request.channels] } : {}),
   };
 }
