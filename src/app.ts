@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Metrics, metricsTokenMatches } from './metrics.js';
 import { apiRoutes } from './http/api-routes.js';
 import { browserRoutes } from './http/browser-routes.js';
+import { clientContext } from './http/client-address.js';
 import type { GatewayContext } from './http/gateway-context.js';
 import { errorResponder } from './http/http-errors.js';
 import { bodyLimits, urlGuard } from './http/request-guards.js';
@@ -169,6 +170,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     qrLinkTtlMs: config.qrLinkTtlMs,
     failWaitingMessages: (tenantId, channelId, tx) =>
       queue.failQueued(tenantId, channelId, 'channel_removed', tx),
+    limits: config.limits,
   });
   const dispatcher = new Dispatcher({
     store: queue,
@@ -218,6 +220,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     changes,
     logger,
     supportUrl: config.supportUrl,
+    maxEventStreams: config.limits.eventStreams,
     baseUrl: () => baseUrl,
     queueDepth: async (tenantId, channelId) => queue.queueDepth((await channels.get(tenantId, channelId)).id),
     // Built further down (only with ALTEGIO configured); routes read them per request.
@@ -230,6 +233,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   };
   const app = new Hono();
   app.onError(errorResponder(logger));
+  app.use('*', clientContext({ trustedProxies: config.trustedProxies, secureCookies: config.secureCookies }));
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404),
   );

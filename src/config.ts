@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const base64Key32 = z
@@ -125,6 +126,32 @@ const schema = z
       }, 'must be an IANA time zone such as America/Sao_Paulo'),
     /** When set, /metrics requires `Authorization: Bearer <token>`. */
     METRICS_TOKEN: z.string().min(16).optional(),
+    /**
+     * Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g.
+     * `127.0.0.1,10.0.0.0/8`). Empty: the peer address is the client (rate limits key on it).
+     */
+    TRUSTED_PROXIES: z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        const items = value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
+        const bad = items.filter((item) => !isAddressOrCidr(item));
+        if (bad.length)
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `not an IP address or CIDR: ${bad.join(', ')}`,
+          });
+        return items;
+      }),
+    /** WhatsApp channels one business may have (creating one more answers 409). */
+    MAX_CHANNELS_PER_BUSINESS: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** Channels of one business showing a QR or code at once (each holds a WhatsApp socket; 429 beyond). */
+    MAX_LINKING_PER_BUSINESS: z.coerce.number().int().min(1).max(1_000).default(5),
+    /** Live event streams (SSE) open at once per panel session, QR-page link or support session. */
+    MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(1_000).default(10),
   })
   .superRefine((value, ctx) => {
     if (value.DATABASE_URL && !value.MASTER_KEY) {
@@ -180,6 +207,29 @@ export interface Config {
   /** The ALTEGIO integration; undefined when no partner token is configured. */
   readonly altegio: AltegioConfig | undefined;
   readonly metricsToken: string | undefined;
+  /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  /** Cookies carry `Secure` (PUBLIC_URL is https). */
+  readonly secureCookies: boolean;
+  readonly limits: Limits;
+}
+
+/** Per-business bounds on what a key or a browser can hold open. */
+export interface Limits {
+  readonly channelsPerBusiness: number;
+  readonly linkingPerBusiness: number;
+  readonly eventStreams: number;
+}
+
+/** An IPv4/IPv6 address, or one with a /prefix. */
+function isAddressOrCidr(value: string): boolean {
+  try {
+    if (value.includes('/')) ipaddr.parseCIDR(value);
+    else ipaddr.parse(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface AltegioConfig {
@@ -273,5 +323,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           })
         : undefined,
     metricsToken: v.METRICS_TOKEN,
+    trustedProxies: Object.freeze(v.TRUSTED_PROXIES),
+    secureCookies: v.PUBLIC_URL?.startsWith('https:') ?? false,
+    limits: Object.freeze({
+      channelsPerBusiness: v.MAX_CHANNELS_PER_BUSINESS,
+      linkingPerBusiness: v.MAX_LINKING_PER_BUSINESS,
+      eventStreams: v.MAX_EVENT_STREAMS,
+    }),
   });
 }

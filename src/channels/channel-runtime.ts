@@ -106,6 +106,14 @@ export class ChannelRuntime {
     return { link: live?.link, linkWindowEnded: live ? live.linkWindowEnded : this.ended.has(channelId) };
   }
 
+  /** The business's channels on this node that are linking now (a socket showing a QR or code). */
+  linkingChannelIds(tenantId: string): Set<string> {
+    const ids = new Set<string>();
+    for (const live of this.live.values())
+      if (live.tenantId === tenantId && live.link) ids.add(live.channelId);
+    return ids;
+  }
+
   get liveCount(): number {
     return this.live.size;
   }

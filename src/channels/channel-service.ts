@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import type { LinkMode } from '../domain/channel-status.js';
+import { hasLinkedDevice, type LinkMode } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import { normalisePhoneNumber } from '../domain/phone-numbers.js';
 import type { Channel, ChannelEvent, ChannelsRepository } from '../store/channels-repository.js';
@@ -15,6 +15,8 @@ export interface ChannelServiceOptions {
   readonly qrLinkTtlMs: number;
   /** Fails a deleted channel's waiting messages (`channel_removed`) in the deleting transaction. */
   readonly failWaitingMessages: (tenantId: string, channelId: string, tx: Queryable) => Promise<unknown[]>;
+  /** Per-business bounds (config): channels in all, and channels linking at once on this node. */
+  readonly limits?: { readonly channelsPerBusiness: number; readonly linkingPerBusiness: number };
 }
 
 const notFound = (channelId: string): AppError =>
@@ -28,10 +30,20 @@ export interface ChannelSnapshot {
 
 /** Every operation on a business's WhatsApp channels; HTTP, CLI and console all come through here. */
 export class ChannelService {
+  /** Channels whose linking is starting (between the limit check and the socket's opening), per business. */
+  private readonly startingLinks = new Map<string, Set<string>>();
+
   constructor(private readonly o: ChannelServiceOptions) {}
 
   async create(tenantId: string, name: string): Promise<Channel> {
+    const limit = this.o.limits?.channelsPerBusiness;
     return this.o.db.transaction(async (tx) => {
+      if (limit !== undefined && (await this.o.channels.countForTenantLocked(tenantId, tx)) >= limit)
+        throw new AppError(
+          'conflict',
+          `This business already has ${limit} WhatsApp channels, the most allowed; delete one first.`,
+          { details: { limit } },
+        );
       const channel = await this.o.channels.create(tenantId, name, tx);
       await this.o.qrLinks.issue(tenantId, channel.id, this.o.qrLinkTtlMs, tx);
       return channel;
@@ -57,9 +69,36 @@ export class ChannelService {
     return this.o.channels.events(tenantId, channelId);
   }
 
-  /** Someone is looking at the QR window/page: generate codes (again) for a bounded time. */
+  /**
+   * Someone is looking at the QR window/page: generate codes (again) for a bounded time. Each linking
+   * channel holds a WhatsApp socket, so a business links at most `linkingPerBusiness` at once.
+   */
   async watch(tenantId: string, channelId: string): Promise<Channel> {
-    await this.o.runtime.watch(await this.get(tenantId, channelId));
+    const channel = await this.get(tenantId, channelId);
+    const limit = this.o.limits?.linkingPerBusiness;
+    const startsLinking =
+      limit !== undefined && !hasLinkedDevice(channel.status) && !this.o.runtime.linkState(channel.id).link;
+    if (!startsLinking) {
+      await this.o.runtime.watch(channel);
+      return this.get(tenantId, channelId);
+    }
+    // Checked and reserved in one synchronous step: parallel watches cannot all see room.
+    const starting = this.startingLinks.get(tenantId) ?? new Set<string>();
+    const linking = new Set([...this.o.runtime.linkingChannelIds(tenantId), ...starting]);
+    if (!linking.has(channel.id) && linking.size >= limit)
+      throw new AppError(
+        'rate_limited',
+        `${limit} of this business's channels are already linking, the most at once; finish or close one first.`,
+        { details: { limit } },
+      );
+    starting.add(channel.id);
+    this.startingLinks.set(tenantId, starting);
+    try {
+      await this.o.runtime.watch(channel);
+    } finally {
+      starting.delete(channel.id);
+      if (starting.size === 0) this.startingLinks.delete(tenantId);
+    }
     return this.get(tenantId, channelId);
   }
 
@@ -76,6 +115,22 @@ export class ChannelService {
     });
     await this.o.runtime.reset(channel);
     return { channel: await this.get(tenantId, channelId), qrPageToken: link.token };
+  }
+
+  /**
+   * Reset from the public QR page: only while no device is linked. The link is a bearer secret that
+   * may have been forwarded or photographed; it must not unlink a working number (the panel, the API
+   * and support still can).
+   */
+  async resetFromQrPage(token: string): Promise<{ channel: Channel; qrPageToken: string }> {
+    const channel = await this.resolveQrPage(token);
+    if (hasLinkedDevice(channel.status))
+      throw new AppError(
+        'already_linked',
+        'This number is linked and working, so it cannot be reset from this page; the business panel or support can reset it.',
+        { details: { status: channel.status } },
+      );
+    return this.reset(channel.tenantId, channel.id);
   }
 
   /** Stops the channel's queue before its next message; everything waiting stays queued. */

@@ -172,6 +172,45 @@ export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
     const body = await jsonBody(c, schemas.apiKey);
     return c.json(await ctx.tenants.issueApiKey(c.get('tenantId'), body.label), 201);
   });
+  // The business's own keys: listed without the keys, issued, revoked (rotation without support).
+  app.use('/api-keys/*', requireTenant);
+  app.use('/api-keys', requireTenant);
+  app.get('/api-keys', async (c) => {
+    const principal = c.get('principal');
+    const current = principal.kind === 'tenant' ? principal.keyId : undefined;
+    const keys = await ctx.tenants.listApiKeys(c.get('tenantId'));
+    return c.json(
+      keys.map((k) => ({
+        id: k.id,
+        label: k.label,
+        hint: k.hint,
+        createdAt: k.createdAt.toISOString(),
+        current: k.id === current,
+      })),
+    );
+  });
+  app.post('/api-keys', async (c) => {
+    const body = await jsonBody(c, schemas.apiKey);
+    const tenantId = c.get('tenantId');
+    const issued = await ctx.tenants.issueApiKey(tenantId, body.label);
+    const summary = (await ctx.tenants.listApiKeys(tenantId)).find((k) => k.id === issued.id);
+    return c.json(
+      {
+        id: issued.id,
+        key: issued.key,
+        label: body.label,
+        hint: summary?.hint ?? null,
+        createdAt: (summary?.createdAt ?? new Date()).toISOString(),
+      },
+      201,
+    );
+  });
+  app.delete('/api-keys/:keyId', async (c) => {
+    const keyId = c.req.param('keyId');
+    if (!(await ctx.tenants.revokeApiKey(c.get('tenantId'), keyId)))
+      throw new AppError('not_found', 'No such API key (or it is already revoked).', { details: { keyId } });
+    return c.json({ id: keyId, revoked: true });
+  });
 
   // Support operators.
   app.use('/tenants/*', requireOperator);

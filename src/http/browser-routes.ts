@@ -42,25 +42,32 @@ import {
 import { toChannelView } from './channel-view-mapper.js';
 import { helpUrl, qrPageUrl, type GatewayContext } from './gateway-context.js';
 import { jsonBody, validationError } from './http-errors.js';
+import { PANEL_COOKIE, setPanelSession } from './panel-session.js';
+import { sameOriginOnly } from './same-origin.js';
 import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas, schemas } from './schemas.js';
-import { channelEventStream } from './sse.js';
+import { channelEventStream, StreamSlots } from './sse.js';
+import { hashToken } from '../store/tokens.js';
 
-const PANEL_COOKIE = 'zg_panel';
 const SUPPORT_COOKIE = 'zg_support';
 
 type PanelEnv = { Variables: { tenantId: string } };
 type SupportEnv = { Variables: { operatorId: string } };
 
-const secureCookie = (c: Context): boolean => new URL(c.req.url).protocol === 'https:';
-
-/** Per-client limits on the public, unauthenticated surfaces (QR page, login links). */
-const publicLimit = (limit: number) =>
+/**
+ * Per-client limits on the public, unauthenticated surfaces (QR page, login links, support sign-in).
+ * The key is the client's address (the peer, or what a trusted proxy forwarded: see client-address.ts),
+ * never a header the client writes. `counts` picks which answers count: refused attempts only, so a
+ * guesser is stopped without anyone else (or the rightful owner on another address) being locked out.
+ */
+const publicLimit = (name: string, limit: number, counts: 'all' | 'refused' = 'all', windowMs = 60_000) =>
   rateLimiter({
-    windowMs: 60_000,
+    windowMs,
     limit,
     standardHeaders: 'draft-6',
-    keyGenerator: (c) =>
-      `${c.req.header('x-forwarded-for') ?? 'direct'}|${c.req.path.split('/').slice(0, 3).join('/')}`,
+    keyGenerator: (c) => `${name}|${c.get('clientAddress') ?? 'unknown'}`,
+    skipSuccessfulRequests: counts === 'refused',
+    // A guess is an unknown, used, revoked or expired token (404/410) or a wrong key (401).
+    requestWasSuccessful: (c) => ![401, 404, 410].includes(c.res.status),
     handler: (c) =>
       c.json(
         { error: { code: 'rate_limited', message: 'Too many requests; wait a minute and try again.' } },
@@ -71,6 +78,8 @@ const publicLimit = (limit: number) =>
 /** The business's panel, the standalone QR page, support's console, help pages and assets. */
 export function browserRoutes(ctx: GatewayContext): Hono {
   const app = new Hono();
+  // Live views per panel session, QR-page link and support session (keys hold no secret).
+  const streams = new StreamSlots(ctx.maxEventStreams ?? 10);
 
   const views = async (tenantId: string, withLinks: boolean): Promise<ChannelView[]> => {
     const channels = await ctx.channels.list(tenantId);
@@ -153,7 +162,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   app.get('/', (c) => c.redirect('/panel'));
 
   // ---- Panel: a login link, then a session cookie scoped to one business.
-  app.get('/panel/login/:token', publicLimit(30), async (c) => {
+  app.get('/panel/login/:token', publicLimit('panel-login', 30, 'refused'), async (c) => {
     const { sessionToken } = await ctx.tenants
       .redeemPanelLogin(c.req.param('token'))
       .catch((error: unknown) => {
@@ -168,16 +177,16 @@ export function browserRoutes(ctx: GatewayContext): Hono {
         }),
         410,
       );
-    setCookie(c, PANEL_COOKIE, sessionToken, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      path: '/',
-      secure: secureCookie(c),
-      maxAge: 30 * 24 * 3600,
-    });
+    setPanelSession(c, sessionToken);
     return c.redirect('/panel');
   });
   const panel = new Hono<PanelEnv>();
+  // Before the session check: a cross-site post learns nothing, not even whether a session exists.
+  const sameOrigin = sameOriginOnly({
+    publicUrl: () => ctx.baseUrl(),
+    jsonPrefixes: ['/panel/api/', '/support/api/'],
+  });
+  panel.use('*', sameOrigin);
   panel.use('*', async (c, next) => {
     // hono types a '*' middleware's input as any; the cookie helper needs only the request headers.
     const tenantId = await ctx.tenants.tenantForPanelSession(getCookie(c as Context, PANEL_COOKIE));
@@ -257,7 +266,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     );
   });
   // Pause / Resume without JavaScript: a form POST, then back to the log (post/redirect/get).
-  // The session cookie is SameSite=Lax, so another site cannot submit these.
+  // The session cookie is SameSite=Lax and sameOriginOnly refuses posts from other origins.
   const queueForm = (action: 'pause' | 'resume') => async (c: Context<PanelEnv>) => {
     const form = await c.req.parseBody();
     const id = c.req.param('id') ?? '';
@@ -463,9 +472,11 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       throw new AppError('not_found', 'This business has no ALTEGIO install.');
     return c.json(await altegioPreview(ctx, tenantId, body.body, body.language));
   });
+  // Sign-out ends the session on the server: a copied cookie stops working too.
   panel.post('/logout', async (c) => {
-    deleteCookie(c, PANEL_COOKIE, { path: '/' });
-    return c.redirect('/panel');
+    await ctx.tenants.endPanelSession(getCookie(c, PANEL_COOKIE));
+    deleteCookie(c, PANEL_COOKIE, { path: '/', secure: c.get('secureCookies') });
+    return c.redirect('/panel', 303);
   });
   panel.get('/api/channels', async (c) => c.json(await views(c.get('tenantId'), true)));
   panel.post('/api/channels/:id/watch', async (c) =>
@@ -490,18 +501,22 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   });
   panel.get('/api/events', (c) => {
     const tenantId = c.get('tenantId');
+    const release = streams.take(`panel:${hashToken(getCookie(c, PANEL_COOKIE) ?? '')}`);
     return channelEventStream(
       c,
       ctx.changes,
       (change) => change.tenantId === tenantId,
       async (change) => viewOf(await ctx.channels.get(tenantId, change.channelId), true),
+      release,
     );
   });
   app.route('/panel', panel);
 
   // ---- The standalone QR page: the secret token is the only credential; it shows one channel's linking.
   const qrPage = new Hono();
-  qrPage.use('*', publicLimit(240));
+  // Token guesses per client (a bad token anywhere under /link counts), then all traffic per client.
+  qrPage.use('*', publicLimit('link-guesses', 30, 'refused', 10 * 60_000));
+  qrPage.use('*', publicLimit('link', 600));
   const channelForToken = (c: Context) => ctx.channels.resolveQrPage(c.req.param('token') ?? '');
   qrPage.get('/:token', async (c) => {
     const lang = pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language'));
@@ -536,9 +551,9 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     await ctx.channels.unwatch(channel.tenantId, channel.id);
     return c.json({ ok: true });
   });
+  // Refused while a device is linked: whoever holds the link must not unlink a working number.
   qrPage.post('/:token/api/reset', async (c) => {
-    const channel = await channelForToken(c);
-    const { qrPageToken } = await ctx.channels.reset(channel.tenantId, channel.id);
+    const { qrPageToken } = await ctx.channels.resetFromQrPage(c.req.param('token'));
     return c.json({ qrPageUrl: `/link/${qrPageToken}` });
   });
   qrPage.post('/:token/api/pairing-phone', async (c) => {
@@ -551,41 +566,50 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   qrPage.get('/:token/api/events', async (c) => {
     const channel = await channelForToken(c);
     const token = c.req.param('token');
+    const release = streams.take(`link:${channel.id}`);
     return channelEventStream(
       c,
       ctx.changes,
       (change) => change.channelId === channel.id,
       // Re-resolve each time: after Reset the old token must stop showing anything.
       async () => viewOf(await ctx.channels.resolveQrPage(token), false),
+      release,
     );
   });
   app.route('/link', qrPage);
 
-  // ---- Support's console: an operator's API key, exchanged for a cookie.
+  // ---- Support's console: an operator's API key, exchanged for a server-side session (the cookie
+  // holds a random session token, never the key; sign-out or revoking the key ends it).
   app.get('/support/login', (c) => html(c, supportLoginForm()));
-  app.post('/support/login', publicLimit(20), async (c) => {
+  app.post('/support/login', sameOrigin, publicLimit('support-login', 20, 'refused'), async (c) => {
     const form = await c.req.parseBody();
     const key = typeof form.key === 'string' ? form.key.trim() : '';
-    const principal = await ctx.tenants.principalForApiKey(key);
-    if (principal?.kind !== 'operator') return html(c, supportLoginForm('That is not a support key.'), 401);
-    setCookie(c, SUPPORT_COOKIE, key, {
+    const sessionToken = await ctx.tenants.openSupportSession(key);
+    if (!sessionToken) return html(c, supportLoginForm('That is not a support key.'), 401);
+    setCookie(c, SUPPORT_COOKIE, sessionToken, {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/support',
-      secure: secureCookie(c),
+      secure: c.get('secureCookies'),
       maxAge: 12 * 3600,
     });
     return c.redirect('/support');
   });
+  app.post('/support/logout', sameOrigin, async (c) => {
+    await ctx.tenants.endSupportSession(getCookie(c, SUPPORT_COOKIE));
+    deleteCookie(c, SUPPORT_COOKIE, { path: '/support', secure: c.get('secureCookies') });
+    return c.redirect('/support/login', 303);
+  });
   const support = new Hono<SupportEnv>();
+  support.use('*', sameOrigin);
   support.use('*', async (c, next) => {
-    const principal = await ctx.tenants.principalForApiKey(getCookie(c as Context, SUPPORT_COOKIE));
-    if (principal?.kind !== 'operator') {
+    const session = await ctx.tenants.operatorForSupportSession(getCookie(c as Context, SUPPORT_COOKIE));
+    if (!session) {
       if (c.req.path.startsWith('/support/api/'))
         throw new AppError('unauthorized', 'Sign in to the support console again.');
       return c.redirect('/support/login');
     }
-    c.set('operatorId', principal.operatorId);
+    c.set('operatorId', session.operatorId);
     await next();
   });
   const supportRows = async (): Promise<SupportRow[]> => {
@@ -642,6 +666,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
         tenantId: change.tenantId,
         channel: await viewOf(await ctx.channels.get(change.tenantId, change.channelId), true),
       }),
+      streams.take(`support:${hashToken(getCookie(c, SUPPORT_COOKIE) ?? '')}`),
     ),
   );
   app.route('/support', support);

@@ -20,6 +20,8 @@ export interface GatewayContext {
   readonly altegioScheduler?: AltegioScheduler | undefined;
   readonly logger: Logger;
   readonly supportUrl: string;
+  /** Live event streams (SSE) one panel session, QR-page link or support session may hold open (10). */
+  readonly maxEventStreams?: number;
   /** The gateway's public base URL, known once it listens. */
   baseUrl(): string;
 }

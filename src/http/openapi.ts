@@ -59,7 +59,14 @@ const channelPath = (base: string) => {
       post: {
         summary: 'Create a WhatsApp channel',
         requestBody: body(schemas.createChannel),
-        responses: { '201': channel, ...invalid, ...baseErrors },
+        responses: {
+          '201': channel,
+          ...invalid,
+          ...baseErrors,
+          ...conflict(
+            'The business already has the most channels allowed (MAX_CHANNELS_PER_BUSINESS, 20 by default; `error.details.limit`)',
+          ),
+        },
       },
     },
     [`${base}/{channelId}`]: {
@@ -127,6 +134,10 @@ const channelPath = (base: string) => {
       ...idParams,
       post: {
         summary: 'Start or extend linking (codes are generated only while someone looks)',
+        description:
+          'Each linking channel holds a WhatsApp socket: a business links at most MAX_LINKING_PER_BUSINESS ' +
+          'channels at once (5 by default). Beyond that, this route, `qr` and `pairing-code` answer 429 ' +
+          '`rate_limited` until one links or its window closes.',
         responses: { '200': channel, ...errors },
       },
     },
@@ -280,6 +291,23 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             timeZone: { type: 'string', example: 'America/Sao_Paulo' },
             language: { type: 'string', enum: [...LANGUAGES] },
             createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        ApiKey: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'label', 'hint', 'createdAt', 'current'],
+          properties: {
+            id: { type: 'string' },
+            label: { type: 'string' },
+            hint: {
+              type: 'string',
+              nullable: true,
+              description: 'Prefix and last four characters; null for keys issued before hints existed',
+              example: 'zg_live_…x7Qa',
+            },
+            createdAt: { type: 'string', format: 'date-time' },
+            current: { type: 'boolean', description: 'The key this request was made with' },
           },
         },
         Link: {
@@ -452,6 +480,67 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             },
             ...invalid,
             ...auth,
+          },
+        },
+      },
+      '/v1/api-keys': {
+        get: {
+          summary: "This business's live API keys (never the keys themselves)",
+          responses: {
+            '200': {
+              description: 'Keys, oldest first; `current` marks the key making this request',
+              content: { 'application/json': { schema: { type: 'array', items: schemaRef('ApiKey') } } },
+            },
+            ...auth,
+          },
+        },
+        post: {
+          summary: 'Issue an API key (the key is shown once)',
+          requestBody: body(schemas.apiKey),
+          responses: {
+            '201': {
+              description: 'The key, shown only now, and how the list will show it',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['id', 'key', 'label', 'hint', 'createdAt'],
+                    properties: {
+                      id: { type: 'string' },
+                      key: { type: 'string', example: 'zg_live_…' },
+                      label: { type: 'string' },
+                      hint: { type: 'string', nullable: true, example: 'zg_live_…x7Qa' },
+                      createdAt: { type: 'string', format: 'date-time' },
+                    },
+                  },
+                },
+              },
+            },
+            ...invalid,
+            ...auth,
+          },
+        },
+      },
+      '/v1/api-keys/{keyId}': {
+        parameters: [{ name: 'keyId', in: 'path', required: true, schema: { type: 'string' } }],
+        delete: {
+          summary: 'Revoke one of this business’s API keys (at once on this node, within 5 s on others)',
+          responses: {
+            '200': {
+              description: 'Revoked',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['id', 'revoked'],
+                    properties: { id: { type: 'string' }, revoked: { type: 'boolean', enum: [true] } },
+                  },
+                },
+              },
+            },
+            ...errors,
           },
         },
       },

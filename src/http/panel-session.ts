@@ -10,7 +10,8 @@ export function setPanelSession(c: Context, sessionToken: string): void {
     httpOnly: true,
     sameSite: 'Lax',
     path: '/',
-    secure: new URL(c.req.url).protocol === 'https:',
+    // Set by clientContext (app.ts): PUBLIC_URL is https, or this request came over TLS.
+    secure: c.get('secureCookies') ?? new URL(c.req.url).protocol === 'https:',
     maxAge: 30 * 24 * 3600,
   });
 }

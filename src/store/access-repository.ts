@@ -6,7 +6,19 @@ export type Principal =
   | { kind: 'tenant'; tenantId: string; keyId?: string }
   | { kind: 'operator'; operatorId: string; role: 'support' | 'admin'; keyId?: string };
 
-/** API keys, operators, and the business's panel access (login links, then session cookies). */
+/** An API key as its owner may see it again: never the key, only a hint to recognise it by. */
+export interface ApiKeySummary {
+  readonly id: string;
+  readonly label: string;
+  /** The key's prefix and last four characters (`zg_live_…x7Qa`); null for keys issued before hints. */
+  readonly hint: string | null;
+  readonly createdAt: Date;
+}
+
+/** What a key's hint shows: enough to tell keys apart, far too little to guess one (256 random bits). */
+const keyHint = (key: string): string => `${key.slice(0, key.indexOf('_', 3) + 1)}…${key.slice(-4)}`;
+
+/** API keys, operators, and browser sessions: the panel's (after a login link) and support's. */
 export class AccessRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -30,16 +42,37 @@ export class AccessRepository {
     const id = newId('key');
     const key = newSecretToken('tenantId' in owner ? 'zg_live_' : 'zg_ops_');
     await tx.query(
-      'insert into api_keys (id, tenant_id, operator_id, key_hash, label) values ($1, $2, $3, $4, $5)',
+      'insert into api_keys (id, tenant_id, operator_id, key_hash, label, key_hint) values ($1, $2, $3, $4, $5, $6)',
       [
         id,
         'tenantId' in owner ? owner.tenantId : null,
         'operatorId' in owner ? owner.operatorId : null,
         hashToken(key),
         label,
+        keyHint(key),
       ],
     );
     return { id, key };
+  }
+
+  /** A business's live (unrevoked) keys, oldest first. */
+  async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
+    const rows = await this.db.query<{
+      id: string;
+      label: string;
+      key_hint: string | null;
+      created_at: Date;
+    }>(
+      `select id, label, key_hint, created_at from api_keys
+       where tenant_id = $1 and revoked_at is null order by created_at, id`,
+      [tenantId],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      hint: r.key_hint,
+      createdAt: new Date(r.created_at),
+    }));
   }
 
   async principalForApiKey(key: string): Promise<Principal | undefined> {
@@ -107,5 +140,36 @@ export class AccessRepository {
 
   async endPanelSession(sessionToken: string): Promise<void> {
     await this.db.query('delete from panel_sessions where token_hash = $1', [hashToken(sessionToken)]);
+  }
+
+  /**
+   * Opens a support console session for an operator signed in with one of its keys. The cookie holds
+   * this random token (only its hash is stored), never the key; revoking the key ends the session.
+   */
+  async openSupportSession(operatorId: string, keyId: string, ttlMs: number): Promise<string> {
+    const token = newSecretToken('zg_sup_');
+    await this.db.query(
+      'insert into support_sessions (token_hash, operator_id, api_key_id, expires_at) values ($1, $2, $3, $4)',
+      [hashToken(token), operatorId, keyId, new Date(Date.now() + ttlMs)],
+    );
+    return token;
+  }
+
+  /** The operator of a live support session (not expired, not signed out, its key not revoked). */
+  async operatorForSupportSession(
+    token: string,
+  ): Promise<{ operatorId: string; role: 'support' | 'admin' } | undefined> {
+    const [row] = await this.db.query<{ operator_id: string; role: 'support' | 'admin' }>(
+      `select s.operator_id, o.role from support_sessions s
+       join operators o on o.id = s.operator_id
+       join api_keys k on k.id = s.api_key_id and k.revoked_at is null
+       where s.token_hash = $1 and s.expires_at > now()`,
+      [hashToken(token)],
+    );
+    return row ? { operatorId: row.operator_id, role: row.role } : undefined;
+  }
+
+  async endSupportSession(token: string): Promise<void> {
+    await this.db.query('delete from support_sessions where token_hash = $1', [hashToken(token)]);
   }
 }

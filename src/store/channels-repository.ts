@@ -118,6 +118,19 @@ export class ChannelsRepository {
     ).map(toChannel);
   }
 
+  /**
+   * How many channels the business has, counted under a lock on the business's row, so two creates
+   * at once cannot both see room for one more (the lock lasts until `tx` ends).
+   */
+  async countForTenantLocked(tenantId: string, tx: Queryable): Promise<number> {
+    await tx.query('select id from tenants where id = $1 for update', [tenantId]);
+    const [row] = await tx.query<{ n: number }>(
+      'select count(*)::int as n from channels where tenant_id = $1 and deleted_at is null',
+      [tenantId],
+    );
+    return row?.n ?? 0;
+  }
+
   /** Every channel of every business: support's console and the session restorer only. */
   async listAllForSupport(): Promise<Channel[]> {
     return (

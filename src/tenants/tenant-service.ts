@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import type { AccessRepository, Principal } from '../store/access-repository.js';
+import type { AccessRepository, ApiKeySummary, Principal } from '../store/access-repository.js';
 import type { ChannelsRepository } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
 import type { QrLinksRepository } from '../store/qr-links-repository.js';
@@ -14,6 +14,8 @@ export interface TenantServiceOptions {
   readonly qrLinkTtlMs: number;
   readonly panelLoginTtlMs: number;
   readonly panelSessionTtlMs: number;
+  /** How long a support console sign-in lasts (default 12 hours). */
+  readonly supportSessionTtlMs?: number;
   /**
    * How long a valid API key's principal is reused without asking the database (default 5 s): the
    * one lookup every API request made. A key revoked through this service stops working at once on
@@ -105,6 +107,41 @@ export class TenantService {
 
   async tenantForPanelSession(sessionToken: string | undefined): Promise<string | undefined> {
     return sessionToken ? this.o.access.tenantForPanelSession(sessionToken) : undefined;
+  }
+
+  /** Sign-out: the session ends on the server, whatever copies of the cookie exist. */
+  async endPanelSession(sessionToken: string | undefined): Promise<void> {
+    if (sessionToken) await this.o.access.endPanelSession(sessionToken);
+  }
+
+  /**
+   * Signs an operator into the support console with its API key: a session token for the cookie
+   * (the key itself never goes into a cookie); undefined when the key is not a live operator key.
+   */
+  async openSupportSession(key: string): Promise<string | undefined> {
+    const principal = await this.o.access.principalForApiKey(key);
+    if (principal?.kind !== 'operator' || !principal.keyId) return undefined;
+    return this.o.access.openSupportSession(
+      principal.operatorId,
+      principal.keyId,
+      this.o.supportSessionTtlMs ?? 12 * 3_600_000,
+    );
+  }
+
+  async operatorForSupportSession(
+    sessionToken: string | undefined,
+  ): Promise<{ operatorId: string; role: 'support' | 'admin' } | undefined> {
+    return sessionToken ? this.o.access.operatorForSupportSession(sessionToken) : undefined;
+  }
+
+  async endSupportSession(sessionToken: string | undefined): Promise<void> {
+    if (sessionToken) await this.o.access.endSupportSession(sessionToken);
+  }
+
+  /** A business's live API keys, without the keys. */
+  async listApiKeys(tenantId: string): Promise<ApiKeySummary[]> {
+    await this.get(tenantId);
+    return this.o.access.listApiKeys(tenantId);
   }
 
   async principalForApiKey(key: string | undefined): Promise<Principal | undefined> {

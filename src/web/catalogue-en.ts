@@ -14,6 +14,7 @@ export const en = {
   'common.noscript': 'This page needs JavaScript to stay up to date.',
   'common.support': 'Support',
   'common.howToScan': 'How to scan',
+  'common.signOut': 'Sign out',
   'common.reset': 'Reset',
 
   'title.settings': 'Settings',

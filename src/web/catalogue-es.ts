@@ -14,6 +14,7 @@ export const es: Catalogue = {
   'common.noscript': 'Esta página necesita JavaScript para mantenerse al día.',
   'common.support': 'Soporte',
   'common.howToScan': 'Cómo escanear',
+  'common.signOut': 'Cerrar sesión',
   'common.reset': 'Restablecer',
 
   'title.settings': 'Configuración',

@@ -14,6 +14,7 @@ export const ptBR: Catalogue = {
   'common.noscript': 'Esta página precisa de JavaScript para se manter atualizada.',
   'common.support': 'Suporte',
   'common.howToScan': 'Como escanear',
+  'common.signOut': 'Sair',
   'common.reset': 'Redefinir',
 
   'title.settings': 'Configurações',

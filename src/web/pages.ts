@@ -71,6 +71,11 @@ export function statusLines(s: Text): string {
   );
 }
 
+/** A sign-out button: a plain form POST (works without JavaScript), ending the session on the server. */
+function signOut(action: string, label: string): string {
+  return `<form class="sign-out" method="post" action="${action}"><button type="submit" class="link-btn" data-testid="sign-out">${label}</button></form>`;
+}
+
 type PanelTab = 'settings' | 'channels' | 'messages' | 'notifications';
 
 /** The panel's top bar: the business, the tabs (Notifications only with ALTEGIO), help and language. */
@@ -82,7 +87,7 @@ export function panelHeader(input: PanelPageInput, active: PanelTab): string {
   return `<header class="topbar"><div class="topbar-inner">
 <div class="brand">${CHAT_MARK}<span class="brand-name">${escapeHtml(input.businessName)}</span></div>
 <nav class="tabs" aria-label="${s('nav.label')}">${tab('settings', '/panel', s('nav.settings'))}${tab('channels', '/panel/channels', s('nav.channels'))}${tab('messages', '/panel/messages', s('nav.messages'))}${input.notifications ? tab('notifications', '/panel/notifications', s('nav.notifications')) : ''}</nav>
-<div class="top-links">${externalLink(input.helpUrl, s('common.howToScan'))}${externalLink(input.supportUrl, s('common.support'))}${languageSwitch(lang)}</div>
+<div class="top-links">${externalLink(input.helpUrl, s('common.howToScan'))}${externalLink(input.supportUrl, s('common.support'))}${languageSwitch(lang)}${signOut('/panel/logout', s('common.signOut'))}</div>
 </div></header>`;
 }
 
@@ -319,7 +324,7 @@ ${statusLines(s)}
 <section class="stage" data-role="stage"><div class="link-area" data-role="link-area">${area}</div></section>
 <div class="qr-actions">
 <button type="button" class="btn" data-action="fullscreen" data-testid="full-screen" hidden>${s('qr.fullScreen')}</button>
-<button type="button" class="btn btn-danger-outline" data-action="reset" data-testid="reset">${s('common.reset')}</button>
+<button type="button" class="btn btn-danger-outline" data-action="reset" data-testid="reset"${hasLinkedDevice(channel.status) ? ' hidden' : ''}>${s('common.reset')}</button>
 ${externalLink(input.supportUrl, s('common.support'), ' class="btn" data-testid="support"')}
 ${externalLink(input.helpUrl, s('common.howToScan'), ' class="btn" data-testid="how-to-scan"')}
 </div>
@@ -406,7 +411,7 @@ export function renderSupportConsole(input: SupportConsoleInput): string {
   ];
   const body = `<header class="topbar"><div class="topbar-inner">
 <div class="brand">${CHAT_MARK}<span class="brand-name">${s('support.heading')}</span></div>
-${languageSwitch(lang)}
+<div class="top-links">${languageSwitch(lang)}${signOut('/support/logout', s('common.signOut'))}</div>
 </div></header>
 <main id="main" class="container container-wide">
 <div class="toolbar"><h1 class="page-title">${s('support.heading')}</h1>

@@ -199,25 +199,41 @@ describe('linking in a real browser', () => {
     await shot(panel, '3-panel-connected');
   });
 
-  test('4. Reset → the old QR-page link is dead, a new QR appears, another phone links', async () => {
+  test('4. Reset → the old QR-page link is dead, a new QR appears, another phone links; a linked number is not reset from the page', async () => {
     const business = await newBusiness();
     const first = newPhone();
     const page = await openPage(here(business.qrPageUrl));
-    assert.equal((await scanPicture(first, await photographQr(page))).status, 200);
-    await page.getByTestId('connection-established').first().waitFor();
-    page.once('dialog', (dialog) => void dialog.accept());
+    // Reset on the page while nothing is linked: a new link, a new QR.
     const oldUrl = page.url();
+    await photographQr(page);
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByTestId('reset').click();
     await page.waitForURL((url) => url.toString() !== oldUrl);
-    const second = newPhone();
-    const picture = await photographQr(page);
-    await shot(page, '4-after-reset-new-qr');
-    await waitUntil(() => first.linkedDevices().length === 0, { what: 'the first phone lost the device' });
-    const dead = await fetch(oldUrl);
-    assert.equal(dead.status, 404);
-    assert.equal((await scanPicture(second, picture)).status, 200);
+    assert.equal((await fetch(oldUrl)).status, 404);
+    assert.equal((await scanPicture(first, await photographQr(page))).status, 200);
     await page.getByTestId('connection-established').first().waitFor();
-    const gone = await openPage(oldUrl);
+    // Linked: whoever holds the link cannot unlink the working number (no button, and a 409).
+    await page.getByTestId('reset').waitFor({ state: 'hidden' });
+    const refused = await fetch(`${page.url()}/api/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(refused.status, 409);
+    assert.equal(first.linkedDevices().length, 1);
+    // The business (panel, API) still can: the page's link dies, another phone links on the new one.
+    const linkedUrl = page.url();
+    const reset = await h.api('POST', `/v1/channels/${business.channelId}/reset`, { key: business.apiKey });
+    assert.equal(reset.status, 200);
+    await waitUntil(() => first.linkedDevices().length === 0, { what: 'the first phone lost the device' });
+    assert.equal((await fetch(linkedUrl)).status, 404);
+    const fresh = await openPage(here(reset.json.qrPageUrl));
+    const second = newPhone();
+    const picture = await photographQr(fresh);
+    await shot(fresh, '4-after-reset-new-qr');
+    assert.equal((await scanPicture(second, picture)).status, 200);
+    await fresh.getByTestId('connection-established').first().waitFor();
+    const gone = await openPage(linkedUrl);
     await shot(gone, '4-old-link-dead');
   });
 

@@ -172,6 +172,27 @@ describe('OpenAPI conformance', () => {
     const issued = await expect(201, 'POST', '/v1/tenant/api-keys', { key, body: { label: 'crm' } });
     await expect(200, 'GET', '/v1/tenant', { key: issued.json.key });
     await expect(400, 'POST', '/v1/tenant/api-keys', { key, body: { label: 'x'.repeat(101) } }, 'label');
+    await expect(200, 'GET', '/v1/api-keys', { key });
+    const rotated = await expect(201, 'POST', '/v1/api-keys', { key, body: { label: 'rotation' } });
+    await expect(400, 'POST', '/v1/api-keys', { key, body: { label: 7 } }, 'label');
+    await expect(200, 'DELETE', `/v1/api-keys/${rotated.json.id}`, { key });
+    await expect(404, 'DELETE', `/v1/api-keys/${rotated.json.id}`, { key });
+  });
+
+  test('a business at its channel limit', async () => {
+    const created = await expect(201, 'POST', '/v1/tenants', {
+      key: h.adminKey,
+      body: { name: 'Full House', timeZone: 'UTC', language: 'en' },
+    });
+    const key = created.json.apiKey as string;
+    let status = 201;
+    for (let i = 0; i < 25 && status === 201; i++)
+      status = (await call('POST', '/v1/channels', { key, body: {} })).status;
+    assert.equal(status, 409);
+    await expect(409, 'POST', `/v1/tenants/${created.json.tenant.id}/channels`, {
+      key: h.adminKey,
+      body: {},
+    });
   });
 
   /** A fresh channel through QR display, code mode, a pairing code, and reset, at `base` with `key`. */

@@ -83,8 +83,12 @@ describe('tenant isolation across every endpoint', () => {
     const panel = (method: string, path: string, body?: unknown) =>
       fetch(h.gateway.url + path, {
         method,
-        headers: { cookie: panelCookieA, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
+        // The panel's JSON routes take JSON only (a cross-site form cannot send it).
+        headers: {
+          cookie: panelCookieA,
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
       });
     for (const [method, path, body] of [
       ['POST', `/panel/api/channels/${b.channelId}/watch`],

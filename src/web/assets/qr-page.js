@@ -21,6 +21,7 @@ const main = document.getElementById('main');
 const stage = document.querySelector('[data-role="stage"]');
 const area = document.querySelector('[data-role="link-area"]');
 const fullButton = document.querySelector('[data-action="fullscreen"]');
+const resetButton = document.querySelector('[data-action="reset"]');
 const liveLost = document.querySelector('[data-role="live-lost"]');
 const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError']);
 
@@ -59,6 +60,8 @@ function render(force) {
     renderedKey = key;
     replaceKeepingFocus(area, linkView(channel, S, env, st));
   }
+  // A linked number is reset from the panel or by support only (the server refuses it here).
+  resetButton.hidden = hasLinkedDevice(channel.status);
   // Full screen is worth offering only while a QR or a code is on screen.
   fullButton.hidden =
     !document.fullscreenEnabled ||
