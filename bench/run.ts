@@ -4,7 +4,9 @@
  * against raw Baileys loops), on the simulator running in its own process. Prints tables, writes
  * JSON under bench/results/.
  *
- *   tsx bench/run.ts [--parts link,density,ui,accept,throughput] [--sizes 100,500,1000] [--links 30]
+ *   tsx bench/run.ts [--parts link,density,ui,accept,throughput,scale] [--sizes 100,500,1000] [--links 30]
+ *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
+ *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
  *                    [--setup-concurrency 6] [--login-concurrency 20] [--repeats 1] [--keep-states]
  *                    [--accept-concurrency 200] [--accept-seconds 10] [--accept-warmup-seconds 3]
  *                    [--accept-databases pglite,postgres] [--throughput-channels 100]
@@ -26,18 +28,25 @@ import {
 import { REPO_ROOT, killAllChildren } from './child-processes.js';
 import { runLinkLatency, type LinkLatencyResult } from './link-latency.js';
 import { formatLinkingUi, runLinkingUi, stopLinkingUi, type LinkingUiResult } from './linking-ui.js';
-import { buildReport, machine, writeReport, type BenchReport } from './report.js';
+import { buildReport, machine, writeReport } from './report.js';
 import { runSessionDensity, type DensityResult } from './session-density.js';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process.js';
 import { runThroughput, type ThroughputResult } from './throughput.js';
+import { formatScale, runScale, type ScaleResult } from './scale.js';
 import { positiveInteger } from './worker-args.js';
 
-const PARTS = ['link', 'density', 'ui', 'accept', 'throughput'] as const;
+const PARTS = ['link', 'density', 'ui', 'accept', 'throughput', 'scale'] as const;
+/** Parts run unless --parts says otherwise (`scale` links thousands of devices: asked for by name). */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'scale');
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
   options: {
-    parts: { type: 'string', default: PARTS.join(',') },
+    parts: { type: 'string', default: DEFAULT_PARTS.join(',') },
+    'scale-sessions': { type: 'string', default: '1000' },
+    'scale-nodes': { type: 'string', default: 'current' },
+    'scale-link-concurrency': { type: 'string', default: '8' },
+    'scale-idle-seconds': { type: 'string', default: '20' },
     sizes: { type: 'string', default: '100,500,1000' },
     links: { type: 'string', default: '30' },
     'setup-concurrency': { type: 'string', default: '6' },
@@ -142,6 +151,7 @@ let density: DensityResult | undefined;
 let ui: LinkingUiResult | undefined;
 let accept: AcceptRateResult | undefined;
 let throughput: ThroughputResult | undefined;
+let scale: ScaleResult | undefined;
 log(`machine: ${machineInfo.cores} cores, ${machineInfo.cpuModel}, Node ${machineInfo.node}`);
 try {
   // The accept rate needs no simulator (the channel is never linked): it runs first, on a quiet machine.
@@ -160,7 +170,29 @@ try {
       errors.push(`accept rate: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  if (parts.some((p) => p !== 'accept')) {
+  if (parts.includes('scale')) {
+    // The whole gateway in its own process, once per Node binary (`current` is the one running the
+    // bench, Node 24 through npm; pass /usr/bin/node to put the system's Node beside it).
+    const nodes = values['scale-nodes']
+      .split(',')
+      .map((n) => n.trim())
+      .map((n) => (n === 'current' ? process.execPath : n));
+    try {
+      scale = await runScale({
+        sessions: positiveInteger('scale-sessions', values['scale-sessions']),
+        nodeBinaries: nodes,
+        postgresUrl: values['postgres-url'],
+        linkConcurrency: positiveInteger('scale-link-concurrency', values['scale-link-concurrency']),
+        throughputChannels: 200,
+        throughputPerChannel: 10,
+        idleSeconds: positiveInteger('scale-idle-seconds', values['scale-idle-seconds']),
+        log,
+      });
+    } catch (err) {
+      errors.push(`scale: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+  if (parts.some((p) => p !== 'accept' && p !== 'scale')) {
     simulator = await startSimulatorProcess();
     log(`simulator pid ${simulator.pid} at ${simulator.controlUrl}`);
   }
@@ -244,9 +276,16 @@ const { report, table } = buildReport({
   ...(throughput ? { throughput } : {}),
   errors,
 });
+if (scale)
+  console.log(
+    `\nScale: the whole gateway over HTTP (PostgreSQL, simulator process)\n${formatScale(scale)}\n`,
+  );
 console.log(
   ui ? `${table}\n\nLinking UI (gateway + Chromium + simulator)\n${formatLinkingUi(ui).join('\n')}` : table,
 );
-const file = await writeReport((ui ? { ...report, ui } : report) as BenchReport, values['results-dir']);
+const file = await writeReport(
+  { ...report, ...(ui ? { ui } : {}), ...(scale ? { scale } : {}) },
+  values['results-dir'],
+);
 log(`results written to ${path.relative(process.cwd(), file)} and latest.json`);
 process.exit(errors.length ? 1 : 0);
