@@ -53,6 +53,17 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly refusals = new Counter({
+    name: 'zapgate_message_refusals_total',
+    help: 'Sends WhatsApp refused with 463, by cause (timelock, misaddressed, no_token)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+  readonly versionRefusals = new Counter({
+    name: 'zapgate_client_version_refusals_total',
+    help: 'Logins WhatsApp refused (405) because it no longer accepts the client version',
+    registers: [this.registry],
+  });
   readonly backgroundErrors = new Counter({
     name: 'zapgate_background_errors_total',
     help: 'Errors caught in background loops, by loop',

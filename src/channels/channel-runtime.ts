@@ -341,6 +341,14 @@ export class ChannelRuntime {
       );
     });
     session.on('state', (state) => void this.onState(live, state));
+    // WhatsApp's own word on the reach-out timelock (a notification, or its answer after a 463).
+    session.on('reachout_timelock', ({ active, until }) => {
+      const ref = { tenantId: channel.tenantId, channelId: channel.id };
+      const done = active ? this.restrict(ref, until) : this.liftRestriction(ref);
+      done.catch((err: unknown) =>
+        this.o.logger.error({ err, channelId: channel.id }, 'could not record the reach-out timelock'),
+      );
+    });
     const channelRef = { tenantId: channel.tenantId, channelId: channel.id };
     session.on('message_status', (event) => this.traffic?.onMessageStatus(channelRef, event));
     session.on('inbound', (message) => this.traffic?.onInbound(channelRef, message));
@@ -470,9 +478,17 @@ export class ChannelRuntime {
    * WhatsApp answered a send with 463 (reach-out timelock): the channel writes to no new contacts
    * for a while, says so on its status, and goes back to "connected" by itself afterwards.
    */
-  async restrict(channel: { tenantId: string; channelId: string }): Promise<void> {
-    const until = this.now() + (this.o.restrictionMs ?? 24 * 3_600_000);
+  async restrict(channel: { tenantId: string; channelId: string }, whatsappUntil?: number): Promise<void> {
     const live = this.live.get(channel.channelId);
+    // WhatsApp's end time when it said one; otherwise a restriction already running stands.
+    if (
+      whatsappUntil === undefined &&
+      live?.restrictedUntil !== undefined &&
+      live.restrictedUntil > this.now()
+    )
+      return;
+    if (whatsappUntil !== undefined && live?.restrictedUntil === whatsappUntil) return;
+    const until = whatsappUntil ?? this.now() + (this.o.restrictionMs ?? 24 * 3_600_000);
     if (!live) {
       await this.o.channels.setRestrictedUntil(channel.tenantId, channel.channelId, new Date(until));
       return;
@@ -484,6 +500,18 @@ export class ChannelRuntime {
       { channelId: channel.channelId, restrictedUntil: new Date(until).toISOString() },
       'WhatsApp restricted new chats (463): no messages to new contacts until the restriction ends',
     );
+  }
+
+  /** WhatsApp says the reach-out timelock is over: new contacts are written to again. */
+  async liftRestriction(channel: { tenantId: string; channelId: string }): Promise<void> {
+    const live = this.live.get(channel.channelId);
+    if (!live || live.restrictedUntil === undefined) return;
+    live.restrictedUntil = undefined;
+    clearTimeout(live.restrictionTimer);
+    live.restrictionTimer = undefined;
+    if (live.lastStatus === 'restricted')
+      await this.record(live, 'connected', 'restriction_ended', { restrictedUntil: null });
+    else await this.o.channels.setRestrictedUntil(live.tenantId, live.channelId, null);
   }
 
   /** Until when the channel may not write to new contacts (undefined: it may). */

@@ -40,8 +40,11 @@ export interface DispatcherOptions {
   readonly staleSendingMs?: number;
   /** How long a send waits for its server ack before the next message goes anyway. */
   readonly ackTimeoutMs?: number;
-  /** Called when a 463 tells us the account may not start new chats for a while. */
-  readonly onRestricted?: (channel: { tenantId: string; channelId: string }) => void;
+  /**
+   * Called when a 463 is a reach-out timelock: the account may not start new chats for a while
+   * (until `until`, epoch ms, when WhatsApp said). Misaddressed and token 463s do not call it.
+   */
+  readonly onRestricted?: (channel: { tenantId: string; channelId: string }, until?: number) => void;
   /** Until when the channel may not write to new contacts (after a 463); undefined: it may. */
   readonly restrictedUntil?: (channelId: string) => Date | undefined;
   /** A paused channel keeps its queue and sends nothing (woken by onResumed). */
@@ -66,6 +69,10 @@ export class Dispatcher implements SessionTraffic {
   private sweeper: NodeJS.Timeout | undefined;
   /** Sends waiting for their server ack to be recorded, by WhatsApp id. */
   private readonly awaitingAck = new Map<string, () => void>();
+  /** Sends refused as misaddressed (463 to a phone number whose LID is known): they go again to the LID. */
+  private readonly misaddressed = new Set<string>();
+  /** Sends already retried once to the LID: a second misaddressed refusal fails them. */
+  private readonly retriedToLid = new Set<string>();
   /** Statuses reported and not yet being recorded; `statusFlush` is the loop recording them. */
   private readonly pendingStatuses: ReportedStatus[] = [];
   private statusFlush: Promise<void> | undefined;
@@ -137,7 +144,16 @@ export class Dispatcher implements SessionTraffic {
         { waMessageId: event.messageId, reason: event.reason, errorCode: event.errorCode },
         'WhatsApp refused a message',
       );
-      if (event.reason === 'restricted') this.o.onRestricted?.(channel);
+      if (event.refusal) this.o.metrics?.refusals.inc({ cause: event.refusal.cause });
+      if (event.reason === 'restricted') this.o.onRestricted?.(channel, event.refusal?.until);
+      const waiter = this.awaitingAck.get(event.messageId);
+      if (event.reason === 'misaddressed' && waiter && !this.retriedToLid.has(event.messageId)) {
+        // Not a failure yet: the send that waits for this ack puts it back, and it goes to the LID.
+        this.misaddressed.add(event.messageId);
+        waiter();
+        return;
+      }
+      this.retriedToLid.delete(event.messageId);
     }
     const report: ReportedStatus =
       event.status === 'failed'
@@ -148,6 +164,7 @@ export class Dispatcher implements SessionTraffic {
             failure: {
               reason: event.reason === 'restricted' ? 'restricted' : 'rejected',
               ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+              ...(event.refusal ? { details: { refusal: event.refusal.cause } } : {}),
             },
           }
         : {
@@ -325,6 +342,18 @@ export class Dispatcher implements SessionTraffic {
     try {
       await session.sendText(message.toPhone, message.body, { messageId: message.waMessageId });
       await acked;
+      if (this.misaddressed.delete(message.waMessageId)) {
+        // Sent to the phone-number address of a contact WhatsApp addresses by LID: again, same id,
+        // now that the LID is known (the recipient never got the first one).
+        this.retriedToLid.add(message.waMessageId);
+        this.o.logger.info(
+          { messageId: message.id, waMessageId: message.waMessageId },
+          'misaddressed (463): sending again to the contact’s LID',
+        );
+        await this.o.store.release(message, this.now());
+        return;
+      }
+      this.retriedToLid.delete(message.waMessageId);
       this.o.pacing.sent(message, this.now());
       const latencyMs = Date.now() - started;
       this.o.metrics?.sendLatency.observe(latencyMs / 1000);

@@ -154,7 +154,12 @@ export class MessageQueue {
         status: r.status,
         change:
           r.status === 'failed'
-            ? { at: r.at, reason: r.failure?.reason ?? 'rejected', errorCode: r.failure?.errorCode }
+            ? {
+                at: r.at,
+                reason: r.failure?.reason ?? 'rejected',
+                errorCode: r.failure?.errorCode,
+                details: r.failure?.details,
+              }
             : { at: r.at, reason: r.status === 'sent' ? 'server_ack' : 'receipt' },
       })),
     );
@@ -201,6 +206,7 @@ export class MessageQueue {
       at,
       reason: failure.reason,
       errorCode: failure.errorCode,
+      details: failure.details,
     });
   }
 

@@ -25,6 +25,13 @@ const phoneBody = z.object({
   business: z.boolean().optional(),
   hasWhatsApp: z.boolean().optional(),
   os: z.enum(['android', 'ios']).optional(),
+  lidAddressed: z.boolean().optional(),
+});
+const strictBody = z.object({ strict: z.boolean() });
+const addressingBody = z.object({ lidAddressed: z.boolean() });
+const timelockBody = z.object({
+  active: z.boolean(),
+  minutes: z.number().int().positive().max(525_600).optional(),
 });
 const scanBody = z.object({ qr: z.string().min(1) });
 const codeBody = z.object({ code: z.string().min(1) });
@@ -38,6 +45,7 @@ const faultBody = z.discriminatedUnion('kind', [
     phone: z.string(),
     code: z.union([z.literal(463), z.literal(479)]),
     count: z.number().int().positive().optional(),
+    timelock: z.boolean().optional(),
   }),
   z.object({
     kind: z.literal('refuse-logins'),
@@ -88,6 +96,23 @@ export function controlApi(sim: Simulator): Hono {
       rootPublicKey: Buffer.from(sim.rootPublicKey).toString('base64'),
     }),
   );
+  app.get('/settings', (c) => c.json({ strict: sim.network.strict }));
+  app.put('/settings', async (c) => {
+    const { strict } = await parseBody(c, strictBody);
+    sim.network.setStrict(strict);
+    return c.json({ strict: sim.network.strict });
+  });
+  app.put('/phones/:phone/addressing', async (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    phone.setLidAddressed((await parseBody(c, addressingBody)).lidAddressed);
+    return c.json(phone.describe());
+  });
+  app.put('/phones/:phone/reachout-timelock', async (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    const { active, minutes } = await parseBody(c, timelockBody);
+    phone.setReachoutTimelock(active ? sim.network.now() + (minutes ?? 1_440) * 60_000 : undefined);
+    return c.json(phone.describe());
+  });
   app.get('/phones', (c) => c.json(sim.phones().map((p) => p.describe())));
   app.post('/phones', async (c) => c.json(sim.createPhone(await parseBody(c, phoneBody)).describe(), 201));
   app.get('/phones/:phone', (c) => c.json(sim.phone(c.req.param('phone')).describe()));

@@ -43,6 +43,11 @@ export interface NewPhone {
   business?: boolean | undefined;
   hasWhatsApp?: boolean | undefined;
   os?: PhoneOs | undefined;
+  /**
+   * WhatsApp addresses this contact by LID only (privacy-minded accounts, 2026): in strict mode a
+   * message sent to its phone-number address is refused with 463.
+   */
+  lidAddressed?: boolean | undefined;
 }
 
 /** A simulated WhatsApp account: its primary phone (device 0) and the companions linked to it. */
@@ -61,6 +66,14 @@ export class SimulatedAccount {
   readonly sent: SentMessage[] = [];
   /** Every arrival of a message id, duplicates included (what crash tests count). */
   readonly rawArrivals = new Map<string, number>();
+  /** See NewPhone.lidAddressed. */
+  lidAddressed: boolean;
+  /** Until when (epoch ms) this account may not start new chats (reach-out timelock), if at all. */
+  reachoutTimelockUntil: number | undefined;
+  /** WhatsApp does not always say when a timelock ends (an injected 463's does not). */
+  reachoutTimelockEndSaid = true;
+  /** Phones this account has a chat with (either side wrote and it arrived): warm contacts. */
+  readonly chats = new Set<string>();
   private nextDevice = 1;
   private nextKeyIndex = 1;
 
@@ -71,6 +84,12 @@ export class SimulatedAccount {
     this.business = spec.business ?? false;
     this.hasWhatsApp = spec.hasWhatsApp ?? true;
     this.os = spec.os ?? 'android';
+    this.lidAddressed = spec.lidAddressed ?? false;
+  }
+
+  /** Is the reach-out timelock in force at `now`? */
+  timelocked(now: number): boolean {
+    return this.reachoutTimelockUntil !== undefined && this.reachoutTimelockUntil > now;
   }
 
   /** The primary phone's Signal identity, created on first use (most accounts never need one). */

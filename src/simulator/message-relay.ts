@@ -24,7 +24,12 @@ export interface RelayContext {
   deliverToCompanion(account: SimulatedAccount, device: number, stanza: BinaryNode): void;
   /** An injected error ack for the next message from this phone, if any (463, 479). */
   takeErrorAck(phone: string): number | undefined;
+  /** Strict mode: sends WhatsApp would refuse (misaddressed, timelocked first contact) get 463. */
+  strict(): boolean;
 }
+
+/** Why the service refused a message (the simulator's own record; the client sees only the code). */
+export type RefusalCause = 'injected' | 'misaddressed' | 'timelock';
 
 const bigEndian = (value: number, bytes: number): Buffer => {
   const out = Buffer.alloc(bytes);
@@ -143,7 +148,12 @@ export class MessageRelay {
     const to = stanza.attrs.to ?? '';
     const target = jidDecode(to);
     const recipient = target ? this.ctx.directory.findByJidUser(target.user, target.server) : undefined;
-    const errorCode = this.ctx.takeErrorAck(sender.phone);
+    const injected = this.ctx.takeErrorAck(sender.phone);
+    const refusal: { code: number; cause: RefusalCause } | undefined =
+      injected !== undefined
+        ? { code: injected, cause: 'injected' }
+        : this.strictRefusal(sender, recipient, target?.server);
+    const errorCode = refusal?.code;
     const ackAttrs: Record<string, string> = {
       class: 'message',
       id,
@@ -157,6 +167,7 @@ export class MessageRelay {
         from: sender.phone,
         to: target?.user ?? to,
         code: errorCode,
+        cause: refusal?.cause ?? 'injected',
       });
       return;
     }
@@ -187,6 +198,22 @@ export class MessageRelay {
     }
   }
 
+  /**
+   * What WhatsApp refuses in 2026 (strict mode only): a contact it addresses by LID written to at
+   * its phone-number address, and a first contact from an account under a reach-out timelock.
+   */
+  private strictRefusal(
+    sender: SimulatedAccount,
+    recipient: SimulatedAccount | undefined,
+    server: string | undefined,
+  ): { code: number; cause: RefusalCause } | undefined {
+    if (!this.ctx.strict() || !recipient || recipient === sender || !recipient.hasWhatsApp) return undefined;
+    if (recipient.lidAddressed && server === 's.whatsapp.net') return { code: 463, cause: 'misaddressed' };
+    if (sender.timelocked(this.ctx.now()) && !sender.chats.has(recipient.phone))
+      return { code: 463, cause: 'timelock' };
+    return undefined;
+  }
+
   private async deliverToPhone(
     owner: SimulatedAccount,
     isRecipient: boolean,
@@ -213,8 +240,11 @@ export class MessageRelay {
       arrivals,
     });
     // Real clients drop a second message with an id they have seen: only the first reaches the chat.
-    if (arrivals === 1)
+    if (arrivals === 1) {
       owner.inbox.push({ id, fromPhone: sender.phone, text: text ?? '', at: this.ctx.now(), encType: type });
+      owner.chats.add(sender.phone);
+      sender.chats.add(owner.phone);
+    }
     const receiptFrom = owner.jid;
     this.later(this.ctx.receipts.deliveryDelayMs, () => {
       this.ctx.deliverToCompanion(
@@ -259,6 +289,8 @@ export class MessageRelay {
       );
     }
     sender.sent.push({ id, toPhone: recipient.phone, text, at: this.ctx.now() });
+    sender.chats.add(recipient.phone);
+    recipient.chats.add(sender.phone);
     this.ctx.events.emit('phone-sent', { id, from: sender.phone, to: recipient.phone });
     return { id };
   }

@@ -14,7 +14,18 @@ export type Fault =
   | { kind: 'drop'; phone?: string | undefined }
   | { kind: 'silence'; phone: string }
   | { kind: 'replace'; phone: string }
-  | { kind: 'error-ack'; phone: string; code: 463 | 479; count?: number | undefined }
+  /**
+   * The next `count` messages from `phone` are refused with `code`. A 463 is a reach-out timelock
+   * unless `timelock` is false (then it stands for a missing trusted-contact token): the account's
+   * timelock is set, as WhatsApp's timelock query then reports it.
+   */
+  | {
+      kind: 'error-ack';
+      phone: string;
+      code: 463 | 479;
+      count?: number | undefined;
+      timelock?: boolean | undefined;
+    }
   | { kind: 'refuse-logins'; phone: string; enabled: boolean; reason?: number | undefined };
 
 export interface NetworkOptions {
@@ -38,7 +49,9 @@ export class SimulatedNetwork implements ConnectionHandlers {
   private readonly online = new Map<string, ClientConnection>();
   private readonly registrations = new Map<ClientConnection, Registration>();
   private readonly connections = new Set<ClientConnection>();
-  private readonly errorAcks = new Map<string, { code: number; remaining: number }>();
+  private readonly errorAcks = new Map<string, { code: number; remaining: number; timelock: boolean }>();
+  /** Strict mode (off by default): see MessageRelay.strictRefusal. */
+  private strictMode = false;
   private readonly refusedLogins = new Map<string, number>();
   /**
    * Receipts and messages sent to a companion stay here until it acknowledges them; if the socket
@@ -62,6 +75,7 @@ export class SimulatedNetwork implements ConnectionHandlers {
       now,
       deliverToCompanion: (account, device, stanza) => this.deliverToCompanion(account, device, stanza),
       takeErrorAck: (phone) => this.takeErrorAck(phone),
+      strict: () => this.strictMode,
     });
   }
 
@@ -231,6 +245,8 @@ export class SimulatedNetwork implements ConnectionHandlers {
           ]);
         }
         return connection.reply(stanza, [node('tokens', {})]);
+      case 'w:mex':
+        return this.mexQuery(connection, account, stanza);
       case 'md':
         if (child?.tag === 'remove-companion-device') {
           connection.reply(stanza);
@@ -361,7 +377,64 @@ export class SimulatedNetwork implements ConnectionHandlers {
     if (!pending) return undefined;
     pending.remaining--;
     if (pending.remaining <= 0) this.errorAcks.delete(phone);
+    if (pending.code === 463 && pending.timelock) {
+      const account = this.directory.find(phone);
+      const until = this.now() + TIMELOCK_MS;
+      if (account && !account.timelocked(this.now())) {
+        account.reachoutTimelockUntil = until;
+        account.reachoutTimelockEndSaid = false;
+      }
+    }
     return pending.code;
+  }
+
+  /** Strict mode on or off (off by default): sends WhatsApp would refuse get a 463. */
+  setStrict(on: boolean): void {
+    this.strictMode = on;
+  }
+
+  get strict(): boolean {
+    return this.strictMode;
+  }
+
+  /**
+   * Starts (until `until`, epoch ms) or lifts (undefined) an account's reach-out timelock, and
+   * tells its online devices, as WhatsApp does with a `NotificationUserReachoutTimelockUpdate`.
+   */
+  setReachoutTimelock(phone: string, until: number | undefined): void {
+    const account = this.directory.get(phone);
+    account.reachoutTimelockUntil = until;
+    account.reachoutTimelockEndSaid = true;
+    const active = account.timelocked(this.now());
+    const payload = { xwa2_notify_account_reachout_timelock: timelockJson(account, this.now()) };
+    for (const connection of this.deviceConnections(account.phone)) {
+      connection.send(
+        node(
+          'notification',
+          { from: SERVER_JID, type: 'mex', id: connection.nextId(), t: unixSeconds(this.now()) },
+          [
+            node(
+              'update',
+              { op_name: 'NotificationUserReachoutTimelockUpdate' },
+              Buffer.from(JSON.stringify({ data: payload })),
+            ),
+          ],
+        ),
+      );
+    }
+    this.events.emit('reachout-timelock', {
+      phone: account.phone,
+      active,
+      ...(active && until !== undefined ? { until } : {}),
+    });
+  }
+
+  /** WhatsApp's GraphQL-over-iq queries: the reach-out timelock is the one a sender asks about. */
+  private mexQuery(connection: ClientConnection, account: SimulatedAccount, stanza: BinaryNode): void {
+    const query = getBinaryNodeChild(stanza, 'query');
+    if (query?.attrs.query_id !== REACHOUT_TIMELOCK_QUERY) return notImplemented(connection, stanza);
+    const data = { xwa2_fetch_account_reachout_timelock: timelockJson(account, this.now()) };
+    connection.reply(stanza, [node('result', {}, Buffer.from(JSON.stringify({ data })))]);
   }
 
   private deviceConnections(phone?: string): ClientConnection[] {
@@ -385,7 +458,11 @@ export class SimulatedNetwork implements ConnectionHandlers {
         }
         return;
       case 'error-ack':
-        this.errorAcks.set(fault.phone, { code: fault.code, remaining: fault.count ?? 1 });
+        this.errorAcks.set(fault.phone, {
+          code: fault.code,
+          remaining: fault.count ?? 1,
+          timelock: fault.timelock ?? true,
+        });
         return;
       case 'refuse-logins':
         if (fault.enabled) this.refusedLogins.set(fault.phone, fault.reason ?? 503);
@@ -399,6 +476,23 @@ export class SimulatedNetwork implements ConnectionHandlers {
     this.relay.stop();
     for (const connection of [...this.connections]) connection.terminate();
   }
+}
+
+/** Baileys' QueryIds.REACHOUT_TIMELOCK (WhatsApp Web's persisted query id). */
+const REACHOUT_TIMELOCK_QUERY = '23983697327930364';
+/** How long an injected 463's timelock lasts: WhatsApp's usual day. */
+const TIMELOCK_MS = 24 * 3_600_000;
+
+function timelockJson(account: SimulatedAccount, now: number): Record<string, unknown> {
+  return account.timelocked(now)
+    ? {
+        is_active: true,
+        time_enforcement_ends: account.reachoutTimelockEndSaid
+          ? String(Math.ceil((account.reachoutTimelockUntil ?? now) / 1000))
+          : '0',
+        enforcement_type: 'BIZ_QUALITY',
+      }
+    : { is_active: false, time_enforcement_ends: '0', enforcement_type: 'DEFAULT' };
 }
 
 function firstChild(stanza: BinaryNode): BinaryNode | undefined {

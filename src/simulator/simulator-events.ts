@@ -11,7 +11,13 @@ export interface SimulatorEventMap {
   'prekeys-uploaded': [{ phone: string; device: number; count: number }];
   usync: [{ protocols: string[]; users: number }];
   'message-arrived': [{ id: string; from: string; to: string; text: string; arrivals: number }];
-  'message-refused': [{ id: string; from: string; to: string; code: number }];
+  'message-refused': [
+    { id: string; from: string; to: string; code: number; cause: 'injected' | 'misaddressed' | 'timelock' },
+  ];
+  /** The service told an account's devices its reach-out timelock started or ended. */
+  'reachout-timelock': [{ phone: string; active: boolean; until?: number }];
+  /** A client was refused at login because its WhatsApp Web version is too old. */
+  'version-refused': [{ version: string; minimum: string }];
   'decrypt-failed': [{ id: string; phone: string; reason: string }];
   'phone-sent': [{ id: string; from: string; to: string }];
 }

@@ -29,6 +29,8 @@ export class VirtualPhone {
     business: boolean;
     hasWhatsApp: boolean;
     platform: string;
+    lidAddressed: boolean;
+    reachoutTimelockUntil: number | null;
     linkedDevices: LinkedDeviceView[];
   } {
     const a = this.account;
@@ -38,8 +40,25 @@ export class VirtualPhone {
       business: a.business,
       hasWhatsApp: a.hasWhatsApp,
       platform: a.platform,
+      lidAddressed: a.lidAddressed,
+      reachoutTimelockUntil: a.timelocked(this.network.now()) ? (a.reachoutTimelockUntil ?? null) : null,
       linkedDevices: this.linkedDevices(),
     };
+  }
+
+  /** The account's LID, as WhatsApp addresses it ("90001@lid"). */
+  get lid(): string {
+    return this.account.lid;
+  }
+
+  /** WhatsApp addresses this account by LID only (strict mode refuses its phone-number address). */
+  setLidAddressed(on: boolean): void {
+    this.account.lidAddressed = on;
+  }
+
+  /** Starts (until `until`, epoch ms) or lifts (undefined) the account's reach-out timelock. */
+  setReachoutTimelock(until: number | undefined): void {
+    this.network.setReachoutTimelock(this.phone, until);
   }
 
   /** Settings → Linked devices → Link a device, camera pointed at `qr` (the decoded QR text). */

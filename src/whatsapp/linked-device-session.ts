@@ -14,8 +14,10 @@ import { CachedSignalKeyStore } from './cached-signal-key-store.js';
 import { CredsWriter } from './creds-writer.js';
 import { DeadlineWaiters } from './deadline-waiters.js';
 import { normalizePhone, parseLidUser, parsePhoneJid, phoneToJid } from './jids.js';
+import { routeLibsignalConsole } from './libsignal-console.js';
 import { attachMessageTraffic } from './message-traffic.js';
 import { notificationSocketConfig } from './notification-profile.js';
+import { classifyRefusal, type Refusal } from './refusal-cause.js';
 import { trustProtocolServer, type ProtocolServer } from './protocol-server-trust.js';
 import type { SessionEventMap, SessionState } from './session-events.js';
 import { endQuietly, errorMessage, statusCodeOf } from './socket-errors.js';
@@ -44,6 +46,8 @@ export interface LinkedDeviceSessionOptions {
 
 const BUSINESS_PLATFORMS = new Set(['smba', 'smbi']);
 const MESSAGE_ID = /^[0-9A-Za-z]{6,64}$/;
+/** How long a 463's classification waits for WhatsApp's timelock answer. */
+const TIMELOCK_QUERY_MS = 10_000;
 
 /**
  * One WhatsApp linked device over unmodified Baileys: links it (QR or pairing code), keeps it
@@ -82,6 +86,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.channelId = options.channelId;
     this.#opts = options;
     this.#log = options.logger.child({ channelId: options.channelId });
+    // Before any socket exists: libsignal prints session private keys to the console otherwise.
+    routeLibsignalConsole(options.logger);
     this.#policy = options.reconnect ?? DEFAULT_RECONNECT_POLICY;
     assertValidPolicy(this.#policy);
     this.#random = options.random ?? Math.random;
@@ -203,7 +209,11 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   /** Sends a text with the caller's message id (resending the same id is harmless for recipients). */
   async sendText(toPhone: string, text: string, opts: { messageId: string }): Promise<void> {
     const sock = this.#requireOpen();
-    const jid = phoneToJid(toPhone);
+    // WhatsApp addresses more and more contacts by LID and refuses (463) a phone-number address
+    // for those: once the LID is known (learnt from a device query, a receipt, an inbound message)
+    // the message goes there, as WhatsApp Web does.
+    const lid = await this.#knownLid(normalizePhone(toPhone));
+    const jid = lid ? `${lid}@lid` : phoneToJid(toPhone);
     if (!MESSAGE_ID.test(opts.messageId)) {
       throw new AppError('invalid_input', 'The message id must be 6 to 64 letters or digits.', {
         details: { messageId: opts.messageId },
@@ -220,6 +230,45 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         internalMessage: `send failed: ${errorMessage(err)}`,
       });
     }
+  }
+
+  /** The LID user part stored for a phone number (Baileys' lid-mapping keys), if any; no network. */
+  async #knownLid(phone: string): Promise<string | undefined> {
+    const keys = this.#keys;
+    if (!keys) return undefined;
+    try {
+      const found = await keys.get('lid-mapping', [phone]);
+      const lid: unknown = found[phone];
+      return typeof lid === 'string' && lid.length > 0 ? lid.split(':')[0] : undefined;
+    } catch (err) {
+      this.#log.debug({ err }, 'could not read the LID mapping');
+      return undefined;
+    }
+  }
+
+  /** Why a 463 to `address` happened: asks WhatsApp about the timelock, looks up the LID. */
+  #classifyRefusal(sock: WASocket, address: string): Promise<Refusal> {
+    return classifyRefusal({
+      address,
+      lidForPhone: (phone) => this.#knownLid(phone),
+      fetchTimelock: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timelock query timed out')), TIMELOCK_QUERY_MS);
+        });
+        try {
+          const state = await Promise.race([sock.fetchAccountReachoutTimelock(), timeout]);
+          const until = state.timeEnforcementEnds?.getTime();
+          return { active: state.isActive === true, ...(until ? { until } : {}) };
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    }).then(({ asked, ...refusal }) => {
+      if (!asked)
+        this.#log.warn({ address }, 'could not ask WhatsApp about a 463; holding back as for a timelock');
+      return refusal;
+    });
   }
 
   /** Which of these phone numbers have WhatsApp (in the input order). */
@@ -299,6 +348,14 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       if (update.isNewLogin) this.#onLinked();
       if (update.connection === 'open') this.#onOpen();
       if (update.connection === 'close') this.#onClose(update.lastDisconnect?.error);
+      if (update.reachoutTimeLock) {
+        const { isActive, timeEnforcementEnds } = update.reachoutTimeLock;
+        const until = timeEnforcementEnds?.getTime();
+        this.emit('reachout_timelock', {
+          active: isActive === true,
+          ...(isActive && until ? { until } : {}),
+        });
+      }
     });
     sock.ev.on('creds.update', () => this.#credsWriter.save(() => this.#creds));
     attachMessageTraffic(
@@ -309,6 +366,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         inbound: (message) => this.emit('inbound', message),
       },
       this.#log,
+      (address) => this.#classifyRefusal(sock, address),
     );
   }
 

@@ -1,7 +1,8 @@
 import type { BinaryNode, WAMessage, WAMessageUpdate, WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import { statusFromServerAck, statusFromUpdate, toInboundMessage } from './message-events.js';
-import type { InboundMessage, MessageStatusEvent } from './session-events.js';
+import type { Refusal } from './refusal-cause.js';
+import type { InboundMessage, MessageFailureReason, MessageStatusEvent } from './session-events.js';
 
 /** Where one socket's message traffic goes. */
 export interface MessageTrafficSink {
@@ -10,6 +11,13 @@ export interface MessageTrafficSink {
 }
 
 const RECENT_FAILURES = 16;
+const REFUSED_CODE = 463;
+
+const REASON_BY_CAUSE: Record<Refusal['cause'], MessageFailureReason> = {
+  timelock: 'restricted',
+  misaddressed: 'misaddressed',
+  no_token: 'no_token',
+};
 
 /**
  * Wires a socket's message signals to the sink: server acks (raw stanza, as Baileys ignores
@@ -21,29 +29,43 @@ export function attachMessageTraffic(
   isCurrent: () => boolean,
   sink: MessageTrafficSink,
   log: Logger,
+  /** Works out why a 463 sent to `address` was refused (see classifyRefusal). */
+  classify: (address: string) => Promise<Refusal>,
 ): void {
   // An error ack reaches us twice (Baileys' messages.update ERROR, then the raw ack): report once.
   const recentFailures: string[] = [];
-  const report = (status: MessageStatusEvent): void => {
+  const report = (status: MessageStatusEvent, address: string | undefined): void => {
     if (status.status === 'failed') {
-      if (recentFailures.includes(status.messageId)) return;
-      recentFailures.push(status.messageId);
+      // Keyed by address too: a misaddressed send goes again, same id, to the LID, and may fail again.
+      const key = `${status.messageId}|${address ?? ''}`;
+      if (recentFailures.includes(key)) return;
+      recentFailures.push(key);
       if (recentFailures.length > RECENT_FAILURES) recentFailures.shift();
+      if (status.errorCode === REFUSED_CODE && address) {
+        void classified(status, address);
+        return;
+      }
     }
     sink.status(status);
+  };
+  const classified = async (status: MessageStatusEvent, address: string): Promise<void> => {
+    const refusal = await classify(address);
+    log.warn({ waMessageId: status.messageId, ...refusal }, 'WhatsApp refused a message with 463');
+    // Reported even if the socket changed meanwhile: the refusal happened all the same.
+    sink.status({ ...status, reason: REASON_BY_CAUSE[refusal.cause], refusal });
   };
 
   sock.ws.on('CB:ack,class:message', (node: BinaryNode) => {
     if (!isCurrent()) return;
     const status = statusFromServerAck(node);
-    if (status) report(status);
+    if (status) report(status, node.attrs.from);
   });
 
   sock.ev.on('messages.update', (updates: WAMessageUpdate[]) => {
     if (!isCurrent()) return;
     for (const update of updates) {
       const status = statusFromUpdate(update);
-      if (status) report(status);
+      if (status) report(status, update.key.remoteJid ?? undefined);
     }
   });
 

@@ -1,4 +1,5 @@
 import type { ReconnectCause, RemovalReason } from '../domain/session-close.js';
+import type { Refusal } from './refusal-cause.js';
 
 /** The linked device as WhatsApp knows it. */
 export interface SessionIdentity {
@@ -45,8 +46,12 @@ export type MessageDeliveryStatus = 'server_ack' | 'delivered' | 'read' | 'faile
 
 /** Why WhatsApp refused a message. */
 export type MessageFailureReason =
-  /** 463: the account may not start new chats for now (reach-out timelock / missing privacy token). */
+  /** 463 under a reach-out timelock: the account may not start new chats for now. */
   | 'restricted'
+  /** 463: sent to the phone-number address of a contact WhatsApp addresses by LID. */
+  | 'misaddressed'
+  /** 463: the contact expects a trusted-contact token this device does not have. */
+  | 'no_token'
   /** 479 and any other error ack. */
   | 'rejected';
 
@@ -57,6 +62,8 @@ export interface MessageStatusEvent {
   /** WhatsApp's error code, for status 'failed'. */
   readonly errorCode?: number;
   readonly reason?: MessageFailureReason;
+  /** For a 463: its cause, as the driver worked it out. */
+  readonly refusal?: Refusal;
 }
 
 export interface InboundMessage {
@@ -84,4 +91,6 @@ export interface SessionEventMap {
   linked: { readonly phone: string; readonly platform: string; readonly business: boolean };
   message_status: MessageStatusEvent;
   inbound: InboundMessage;
+  /** WhatsApp said the account's reach-out timelock started (until `until`, epoch ms) or ended. */
+  reachout_timelock: { readonly active: boolean; readonly until?: number };
 }

@@ -11,6 +11,8 @@ export interface GatewayProcess {
   /** The admin key printed on the first start (undefined on later starts). */
   readonly adminKey: string | undefined;
   readonly child: ChildProcess;
+  /** Everything the process wrote so far, stdout and stderr interleaved as they arrived. */
+  output(): string;
   /** SIGKILL: no shutdown code runs, as in a power cut. */
   kill(): Promise<void>;
   /** A graceful stop (SIGTERM). */
@@ -26,7 +28,12 @@ export async function startGatewayProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const output: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk.toString());
+    output.push(chunk.toString());
+  });
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const lines = createInterface({ input: child.stdout });
   let adminKey: string | undefined;
   let expectKey = false;
@@ -65,6 +72,7 @@ export async function startGatewayProcess(
       return adminKey;
     },
     child,
+    output: () => output.join(''),
     async kill() {
       child.kill('SIGKILL');
       await exited;

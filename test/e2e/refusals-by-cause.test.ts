@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { VirtualPhone } from '../../src/simulator/index.js';
+import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * A 463 by its cause, against the simulator's strict mode (WhatsApp as in 2026): a contact
+ * WhatsApp addresses by LID, written to at its phone number, is refused; the gateway sends the
+ * same message again to the LID and the channel stays connected. A 463 without a timelock (a
+ * missing trusted-contact token) fails only its message. Only a real reach-out timelock, which
+ * WhatsApp confirms when asked and announces by notification, restricts the channel.
+ */
+describe('463 by cause: misaddressed, missing token, timelock', () => {
+  let h: Harness;
+  let seq = 0;
+  const nextPhone = () => `55418${String(++seq).padStart(7, '0')}`;
+
+  before(async () => {
+    h = await startHarness({ env: { RESTRICTION_MINUTES: '60' } });
+    h.sim.network.setStrict(true);
+  });
+  after(async () => {
+    h.sim.network.setStrict(false);
+    await h.stop();
+  });
+
+  const linkedBusiness = async () => {
+    const business = (
+      await h.api('POST', '/v1/tenants', {
+        key: h.adminKey,
+        body: { name: 'Clinic', timeZone: 'UTC', language: 'en' },
+      })
+    ).json as { channelId: string; apiKey: string };
+    const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
+    await linkChannelByQr(h, business, phone);
+    assert.equal(
+      (await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } })).status,
+      200,
+    );
+    return { ...business, phone };
+  };
+  const channelOf = async (b: { apiKey: string; channelId: string }) =>
+    (await h.api('GET', `/v1/channels/${b.channelId}`, { key: b.apiKey })).json;
+  const send = async (b: { apiKey: string }, to: VirtualPhone, text: string): Promise<string> => {
+    const r = await h.api('POST', '/v1/messages', { key: b.apiKey, body: { to: `+${to.phone}`, text } });
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    return r.json.id as string;
+  };
+  const settled = (b: { apiKey: string }, id: string, what: string) =>
+    waitUntil(
+      async () => {
+        const m = (await h.api('GET', `/v1/messages/${id}`, { key: b.apiKey })).json;
+        return ['delivered', 'read', 'failed'].includes(m.status) ? m : undefined;
+      },
+      { what, timeoutMs: 20_000 },
+    );
+  const refusals = () => {
+    const seen: Array<{ to: string; cause: string }> = [];
+    const listener = (e: { to: string; cause: string }) => seen.push({ to: e.to, cause: e.cause });
+    h.sim.events.on('message-refused', listener);
+    return { seen, stop: () => h.sim.events.off('message-refused', listener) };
+  };
+
+  test('a contact WhatsApp addresses by LID: refused at its number, delivered at its LID, channel connected', async () => {
+    const b = await linkedBusiness();
+    const client = h.sim.createPhone({ phone: nextPhone(), lidAddressed: true });
+    const log = refusals();
+    const id = await send(b, client, 'Your booking is confirmed');
+    const message = await settled(b, id, 'the message');
+    log.stop();
+    assert.equal(message.status, 'delivered', JSON.stringify(message));
+    assert.deepEqual(
+      log.seen.map((r) => r.cause),
+      ['misaddressed'],
+      'one refusal, at the phone-number address',
+    );
+    assert.equal(client.inbox().length, 1);
+    const channel = await channelOf(b);
+    assert.equal(channel.status, 'connected', 'a misaddressed send restricts nothing');
+
+    // The next one goes to the LID straight away: no refusal at all.
+    const again = refusals();
+    assert.equal((await settled(b, await send(b, client, 'Reminder'), 'second')).status, 'delivered');
+    again.stop();
+    assert.deepEqual(again.seen, []);
+
+    // A new contact still gets its messages: the channel never blocked first contacts.
+    const stranger = h.sim.createPhone({ phone: nextPhone() });
+    assert.equal((await settled(b, await send(b, stranger, 'Hello'), 'stranger')).status, 'delivered');
+  });
+
+  test('a 463 without a timelock (missing token) fails only its message', async () => {
+    const b = await linkedBusiness();
+    const client = h.sim.createPhone({ phone: nextPhone() });
+    // Two refusals: the first send went to the phone number and the LID is known by then, so the
+    // gateway tries the LID once (harmless: WhatsApp said there is no timelock); the LID is refused too.
+    h.sim.injectFault({ kind: 'error-ack', phone: b.phone.phone, code: 463, count: 2, timelock: false });
+    const refused = await settled(b, await send(b, client, 'Hello'), 'the refused message');
+    assert.equal(refused.status, 'failed');
+    assert.equal(refused.failureReason ?? refused.reason, 'rejected');
+    const events = (await h.api('GET', `/v1/messages/${refused.id}/events`, { key: b.apiKey }))
+      .json as Array<{
+      status: string;
+      details?: { refusal?: string };
+    }>;
+    assert.ok(
+      events.some((e) => e.status === 'failed' && e.details?.refusal === 'no_token'),
+      JSON.stringify(events),
+    );
+    assert.equal((await channelOf(b)).status, 'connected');
+    const stranger = h.sim.createPhone({ phone: nextPhone() });
+    assert.equal((await settled(b, await send(b, stranger, 'Hi'), 'next contact')).status, 'delivered');
+  });
+
+  test('a real reach-out timelock restricts the channel until WhatsApp says it ends, and lifts with it', async () => {
+    const b = await linkedBusiness();
+    const known = h.sim.createPhone({ phone: nextPhone() });
+    assert.equal((await settled(b, await send(b, known, 'Welcome'), 'warm')).status, 'delivered');
+    const ends = Date.now() + 3 * 3_600_000;
+    b.phone.setReachoutTimelock(ends);
+    const restricted = await waitUntil(
+      async () => {
+        const c = await channelOf(b);
+        return c.status === 'restricted' ? c : undefined;
+      },
+      { what: 'the channel restricted by the timelock notification' },
+    );
+    assert.equal(restricted.cause, 'reach_out_timelock');
+    // WhatsApp's end time (to the second), not the configured hour.
+    assert.ok(Math.abs(Date.parse(restricted.restrictedUntil) - ends) < 2_000, JSON.stringify(restricted));
+
+    // Warm contacts still get theirs; a first contact is held back without being sent.
+    assert.equal((await settled(b, await send(b, known, 'Reminder'), 'warm again')).status, 'delivered');
+    const stranger = h.sim.createPhone({ phone: nextPhone() });
+    const held = await settled(b, await send(b, stranger, 'Hello'), 'held');
+    assert.equal(held.failureReason ?? held.reason, 'restricted');
+    assert.equal(stranger.inbox().length, 0);
+
+    b.phone.setReachoutTimelock(undefined);
+    const lifted = await waitUntil(
+      async () => {
+        const c = await channelOf(b);
+        return c.status === 'connected' ? c : undefined;
+      },
+      { what: 'the restriction lifted by WhatsApp' },
+    );
+    assert.equal(lifted.cause, 'restriction_ended');
+    assert.equal((await settled(b, await send(b, stranger, 'Hello again'), 'after')).status, 'delivered');
+  });
+
+  test('strict mode: a timelocked account writing to a first contact gets 463, classified as the timelock', async () => {
+    const b = await linkedBusiness();
+    // The timelock is set silently (no notification reaches the gateway): only the 463 tells.
+    h.sim.network.directory.get(b.phone.phone).reachoutTimelockUntil = Date.now() + 3_600_000;
+    const stranger = h.sim.createPhone({ phone: nextPhone() });
+    const refused = await settled(b, await send(b, stranger, 'Hello'), 'refused');
+    assert.equal(refused.failureReason ?? refused.reason, 'restricted');
+    const c = await waitUntil(
+      async () => {
+        const ch = await channelOf(b);
+        return ch.status === 'restricted' ? ch : undefined;
+      },
+      { what: 'restricted' },
+    );
+    assert.equal(c.cause, 'reach_out_timelock');
+    b.phone.setReachoutTimelock(undefined);
+  });
+});
