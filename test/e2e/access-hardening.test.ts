@@ -58,6 +58,8 @@ describe('access hardening', () => {
         MAX_CHANNELS_PER_BUSINESS: '3',
         MAX_LINKING_PER_BUSINESS: '2',
         MAX_EVENT_STREAMS: '2',
+        // A reverse proxy on 127.0.0.20: what it forwards is believed (and nobody else's header).
+        TRUSTED_PROXIES: '127.0.0.20',
       },
     });
   });
@@ -162,6 +164,18 @@ describe('access hardening', () => {
       // Another client (the business owner) still signs in.
       const owner = await send('127.0.0.3', 'GET', pathOf(business.panelLoginUrl));
       assert.equal(owner.status, 302);
+    });
+
+    test('behind a trusted proxy, each forwarded client has its own bucket', async () => {
+      const viaProxy = (client: string, i: number) =>
+        send('127.0.0.20', 'GET', `/panel/login/proxied-${i}`, {
+          headers: { 'x-forwarded-for': `${client}, 127.0.0.20` },
+        });
+      let i = 0;
+      let status = 410;
+      while (status === 410 && i < 40) status = (await viaProxy('198.51.100.1', i++)).status;
+      assert.equal(status, 429, 'the forwarded guesser is limited');
+      assert.equal((await viaProxy('198.51.100.2', i)).status, 410, 'another client behind the proxy is not');
     });
 
     test('wrong support keys lock out their sender, not the admin', async () => {
