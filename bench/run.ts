@@ -47,6 +47,7 @@ const { values } = parseArgs({
     'scale-nodes': { type: 'string', default: 'current' },
     'scale-link-concurrency': { type: 'string', default: '8' },
     'scale-idle-seconds': { type: 'string', default: '20' },
+    'scale-profile-dir': { type: 'string' },
     sizes: { type: 'string', default: '100,500,1000' },
     links: { type: 'string', default: '30' },
     'setup-concurrency': { type: 'string', default: '6' },
@@ -186,6 +187,7 @@ try {
         throughputChannels: 200,
         throughputPerChannel: 10,
         idleSeconds: positiveInteger('scale-idle-seconds', values['scale-idle-seconds']),
+        profileDir: values['scale-profile-dir'],
         log,
       });
     } catch (err) {

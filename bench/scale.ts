@@ -38,6 +38,8 @@ export interface ScaleOptions {
   readonly throughputChannels: number;
   readonly throughputPerChannel: number;
   readonly idleSeconds: number;
+  /** Write a heap snapshot of the idle gateway (and a CPU profile of its life) to this folder. */
+  readonly profileDir?: string | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -111,9 +113,14 @@ interface GatewayChild {
   readonly exited: Promise<void>;
 }
 
-async function startGatewayChild(node: string, env: Record<string, string>): Promise<GatewayChild> {
+async function startGatewayChild(
+  node: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<GatewayChild> {
   const port = await freePort();
-  const child = spawn(node, ['--import', 'tsx', '--import', ORPHAN_GUARD, 'src/cli.ts', 'start'], {
+  const args = [...nodeFlags, '--import', 'tsx', '--import', ORPHAN_GUARD, 'src/cli.ts', 'start'];
+  const child = spawn(node, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -239,7 +246,10 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       LOG_LEVEL: 'warn',
       DATA_DIR: path.join(REPO_ROOT, 'bench', 'results', `.scale-${database}`),
     };
-    gateway = await startGatewayChild(node, env);
+    const profileFlags = opts.profileDir
+      ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.profileDir}`]
+      : [];
+    gateway = await startGatewayChild(node, env, profileFlags);
     await db.connect();
     const adminKey = gateway.adminKey;
     if (!adminKey) throw new Error('the gateway printed no admin key');
@@ -329,6 +339,12 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     const loopP99IdleMs = (idleMetrics.get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
     const heapUsedMb = (idleMetrics.get('zapgate_nodejs_heap_size_used_bytes') ?? NaN) / 1048576;
     const rssMb = idleEnd.rssMb;
+    if (opts.profileDir) {
+      // The snapshot is written synchronously by the gateway: wait until its RSS settles again.
+      gateway.child.kill('SIGUSR2');
+      await sleep(Math.max(5_000, businesses.length * 20));
+      opts.log(`scale: heap snapshot of the idle gateway written to ${opts.profileDir}`);
+    }
 
     // Accept with N sessions open, then delivery over 200 of them (pacing off).
     const acceptAtN = await acceptLatency(gateway.url, probe.apiKey, 300, 10);

@@ -67,6 +67,15 @@ async function withGateway<T>(action: (gateway: Gateway) => Promise<T>): Promise
 // whatever umask it was started with: PGlite creates its files 0666 and relies on the umask.
 process.umask(0o077);
 
+// npm's scripts run the Node 24 that `npm install` brought (README); a direct `node` or `tsx` call
+// may not. Zapgate still works on older Node, but slows down as sessions are added (Baileys #2806).
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 24)
+  console.warn(
+    `zapgate: running on Node.js ${process.versions.node}; Node 24 LTS is required for many sessions ` +
+      '(run through npm: `npm start`, which uses the Node 24 that `npm install` brought).',
+  );
+
 const [command = 'start', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'start': {
