@@ -640,6 +640,9 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       renderSupportConsole({
         lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')),
         rows: await supportRows(),
+        warnings: ctx.altegio
+          ?.configurationProblems()
+          .map((problem) => ({ user_token_missing: 'support.altegioNoUserToken' as const })[problem]),
       }),
     ),
   );

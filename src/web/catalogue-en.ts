@@ -230,6 +230,8 @@ export const en = {
   'support.resetConfirm':
     'Reset the link of “{channel}” ({business})? The linked phone is disconnected and the QR-page link changes.',
   'support.empty': 'No businesses yet.',
+  'support.altegioNoUserToken':
+    'ALTEGIO: ALTEGIO_USER_TOKEN is not set. Installs and ALTEGIO’s messages work, but records cannot be read or confirmed in ALTEGIO. Set the token of the app’s system user (ALTEGIO developer settings) and restart.',
   'support.noMatch': 'No channel matches the filter.',
   'support.noEvent': 'No events yet',
 

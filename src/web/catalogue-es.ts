@@ -234,6 +234,8 @@ export const es: Catalogue = {
   'support.resetConfirm':
     '¿Restablecer la vinculación de “{channel}” ({business})? El teléfono vinculado se desconecta y el enlace de la página QR cambia.',
   'support.empty': 'Todavía no hay empresas.',
+  'support.altegioNoUserToken':
+    'ALTEGIO: falta ALTEGIO_USER_TOKEN. Las instalaciones y los mensajes de ALTEGIO funcionan, pero las citas no se pueden leer ni confirmar en ALTEGIO. Configure el token del usuario de sistema de la aplicación (ajustes de desarrollador de ALTEGIO) y reinicie.',
   'support.noMatch': 'Ningún canal coincide con el filtro.',
   'support.noEvent': 'Sin eventos todavía',
 

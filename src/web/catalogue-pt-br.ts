@@ -234,6 +234,8 @@ export const ptBR: Catalogue = {
   'support.resetConfirm':
     'Redefinir a conexão de “{channel}” ({business})? O telefone conectado será desconectado e o link da página QR muda.',
   'support.empty': 'Ainda não há empresas.',
+  'support.altegioNoUserToken':
+    'ALTEGIO: ALTEGIO_USER_TOKEN não está definido. As instalações e as mensagens do ALTEGIO funcionam, mas os agendamentos não podem ser lidos nem confirmados no ALTEGIO. Defina o token do usuário de sistema do aplicativo (configurações de desenvolvedor do ALTEGIO) e reinicie.',
   'support.noMatch': 'Nenhum canal corresponde ao filtro.',
   'support.noEvent': 'Nenhum evento ainda',
 

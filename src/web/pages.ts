@@ -46,6 +46,8 @@ export interface QrPageInput {
 export interface SupportConsoleInput {
   lang: Lang;
   rows: readonly SupportRow[];
+  /** Configuration problems support must see (e.g. the ALTEGIO user token missing). */
+  warnings?: readonly MessageKey[];
   now?: number;
 }
 
@@ -417,6 +419,7 @@ export function renderSupportConsole(input: SupportConsoleInput): string {
 <div class="toolbar"><h1 class="page-title">${s('support.heading')}</h1>
 <label class="filter"><span>${s('support.filter')}</span><input type="search" data-role="filter" data-testid="support-filter" placeholder="${s('support.filterPlaceholder')}"></label>
 <span class="hint" data-role="count">${s('support.count', { count: rows.length })}</span></div>
+${(input.warnings ?? []).map((w) => `<p class="error" role="alert" data-testid="support-warning">${s(w)}</p>`).join('\n')}
 ${statusLines(s)}
 <div class="table-wrap"><table class="support-table">
 <thead><tr>${cols.map((c) => `<th scope="col">${s(c)}</th>`).join('')}</tr></thead>

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startGateway, type Gateway } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** The schedulers' clock (a ManualClock to try tomorrow's reminders now). */
   clock?: Clock;
+  /** The gateway's logger (to read what it says); silent by default. */
+  logger?: Logger;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -58,7 +60,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.qrTimeoutMs ? { QR_TIMEOUT_MS: String(options.qrTimeoutMs) } : {}),
     ...options.env,
   });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const overrides = { logger, ...(options.clock ? { clock: options.clock } : {}) };
   let gateway = await startGateway(config, overrides);
   const admin = await gateway.tenants.bootstrapAdmin();
