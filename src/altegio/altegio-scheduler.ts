@@ -13,6 +13,7 @@ import {
   parseRecordWebhook,
   type Appointment,
   type RecordChange,
+  type RecordWebhook,
 } from '../domain/altegio/record-webhook.js';
 import { businessHeaders, recordUrl } from '../domain/altegio/partner-api.js';
 import {
@@ -24,6 +25,7 @@ import {
   type ScheduleSettings,
 } from '../domain/altegio/reminder-plan.js';
 import {
+  appointmentTimeZone,
   checkAltegioTemplate,
   defaultTemplate,
   renderForSending,
@@ -38,7 +40,17 @@ import type { MessageService } from '../messages/message-service.js';
 import type { Database, Queryable } from '../store/database.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import type { AltegioInstall, AltegioStore } from './altegio-store.js';
+import { SalonTimeZones } from './salon-time-zones.js';
 import type { AltegioScheduleStore } from './schedule-store.js';
+
+/** What a record webhook's envelope got: applied or not, and why (record-webhook.ts's reasons). */
+export interface RecordWebhookAnswer {
+  readonly accepted: boolean;
+  readonly reason: string;
+}
+
+/** A list delivery is bounded (each envelope may read ALTEGIO's API once). */
+const MAX_WEBHOOKS_PER_BODY = 100;
 
 /** A business's scheduling settings as stored (every part optional; defaults in the domain). */
 export interface StoredAltegioSettings {
@@ -80,7 +92,18 @@ export class AltegioScheduler {
   private working: Promise<void> | undefined;
   private again = false;
 
-  constructor(private readonly o: AltegioSchedulerOptions) {}
+  /** The salon's time zone: the business takes it; until then records' offsets write the times. */
+  readonly zones: SalonTimeZones;
+
+  constructor(private readonly o: AltegioSchedulerOptions) {
+    this.zones = new SalonTimeZones({
+      config: o.config,
+      schedule: o.schedule,
+      tenants: o.tenants,
+      logger: o.logger,
+      now: o.now,
+    });
+  }
 
   start(): void {
     this.kick();
@@ -152,29 +175,82 @@ export class AltegioScheduler {
   // ---- Record webhooks -----------------------------------------------------------------------
 
   /**
-   * One record webhook from ALTEGIO for this install's salon. Replays and out-of-order deliveries are
-   * acknowledged and change nothing (`accepted: false` with the reason).
+   * A record webhook body from ALTEGIO for this install's salon: one envelope, or a list of them
+   * (seen in integrators' handlers). Every envelope of a list is checked before any is applied, so a
+   * bad one refuses the whole delivery (its index in the field) and changes nothing; then each is
+   * applied in order. Replays and out-of-order deliveries are acknowledged and change nothing
+   * (`accepted: false` with the reason). A list is answered with a list, in the same order.
    */
   async recordWebhook(
     install: AltegioInstall,
     body: unknown,
-  ): Promise<{ accepted: boolean; reason: string }> {
+  ): Promise<RecordWebhookAnswer | RecordWebhookAnswer[]> {
     if (install.state === 'uninstalled')
       throw new AppError('forbidden', 'This install was removed; its webhooks are no longer taken.');
-    const tenantId = install.tenantId;
-    const settings = await this.settings(tenantId);
-    const parsed = parseRecordWebhook(body, { timeZone: settings.schedule.timeZone });
-    if (parsed.kind === 'ignored') return { accepted: false, reason: parsed.reason };
-    let change = parsed.change;
-    if (change.companyId !== install.salonId)
+    const settings = await this.settings(install.tenantId);
+    const timeZone = settings.schedule.timeZone;
+    if (!Array.isArray(body))
+      return this.applyWebhook(install, this.checkWebhook(install, body, timeZone), settings);
+    if (body.length === 0)
+      throw new AppError('invalid_input', 'body: an empty list; send an envelope or a list of envelopes.', {
+        details: { field: 'body' },
+      });
+    if (body.length > MAX_WEBHOOKS_PER_BODY)
+      throw new AppError('invalid_input', `body: at most ${MAX_WEBHOOKS_PER_BODY} envelopes per delivery.`, {
+        details: { field: 'body' },
+      });
+    const checked = body.map((envelope, index) => {
+      try {
+        return this.checkWebhook(install, envelope, timeZone);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        const inner = err.details?.field;
+        const field = `${index}.${typeof inner === 'string' ? inner : 'body'}`;
+        throw new AppError(err.code, `${index}: ${err.publicMessage}`, {
+          details: { ...err.details, field },
+        });
+      }
+    });
+    const answers: RecordWebhookAnswer[] = [];
+    for (const parsed of checked) answers.push(await this.applyWebhook(install, parsed, settings));
+    return answers;
+  }
+
+  /** Parses one envelope and checks it is this salon's; throws `invalid_input` / `forbidden`. */
+  private checkWebhook(install: AltegioInstall, body: unknown, timeZone: string): RecordWebhook {
+    const parsed = parseRecordWebhook(body, { timeZone });
+    if (parsed.kind === 'record' && parsed.change.companyId !== install.salonId)
       throw new AppError('forbidden', 'company_id: not the salon this webhook URL was issued for.', {
         details: { field: 'company_id' },
       });
+    return parsed;
+  }
+
+  private async applyWebhook(
+    install: AltegioInstall,
+    parsed: RecordWebhook,
+    settings: EffectiveAltegioSettings,
+  ): Promise<RecordWebhookAnswer> {
+    if (parsed.kind === 'ignored') return { accepted: false, reason: parsed.reason };
+    const tenantId = install.tenantId;
+    const timeZone = settings.schedule.timeZone;
+    let change = parsed.change;
+    // While the salon's time zone is unknown, each webhook asks ALTEGIO again (throttled).
+    void this.zones
+      .adoptPending(tenantId)
+      .catch((err: unknown) =>
+        this.o.logger.warn({ err, tenantId }, 'ALTEGIO: could not adopt the salon’s time zone'),
+      );
     // When the order cannot be proved from the webhook (same last_change_date, different content, or
-    // no date), the record as ALTEGIO has it now decides — read before any lock is taken.
+    // no date), the record as ALTEGIO has it now decides — read before any lock is taken. So it does
+    // when the webhook has no client phone (integrators report such webhooks): without one nothing
+    // could be planned, and ALTEGIO's API has the phone.
     const known = await this.o.schedule.appointment(tenantId, change.recordId);
-    if (!change.deleted && applyRecordChange(known, change).reconcile)
-      change = (await this.currentRecord(change, settings.schedule.timeZone)) ?? change;
+    if (
+      !change.deleted &&
+      (applyRecordChange(known, change).reconcile || change.appointment?.clientPhoneRaw === undefined)
+    )
+      change = (await this.currentRecord(change, timeZone)) ?? change;
     const now = this.o.now();
     const outcome = await this.o.db.transaction(async (tx) => {
       const current = await this.o.schedule.lockAppointment(
@@ -287,7 +363,8 @@ export class AltegioScheduler {
       body,
       templateValues(appointment, {
         language: templateLanguage(tenant.language),
-        timeZone: tenant.timeZone,
+        // The salon's clock: the business's zone once it is the salon's, else the record's offset.
+        timeZone: appointmentTimeZone(appointment, tenant.timeZone, await this.zones.known(tenantId)),
         companyName: tenant.name,
       }),
     );

@@ -46,6 +46,7 @@ import { hashToken, newSecretToken } from '../store/tokens.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import type { AltegioInstall, AltegioStore, PartnerCall } from './altegio-store.js';
 import { PartnerCallSender, defaultRetryAt, defaultVerdict } from './partner-call-sender.js';
+import { SalonTimeZones } from './salon-time-zones.js';
 import type { AltegioScheduleStore } from './schedule-store.js';
 
 export interface AltegioServiceOptions {
@@ -78,13 +79,6 @@ const webhookTokenContext = (salonId: string) => `altegio-webhook:${salonId}`;
 export type InstallOutcome =
   | { readonly kind: 'session'; readonly tenantId: string; readonly sessionToken: string }
   | { readonly kind: 'login'; readonly tenantId: string };
-
-/** A gap in the ALTEGIO configuration the integration can run with, but not fully. */
-export type AltegioConfigProblem = 'user_token_missing';
-
-const CONFIG_PROBLEM_TEXT: Record<AltegioConfigProblem, string> = {
-  user_token_missing: USER_TOKEN_MISSING,
-};
 
 /** What support sees of a business's ALTEGIO install. */
 export interface AltegioInstallView {
@@ -122,8 +116,12 @@ export class AltegioService {
   private readonly linkTimers = new Map<string, NodeJS.Timeout>();
   /** The scheduling mode's settings: test mode applies to ALTEGIO's own messages too. */
 
+  /** The salon's time zone, taken by the business an install creates. */
+  private readonly salonZones: SalonTimeZones;
+
   constructor(private readonly o: AltegioServiceOptions) {
     this.now = o.now ?? (() => new Date());
+    this.salonZones = new SalonTimeZones({ ...o, now: this.now });
     this.sender = new PartnerCallSender({
       store: o.store,
       logger: o.logger,
@@ -147,7 +145,7 @@ export class AltegioService {
 
   async start(): Promise<void> {
     for (const problem of this.configurationProblems())
-      this.o.logger.warn({ problem }, `ALTEGIO integration: ${CONFIG_PROBLEM_TEXT[problem]}`);
+      this.o.logger.warn({ problem }, 'ALTEGIO integration: configuration incomplete');
     // Rows written before secrets were kept out of tables lose their copy of the partner token.
     await this.o.store.redactPartnerToken(this.o.config.partnerToken, PARTNER_TOKEN_PLACEHOLDER);
     this.unsubscribe = this.o.changes.subscribe((change) => {
@@ -167,9 +165,9 @@ export class AltegioService {
     await this.sender.stop();
   }
 
-  /** What is missing from the configuration (logged at start, shown on support's console). */
-  configurationProblems(): AltegioConfigProblem[] {
-    return this.o.config.userToken ? [] : ['user_token_missing'];
+  /** What is missing from the configuration (shown at start and on support's console). */
+  configurationProblems(): string[] {
+    return this.o.config.userToken ? [] : [USER_TOKEN_MISSING];
   }
 
   // ---- Install -------------------------------------------------------------------------------
@@ -221,10 +219,15 @@ export class AltegioService {
         });
     }
     let tenantId = [...owners][0];
+    let zonePending = false;
     if (!tenantId) {
+      // The business runs on the salon's clock (notices, sending window). When ALTEGIO cannot say
+      // the zone now, the default stands in, marked pending (see SalonTimeZones).
+      const salonZone = await this.salonZones.lookup(params.salonIds[0]!);
+      zonePending = salonZone === undefined;
       const created = await this.o.tenants.create({
         name: params.userData?.salonName?.trim() || `ALTEGIO ${params.salonIds[0]}`,
-        timeZone: this.o.config.defaultTimeZone,
+        timeZone: salonZone ?? this.o.config.defaultTimeZone,
         language,
       });
       tenantId = created.tenant.id;
@@ -252,6 +255,7 @@ export class AltegioService {
           },
           tx,
         );
+        if (zonePending) await this.salonZones.markPending(salonId, tx);
         if (linkUp) await this.enqueueActivation(owner, salonId, at, tx);
       }
     });

@@ -296,4 +296,25 @@ export class AltegioScheduleStore {
   async replyHandled(inboundId: string, at: Date): Promise<void> {
     await this.db.query('update altegio_replies set handled_at = $2 where inbound_id = $1', [inboundId, at]);
   }
+
+  /**
+   * Marks a salon whose install created its business before ALTEGIO told us the salon's time zone
+   * (the business took the default; it takes the salon's once known).
+   */
+  async setTimeZonePending(salonId: string, pending: boolean, tx: Queryable = this.db): Promise<void> {
+    await tx.query('update altegio_installs set time_zone_pending = $2 where salon_id = $1', [
+      salonId,
+      pending,
+    ]);
+  }
+
+  /** The business's salons whose time zone is still to be learned (none: the business's zone is the salon's). */
+  async timeZonePendingSalons(tenantId: string, tx: Queryable = this.db): Promise<string[]> {
+    const rows = await tx.query<{ salon_id: string }>(
+      `select salon_id from altegio_installs
+       where tenant_id = $1 and time_zone_pending and state <> 'uninstalled' order by salon_id`,
+      [tenantId],
+    );
+    return rows.map((r) => r.salon_id);
+  }
 }

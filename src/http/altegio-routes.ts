@@ -77,14 +77,16 @@ export function altegioRoutes(
     return c.json({ success: true, ...result });
   });
 
-  // Record webhooks (the URL we gave at activation carries the install's secret token): answered
-  // fast; replays and out-of-order deliveries are acknowledged and change nothing.
+  // Record webhooks (the URL we gave at activation carries the install's secret token), one envelope
+  // or a list: answered fast; replays and out-of-order deliveries are acknowledged and change nothing.
   app.post('/records/:token', async (c) => {
     const install = await service.installForWebhookToken(c.req.param('token'));
     if (!install) throw new AppError('not_found', 'Unknown webhook URL.');
     const body = await readJson(c);
     if (body === undefined || typeof body === 'string')
-      throw new AppError('invalid_input', 'body: must be a JSON object', { details: { field: 'body' } });
+      throw new AppError('invalid_input', 'body: must be a JSON envelope or a list of envelopes', {
+        details: { field: 'body' },
+      });
     return c.json(await scheduler.recordWebhook(install, body));
   });
 

@@ -402,6 +402,14 @@ export const migrations: ReadonlyArray<{ id: string; sql: string }> = [
       alter table api_keys add column key_hint text;
     `,
   },
+  {
+    id: '009_altegio_salon_time_zone',
+    sql: `
+      -- The business an install created before ALTEGIO said the salon's time zone (it took the
+      -- default): it takes the salon's timezone_name once known; meanwhile records' offsets write times.
+      alter table altegio_installs add column time_zone_pending boolean not null default false;
+    `,
+  },
 ];
 
 /** Applies pending migrations in one transaction; several nodes starting at once take turns. */

@@ -89,6 +89,11 @@ export interface FakeAltegio {
   readonly channels: ReadonlyMap<string, Readonly<Record<string, boolean>>>;
   /** Every status report received, flattened from object and list bodies, oldest first. */
   statusReports(): Record<string, unknown>[];
+  /**
+   * A salon as the salons list (`GET …/marketplace/application/{app}/salons`) and the company call
+   * (`GET /api/v1/company/{id}`) show it; a salon never set is in neither (404 from the company call).
+   */
+  setSalon(salonId: string | number, salon: FakeSalon | undefined): void;
   /** Store (or replace) a record the API will serve. */
   putRecord(record: AltegioRecordData): void;
   getRecord(companyId: string | number, recordId: string | number): AltegioRecordData | undefined;
@@ -105,6 +110,13 @@ export interface FakeAltegio {
   /** POST a record webhook to `url` with this fake's Bearer. */
   sendRecordWebhook(url: string, envelope: unknown): Promise<HttpAnswer>;
   stop(): Promise<void>;
+}
+
+/** What the fake tells of a salon (ALTEGIO's fields; `timezone_name` is an IANA zone). */
+export interface FakeSalon {
+  readonly title?: string;
+  readonly timezone_name?: string;
+  readonly [field: string]: unknown;
 }
 
 /** `freezed` is ALTEGIO's spelling. */
@@ -343,6 +355,7 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
   const activations = new Map<string, FakeActivation>();
   const channels = new Map<string, Record<string, boolean>>();
   const records = new Map<string, AltegioRecordData>();
+  const salons = new Map<string, FakeSalon>();
   const reports: Record<string, unknown>[] = [];
   const recordKey = (company: string | number, record: string | number) => `${company}/${record}`;
   const webhookBearer = options.webhookBearer ?? partnerToken;
@@ -488,6 +501,27 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
       return ok(c);
     });
   }
+
+  // The salons that installed the application; ids are strings here (as documented).
+  for (const base of ['', '/api/v1']) {
+    app.get(`${base}/marketplace/application/:applicationId/salons`, (c) => {
+      if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
+      if (c.req.param('applicationId') !== applicationId) return fail(c, 404, 'Application not found');
+      return ok(
+        c,
+        [...salons].map(([id, salon]) => ({ id, title: `Salon ${id}`, country: '', city: '', ...salon })),
+      );
+    });
+  }
+
+  // A company's data is a business's data: the REST base and the User token.
+  app.get('/api/v1/company/:companyId', (c) => {
+    if (!userAuthorised(c)) return fail(c, 401, 'Bearer <partner>, User <user> required');
+    const id = c.req.param('companyId');
+    const salon = salons.get(id);
+    if (!salon) return fail(c, 404, 'Company not found');
+    return ok(c, { id: Number(id), title: `Salon ${id}`, ...salon });
+  });
 
   // Records live under the REST base only, and need the User token too.
   app.get('/api/v1/record/:companyId/:recordId', (c) => {
@@ -694,6 +728,10 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     activations,
     channels,
     statusReports: () => [...reports],
+    setSalon(salonId, salon) {
+      if (salon) salons.set(String(salonId), salon);
+      else salons.delete(String(salonId));
+    },
     putRecord(record) {
       records.set(recordKey(record.company_id, record.id), record);
     },

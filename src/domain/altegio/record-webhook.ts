@@ -16,6 +16,11 @@ export interface Appointment {
   readonly companyId: string;
   readonly recordId: string;
   readonly startsAt: Date;
+  /**
+   * The UTC offset `datetime` was written with (`+05:00` → 300), when it had one: how the salon's
+   * clock reads the visit, used to write its time while the salon's time zone is not known.
+   */
+  readonly utcOffsetMinutes?: number;
   /** `seance_length` (or `length`) in seconds; 0 when the record has neither. */
   readonly lengthSeconds: number;
   readonly endsAt: Date;
@@ -125,6 +130,19 @@ export function parseAltegioDateTime(value: unknown, timeZone: string): Date | u
   return new Date(local.getTime() + second * 1000);
 }
 
+/** The UTC offset in minutes an ALTEGIO date-time was written with (`Z` → 0); undefined without one. */
+export function altegioUtcOffset(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const zone = DATE_TIME.exec(value.trim())?.[7];
+  if (zone === undefined) return undefined;
+  if (zone === 'Z') return 0;
+  const digits = zone.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
+  // Real offsets run from −12:00 to +14:00; anything else is not a clock a salon reads.
+  if (minutes > 14 * 60) return undefined;
+  return zone.startsWith('-') ? -minutes : minutes;
+}
+
 const asObject = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
@@ -170,6 +188,11 @@ export function appointmentFromRecord(
   const startsAt =
     parseAltegioDateTime(r.datetime, context.timeZone) ?? parseAltegioDateTime(r.date, context.timeZone);
   if (startsAt === undefined) throw fieldError('data.datetime', 'is missing or not a date-time');
+  // The offset counts only when `datetime` itself was the start read.
+  const offset =
+    parseAltegioDateTime(r.datetime, context.timeZone) === undefined
+      ? undefined
+      : altegioUtcOffset(r.datetime);
   const length = wholeNumber(r.seance_length) ?? wholeNumber(r.length) ?? 0;
   const lengthSeconds = Math.max(0, length);
 
@@ -179,6 +202,7 @@ export function appointmentFromRecord(
     startsAt,
     lengthSeconds,
     endsAt: new Date(startsAt.getTime() + lengthSeconds * 1000),
+    ...(offset === undefined ? {} : { utcOffsetMinutes: offset }),
     attendance: attendanceOf(r.attendance ?? r.visit_attendance),
     confirmed: flag(r.confirmed),
     deleted: flag(r.deleted),

@@ -133,6 +133,29 @@ export function formatAppointmentTime(
   return f.format(at);
 }
 
+/** An `Intl` time zone for a fixed UTC offset in minutes (`300` → `+05:00`, `-180` → `-03:00`). */
+export function offsetTimeZone(minutes: number): string {
+  const abs = Math.abs(minutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${minutes < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+/**
+ * The zone an appointment's time is written in. Once the salon's time zone is known (the business
+ * took it at install) it is the business's zone. While it is not, the offset the record itself was
+ * written with decides — ALTEGIO writes `datetime` in the salon's clock (`12:10:00+05:00`), so the
+ * client reads 12:10, not 07:10 in a default UTC; without an offset, the business's zone.
+ */
+export function appointmentTimeZone(
+  appointment: Pick<Appointment, 'utcOffsetMinutes'>,
+  businessTimeZone: string,
+  salonTimeZoneKnown: boolean,
+): string {
+  if (salonTimeZoneKnown || appointment.utcOffsetMinutes === undefined) return businessTimeZone;
+  return offsetTimeZone(appointment.utcOffsetMinutes);
+}
+
 /** Where an appointment's texts are written: the business's language, time zone and details. */
 export interface TemplateContext {
   readonly language: TemplateLanguage;
