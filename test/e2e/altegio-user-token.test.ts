@@ -21,7 +21,8 @@ describe('ALTEGIO without the user token', () => {
 
   before(async () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: '777' });
-    const { ALTEGIO_USER_TOKEN: _, ...env } = altegioEnv(fake);
+    const env = altegioEnv(fake);
+    delete env.ALTEGIO_USER_TOKEN;
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));

@@ -31,7 +31,8 @@ describe('ALTEGIO configuration', () => {
   });
 
   test('the user token may be missing (the integration says so), but not malformed', () => {
-    const { ALTEGIO_USER_TOKEN: _, ...withoutUser } = minimal;
+    const withoutUser: Record<string, string> = { ...minimal };
+    delete withoutUser.ALTEGIO_USER_TOKEN;
     assert.equal(loadConfig(withoutUser).altegio?.userToken, undefined);
     assert.throws(() => loadConfig({ ...minimal, ALTEGIO_USER_TOKEN: 'x' }), ConfigError);
     assert.throws(() => loadConfig({ ...minimal, ALTEGIO_REST_URL: 'not a url' }), /ALTEGIO_REST_URL/);
