@@ -42,6 +42,8 @@ const toAcceptInput = (
 ): AcceptInput => ({
   ...body,
   idempotencyKey: key,
+  // The API's rule: a key reused for a different message is a 409, not the first message.
+  keyReuse: 'conflict',
 });
 
 const errorView = (error: AppError) => ({

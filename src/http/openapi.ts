@@ -791,7 +791,9 @@ function messagePaths(): Record<string, unknown> {
     in: 'header',
     required: false,
     schema: { type: 'string', maxLength: 200 },
-    description: 'A repeat with the same key returns the first message (200) instead of a new one',
+    description:
+      'A repeat of the same message with the same key returns the first message (200) instead of a new ' +
+      'one; the key reused for a different message is refused (409)',
   };
   const template = jsonSchema('The template', TEMPLATE_SCHEMA);
   const templateParams = [pathParam('name'), pathParam('language')];
@@ -820,6 +822,9 @@ function messagePaths(): Record<string, unknown> {
           '202': jsonSchema('Accepted (queued)', MESSAGE_SCHEMA),
           '200': message,
           ...invalid,
+          ...conflict(
+            'The idempotency key was already used for a different message (`error.details.messageId` names it)',
+          ),
           ...auth,
         },
       },

@@ -14,6 +14,7 @@ import {
 } from '../store/messages-repository.js';
 import type { TemplatesRepository } from '../store/templates-repository.js';
 import { toStatusChange, type MessageEventSink, type MessageStatusChange } from './message-event-sink.js';
+import { requestFingerprint } from './request-fingerprint.js';
 
 export interface MessageServiceOptions {
   readonly db: Database;
@@ -42,8 +43,14 @@ export interface AcceptInput {
   readonly template?: string | undefined;
   readonly language?: string | undefined;
   readonly variables?: TemplateValues | undefined;
-  /** A repeat with the same key returns the first message. */
+  /** A repeat with the same key returns the first message (see `keyReuse` for a different one). */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * The key repeated with a different message: 'conflict' refuses it (409, Stripe's rule: what the
+   * API does); 'first' (the default) returns the first message, for internal callers whose keys
+   * are their own ids and whose retry may render differently (an edited template) but must not fail.
+   */
+  readonly keyReuse?: 'conflict' | 'first' | undefined;
   readonly sendAfter?: Date | undefined;
   readonly expiresAt?: Date | undefined;
   readonly priority?: Priority | undefined;
@@ -58,13 +65,27 @@ export interface AcceptResult {
   readonly created: boolean;
 }
 
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
-/** An accept waiting for its group commit. */
-interface PendingAccept {
+/** One message for `storeMany`. */
+interface StoreItem {
   readonly tenantId: string;
   readonly draft: NewMessage;
   readonly at: Date;
+  readonly ids?: NewMessageIds;
+  readonly keyReuse?: 'conflict' | 'first' | undefined;
+}
+
+/** The answer to an idempotency key reused for a different message. */
+const keyReused = (key: string, first: Message): AppError =>
+  new AppError(
+    'conflict',
+    `idempotencyKey: "${key}" was already used for a different message (${first.id}); send a new message with a new key.`,
+    { details: { field: 'idempotencyKey', messageId: first.id } },
+  );
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/** An accept waiting for its group commit. */
+interface PendingAccept extends StoreItem {
   readonly ids: NewMessageIds;
   settle(outcome: { ok: true; value: AcceptResult | AppError } | { ok: false; error: Error }): void;
 }
@@ -144,7 +165,13 @@ export class MessageService {
   async accept(tenantId: string, input: AcceptInput): Promise<AcceptResult> {
     const at = this.now();
     const draft = await this.prepare(tenantId, input, at);
-    const result = await this.storeInGroup({ tenantId, draft, at, ids: newMessageIds() });
+    const result = await this.storeInGroup({
+      tenantId,
+      draft,
+      at,
+      ids: newMessageIds(),
+      keyReuse: input.keyReuse,
+    });
     if (result instanceof AppError) throw result;
     if (result.created) this.o.onAccepted?.(result.message);
     return result;
@@ -228,16 +255,10 @@ export class MessageService {
         }
       }),
     );
-    const valid = drafts.filter((d): d is NewMessage => !(d instanceof AppError));
-    const stored =
-      valid.length === 0
-        ? []
-        : await this.o.db.transaction((tx) =>
-            this.storeMany(
-              valid.map((draft) => ({ tenantId, draft, at })),
-              tx,
-            ),
-          );
+    const valid = drafts.flatMap((draft, i) =>
+      draft instanceof AppError ? [] : [{ tenantId, draft, at, keyReuse: inputs[i]!.keyReuse }],
+    );
+    const stored = valid.length === 0 ? [] : await this.o.db.transaction((tx) => this.storeMany(valid, tx));
     let next = 0;
     const results = drafts.map((draft): BatchItemResult => {
       if (draft instanceof AppError) return { outcome: 'invalid', error: draft };
@@ -310,7 +331,7 @@ export class MessageService {
    * channel comes back as an error. One insert statement whatever the number of messages.
    */
   private async storeMany(
-    items: ReadonlyArray<{ tenantId: string; draft: NewMessage; at: Date; ids?: NewMessageIds }>,
+    items: readonly StoreItem[],
     tx: Queryable,
   ): Promise<Array<AcceptResult | AppError>> {
     const only = items.length === 1 ? items[0]! : undefined;
@@ -326,6 +347,16 @@ export class MessageService {
             ? invalid('channelId', 'this business has no WhatsApp channel yet.')
             : invalid('channelId', 'no such WhatsApp channel.'),
         );
+        continue;
+      }
+      const item = items[i]!;
+      if (
+        !stored.created &&
+        item.keyReuse === 'conflict' &&
+        stored.requestFingerprint !== null &&
+        item.draft.requestFingerprint !== stored.requestFingerprint
+      ) {
+        results.push(keyReused(item.draft.idempotencyKey!, stored.message));
         continue;
       }
       if (stored.created) changes.push(toStatusChange({ message: stored.message, event: stored.event }));
@@ -376,18 +407,37 @@ export class MessageService {
       throw invalid(hasTemplate ? 'variables' : 'text', `at most ${MESSAGE_TEXT_MAX_LENGTH} characters.`);
 
     const key = input.idempotencyKey?.trim();
+    const priority = input.priority ?? 'transactional';
+    const urgent = input.urgent ?? false;
+    const metadata = input.metadata ?? {};
     return {
       channelId: input.channelId ?? null,
       toPhone,
       body,
       templateName,
       templateLanguage,
-      priority: input.priority ?? 'transactional',
-      urgent: input.urgent ?? false,
+      priority,
+      urgent,
       sendAfter,
       expiresAt,
       idempotencyKey: key ? key : null,
-      metadata: input.metadata ?? {},
+      // What was asked, normalised (not what it rendered to: an edited template is not a new request).
+      requestFingerprint: key
+        ? requestFingerprint({
+            to: toPhone,
+            channelId: input.channelId ?? null,
+            text: input.text ?? null,
+            template: input.template ?? null,
+            language: input.language === undefined ? null : canonicalLanguage(input.language),
+            variables: input.variables ?? null,
+            sendAfter: input.sendAfter ?? null,
+            expiresAt,
+            priority,
+            urgent,
+            metadata,
+          })
+        : null,
+      metadata,
     };
   }
 }

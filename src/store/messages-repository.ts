@@ -74,6 +74,11 @@ export interface NewMessage {
   readonly sendAfter: Date;
   readonly expiresAt: Date | null;
   readonly idempotencyKey: string | null;
+  /**
+   * A digest of the request that carried the idempotency key (null without a key): a repeat of the
+   * key with another digest is a different message under a reused key.
+   */
+  readonly requestFingerprint: string | null;
   readonly metadata: Record<string, unknown>;
 }
 
@@ -142,11 +147,13 @@ export interface NewMessageItem {
 
 /**
  * What an insert did: stored the message with its first event, or found the earlier message with
- * the same idempotency key (`created: false`); undefined when the tenant has no such channel.
+ * the same idempotency key (`created: false`, with the fingerprint of the request that stored it,
+ * null for messages stored before fingerprints were kept); undefined when the tenant has no such
+ * channel.
  */
 export type InsertOutcome =
   | { readonly message: Message; readonly created: true; readonly event: MessageEvent }
-  | { readonly message: Message; readonly created: false }
+  | { readonly message: Message; readonly created: false; readonly requestFingerprint: string | null }
   | undefined;
 
 /** The message and event an insert stored, built from what was written (decoding the row costs more). */
@@ -214,6 +221,7 @@ interface MessageRow {
   expires_at: Date | null;
   attempts: number;
   idempotency_key: string | null;
+  request_fingerprint?: string | null;
   metadata: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
@@ -309,6 +317,13 @@ const toMessage = (row: MessageRow): Message => ({
   failedAt: date(row.failed_at),
 });
 
+/** The earlier message a repeated idempotency key found, with its request's fingerprint. */
+const repeatOf = (row: MessageRow): InsertOutcome => ({
+  message: toMessage(row),
+  created: false,
+  requestFingerprint: row.request_fingerprint ?? null,
+});
+
 const toEvent = (row: EventRow): MessageEvent => ({
   id: Number(row.id),
   messageId: row.message_id,
@@ -369,9 +384,9 @@ export class MessagesRepository {
        ), m as (
          insert into messages (id, tenant_id, channel_id, wa_message_id, to_phone, body, template_name,
            template_language, priority, urgent, status, send_after, expires_at, idempotency_key, metadata,
-           created_at, updated_at)
+           created_at, updated_at, request_fingerprint)
          select $1, $2, ch.id, $4, $5, $6, $7, $8, $9::smallint, $10::boolean, 'queued', $11::timestamptz,
-           $12::timestamptz, $13, $14::jsonb, $15::timestamptz, $15::timestamptz
+           $12::timestamptz, $13, $14::jsonb, $15::timestamptz, $15::timestamptz, $16
          from ch
          on conflict (tenant_id, idempotency_key) do nothing
          returning id, tenant_id, channel_id, created_at
@@ -397,6 +412,7 @@ export class MessagesRepository {
         draft.idempotencyKey,
         JSON.stringify(draft.metadata),
         at,
+        draft.requestFingerprint,
       ],
     );
     if (row) return newlyStored(tenantId, draft, at, ids, row.channel_id, Number(row.event_id));
@@ -405,7 +421,7 @@ export class MessagesRepository {
       'select * from messages where tenant_id = $1 and idempotency_key = $2',
       [tenantId, draft.idempotencyKey],
     );
-    return existing ? { message: toMessage(existing), created: false } : undefined;
+    return existing ? repeatOf(existing) : undefined;
   }
 
   /**
@@ -423,14 +439,14 @@ export class MessagesRepository {
          select * from jsonb_to_recordset($1::jsonb) as d(ord int, id text, tenant_id text, channel_id text,
            wa_message_id text, to_phone text, body text, template_name text, template_language text,
            priority smallint, urgent boolean, send_after timestamptz, expires_at timestamptz,
-           idempotency_key text, metadata jsonb, at timestamptz)
+           idempotency_key text, metadata jsonb, at timestamptz, request_fingerprint text)
        ), m as (
          insert into messages (id, tenant_id, channel_id, wa_message_id, to_phone, body, template_name,
            template_language, priority, urgent, status, send_after, expires_at, idempotency_key, metadata,
-           created_at, updated_at)
+           created_at, updated_at, request_fingerprint)
          select d.id, d.tenant_id, ch.id, d.wa_message_id, d.to_phone, d.body, d.template_name,
            d.template_language, d.priority, d.urgent, 'queued', d.send_after, d.expires_at,
-           d.idempotency_key, d.metadata, d.at, d.at
+           d.idempotency_key, d.metadata, d.at, d.at, d.request_fingerprint
          from d cross join lateral (
            select c.id from channels c
             where c.tenant_id = d.tenant_id and c.deleted_at is null
@@ -465,6 +481,7 @@ export class MessagesRepository {
             idempotency_key: draft.idempotencyKey,
             metadata: draft.metadata,
             at,
+            request_fingerprint: draft.requestFingerprint,
           })),
         ),
       ],
@@ -472,7 +489,7 @@ export class MessagesRepository {
     const stored = new Map(rows.map((row) => [row.id, row]));
     // Not stored and with a key: a repeat (of an earlier call or of an item before it) or no channel.
     const repeats = drafts.filter((d) => !stored.has(d.ids.id) && d.draft.idempotencyKey !== null);
-    const existing = new Map<string, Message>();
+    const existing = new Map<string, MessageRow>();
     if (repeats.length > 0) {
       const found = await tx.query<MessageRow>(
         `select m.* from messages m
@@ -484,14 +501,14 @@ export class MessagesRepository {
           ),
         ],
       );
-      for (const row of found) existing.set(`${row.tenant_id}\u0000${row.idempotency_key}`, toMessage(row));
+      for (const row of found) existing.set(`${row.tenant_id}\u0000${row.idempotency_key}`, row);
     }
     return drafts.map(({ tenantId, draft, at, ids }): InsertOutcome => {
       const row = stored.get(ids.id);
       if (row) return newlyStored(tenantId, draft, at, ids, row.channel_id, Number(row.event_id));
       if (draft.idempotencyKey === null) return undefined;
       const first = existing.get(`${tenantId}\u0000${draft.idempotencyKey}`);
-      return first ? { message: first, created: false } : undefined;
+      return first ? repeatOf(first) : undefined;
     });
   }
 

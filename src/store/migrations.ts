@@ -410,6 +410,14 @@ export const migrations: ReadonlyArray<{ id: string; sql: string }> = [
       alter table altegio_installs add column time_zone_pending boolean not null default false;
     `,
   },
+  {
+    id: '010_message_request_fingerprint',
+    sql: `
+      -- A digest of the request that carried an idempotency key: the key reused for a different
+      -- message is refused (409) instead of answering with the first one. Null on older rows.
+      alter table messages add column request_fingerprint text;
+    `,
+  },
 ];
 
 /** Applies pending migrations in one transaction; several nodes starting at once take turns. */

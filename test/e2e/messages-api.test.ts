@@ -92,18 +92,48 @@ describe('messages API', () => {
     );
   });
 
-  test('idempotency keys: header or body; a repeat answers 200 with the first message', async () => {
+  test('idempotency keys: header or body; a repeat answers 200 with the first message, another message under the key 409', async () => {
     const b = await newBusiness();
     const to = nextPhone();
-    const first = await send(b.apiKey, { to, text: 'one' }, { 'idempotency-key': 'booking-77' });
+    const first = await send(
+      b.apiKey,
+      { to, text: 'one', metadata: { booking: 77, by: 'crm' } },
+      { 'idempotency-key': 'booking-77' },
+    );
     assert.equal(first.status, 202);
-    const repeat = await send(b.apiKey, { to, text: 'two' }, { 'idempotency-key': 'booking-77' });
-    assert.equal(repeat.status, 200);
+    // The same message (the number spelt differently, metadata keys in another order): the first.
+    const repeat = await send(
+      b.apiKey,
+      { to: to.replace(/\s/g, ''), text: 'one', metadata: { by: 'crm', booking: 77 } },
+      { 'idempotency-key': 'booking-77' },
+    );
+    assert.equal(repeat.status, 200, JSON.stringify(repeat.json));
     assert.equal(repeat.json.id, first.json.id);
     assert.equal(repeat.json.text, 'one');
-    const viaBody = await send(b.apiKey, { to, text: 'three', idempotencyKey: 'booking-77' });
+    const viaBody = await send(b.apiKey, {
+      to,
+      text: 'one',
+      metadata: { booking: 77, by: 'crm' },
+      idempotencyKey: 'booking-77',
+    });
     assert.equal(viaBody.status, 200);
     assert.equal(viaBody.json.id, first.json.id);
+    // Another message under the same key: refused, naming the problem and the first message.
+    for (const other of [
+      { to, text: 'two', metadata: { booking: 77, by: 'crm' } },
+      { to: nextPhone(), text: 'one', metadata: { booking: 77, by: 'crm' } },
+      { to, text: 'one', metadata: { booking: 78, by: 'crm' } },
+      { to, text: 'one', metadata: { booking: 77, by: 'crm' }, priority: 'marketing' },
+    ]) {
+      const reused = await send(b.apiKey, other, { 'idempotency-key': 'booking-77' });
+      assert.equal(reused.status, 409, JSON.stringify(other));
+      assert.equal(reused.json.error.code, 'conflict');
+      assert.equal(reused.json.error.details.field, 'idempotencyKey');
+      assert.equal(reused.json.error.details.messageId, first.json.id);
+      assert.match(reused.json.error.message, /already used for a different message/);
+    }
+    const stored = await h.api('GET', '/v1/messages', { key: b.apiKey });
+    assert.equal(stored.json.data.length, 1, 'nothing stored by the refused requests');
     const racing = await Promise.all(
       Array.from({ length: 8 }, () => send(b.apiKey, { to, text: 'race' }, { 'idempotency-key': 'race-1' })),
     );
@@ -171,10 +201,25 @@ describe('messages API', () => {
     assert.deepEqual([r.json.accepted, r.json.duplicates, r.json.invalid], [2, 0, 2]);
     const again = await h.api('POST', '/v1/messages/batch', {
       key: b.apiKey,
-      body: { idempotencyKey: 'import-1', messages: [{ to, text: 'a' }] },
+      body: {
+        idempotencyKey: 'import-1',
+        messages: [
+          { to, text: 'a' },
+          { to, text: 'changed' },
+        ],
+      },
     });
     assert.equal(again.json.results[0].status, 200);
     assert.equal(again.json.results[0].message.id, r.json.results[0].message.id);
+    // import-1:1 was the invalid item (nothing stored): a new message under it is accepted.
+    assert.equal(again.json.results[1].status, 202);
+    const reused = await h.api('POST', '/v1/messages/batch', {
+      key: b.apiKey,
+      body: { idempotencyKey: 'import-1', messages: [{ to, text: 'not a' }] },
+    });
+    assert.equal(reused.json.results[0].status, 409);
+    assert.equal(reused.json.results[0].error.details.field, 'idempotencyKey');
+    assert.deepEqual([reused.json.accepted, reused.json.duplicates, reused.json.invalid], [0, 0, 1]);
     const tooMany = await h.api('POST', '/v1/messages/batch', {
       key: b.apiKey,
       body: { messages: Array.from({ length: 101 }, () => ({ to, text: 'x' })) },

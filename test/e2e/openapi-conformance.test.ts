@@ -279,6 +279,8 @@ describe('OpenAPI conformance', () => {
     };
     const accepted = await expect(202, 'POST', '/v1/messages', { key, body, headers });
     await expect(200, 'POST', '/v1/messages', { key, body, headers });
+    const reused = { to: body.to, text: 'Another message' };
+    await expect(409, 'POST', '/v1/messages', { key, body: reused, headers }, 'idempotencyKey');
     await expect(400, 'POST', '/v1/messages', { key, body: { to: '123', text: 'x' } }, 'to');
     const id = accepted.json.id as string;
     await waitUntil(

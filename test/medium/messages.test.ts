@@ -164,6 +164,52 @@ for (const kind of DATABASE_KINDS) {
       assert.notEqual(other.message.id, first.message.id);
     });
 
+    test("keyReuse 'conflict': the key reused for another message is a 409 naming it; the same message (spelt differently) is the first", async () => {
+      const b = await newBusiness();
+      const strict = (input: Partial<AcceptInput>) =>
+        text({ to: '+55 11 91234-0009', ...input, keyReuse: 'conflict' });
+      const first = await messages.accept(
+        b.tenantId,
+        strict({ idempotencyKey: 'visit-9', text: 'see you', metadata: { a: 1, b: [1, { c: 2, d: 3 }] } }),
+      );
+      const same = await messages.accept(
+        b.tenantId,
+        strict({
+          to: '5511912340009',
+          idempotencyKey: 'visit-9',
+          text: 'see you',
+          metadata: { b: [1, { d: 3, c: 2 }], a: 1 },
+          priority: 'transactional',
+          urgent: false,
+        }),
+      );
+      assert.equal(same.created, false);
+      assert.equal(same.message.id, first.message.id);
+      const error = await messages
+        .accept(b.tenantId, strict({ idempotencyKey: 'visit-9', text: 'see you tomorrow' }))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof AppError, String(error));
+      assert.equal(error.code, 'conflict');
+      assert.equal(error.details?.field, 'idempotencyKey');
+      assert.equal(error.details?.messageId, first.message.id);
+      // Racing: one different message each under one key: one stored, every other one refused.
+      const racing = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          messages.accept(b.tenantId, strict({ idempotencyKey: 'race-x', text: `r${i}` })),
+        ),
+      );
+      assert.equal(racing.filter((r) => r.status === 'fulfilled').length, 1);
+      assert.ok(racing.every((r) => r.status === 'fulfilled' || (r.reason as AppError).code === 'conflict'));
+      // The default ('first'): internal callers get the first message back, as before.
+      const lenient = await messages.accept(b.tenantId, text({ idempotencyKey: 'visit-9', text: 'other' }));
+      assert.equal(lenient.message.id, first.message.id);
+      const rows = await t.db.query('select id from messages where tenant_id = $1', [b.tenantId]);
+      assert.equal(rows.length, 2);
+    });
+
     test('concurrent duplicate accepts store one message and all get it', async () => {
       const b = await newBusiness();
       const results = await Promise.all(
