@@ -80,6 +80,13 @@ export type InstallOutcome =
   | { readonly kind: 'session'; readonly tenantId: string; readonly sessionToken: string }
   | { readonly kind: 'login'; readonly tenantId: string };
 
+/** A gap in the ALTEGIO configuration the integration can run with, but not fully. */
+export type AltegioConfigProblem = 'user_token_missing';
+
+const CONFIG_PROBLEM_TEXT: Record<AltegioConfigProblem, string> = {
+  user_token_missing: USER_TOKEN_MISSING,
+};
+
 /** What support sees of a business's ALTEGIO install. */
 export interface AltegioInstallView {
   readonly salonId: string;
@@ -145,7 +152,7 @@ export class AltegioService {
 
   async start(): Promise<void> {
     for (const problem of this.configurationProblems())
-      this.o.logger.warn({ problem }, 'ALTEGIO integration: configuration incomplete');
+      this.o.logger.warn({ problem }, `ALTEGIO integration: ${CONFIG_PROBLEM_TEXT[problem]}`);
     // Rows written before secrets were kept out of tables lose their copy of the partner token.
     await this.o.store.redactPartnerToken(this.o.config.partnerToken, PARTNER_TOKEN_PLACEHOLDER);
     this.unsubscribe = this.o.changes.subscribe((change) => {
@@ -165,9 +172,9 @@ export class AltegioService {
     await this.sender.stop();
   }
 
-  /** What is missing from the configuration (shown at start and on support's console). */
-  configurationProblems(): string[] {
-    return this.o.config.userToken ? [] : [USER_TOKEN_MISSING];
+  /** What is missing from the configuration (logged at start, shown on support's console). */
+  configurationProblems(): AltegioConfigProblem[] {
+    return this.o.config.userToken ? [] : ['user_token_missing'];
   }
 
   // ---- Install -------------------------------------------------------------------------------
