@@ -123,6 +123,8 @@ export class AccessRepository {
     );
     if (!row) return undefined;
     const sessionToken = newSecretToken();
+    // Expired sessions would otherwise stay forever: logins are rare, so tidy up here.
+    await this.db.query('delete from panel_sessions where expires_at <= now()');
     await this.db.query(
       'insert into panel_sessions (token_hash, tenant_id, expires_at) values ($1, $2, $3)',
       [hashToken(sessionToken), row.tenant_id, new Date(Date.now() + sessionTtlMs)],
@@ -148,6 +150,8 @@ export class AccessRepository {
    */
   async openSupportSession(operatorId: string, keyId: string, ttlMs: number): Promise<string> {
     const token = newSecretToken('zg_sup_');
+    // Ended sessions would otherwise stay forever: sign-ins are rare, so tidy up here.
+    await this.db.query('delete from support_sessions where expires_at <= now()');
     await this.db.query(
       'insert into support_sessions (token_hash, operator_id, api_key_id, expires_at) values ($1, $2, $3, $4)',
       [hashToken(token), operatorId, keyId, new Date(Date.now() + ttlMs)],
