@@ -162,6 +162,9 @@ async function gatewaySide(
       WA_SERVER_ROOT_KEY: Buffer.from(endpoint.rootPublicKey).toString('base64'),
       LINK_WINDOW_SECONDS: '600',
       RESTORE_STAGGER_MS: '0',
+      // One business holds every channel here, and links them `linkConcurrency` at a time.
+      MAX_CHANNELS_PER_BUSINESS: String(Math.max(20, opts.channels)),
+      MAX_LINKING_PER_BUSINESS: String(Math.max(5, opts.linkConcurrency)),
     },
     opts.wrapDb,
   );
