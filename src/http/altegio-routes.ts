@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { rateLimiter } from 'hono-rate-limiter';
 import type { AltegioScheduler } from '../altegio/altegio-scheduler.js';
 import type { AltegioService, InstallOutcome } from '../altegio/altegio-service.js';
 import { AppError } from '../domain/errors.js';
@@ -31,8 +32,20 @@ export function altegioRoutes(
   const app = new Hono();
 
   // Integrations → Notifications → our app → Connect: verify, find or create the business, and put
-  // the owner on the WhatsApp linking step of the panel, in their language.
-  app.get('/install', async (c) => {
+  // the owner on the WhatsApp linking step of the panel, in their language. Public, and each request
+  // asks ALTEGIO for the install status: bounded per client address, every answer counted.
+  const installLimit = rateLimiter({
+    windowMs: 60_000,
+    limit: 30,
+    standardHeaders: 'draft-6',
+    keyGenerator: (c) => `altegio-install|${c.get('clientAddress') ?? 'unknown'}`,
+    handler: (c) =>
+      c.json(
+        { error: { code: 'rate_limited', message: 'Too many requests; wait a minute and try again.' } },
+        429,
+      ),
+  });
+  app.get('/install', installLimit, async (c) => {
     const lang = pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language'));
     let outcome: InstallOutcome;
     try {

@@ -194,4 +194,20 @@ describe('ALTEGIO install: proof, squatting, keys and secrets', () => {
     );
     assert.equal(activation!.body.salon_id, salonId, 'the rest of the activation is kept for support');
   });
+
+  // Last: it spends this address's allowance.
+  test('the registration URL is rate-limited per client address (each request asks ALTEGIO)', async () => {
+    const asked = () => fake.calls('/api/v1/marketplace/salon/710999').length;
+    let limited: Response | undefined;
+    // 30 a minute; a window boundary during the loop restarts the count at most once.
+    for (let i = 0; i < 70 && !limited; i++) {
+      const response = await open(`${installPath()}?salon_id=710999`);
+      if (response.status === 429) limited = response;
+      else await response.body?.cancel();
+    }
+    assert.ok(limited, 'refused with 429');
+    const before = asked();
+    assert.equal((await open(`${installPath()}?salon_id=710999`)).status, 429);
+    assert.equal(asked(), before, 'a refused request does not reach ALTEGIO');
+  });
 });
