@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import pino, { type Logger } from 'pino';
 import { ChannelChanges } from './channels/channel-changes.js';
 import { ChannelRuntime } from './channels/channel-runtime.js';
+import { ResolvedClientVersion } from './whatsapp/client-version.js';
 import { ChannelService } from './channels/channel-service.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
@@ -104,6 +105,12 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     restoreStaggerMs: config.restoreStaggerMs,
     qrTimeoutMs: config.qrTimeoutMs,
     restrictionMs: config.restrictionMs,
+    clientVersion: new ResolvedClientVersion({
+      setting: config.clientVersion.setting,
+      logger,
+      minIntervalMs: Math.min(5_000, config.clientVersion.checkMs / 2),
+    }),
+    versionCheckMs: config.clientVersion.checkMs,
   });
   const access = new AccessRepository(db);
   const tenants = new TenantService({

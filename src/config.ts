@@ -6,6 +6,8 @@ const base64Key32 = z
   .string()
   .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
 
+const WA_VERSION_PATTERN = /^(\d{1,4})\.(\d{1,6})\.(\d{1,12})$/;
+
 const schema = z
   .object({
     HOST: z.string().default('127.0.0.1'),
@@ -36,6 +38,21 @@ const schema = z
       .regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')
       .optional(),
     WA_SERVER_ROOT_KEY: base64Key32.optional(),
+    /**
+     * The WhatsApp Web version to announce: `auto` (looked up at start and after a 405 at
+     * WA_VERSION_URL, never below this build's floor) or a pin such as `2.3000.1043857760`.
+     */
+    WA_VERSION: z
+      .string()
+      .default('auto')
+      .refine((value) => value === 'auto' || WA_VERSION_PATTERN.test(value), 'must be auto or 2.3000.N'),
+    /**
+     * Where `auto` reads the version (text carrying `"client_revision":N`): WhatsApp's sw.js, or
+     * the protocol server's /sw.js when WA_SERVER_URL names one (nothing goes to the internet then).
+     */
+    WA_VERSION_URL: z.string().url().optional(),
+    /** After WhatsApp refuses the version (405), how often it is looked up again. */
+    WA_VERSION_CHECK_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     /** Where the Support button sends a business (mailto:, https:, wa.me link...). */
     SUPPORT_URL: z.string().min(1).default('mailto:support@example.com'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -202,6 +219,13 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly qrTimeoutMs: number | undefined;
   readonly restrictionMs: number;
+  /** The WhatsApp Web version: a pin, or `auto` from a URL; re-checked every `checkMs` after a 405. */
+  readonly clientVersion: {
+    readonly setting:
+      | { readonly kind: 'pin'; readonly version: [number, number, number] }
+      | { readonly kind: 'auto'; readonly url: string };
+    readonly checkMs: number;
+  };
   /** Webhooks may go to private and reserved addresses (WEBHOOK_ALLOW_PRIVATE). */
   readonly webhookAllowPrivate: boolean;
   /** The ALTEGIO integration; undefined when no partner token is configured. */
@@ -293,6 +317,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
     restrictionMs: Math.round(v.RESTRICTION_MINUTES * 60_000),
+    clientVersion: {
+      setting: clientVersionSetting(v.WA_VERSION, v.WA_VERSION_URL, v.WA_SERVER_URL),
+      checkMs: Math.round(v.WA_VERSION_CHECK_SECONDS * 1000),
+    },
     webhookAllowPrivate: v.WEBHOOK_ALLOW_PRIVATE,
     altegio:
       v.ALTEGIO_PARTNER_TOKEN && v.ALTEGIO_APPLICATION_ID
@@ -331,4 +359,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       eventStreams: v.MAX_EVENT_STREAMS,
     }),
   });
+}
+
+function clientVersionSetting(
+  version: string,
+  url: string | undefined,
+  serverUrl: string | undefined,
+): Config['clientVersion']['setting'] {
+  const pin = WA_VERSION_PATTERN.exec(version);
+  if (pin) return { kind: 'pin', version: [Number(pin[1]), Number(pin[2]), Number(pin[3])] };
+  if (url) return { kind: 'auto', url };
+  if (serverUrl) {
+    // A compatible server (the simulator) serves its version text beside its protocol endpoint.
+    const server = new URL(serverUrl);
+    return { kind: 'auto', url: `${server.protocol === 'wss:' ? 'https:' : 'http:'}//${server.host}/sw.js` };
+  }
+  return { kind: 'auto', url: 'https://web.whatsapp.com/sw.js' };
 }

@@ -12,6 +12,7 @@ import type {
 } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
+import type { ClientVersionSource } from '../whatsapp/client-version.js';
 import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
 import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
 import type { InboundMessage, MessageStatusEvent, SessionState } from '../whatsapp/session-events.js';
@@ -55,6 +56,10 @@ export interface ChannelRuntimeOptions {
   readonly pairingCodeRenewMs?: number;
   /** After a 463 (reach-out timelock), how long the channel writes to no new contacts (default 24 h). */
   readonly restrictionMs?: number;
+  /** The WhatsApp Web version sessions announce (resolved at start and after a 405). */
+  readonly clientVersion?: ClientVersionSource;
+  /** After a 405, how often the version is looked up again (default 30 s). */
+  readonly versionCheckMs?: number;
   readonly now?: () => number;
 }
 
@@ -88,6 +93,7 @@ export class ChannelRuntime {
   private readonly paused = new Map<string, PausedCause>();
   private readonly now: () => number;
   private stopping = false;
+  private versionLookup: Promise<unknown> | undefined;
   private readonly restoreAbort = new AbortController();
 
   private traffic: SessionTraffic | undefined;
@@ -169,6 +175,7 @@ export class ChannelRuntime {
           signal: this.restoreAbort.signal,
         }).catch(() => undefined);
       if (this.stopping) break;
+      await this.versionResolved();
       const live = this.openSession(channel);
       // Honest until proven: a restored channel is "reconnecting" until its socket is really open
       // (already so when markRestoring ran at start; then this writes nothing).
@@ -200,7 +207,17 @@ export class ChannelRuntime {
     await this.endWindow(live);
   }
 
+  /**
+   * The version WhatsApp takes today, looked up once before the first session connects (bounded
+   * by the lookup's timeout; the built-in floor otherwise). Later lookups follow 405s.
+   */
+  private versionResolved(): Promise<unknown> {
+    this.versionLookup ??= this.o.clientVersion?.refresh() ?? Promise.resolve();
+    return this.versionLookup;
+  }
+
   private async startLinking(channel: Channel): Promise<void> {
+    await this.versionResolved();
     const existing = this.live.get(channel.id);
     if (existing) await this.dispose(existing);
     const live = this.openSession(channel);
@@ -308,6 +325,8 @@ export class ChannelRuntime {
       logger: this.o.logger,
       ...(this.o.server ? { server: this.o.server } : {}),
       ...(this.o.qrTimeoutMs ? { qrTimeoutMs: this.o.qrTimeoutMs } : {}),
+      ...(this.o.clientVersion ? { clientVersion: this.o.clientVersion } : {}),
+      ...(this.o.versionCheckMs ? { versionCheckMs: this.o.versionCheckMs } : {}),
     });
     const live: LiveChannel = {
       tenantId: channel.tenantId,
@@ -395,6 +414,12 @@ export class ChannelRuntime {
         return;
       }
       case 'reconnecting':
+        if (state.cause === 'version_refused') {
+          // Typed, counted and said on the status: "WhatsApp refused this client version — updating".
+          if (state.attempt === 1) this.o.metrics?.versionRefusals.inc();
+          if (!live.link) await this.record(live, 'reconnecting', 'version_refused', {}, state.attempt === 1);
+          return;
+        }
         if (!live.link) await this.record(live, 'reconnecting', 'connection_lost');
         return;
       case 'removed': {

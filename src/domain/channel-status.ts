@@ -36,6 +36,8 @@ export type StatusCause =
   | 'opened'
   | 'restored'
   | 'connection_lost'
+  /** WhatsApp refused the gateway's client version (405); the gateway is updating it. */
+  | 'version_refused'
   | 'device_removed'
   | 'replaced'
   | 'reset'

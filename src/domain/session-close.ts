@@ -12,6 +12,7 @@ export type ReconnectCause =
   | 'service_unavailable' // 503
   | 'server_error' // other 5xx, including 500 "bad session"
   | 'restart_loop' // 515 repeated without ever opening: treated as a failure, with backoff
+  | 'version_refused' // 405: WhatsApp no longer accepts this client version; updated, then retried
   | 'unknown'; // no status code, or one we do not recognise
 
 /** Why the device is no longer linked; never retried. */
@@ -71,6 +72,8 @@ export function decideOnClose(facts: CloseFacts): CloseDecision {
       };
     case 428:
       return { kind: 'reconnect', cause: 'connection_closed' };
+    case 405:
+      return { kind: 'reconnect', cause: 'version_refused' };
     case 503:
       return { kind: 'reconnect', cause: 'service_unavailable' };
     case undefined:

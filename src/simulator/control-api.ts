@@ -28,6 +28,15 @@ const phoneBody = z.object({
   lidAddressed: z.boolean().optional(),
 });
 const strictBody = z.object({ strict: z.boolean() });
+const versionText = z.string().regex(/^\d{1,4}\.\d{1,6}\.\d{1,12}$/, 'must look like 2.3000.1043857760');
+const clientVersionBody = z.object({
+  current: versionText.optional(),
+  minimum: versionText.nullable().optional(),
+});
+const toVersion = (text: string): [number, number, number] => {
+  const [a, b, c] = text.split('.').map(Number);
+  return [a!, b!, c!];
+};
 const addressingBody = z.object({ lidAddressed: z.boolean() });
 const timelockBody = z.object({
   active: z.boolean(),
@@ -96,6 +105,23 @@ export function controlApi(sim: Simulator): Hono {
       rootPublicKey: Buffer.from(sim.rootPublicKey).toString('base64'),
     }),
   );
+  // What clients read to learn the current WhatsApp Web version (as web.whatsapp.com/sw.js).
+  app.get('/sw.js', (c) =>
+    c.body(sim.network.serviceWorkerText(), 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  );
+  const versionsJson = () => {
+    const { current, minimum } = sim.network.clientVersions;
+    return { current: current.join('.'), minimum: minimum ? minimum.join('.') : null };
+  };
+  app.get('/client-version', (c) => c.json(versionsJson()));
+  app.put('/client-version', async (c) => {
+    const { current, minimum } = await parseBody(c, clientVersionBody);
+    sim.network.setClientVersions({
+      ...(current ? { current: toVersion(current) } : {}),
+      ...(minimum === null ? { minimum: null } : minimum ? { minimum: toVersion(minimum) } : {}),
+    });
+    return c.json(versionsJson());
+  });
   app.get('/settings', (c) => c.json({ strict: sim.network.strict }));
   app.put('/settings', async (c) => {
     const { strict } = await parseBody(c, strictBody);

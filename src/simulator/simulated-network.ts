@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { getBinaryNodeChild, getBinaryNodeChildren, proto, type BinaryNode } from 'baileys';
+import {
+  DEFAULT_CONNECTION_CONFIG,
+  getBinaryNodeChild,
+  getBinaryNodeChildren,
+  proto,
+  type BinaryNode,
+  type WAVersion,
+} from 'baileys';
 import type { CertificateAuthority } from './certificate-authority.js';
 import { ClientConnection, SERVER_JID, node, type ConnectionHandlers } from './client-connection.js';
 import { DeviceLinking, Registration, unixSeconds, type QrTiming } from './device-linking.js';
@@ -52,6 +59,14 @@ export class SimulatedNetwork implements ConnectionHandlers {
   private readonly errorAcks = new Map<string, { code: number; remaining: number; timelock: boolean }>();
   /** Strict mode (off by default): see MessageRelay.strictRefusal. */
   private strictMode = false;
+  /**
+   * The WhatsApp Web version the service calls current (served as sw.js text) and the oldest it
+   * accepts (none by default): a client announcing an older one is refused with 405.
+   */
+  private versions: { current: WAVersion; minimum: WAVersion | undefined } = {
+    current: [...DEFAULT_CONNECTION_CONFIG.version] as WAVersion,
+    minimum: undefined,
+  };
   private readonly refusedLogins = new Map<string, number>();
   /**
    * Receipts and messages sent to a companion stay here until it acknowledges them; if the socket
@@ -90,6 +105,16 @@ export class SimulatedNetwork implements ConnectionHandlers {
 
   onHandshake(connection: ClientConnection, hello: ClientHandshakeResult): void {
     const { payload, clientStaticKey } = hello;
+    const announced = announcedVersion(payload);
+    const minimum = this.versions.minimum;
+    if (minimum && (!announced || compareVersions(announced, minimum) < 0)) {
+      this.events.emit('version-refused', {
+        version: announced?.join('.') ?? 'none',
+        minimum: minimum.join('.'),
+      });
+      connection.endWithStreamError(node('failure', { reason: '405', location: 'sim' }));
+      return;
+    }
     if (payload.devicePairingData) {
       this.startRegistration(connection, clientStaticKey, payload);
     } else {
@@ -388,6 +413,35 @@ export class SimulatedNetwork implements ConnectionHandlers {
     return pending.code;
   }
 
+  /** The current and minimum accepted WhatsApp Web versions (see `versions`). */
+  /** How many times clients read the version text (tests see a gateway's lookups without sleeping). */
+  serviceWorkerFetches = 0;
+
+  get clientVersions(): { current: WAVersion; minimum: WAVersion | undefined } {
+    return { ...this.versions };
+  }
+
+  /**
+   * Moves WhatsApp's versions: `current` is what sw.js serves from now on, `minimum` (null: none)
+   * the oldest a login may announce. Connected devices stay connected; their next login counts.
+   */
+  setClientVersions(next: { current?: WAVersion; minimum?: WAVersion | null }): void {
+    this.versions = {
+      current: next.current ?? this.versions.current,
+      minimum: next.minimum === null ? undefined : (next.minimum ?? this.versions.minimum),
+    };
+  }
+
+  /** The text WhatsApp Web's service worker (web.whatsapp.com/sw.js) carries, reduced to what clients read. */
+  serviceWorkerText(): string {
+    this.serviceWorkerFetches += 1;
+    const revision = this.versions.current[2];
+    const data = JSON.stringify({
+      dynamic_data: { SiteData: { client_revision: revision, server_revision: revision } },
+    });
+    return `/* simulated WhatsApp Web service worker */\nself.__swData=JSON.parse(${JSON.stringify(data)});\n`;
+  }
+
   /** Strict mode on or off (off by default): sends WhatsApp would refuse get a 463. */
   setStrict(on: boolean): void {
     this.strictMode = on;
@@ -493,6 +547,23 @@ function timelockJson(account: SimulatedAccount, now: number): Record<string, un
         enforcement_type: 'BIZ_QUALITY',
       }
     : { is_active: false, time_enforcement_ends: '0', enforcement_type: 'DEFAULT' };
+}
+
+function announcedVersion(payload: proto.ClientPayload): WAVersion | undefined {
+  const v = payload.userAgent?.appVersion;
+  if (
+    !v ||
+    typeof v.primary !== 'number' ||
+    typeof v.secondary !== 'number' ||
+    typeof v.tertiary !== 'number'
+  )
+    return undefined;
+  return [v.primary, v.secondary, v.tertiary];
+}
+
+function compareVersions(a: WAVersion, b: WAVersion): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
 }
 
 function firstChild(stanza: BinaryNode): BinaryNode | undefined {

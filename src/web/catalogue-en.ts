@@ -158,6 +158,7 @@ export const en = {
   'cause.opened': 'Connection opened',
   'cause.restored': 'Session restored',
   'cause.connection_lost': 'Connection lost',
+  'cause.version_refused': 'WhatsApp refused this client version — updating',
   'cause.device_removed': 'Device removed on phone',
   'cause.replaced': 'Replaced by another connection',
   'cause.reset': 'Reset',

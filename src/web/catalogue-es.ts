@@ -161,6 +161,7 @@ export const es: Catalogue = {
   'cause.opened': 'Conexión abierta',
   'cause.restored': 'Sesión restaurada',
   'cause.connection_lost': 'Conexión perdida',
+  'cause.version_refused': 'WhatsApp rechazó esta versión del cliente — actualizando',
   'cause.device_removed': 'Dispositivo eliminado en el teléfono',
   'cause.replaced': 'Reemplazado por otra conexión',
   'cause.reset': 'Restablecido',

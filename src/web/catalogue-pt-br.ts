@@ -160,6 +160,7 @@ export const ptBR: Catalogue = {
   'cause.opened': 'Conexão aberta',
   'cause.restored': 'Sessão restaurada',
   'cause.connection_lost': 'Conexão perdida',
+  'cause.version_refused': 'O WhatsApp recusou esta versão do cliente — atualizando',
   'cause.device_removed': 'Dispositivo removido no telefone',
   'cause.replaced': 'Substituído por outra conexão',
   'cause.reset': 'Redefinido',

@@ -1,4 +1,10 @@
-import makeWASocket, { initAuthCreds, type AuthenticationCreds, type WASocket } from 'baileys';
+import makeWASocket, {
+  DEFAULT_CONNECTION_CONFIG,
+  initAuthCreds,
+  type AuthenticationCreds,
+  type WASocket,
+  type WAVersion,
+} from 'baileys';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import {
@@ -18,6 +24,7 @@ import { routeLibsignalConsole } from './libsignal-console.js';
 import { attachMessageTraffic } from './message-traffic.js';
 import { notificationSocketConfig } from './notification-profile.js';
 import { classifyRefusal, type Refusal } from './refusal-cause.js';
+import { compareVersions, type ClientVersionSource } from './client-version.js';
 import { trustProtocolServer, type ProtocolServer } from './protocol-server-trust.js';
 import type { SessionEventMap, SessionState } from './session-events.js';
 import { endQuietly, errorMessage, statusCodeOf } from './socket-errors.js';
@@ -40,6 +47,10 @@ export interface LinkedDeviceSessionOptions {
   readonly keepAliveIntervalMs?: number;
   /** How long requestPairingCode waits for a registration socket before giving up. */
   readonly pairingCodeTimeoutMs?: number;
+  /** Which WhatsApp Web version to announce, re-resolved after a 405; Baileys' own when unset. */
+  readonly clientVersion?: ClientVersionSource;
+  /** After a 405, how often the version is looked up again until WhatsApp takes it (default 30 s). */
+  readonly versionCheckMs?: number;
   /** Cap on Baileys' own log level (never above the given logger's level). */
   readonly baileysLogLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
@@ -74,6 +85,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   #failures = 0;
   #restartsWithoutOpen = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  /** The version the current socket announced (a 405 refers to it). */
+  #announcedVersion: WAVersion = DEFAULT_CONNECTION_CONFIG.version;
+  #versionChecks = 0;
   #qrsOnSocket = 0;
   #mode: 'qr' | 'code' = 'qr';
   #pairingPhone: string | undefined;
@@ -330,6 +344,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#keys?.close();
     const keys = new CachedSignalKeyStore(this.#opts.authStore);
     this.#keys = keys;
+    this.#announcedVersion = this.#opts.clientVersion?.current() ?? DEFAULT_CONNECTION_CONFIG.version;
     const sock = makeWASocket(
       notificationSocketConfig({
         creds,
@@ -339,6 +354,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         browser: this.#opts.browser,
         qrTimeoutMs: this.#opts.qrTimeoutMs,
         keepAliveIntervalMs: this.#opts.keepAliveIntervalMs,
+        version: this.#announcedVersion,
       }),
     );
     this.#sock = sock;
@@ -413,6 +429,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
 
   #onOpen(): void {
     this.#failures = 0;
+    this.#versionChecks = 0;
     this.#restartsWithoutOpen = 0;
     const creds = this.#creds;
     const me = parsePhoneJid(creds?.me?.id);
@@ -457,7 +474,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         this.#connect();
         return;
       case 'reconnect':
-        this.#scheduleReconnect(decision.cause);
+        if (decision.cause === 'version_refused') this.#onVersionRefused();
+        else this.#scheduleReconnect(decision.cause);
         return;
       case 'removed':
         void this.#onRemoved(decision.reason);
@@ -495,6 +513,51 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       this.#setState({ status: 'connecting' });
       this.#connect();
     }, delayMs);
+  }
+
+  /**
+   * 405: WhatsApp no longer accepts the version this socket announced. Not a connection problem,
+   * so no backoff loop: the version is looked up again now and then every `versionCheckMs`, and the
+   * session logs in again as soon as there is a different one (a pin is retried at that pace).
+   */
+  #onVersionRefused(): void {
+    const refused = this.#announcedVersion;
+    const source = this.#opts.clientVersion;
+    const everyMs = this.#opts.versionCheckMs ?? 30_000;
+    const run = this.#run;
+    this.#log.warn(
+      { version: refused.join('.'), pinned: source?.pinned ?? true },
+      'WhatsApp refused this client version (405); updating',
+    );
+    const check = async (): Promise<void> => {
+      this.#versionChecks += 1;
+      this.#setState({
+        status: 'reconnecting',
+        attempt: this.#versionChecks,
+        delayMs: everyMs,
+        cause: 'version_refused',
+      });
+      const next = source ? await source.refresh() : refused;
+      if (!this.#running || run !== this.#run) return;
+      const changed = compareVersions(next, refused) !== 0;
+      if (changed) {
+        this.#setState({ status: 'connecting' });
+        this.#connect();
+        return;
+      }
+      this.#reconnectTimer = setTimeout(() => {
+        this.#reconnectTimer = undefined;
+        if (!this.#running || run !== this.#run) return;
+        if (source && !source.pinned) {
+          void check();
+          return;
+        }
+        // Nothing to look up: try the same version again (WhatsApp may have changed its mind).
+        this.#setState({ status: 'connecting' });
+        this.#connect();
+      }, everyMs);
+    };
+    void check();
   }
 
   /** Replaces the current socket by a fresh one (new registration window) without a state detour. */

@@ -1,4 +1,4 @@
-import type { AuthenticationCreds, SignalKeyStore, UserFacingSocketConfig } from 'baileys';
+import type { AuthenticationCreds, SignalKeyStore, UserFacingSocketConfig, WAVersion } from 'baileys';
 import type { ILogger } from 'baileys/lib/Utils/logger.js';
 import { isIgnoredJid } from './jids.js';
 
@@ -12,12 +12,14 @@ export interface SocketProfileInput {
   readonly browser?: [string, string, string] | undefined;
   readonly qrTimeoutMs?: number | undefined;
   readonly keepAliveIntervalMs?: number | undefined;
+  /** The WhatsApp Web version to announce (see client-version.ts); Baileys' own when unset. */
+  readonly version?: WAVersion | undefined;
 }
 
 /**
  * Baileys configuration for a notification gateway: no history sync, no presence, no echo of our
  * own sends, no link-preview fetching, groups/status/broadcasts/channels dropped before decryption,
- * and Baileys' pinned protocol version (never fetched from the network).
+ * and the client version the gateway resolved (Baileys itself never fetches one from the network).
  */
 export function notificationSocketConfig(input: SocketProfileInput): UserFacingSocketConfig {
   return {
@@ -27,6 +29,7 @@ export function notificationSocketConfig(input: SocketProfileInput): UserFacingS
     ...(input.browser ? { browser: input.browser } : {}),
     ...(input.qrTimeoutMs !== undefined ? { qrTimeout: input.qrTimeoutMs } : {}),
     ...(input.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: input.keepAliveIntervalMs } : {}),
+    ...(input.version ? { version: input.version } : {}),
     shouldSyncHistoryMessage: () => false,
     syncFullHistory: false,
     markOnlineOnConnect: false,
