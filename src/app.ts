@@ -40,6 +40,7 @@ import { PacingRepository } from './store/pacing-repository.js';
 import { RecipientChecksRepository } from './store/recipient-checks-repository.js';
 import { TemplatesRepository } from './store/templates-repository.js';
 import { systemResolver } from './webhooks/webhook-destinations.js';
+import { webhookChannelStatusSink } from './webhooks/webhook-channel-sink.js';
 import { createWebhooks } from './webhooks/webhooks.js';
 import { AccessRepository } from './store/access-repository.js';
 import { ChannelsRepository } from './store/channels-repository.js';
@@ -89,10 +90,18 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   if (applied.length) logger.info({ applied }, 'database migrated');
   const secrets = new SecretBox(loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')));
 
-  const channelsRepo = new ChannelsRepository(db);
+  const metrics = new Metrics();
+  // The signed outbox before the channels: a status change is written with its channel.status webhook.
+  const webhooks = createWebhooks({
+    db,
+    secrets,
+    logger,
+    metrics,
+    destinations: { allowPrivate: config.webhookAllowPrivate, resolve: systemResolver },
+  });
+  const channelsRepo = new ChannelsRepository(db, webhookChannelStatusSink(webhooks.outbox));
   const qrLinks = new QrLinksRepository(db, secrets);
   const changes = new ChannelChanges();
-  const metrics = new Metrics();
   const runtime = new ChannelRuntime({
     db,
     channels: channelsRepo,
@@ -124,14 +133,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     panelSessionTtlMs: 30 * 24 * 3_600_000,
   });
 
-  // Delivery: the queue, the paced dispatcher fed by every session's traffic, and the signed outbox.
-  const webhooks = createWebhooks({
-    db,
-    secrets,
-    logger,
-    metrics,
-    destinations: { allowPrivate: config.webhookAllowPrivate, resolve: systemResolver },
-  });
+  // Delivery: the queue and the paced dispatcher fed by every session's traffic.
   // ALTEGIO's status reports ride on the same transactions as the webhooks (see altegio/).
   const altegioStore = config.altegio ? new AltegioStore(db) : undefined;
   let altegio: AltegioService | undefined;

@@ -1,5 +1,5 @@
 import type { ChannelStatus, LinkMode, StatusCause } from '../domain/channel-status.js';
-import type { Queryable } from './database.js';
+import type { Database, Queryable } from './database.js';
 import { newId } from './tokens.js';
 
 export interface Channel {
@@ -85,9 +85,40 @@ export interface LinkedDeviceFacts {
   restrictedUntil?: Date | null;
 }
 
+/** A channel whose status, or queue pause, was just written, and when. */
+export interface ChannelStatusChange {
+  readonly channel: Channel;
+  readonly at: Date;
+}
+
+/**
+ * Hears every written status and pause change in the writing transaction (the webhook outbox:
+ * the change and its `channel.status` webhook are stored together or not at all).
+ */
+export interface ChannelStatusSink {
+  record(tx: Queryable, changes: readonly ChannelStatusChange[]): Promise<void>;
+}
+
 /** WhatsApp channels. Every read and write names the tenant: no query reaches another business's rows. */
 export class ChannelsRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly statusSink?: ChannelStatusSink,
+  ) {}
+
+  /**
+   * Runs a status write in the caller's transaction, or in one of its own when there is a sink to
+   * write with it (so the change, its history and its webhook commit together).
+   */
+  private write<T>(tx: Queryable | undefined, work: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (tx) return work(tx);
+    const db = this.db as Partial<Database>;
+    return this.statusSink && db.transaction ? db.transaction(work) : work(this.db);
+  }
+
+  private async tell(tx: Queryable, changes: readonly ChannelStatusChange[]): Promise<void> {
+    if (this.statusSink && changes.length > 0) await this.statusSink.record(tx, changes);
+  }
 
   async create(tenantId: string, name: string, tx: Queryable = this.db): Promise<Channel> {
     const [row] = await tx.query<ChannelRow>(
@@ -150,7 +181,7 @@ export class ChannelsRepository {
     status: ChannelStatus,
     cause: StatusCause,
     facts: LinkedDeviceFacts = {},
-    tx: Queryable = this.db,
+    tx?: Queryable,
   ): Promise<Channel | undefined> {
     const set: string[] = ['status = $3', 'status_cause = $4', 'status_changed_at = now()'];
     const params: unknown[] = [tenantId, channelId, status, cause];
@@ -172,16 +203,20 @@ export class ChannelsRepository {
       params.push(value);
       set.push(`${column} = $${params.length}`);
     }
-    const [row] = await tx.query<ChannelRow>(
-      `update channels set ${set.join(', ')} where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
-      params,
-    );
-    if (!row) return undefined;
-    await tx.query(
-      'insert into channel_events (tenant_id, channel_id, status, cause) values ($1, $2, $3, $4)',
-      [tenantId, channelId, status, cause],
-    );
-    return toChannel(row);
+    return this.write(tx, async (tx) => {
+      const [row] = await tx.query<ChannelRow>(
+        `update channels set ${set.join(', ')} where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
+        params,
+      );
+      if (!row) return undefined;
+      await tx.query(
+        'insert into channel_events (tenant_id, channel_id, status, cause) values ($1, $2, $3, $4)',
+        [tenantId, channelId, status, cause],
+      );
+      const channel = toChannel(row);
+      await this.tell(tx, [{ channel, at: channel.statusChangedAt }]);
+      return channel;
+    });
   }
 
   /**
@@ -192,18 +227,26 @@ export class ChannelsRepository {
    */
   async markRestoring(channelIds: readonly string[]): Promise<{ tenantId: string; channelId: string }[]> {
     if (channelIds.length === 0) return [];
-    // One statement: the rows and their history change together.
-    const rows = await this.db.query<{ tenant_id: string; channel_id: string }>(
-      `with marked as (
-         update channels set status = 'reconnecting', status_cause = 'restored', status_changed_at = now()
-         where id = any($1::text[]) and deleted_at is null and status in ('connected', 'restricted')
-         returning id, tenant_id)
-       insert into channel_events (tenant_id, channel_id, status, cause)
-       select tenant_id, id, 'reconnecting', 'restored' from marked
-       returning tenant_id, channel_id`,
-      [channelIds],
-    );
-    return rows.map((r) => ({ tenantId: r.tenant_id, channelId: r.channel_id }));
+    return this.write(undefined, async (tx) => {
+      // One statement: the rows and their history change together.
+      const rows = await tx.query<ChannelRow>(
+        `with marked as (
+           update channels set status = 'reconnecting', status_cause = 'restored', status_changed_at = now()
+           where id = any($1::text[]) and deleted_at is null and status in ('connected', 'restricted')
+           returning *),
+         history as (
+           insert into channel_events (tenant_id, channel_id, status, cause)
+           select tenant_id, id, 'reconnecting', 'restored' from marked)
+         select * from marked`,
+        [channelIds],
+      );
+      const channels = rows.map(toChannel);
+      await this.tell(
+        tx,
+        channels.map((channel) => ({ channel, at: channel.statusChangedAt })),
+      );
+      return channels.map((c) => ({ tenantId: c.tenantId, channelId: c.id }));
+    });
   }
 
   /** Pauses (with its cause) or resumes a channel's queue; undefined when not this tenant's. */
@@ -211,14 +254,19 @@ export class ChannelsRepository {
     tenantId: string,
     channelId: string,
     paused: { cause: PausedCause; at: Date } | null,
-    tx: Queryable = this.db,
+    tx?: Queryable,
   ): Promise<Channel | undefined> {
-    const [row] = await tx.query<ChannelRow>(
-      `update channels set paused = $3, paused_cause = $4, paused_at = $5
-       where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
-      [tenantId, channelId, paused !== null, paused?.cause ?? null, paused?.at ?? null],
-    );
-    return row ? toChannel(row) : undefined;
+    return this.write(tx, async (tx) => {
+      const [row] = await tx.query<ChannelRow>(
+        `update channels set paused = $3, paused_cause = $4, paused_at = $5
+         where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
+        [tenantId, channelId, paused !== null, paused?.cause ?? null, paused?.at ?? null],
+      );
+      if (!row) return undefined;
+      const channel = toChannel(row);
+      await this.tell(tx, [{ channel, at: paused?.at ?? new Date() }]);
+      return channel;
+    });
   }
 
   /** Sets or clears the end of a 463 restriction without a status change (the channel is down meanwhile). */
@@ -238,24 +286,22 @@ export class ChannelsRepository {
   }
 
   /** Deletes a channel from every list and lookup; its messages stay for the history. */
-  async markDeleted(
-    tenantId: string,
-    channelId: string,
-    at: Date,
-    tx: Queryable = this.db,
-  ): Promise<boolean> {
-    const rows = await tx.query<{ id: string }>(
-      `update channels set deleted_at = $3, status = 'not_linked', status_cause = 'deleted', status_changed_at = $3,
-         phone = null, platform = null, business = null, linked_at = null
-       where tenant_id = $1 and id = $2 and deleted_at is null returning id`,
-      [tenantId, channelId, at],
-    );
-    if (!rows.length) return false;
-    await tx.query(
-      `insert into channel_events (tenant_id, channel_id, status, cause, at) values ($1, $2, 'not_linked', 'deleted', $3)`,
-      [tenantId, channelId, at],
-    );
-    return true;
+  async markDeleted(tenantId: string, channelId: string, at: Date, tx?: Queryable): Promise<boolean> {
+    return this.write(tx, async (tx) => {
+      const [row] = await tx.query<ChannelRow>(
+        `update channels set deleted_at = $3, status = 'not_linked', status_cause = 'deleted', status_changed_at = $3,
+           phone = null, platform = null, business = null, linked_at = null
+         where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
+        [tenantId, channelId, at],
+      );
+      if (!row) return false;
+      await tx.query(
+        `insert into channel_events (tenant_id, channel_id, status, cause, at) values ($1, $2, 'not_linked', 'deleted', $3)`,
+        [tenantId, channelId, at],
+      );
+      await this.tell(tx, [{ channel: toChannel(row), at }]);
+      return true;
+    });
   }
 
   async setLinkMode(tenantId: string, channelId: string, mode: LinkMode): Promise<Channel | undefined> {
