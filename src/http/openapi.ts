@@ -628,7 +628,16 @@ function webhookPaths(): Record<string, unknown> {
           'Deliveries are POSTed as JSON `{type, timestamp, data}` with the Standard Webhooks headers ' +
           '`webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of ' +
           '`id.timestamp.body` keyed with the bytes after `whsec_`). A 2xx answer within 10 s is a ' +
-          'delivery; anything else is retried with backoff for 24 h, then the delivery is dead (replayable).',
+          'delivery; anything else is retried with backoff for 24 h, then the delivery is dead (replayable). ' +
+          'Reject replays: verify the signature over the raw body, refuse a `webhook-timestamp` more than ' +
+          '5 minutes from your clock (each attempt is signed anew, so genuine retries pass), and ' +
+          'de-duplicate by `webhook-id` (the same on every retry and replay of a delivery; keep the ids ' +
+          'at least 24 h). Event data: `message.status` {messageId, channelId, to, status, reason?, ' +
+          'errorCode?, metadata}; `message.inbound` {inboundId, channelId, from, text, ' +
+          'inReplyToMessageId}; `channel.status` {channelId, status, cause, statusSince, phone, paused, ' +
+          'pausedCause, restrictedUntil}, sent on every status change and pause or resume; ' +
+          '`webhook.test` {endpointId, message}. The URL must reach a public address (private, loopback, ' +
+          'link-local and reserved ones are refused, 400 naming `url`, unless the operator allows them).',
         requestBody: body(webhookSchemas.createWebhook),
         responses: {
           '201': json(webhookSchemas.endpointWithSecret, 'The endpoint and its secret'),
