@@ -449,6 +449,8 @@ describe('LinkedDeviceSession against the simulator', { timeout: 10 * 60_000 }, 
       status: 'failed',
       errorCode: 463,
       reason: 'restricted',
+      // The simulator's injected 463 is a timelock, as WhatsApp's timelock query then says.
+      refusal: { cause: 'timelock' },
     });
 
     // The next message goes through; by its ack any duplicate report of the first would be in.
