@@ -99,10 +99,24 @@ const schema = z
       .regex(/^\d{1,18}$/, 'must be ALTEGIO’s numeric application id')
       .optional(),
     /**
-     * ALTEGIO's API host (the fake ALTEGIO in tests and the sandbox); the two bases below default to
-     * `<it>/api/v1`, the developer portal's form (docs/altegio-adapter.md).
+     * The same platform under two brands (altegio.md): `altegio` (default) or `yclients`. It picks the
+     * defaults of the host, the `Accept` header and the status-callback hosts below.
      */
-    ALTEGIO_API_URL: z.string().url().default('https://api.alteg.io'),
+    ALTEGIO_BRAND: z.enum(['altegio', 'yclients']).default('altegio'),
+    /**
+     * The API host (the fake ALTEGIO in tests and the sandbox): `https://api.alteg.io` /
+     * `https://api.yclients.com` by brand. The REST base defaults to `<it>/api/v1`; the marketplace
+     * base to `<it>/api/v1` for ALTEGIO (developer portal), `<it>` for YCLIENTS (integrators' code).
+     */
+    ALTEGIO_API_URL: z.string().url().optional(),
+    /** The API version header of every partner call; by brand when unset (altegio.md, Auth and hosts). */
+    ALTEGIO_ACCEPT: z
+      .string()
+      .regex(
+        /^application\/vnd\.[a-z0-9.+-]+$/i,
+        'must be a vendor media type such as application/vnd.api.v2+json',
+      )
+      .optional(),
     /** The REST base for a business's data (records, company): `https://api.alteg.io/api/v1`. */
     ALTEGIO_REST_URL: z.string().url().optional(),
     /**
@@ -116,7 +130,10 @@ const schema = z
      * but cannot read or confirm records (said at start and on the support console).
      */
     ALTEGIO_USER_TOKEN: z.string().min(8).optional(),
-    /** Hosts status reports may be sent to (comma-separated); the API host and app.alteg.io by default. */
+    /**
+     * Hosts status reports may be sent to (comma-separated). Default: the API host, plus `app.alteg.io`
+     * and `api.alteg.io` (ALTEGIO) or `yclients.com` and `api.yclients.com` (YCLIENTS).
+     */
     ALTEGIO_CALLBACK_HOSTS: z.string().optional(),
     /** Which id a status report carries: ALTEGIO's (default) or ours (the ext_id we answered). */
     ALTEGIO_REPORT_ID: z.enum(['altegio', 'ours']).default('altegio'),
@@ -265,6 +282,10 @@ export interface AltegioConfig {
   readonly marketplaceUrl: string;
   /** Our system user's token (`User <token>`); undefined: records cannot be read or written. */
   readonly userToken: string | undefined;
+  /** `altegio` or `yclients`: the same adapter serves both brands. */
+  readonly brand: 'altegio' | 'yclients';
+  /** The `Accept` header of every partner call (`application/vnd.api.v2+json` for ALTEGIO). */
+  readonly accept: string;
   readonly callbackHosts: readonly string[];
   readonly reportId: 'altegio' | 'ours';
   readonly reportBody: 'object' | 'list';
@@ -272,6 +293,43 @@ export interface AltegioConfig {
   readonly channelUpAfterMs: number;
   readonly channelDownAfterMs: number;
   readonly defaultTimeZone: string;
+}
+
+/** Each brand's defaults (altegio.md: hosts, `Accept`, the status-callback URL's host). */
+const BRANDS = {
+  altegio: {
+    apiUrl: 'https://api.alteg.io',
+    marketplacePath: '/api/v1',
+    accept: 'application/vnd.api.v2+json',
+    callbackHosts: ['app.alteg.io', 'api.alteg.io'],
+  },
+  yclients: {
+    apiUrl: 'https://api.yclients.com',
+    marketplacePath: '',
+    accept: 'application/vnd.yclients.v2+json',
+    callbackHosts: ['yclients.com', 'api.yclients.com'],
+  },
+} as const;
+
+/** The bases, header and callback hosts of the configured brand, each overridable. */
+function platformUrls(
+  v: z.infer<typeof schema>,
+): Pick<AltegioConfig, 'brand' | 'accept' | 'restUrl' | 'marketplaceUrl' | 'callbackHosts'> {
+  const brand = BRANDS[v.ALTEGIO_BRAND];
+  const api = (v.ALTEGIO_API_URL ?? brand.apiUrl).replace(/\/$/, '');
+  return {
+    brand: v.ALTEGIO_BRAND,
+    accept: v.ALTEGIO_ACCEPT ?? brand.accept,
+    restUrl: (v.ALTEGIO_REST_URL ?? `${api}/api/v1`).replace(/\/$/, ''),
+    marketplaceUrl: (v.ALTEGIO_MARKETPLACE_URL ?? `${api}${brand.marketplacePath}`).replace(/\/$/, ''),
+    callbackHosts: Object.freeze(
+      v.ALTEGIO_CALLBACK_HOSTS
+        ? v.ALTEGIO_CALLBACK_HOSTS.split(',')
+            .map((h) => h.trim().toLowerCase())
+            .filter(Boolean)
+        : [...new Set([new URL(api).hostname.toLowerCase(), ...brand.callbackHosts])],
+    ),
+  };
 }
 
 /** Thrown when the environment is wrong; the message names every bad variable. */
@@ -327,21 +385,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ? Object.freeze({
             partnerToken: v.ALTEGIO_PARTNER_TOKEN,
             applicationId: v.ALTEGIO_APPLICATION_ID,
-            restUrl: (v.ALTEGIO_REST_URL ?? `${v.ALTEGIO_API_URL.replace(/\/$/, '')}/api/v1`).replace(
-              /\/$/,
-              '',
-            ),
-            marketplaceUrl: (
-              v.ALTEGIO_MARKETPLACE_URL ?? `${v.ALTEGIO_API_URL.replace(/\/$/, '')}/api/v1`
-            ).replace(/\/$/, ''),
+            ...platformUrls(v),
             userToken: v.ALTEGIO_USER_TOKEN,
-            callbackHosts: Object.freeze(
-              v.ALTEGIO_CALLBACK_HOSTS
-                ? v.ALTEGIO_CALLBACK_HOSTS.split(',')
-                    .map((h) => h.trim().toLowerCase())
-                    .filter(Boolean)
-                : [new URL(v.ALTEGIO_API_URL).hostname.toLowerCase(), 'app.alteg.io', 'api.alteg.io'],
-            ),
             reportId: v.ALTEGIO_REPORT_ID,
             reportBody: v.ALTEGIO_REPORT_BODY,
             currencyIso: v.ALTEGIO_CURRENCY,

@@ -132,7 +132,7 @@ export class AltegioService {
     this.sender = new PartnerCallSender({
       store: o.store,
       logger: o.logger,
-      headers: partnerHeaders(o.config.partnerToken),
+      headers: partnerHeaders(o.config.partnerToken, undefined, o.config.accept),
       // Status-callback URLs are stored with a placeholder for the partner token (no secret in a table).
       expandUrl: (url) => expandPartnerToken(url, o.config.partnerToken),
       classify: (call, status) =>
@@ -282,7 +282,10 @@ export class AltegioService {
     try {
       response = await fetch(
         installStatusUrl(this.o.config.marketplaceUrl, salonId, this.o.config.applicationId),
-        { headers: partnerHeaders(this.o.config.partnerToken), signal: AbortSignal.timeout(10_000) },
+        {
+          headers: partnerHeaders(this.o.config.partnerToken, undefined, this.o.config.accept),
+          signal: AbortSignal.timeout(10_000),
+        },
       );
     } catch (cause) {
       throw new AppError('not_ready', 'ALTEGIO could not be reached to confirm the install; try again.', {
@@ -595,8 +598,8 @@ export class AltegioService {
    */
   async deliver(
     authorization: string | undefined,
-    contentType: string | undefined,
-    rawBody: string,
+    /** Called only once the caller is authenticated: a stranger's body is never read. */
+    readBody: () => Promise<{ contentType: string | undefined; raw: string }>,
   ): Promise<{ status: number; body: unknown }> {
     try {
       const principal = await this.o.tenants.principalForApiKey(bearerToken(authorization));
@@ -609,7 +612,8 @@ export class AltegioService {
       const installs = await this.o.store.installsOfTenant(tenantId);
       if (!installs.some((i) => i.state !== 'uninstalled'))
         throw new AppError('forbidden', 'This business has no active ALTEGIO install.');
-      const request = parseOperatorRequest(parseOperatorBody(contentType, rawBody), {
+      const { contentType, raw } = await readBody();
+      const request = parseOperatorRequest(parseOperatorBody(contentType, raw), {
         allowedCallbackHosts: this.o.config.callbackHosts,
       });
       const outcomes = new Map<string, string | OperatorEntryError>();

@@ -38,13 +38,13 @@ export class SalonTimeZones {
     const { config } = this.o;
     const fromList = await this.read(
       `${config.marketplaceUrl}/marketplace/application/${encodeURIComponent(config.applicationId)}/salons`,
-      partnerHeaders(config.partnerToken),
+      partnerHeaders(config.partnerToken, undefined, config.accept),
       (answer) => timeZoneFromSalonsList(answer, salonId),
     );
     if (fromList !== undefined || !config.userToken) return fromList;
     return this.read(
       `${config.restUrl}/company/${encodeURIComponent(salonId)}`,
-      partnerHeaders(config.partnerToken, config.userToken),
+      partnerHeaders(config.partnerToken, config.userToken, config.accept),
       timeZoneFromCompany,
     );
   }

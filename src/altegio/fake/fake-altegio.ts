@@ -57,6 +57,12 @@ export interface FakeAltegioOptions {
   readonly host?: string;
   /** ALTEGIO's clock (stamps `last_change_date`); the system clock by default. */
   readonly clock?: Clock;
+  /**
+   * The API version header partner calls must carry (ALTEGIO's `application/vnd.api.v2+json` by
+   * default; YCLIENTS: `application/vnd.yclients.v2+json`). A call with credentials and another
+   * `Accept` is refused with 406.
+   */
+  readonly accept?: string;
 }
 
 export interface FakeAltegio {
@@ -139,7 +145,7 @@ export interface HttpAnswer {
 const ok = (c: Context, data: unknown = null, status: 200 | 201 = 200) =>
   c.json({ success: true, data, meta: [] }, status);
 
-const fail = (c: Context, status: 401 | 403 | 404 | 422, message: string) =>
+const fail = (c: Context, status: 401 | 403 | 404 | 406 | 422, message: string) =>
   c.json({ success: false, data: null, meta: { message } }, status);
 
 const isId = (v: unknown): v is string | number =>
@@ -360,6 +366,7 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
   const recordKey = (company: string | number, record: string | number) => `${company}/${record}`;
   const webhookBearer = options.webhookBearer ?? partnerToken;
   const clock = options.clock ?? systemClock;
+  const accept = options.accept ?? 'application/vnd.api.v2+json';
   const userToken = options.userToken ?? `${partnerToken}-user`;
   const installs = new Map<
     string,
@@ -437,6 +444,17 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
   });
 
   const body = (c: Context<{ Variables: { call: RecordedCall } }>) => asObject(c.get('call').body);
+
+  // The API (not the status callback, a web endpoint) wants its version header on every call made
+  // with credentials; calls without any are left to the handlers' 401.
+  const versioned = async (c: Context, next: () => Promise<void>) => {
+    const given = (c.req.header('accept') ?? '').toLowerCase();
+    if (c.req.header('authorization') && !given.split(',').some((a) => a.trim().split(';')[0] === accept))
+      return fail(c, 406, `Accept: ${accept} required`);
+    await next();
+  };
+  app.use('/marketplace/*', versioned);
+  app.use('/api/v1/*', versioned);
 
   // Marketplace calls are documented under `/api/v1/marketplace/…` (developer portal) and
   // `/marketplace/…` (integrators' code): both are served.

@@ -7,15 +7,22 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { secretsEqual } from './install-params.js';
 
-/** ALTEGIO's API version header, sent on every partner call. */
+/** ALTEGIO's API version header, sent on every partner call (YCLIENTS: `application/vnd.yclients.v2+json`). */
 export const ALTEGIO_ACCEPT = 'application/vnd.api.v2+json';
 
-/** Headers for a partner call; with `userToken`, on behalf of that user. */
-export function partnerHeaders(partnerToken: string, userToken?: string): Record<string, string> {
+/**
+ * Headers for a partner call; with `userToken`, on behalf of that user; `accept` is the brand's API
+ * version header (ALTEGIO's by default; config.ts picks YCLIENTS' for that brand).
+ */
+export function partnerHeaders(
+  partnerToken: string,
+  userToken?: string,
+  accept: string = ALTEGIO_ACCEPT,
+): Record<string, string> {
   return {
     authorization:
       userToken === undefined ? `Bearer ${partnerToken}` : `Bearer ${partnerToken}, User ${userToken}`,
-    accept: ALTEGIO_ACCEPT,
+    accept,
     'content-type': 'application/json',
   };
 }
@@ -29,9 +36,10 @@ export function partnerHeaders(partnerToken: string, userToken?: string): Record
 export function businessHeaders(tokens: {
   readonly partnerToken: string;
   readonly userToken: string | undefined;
+  readonly accept?: string;
 }): Record<string, string> {
   if (!tokens.userToken) throw new AppError('not_ready', USER_TOKEN_MISSING);
-  return partnerHeaders(tokens.partnerToken, tokens.userToken);
+  return partnerHeaders(tokens.partnerToken, tokens.userToken, tokens.accept);
 }
 
 /** What the integration says while ALTEGIO_USER_TOKEN is unset (log at start, support console). */
