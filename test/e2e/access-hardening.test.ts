@@ -237,6 +237,27 @@ describe('access hardening', () => {
       assert.equal(after.status, 401, 'the old cookie no longer works');
     });
 
+    test('revoking a support key ends the console sessions opened with it', async () => {
+      const ana = await h.gateway.tenants.createOperator('Ana', 'support');
+      const login = await send('127.0.0.11', 'POST', '/support/login', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `key=${encodeURIComponent(ana.apiKey)}`,
+      });
+      const cookie = cookieOf(login);
+      assert.equal(
+        (await send('127.0.0.11', 'GET', '/support/api/rows', { headers: { cookie } })).status,
+        200,
+      );
+      // No route revokes an operator key yet: the database does.
+      await h.gateway.db.query('update api_keys set revoked_at = now() where operator_id = $1', [
+        ana.operatorId,
+      ]);
+      assert.equal(
+        (await send('127.0.0.11', 'GET', '/support/api/rows', { headers: { cookie } })).status,
+        401,
+      );
+    });
+
     test('panel sign-out ends the session on the server; cookies are Secure behind https', async () => {
       const business = await newBusiness();
       const login = await send('127.0.0.1', 'GET', pathOf(business.panelLoginUrl));
