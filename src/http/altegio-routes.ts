@@ -65,11 +65,12 @@ export function altegioRoutes(
 
   // The SMS-provider protocol: answered at once, in ALTEGIO's shapes (errors included). The body may
   // be JSON or a form (ALTEGIO documents its type as */*); a multipart form is read as a plain one.
+  // The body is read only once the API key is known good: a stranger's upload is never read.
   app.post('/operator', async (c) => {
-    const contentType = c.req.header('content-type');
-    let raw: string;
-    let type = contentType;
-    if ((contentType ?? '').toLowerCase().startsWith('multipart/form-data')) {
+    const readBody = async (): Promise<{ contentType: string | undefined; raw: string }> => {
+      const contentType = c.req.header('content-type');
+      if (!(contentType ?? '').toLowerCase().startsWith('multipart/form-data'))
+        return { contentType, raw: await c.req.text() };
       const form = new URLSearchParams();
       try {
         for (const [name, value] of await c.req.formData())
@@ -77,10 +78,9 @@ export function altegioRoutes(
       } catch {
         // Unreadable multipart: the empty body is refused below with its reason.
       }
-      raw = form.toString();
-      type = 'application/x-www-form-urlencoded';
-    } else raw = await c.req.text();
-    const answer = await service.deliver(c.req.header('authorization'), type, raw);
+      return { contentType: 'application/x-www-form-urlencoded', raw: form.toString() };
+    };
+    const answer = await service.deliver(c.req.header('authorization'), readBody);
     return c.json(answer.body, answer.status as 200);
   });
 
