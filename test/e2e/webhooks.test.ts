@@ -394,4 +394,16 @@ describe('webhooks end to end', () => {
     ] as const)
       for (const method of methods) assert.ok(paths[path]?.[method], `${method} ${path}`);
   });
+
+  test('the OpenAPI document says how to reject replays and what each event carries', () => {
+    const paths = openApiDocument('http://x').paths as Record<
+      string,
+      Record<string, { description?: string }>
+    >;
+    const description = paths['/v1/webhooks']!.post!.description ?? '';
+    assert.match(description, /Reject replays/);
+    assert.match(description, /`webhook-timestamp` more than 5 minutes/);
+    assert.match(description, /de-duplicate by `webhook-id`/);
+    assert.match(description, /`channel\.status` \{channelId, status, cause/);
+  });
 });
