@@ -107,14 +107,16 @@ describe('ALTEGIO install: proof, squatting, keys and secrets', () => {
   test('the old key stays valid while the new activation keeps failing', async () => {
     const salonId = 710_002;
     const { apiKey } = await installed(salonId, 12, 'Studio Eco');
-    fake.failNext('/api/v1/marketplace/partner/callback', 1000, 503);
+    // Under both marketplace bases: whichever the gateway is configured with.
+    const bases = ['/api/v1/marketplace/partner/callback', '/marketplace/partner/callback'];
+    for (const base of bases) fake.failNext(base, 1000, 503);
     try {
       const again = await open(fake.registrationUrl(installPath(), salonId, { id: 12 }));
       assert.equal(again.status, 302);
       await fake.waitForCall((c) => c.path.endsWith('/marketplace/partner/callback') && c.status === 503);
       assert.ok(await keyWorks(apiKey), 'not revoked before the activation succeeds');
     } finally {
-      fake.stopFailing('/api/v1/marketplace/partner/callback');
+      for (const base of bases) fake.stopFailing(base);
     }
   });
 
