@@ -106,6 +106,37 @@ describe('request-body limits', () => {
     assert.ok(grownMb < 15, `resident memory grew by ${grownMb.toFixed(1)} MB`);
   });
 
+  test("ALTEGIO's operator route refuses a wrong key before reading the body", async () => {
+    // Half a body sent and the rest never: an answer can only come from not waiting for it.
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${h.gateway.url}/altegio/operator`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer zg_not_a_key',
+          'content-type': 'application/json',
+          'content-length': String(512 * 1024),
+        },
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error('no answer: the route waited for the body'));
+      }, 5_000);
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () => {
+          clearTimeout(timer);
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString() });
+        });
+      });
+      req.on('error', () => undefined);
+      req.write(Buffer.alloc(256 * 1024, 'a'));
+    });
+    assert.equal(answer.status, 401, answer.text);
+    assert.match(answer.text, /api_key/);
+  });
+
   test('the batch route has its own, larger limit', async () => {
     const small = await h.api('POST', '/v1/tenants', {
       key: h.adminKey,
