@@ -556,13 +556,18 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     const { qrPageToken } = await ctx.channels.resetFromQrPage(c.req.param('token'));
     return c.json({ qrPageUrl: `/link/${qrPageToken}` });
   });
-  qrPage.post('/:token/api/pairing-phone', async (c) => {
-    const channel = await channelForToken(c);
-    const body = await jsonBody(c, schemas.pairingPhone);
-    return c.json(
-      await viewOf(await ctx.channels.setPairingPhone(channel.tenantId, channel.id, body.phone), false),
-    );
-  });
+  // Each number set here has WhatsApp prompt that phone for a code: a few per client, not a spam cannon.
+  qrPage.post(
+    '/:token/api/pairing-phone',
+    publicLimit('link-pairing-phone', 10, 'all', 10 * 60_000),
+    async (c) => {
+      const channel = await channelForToken(c);
+      const body = await jsonBody(c, schemas.pairingPhone);
+      return c.json(
+        await viewOf(await ctx.channels.setPairingPhone(channel.tenantId, channel.id, body.phone), false),
+      );
+    },
+  );
   qrPage.get('/:token/api/events', async (c) => {
     const channel = await channelForToken(c);
     const token = c.req.param('token');

@@ -210,6 +210,17 @@ describe('access hardening', () => {
       assert.equal((await send('127.0.0.6', 'GET', pathOf(business.qrPageUrl))).status, 429);
       assert.equal((await send('127.0.0.7', 'GET', pathOf(business.qrPageUrl))).status, 200);
     });
+
+    test('the QR page sets a pairing phone a few times per client only', async () => {
+      const business = await newBusiness();
+      const path = `${pathOf(business.qrPageUrl)}/api/pairing-phone`;
+      const set = (from: string) =>
+        send(from, 'POST', path, { headers: { 'content-type': 'application/json' }, body: '{"phone":"12"}' });
+      for (let i = 0; i < 10; i++) assert.equal((await set('127.0.0.12')).status, 400);
+      const limited = await set('127.0.0.12');
+      assert.equal(limited.status, 429);
+      assert.equal((await set('127.0.0.13')).status, 400, 'another client is not limited');
+    });
   });
 
   describe('sessions', () => {
