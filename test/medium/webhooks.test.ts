@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import { WebhookDeliveriesRepository } from '../../src/webhooks/webhook-deliveries-repository.js';
@@ -206,6 +207,39 @@ for (const kind of DATABASE_KINDS) {
       } finally {
         if (other !== t.db) await other.close();
       }
+    });
+
+    test("upgrading forgets what receivers answered before: a failed attempt keeps only 'HTTP <status>'", async () => {
+      const tenant = await newTenant();
+      const { service, outbox } = createWebhooks({ db: t.db, secrets, logger, destinations: exampleDns });
+      await service.create(tenant.id, { url: 'https://crm.example.com/old' });
+      await t.db.transaction((tx) => outbox.enqueue(tx, event(tenant.id)));
+      const [delivery] = await deliveriesOf(tenant.id);
+      // As the old dispatcher logged it: the first bytes of an internal service's answer.
+      await t.db.query(
+        "update webhook_deliveries set last_error = 'HTTP 500: db password is hunter2' where id = $1",
+        [delivery!.id],
+      );
+      await t.db.query(
+        `insert into webhook_attempts (delivery_id, at, status_code, duration_ms, error)
+         values ($1, now(), 500, 3, 'HTTP 500: db password is hunter2'), ($1, now(), null, 3, 'ECONNREFUSED')`,
+        [delivery!.id],
+      );
+      await t.db.query("delete from schema_migrations where id = '011_webhook_errors_status_only'");
+      assert.deepEqual(await migrate(t.db), ['011_webhook_errors_status_only']);
+      const [row] = await t.db.query<{ last_error: string }>(
+        'select last_error from webhook_deliveries where id = $1',
+        [delivery!.id],
+      );
+      assert.equal(row!.last_error, 'HTTP 500');
+      const attempts = await t.db.query<{ error: string }>(
+        'select error from webhook_attempts where delivery_id = $1 order by id',
+        [delivery!.id],
+      );
+      assert.deepEqual(
+        attempts.map((a) => a.error),
+        ['HTTP 500', 'ECONNREFUSED'],
+      );
     });
 
     test('two dispatchers on one database deliver every event exactly once, signed', async () => {
