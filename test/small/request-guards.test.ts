@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { AppError } from '../../src/domain/errors.js';
+import { checkJsonValue, MAX_JSON_DEPTH, parseJsonText } from '../../src/http/request-guards.js';
+import { isDatabaseUnavailable, isUnstorableText } from '../../src/store/database.js';
+
+const fieldOf = (work: () => unknown): string | undefined => {
+  try {
+    work();
+  } catch (err) {
+    assert.ok(err instanceof AppError, String(err));
+    assert.equal(err.code, 'invalid_input');
+    return err.details?.field as string;
+  }
+  return undefined;
+};
+
+describe('JSON body checks', () => {
+  test('a NUL or a lone surrogate is named by its path, keys included', () => {
+    assert.equal(
+      fieldOf(() => checkJsonValue({ text: 'a\u0000' })),
+      'text',
+    );
+    assert.equal(
+      fieldOf(() => checkJsonValue({ a: [{ b: 'x' }, { b: '\ud800' }] })),
+      'a.1.b',
+    );
+    assert.equal(
+      fieldOf(() => checkJsonValue({ metadata: { 'k\u0000': 1 } })),
+      'metadata',
+    );
+    assert.equal(
+      fieldOf(() => checkJsonValue('\u0000')),
+      'body',
+    );
+    assert.equal(
+      fieldOf(() => checkJsonValue({ ok: 'olá 😀 ١٢٣', n: 1, b: null })),
+      undefined,
+    );
+  });
+
+  test('depth is bounded at 32 levels, without recursion', () => {
+    const nested = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < depth; i++) value = { a: value };
+      return value;
+    };
+    assert.equal(
+      fieldOf(() => checkJsonValue(nested(MAX_JSON_DEPTH))),
+      undefined,
+    );
+    assert.match(fieldOf(() => checkJsonValue(nested(MAX_JSON_DEPTH + 1))) ?? '', /^(a\.){31}a$/);
+    assert.ok(fieldOf(() => checkJsonValue(nested(100_000))));
+  });
+
+  test('text that is not JSON is a 400 on body', () => {
+    assert.equal(
+      fieldOf(() => parseJsonText('{"a":')),
+      'body',
+    );
+    assert.equal(
+      fieldOf(() => parseJsonText('')),
+      'body',
+    );
+    assert.deepEqual(parseJsonText('{"a":[1,"b"]}'), { a: [1, 'b'] });
+  });
+});
+
+describe('database errors', () => {
+  const withCode = (message: string, code?: string) => Object.assign(new Error(message), { code });
+
+  test('unreachable, silent, shutting down or timed out: unavailable', () => {
+    for (const err of [
+      withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+      withCode('read ECONNRESET', 'ECONNRESET'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Connection terminated due to connection timeout', { cause: new Error('timeout expired') }),
+      new Error('timeout exceeded when trying to connect'),
+      new Error('Query read timeout'),
+      new Error('Client has encountered a connection error and is not queryable'),
+      withCode('terminating connection due to administrator command', '57P01'),
+      withCode('the database system is starting up', '57P03'),
+      withCode('sorry, too many clients already', '53300'),
+      withCode('canceling statement due to statement timeout', '57014'),
+      withCode('connection failure', '08006'),
+      new Error('PGlite is closed'),
+    ])
+      assert.ok(isDatabaseUnavailable(err), err.message);
+  });
+
+  test('a wrong query or a conflict is not', () => {
+    for (const err of [
+      withCode('duplicate key value violates unique constraint', '23505'),
+      withCode('column "x" does not exist', '42703'),
+      withCode('invalid byte sequence for encoding "UTF8": 0x00', '22021'),
+      new Error('something else'),
+      'a string',
+      undefined,
+    ])
+      assert.equal(isDatabaseUnavailable(err), false, String(err));
+    assert.ok(isUnstorableText(withCode('invalid byte sequence for encoding "UTF8": 0x00', '22021')));
+    assert.ok(!isUnstorableText(withCode('duplicate key', '23505')));
+  });
+});
