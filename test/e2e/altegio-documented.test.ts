@@ -216,7 +216,7 @@ describe('ALTEGIO as documented', () => {
       assert.deepEqual(reportsFor(String(id)), [], `no report for ${id}`);
   });
 
-  test('record webhooks: one, a list of two, a phone-less one re-read; notices and the reminder on the salon’s clock', async () => {
+  test('record webhooks: one, a list of two, a phone-less one re-read; notices and the reminder on the salon’s clock; “+” confirms in ALTEGIO', async () => {
     const clients = ['5531985', '5531986', '5531987', '5531988'].map((p) =>
       h.sim.createPhone({ phone: phone(p) }),
     );
@@ -300,6 +300,18 @@ describe('ALTEGIO as documented', () => {
     clock.advance(new Date('2026-03-04T07:10:30Z').getTime() - clock.now().getTime());
     await waitUntil(() => eva.inbox().length === 2, { what: 'the 24 h reminder', timeoutMs: 15_000 });
     assert.match(eva.inbox()[1]!.text, /March 5 at 12:10 PM.*Reply \+ to confirm/);
+
+    // Eva answers "+": the attendance write reaches ALTEGIO under /api/v1 with the User token.
+    await eva.sendMessage(ural.sender.phone, '+');
+    const write = await fake.waitForCall(
+      (c) => c.method === 'PUT' && c.path === `/api/v1/record/910001/${one.id}`,
+      15_000,
+    );
+    assert.equal(write.status, 200, write.rawBody);
+    assert.equal(write.headers.authorization, `Bearer ${PARTNER_TOKEN}, User ${fake.userToken}`);
+    assert.equal(fake.getRecord(910_001, one.id)?.attendance, 2);
+    await waitUntil(() => eva.inbox().length === 3, { what: 'the answer to "+"', timeoutMs: 15_000 });
+    assert.match(eva.inbox()[2]!.text, /March 5 at 12:10 PM is confirmed/);
   });
 
   test('the sending window runs in the salon’s zone: a notice due at 22:00 there waits for 08:00', async () => {
