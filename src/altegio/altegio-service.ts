@@ -144,7 +144,7 @@ export class AltegioService {
       checkStatus: (call) => this.activationAlreadyActive(call),
       prepare: (call) => this.prepare(call),
       retryAt: (call, now) => this.retryAt(call, now),
-      onDelivered: (call) => this.callDelivered(call),
+      onDelivered: (call, statusCode) => this.callDelivered(call, statusCode),
       onDead: (call, error) => this.callDead(call, error),
       now: this.now,
     });
@@ -489,7 +489,7 @@ export class AltegioService {
     }
   }
 
-  private async callDelivered(call: PartnerCall): Promise<void> {
+  private async callDelivered(call: PartnerCall, statusCode: number | null): Promise<void> {
     const salonId = this.salonOf(call);
     if (call.kind !== 'activation' || !salonId) return;
     const at = this.now();
@@ -499,10 +499,13 @@ export class AltegioService {
       at,
     );
     this.o.logger.info({ tenantId: call.tenantId, salonId }, 'ALTEGIO install activated');
-    // ALTEGIO now uses the new key: the ones it had before can go. Unless another Connect click
-    // came after this call was written (its own activation will retire the keys then).
+    // ALTEGIO accepted the new key (a 2xx): the ones it had before can go. Not after a 422 that the
+    // status call read as "already active": ALTEGIO may have kept the key it had, so both stay valid
+    // (retired at the next accepted activation or the uninstall). Nor when another Connect click
+    // came after this call was written (its own activation retires them).
+    const accepted = statusCode !== null && statusCode >= 200 && statusCode < 300;
     const install = await this.o.store.install(salonId);
-    if (install && install.installedAt.getTime() <= call.createdAt.getTime()) {
+    if (accepted && install && install.installedAt.getTime() <= call.createdAt.getTime()) {
       for (const keyId of await this.o.store.retiredKeys(salonId))
         await this.o.tenants.revokeApiKey(call.tenantId, keyId);
       await this.o.store.clearSuperseded(salonId);

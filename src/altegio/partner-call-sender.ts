@@ -27,7 +27,8 @@ export interface PartnerCallSenderOptions {
   ) => Promise<{ method: string; url: string; body: unknown; headers?: Record<string, string> } | undefined>;
   /** Fills in what a stored URL leaves out (the partner token of a status-callback URL). */
   readonly expandUrl?: (url: string) => string;
-  readonly onDelivered?: (call: PartnerCall) => Promise<void>;
+  /** `statusCode`: ALTEGIO's answer (a 422 that `checkStatus` found done is not a 2xx). */
+  readonly onDelivered?: (call: PartnerCall, statusCode: number | null) => Promise<void>;
   readonly onDead?: (call: PartnerCall, error: string) => Promise<void>;
   readonly timeoutMs?: number;
   readonly pollIntervalMs?: number;
@@ -167,7 +168,7 @@ export class PartnerCallSender {
           at: this.now(),
         });
         this.o.logger.info(log, 'ALTEGIO call delivered');
-        await this.o.onDelivered?.(call);
+        await this.o.onDelivered?.(call, statusCode);
         return;
       }
       const retryAt = verdict === 'retry' ? (this.o.retryAt ?? defaultRetryAt)(call, this.now()) : undefined;

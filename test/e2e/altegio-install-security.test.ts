@@ -120,6 +120,28 @@ describe('ALTEGIO install: proof, squatting, keys and secrets', () => {
     }
   });
 
+  test('a 422 read as "already active" retires no key: ALTEGIO may still hold the old one', async () => {
+    const salonId = 710_005;
+    const { apiKey } = await installed(salonId, 15, 'Studio Par');
+    const bases = ['/api/v1/marketplace/partner/callback', '/marketplace/partner/callback'];
+    for (const base of bases) fake.failNext(base, 1, 422);
+    const again = await open(fake.registrationUrl(installPath(), salonId, { id: 15 }));
+    assert.equal(again.status, 302);
+    await waitUntil(
+      async () => {
+        const [row] = await h.gateway.db.query<{ state: string }>(
+          'select activation_state as state from altegio_installs where salon_id = $1',
+          [String(salonId)],
+        );
+        return row?.state === 'accepted';
+      },
+      { what: 'the activation taken as done (status active)' },
+    );
+    for (const base of bases) fake.stopFailing(base);
+    assert.equal(fake.activations.get(String(salonId))?.count, 1, 'ALTEGIO never took the new key');
+    assert.ok(await keyWorks(apiKey), 'the key ALTEGIO holds still works');
+  });
+
   test('a salon ALTEGIO does not show installing the app becomes no business (no squatting)', async () => {
     const before = await tenantCount();
     const salonId = 710_003;
