@@ -7,16 +7,21 @@ import { pickLanguage } from '../web/i18n.js';
 import { renderInstallLogin, renderInstallRefused } from '../web/pages.js';
 import { statusForCode } from './http-errors.js';
 import { setPanelSession } from './panel-session.js';
+import { checkJsonValue } from './request-guards.js';
 
 /** A JSON body, or undefined when the request has none or it is not JSON (the parsers say what is wrong). */
 async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (!text.trim()) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     return text;
   }
+  // Depth, NULs and lone surrogates: a 400 naming the field, not a 500 from the database.
+  checkJsonValue(value);
+  return value;
 }
 
 /**

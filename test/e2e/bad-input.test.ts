@@ -11,7 +11,14 @@ describe('bad input is a 400 naming the field', () => {
   let apiKey: string;
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({
+      env: {
+        // ALTEGIO's routes are mounted only with the integration configured; nothing is called out.
+        ALTEGIO_PARTNER_TOKEN: 'partner-token-for-tests',
+        ALTEGIO_APPLICATION_ID: '4242',
+        ALTEGIO_API_URL: 'http://127.0.0.1:9',
+      },
+    });
     const created = await h.api('POST', '/v1/tenants', {
       key: h.adminKey,
       body: { name: 'Barbearia', timeZone: 'America/Sao_Paulo' },
@@ -117,6 +124,38 @@ describe('bad input is a 400 naming the field', () => {
     assert.equal(justOver.status, 400);
     const fine = await raw('POST', '/v1/messages', message({}).replace(/}$/, `,"metadata":${nested(30)}}`));
     assert.equal(fine.status, 202, JSON.stringify(fine.json));
+  });
+
+  // ALTEGIO's own parsers already refused these; the shared reader now does it first, by the same rule.
+  test("ALTEGIO's lifecycle callback: a NUL or deep nesting in its JSON is a 400", async () => {
+    const callback = (body: string) =>
+      fetch(`${h.gateway.url}/altegio/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+    const token = 'partner-token-for-tests';
+    expect400(
+      await callback(
+        JSON.stringify({
+          salon_id: '1\u0000',
+          application_id: 4242,
+          event: 'uninstall',
+          partner_token: token,
+        }),
+      ),
+      'salon_id',
+      'salon_id',
+    );
+    // Signed correctly, but 5,000 deep: refused by the reader before ALTEGIO's parser sees it.
+    const deep = await callback(
+      `{"partner_token":"${token}","salon_id":1,"application_id":4242,"event":"uninstall","data":` +
+        '{"a":'.repeat(5_000) +
+        '1' +
+        '}'.repeat(5_001),
+    );
+    assert.equal(deep.status, 400, JSON.stringify(deep.json).slice(0, 300));
+    assert.match(deep.json.error.message, /^data(\.a)*: nested deeper than 32 levels/);
   });
 
   test('a lone surrogate in a string', async () => {
