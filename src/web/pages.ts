@@ -380,7 +380,13 @@ export function renderInstallLogin({ lang, supportUrl }: { lang: Lang; supportUr
   const support = supportUrl
     ? externalLink(supportUrl, s('common.support'), ' class="btn" data-testid="support"')
     : '';
-  return messagePage(lang, 'title.install', 'install.knownTitle', 'install.knownBody', panel + support);
+  return messagePage(
+    lang,
+    'title.install',
+    'install.knownTitle',
+    'install.knownBody',
+    `<div class="actions">${panel}${support}</div>`,
+  );
 }
 
 /** 404 page of a revoked, expired or unknown QR-page link. */

@@ -85,3 +85,18 @@ test('a forged registration URL shows a page saying what to do, and opens no pan
   await page.screenshot({ path: `${ARTIFACTS}/3-refused-es.png` });
   await context.close();
 });
+
+test('the bare URL of a connected salon offers the login route: no session, the panel asks for the login link', async () => {
+  // Salon 515151 was connected by Joana in the first test; a stranger opens its URL without proof.
+  const context = await browser.newContext({ locale: 'es-ES' });
+  const page = await context.newPage();
+  const response = await page.goto(`${h.gateway.url}/altegio/install?salon_id=515151`);
+  assert.equal(response?.status(), 200);
+  assert.match(await page.locator('h1').innerText(), /Este salón ya está conectado a Zapgate/);
+  assert.deepEqual(await context.cookies(), [], 'no panel session');
+  await page.screenshot({ path: `${ARTIFACTS}/4-known-salon-es.png` });
+  await page.getByTestId('open-panel').click();
+  await page.waitForURL(/\/panel/);
+  assert.doesNotMatch(await page.content(), /data-testid="qr-window"/, 'no panel without a session');
+  await context.close();
+});
