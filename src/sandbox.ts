@@ -37,6 +37,11 @@ export async function runSandbox(
     webhooksOnRecordChange: true,
     ...(base.port ? { port: base.port + 2 } : {}),
   });
+  // ALTEGIO tells the salon's time zone; the business the Connect click creates takes it.
+  altegio.setSalon(ALTEGIO_SALON_ID, {
+    title: 'Sandbox Salon (ALTEGIO)',
+    timezone_name: 'America/Sao_Paulo',
+  });
   const gateway = await startGateway(
     config({
       WA_SERVER_URL: simulator.protocolUrl,

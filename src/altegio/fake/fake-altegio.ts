@@ -165,6 +165,20 @@ const isHttpUrl = (v: unknown): boolean => {
 const asObject = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
+/** The UTC offset in minutes of `timeZone` at `at` (0 for no zone or an unknown one). */
+export function utcOffsetIn(timeZone: string | undefined, at: Date): number {
+  if (!timeZone) return 0;
+  try {
+    const name = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(at)
+      .find((p) => p.type === 'timeZoneName')?.value;
+    const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');
+    return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** `2025-07-13T12:10:00+05:00` for `at` seen at a UTC offset of `offsetMinutes`. */
 export function altegioDateTime(at: Date, offsetMinutes = 0): string {
   const local = new Date(at.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 19);
@@ -671,9 +685,13 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
     const form = await sandboxForm(c);
     const activation = activationFor(form.salonId);
     if (!activation) return c.html(page('<p><b>No activated salon yet.</b></p>'), 409);
+    const startsAt = new Date(Date.now() + Number(form.inHours ?? 26) * 3_600_000);
     const record = altegioRecord({
       companyId: Number(activation.salonId),
-      startsAt: new Date(Date.now() + Number(form.inHours ?? 26) * 3_600_000),
+      startsAt,
+      // Like ALTEGIO, in the salon's clock (its zone's offset at that time).
+      offsetMinutes: utcOffsetIn(salons.get(activation.salonId)?.timezone_name, startsAt),
+      lastChangeDate: clock.now(),
       clientPhone: form.phone ?? '',
       clientName: form.name || 'Ana',
     });
