@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openDatabase } from '../../src/store/database.js';
+import { migrate, migrations } from '../../src/store/migrations.js';
+
+/** Rows an older version wrote: migration 007 records the owner and takes the secrets out. */
+test('migration 007 backfills the install owner and redacts activation bodies', async () => {
+  const db = await openDatabase({});
+  try {
+    await db.query(
+      'create table schema_migrations (id text primary key, applied_at timestamptz not null default now())',
+    );
+    for (const migration of migrations) {
+      if (migration.id >= '007') break;
+      // The same split as migrate(): one statement at a time.
+      for (const statement of migration.sql
+        .split(/;\s*(?:\n|$)/)
+        .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+        .filter(Boolean))
+        await db.query(statement);
+      await db.query('insert into schema_migrations (id) values ($1)', [migration.id]);
+    }
+    await db.query(`insert into tenants (id, name, time_zone, language) values ('ten_1', 'S', 'UTC', 'en')`);
+    const at = new Date('2026-03-03T09:00:00Z');
+    await db.query(
+      `insert into altegio_installs (salon_id, tenant_id, application_id, state, webhook_token_hash,
+         webhook_token_sealed, user_data, installed_at, activation_state, link_changed_at, updated_at)
+       values ('1', 'ten_1', '9', 'active', 'h1', '\\x00', '{"user_id": 42, "name": "Ana"}', $1, 'accepted', $1, $1),
+              ('2', 'ten_1', '9', 'active', 'h2', '\\x00', null, $1, 'accepted', $1, $1)`,
+      [at],
+    );
+    await db.query(
+      `insert into altegio_calls (tenant_id, kind, ordering_key, method, url, body, status, next_attempt_at,
+         retry_until, created_at)
+       values ('ten_1', 'activation', 'install:1', 'POST', 'https://x/marketplace/partner/callback',
+         '{"salon_id": 1, "api_key": "zg_live_secret", "webhook_urls": ["https://gw/altegio/records/awh_secret"]}',
+         'delivered', $1, $1, $1)`,
+      [at],
+    );
+    await migrate(db);
+    const installs = await db.query<{
+      salon_id: string;
+      owner_user_id: string | null;
+      superseded_api_key_ids: unknown;
+    }>('select salon_id, owner_user_id, superseded_api_key_ids from altegio_installs order by salon_id');
+    assert.deepEqual(
+      installs.map((i) => [i.salon_id, i.owner_user_id, i.superseded_api_key_ids]),
+      [
+        ['1', '42', []],
+        ['2', null, []],
+      ],
+    );
+    const [call] = await db.query<{ body: Record<string, unknown> }>('select body from altegio_calls');
+    assert.deepEqual(call!.body, { salon_id: 1, api_key: '(sealed)', webhook_urls: '(sealed)' });
+  } finally {
+    await db.close();
+  }
+});
