@@ -120,6 +120,11 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
       minIntervalMs: Math.min(5_000, config.clientVersion.checkMs / 2),
     }),
     versionCheckMs: config.clientVersion.checkMs,
+    // A recipient's retry receipt on any socket, after any restart: the text comes from the store.
+    storedText: async (channelId, waMessageId) => {
+      const message = await new MessagesRepository(db).findByWaId(waMessageId);
+      return message?.channelId === channelId ? message.body : undefined;
+    },
   });
   const access = new AccessRepository(db);
   const tenants = new TenantService({

@@ -59,6 +59,12 @@ export class Metrics {
     labelNames: ['cause'] as const,
     registers: [this.registry],
   });
+  readonly resends = new Counter({
+    name: 'zapgate_message_resends_total',
+    help: 'Retry receipts (a recipient could not decrypt): resent from the store, or unknown',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly versionRefusals = new Counter({
     name: 'zapgate_client_version_refusals_total',
     help: 'Logins WhatsApp refused (405) because it no longer accepts the client version',

@@ -28,12 +28,35 @@ export interface SessionTraffic {
   onResumed(channel: { tenantId: string; channelId: string }): void;
 }
 
+/** Why no QR or code has come yet, in words a business can act on. */
+export type LinkStallCause =
+  /** The gateway's connection to WhatsApp keeps failing (network, firewall, DNS, server down). */
+  | 'unreachable'
+  /** Connected, but WhatsApp sends nothing back. */
+  | 'no_answer'
+  /** WhatsApp answered with a server error (5xx). */
+  | 'whatsapp_error'
+  /** WhatsApp refused this client version (405); the gateway is looking for the current one. */
+  | 'version_refused';
+
+/**
+ * A link attempt that has waited for its first QR or code: `slow` after `slowLinkMs` ("Still
+ * connecting to WhatsApp…"), `stuck` after `stuckLinkMs` (the cause in words, and Retry).
+ */
+export interface LinkStall {
+  stage: 'slow' | 'stuck';
+  cause: LinkStallCause;
+}
+
 /** A live link attempt: codes are generated only while someone looks, until `windowEndsAt`. */
 export interface LinkAttempt {
   qr?: { raw: string; svg: string; expiresAt: number; ttlMs: number; sequence: number };
   pairingCode?: { code: string; expiresAt: number };
   needsPairingPhone: boolean;
   windowEndsAt: number;
+  /** When the gateway started waiting for WhatsApp's next QR or code (epoch ms). */
+  waitingSince: number;
+  stalled?: LinkStall;
 }
 
 export interface LiveLinkState {
@@ -60,6 +83,22 @@ export interface ChannelRuntimeOptions {
   readonly clientVersion?: ClientVersionSource;
   /** After a 405, how often the version is looked up again (default 30 s). */
   readonly versionCheckMs?: number;
+  /** The text of a message a channel sent, by WhatsApp id (for recipients' retry receipts). */
+  readonly storedText?: (channelId: string, waMessageId: string) => Promise<string | undefined>;
+  /**
+   * How long one viewer's heartbeat counts as "still looking" (default 45 s: two missed 20 s
+   * heartbeats and some slack). Linking stops only when no viewer holds a lease.
+   */
+  readonly viewerLeaseMs?: number;
+  /**
+   * After the last viewer leaves, how long linking goes on anyway (default 15 s): a reload, or a
+   * window closed and opened again, finds the same attempt, and a code being typed on the phone lives.
+   */
+  readonly viewerGraceMs?: number;
+  /** Waiting this long for the first QR or code says "Still connecting to WhatsApp…" (default 10 s). */
+  readonly slowLinkMs?: number;
+  /** Waiting this long names the cause and offers Retry (default 30 s). */
+  readonly stuckLinkMs?: number;
   readonly now?: () => number;
 }
 
@@ -71,6 +110,13 @@ interface LiveChannel {
   linkWindowEnded: boolean;
   windowTimer: NodeJS.Timeout | undefined;
   codeTimer: NodeJS.Timeout | undefined;
+  /** Who is looking: viewer key → lease end (epoch ms). A reload keeps its key (sessionStorage). */
+  viewers: Map<string, number>;
+  /** Runs after the last viewer left; a viewer coming back within it cancels it. */
+  graceTimer: NodeJS.Timeout | undefined;
+  stallTimers: NodeJS.Timeout[];
+  /** The session's last reconnect cause while linking: what a stall is put down to. */
+  linkTrouble: string | undefined;
   qrSequence: number;
   linkedFacts: LinkedDeviceFacts | undefined;
   /** Status writes in order, one after the other. */
@@ -188,23 +234,69 @@ export class ChannelRuntime {
     return restored;
   }
 
-  /** Someone opened the QR window or page (or is still looking): link now, or keep the window open. */
-  async watch(channel: Channel): Promise<void> {
+  /**
+   * A viewer opened the QR window or page (or is still looking): link now, or keep the attempt
+   * going. `viewer` keys the viewer's lease (one per open window or page); `retry` starts a stalled
+   * attempt again at once.
+   */
+  async watch(channel: Channel, viewer = 'api', options: { retry?: boolean } = {}): Promise<void> {
     if (hasLinkedDevice(channel.status)) return;
     this.ended.delete(channel.id);
     const existing = this.live.get(channel.id);
     if (existing?.link) {
-      this.armWindow(existing);
+      this.lease(existing, viewer);
+      const waiting = !existing.link.qr && !existing.link.pairingCode && !existing.link.needsPairingPhone;
+      if (options.retry && waiting) await this.startLinking(channel);
+      else this.armWindow(existing);
       return;
     }
-    await this.startLinking(channel);
+    await this.startLinking(channel, new Map([[viewer, this.now() + this.leaseMs]]));
   }
 
-  /** The last viewer left: stop generating codes now rather than at the end of the window. */
-  async unwatch(channel: Channel): Promise<void> {
+  /**
+   * A viewer left (closed the window, reloaded, navigated away). Linking goes on while another
+   * viewer holds a lease; after the last one, it stops after a short grace (a reload comes back).
+   */
+  async unwatch(channel: Channel, viewer = 'api'): Promise<void> {
     const live = this.live.get(channel.id);
     if (!live?.link) return;
-    await this.endWindow(live);
+    live.viewers.delete(viewer);
+    if (this.watching(live)) return;
+    clearTimeout(live.graceTimer);
+    live.graceTimer = setTimeout(() => {
+      live.graceTimer = undefined;
+      if (!this.watching(live)) void this.endWindow(live, 'viewers_left');
+    }, this.o.viewerGraceMs ?? 15_000);
+  }
+
+  /** How many viewers hold a live lease on the channel's link attempt (0 when none is running). */
+  viewerCount(channelId: string): number {
+    const live = this.live.get(channelId);
+    if (!live?.link) return 0;
+    const now = this.now();
+    let n = 0;
+    for (const until of live.viewers.values()) if (until > now) n++;
+    return n;
+  }
+
+  private get leaseMs(): number {
+    return this.o.viewerLeaseMs ?? 45_000;
+  }
+
+  private lease(live: LiveChannel, viewer: string): void {
+    const now = this.now();
+    // Lapsed leases go first; then a bound, so a flood of made-up viewer keys cannot grow the map.
+    for (const [key, until] of live.viewers) if (until <= now) live.viewers.delete(key);
+    if (!live.viewers.has(viewer) && live.viewers.size >= 100) return;
+    live.viewers.set(viewer, now + this.leaseMs);
+    clearTimeout(live.graceTimer);
+    live.graceTimer = undefined;
+  }
+
+  private watching(live: LiveChannel): boolean {
+    const now = this.now();
+    for (const until of live.viewers.values()) if (until > now) return true;
+    return false;
   }
 
   /**
@@ -216,12 +308,15 @@ export class ChannelRuntime {
     return this.versionLookup;
   }
 
-  private async startLinking(channel: Channel): Promise<void> {
+  private async startLinking(channel: Channel, viewers?: Map<string, number>): Promise<void> {
     await this.versionResolved();
     const existing = this.live.get(channel.id);
+    // A restart (Retry, Reset, a mode change) keeps whoever is looking.
+    const kept = viewers ?? existing?.viewers ?? new Map<string, number>();
     if (existing) await this.dispose(existing);
     const live = this.openSession(channel);
-    live.link = { needsPairingPhone: false, windowEndsAt: 0 };
+    live.viewers = kept;
+    live.link = { needsPairingPhone: false, windowEndsAt: 0, waitingSince: this.now() };
     this.armWindow(live);
     if (channel.linkMode === 'code') {
       if (!channel.pairingPhone) {
@@ -234,15 +329,60 @@ export class ChannelRuntime {
       return;
     }
     await this.record(live, 'showing_qr', 'viewer_opened');
+    this.armStall(live);
     await live.session.start();
+  }
+
+  /** Times "Still connecting…" and then the named cause, until the next QR or code arrives. */
+  private armStall(live: LiveChannel): void {
+    this.clearStall(live);
+    if (!live.link) return;
+    live.link.waitingSince = this.now();
+    const mark = (stage: LinkStall['stage']) => () => {
+      if (this.live.get(live.channelId) !== live || !live.link) return;
+      if (live.link.qr || live.link.pairingCode) return;
+      live.link.stalled = { stage, cause: this.stallCause(live) };
+      if (stage === 'stuck')
+        this.o.logger.warn(
+          { channelId: live.channelId, cause: live.link.stalled.cause, trouble: live.linkTrouble },
+          'no QR or code from WhatsApp yet',
+        );
+      this.publish(live);
+    };
+    live.stallTimers = [
+      setTimeout(mark('slow'), this.o.slowLinkMs ?? 10_000),
+      setTimeout(mark('stuck'), this.o.stuckLinkMs ?? 30_000),
+    ];
+  }
+
+  private clearStall(live: LiveChannel): void {
+    for (const timer of live.stallTimers) clearTimeout(timer);
+    live.stallTimers = [];
+    if (live.link) delete live.link.stalled;
+  }
+
+  private stallCause(live: LiveChannel): LinkStallCause {
+    switch (live.linkTrouble) {
+      case undefined:
+        return 'no_answer';
+      case 'version_refused':
+        return 'version_refused';
+      case 'service_unavailable':
+      case 'server_error':
+        return 'whatsapp_error';
+      default:
+        return 'unreachable';
+    }
   }
 
   private requestCode(live: LiveChannel, phone: string): void {
     clearTimeout(live.codeTimer);
+    if (!live.link?.pairingCode) this.armStall(live);
     live.session.requestPairingCode(phone).then(
       (code) => {
         if (!live.link) return;
         const renewMs = this.o.pairingCodeRenewMs ?? 60_000;
+        this.clearStall(live);
         live.link.pairingCode = { code, expiresAt: this.now() + renewMs };
         live.link.needsPairingPhone = false;
         this.publish(live);
@@ -265,12 +405,15 @@ export class ChannelRuntime {
     this.publish(live);
   }
 
-  private async endWindow(live: LiveChannel): Promise<void> {
+  private async endWindow(
+    live: LiveChannel,
+    cause: 'link_window_ended' | 'viewers_left' = 'link_window_ended',
+  ): Promise<void> {
     if (this.live.get(live.channelId) !== live || !live.link) return;
     if (live.session.state.status === 'open') return;
     // The status is written first, so no viewer sees "window ended" beside a stale "showing" status.
     this.stopLinkTimers(live);
-    await this.record(live, 'not_linked', 'link_window_ended', {}, true);
+    await this.record(live, 'not_linked', cause, {}, true);
     this.ended.add(live.channelId);
     await this.dispose(live);
     this.publish(live);
@@ -315,7 +458,7 @@ export class ChannelRuntime {
       restrictedUntil: null,
     });
     this.o.changes.publish({ tenantId: channel.tenantId, channelId: channel.id });
-    if (watching && updated) await this.startLinking(updated);
+    if (watching && updated) await this.startLinking(updated, live?.viewers);
   }
 
   private openSession(channel: Channel): LiveChannel {
@@ -327,6 +470,7 @@ export class ChannelRuntime {
       ...(this.o.qrTimeoutMs ? { qrTimeoutMs: this.o.qrTimeoutMs } : {}),
       ...(this.o.clientVersion ? { clientVersion: this.o.clientVersion } : {}),
       ...(this.o.versionCheckMs ? { versionCheckMs: this.o.versionCheckMs } : {}),
+      ...(this.o.storedText ? { storedText: (id: string) => this.o.storedText!(channel.id, id) } : {}),
     });
     const live: LiveChannel = {
       tenantId: channel.tenantId,
@@ -336,6 +480,10 @@ export class ChannelRuntime {
       linkWindowEnded: false,
       windowTimer: undefined,
       codeTimer: undefined,
+      viewers: new Map(),
+      graceTimer: undefined,
+      stallTimers: [],
+      linkTrouble: undefined,
       qrSequence: 0,
       linkedFacts: undefined,
       writes: Promise.resolve(),
@@ -360,6 +508,9 @@ export class ChannelRuntime {
       );
     });
     session.on('state', (state) => void this.onState(live, state));
+    session.on('resend_requested', ({ found }) =>
+      this.o.metrics?.resends.inc({ outcome: found ? 'resent' : 'unknown' }),
+    );
     // WhatsApp's own word on the reach-out timelock (a notification, or its answer after a 463).
     session.on('reachout_timelock', ({ active, until }) => {
       const ref = { tenantId: channel.tenantId, channelId: channel.id };
@@ -378,6 +529,8 @@ export class ChannelRuntime {
     if (!live.link || live.link.pairingCode || live.link.needsPairingPhone) return;
     const svg = await QRCode.toString(raw, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
     if (!live.link) return;
+    this.clearStall(live);
+    live.linkTrouble = undefined;
     live.link.qr = { raw, svg, expiresAt: this.now() + ttlMs, ttlMs, sequence: ++live.qrSequence };
     this.publish(live);
   }
@@ -414,6 +567,7 @@ export class ChannelRuntime {
         return;
       }
       case 'reconnecting':
+        if (live.link) live.linkTrouble = state.cause;
         if (state.cause === 'version_refused') {
           // Typed, counted and said on the status: "WhatsApp refused this client version — updating".
           if (state.attempt === 1) this.o.metrics?.versionRefusals.inc();
@@ -449,6 +603,7 @@ export class ChannelRuntime {
         // The socket's refs ran out; while someone still looks, offer fresh ones.
         if (live.link && !live.link.pairingCode && this.now() < live.link.windowEndsAt) {
           live.link.qr = undefined;
+          this.armStall(live);
           await live.session.start();
         }
         return;
@@ -494,6 +649,9 @@ export class ChannelRuntime {
     clearTimeout(live.windowTimer);
     clearTimeout(live.codeTimer);
     clearTimeout(live.restrictionTimer);
+    clearTimeout(live.graceTimer);
+    this.clearStall(live);
+    live.graceTimer = undefined;
     live.windowTimer = undefined;
     live.codeTimer = undefined;
     live.restrictionTimer = undefined;

@@ -28,6 +28,7 @@ const phoneBody = z.object({
   lidAddressed: z.boolean().optional(),
 });
 const strictBody = z.object({ strict: z.boolean() });
+const onlineBody = z.object({ online: z.boolean() });
 const versionText = z.string().regex(/^\d{1,4}\.\d{1,6}\.\d{1,12}$/, 'must look like 2.3000.1043857760');
 const clientVersionBody = z.object({
   current: versionText.optional(),
@@ -127,6 +128,16 @@ export function controlApi(sim: Simulator): Hono {
     const { strict } = await parseBody(c, strictBody);
     sim.network.setStrict(strict);
     return c.json({ strict: sim.network.strict });
+  });
+  app.put('/phones/:phone/online', async (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    await phone.setOnline((await parseBody(c, onlineBody)).online);
+    return c.json(phone.describe());
+  });
+  app.post('/phones/:phone/reinstall', (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    phone.reinstall();
+    return c.json(phone.describe());
   });
   app.put('/phones/:phone/addressing', async (c) => {
     const phone = sim.phone(c.req.param('phone'));

@@ -72,6 +72,12 @@ export class SimulatedAccount {
   reachoutTimelockUntil: number | undefined;
   /** WhatsApp does not always say when a timelock ends (an injected 463's does not). */
   reachoutTimelockEndSaid = true;
+  /** The primary phone has a connection (offline: what arrives for it waits on the server). */
+  online = true;
+  /** Deliveries to the primary phone that wait until it is online again, in arrival order. */
+  readonly pendingDeliveries: Array<() => Promise<void>> = [];
+  /** Retry receipts sent per message id (a real phone asks a few times, then gives up). */
+  readonly retriesAsked = new Map<string, number>();
   /** Phones this account has a chat with (either side wrote and it arrived): warm contacts. */
   readonly chats = new Set<string>();
   private nextDevice = 1;
@@ -85,6 +91,14 @@ export class SimulatedAccount {
     this.hasWhatsApp = spec.hasWhatsApp ?? true;
     this.os = spec.os ?? 'android';
     this.lidAddressed = spec.lidAddressed ?? false;
+  }
+
+  /**
+   * WhatsApp reinstalled (or the phone lost its Signal state): a new identity and registration id;
+   * messages encrypted for the old sessions no longer decrypt, so the phone asks for retries.
+   */
+  reinstall(): void {
+    this.signal = new SignalParty();
   }
 
   /** Is the reach-out timelock in force at `now`? */

@@ -31,6 +31,9 @@ export interface RelayContext {
 /** Why the service refused a message (the simulator's own record; the client sees only the code). */
 export type RefusalCause = 'injected' | 'misaddressed' | 'timelock';
 
+/** How many retry receipts a phone sends for one message before it gives up. */
+const MAX_RETRY_ASKS = 3;
+
 const bigEndian = (value: number, bytes: number): Buffer => {
   const out = Buffer.alloc(bytes);
   out.writeUIntBE(value, 0, bytes);
@@ -223,11 +226,19 @@ export class MessageRelay {
     type: SignalMessageType,
     ciphertext: Uint8Array,
   ): Promise<void> {
+    if (!owner.online) {
+      // The phone has no connection: the server keeps the copy until it is back.
+      owner.pendingDeliveries.push(() =>
+        this.deliverToPhone(owner, isRecipient, sender, senderDevice, id, type, ciphertext),
+      );
+      return;
+    }
     let text: string | undefined;
     try {
       text = messageText(await owner.signalParty.decrypt(sender.lidUser, senderDevice, type, ciphertext));
     } catch (error) {
       this.ctx.events.emit('decrypt-failed', { id, phone: owner.phone, reason: (error as Error).message });
+      if (isRecipient) this.askForRetry(owner, sender, senderDevice, id);
       return;
     }
     if (!isRecipient) return; // the sender's own phone keeps its copy silently
@@ -263,6 +274,38 @@ export class MessageRelay {
         );
       }
     });
+  }
+
+  /**
+   * A phone that cannot decrypt a message answers with a retry receipt carrying its (new)
+   * registration id, as WhatsApp clients do; the sender is expected to re-encrypt and send the same
+   * message, same id. A phone asks up to MAX_RETRY_ASKS times per message, then gives up.
+   */
+  private askForRetry(
+    owner: SimulatedAccount,
+    sender: SimulatedAccount,
+    senderDevice: number,
+    id: string,
+  ): void {
+    const count = (owner.retriesAsked.get(id) ?? 0) + 1;
+    if (count > MAX_RETRY_ASKS) return;
+    owner.retriesAsked.set(id, count);
+    const t = unixSeconds(this.ctx.now());
+    this.ctx.events.emit('retry-requested', { id, from: owner.phone, to: sender.phone, count });
+    this.ctx.deliverToCompanion(
+      sender,
+      senderDevice,
+      node('receipt', { from: owner.jid, id, t, type: 'retry' }, [
+        node('retry', { count: String(count), id, t, v: '1' }),
+        node('registration', {}, bigEndian(owner.signalParty.registrationId, 4)),
+      ]),
+    );
+  }
+
+  /** The phone's connection came back: what waited for it is delivered now, in order. */
+  async phoneOnline(owner: SimulatedAccount): Promise<void> {
+    owner.online = true;
+    for (const deliver of owner.pendingDeliveries.splice(0)) await deliver();
   }
 
   /** A phone's user writes to a number whose companions (e.g. a gateway) should receive it. */

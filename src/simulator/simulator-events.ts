@@ -19,6 +19,8 @@ export interface SimulatorEventMap {
   /** A client was refused at login because its WhatsApp Web version is too old. */
   'version-refused': [{ version: string; minimum: string }];
   'decrypt-failed': [{ id: string; phone: string; reason: string }];
+  /** A phone that could not decrypt a message asked its sender to send it again (retry receipt). */
+  'retry-requested': [{ id: string; from: string; to: string; count: number }];
   'phone-sent': [{ id: string; from: string; to: string }];
 }
 

@@ -61,6 +61,23 @@ export class VirtualPhone {
     this.network.setReachoutTimelock(this.phone, until);
   }
 
+  /**
+   * The phone loses (false) or regains (true) its connection. Messages for it wait on the server
+   * meanwhile and arrive, in order, when it is back. On by default.
+   */
+  async setOnline(online: boolean): Promise<void> {
+    if (!online) {
+      this.account.online = false;
+      return;
+    }
+    await this.network.relay.phoneOnline(this.account);
+  }
+
+  /** WhatsApp reinstalled: a new Signal identity, so messages for the old one ask for a retry. */
+  reinstall(): void {
+    this.account.reinstall();
+  }
+
   /** Settings → Linked devices → Link a device, camera pointed at `qr` (the decoded QR text). */
   async scan(qr: string): Promise<{ device: number }> {
     if (!this.account.hasWhatsApp) throw new SimulatorError('no_whatsapp', this.phone);

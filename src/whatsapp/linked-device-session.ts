@@ -17,6 +17,7 @@ import { decideOnClose, type ReconnectCause, type RemovalReason } from '../domai
 import type { AuthStateStore } from './auth-state-store.js';
 import { makeBaileysLogger } from './baileys-logger.js';
 import { CachedSignalKeyStore } from './cached-signal-key-store.js';
+import { detachBuffers } from './detach-buffers.js';
 import { CredsWriter } from './creds-writer.js';
 import { DeadlineWaiters } from './deadline-waiters.js';
 import { normalizePhone, parseLidUser, parsePhoneJid, phoneToJid } from './jids.js';
@@ -51,6 +52,11 @@ export interface LinkedDeviceSessionOptions {
   readonly clientVersion?: ClientVersionSource;
   /** After a 405, how often the version is looked up again until WhatsApp takes it (default 30 s). */
   readonly versionCheckMs?: number;
+  /**
+   * The text of a message this channel sent, by its id, for a recipient's retry receipt (so the
+   * retry works on any socket, after any restart). Undefined: not this channel's, or not kept.
+   */
+  readonly storedText?: (messageId: string) => Promise<string | undefined>;
   /** Cap on Baileys' own log level (never above the given logger's level). */
   readonly baileysLogLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
@@ -285,6 +291,25 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     });
   }
 
+  /** A recipient asked for `id` again (retry receipt): its content from the store, if we sent it. */
+  async #messageForRetry(
+    id: string | undefined,
+  ): Promise<{ extendedTextMessage: { text: string } } | undefined> {
+    if (!id || !this.#opts.storedText) return undefined;
+    let text: string | undefined;
+    try {
+      text = await this.#opts.storedText(id);
+    } catch (err) {
+      this.#log.warn({ err, waMessageId: id }, 'could not read a message a recipient asked for again');
+    }
+    this.#log.info(
+      { waMessageId: id, found: text !== undefined },
+      'a recipient asked for a message again (retry receipt)',
+    );
+    this.emit('resend_requested', { messageId: id, found: text !== undefined });
+    return text === undefined ? undefined : { extendedTextMessage: { text } };
+  }
+
   /** Which of these phone numbers have WhatsApp (in the input order). */
   async onWhatsApp(phones: string[]): Promise<Array<{ phone: string; exists: boolean; jid?: string }>> {
     const sock = this.#requireOpen();
@@ -355,6 +380,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         qrTimeoutMs: this.#opts.qrTimeoutMs,
         keepAliveIntervalMs: this.#opts.keepAliveIntervalMs,
         version: this.#announcedVersion,
+        getMessage: (key) => this.#messageForRetry(key.id ?? undefined),
       }),
     );
     this.#sock = sock;
@@ -373,7 +399,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         });
       }
     });
-    sock.ev.on('creds.update', () => this.#credsWriter.save(() => this.#creds));
+    // detachBuffers: creds fields decoded from frames would otherwise keep whole 64 KB socket chunks.
+    sock.ev.on('creds.update', () => this.#credsWriter.save(() => detachBuffers(this.#creds)));
     attachMessageTraffic(
       sock,
       () => gen === this.#generation,

@@ -1,4 +1,11 @@
-import type { AuthenticationCreds, SignalKeyStore, UserFacingSocketConfig, WAVersion } from 'baileys';
+import type {
+  AuthenticationCreds,
+  SignalKeyStore,
+  UserFacingSocketConfig,
+  WAMessageKey,
+  WAVersion,
+  proto,
+} from 'baileys';
 import type { ILogger } from 'baileys/lib/Utils/logger.js';
 import { isIgnoredJid } from './jids.js';
 
@@ -14,6 +21,11 @@ export interface SocketProfileInput {
   readonly keepAliveIntervalMs?: number | undefined;
   /** The WhatsApp Web version to announce (see client-version.ts); Baileys' own when unset. */
   readonly version?: WAVersion | undefined;
+  /**
+   * A message we sent, for a recipient's retry receipt (it could not decrypt): re-encrypted and sent
+   * again with the same id. Undefined: not ours, or no longer kept.
+   */
+  readonly getMessage?: ((key: WAMessageKey) => Promise<proto.IMessage | undefined>) | undefined;
 }
 
 /**
@@ -39,6 +51,6 @@ export function notificationSocketConfig(input: SocketProfileInput): UserFacingS
     emitOwnEvents: false,
     generateHighQualityLinkPreview: false,
     shouldIgnoreJid: isIgnoredJid,
-    getMessage: () => Promise.resolve(undefined),
+    getMessage: input.getMessage ?? (() => Promise.resolve(undefined)),
   };
 }

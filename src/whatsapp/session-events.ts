@@ -91,6 +91,8 @@ export interface SessionEventMap {
   linked: { readonly phone: string; readonly platform: string; readonly business: boolean };
   message_status: MessageStatusEvent;
   inbound: InboundMessage;
+  /** A recipient could not decrypt `messageId` and asked for it again; `found`: we had it to resend. */
+  resend_requested: { readonly messageId: string; readonly found: boolean };
   /** WhatsApp said the account's reach-out timelock started (until `until`, epoch ms) or ended. */
   reachout_timelock: { readonly active: boolean; readonly until?: number };
 }
