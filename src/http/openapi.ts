@@ -424,6 +424,46 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           },
         },
       },
+      '/healthz': {
+        get: {
+          summary: 'Liveness',
+          description:
+            'The process answers; the database is not consulted (an outage must not get it restarted).',
+          security: [],
+          responses: {
+            '200': {
+              description: 'Up',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' } } },
+                },
+              },
+            },
+          },
+        },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness',
+          description:
+            'The database answers `select 1`. While it is unavailable: 503 `database_unavailable` with `Retry-After`, like every route that needs it.',
+          security: [],
+          responses: {
+            '200': {
+              description: 'Ready',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['ok', 'database'],
+                    properties: { ok: { type: 'boolean' }, database: { type: 'string', enum: ['ok'] } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       '/metrics': {
         get: {
           summary: 'Prometheus metrics',

@@ -138,6 +138,8 @@ describe('OpenAPI conformance', () => {
 
   test('health, metrics and the document itself', async () => {
     await expect(200, 'GET', '/health');
+    await expect(200, 'GET', '/healthz');
+    await expect(200, 'GET', '/readyz');
     await expect(200, 'GET', '/openapi.json');
     await expect(401, 'GET', '/metrics');
     const metrics = await expect(200, 'GET', '/metrics', { key: METRICS_TOKEN });
