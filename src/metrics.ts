@@ -65,6 +65,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly newChatCap = new Counter({
+    name: 'zapgate_new_chat_cap_updates_total',
+    help: 'What WhatsApp said about the monthly new-chat cap, by status (none, warnings, capped)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
   readonly versionRefusals = new Counter({
     name: 'zapgate_client_version_refusals_total',
     help: 'Logins WhatsApp refused (405) because it no longer accepts the client version',

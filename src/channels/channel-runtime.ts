@@ -124,8 +124,13 @@ interface LiveChannel {
   lastStatus: ChannelStatus | undefined;
   /** After a 463: no new contacts until then (epoch ms). */
   restrictedUntil: number | undefined;
+  /** What holds new contacts back: the reach-out timelock or the new-chat cap (undefined: unknown). */
+  restrictedBy: RestrictionCause | undefined;
   restrictionTimer: NodeJS.Timeout | undefined;
 }
+
+/** Why a channel may not write to new contacts for now. */
+export type RestrictionCause = 'reach_out_timelock' | 'new_chats_capped';
 
 /**
  * Holds the WhatsApp session of every channel this node serves: links (QR or code) while someone
@@ -489,6 +494,7 @@ export class ChannelRuntime {
       writes: Promise.resolve(),
       lastStatus: channel.status,
       restrictedUntil: channel.restrictedUntil?.getTime(),
+      restrictedBy: undefined,
       restrictionTimer: undefined,
     };
     this.live.set(channel.id, live);
@@ -514,9 +520,23 @@ export class ChannelRuntime {
     // WhatsApp's own word on the reach-out timelock (a notification, or its answer after a 463).
     session.on('reachout_timelock', ({ active, until }) => {
       const ref = { tenantId: channel.tenantId, channelId: channel.id };
-      const done = active ? this.restrict(ref, until) : this.liftRestriction(ref);
+      const done = active ? this.restrict(ref, until) : this.liftRestriction(ref, 'reach_out_timelock');
       done.catch((err: unknown) =>
         this.o.logger.error({ err, channelId: channel.id }, 'could not record the reach-out timelock'),
+      );
+    });
+    // WhatsApp's monthly new-chat cap: at the cap, first contacts wait for the next cycle.
+    session.on('new_chat_cap', (cap) => {
+      const ref = { tenantId: channel.tenantId, channelId: channel.id };
+      this.o.metrics?.newChatCap.inc({ status: cap.status });
+      if (cap.status !== 'none')
+        this.o.logger.warn({ channelId: channel.id, ...cap }, 'WhatsApp new-chat cap');
+      const done =
+        cap.status === 'capped'
+          ? this.restrict(ref, cap.cycleEndsAt ?? this.now() + 24 * 3_600_000, 'new_chats_capped')
+          : this.liftRestriction(ref, 'new_chats_capped');
+      done.catch((err: unknown) =>
+        this.o.logger.error({ err, channelId: channel.id }, 'could not record the new-chat cap'),
       );
     });
     const channelRef = { tenantId: channel.tenantId, channelId: channel.id };
@@ -661,7 +681,11 @@ export class ChannelRuntime {
    * WhatsApp answered a send with 463 (reach-out timelock): the channel writes to no new contacts
    * for a while, says so on its status, and goes back to "connected" by itself afterwards.
    */
-  async restrict(channel: { tenantId: string; channelId: string }, whatsappUntil?: number): Promise<void> {
+  async restrict(
+    channel: { tenantId: string; channelId: string },
+    whatsappUntil?: number,
+    cause: RestrictionCause = 'reach_out_timelock',
+  ): Promise<void> {
     const live = this.live.get(channel.channelId);
     // WhatsApp's end time when it said one; otherwise a restriction already running stands.
     if (
@@ -670,26 +694,35 @@ export class ChannelRuntime {
       live.restrictedUntil > this.now()
     )
       return;
-    if (whatsappUntil !== undefined && live?.restrictedUntil === whatsappUntil) return;
+    if (whatsappUntil !== undefined && live?.restrictedUntil === whatsappUntil && live.restrictedBy === cause)
+      return;
     const until = whatsappUntil ?? this.now() + (this.o.restrictionMs ?? 24 * 3_600_000);
     if (!live) {
       await this.o.channels.setRestrictedUntil(channel.tenantId, channel.channelId, new Date(until));
       return;
     }
     live.restrictedUntil = until;
-    await this.record(live, 'restricted', 'reach_out_timelock', { restrictedUntil: new Date(until) }, true);
+    live.restrictedBy = cause;
+    await this.record(live, 'restricted', cause, { restrictedUntil: new Date(until) }, true);
     this.armRestrictionEnd(live);
     this.o.logger.warn(
-      { channelId: channel.channelId, restrictedUntil: new Date(until).toISOString() },
-      'WhatsApp restricted new chats (463): no messages to new contacts until the restriction ends',
+      { channelId: channel.channelId, restrictedUntil: new Date(until).toISOString(), cause },
+      'WhatsApp restricted new chats: no messages to new contacts until the restriction ends',
     );
   }
 
-  /** WhatsApp says the reach-out timelock is over: new contacts are written to again. */
-  async liftRestriction(channel: { tenantId: string; channelId: string }): Promise<void> {
+  /** WhatsApp says the timelock (or the cap) is over: new contacts are written to again. */
+  async liftRestriction(
+    channel: { tenantId: string; channelId: string },
+    cause: RestrictionCause,
+  ): Promise<void> {
     const live = this.live.get(channel.channelId);
     if (!live || live.restrictedUntil === undefined) return;
+    // The end of one cause does not lift the other (a restored restriction's cause is unknown: the
+    // timelock, as before).
+    if ((live.restrictedBy ?? 'reach_out_timelock') !== cause) return;
     live.restrictedUntil = undefined;
+    live.restrictedBy = undefined;
     clearTimeout(live.restrictionTimer);
     live.restrictionTimer = undefined;
     if (live.lastStatus === 'restricted')
@@ -714,6 +747,7 @@ export class ChannelRuntime {
           return;
         }
         live.restrictedUntil = undefined;
+        live.restrictedBy = undefined;
         if (live.lastStatus === 'restricted')
           void this.record(live, 'connected', 'restriction_ended', { restrictedUntil: null });
         else

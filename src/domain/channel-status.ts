@@ -45,6 +45,8 @@ export type StatusCause =
   | 'reach_out_timelock'
   | 'restriction_ended'
   | 'login_refused'
+  /** WhatsApp's monthly cap on new chats was reached: first contacts wait for the next cycle. */
+  | 'new_chats_capped'
   | 'deleted';
 
 /** Statuses where a device is linked (credentials exist), whether or not the socket is up now. */

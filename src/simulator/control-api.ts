@@ -29,6 +29,10 @@ const phoneBody = z.object({
 });
 const strictBody = z.object({ strict: z.boolean() });
 const onlineBody = z.object({ online: z.boolean() });
+const capBody = z.object({
+  quota: z.number().int().min(0).max(1_000_000).nullable(),
+  cycleDays: z.number().int().min(1).max(31).optional(),
+});
 const versionText = z.string().regex(/^\d{1,4}\.\d{1,6}\.\d{1,12}$/, 'must look like 2.3000.1043857760');
 const clientVersionBody = z.object({
   current: versionText.optional(),
@@ -132,6 +136,16 @@ export function controlApi(sim: Simulator): Hono {
   app.put('/phones/:phone/online', async (c) => {
     const phone = sim.phone(c.req.param('phone'));
     await phone.setOnline((await parseBody(c, onlineBody)).online);
+    return c.json(phone.describe());
+  });
+  app.put('/phones/:phone/new-chat-cap', async (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    const { quota, cycleDays } = await parseBody(c, capBody);
+    phone.setNewChatCap(
+      quota === null
+        ? undefined
+        : { total: quota, cycleEnd: sim.network.now() + (cycleDays ?? 30) * 86_400_000 },
+    );
     return c.json(phone.describe());
   });
   app.post('/phones/:phone/reinstall', (c) => {

@@ -72,6 +72,11 @@ export class SimulatedAccount {
   reachoutTimelockUntil: number | undefined;
   /** WhatsApp does not always say when a timelock ends (an injected 463's does not). */
   reachoutTimelockEndSaid = true;
+  /**
+   * WhatsApp's monthly cap on new chats (opt-in per account; none by default): how many first
+   * contacts the account may start this cycle, how many it started, and when the cycle ends.
+   */
+  newChatCap: { total: number; used: Set<string>; cycleEnd: number } | undefined;
   /** The primary phone has a connection (offline: what arrives for it waits on the server). */
   online = true;
   /** Deliveries to the primary phone that wait until it is online again, in arrival order. */

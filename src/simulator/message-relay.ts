@@ -26,10 +26,12 @@ export interface RelayContext {
   takeErrorAck(phone: string): number | undefined;
   /** Strict mode: sends WhatsApp would refuse (misaddressed, timelocked first contact) get 463. */
   strict(): boolean;
+  /** The account's new-chat capping state changed: tell its devices (a mex notification). */
+  cappingChanged(account: SimulatedAccount): void;
 }
 
 /** Why the service refused a message (the simulator's own record; the client sees only the code). */
-export type RefusalCause = 'injected' | 'misaddressed' | 'timelock';
+export type RefusalCause = 'injected' | 'misaddressed' | 'timelock' | 'capped';
 
 /** How many retry receipts a phone sends for one message before it gives up. */
 const MAX_RETRY_ASKS = 3;
@@ -156,7 +158,8 @@ export class MessageRelay {
       injected !== undefined
         ? { code: injected, cause: 'injected' }
         : this.strictRefusal(sender, recipient, target?.server);
-    const errorCode = refusal?.code;
+    const capped = refusal ? undefined : this.newChatCapRefusal(sender, recipient);
+    const errorCode = refusal?.code ?? capped?.code;
     const ackAttrs: Record<string, string> = {
       class: 'message',
       id,
@@ -170,7 +173,7 @@ export class MessageRelay {
         from: sender.phone,
         to: target?.user ?? to,
         code: errorCode,
-        cause: refusal?.cause ?? 'injected',
+        cause: refusal?.cause ?? capped?.cause ?? 'injected',
       });
       return;
     }
@@ -214,6 +217,24 @@ export class MessageRelay {
     if (recipient.lidAddressed && server === 's.whatsapp.net') return { code: 463, cause: 'misaddressed' };
     if (sender.timelocked(this.ctx.now()) && !sender.chats.has(recipient.phone))
       return { code: 463, cause: 'timelock' };
+    return undefined;
+  }
+
+  /**
+   * WhatsApp's new-chat cap: a first contact counts against the cycle's quota; beyond it, the send
+   * is refused (463). Crossing 80 %, 90 % and the cap is announced to the account's devices.
+   */
+  private newChatCapRefusal(
+    sender: SimulatedAccount,
+    recipient: SimulatedAccount | undefined,
+  ): { code: number; cause: RefusalCause } | undefined {
+    const cap = sender.newChatCap;
+    if (!cap || !recipient || recipient === sender || !recipient.hasWhatsApp) return undefined;
+    if (sender.chats.has(recipient.phone) || cap.used.has(recipient.phone)) return undefined;
+    if (cap.used.size >= cap.total) return { code: 463, cause: 'capped' };
+    const before = cappingStatus(cap.used.size, cap.total);
+    cap.used.add(recipient.phone);
+    if (cappingStatus(cap.used.size, cap.total) !== before) this.ctx.cappingChanged(sender);
     return undefined;
   }
 
@@ -373,3 +394,14 @@ export class MessageRelay {
 }
 
 export { SERVER_JID };
+
+/** WhatsApp's capping status for `used` of `total` new chats. */
+export function cappingStatus(
+  used: number,
+  total: number,
+): 'NONE' | 'FIRST_WARNING' | 'SECOND_WARNING' | 'CAPPED' {
+  if (used >= total) return 'CAPPED';
+  if (used >= total * 0.9) return 'SECOND_WARNING';
+  if (used >= total * 0.8) return 'FIRST_WARNING';
+  return 'NONE';
+}

@@ -11,7 +11,7 @@ import type { CertificateAuthority } from './certificate-authority.js';
 import { ClientConnection, SERVER_JID, node, type ConnectionHandlers } from './client-connection.js';
 import { DeviceLinking, Registration, unixSeconds, type QrTiming } from './device-linking.js';
 import { Directory, type SimulatedAccount } from './directory.js';
-import { MessageRelay, type ReceiptTiming } from './message-relay.js';
+import { MessageRelay, cappingStatus, type ReceiptTiming } from './message-relay.js';
 import type { ClientHandshakeResult } from './noise-responder.js';
 import { SimulatorEvents } from './simulator-events.js';
 import type { WebSocket } from 'ws';
@@ -91,6 +91,7 @@ export class SimulatedNetwork implements ConnectionHandlers {
       deliverToCompanion: (account, device, stanza) => this.deliverToCompanion(account, device, stanza),
       takeErrorAck: (phone) => this.takeErrorAck(phone),
       strict: () => this.strictMode,
+      cappingChanged: (account) => this.announceCapping(account),
     });
   }
 
@@ -483,12 +484,54 @@ export class SimulatedNetwork implements ConnectionHandlers {
     });
   }
 
-  /** WhatsApp's GraphQL-over-iq queries: the reach-out timelock is the one a sender asks about. */
+  /** WhatsApp's GraphQL-over-iq queries a sender makes: its reach-out timelock, its new-chat cap. */
   private mexQuery(connection: ClientConnection, account: SimulatedAccount, stanza: BinaryNode): void {
     const query = getBinaryNodeChild(stanza, 'query');
-    if (query?.attrs.query_id !== REACHOUT_TIMELOCK_QUERY) return notImplemented(connection, stanza);
-    const data = { xwa2_fetch_account_reachout_timelock: timelockJson(account, this.now()) };
+    let data: Record<string, unknown>;
+    if (query?.attrs.query_id === REACHOUT_TIMELOCK_QUERY)
+      data = { xwa2_fetch_account_reachout_timelock: timelockJson(account, this.now()) };
+    else if (query?.attrs.query_id === MESSAGE_CAPPING_QUERY)
+      data = { xwa2_message_capping_info: cappingJson(account, this.now()) };
+    else return notImplemented(connection, stanza);
     connection.reply(stanza, [node('result', {}, Buffer.from(JSON.stringify({ data })))]);
+  }
+
+  /**
+   * Puts an account under WhatsApp's monthly new-chat cap (`total` first contacts until
+   * `cycleEnd`), or lifts it (undefined), and tells its devices as WhatsApp does.
+   */
+  setNewChatCap(phone: string, cap: { total: number; cycleEnd: number } | undefined): void {
+    const account = this.directory.get(phone);
+    account.newChatCap = cap ? { total: cap.total, used: new Set(), cycleEnd: cap.cycleEnd } : undefined;
+    this.announceCapping(account);
+  }
+
+  /** A `MessageCappingInfoNotification` to the account's online devices. */
+  private announceCapping(account: SimulatedAccount): void {
+    const info = cappingJson(account, this.now());
+    for (const connection of this.deviceConnections(account.phone)) {
+      connection.send(
+        node(
+          'notification',
+          { from: SERVER_JID, type: 'mex', id: connection.nextId(), t: unixSeconds(this.now()) },
+          [
+            node(
+              'update',
+              { op_name: 'MessageCappingInfoNotification' },
+              Buffer.from(
+                JSON.stringify({ data: { xwa2_notify_new_chat_messages_capping_info_update: info } }),
+              ),
+            ),
+          ],
+        ),
+      );
+    }
+    this.events.emit('new-chat-cap', {
+      phone: account.phone,
+      total: account.newChatCap?.total ?? null,
+      used: account.newChatCap?.used.size ?? 0,
+      status: String(info.capping_status),
+    });
   }
 
   private deviceConnections(phone?: string): ClientConnection[] {
@@ -536,6 +579,21 @@ export class SimulatedNetwork implements ConnectionHandlers {
 const REACHOUT_TIMELOCK_QUERY = '23983697327930364';
 /** How long an injected 463's timelock lasts: WhatsApp's usual day. */
 const TIMELOCK_MS = 24 * 3_600_000;
+
+/** Baileys' QueryIds.MESSAGE_CAPPING_INFO. */
+const MESSAGE_CAPPING_QUERY = '24503548349331633';
+
+function cappingJson(account: SimulatedAccount, now: number): Record<string, unknown> {
+  const cap = account.newChatCap;
+  if (!cap) return { capping_status: 'NONE', server_sent_timestamp: String(Math.floor(now / 1000)) };
+  return {
+    total_quota: cap.total,
+    used_quota: cap.used.size,
+    cycle_end_timestamp: String(Math.floor(cap.cycleEnd / 1000)),
+    server_sent_timestamp: String(Math.floor(now / 1000)),
+    capping_status: cappingStatus(cap.used.size, cap.total),
+  };
+}
 
 function timelockJson(account: SimulatedAccount, now: number): Record<string, unknown> {
   return account.timelocked(now)

@@ -12,10 +12,18 @@ export interface SimulatorEventMap {
   usync: [{ protocols: string[]; users: number }];
   'message-arrived': [{ id: string; from: string; to: string; text: string; arrivals: number }];
   'message-refused': [
-    { id: string; from: string; to: string; code: number; cause: 'injected' | 'misaddressed' | 'timelock' },
+    {
+      id: string;
+      from: string;
+      to: string;
+      code: number;
+      cause: 'injected' | 'misaddressed' | 'timelock' | 'capped';
+    },
   ];
   /** The service told an account's devices its reach-out timelock started or ended. */
   'reachout-timelock': [{ phone: string; active: boolean; until?: number }];
+  /** The service told an account's devices about its new-chat cap (quota, used, status). */
+  'new-chat-cap': [{ phone: string; total: number | null; used: number; status: string }];
   /** A client was refused at login because its WhatsApp Web version is too old. */
   'version-refused': [{ version: string; minimum: string }];
   'decrypt-failed': [{ id: string; phone: string; reason: string }];

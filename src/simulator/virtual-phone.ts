@@ -73,6 +73,11 @@ export class VirtualPhone {
     await this.network.relay.phoneOnline(this.account);
   }
 
+  /** WhatsApp caps this account's new chats: `total` first contacts until `cycleEnd` (undefined lifts it). */
+  setNewChatCap(cap: { total: number; cycleEnd: number } | undefined): void {
+    this.network.setNewChatCap(this.phone, cap);
+  }
+
   /** WhatsApp reinstalled: a new Signal identity, so messages for the old one ask for a retry. */
   reinstall(): void {
     this.account.reinstall();

@@ -165,6 +165,7 @@ export const en = {
   'cause.mode_changed': 'Link mode changed',
   'cause.reach_out_timelock': 'Restricted by WhatsApp',
   'cause.login_refused': 'Login refused',
+  'cause.new_chats_capped': 'WhatsApp’s monthly limit on new chats reached',
   'cause.restriction_ended': 'Restriction ended',
   'cause.deleted': 'Channel deleted',
 

@@ -168,6 +168,7 @@ export const es: Catalogue = {
   'cause.mode_changed': 'Modo de vinculación cambiado',
   'cause.reach_out_timelock': 'Restringido por WhatsApp',
   'cause.login_refused': 'Inicio de sesión rechazado',
+  'cause.new_chats_capped': 'Se alcanzó el límite mensual de chats nuevos de WhatsApp',
   'cause.restriction_ended': 'Restricción terminada',
   'cause.deleted': 'Canal eliminado',
 

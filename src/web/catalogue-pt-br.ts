@@ -167,6 +167,7 @@ export const ptBR: Catalogue = {
   'cause.mode_changed': 'Modo de conexão alterado',
   'cause.reach_out_timelock': 'Restringido pelo WhatsApp',
   'cause.login_refused': 'Login recusado',
+  'cause.new_chats_capped': 'Limite mensal de novas conversas do WhatsApp atingido',
   'cause.restriction_ended': 'Restrição encerrada',
   'cause.deleted': 'Canal excluído',
 

@@ -26,6 +26,7 @@ import { attachMessageTraffic } from './message-traffic.js';
 import { notificationSocketConfig } from './notification-profile.js';
 import { classifyRefusal, type Refusal } from './refusal-cause.js';
 import { compareVersions, type ClientVersionSource } from './client-version.js';
+import { parseNewChatCap } from './new-chat-cap.js';
 import { trustProtocolServer, type ProtocolServer } from './protocol-server-trust.js';
 import type { SessionEventMap, SessionState } from './session-events.js';
 import { endQuietly, errorMessage, statusCodeOf } from './socket-errors.js';
@@ -291,6 +292,25 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     });
   }
 
+  /** Asks WhatsApp for the account's new-chat cap once the session is open (best effort). */
+  async #askNewChatCap(gen: number, sock: WASocket): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const info = await Promise.race([
+        sock.fetchNewChatMessageCap(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('capping query timed out')), TIMELOCK_QUERY_MS);
+        }),
+      ]);
+      const cap = parseNewChatCap(info);
+      if (cap && gen === this.#generation) this.emit('new_chat_cap', cap);
+    } catch (err) {
+      this.#log.debug({ err }, 'no new-chat cap information from WhatsApp');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** A recipient asked for `id` again (retry receipt): its content from the store, if we sent it. */
   async #messageForRetry(
     id: string | undefined,
@@ -388,7 +408,10 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       if (gen !== this.#generation) return;
       if (typeof update.qr === 'string') this.#onQr(gen, sock, update.qr);
       if (update.isNewLogin) this.#onLinked();
-      if (update.connection === 'open') this.#onOpen();
+      if (update.connection === 'open') {
+        this.#onOpen();
+        void this.#askNewChatCap(gen, sock);
+      }
       if (update.connection === 'close') this.#onClose(update.lastDisconnect?.error);
       if (update.reachoutTimeLock) {
         const { isActive, timeEnforcementEnds } = update.reachoutTimeLock;
@@ -401,6 +424,11 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     });
     // detachBuffers: creds fields decoded from frames would otherwise keep whole 64 KB socket chunks.
     sock.ev.on('creds.update', () => this.#credsWriter.save(() => detachBuffers(this.#creds)));
+    sock.ev.on('message-capping.update', (info) => {
+      if (gen !== this.#generation) return;
+      const cap = parseNewChatCap(info);
+      if (cap) this.emit('new_chat_cap', cap);
+    });
     attachMessageTraffic(
       sock,
       () => gen === this.#generation,

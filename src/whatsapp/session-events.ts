@@ -1,5 +1,6 @@
 import type { ReconnectCause, RemovalReason } from '../domain/session-close.js';
 import type { Refusal } from './refusal-cause.js';
+import type { NewChatCap } from './new-chat-cap.js';
 
 /** The linked device as WhatsApp knows it. */
 export interface SessionIdentity {
@@ -93,6 +94,8 @@ export interface SessionEventMap {
   inbound: InboundMessage;
   /** A recipient could not decrypt `messageId` and asked for it again; `found`: we had it to resend. */
   resend_requested: { readonly messageId: string; readonly found: boolean };
+  /** WhatsApp's new-chat cap for this account: quota, used, status (at open, and on every change). */
+  new_chat_cap: NewChatCap;
   /** WhatsApp said the account's reach-out timelock started (until `until`, epoch ms) or ended. */
   reachout_timelock: { readonly active: boolean; readonly until?: number };
 }

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { VirtualPhone } from '../../src/simulator/index.js';
+import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * WhatsApp's monthly cap on new chats (opt-in per account in the simulator): the gateway learns
+ * the quota when the session opens and from WhatsApp's notifications, and once the cap is reached
+ * it holds first contacts back itself (restricted, cause new_chats_capped, until the cycle ends)
+ * instead of collecting 463s; warm contacts still get theirs; the end of the cap lifts it.
+ */
+describe('new-chat capping', () => {
+  let h: Harness;
+  let seq = 0;
+  const nextPhone = () => `55417${String(++seq).padStart(7, '0')}`;
+
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  test('at the cap first contacts are held back without a 463; warm contacts go on; lifted with the cap', async () => {
+    const business = (
+      await h.api('POST', '/v1/tenants', {
+        key: h.adminKey,
+        body: { name: 'Clinic', timeZone: 'UTC', language: 'en' },
+      })
+    ).json as { channelId: string; apiKey: string };
+    const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
+    const cycleEnd = Date.now() + 10 * 86_400_000;
+    phone.setNewChatCap({ total: 3, cycleEnd });
+    await linkChannelByQr(h, business, phone);
+    assert.equal(
+      (await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } })).status,
+      200,
+    );
+    const channel = async () =>
+      (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json;
+    const send = async (to: VirtualPhone, text: string) => {
+      const r = await h.api('POST', '/v1/messages', {
+        key: business.apiKey,
+        body: { to: `+${to.phone}`, text },
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      return waitUntil(
+        async () => {
+          const m = (await h.api('GET', `/v1/messages/${r.json.id}`, { key: business.apiKey })).json;
+          return ['delivered', 'read', 'failed'].includes(m.status) ? m : undefined;
+        },
+        { what: text, timeoutMs: 20_000 },
+      );
+    };
+    const refused: string[] = [];
+    h.sim.events.on('message-refused', (e) => refused.push(e.cause));
+
+    const clients = Array.from({ length: 3 }, () => h.sim.createPhone({ phone: nextPhone() }));
+    for (const [i, client] of clients.entries())
+      assert.equal((await send(client, `Welcome ${i}`)).status, 'delivered');
+
+    const capped = await waitUntil(
+      async () => {
+        const c = await channel();
+        return c.status === 'restricted' ? c : undefined;
+      },
+      { what: 'the channel restricted at the cap' },
+    );
+    assert.equal(capped.cause, 'new_chats_capped');
+    assert.ok(Math.abs(Date.parse(capped.restrictedUntil) - cycleEnd) < 2_000, JSON.stringify(capped));
+
+    const stranger = h.sim.createPhone({ phone: nextPhone() });
+    const held = await send(stranger, 'Hello');
+    assert.equal(held.status, 'failed');
+    assert.equal(held.failureReason ?? held.reason, 'restricted');
+    assert.equal(stranger.inbox().length, 0);
+    assert.deepEqual(refused, [], 'no 463 collected');
+    assert.equal((await send(clients[0]!, 'Reminder')).status, 'delivered', 'warm contacts go on');
+
+    const metrics = (await h.api('GET', '/metrics')).json as string;
+    assert.match(metrics, /zapgate_new_chat_cap_updates_total\{status="capped"\} \d+/);
+
+    phone.setNewChatCap(undefined);
+    await waitUntil(async () => (await channel()).status === 'connected', { what: 'the cap lifted' });
+    assert.equal((await send(stranger, 'Hello again')).status, 'delivered');
+  });
+});
