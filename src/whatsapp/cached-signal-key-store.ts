@@ -1,5 +1,6 @@
 import type { SignalDataSet, SignalDataTypeMap, SignalKeyStore } from 'baileys';
 import type { AuthStateStore, KeyPresence, SignalKeyType } from './auth-state-store.js';
+import { detachBuffers } from './detach-buffers.js';
 
 /** Bounds of one open socket's key cache. */
 export interface SignalKeyCacheLimits {
@@ -151,7 +152,8 @@ export class CachedSignalKeyStore implements SignalKeyStore {
 
   #put(key: string, value: unknown): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { value, usedAt: this.#now() });
+    // Kept for the socket's life: copy bytes that are views into a network frame's chunk.
+    this.#entries.set(key, { value: detachBuffers(value), usedAt: this.#now() });
     while (this.#entries.size > this.#limits.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done) break;
