@@ -112,6 +112,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     server: config.protocolServer,
     linkWindowMs: config.linkWindowMs,
     restoreStaggerMs: config.restoreStaggerMs,
+    restoreConcurrency: config.restoreConcurrency,
     qrTimeoutMs: config.qrTimeoutMs,
     restrictionMs: config.restrictionMs,
     clientVersion: new ResolvedClientVersion({

@@ -66,7 +66,9 @@ const schema = z
       .max(24 * 90)
       .default(24 * 7),
     /** Spacing between session restores at start, so a restart does not reconnect everything at once. */
-    RESTORE_STAGGER_MS: z.coerce.number().int().min(0).max(60_000).default(150),
+    RESTORE_STAGGER_MS: z.coerce.number().int().min(0).max(60_000).default(20),
+    /** How many restored sessions may be opening at once (a restart paces itself by WhatsApp's answers). */
+    RESTORE_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
     /**
      * How long a stop (SIGTERM) may take before the process exits anyway. Safe: an accepted message
      * is in the database before it is acknowledged, and a send cut off is sent again with its id.
@@ -233,6 +235,7 @@ export interface Config {
   readonly linkWindowMs: number;
   readonly qrLinkTtlMs: number;
   readonly restoreStaggerMs: number;
+  readonly restoreConcurrency: number;
   readonly shutdownTimeoutMs: number;
   readonly qrTimeoutMs: number | undefined;
   readonly restrictionMs: number;
@@ -372,6 +375,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     linkWindowMs: v.LINK_WINDOW_SECONDS * 1000,
     qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
+    restoreConcurrency: v.RESTORE_CONCURRENCY,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
     restrictionMs: Math.round(v.RESTRICTION_MINUTES * 60_000),

@@ -74,6 +74,8 @@ export interface ChannelRuntimeOptions {
   readonly server: ProtocolServer | undefined;
   readonly linkWindowMs: number;
   readonly restoreStaggerMs: number;
+  /** At most this many restored sessions opening at once. */
+  readonly restoreConcurrency: number;
   readonly qrTimeoutMs: number | undefined;
   /** How often a pairing code is renewed (about once a minute, as the seed says). */
   readonly pairingCodeRenewMs?: number;
@@ -197,6 +199,26 @@ export class ChannelRuntime {
     return marked.length;
   }
 
+  /**
+   * Paces a restore by what WhatsApp answers as well as by the clock: while `restoreConcurrency`
+   * restored sessions are still opening, the next waits. One that has not opened within 30 s (it
+   * keeps retrying by itself) no longer holds a place, so a few dead numbers cannot stall the rest.
+   */
+  private async whileManyOpening(opening: Map<LiveChannel, number>): Promise<void> {
+    for (;;) {
+      const stale = this.now() - 30_000;
+      for (const [live, startedAt] of opening)
+        if (
+          live.session.state.status === 'open' ||
+          this.live.get(live.channelId) !== live ||
+          startedAt < stale
+        )
+          opening.delete(live);
+      if (opening.size < this.o.restoreConcurrency || this.stopping) return;
+      await sleep(25, undefined, { signal: this.restoreAbort.signal }).catch(() => undefined);
+    }
+  }
+
   /** Ends a restore still under way (its stagger wait too): a stop must not wait for it. */
   stopRestoring(): void {
     this.stopping = true;
@@ -208,6 +230,7 @@ export class ChannelRuntime {
     const all = await this.o.channels.listAllForSupport();
     for (const channel of all) if (channel.pausedCause) this.paused.set(channel.id, channel.pausedCause);
     let restored = 0;
+    const opening = new Map<LiveChannel, number>();
     for (const channel of all) {
       if (this.stopping) break;
       if (channel.status === 'showing_qr' || channel.status === 'showing_code') {
@@ -225,12 +248,14 @@ export class ChannelRuntime {
         await sleep(this.o.restoreStaggerMs * (0.5 + Math.random()), undefined, {
           signal: this.restoreAbort.signal,
         }).catch(() => undefined);
+      await this.whileManyOpening(opening);
       if (this.stopping) break;
       await this.versionResolved();
       const live = this.openSession(channel);
       // Honest until proven: a restored channel is "reconnecting" until its socket is really open
       // (already so when markRestoring ran at start; then this writes nothing).
       await this.record(live, 'reconnecting', 'restored');
+      opening.set(live, this.now());
       void live.session
         .start()
         .catch((err: unknown) => this.o.logger.error({ err, channelId: channel.id }, 'restore failed'));
