@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../domain/errors.js';
-import { isDatabaseUnavailable, isUnstorableText } from '../store/database.js';
+import { cameFromDatabase, isDatabaseUnavailable, isUnstorableText } from '../store/database.js';
 import { parseJsonText } from './request-guards.js';
 
 /** The one table from error code to HTTP status. */
@@ -50,6 +50,7 @@ const RETRY_AFTER_SECONDS = 5;
  */
 function asAppError(error: Error): Error {
   if (error instanceof AppError) return error;
+  if (!cameFromDatabase(error)) return error;
   if (isDatabaseUnavailable(error))
     return new AppError('database_unavailable', 'The database is unavailable; try again shortly.', {
       cause: error,

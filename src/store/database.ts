@@ -54,6 +54,23 @@ const UNAVAILABLE_MESSAGE =
   /Connection terminated|timeout exceeded when trying to connect|Query read timeout|timeout expired|not queryable|Cannot use a pool after calling end|PGlite is closed/i;
 
 /**
+ * Errors thrown by the database driver, so a refused connection elsewhere (an outbound HTTP call)
+ * is never mistaken for the database being down.
+ */
+const FROM_DATABASE = new WeakSet<object>();
+
+/** Marks an error as the database driver's and rethrows it. */
+function fromDatabase(error: unknown): never {
+  if (error !== null && typeof error === 'object') FROM_DATABASE.add(error);
+  throw error;
+}
+
+/** True when `error` was thrown by a query, a connection or a transaction of a Database. */
+export function cameFromDatabase(error: unknown): boolean {
+  return error !== null && typeof error === 'object' && FROM_DATABASE.has(error);
+}
+
+/**
  * True when `error` (or its cause) says the database cannot be reached right now — refused,
  * reset, silent past a timeout, shutting down, out of connections, or a statement cancelled by
  * statement_timeout — rather than that the query was wrong. The HTTP edge answers these with 503.
@@ -113,7 +130,7 @@ class PgliteDatabase implements Database {
   constructor(private readonly lite: PGlite) {}
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.lite.query<Row>(sql, params as unknown[])).rows;
+    return (await this.lite.query<Row>(sql, params as unknown[]).catch(fromDatabase)).rows;
   }
 
   // PGlite is one connection: it serialises transactions itself, so they never interleave.
@@ -121,7 +138,7 @@ class PgliteDatabase implements Database {
     return this.lite.transaction(async (tx) =>
       work({
         query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-          (await tx.query<Row>(sql, params as unknown[])).rows,
+          (await tx.query<Row>(sql, params as unknown[]).catch(fromDatabase)).rows,
       }),
     );
   }
@@ -156,11 +173,11 @@ class PostgresDatabase implements Database {
   constructor(private readonly pool: pg.Pool) {}
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(sql, params as unknown[])).rows as Row[];
+    return (await this.pool.query(sql, params as unknown[]).catch(fromDatabase)).rows as Row[];
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch(fromDatabase);
     // A connection lost between two statements is emitted as an 'error' event: unheard, it would
     // crash the process. The next statement fails with it instead (and the client is dropped).
     const ignore = (): void => undefined;
@@ -171,16 +188,16 @@ class PostgresDatabase implements Database {
       client.release(err);
     };
     try {
-      await client.query('begin');
+      await client.query('begin').catch(fromDatabase);
       const result = await work({
         query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-          (await client.query(sql, params as unknown[])).rows as Row[],
+          (await client.query(sql, params as unknown[]).catch(fromDatabase)).rows as Row[],
       });
-      await client.query('commit');
+      await client.query('commit').catch(fromDatabase);
       release();
       return result;
     } catch (error) {
-      if (isDatabaseUnavailable(error)) {
+      if (cameFromDatabase(error) && isDatabaseUnavailable(error)) {
         // The connection is broken or silent: a rollback would wait for the same timeout again.
         // Dropping the connection rolls back on the server; the pool opens a fresh one later.
         release(error instanceof Error ? error : true);

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AppError } from '../../src/domain/errors.js';
 import { checkJsonValue, MAX_JSON_DEPTH, parseJsonText } from '../../src/http/request-guards.js';
-import { isDatabaseUnavailable, isUnstorableText } from '../../src/store/database.js';
+import {
+  cameFromDatabase,
+  isDatabaseUnavailable,
+  isUnstorableText,
+  openDatabase,
+} from '../../src/store/database.js';
 
 const fieldOf = (work: () => unknown): string | undefined => {
   try {
@@ -100,5 +105,20 @@ describe('database errors', () => {
       assert.equal(isDatabaseUnavailable(err), false, String(err));
     assert.ok(isUnstorableText(withCode('invalid byte sequence for encoding "UTF8": 0x00', '22021')));
     assert.ok(!isUnstorableText(withCode('duplicate key', '23505')));
+  });
+
+  test("only the driver's own errors count as the database's", async () => {
+    const db = await openDatabase({});
+    try {
+      const thrown = await db.query('select * from no_such_table').catch((err: unknown) => err);
+      assert.ok(cameFromDatabase(thrown));
+      const inTransaction = await db.transaction((tx) => tx.query('select 1/0')).catch((err: unknown) => err);
+      assert.ok(cameFromDatabase(inTransaction));
+      // A refused outbound connection is not the database being down.
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+      assert.ok(isDatabaseUnavailable(refused) && !cameFromDatabase(refused));
+    } finally {
+      await db.close();
+    }
   });
 });
