@@ -78,13 +78,19 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const clock = overrides.clock ?? systemClock;
   const now = () => clock.now();
   // DATA_DIR holds the embedded database and the master key file: this user's eyes only.
-  if (!config.databaseUrl || !config.masterKey) makePrivateDir(config.dataDir);
+  // A folder this user does not own (a mounted volume) cannot be narrowed: said, not fatal.
+  const permissionProblem = (problem: string) =>
+    logger.warn({ problem }, 'the data folder is readable by other users: make it 0700');
+  const dataDirProblem =
+    !config.databaseUrl || !config.masterKey ? makePrivateDir(config.dataDir) : undefined;
+  if (dataDirProblem) permissionProblem(dataDirProblem);
   const db =
     overrides.db ??
     (await openDatabase({
       url: config.databaseUrl,
       dataDir: join(config.dataDir, 'pglite'),
       ...config.database,
+      onPermissionProblem: permissionProblem,
     }));
   const applied = await migrate(db);
   if (applied.length) logger.info({ applied }, 'database migrated');

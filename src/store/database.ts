@@ -36,6 +36,8 @@ export interface DatabaseTarget {
   readonly connectTimeoutMs?: number | undefined;
   readonly statementTimeoutMs?: number | undefined;
   readonly queryTimeoutMs?: number | undefined;
+  /** Told of each file of the embedded database whose permissions could not be narrowed. */
+  readonly onPermissionProblem?: ((problem: string) => void) | undefined;
 }
 
 const UNAVAILABLE_ERRNO = new Set([
@@ -100,28 +102,48 @@ export function isUnstorableText(error: unknown): boolean {
  * sealed WhatsApp sessions and, beside it, the master key. Existing files created under a lax umask
  * (PGlite's are 0666 otherwise) lose their group and other bits.
  */
-export function makePrivateDir(dir: string): void {
+export function makePrivateDir(dir: string): string | undefined {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  return tighten(dir, 0o700);
 }
 
-function tightenTree(dir: string): void {
+/**
+ * Takes group and other bits off (or sets `mode`); a path this user does not own (a mounted volume
+ * owned by root) cannot be changed: that is reported, not fatal.
+ */
+function tighten(path: string, mode?: number): string | undefined {
+  const current = statSync(path).mode & 0o7777;
+  const wanted = mode ?? current & ~0o077;
+  if (current === wanted) return undefined;
+  try {
+    chmodSync(path, wanted);
+    return undefined;
+  } catch (error) {
+    return `${path} stays ${current.toString(8)}: ${(error as Error).message}`;
+  }
+}
+
+function tightenTree(dir: string): string[] {
+  const problems: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isSymbolicLink()) continue;
-    const mode = statSync(path).mode & 0o7777;
-    if (mode & 0o077) chmodSync(path, mode & ~0o077);
-    if (entry.isDirectory()) tightenTree(path);
+    const problem = tighten(path);
+    if (problem) problems.push(problem);
+    if (entry.isDirectory()) problems.push(...tightenTree(path));
   }
+  return problems;
 }
 
 /** Opens the configured database: PostgreSQL when a URL is given, otherwise embedded PGlite. */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.url) return openPostgres(target.url, target);
-  if (target.dataDir) makePrivateDir(target.dataDir);
+  const problems: string[] = [];
+  if (target.dataDir) problems.push(...[makePrivateDir(target.dataDir) ?? []].flat());
   const lite = new PGlite(target.dataDir);
   await lite.waitReady;
-  if (target.dataDir) tightenTree(target.dataDir);
+  if (target.dataDir) problems.push(...tightenTree(target.dataDir));
+  for (const problem of problems) target.onPermissionProblem?.(problem);
   return new PgliteDatabase(lite);
 }
 
