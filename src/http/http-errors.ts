@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import { cameFromDatabase, isDatabaseUnavailable, isUnstorableText } from '../store/database.js';
-import { parseJsonText } from './request-guards.js';
+import { parseJsonText, type JsonCheckOptions } from './request-guards.js';
 
 /** The one table from error code to HTTP status. */
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -98,8 +98,9 @@ export function errorResponder(logger: Logger) {
 export async function jsonBody<T>(
   c: { req: { text(): Promise<string> } },
   schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  skip?: JsonCheckOptions['skip'],
 ): Promise<T> {
-  const raw = parseJsonText(await c.req.text());
+  const raw = parseJsonText(await c.req.text(), skip);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;

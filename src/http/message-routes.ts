@@ -6,6 +6,7 @@ import type { TemplateService } from '../messages/template-service.js';
 import type { Principal } from '../store/access-repository.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 import { jsonBody, statusForCode, validationError } from './http-errors.js';
+import { checkJsonValue } from './request-guards.js';
 import { toMessageEventView, toMessageView, toPacingView, toTemplateView } from './message-view-mapper.js';
 import { schemas } from './schemas.js';
 
@@ -81,10 +82,21 @@ export function messageRoutes(ctx: MessageRoutesContext): Hono<MessageEnv> {
   });
 
   app.post('/messages/batch', async (c) => {
-    const body = await jsonBody(c, schemas.sendMessageBatchEnvelope);
+    // Items are checked one by one below (NULs, depth too): a bad item does not sink the others.
+    const body = await jsonBody(
+      c,
+      schemas.sendMessageBatchEnvelope,
+      (path) => path.length === 2 && path[0] === 'messages',
+    );
     const batchKey = idempotencyKey(c.req.header('idempotency-key'), body.idempotencyKey);
     // Each item is validated on its own: a bad item does not sink the others.
     const parsed = body.messages.map((raw, index) => {
+      try {
+        checkJsonValue(raw, { at: ['messages', index] });
+      } catch (error) {
+        if (error instanceof AppError) return error;
+        throw error;
+      }
       const item = schemas.sendMessage.safeParse(raw);
       if (!item.success) return validationError(item.error);
       const key = item.data.idempotencyKey ?? (batchKey ? `${batchKey}:${index}` : undefined);

@@ -71,15 +71,25 @@ export function urlGuard(): MiddlewareHandler {
 const fieldName = (path: readonly (string | number)[]): string =>
   path.length === 0 ? 'body' : path.map((p) => String(p)).join('.');
 
+export interface JsonCheckOptions {
+  readonly maxDepth?: number;
+  /** Where `value` sits in the body (its fields are named from there, and its depth counted). */
+  readonly at?: readonly (string | number)[];
+  /** Parts left for the caller to check one by one (a batch's items: a bad one must not sink the rest). */
+  readonly skip?: (path: readonly (string | number)[]) => boolean;
+}
+
 /**
  * Checks a parsed JSON value for what PostgreSQL (or the stack) cannot take: nesting deeper than
  * MAX_JSON_DEPTH, a NUL character or a lone surrogate in any string or key. Throws an AppError
  * naming the field. Iterative, so a hostile depth cannot overflow the stack here.
  */
-export function checkJsonValue(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+export function checkJsonValue(value: unknown, options: JsonCheckOptions = {}): void {
+  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [...(options.at ?? [])] }];
   while (stack.length) {
     const { value: v, path } = stack.pop()!;
+    if (options.skip?.(path)) continue;
     if (typeof v === 'string') {
       checkText(v, path);
       continue;
@@ -120,13 +130,13 @@ function checkText(text: string, path: readonly (string | number)[]): void {
 }
 
 /** Parses a JSON text and checks it (see checkJsonValue); a text that is not JSON is a 400 on `body`. */
-export function parseJsonText(text: string): unknown {
+export function parseJsonText(text: string, skip?: JsonCheckOptions['skip']): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
   } catch {
     throw new AppError('invalid_input', 'body: must be JSON.', { details: { field: 'body' } });
   }
-  checkJsonValue(value);
+  checkJsonValue(value, { skip });
   return value;
 }

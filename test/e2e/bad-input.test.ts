@@ -158,6 +158,40 @@ describe('bad input is a 400 naming the field', () => {
     assert.match(deep.json.error.message, /^data(\.a)*: nested deeper than 32 levels/);
   });
 
+  test("in a batch, a NUL or deep nesting is that item's 400 only", async () => {
+    const batch = await raw(
+      'POST',
+      '/v1/messages/batch',
+      JSON.stringify({
+        messages: [
+          { to: '+5511987650001', text: 'a\u0000b' },
+          { to: '+5511987650002', text: 'fine' },
+          {
+            to: '+5511987650003',
+            text: 'deep',
+            metadata: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)),
+          },
+        ],
+      }),
+    );
+    assert.equal(batch.status, 200, JSON.stringify(batch.json).slice(0, 300));
+    assert.equal(batch.json.accepted, 1);
+    assert.deepEqual(
+      batch.json.results.map((r: any) => [r.status, r.error?.details?.field]),
+      [
+        [400, 'messages.0.text'],
+        [202, undefined],
+        [400, `messages.2.metadata${'.a'.repeat(29)}`],
+      ],
+    );
+    // The envelope itself is still checked whole.
+    expect400(
+      await raw('POST', '/v1/messages/batch', JSON.stringify({ messages: [{}], idempotencyKey: 'k\u0000' })),
+      'idempotencyKey',
+      'batch key',
+    );
+  });
+
   test('a lone surrogate in a string', async () => {
     expect400(await raw('POST', '/v1/messages', message({ text: 'a\ud800b' })), 'text', 'text');
     expect400(
