@@ -58,6 +58,17 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How long QR/code generation runs after the last viewer heartbeat. */
     LINK_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(180),
+    /** After the last viewer closes the QR or code, how long linking goes on (a reload comes back). */
+    LINK_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(15),
+    /** No QR or code from WhatsApp after this long: "Still connecting to WhatsApp…". */
+    LINK_SLOW_SECONDS: z.coerce.number().min(0.1).max(600).default(10),
+    /** No QR or code after this long: the cause in words, and Retry. */
+    LINK_STUCK_SECONDS: z.coerce.number().min(0.2).max(600).default(30),
+    /**
+     * The name the phone lists this gateway under in Linked devices; `{business}` is the business's
+     * name. WhatsApp keeps the name given at linking time.
+     */
+    DEVICE_NAME: z.string().trim().min(1).max(80).default('Zapgate · {business}'),
     /** Lifetime of a QR-page link. */
     QR_LINK_TTL_HOURS: z.coerce
       .number()
@@ -233,6 +244,10 @@ export interface Config {
   readonly supportUrl: string;
   readonly logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   readonly linkWindowMs: number;
+  /** Linking while people look: grace after the last viewer, "still connecting" and "stuck" times. */
+  readonly linking: { readonly graceMs: number; readonly slowMs: number; readonly stuckMs: number };
+  /** The linked device's name on the phone; `{business}` is replaced by the business's name. */
+  readonly deviceName: string;
   readonly qrLinkTtlMs: number;
   readonly restoreStaggerMs: number;
   readonly restoreConcurrency: number;
@@ -373,6 +388,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     supportUrl: v.SUPPORT_URL,
     logLevel: v.LOG_LEVEL,
     linkWindowMs: v.LINK_WINDOW_SECONDS * 1000,
+    linking: Object.freeze({
+      graceMs: v.LINK_GRACE_SECONDS * 1000,
+      slowMs: v.LINK_SLOW_SECONDS * 1000,
+      stuckMs: Math.max(v.LINK_STUCK_SECONDS, v.LINK_SLOW_SECONDS) * 1000,
+    }),
+    deviceName: v.DEVICE_NAME,
     qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
     restoreConcurrency: v.RESTORE_CONCURRENCY,

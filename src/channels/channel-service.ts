@@ -73,13 +73,18 @@ export class ChannelService {
    * Someone is looking at the QR window/page: generate codes (again) for a bounded time. Each linking
    * channel holds a WhatsApp socket, so a business links at most `linkingPerBusiness` at once.
    */
-  async watch(tenantId: string, channelId: string): Promise<Channel> {
+  async watch(
+    tenantId: string,
+    channelId: string,
+    viewer = 'api',
+    options: { retry?: boolean } = {},
+  ): Promise<Channel> {
     const channel = await this.get(tenantId, channelId);
     const limit = this.o.limits?.linkingPerBusiness;
     const startsLinking =
       limit !== undefined && !hasLinkedDevice(channel.status) && !this.o.runtime.linkState(channel.id).link;
     if (!startsLinking) {
-      await this.o.runtime.watch(channel);
+      await this.o.runtime.watch(channel, viewer, options);
       return this.get(tenantId, channelId);
     }
     // Checked and reserved in one synchronous step: parallel watches cannot all see room.
@@ -94,7 +99,7 @@ export class ChannelService {
     starting.add(channel.id);
     this.startingLinks.set(tenantId, starting);
     try {
-      await this.o.runtime.watch(channel);
+      await this.o.runtime.watch(channel, viewer, options);
     } finally {
       starting.delete(channel.id);
       if (starting.size === 0) this.startingLinks.delete(tenantId);
@@ -102,8 +107,8 @@ export class ChannelService {
     return this.get(tenantId, channelId);
   }
 
-  async unwatch(tenantId: string, channelId: string): Promise<void> {
-    await this.o.runtime.unwatch(await this.get(tenantId, channelId));
+  async unwatch(tenantId: string, channelId: string, viewer = 'api'): Promise<void> {
+    await this.o.runtime.unwatch(await this.get(tenantId, channelId), viewer);
   }
 
   /** Logs the device out, wipes its credentials, revokes the QR-page link and issues a new one. */

@@ -30,6 +30,8 @@ export type StatusCause =
   | 'created'
   | 'viewer_opened'
   | 'link_window_ended'
+  /** Everyone looking at the QR or code left (and did not come back within the grace period). */
+  | 'viewers_left'
   | 'qr_refs_ended'
   | 'scanned'
   | 'code_entered'

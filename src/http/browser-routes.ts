@@ -127,6 +127,11 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     });
     return found?.installs.some((i) => i.state !== 'uninstalled') ? found : undefined;
   };
+  /** A watch or unwatch body: `{viewer?, retry?}`, or none at all (older pages, keepalive beacons). */
+  const watchBody = async (c: Context) => {
+    const text = await c.req.text();
+    return jsonBody({ req: { text: () => Promise.resolve(text.trim() ? text : '{}') } }, schemas.watch);
+  };
   const hasNotifications = async (tenantId: string): Promise<boolean> =>
     Boolean(await panelAltegio(tenantId));
   // Any route's context: only the response helpers are used.
@@ -479,11 +484,20 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     return c.redirect('/panel', 303);
   });
   panel.get('/api/channels', async (c) => c.json(await views(c.get('tenantId'), true)));
-  panel.post('/api/channels/:id/watch', async (c) =>
-    c.json(await viewOf(await ctx.channels.watch(c.get('tenantId'), c.req.param('id')), true)),
-  );
+  // Each open QR window is one viewer (its key is the page's, kept across a reload).
+  panel.post('/api/channels/:id/watch', async (c) => {
+    const body = await watchBody(c as Context);
+    const viewer = `panel:${body.viewer ?? 'page'}`;
+    return c.json(
+      await viewOf(
+        await ctx.channels.watch(c.get('tenantId'), c.req.param('id'), viewer, { retry: body.retry }),
+        true,
+      ),
+    );
+  });
   panel.post('/api/channels/:id/unwatch', async (c) => {
-    await ctx.channels.unwatch(c.get('tenantId'), c.req.param('id'));
+    const body = await watchBody(c as Context);
+    await ctx.channels.unwatch(c.get('tenantId'), c.req.param('id'), `panel:${body.viewer ?? 'page'}`);
     return c.json(await viewOf(await ctx.channels.get(c.get('tenantId'), c.req.param('id')), true));
   });
   panel.post('/api/channels/:id/reset', async (c) => {
@@ -544,11 +558,19 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   qrPage.get('/:token/api/channel', async (c) => c.json(await viewOf(await channelForToken(c), false)));
   qrPage.post('/:token/api/watch', async (c) => {
     const channel = await channelForToken(c);
-    return c.json(await viewOf(await ctx.channels.watch(channel.tenantId, channel.id), false));
+    const body = await watchBody(c);
+    const viewer = `page:${body.viewer ?? 'page'}`;
+    return c.json(
+      await viewOf(
+        await ctx.channels.watch(channel.tenantId, channel.id, viewer, { retry: body.retry }),
+        false,
+      ),
+    );
   });
   qrPage.post('/:token/api/unwatch', async (c) => {
     const channel = await channelForToken(c);
-    await ctx.channels.unwatch(channel.tenantId, channel.id);
+    const body = await watchBody(c);
+    await ctx.channels.unwatch(channel.tenantId, channel.id, `page:${body.viewer ?? 'page'}`);
     return c.json({ ok: true });
   });
   // Refused while a device is linked: whoever holds the link must not unlink a working number.

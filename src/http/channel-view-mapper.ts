@@ -41,6 +41,8 @@ export function toChannelView({ channel, live }: ChannelSnapshot, qrPageUrl?: st
             : {}),
           needsPairingPhone: link.needsPairingPhone,
           windowEndsAt: iso(link.windowEndsAt),
+          waitingSince: iso(link.waitingSince),
+          stalled: link.stalled ? { stage: link.stalled.stage, cause: link.stalled.cause } : null,
         }
       : null,
     linkWindowEnded: live.linkWindowEnded,

@@ -377,6 +377,25 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
                 pairingCode: schemaRef('PairingCode'),
                 needsPairingPhone: { type: 'boolean' },
                 windowEndsAt: { type: 'string', format: 'date-time' },
+                waitingSince: {
+                  type: 'string',
+                  format: 'date-time',
+                  description: "Since when the gateway has waited for WhatsApp's next QR or code",
+                },
+                stalled: {
+                  type: 'object',
+                  nullable: true,
+                  description:
+                    'No QR or code yet: `slow` after about 10 s ("Still connecting to WhatsApp…"), `stuck` after about 30 s, with the cause: `unreachable` (the gateway cannot connect to WhatsApp), `no_answer` (connected, WhatsApp sends nothing), `whatsapp_error` (WhatsApp answered with a server error), `version_refused` (WhatsApp refused this client version; the gateway is updating it). Watching with `retry` starts the attempt again.',
+                  required: ['stage', 'cause'],
+                  properties: {
+                    stage: { type: 'string', enum: ['slow', 'stuck'] },
+                    cause: {
+                      type: 'string',
+                      enum: ['unreachable', 'no_answer', 'whatsapp_error', 'version_refused'],
+                    },
+                  },
+                },
               },
             },
             linkWindowEnded: { type: 'boolean' },

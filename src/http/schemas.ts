@@ -85,6 +85,16 @@ export const schemas = {
     .strict(),
   createChannel: z.object({ name: z.string().trim().min(1).max(100).default('WhatsApp') }).strict(),
   linkMode: z.object({ mode: z.enum(['qr', 'code']) }).strict(),
+  /** A browser's watch heartbeat: which open window or page it is, and whether it asks to retry now. */
+  watch: z
+    .object({
+      viewer: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{8,64}$/, 'viewer: 8 to 64 letters, digits, - or _')
+        .optional(),
+      retry: z.boolean().optional(),
+    })
+    .strict(),
   pairingPhone: z
     .object({ phone: z.string().min(3).max(32).describe('The sending phone, with country code') })
     .strict(),

@@ -147,11 +147,12 @@ export const en = {
     'WhatsApp has temporarily restricted this number from starting new chats. Until the restriction ends, notifications to clients who never chatted with this number fail with the reason “restricted” (your booking system can send an SMS instead); everyone else still gets theirs.',
   'note.loginRefused':
     'WhatsApp refused the link. The account must have been created at least 7 days ago and have active chats. Wait a few minutes and try again.',
-  'note.expired': 'The code expired before it was used.',
+  'note.expired': 'Linking paused: no one had the code open.',
 
   'cause.created': 'Channel created',
   'cause.viewer_opened': 'QR window opened',
   'cause.link_window_ended': 'Link window ended',
+  'cause.viewers_left': 'Everyone closed the QR code',
   'cause.qr_refs_ended': 'QR codes ran out',
   'cause.scanned': 'QR scanned',
   'cause.code_entered': 'Code entered',
@@ -170,6 +171,17 @@ export const en = {
   'cause.deleted': 'Channel deleted',
 
   'link.preparing': 'Preparing the code…',
+  'link.slow': 'Still connecting to WhatsApp…',
+  'link.stuckTitle': 'No code from WhatsApp yet',
+  'link.stuck.unreachable':
+    'This server cannot reach WhatsApp right now (its internet connection or a firewall). Retry in a moment; if it keeps happening, contact support.',
+  'link.stuck.no_answer':
+    'WhatsApp is not answering this server right now. Retry in a moment; if it keeps happening, contact support.',
+  'link.stuck.whatsapp_error':
+    'WhatsApp answered with an error on its side. This is usually brief: retry in a moment.',
+  'link.stuck.version_refused':
+    'WhatsApp refused this version of the gateway; it is updating itself. Retry in a moment.',
+  'link.retry': 'Retry',
   'link.qrLabel': 'QR code to scan with WhatsApp',
   'link.qrCountdown': 'New QR code in {seconds} s',
   'link.codeCountdown': 'New code in {seconds} s',
@@ -192,8 +204,8 @@ export const en = {
     'Enter its WhatsApp number with the country code, for example +55 11 98765-4321. The code works only on that phone.',
   'link.phoneLabel': 'WhatsApp number of the sending phone',
   'link.phoneSubmit': 'Show the code',
-  'link.expired': 'This code has expired',
-  'link.expiredHelp': 'It was not used in time, so no new codes are being made.',
+  'link.expired': 'Linking paused',
+  'link.expiredHelp': 'New codes are made only while this window is open. Show a new code to go on.',
   'link.showNew': 'Show a new code',
   'link.connectedHelp': 'The phone now lists a new linked device.',
   'link.resetHint': 'To link another phone instead, click Reset.',

@@ -150,11 +150,12 @@ export const es: Catalogue = {
     'WhatsApp ha impedido temporalmente que este número inicie chats nuevos. Hasta que termine la restricción, las notificaciones a clientes que nunca chatearon con este número fallan con el motivo «restricted» (su sistema de reservas puede enviar un SMS); los demás las siguen recibiendo.',
   'note.loginRefused':
     'WhatsApp rechazó la vinculación. La cuenta debe tener al menos 7 días y chats activos. Espera unos minutos e inténtalo de nuevo.',
-  'note.expired': 'El código caducó antes de usarse.',
+  'note.expired': 'Vinculación en pausa: nadie tenía el código abierto.',
 
   'cause.created': 'Canal creado',
   'cause.viewer_opened': 'Ventana del QR abierta',
   'cause.link_window_ended': 'Ventana de vinculación terminada',
+  'cause.viewers_left': 'Todos cerraron el código QR',
   'cause.qr_refs_ended': 'Códigos QR agotados',
   'cause.scanned': 'QR escaneado',
   'cause.code_entered': 'Código introducido',
@@ -173,6 +174,17 @@ export const es: Catalogue = {
   'cause.deleted': 'Canal eliminado',
 
   'link.preparing': 'Preparando el código…',
+  'link.slow': 'Aún conectando con WhatsApp…',
+  'link.stuckTitle': 'WhatsApp aún no envió el código',
+  'link.stuck.unreachable':
+    'Este servidor no logra conectarse con WhatsApp ahora (su conexión a internet o un cortafuegos). Reintenta en un momento; si sigue ocurriendo, contacta a soporte.',
+  'link.stuck.no_answer':
+    'WhatsApp no responde a este servidor ahora. Reintenta en un momento; si sigue ocurriendo, contacta a soporte.',
+  'link.stuck.whatsapp_error':
+    'WhatsApp respondió con un error de su lado. Suele ser breve: reintenta en un momento.',
+  'link.stuck.version_refused':
+    'WhatsApp rechazó esta versión de la pasarela; se está actualizando sola. Reintenta en un momento.',
+  'link.retry': 'Reintentar',
   'link.qrLabel': 'Código QR para escanear con WhatsApp',
   'link.qrCountdown': 'Nuevo código QR en {seconds} s',
   'link.codeCountdown': 'Nuevo código en {seconds} s',
@@ -196,8 +208,9 @@ export const es: Catalogue = {
     'Escribe su número de WhatsApp con el código de país, por ejemplo +34 612 34 56 78. El código solo funciona en ese teléfono.',
   'link.phoneLabel': 'Número de WhatsApp del teléfono de envío',
   'link.phoneSubmit': 'Mostrar el código',
-  'link.expired': 'Este código ha caducado',
-  'link.expiredHelp': 'No se usó a tiempo, así que ya no se generan códigos nuevos.',
+  'link.expired': 'Vinculación en pausa',
+  'link.expiredHelp':
+    'Solo se generan códigos nuevos mientras esta ventana está abierta. Muestra un código nuevo para continuar.',
   'link.showNew': 'Mostrar un código nuevo',
   'link.connectedHelp': 'El teléfono muestra ahora un nuevo dispositivo vinculado.',
   'link.resetHint': 'Para vincular otro teléfono, haz clic en Restablecer.',

@@ -149,11 +149,12 @@ export const ptBR: Catalogue = {
     'O WhatsApp impediu temporariamente que este número inicie conversas novas. Até a restrição terminar, as notificações para clientes que nunca conversaram com este número falham com o motivo “restricted” (seu sistema de agendamento pode enviar um SMS); os demais continuam recebendo.',
   'note.loginRefused':
     'O WhatsApp recusou a conexão. A conta deve ter sido criada há pelo menos 7 dias e ter conversas ativas. Aguarde alguns minutos e tente novamente.',
-  'note.expired': 'O código expirou antes de ser usado.',
+  'note.expired': 'Conexão em pausa: ninguém estava com o código aberto.',
 
   'cause.created': 'Canal criado',
   'cause.viewer_opened': 'Janela do QR aberta',
   'cause.link_window_ended': 'Janela de conexão encerrada',
+  'cause.viewers_left': 'Todos fecharam o QR code',
   'cause.qr_refs_ended': 'Códigos QR esgotados',
   'cause.scanned': 'QR escaneado',
   'cause.code_entered': 'Código inserido',
@@ -172,6 +173,17 @@ export const ptBR: Catalogue = {
   'cause.deleted': 'Canal excluído',
 
   'link.preparing': 'Preparando o código…',
+  'link.slow': 'Ainda conectando ao WhatsApp…',
+  'link.stuckTitle': 'O WhatsApp ainda não enviou o código',
+  'link.stuck.unreachable':
+    'Este servidor não consegue se conectar ao WhatsApp agora (a conexão com a internet ou um firewall). Tente de novo em instantes; se continuar, fale com o suporte.',
+  'link.stuck.no_answer':
+    'O WhatsApp não está respondendo a este servidor agora. Tente de novo em instantes; se continuar, fale com o suporte.',
+  'link.stuck.whatsapp_error':
+    'O WhatsApp respondeu com um erro do lado dele. Costuma ser breve: tente de novo em instantes.',
+  'link.stuck.version_refused':
+    'O WhatsApp recusou esta versão do gateway; ele está se atualizando. Tente de novo em instantes.',
+  'link.retry': 'Tentar de novo',
   'link.qrLabel': 'Código QR para escanear com o WhatsApp',
   'link.qrCountdown': 'Novo código QR em {seconds} s',
   'link.codeCountdown': 'Novo código em {seconds} s',
@@ -196,8 +208,9 @@ export const ptBR: Catalogue = {
     'Informe o número de WhatsApp dele com o código do país, por exemplo +55 11 98765-4321. O código só funciona nesse telefone.',
   'link.phoneLabel': 'Número de WhatsApp do telefone de envio',
   'link.phoneSubmit': 'Mostrar o código',
-  'link.expired': 'Este código expirou',
-  'link.expiredHelp': 'Ele não foi usado a tempo, então novos códigos não estão sendo gerados.',
+  'link.expired': 'Conexão em pausa',
+  'link.expiredHelp':
+    'Novos códigos só são gerados enquanto esta janela está aberta. Mostre um novo código para continuar.',
   'link.showNew': 'Mostrar um novo código',
   'link.connectedHelp': 'No aplicativo do telefone aparece um novo dispositivo conectado.',
   'link.resetHint': 'Para conectar outro telefone, clique em Redefinir.',

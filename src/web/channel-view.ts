@@ -10,6 +10,16 @@ export interface ChannelLinkView {
   needsPairingPhone: boolean;
   /** When the gateway stops generating codes for this attempt. */
   windowEndsAt: string;
+  /** Since when the gateway has waited for WhatsApp's next QR or code (ISO time). */
+  waitingSince?: string;
+  /**
+   * No QR or code yet after a while: `slow` ("Still connecting to WhatsApp…", ~10 s), then `stuck`
+   * (~30 s) with the cause; `null` while all is well.
+   */
+  stalled?: {
+    stage: 'slow' | 'stuck';
+    cause: 'unreachable' | 'no_answer' | 'whatsapp_error' | 'version_refused';
+  } | null;
 }
 
 /** One WhatsApp channel as the panel, the QR page and the support console see it. */

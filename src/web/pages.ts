@@ -407,7 +407,17 @@ export function renderSupportConsole(input: SupportConsoleInput): string {
   const { lang, rows } = input;
   const s = texts(lang);
   const env = serverEnv(lang, input.now ?? Date.now());
-  const strings = stringsFor(lang, ['common.', 'scan.', 'status.', 'state.', 'cause.', 'support.', 'wa.']);
+  const strings = stringsFor(lang, [
+    'common.',
+    'scan.',
+    'status.',
+    'state.',
+    'cause.',
+    'support.',
+    'wa.',
+    // A link attempt waiting on WhatsApp: "Still connecting…" and its cause.
+    'link.s',
+  ]);
   const cols: MessageKey[] = [
     'support.colBusiness',
     'support.colChannel',

@@ -10,7 +10,7 @@ import {
 } from '../../src/domain/channel-status.js';
 import { compactCss, WEB_ASSET_NAMES, webAsset } from '../../src/web/assets.js';
 import { linkView, supportRow } from '../../src/web/assets/views.js';
-import type { ChannelView, SupportRow } from '../../src/web/channel-view.js';
+import type { ChannelLinkView, ChannelView, SupportRow } from '../../src/web/channel-view.js';
 import { CATALOGUES, LANGS, pickLanguage, t, type Lang } from '../../src/web/i18n.js';
 import {
   escapeHtml,
@@ -296,8 +296,33 @@ describe('QR window / QR page live area', () => {
     const ended = channel({ linkWindowEnded: true });
     assert.ok(testids(linkView(ended, S('en'), env, { surface: 'panel', starting: true })).has('preparing'));
     const html = linkView(ended, S('en'), env, { surface: 'panel', starting: false });
-    assert.match(html, /This code has expired/);
+    // A stop is never worded as the user's fault (issue 15): it is a pause, with a way on.
+    assert.match(html, /Linking paused/);
+    assert.doesNotMatch(html.replace(/<[^>]*>/g, ' '), /expired|not used in time/i);
     assert.ok(testids(html).has('show-new-code'));
+  });
+
+  test('waiting on WhatsApp: "Still connecting…" when slow, then the cause and Retry, in each language', () => {
+    const waiting = (stalled: ChannelLinkView['stalled']) =>
+      channel({
+        status: 'showing_qr',
+        link: { needsPairingPhone: false, windowEndsAt: iso(NOW + 120_000), stalled },
+      });
+    const st = { surface: 'page' as const, starting: false };
+    assert.ok(testids(linkView(waiting(null), S('en'), env, st)).has('preparing'));
+    const slow = linkView(waiting({ stage: 'slow', cause: 'unreachable' }), S('en'), env, st);
+    assert.match(slow, /data-testid="link-slow"[^>]*>.*Still connecting to WhatsApp…/);
+    for (const [lang, words] of [
+      ['en', /cannot reach WhatsApp/],
+      ['es', /no logra conectarse con WhatsApp/],
+      ['pt-BR', /não consegue se conectar ao WhatsApp/],
+    ] as const) {
+      const stuck = linkView(waiting({ stage: 'stuck', cause: 'unreachable' }), S(lang), env, st);
+      assert.match(stuck, words);
+      assert.ok(testids(stuck).has('link-retry'), lang);
+    }
+    const refused = linkView(waiting({ stage: 'stuck', cause: 'version_refused' }), S('en'), env, st);
+    assert.match(refused, /refused this version/);
   });
 
   test('linked: green "Connection established" (page testid differs from the panel window’s)', () => {

@@ -1,4 +1,4 @@
-/* global document, window, navigator, EventSource */
+/* global document, window, navigator, EventSource, sessionStorage, crypto */
 // Browser helpers shared by the panel, the QR page and the support console: JSON calls, the
 // watch heartbeat, Server-Sent Events with resync, countdown ticking, copying.
 import { countdownText, hasLinkedDevice, remainingMs } from './views.js';
@@ -93,11 +93,50 @@ export function errorBox(el, networkMessage) {
 }
 
 /**
+ * This page's viewer key: the server counts each open window or page as one viewer (a lease renewed
+ * by every heartbeat), so one viewer leaving does not stop linking for the others. A reload keeps
+ * its key: the page hands it back to sessionStorage when it goes and takes it when it loads, so a
+ * duplicated tab (which copies sessionStorage while the original still holds the key) gets its own.
+ */
+export function viewerKey(scope) {
+  const slot = `zg.viewer.${scope}`;
+  let key = '';
+  try {
+    key = sessionStorage.getItem(slot) || '';
+    sessionStorage.removeItem(slot);
+  } catch {
+    key = '';
+  }
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(key)) {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    key = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  window.addEventListener('pagehide', () => {
+    try {
+      sessionStorage.setItem(slot, key);
+    } catch {
+      // private mode without storage: a reload is a new viewer, and the server's grace covers it
+    }
+  });
+  window.addEventListener('pageshow', (e) => {
+    if (!e.persisted) return;
+    try {
+      sessionStorage.removeItem(slot);
+    } catch {
+      // nothing to take back
+    }
+  });
+  return key;
+}
+
+/**
  * Keeps a link attempt alive while someone looks: watch now, again every 20 s while the page is
  * visible, unwatch on stop. When the link window ends (no link and not just started) it pauses
  * until the person asks for a new code (`again()`), so codes are made only for someone present.
+ * `watch(body)` and `unwatch(keepalive, body)` get `{viewer, retry?}` to send.
  */
-export function createWatcher({ watch, unwatch, onView, onError, onChange }) {
+export function createWatcher({ watch, unwatch, onView, onError, onChange, viewer }) {
   let active = false;
   let timer = 0;
   let graceTimer = 0;
@@ -109,7 +148,7 @@ export function createWatcher({ watch, unwatch, onView, onError, onChange }) {
   const paused = () =>
     lastView !== null && !lastView.link && !hasLinkedDevice(lastView.status) && !starting();
 
-  async function beat(userAsked) {
+  async function beat(userAsked, retry) {
     if (userAsked) {
       startingUntil = Date.now() + STARTING_GRACE_MS;
       clearTimeout(graceTimer);
@@ -118,7 +157,7 @@ export function createWatcher({ watch, unwatch, onView, onError, onChange }) {
     if (inflight) return;
     inflight = true;
     try {
-      const view = await watch();
+      const view = await watch(retry ? { viewer, retry: true } : { viewer });
       if (active && view) onView(view);
     } catch (err) {
       startingUntil = 0;
@@ -165,7 +204,15 @@ export function createWatcher({ watch, unwatch, onView, onError, onChange }) {
       clearTimeout(graceTimer);
       startingUntil = 0;
       lastView = null;
-      unwatch(Boolean(keepalive));
+      unwatch(Boolean(keepalive), { viewer });
+    },
+    /** Retry: starts an attempt stuck waiting on WhatsApp again at once. */
+    retry() {
+      if (!active) {
+        this.start();
+        return;
+      }
+      void beat(true, true);
     },
     /** Feed every view of the watched channel (from watch answers and from events). */
     observe(view) {

@@ -1,4 +1,4 @@
-/* global document, window, confirm, CSS, URLSearchParams */
+/* global document, window, confirm, CSS, URLSearchParams, sessionStorage */
 // The business's panel (Settings → WhatsApp block, Channels → WhatsApp): live statuses over SSE and
 // the QR window, which keeps the link attempt alive (watch heartbeat) while it is open.
 import {
@@ -20,6 +20,7 @@ import {
   replaceKeepingFocus,
   subscribe,
   tickCountdowns,
+  viewerKey,
 } from './live.js';
 
 const CLOSE_AFTER_LINK_MS = 2_000;
@@ -43,10 +44,29 @@ let renderedKey = '';
 
 const channelUrl = (id, action) => `/panel/api/channels/${encodeURIComponent(id)}/${action}`;
 
+// The QR window open in this tab, so that a reload opens it again (linking goes on meanwhile).
+const OPEN_WINDOW_SLOT = 'zg.qrWindow';
+const remember = (id) => {
+  try {
+    if (id) sessionStorage.setItem(OPEN_WINDOW_SLOT, id);
+    else sessionStorage.removeItem(OPEN_WINDOW_SLOT);
+  } catch {
+    // no storage (private mode): a reload simply shows the page without the window
+  }
+};
+const remembered = () => {
+  try {
+    return sessionStorage.getItem(OPEN_WINDOW_SLOT);
+  } catch {
+    return null;
+  }
+};
+
 const watcher = createWatcher({
-  watch: () => api(channelUrl(watchedId, 'watch'), {}),
-  unwatch: (keepalive) => {
-    api(channelUrl(watchedId, 'unwatch'), {}, { keepalive }).catch(() => {});
+  viewer: viewerKey('panel'),
+  watch: (body) => api(channelUrl(watchedId, 'watch'), body),
+  unwatch: (keepalive, body) => {
+    api(channelUrl(watchedId, 'unwatch'), body, { keepalive }).catch(() => {});
   },
   onView: (view) => apply(view),
   onError: (err) => errors.show(err),
@@ -120,6 +140,7 @@ function openWindow(id) {
   const ch = channels.get(id);
   if (!ch) return;
   openId = id;
+  remember(id);
   renderedKey = '';
   dialog.querySelector('[data-role="channel-name"]').textContent = ch.name;
   errors.clear();
@@ -134,6 +155,7 @@ dialog.addEventListener('close', () => {
   clearTimeout(closeTimer);
   const id = openId;
   openId = null;
+  remember(null);
   watcher.stop(false);
   errorHome.insertBefore(errorEl, errorAnchor);
   errors.clear();
@@ -186,6 +208,11 @@ document.addEventListener('click', (e) => {
     case 'show-new':
       errors.clear();
       watcher.again();
+      renderWindow();
+      break;
+    case 'retry':
+      errors.clear();
+      watcher.retry();
       renderWindow();
       break;
     case 'reset':
@@ -254,4 +281,10 @@ if (params.get('link') === '1') {
   window.history.replaceState(null, '', `${window.location.pathname}${query ? `?${query}` : ''}`);
   const first = [...channels.values()].find((ch) => !hasLinkedDevice(ch.status));
   if (first) openWindow(first.id);
+} else {
+  // A reload while the QR window was open: open it again on the same channel, still linking.
+  const again = remembered();
+  const ch = again && channels.get(again);
+  if (ch && !hasLinkedDevice(ch.status) && !dialog.open) openWindow(ch.id);
+  else if (again) remember(null);
 }

@@ -11,6 +11,7 @@ import {
   replaceKeepingFocus,
   subscribe,
   tickCountdowns,
+  viewerKey,
 } from './live.js';
 
 const boot = readBoot();
@@ -37,9 +38,10 @@ let renderedKey = '';
 let wakeLock = null;
 
 const watcher = createWatcher({
-  watch: () => api(`${apiBase}/watch`, {}),
-  unwatch: (keepalive) => {
-    if (!gone && !leaving) api(`${apiBase}/unwatch`, {}, { keepalive }).catch(() => {});
+  viewer: viewerKey('page'),
+  watch: (body) => api(`${apiBase}/watch`, body),
+  unwatch: (keepalive, body) => {
+    if (!gone && !leaving) api(`${apiBase}/unwatch`, body, { keepalive }).catch(() => {});
   },
   onView: (view) => apply(view),
   onError: (err) => handleError(err),
@@ -146,6 +148,11 @@ document.addEventListener('click', (e) => {
     case 'show-new':
       errors.clear();
       watcher.again();
+      render();
+      break;
+    case 'retry':
+      errors.clear();
+      watcher.retry();
       render();
       break;
     case 'reset':

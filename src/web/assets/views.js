@@ -201,10 +201,24 @@ function steps(mode, S) {
   );
 }
 
-function preparing(S, mode) {
+/**
+ * Waiting for WhatsApp's QR or code: "Preparing…", then "Still connecting to WhatsApp…" (slow), then
+ * the cause in plain words with Retry (stuck). The stages come from the server (link.stalled).
+ */
+function preparing(S, mode, link) {
+  const stalled = link && link.stalled;
+  if (stalled && stalled.stage === 'stuck') {
+    return (
+      `<div class="frame expired" role="alert" data-testid="link-stuck" data-cause="${esc(stalled.cause)}">` +
+      `<p class="expired-title">${esc(S['link.stuckTitle'])}</p>` +
+      `<p class="hint" data-testid="link-stuck-cause">${esc(S[`link.stuck.${stalled.cause}`] || S['link.stuck.no_answer'])}</p>` +
+      `<button type="button" class="btn btn-primary" data-action="retry" data-testid="link-retry">${esc(S['link.retry'])}</button></div>`
+    );
+  }
+  const words = stalled ? S['link.slow'] : S['link.preparing'];
   return (
-    `<div class="frame${mode === 'qr' ? ' frame-qr' : ''}"><p class="preparing" role="status" data-testid="preparing">` +
-    `<span class="spinner" aria-hidden="true"></span>${esc(S['link.preparing'])}</p></div>`
+    `<div class="frame${mode === 'qr' ? ' frame-qr' : ''}"><p class="preparing" role="status" data-testid="${stalled ? 'link-slow' : 'preparing'}">` +
+    `<span class="spinner" aria-hidden="true"></span>${esc(words)}</p></div>`
   );
 }
 
@@ -266,7 +280,7 @@ export function linkView(ch, S, env, st) {
         `</form>`
       );
     }
-    if (!link.pairingCode) return why + preparing(S, mode);
+    if (!link.pairingCode) return why + preparing(S, mode, link);
     return (
       why +
       `<div class="frame code-frame"><p class="code-label" id="code-label">${esc(S['link.codeLabel'])}</p>` +
@@ -276,7 +290,7 @@ export function linkView(ch, S, env, st) {
       steps('code', S)
     );
   }
-  if (!link.qr) return why + preparing(S, mode);
+  if (!link.qr) return why + preparing(S, mode, link);
   // The SVG is the server's own markup (drawn from the QR text), inserted as-is.
   return (
     why +
@@ -300,6 +314,7 @@ export function linkViewKey(ch, st) {
     link && link.qr ? link.qr.sequence : '',
     link && link.pairingCode ? link.pairingCode.code : '',
     link && link.needsPairingPhone ? 1 : 0,
+    link && link.stalled ? `${link.stalled.stage}:${link.stalled.cause}` : '',
   ].join('|');
 }
 
@@ -338,7 +353,7 @@ export function supportRow(row, S, env) {
     `<td><div class="strong">${esc(t.name)}</div><div class="hint mono">${esc(t.id)} · ${esc(t.language)}</div>${altegio}</td>` +
     `<td><div>${esc(ch.name)}</div><div class="hint mono">${esc(ch.id)}</div></td>` +
     `<td><span class="pill pill-sm pill-${esc(ch.tone)}" data-testid="support-status" title="${esc(statusLabel(ch, S))}">` +
-    `${esc(stateLabel(ch.status))}</span></td>` +
+    `${esc(stateLabel(ch.status))}</span>${supportStall(ch, S)}</td>` +
     `<td><span class="mono">${esc(ch.phone || '—')}</span>${business}</td>` +
     `<td>${lastEvent}</td>` +
     `<td><button type="button" class="switch" role="switch" aria-checked="${isCode}" data-action="mode" ` +
@@ -352,6 +367,14 @@ export function supportRow(row, S, env) {
     `>${esc(S['support.copyLink'])}</button></div></td>` +
     `</tr>`
   );
+}
+
+// A link attempt waiting on WhatsApp, as support sees it: "Still connecting…", then the cause.
+function supportStall(ch, S) {
+  const stalled = ch.link && ch.link.stalled;
+  if (!stalled) return '';
+  const text = stalled.stage === 'stuck' ? S[`link.stuck.${stalled.cause}`] : S['link.slow'];
+  return `<div class="hint${stalled.stage === 'stuck' ? ' error-text' : ''}" data-testid="support-stall" data-cause="${esc(stalled.cause)}">${esc(text || stalled.cause)}</div>`;
 }
 
 /** Lower-case text a support row is found by. */

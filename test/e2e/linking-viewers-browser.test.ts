@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { VirtualPhone } from '../../src/simulator/index.js';
+import { launchChromium } from '../support/browser.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * Linking, whoever and however many are looking (issue 15): each open QR window, QR page or code is
+ * a viewer with a lease; one leaving (closing, reloading) does not stop linking for the others, a
+ * reload finds the same attempt, and a stop is never worded as the user's fault.
+ */
+const ARTIFACTS = 'test-artifacts/linking-viewers';
+const WAIT_MS = 15_000;
+const QR_TTL_MS = 3_000;
+const GRACE_S = 2;
+
+const newBusinessWith = async (h: Harness, name: string) => {
+  const r = await h.api('POST', '/v1/tenants', {
+    key: h.adminKey,
+    body: { name, timeZone: 'America/Sao_Paulo', language: 'en' },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  return r.json as { channelId: string; apiKey: string; panelLoginUrl: string; qrPageUrl: string };
+};
+
+describe('linking with several viewers, in a real browser', () => {
+  let h: Harness;
+  let browser: Browser;
+  let seq = 0;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    h = await startHarness({ qrTimeoutMs: QR_TTL_MS, env: { LINK_GRACE_SECONDS: String(GRACE_S) } });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await h?.stop();
+  });
+
+  const newPhone = (): VirtualPhone =>
+    h.sim.createPhone({
+      phone: `55118${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`,
+      business: true,
+      name: 'Salon phone',
+    });
+  const here = (url: string) => h.gateway.url + new URL(url).pathname;
+  const openPage = async (url: string): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(url);
+    return page;
+  };
+  const qrSequence = async (page: Page): Promise<number> =>
+    Number(await page.getByTestId('qr-code').first().getAttribute('data-sequence'));
+  const scanFrom = async (page: Page, phone: VirtualPhone) => {
+    const picture = await page.getByTestId('qr-code').locator('svg').screenshot();
+    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: new Uint8Array(picture),
+    });
+    assert.equal(r.status, 200, await r.text());
+  };
+  const causes = async (apiKey: string, channelId: string): Promise<string[]> => {
+    const r = await h.api('GET', `/v1/channels/${channelId}/events`, { key: apiKey });
+    return (r.json as Array<{ cause: string }>).map((e) => e.cause);
+  };
+  /** Longer than the grace: if linking were going to stop, it would have stopped by now. */
+  const pastTheGrace = () => new Promise((resolve) => setTimeout(resolve, GRACE_S * 1000 + 1_500));
+
+  test('two viewers: the panel window closes, the QR page still links (never "expired")', async () => {
+    const business = await newBusinessWith(h, 'Two Viewers Salon');
+    const phone = newPhone();
+    const panel = await openPage(here(business.panelLoginUrl));
+    await panel.getByTestId('scan-qr').click();
+    await panel.getByTestId('qr-code').waitFor();
+    const qrPage = await openPage(here(business.qrPageUrl));
+    await qrPage.getByTestId('qr-code').waitFor();
+    // The first viewer leaves.
+    await panel.getByTestId('qr-window').locator('[data-action="close"]').click();
+    await panel.getByTestId('qr-window').waitFor({ state: 'hidden' });
+    const before = await qrSequence(qrPage);
+    await pastTheGrace();
+    // The other viewer still gets fresh codes, and never "This code has expired".
+    await waitUntil(async () => (await qrSequence(qrPage)) > before, {
+      what: 'a new QR after the panel left',
+      timeoutMs: WAIT_MS,
+    });
+    assert.equal(await qrPage.getByTestId('link-expired').count(), 0);
+    assert.doesNotMatch(await qrPage.locator('body').innerText(), /expired|not used in time/i);
+    const seen = await causes(business.apiKey, business.channelId);
+    assert.ok(!seen.includes('viewers_left') && !seen.includes('link_window_ended'), seen.join(', '));
+    await qrPage.screenshot({ path: `${ARTIFACTS}/other-viewer-still-linking.png` });
+    await scanFrom(qrPage, phone);
+    await qrPage.getByTestId('connection-established').waitFor();
+  });
+
+  test('a reload of the QR page mid-link keeps the same attempt, and the scan links', async () => {
+    const business = await newBusinessWith(h, 'Reload Salon');
+    const phone = newPhone();
+    const page = await openPage(here(business.qrPageUrl));
+    await page.getByTestId('qr-code').waitFor();
+    await page.reload();
+    await page.getByTestId('qr-code').waitFor();
+    await pastTheGrace();
+    await page.getByTestId('qr-code').waitFor();
+    assert.equal(await page.getByTestId('link-expired').count(), 0);
+    const seen = await causes(business.apiKey, business.channelId);
+    assert.ok(
+      !seen.includes('viewers_left') && !seen.includes('link_window_ended'),
+      `linking stopped on the reload: ${seen.join(', ')}`,
+    );
+    assert.equal(seen.filter((c) => c === 'viewer_opened').length, 1, 'one attempt, not a new one');
+    await scanFrom(page, phone);
+    await page.getByTestId('connection-established').waitFor();
+  });
+
+  test('a reload of the panel with the QR window open reopens it, still linking', async () => {
+    const business = await newBusinessWith(h, 'Panel Reload Salon');
+    const phone = newPhone();
+    const panel = await openPage(here(business.panelLoginUrl));
+    await panel.getByTestId('scan-qr').click();
+    await panel.getByTestId('qr-code').waitFor();
+    await panel.reload();
+    await panel.getByTestId('qr-window').waitFor();
+    await panel.getByTestId('qr-code').waitFor();
+    await pastTheGrace();
+    await panel.getByTestId('qr-code').waitFor();
+    const seen = await causes(business.apiKey, business.channelId);
+    assert.ok(
+      !seen.includes('viewers_left') && !seen.includes('link_window_ended'),
+      `linking stopped on the reload: ${seen.join(', ')}`,
+    );
+    assert.equal(seen.filter((c) => c === 'viewer_opened').length, 1, 'one attempt, not a new one');
+    await panel.screenshot({ path: `${ARTIFACTS}/panel-reopened-after-reload.png` });
+    await scanFrom(panel, phone);
+    await panel.getByTestId('link-connected').waitFor();
+  });
+
+  test('the last viewer leaving stops linking after the grace, in words that blame no one', async () => {
+    const business = await newBusinessWith(h, 'Last Viewer Salon');
+    const page = await openPage(here(business.qrPageUrl));
+    await page.getByTestId('qr-code').waitFor();
+    const url = page.url();
+    await page.goto('about:blank');
+    await waitUntil(
+      async () => (await causes(business.apiKey, business.channelId)).includes('viewers_left'),
+      { what: 'linking stops once nobody looks', timeoutMs: WAIT_MS },
+    );
+    const channel = await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey });
+    assert.equal(channel.json.cause, 'viewers_left');
+    // Someone comes back: linking starts again by itself.
+    await page.goto(url);
+    await page.getByTestId('qr-code').waitFor();
+  });
+});
+
+describe('linking when the server cannot reach WhatsApp, in a real browser', () => {
+  let h: Harness;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // A port that was open a moment ago and is closed now: every connection is refused.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    h = await startHarness({
+      env: {
+        WA_SERVER_URL: `ws://127.0.0.1:${closed}/ws/chat`,
+        LINK_SLOW_SECONDS: '1',
+        LINK_STUCK_SECONDS: '3',
+      },
+    });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await h?.stop();
+  });
+
+  const openPage = async (url: string): Promise<Page> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(url);
+    return page;
+  };
+  const here = (url: string) => h.gateway.url + new URL(url).pathname;
+
+  test('"Still connecting to WhatsApp…", then the cause and Retry: panel, QR page, support console, API', async () => {
+    const business = await newBusinessWith(h, 'Offline Salon');
+    const panel = await openPage(here(business.panelLoginUrl));
+    await panel.getByTestId('scan-qr').click();
+    const slow = panel.getByTestId('link-slow');
+    await slow.waitFor();
+    assert.match(await slow.innerText(), /Still connecting to WhatsApp/);
+    const stuck = panel.getByTestId('link-stuck');
+    await stuck.waitFor();
+    assert.equal(await stuck.getAttribute('data-cause'), 'unreachable');
+    assert.match(await stuck.innerText(), /cannot reach WhatsApp/);
+    await panel.screenshot({ path: `${ARTIFACTS}/panel-whatsapp-unreachable.png` });
+
+    // The API says the same, for integrators.
+    const api = await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey });
+    assert.deepEqual(api.json.link.stalled, { stage: 'stuck', cause: 'unreachable' });
+
+    // The QR page (a second viewer) shows it too.
+    const page = await openPage(here(business.qrPageUrl));
+    await page.getByTestId('link-stuck').waitFor();
+    assert.match(await page.getByTestId('link-stuck-cause').innerText(), /cannot reach WhatsApp/);
+    await page.screenshot({ path: `${ARTIFACTS}/qr-page-whatsapp-unreachable.png` });
+
+    // Support sees it on the business's row.
+    const support = await openPage(`${h.gateway.url}/support/login`);
+    await support.locator('#key').fill(h.adminKey);
+    await support.locator('button[type="submit"]').click();
+    const row = support.locator(`tr[data-channel-id="${business.channelId}"]`);
+    await row.getByTestId('support-stall').waitFor();
+    assert.match(await row.getByTestId('support-stall').innerText(), /cannot reach WhatsApp/);
+
+    // Retry starts the attempt again: "Preparing…"/"Still connecting…" first, then the cause again.
+    await panel.getByTestId('link-retry').click();
+    await panel.getByTestId('link-stuck').waitFor({ state: 'detached' });
+    await panel.getByTestId('link-stuck').waitFor();
+    assert.equal(await panel.getByTestId('link-expired').count(), 0);
+  });
+});
