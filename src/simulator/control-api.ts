@@ -148,6 +148,21 @@ export function controlApi(sim: Simulator): Hono {
     );
     return c.json(phone.describe());
   });
+  app.post('/phones/:phone/web-devices', (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    return c.json({ device: phone.linkWebDevice() }, 201);
+  });
+  app.get('/phones/:phone/web-devices/:device/inbox', (c) => {
+    const device = Number(c.req.param('device'));
+    if (!Number.isInteger(device)) throw new SimulatorError('invalid_request', 'device must be a number');
+    return c.json(sim.phone(c.req.param('phone')).webInbox(device));
+  });
+  app.delete('/phones/:phone/web-devices/:device', (c) => {
+    const device = Number(c.req.param('device'));
+    if (!Number.isInteger(device)) throw new SimulatorError('invalid_request', 'device must be a number');
+    sim.phone(c.req.param('phone')).unlinkWebDevice(device);
+    return c.body(null, 204);
+  });
   app.post('/phones/:phone/reinstall', (c) => {
     const phone = sim.phone(c.req.param('phone'));
     phone.reinstall();

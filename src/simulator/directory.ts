@@ -50,6 +50,14 @@ export interface NewPhone {
   lidAddressed?: boolean | undefined;
 }
 
+/** A person's simulated WhatsApp Web / Desktop device. */
+export interface WebDevice {
+  readonly keyIndex: number;
+  readonly party: SignalParty;
+  readonly inbox: InboxMessage[];
+  readonly arrivals: Map<string, number>;
+}
+
 /** A simulated WhatsApp account: its primary phone (device 0) and the companions linked to it. */
 export class SimulatedAccount {
   readonly phone: string;
@@ -72,6 +80,13 @@ export class SimulatedAccount {
   reachoutTimelockUntil: number | undefined;
   /** WhatsApp does not always say when a timelock ends (an injected 463's does not). */
   reachoutTimelockEndSaid = true;
+  /**
+   * WhatsApp Web / Desktop sessions the person linked to this account (simulated: each has its own
+   * Signal identity and decrypts what reaches it), by device number.
+   */
+  readonly webDevices = new Map<number, WebDevice>();
+  /** Web devices logged out, kept so what they received can still be looked at. */
+  readonly loggedOutWebDevices = new Map<number, WebDevice>();
   /**
    * WhatsApp's monthly cap on new chats (opt-in per account; none by default): how many first
    * contacts the account may start this cycle, how many it started, and when the cycle ends.

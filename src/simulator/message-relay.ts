@@ -87,6 +87,9 @@ export class MessageRelay {
                 ...[...account.companions.values()].map((c) =>
                   node('device', { id: String(c.device), 'key-index': String(c.keyIndex) }),
                 ),
+                ...[...account.webDevices.entries()].map(([device, web]) =>
+                  node('device', { id: String(device), 'key-index': String(web.keyIndex) }),
+                ),
               ]
             : [];
         content.push(node('devices', {}, [node('device-list', {}, devices)]));
@@ -139,6 +142,8 @@ export class MessageRelay {
 
   private bundleOf(account: SimulatedAccount, device: number): PreKeyBundle | undefined {
     if (!account.hasWhatsApp) return undefined;
+    const web = account.webDevices.get(device);
+    if (web) return web.party.issueBundle();
     return device === 0 ? account.signalParty.issueBundle() : account.companionBundle(device);
   }
 
@@ -194,6 +199,16 @@ export class MessageRelay {
       const device = decoded?.device ?? 0;
       const type = (copy.enc.attrs.type ?? 'msg') as SignalMessageType;
       if (device !== 0) {
+        const web = owner.webDevices.get(device);
+        if (web && owner !== sender) {
+          void this.deliverToWebDevice(owner, device, sender, senderDevice, id, type, copy.enc.content);
+          continue;
+        }
+        if (!owner.companions.has(device)) {
+          // Addressed to a device the person no longer has: the sender's device list is stale.
+          this.ctx.events.emit('stale-device-copy', { id, phone: owner.phone, device });
+          continue;
+        }
         // A copy for another companion: the server forwards it untouched (own companions are skipped).
         if (owner !== sender) {
           this.ctx.deliverToCompanion(owner, device, this.inboundStanza(sender, id, type, copy.enc.content));
@@ -295,6 +310,32 @@ export class MessageRelay {
         );
       }
     });
+  }
+
+  /** A copy for one of the recipient's WhatsApp Web devices: decrypted there, each id shown once. */
+  private async deliverToWebDevice(
+    owner: SimulatedAccount,
+    device: number,
+    sender: SimulatedAccount,
+    senderDevice: number,
+    id: string,
+    type: SignalMessageType,
+    ciphertext: Uint8Array,
+  ): Promise<void> {
+    const web = owner.webDevices.get(device);
+    if (!web) return;
+    let text: string | undefined;
+    try {
+      text = messageText(await web.party.decrypt(sender.lidUser, senderDevice, type, ciphertext));
+    } catch (error) {
+      this.ctx.events.emit('decrypt-failed', { id, phone: owner.phone, reason: (error as Error).message });
+      return;
+    }
+    const arrivals = (web.arrivals.get(id) ?? 0) + 1;
+    web.arrivals.set(id, arrivals);
+    if (arrivals === 1)
+      web.inbox.push({ id, fromPhone: sender.phone, text: text ?? '', at: this.ctx.now(), encType: type });
+    this.ctx.events.emit('web-device-arrived', { id, phone: owner.phone, device, arrivals });
   }
 
   /**

@@ -12,6 +12,8 @@ import { ClientConnection, SERVER_JID, node, type ConnectionHandlers } from './c
 import { DeviceLinking, Registration, unixSeconds, type QrTiming } from './device-linking.js';
 import { Directory, type SimulatedAccount } from './directory.js';
 import { MessageRelay, cappingStatus, type ReceiptTiming } from './message-relay.js';
+import { SimulatorError } from './errors.js';
+import { SignalParty } from './signal-party.js';
 import type { ClientHandshakeResult } from './noise-responder.js';
 import { SimulatorEvents } from './simulator-events.js';
 import type { WebSocket } from 'ws';
@@ -441,6 +443,49 @@ export class SimulatedNetwork implements ConnectionHandlers {
       dynamic_data: { SiteData: { client_revision: revision, server_revision: revision } },
     });
     return `/* simulated WhatsApp Web service worker */\nself.__swData=JSON.parse(${JSON.stringify(data)});\n`;
+  }
+
+  /**
+   * The person links WhatsApp Web / Desktop (a simulated device with its own Signal identity) or
+   * logs one out. WhatsApp tells the devices of everyone with a chat with this person
+   * (`<notification type="devices">`), so senders address the new device list from the next message.
+   */
+  linkWebDevice(phone: string): number {
+    const account = this.directory.get(phone);
+    const { device, keyIndex } = account.allocateDevice();
+    account.webDevices.set(device, { keyIndex, party: new SignalParty(), inbox: [], arrivals: new Map() });
+    this.announceDevices(account, device, 'add');
+    return device;
+  }
+
+  unlinkWebDevice(phone: string, device: number): void {
+    const account = this.directory.get(phone);
+    const web = account.webDevices.get(device);
+    if (!web) throw new SimulatorError('unknown_device', String(device));
+    account.webDevices.delete(device);
+    account.loggedOutWebDevices.set(device, web);
+    this.announceDevices(account, device, 'remove');
+  }
+
+  private announceDevices(account: SimulatedAccount, device: number, change: 'add' | 'remove'): void {
+    // Both addressings: a sender keeps its device list under whichever it wrote to.
+    const entries = [
+      node('device', { jid: `${account.phone}:${device}@s.whatsapp.net` }),
+      node('device', { jid: `${account.lidUser}:${device}@lid` }),
+    ];
+    for (const contact of this.directory.all()) {
+      if (contact === account || !contact.chats.has(account.phone)) continue;
+      for (const connection of this.deviceConnections(contact.phone)) {
+        connection.send(
+          node(
+            'notification',
+            { from: account.jid, type: 'devices', id: connection.nextId(), t: unixSeconds(this.now()) },
+            [node(change, { device_hash: `2:${randomBytes(4).toString('base64')}` }, entries)],
+          ),
+        );
+      }
+    }
+    this.events.emit('web-device', { phone: account.phone, device, change });
   }
 
   /** Strict mode on or off (off by default): sends WhatsApp would refuse get a 463. */

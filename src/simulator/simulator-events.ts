@@ -27,6 +27,12 @@ export interface SimulatorEventMap {
   /** A client was refused at login because its WhatsApp Web version is too old. */
   'version-refused': [{ version: string; minimum: string }];
   'decrypt-failed': [{ id: string; phone: string; reason: string }];
+  /** A message reached one of a person's WhatsApp Web devices (`arrivals` counts repeats of its id). */
+  'web-device-arrived': [{ id: string; phone: string; device: number; arrivals: number }];
+  /** A sender addressed a copy to a device the person no longer has (a stale device list). */
+  'stale-device-copy': [{ id: string; phone: string; device: number }];
+  /** A person linked or removed a WhatsApp Web device; contacts' devices were told. */
+  'web-device': [{ phone: string; device: number; change: 'add' | 'remove' }];
   /** A phone that could not decrypt a message asked its sender to send it again (retry receipt). */
   'retry-requested': [{ id: string; from: string; to: string; count: number }];
   'phone-sent': [{ id: string; from: string; to: string }];

@@ -73,6 +73,27 @@ export class VirtualPhone {
     await this.network.relay.phoneOnline(this.account);
   }
 
+  /** The person links WhatsApp Web / Desktop to this phone; returns the new device's number. */
+  linkWebDevice(): number {
+    return this.network.linkWebDevice(this.phone);
+  }
+
+  /** Linked devices → that WhatsApp Web → Log out. */
+  unlinkWebDevice(device: number): void {
+    this.network.unlinkWebDevice(this.phone, device);
+  }
+
+  /** Messages a WhatsApp Web device of this phone received, first arrival of each id only. */
+  webInbox(device: number): readonly InboxMessage[] {
+    return (this.account.webDevices.get(device) ?? this.account.loggedOutWebDevices.get(device))?.inbox ?? [];
+  }
+
+  /** How many times a message id reached a WhatsApp Web device, duplicates included. */
+  webArrivals(device: number, id: string): number {
+    const web = this.account.webDevices.get(device) ?? this.account.loggedOutWebDevices.get(device);
+    return web?.arrivals.get(id) ?? 0;
+  }
+
   /** WhatsApp caps this account's new chats: `total` first contacts until `cycleEnd` (undefined lifts it). */
   setNewChatCap(cap: { total: number; cycleEnd: number } | undefined): void {
     this.network.setNewChatCap(this.phone, cap);
