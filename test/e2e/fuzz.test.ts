@@ -41,6 +41,7 @@ const message = (n: number): Record<string, Json> => ({
 const SEEDS: Record<string, (n: number) => Json> = {
   'PATCH /v1/tenant': () => ({ name: 'Clínica Fuzz', timeZone: 'America/Sao_Paulo', language: 'pt-BR' }),
   'POST /v1/tenant/api-keys': () => ({ label: 'fuzz' }),
+  'POST /v1/api-keys': () => ({ label: 'fuzz' }),
   'POST /v1/channels': () => ({ name: 'Recepção' }),
   'PUT /v1/channels/{channelId}/pairing-phone': () => ({ phone: '+5511912345678' }),
   'PUT /v1/channels/{channelId}/link-mode': () => ({ mode: 'qr' }),
