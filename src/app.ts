@@ -49,6 +49,7 @@ import { migrate } from './store/migrations.js';
 import { QrLinksRepository } from './store/qr-links-repository.js';
 import { SecretBox, loadMasterKey } from './store/secret-box.js';
 import { TenantsRepository } from './store/tenants-repository.js';
+import { deviceName } from './domain/device-name.js';
 import { TenantService } from './tenants/tenant-service.js';
 
 /** A running gateway. */
@@ -120,6 +121,9 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     viewerGraceMs: config.linking.graceMs,
     slowLinkMs: config.linking.slowMs,
     stuckLinkMs: config.linking.stuckMs,
+    // The phone lists the device as "Zapgate · Salon Bella", not Baileys' "Chrome (Mac OS)".
+    deviceName: async (tenantId) =>
+      deviceName(config.deviceName, (await new TenantsRepository(db).get(tenantId))?.name ?? ''),
     restoreStaggerMs: config.restoreStaggerMs,
     restoreConcurrency: config.restoreConcurrency,
     qrTimeoutMs: config.qrTimeoutMs,

@@ -101,6 +101,11 @@ export interface ChannelRuntimeOptions {
   readonly slowLinkMs?: number;
   /** Waiting this long names the cause and offers Retry (default 30 s). */
   readonly stuckLinkMs?: number;
+  /**
+   * The name a newly linked device gets on the phone's Linked devices list, for a business (e.g.
+   * "Zapgate · Salon Bella"); Baileys' "Chrome (Mac OS)" when unset. Fixed by WhatsApp at linking.
+   */
+  readonly deviceName?: (tenantId: string) => Promise<string>;
   readonly now?: () => number;
 }
 
@@ -343,8 +348,9 @@ export class ChannelRuntime {
     const existing = this.live.get(channel.id);
     // A restart (Retry, Reset, a mode change) keeps whoever is looking.
     const kept = viewers ?? existing?.viewers ?? new Map<string, number>();
+    const browser = await this.linkingBrowser(channel);
     if (existing) await this.dispose(existing);
-    const live = this.openSession(channel);
+    const live = this.openSession(channel, browser);
     live.viewers = kept;
     live.link = { needsPairingPhone: false, windowEndsAt: 0, waitingSince: this.now() };
     this.armWindow(live);
@@ -361,6 +367,22 @@ export class ChannelRuntime {
     await this.record(live, 'showing_qr', 'viewer_opened');
     this.armStall(live);
     await live.session.start();
+  }
+
+  /**
+   * What a linking socket tells WhatsApp about itself: the phone lists the device by the first
+   * element (the "os") and draws the second's icon. A lookup failure falls back to Baileys' default
+   * rather than stopping the link.
+   */
+  private async linkingBrowser(channel: Channel): Promise<[string, string, string] | undefined> {
+    if (!this.o.deviceName) return undefined;
+    try {
+      const name = (await this.o.deviceName(channel.tenantId)).trim();
+      return name ? [name, 'Chrome', '1.0.0'] : undefined;
+    } catch (err) {
+      this.o.logger.warn({ err, channelId: channel.id }, 'could not name the linked device');
+      return undefined;
+    }
   }
 
   /** Times "Still connecting…" and then the named cause, until the next QR or code arrives. */
@@ -491,9 +513,10 @@ export class ChannelRuntime {
     if (watching && updated) await this.startLinking(updated, live?.viewers);
   }
 
-  private openSession(channel: Channel): LiveChannel {
+  private openSession(channel: Channel, browser?: [string, string, string]): LiveChannel {
     const session = new LinkedDeviceSession({
       channelId: channel.id,
+      ...(browser ? { browser } : {}),
       authStore: new ChannelAuthStore(this.o.db, this.o.secrets, channel.id),
       logger: this.o.logger,
       ...(this.o.server ? { server: this.o.server } : {}),
