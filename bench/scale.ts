@@ -143,7 +143,12 @@ async function startGatewayChild(
     if (Date.now() > deadline) throw new Error('the gateway did not answer within 60 s');
     await sleep(100);
   }
-  const key = /admin API key[^\n]*\n\s*(\S+)/.exec(out)?.[1];
+  // The first start prints the admin key just after it starts listening.
+  let key: string | undefined;
+  for (let waited = 0; waited < 5_000 && !key; waited += 100) {
+    key = /admin API key[^\n]*\n\s*(\S+)/.exec(out)?.[1];
+    if (!key) await sleep(100);
+  }
   return { child, url, adminKey: key, exited };
 }
 
