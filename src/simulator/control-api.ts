@@ -17,6 +17,7 @@ const statusOf: Record<SimulatorErrorCode, 400 | 404 | 409 | 422> = {
   qr_invalid: 422,
   qr_unreadable: 422,
   code_wrong: 422,
+  link_failed: 409,
 };
 
 const phoneBody = z.object({
@@ -146,6 +147,11 @@ export function controlApi(sim: Simulator): Hono {
         ? undefined
         : { total: quota, cycleEnd: sim.network.now() + (cycleDays ?? 30) * 86_400_000 },
     );
+    return c.json(phone.describe());
+  });
+  app.put('/phones/:phone/companion-reg-refresh', async (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    phone.setCompanionRegRefresh((await parseBody(c, z.object({ enabled: z.boolean() }))).enabled);
     return c.json(phone.describe());
   });
   app.post('/phones/:phone/web-devices', (c) => {

@@ -45,6 +45,8 @@ export class Registration {
   readonly refs: IssuedRef[] = [];
   pendingCode: PendingCode | undefined;
   linking = false;
+  /** The ADV secret the service retired with a companion_reg_refresh (a scan of it cannot link). */
+  retiredAdvSecret: string | undefined;
 
   constructor(
     readonly id: string,
@@ -156,6 +158,26 @@ export class DeviceLinking {
     if (now < issued.validFrom) throw new SimulatorError('qr_invalid', 'this code has not been shown yet');
     const advSecret = Buffer.from(advB64, 'base64');
     if (advSecret.length !== 32) throw new SimulatorError('qr_invalid', 'malformed secret');
+    if (registration.retiredAdvSecret === advB64)
+      throw new SimulatorError('link_failed', 'the code shows a secret WhatsApp retired');
+    if (account.companionRegRefresh && registration.retiredAdvSecret === undefined) {
+      // WhatsApp (since mid-2026, for some accounts) retires the registration material the scanned
+      // code advertises and tells the companion to show a fresh one; this scan does not link.
+      registration.retiredAdvSecret = advB64;
+      registration.connection.send(
+        node(
+          'notification',
+          {
+            from: SERVER_JID,
+            type: 'companion_reg_refresh',
+            id: registration.connection.nextId(),
+            t: unixSeconds(now),
+          },
+          [node('companion_reg_refresh', {})],
+        ),
+      );
+      throw new SimulatorError('link_failed', 'WhatsApp asked the device to refresh its code');
+    }
     return this.pair(account, registration, advSecret);
   }
 

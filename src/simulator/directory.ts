@@ -92,6 +92,11 @@ export class SimulatedAccount {
    * contacts the account may start this cycle, how many it started, and when the cycle ends.
    */
   newChatCap: { total: number; used: Set<string>; cycleEnd: number } | undefined;
+  /**
+   * WhatsApp answers this account's QR scans with a companion_reg_refresh first (the code must be
+   * shown again with a new secret before a scan links). Opt-in per account; off by default.
+   */
+  companionRegRefresh = false;
   /** The primary phone has a connection (offline: what arrives for it waits on the server). */
   online = true;
   /** Deliveries to the primary phone that wait until it is online again, in arrival order. */

@@ -4,6 +4,7 @@ export type SimulatorErrorCode =
   | 'qr_invalid'
   | 'qr_unreadable'
   | 'code_wrong'
+  | 'link_failed'
   | 'no_pending_code'
   | 'unknown_phone'
   | 'phone_exists'
@@ -18,6 +19,7 @@ const messages: Record<SimulatorErrorCode, string> = {
   qr_invalid: 'Invalid QR code.',
   qr_unreadable: 'No QR code could be read from this image.',
   code_wrong: 'The code you entered is incorrect. Check the code on the other device and try again.',
+  link_failed: "Couldn't link device. Try again.",
   no_pending_code: 'No device is waiting for a pairing code for this number.',
   unknown_phone: 'No simulated phone has this number.',
   phone_exists: 'A simulated phone with this number already exists.',

@@ -73,6 +73,11 @@ export class VirtualPhone {
     await this.network.relay.phoneOnline(this.account);
   }
 
+  /** WhatsApp answers this phone's QR scans with a companion_reg_refresh first (off by default). */
+  setCompanionRegRefresh(on: boolean): void {
+    this.account.companionRegRefresh = on;
+  }
+
   /** The person links WhatsApp Web / Desktop to this phone; returns the new device's number. */
   linkWebDevice(): number {
     return this.network.linkWebDevice(this.phone);

@@ -5,6 +5,7 @@ import makeWASocket, {
   type WASocket,
   type WAVersion,
 } from 'baileys';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import {
@@ -95,6 +96,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   /** The version the current socket announced (a 405 refers to it). */
   #announcedVersion: WAVersion = DEFAULT_CONNECTION_CONFIG.version;
   #versionChecks = 0;
+  /** The code on offer now (with the ADV secret it carries), to show again after a refresh. */
+  #lastQr: { qr: string; ttlMs: number; at: number } | undefined;
   #qrsOnSocket = 0;
   #mode: 'qr' | 'code' = 'qr';
   #pairingPhone: string | undefined;
@@ -385,6 +388,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     if (this.#opts.server) trustProtocolServer(this.#opts.server);
     const gen = ++this.#generation;
     this.#qrsOnSocket = 0;
+    this.#lastQr = undefined;
     this.#log.debug({ gen, registering: !creds.account }, 'opening WhatsApp socket');
     this.#keys?.close();
     const keys = new CachedSignalKeyStore(this.#opts.authStore);
@@ -424,6 +428,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     });
     // detachBuffers: creds fields decoded from frames would otherwise keep whole 64 KB socket chunks.
     sock.ev.on('creds.update', () => this.#credsWriter.save(() => detachBuffers(this.#creds)));
+    sock.ws.on('CB:notification,type:companion_reg_refresh', () => {
+      if (gen === this.#generation) this.#onRegistrationRefresh();
+    });
     sock.ev.on('message-capping.update', (info) => {
       if (gen !== this.#generation) return;
       const cap = parseNewChatCap(info);
@@ -448,7 +455,33 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       return;
     }
     const ttlMs = this.#opts.qrTimeoutMs ?? (this.#qrsOnSocket === 1 ? 60_000 : 20_000);
+    // Baileys reads the ADV secret once per socket; after a companion_reg_refresh the codes must
+    // carry the new one (see #onRegistrationRefresh).
+    const shown = withAdvSecret(qr, this.#creds?.advSecretKey);
+    this.#lastQr = { qr: shown, ttlMs, at: Date.now() };
     this.#setState({ status: 'awaiting_scan' });
+    this.emit('qr', { qr: shown, ttlMs });
+  }
+
+  /**
+   * WhatsApp's `<notification type="companion_reg_refresh">` (since mid-2026, after some scans;
+   * Baileys 7.0.0-rc14 acks and drops it, #2737): the ADV secret the code advertises is retired.
+   * As WhatsApp Web does, a new secret is made and the current code shown again with it; the phone
+   * then scans a code that links. Without this every later scan fails until the refs run out.
+   */
+  #onRegistrationRefresh(): void {
+    const creds = this.#creds;
+    if (!creds || creds.account) return;
+    creds.advSecretKey = randomBytes(32).toString('base64');
+    this.#credsWriter.save(() => this.#creds);
+    this.#log.info(
+      'WhatsApp retired the code on screen (companion_reg_refresh); showing it with a new secret',
+    );
+    const last = this.#lastQr;
+    if (this.#mode !== 'qr' || !last) return;
+    const ttlMs = Math.max(1_000, last.ttlMs - (Date.now() - last.at));
+    const qr = withAdvSecret(last.qr, creds.advSecretKey);
+    this.#lastQr = { qr, ttlMs, at: Date.now() };
     this.emit('qr', { qr, ttlMs });
   }
 
@@ -677,4 +710,16 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
 
 function alreadyLinked(): AppError {
   return new AppError('already_linked', 'This WhatsApp channel is already linked.');
+}
+
+/**
+ * A pairing QR (`…#ref,noiseKey,identityKey,advSecret,platform`) with its ADV secret replaced by
+ * `secret` (unchanged when there is none or the text is not such a code).
+ */
+function withAdvSecret(qr: string, secret: string | undefined): string {
+  if (!secret) return qr;
+  const fields = qr.split(',');
+  if (fields.length !== 5) return qr;
+  fields[3] = secret;
+  return fields.join(',');
 }
