@@ -547,6 +547,13 @@ export class ChannelRuntime {
     };
     this.live.set(channel.id, live);
     session.on('qr', ({ qr, ttlMs }) => void this.onQr(live, qr, ttlMs));
+    // WhatsApp wants a passkey check a server cannot do: the link attempt says so (cause), in words
+    // the owner can act on, instead of a QR that seems to work and never links.
+    session.on('passkey_required', () => {
+      if (!live.link || this.live.get(live.channelId) !== live) return;
+      const status = live.lastStatus === 'showing_code' ? 'showing_code' : 'showing_qr';
+      void this.record(live, status, 'passkey_required', {}, true);
+    });
     session.on('linked', (facts) => {
       live.linkedFacts = {
         phone: facts.phone,

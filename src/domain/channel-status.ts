@@ -45,10 +45,12 @@ export type StatusCause =
   | 'reset'
   | 'mode_changed'
   | 'reach_out_timelock'
-  | 'restriction_ended'
-  | 'login_refused'
+  /** WhatsApp asked the account for a passkey check to link; the owner must act on the phone. */
+  | 'passkey_required'
   /** WhatsApp's monthly cap on new chats was reached: first contacts wait for the next cycle. */
   | 'new_chats_capped'
+  | 'restriction_ended'
+  | 'login_refused'
   | 'deleted';
 
 /** Statuses where a device is linked (credentials exist), whether or not the socket is up now. */

@@ -18,6 +18,7 @@ const statusOf: Record<SimulatorErrorCode, 400 | 404 | 409 | 422> = {
   qr_unreadable: 422,
   code_wrong: 422,
   link_failed: 409,
+  passkey_required: 409,
 };
 
 const phoneBody = z.object({
@@ -147,6 +148,11 @@ export function controlApi(sim: Simulator): Hono {
         ? undefined
         : { total: quota, cycleEnd: sim.network.now() + (cycleDays ?? 30) * 86_400_000 },
     );
+    return c.json(phone.describe());
+  });
+  app.put('/phones/:phone/passkey', async (c) => {
+    const phone = sim.phone(c.req.param('phone'));
+    phone.setPasskeyRequired((await parseBody(c, z.object({ required: z.boolean() }))).required);
     return c.json(phone.describe());
   });
   app.put('/phones/:phone/companion-reg-refresh', async (c) => {

@@ -317,6 +317,36 @@ export class DeviceLinking {
   ): Promise<LinkOutcome> {
     if (!account.hasWhatsApp) throw new SimulatorError('no_whatsapp', account.phone);
     if (registration.linking) throw new SimulatorError('qr_expired', 'this device is already being linked');
+    if (account.passkeyRequired) {
+      // Since mid-2026 WhatsApp asks some accounts for a passkey (WebAuthn) check on the companion
+      // before it links it: a challenge a headless client cannot answer. The phone says "Continue
+      // on your other device"; no pair-success comes.
+      registration.connection.send(
+        node(
+          'notification',
+          {
+            from: SERVER_JID,
+            type: 'passkey_prologue_request',
+            id: registration.connection.nextId(),
+            t: unixSeconds(this.now()),
+          },
+          [
+            node(
+              'passkey_prologue_request',
+              {},
+              Buffer.from(
+                JSON.stringify({
+                  rpId: 'whatsapp.com',
+                  challenge: randomBytes(32).toString('base64url'),
+                  timeout: 600_000,
+                }),
+              ),
+            ),
+          ],
+        ),
+      );
+      throw new SimulatorError('passkey_required');
+    }
     registration.linking = true;
     const { device, keyIndex } = account.allocateDevice();
     const details = proto.ADVDeviceIdentity.encode({

@@ -97,6 +97,8 @@ export class SimulatedAccount {
    * shown again with a new secret before a scan links). Opt-in per account; off by default.
    */
   companionRegRefresh = false;
+  /** WhatsApp asks this account for a passkey check before linking a device (off by default). */
+  passkeyRequired = false;
   /** The primary phone has a connection (offline: what arrives for it waits on the server). */
   online = true;
   /** Deliveries to the primary phone that wait until it is online again, in arrival order. */

@@ -5,6 +5,7 @@ export type SimulatorErrorCode =
   | 'qr_unreadable'
   | 'code_wrong'
   | 'link_failed'
+  | 'passkey_required'
   | 'no_pending_code'
   | 'unknown_phone'
   | 'phone_exists'
@@ -20,6 +21,7 @@ const messages: Record<SimulatorErrorCode, string> = {
   qr_unreadable: 'No QR code could be read from this image.',
   code_wrong: 'The code you entered is incorrect. Check the code on the other device and try again.',
   link_failed: "Couldn't link device. Try again.",
+  passkey_required: 'Continue on your other device: use your passkey there to finish linking.',
   no_pending_code: 'No device is waiting for a pairing code for this number.',
   unknown_phone: 'No simulated phone has this number.',
   phone_exists: 'A simulated phone with this number already exists.',

@@ -73,6 +73,11 @@ export class VirtualPhone {
     await this.network.relay.phoneOnline(this.account);
   }
 
+  /** WhatsApp asks this account for a passkey before it links a device (off by default). */
+  setPasskeyRequired(on: boolean): void {
+    this.account.passkeyRequired = on;
+  }
+
   /** WhatsApp answers this phone's QR scans with a companion_reg_refresh first (off by default). */
   setCompanionRegRefresh(on: boolean): void {
     this.account.companionRegRefresh = on;

@@ -165,6 +165,8 @@ export const en = {
   'cause.reset': 'Reset',
   'cause.mode_changed': 'Link mode changed',
   'cause.reach_out_timelock': 'Restricted by WhatsApp',
+  'cause.passkey_required':
+    'WhatsApp asks this number for a passkey, which a gateway cannot provide. On the phone, remove the passkey (Settings → Account → Passkeys), then scan again; if WhatsApp still insists, link another number or contact support.',
   'cause.login_refused': 'Login refused',
   'cause.new_chats_capped': 'WhatsApp’s monthly limit on new chats reached',
   'cause.restriction_ended': 'Restriction ended',

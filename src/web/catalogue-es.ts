@@ -168,6 +168,8 @@ export const es: Catalogue = {
   'cause.reset': 'Restablecido',
   'cause.mode_changed': 'Modo de vinculación cambiado',
   'cause.reach_out_timelock': 'Restringido por WhatsApp',
+  'cause.passkey_required':
+    'WhatsApp pide una llave de acceso (passkey) para este número, y el gateway no puede darla. En el teléfono, elimina la llave de acceso (Ajustes → Cuenta → Llaves de acceso) y vuelve a escanear; si WhatsApp sigue exigiéndola, vincula otro número o contacta con soporte.',
   'cause.login_refused': 'Inicio de sesión rechazado',
   'cause.new_chats_capped': 'Se alcanzó el límite mensual de chats nuevos de WhatsApp',
   'cause.restriction_ended': 'Restricción terminada',

@@ -167,6 +167,8 @@ export const ptBR: Catalogue = {
   'cause.reset': 'Redefinido',
   'cause.mode_changed': 'Modo de conexão alterado',
   'cause.reach_out_timelock': 'Restringido pelo WhatsApp',
+  'cause.passkey_required':
+    'O WhatsApp pede uma chave de acesso (passkey) para este número, e o gateway não pode fornecê-la. No celular, remova a chave de acesso (Configurações → Conta → Chaves de acesso) e escaneie de novo; se o WhatsApp continuar exigindo, conecte outro número ou fale com o suporte.',
   'cause.login_refused': 'Login recusado',
   'cause.new_chats_capped': 'Limite mensal de novas conversas do WhatsApp atingido',
   'cause.restriction_ended': 'Restrição encerrada',

@@ -2,6 +2,7 @@ import makeWASocket, {
   DEFAULT_CONNECTION_CONFIG,
   initAuthCreds,
   type AuthenticationCreds,
+  type BinaryNode,
   type WASocket,
   type WAVersion,
 } from 'baileys';
@@ -431,6 +432,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     sock.ws.on('CB:notification,type:companion_reg_refresh', () => {
       if (gen === this.#generation) this.#onRegistrationRefresh();
     });
+    sock.ws.on('CB:notification', (stanza: BinaryNode) => {
+      if (gen === this.#generation && isPasskeyRequest(stanza)) this.#onPasskeyRequested(stanza);
+    });
     sock.ev.on('message-capping.update', (info) => {
       if (gen !== this.#generation) return;
       const cap = parseNewChatCap(info);
@@ -461,6 +465,19 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#lastQr = { qr: shown, ttlMs, at: Date.now() };
     this.#setState({ status: 'awaiting_scan' });
     this.emit('qr', { qr: shown, ttlMs });
+  }
+
+  /**
+   * WhatsApp asked for a passkey (WebAuthn) check to link this device (`passkey_prologue_request`
+   * or `crsc_continuation`, since mid-2026 for some accounts). A server cannot answer it: the owner
+   * must act on the phone, so the session says so instead of waiting for a pair-success that never
+   * comes. The challenge itself is never logged.
+   */
+  #onPasskeyRequested(stanza: BinaryNode): void {
+    if (this.#creds?.account) return;
+    const kind = passkeyRequestKind(stanza) ?? 'passkey_prologue_request';
+    this.#log.warn({ kind }, 'WhatsApp asks this account for a passkey to link a device');
+    this.emit('passkey_required', { kind });
   }
 
   /**
@@ -710,6 +727,20 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
 
 function alreadyLinked(): AppError {
   return new AppError('already_linked', 'This WhatsApp channel is already linked.');
+}
+
+const PASSKEY_REQUESTS = new Set(['passkey_prologue_request', 'crsc_continuation']);
+
+/** Which passkey request a notification is (by its type or its first child), if it is one. */
+function passkeyRequestKind(stanza: BinaryNode): string | undefined {
+  const type = stanza.attrs.type;
+  if (type && PASSKEY_REQUESTS.has(type)) return type;
+  const first = Array.isArray(stanza.content) ? stanza.content[0] : undefined;
+  return first && PASSKEY_REQUESTS.has(first.tag) ? first.tag : undefined;
+}
+
+function isPasskeyRequest(stanza: BinaryNode): boolean {
+  return passkeyRequestKind(stanza) !== undefined;
 }
 
 /**

@@ -94,6 +94,8 @@ export interface SessionEventMap {
   inbound: InboundMessage;
   /** A recipient could not decrypt `messageId` and asked for it again; `found`: we had it to resend. */
   resend_requested: { readonly messageId: string; readonly found: boolean };
+  /** WhatsApp asks this account for a passkey check before linking (the owner must act on the phone). */
+  passkey_required: { readonly kind: string };
   /** WhatsApp's new-chat cap for this account: quota, used, status (at open, and on every change). */
   new_chat_cap: NewChatCap;
   /** WhatsApp said the account's reach-out timelock started (until `until`, epoch ms) or ended. */
