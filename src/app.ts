@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Metrics, metricsTokenMatches } from './metrics.js';
 import { apiRoutes } from './http/api-routes.js';
 import { browserRoutes } from './http/browser-routes.js';
+import { docsRoutes } from './http/docs-routes.js';
 import { clientContext } from './http/client-address.js';
 import type { GatewayContext } from './http/gateway-context.js';
 import { errorResponder } from './http/http-errors.js';
@@ -275,6 +276,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     return c.json({ ok: true, database: 'ok' });
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl)));
+  app.route('/docs', docsRoutes());
   app.get('/metrics', async (c) => {
     if (config.metricsToken && !metricsTokenMatches(c.req.header('authorization'), config.metricsToken)) {
       return c.json(

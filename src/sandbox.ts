@@ -58,10 +58,18 @@ export async function runSandbox(
   const admin = await gateway.tenants.bootstrapAdmin();
   const existing = await gateway.tenants.listForSupport();
   let tenantId = existing[0]?.id;
-  if (!tenantId)
-    tenantId = (
-      await gateway.tenants.create({ name: 'Demo Salon', timeZone: 'America/Sao_Paulo', language: 'en' })
-    ).tenant.id;
+  // The demo business's API key, printed below with a ready curl (a fresh key when the business
+  // already existed: keys are stored hashed and cannot be shown again).
+  let apiKey: string;
+  if (!tenantId) {
+    const created = await gateway.tenants.create({
+      name: 'Demo Salon',
+      timeZone: 'America/Sao_Paulo',
+      language: 'en',
+    });
+    tenantId = created.tenant.id;
+    apiKey = created.apiKey;
+  } else apiKey = (await gateway.tenants.issueApiKey(tenantId, 'sandbox')).key;
   const [channel] = await gateway.channels.list(tenantId);
   const login = await gateway.tenants.issuePanelLogin(tenantId);
   const link = channel ? await gateway.channels.qrPageToken(tenantId, channel.id) : undefined;
@@ -76,6 +84,9 @@ Zapgate sandbox is running (no real WhatsApp involved).
                                 ${altegio.registrationUrl(`${gateway.url}/altegio/install`, ALTEGIO_SALON_ID, { id: 1, name: 'Owner', salon_name: 'Sandbox Salon (ALTEGIO)' })}
      then link its WhatsApp; the fake ALTEGIO sends messages and bookings: ${altegio.url}/
   3. Clients' phones:           ${CLIENT_PHONES.map((c) => `${simulator.controlUrl}/phone/${c.phone}`).join('\n                                ')}
+  4. Once linked, send a message from the API (Demo Salon's API key: ${apiKey}):
+     ${sandboxCurl(gateway.url, apiKey, CLIENT_PHONES[0]!.phone)}
+     API documentation: ${gateway.url}/docs
 ${admin ? `\n  Support console: ${gateway.url}/support  (admin key, shown once: ${admin.apiKey})` : `\n  Support console: ${gateway.url}/support`}
   Simulator for other gateways: ${JSON.stringify({ protocolUrl: simulator.protocolUrl, controlUrl: simulator.controlUrl, rootPublicKey: Buffer.from(simulator.rootPublicKey).toString('base64') })}
 `);
@@ -84,4 +95,16 @@ ${admin ? `\n  Support console: ${gateway.url}/support  (admin key, shown once: 
     await altegio.stop();
     await simulator.stop();
   };
+}
+
+/** A ready-to-paste curl that sends one message from the demo business (what step 4 prints). */
+export function sandboxCurl(baseUrl: string, apiKey: string, toPhone: string): string {
+  const body = JSON.stringify({ to: `+${toPhone}`, text: 'Hello from the Zapgate sandbox' });
+  return [
+    `curl -sS -X POST ${baseUrl}/v1/messages`,
+    `-H 'authorization: Bearer ${apiKey}'`,
+    `-H 'content-type: application/json'`,
+    `-H "idempotency-key: demo-$(date +%s)"`,
+    `-d '${body}'`,
+  ].join(' \\\n       ');
 }

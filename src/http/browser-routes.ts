@@ -14,7 +14,7 @@ import type { Message } from '../store/messages-repository.js';
 import { webAsset } from '../web/assets.js';
 import { messagesHref, type MessageRowView } from '../web/assets/views.js';
 import type { ChannelView, SupportRow } from '../web/channel-view.js';
-import { matchLanguage, pickLanguage, type Lang } from '../web/i18n.js';
+import { matchLanguage, pickLanguage, t, type Lang } from '../web/i18n.js';
 import {
   renderPanelNotifications,
   settingsFormOf,
@@ -40,13 +40,20 @@ import {
   type AltegioFor,
 } from './altegio-settings-routes.js';
 import { toChannelView } from './channel-view-mapper.js';
-import { helpUrl, qrPageUrl, type GatewayContext } from './gateway-context.js';
+import { helpUrl, panelLoginUrl, qrPageUrl, type GatewayContext } from './gateway-context.js';
 import { jsonBody, validationError } from './http-errors.js';
 import { PANEL_COOKIE, setPanelSession } from './panel-session.js';
 import { sameOriginOnly } from './same-origin.js';
 import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas, schemas } from './schemas.js';
 import { channelEventStream, StreamSlots } from './sse.js';
 import { hashToken } from '../store/tokens.js';
+import type { Language } from '../store/tenants-repository.js';
+import {
+  newBusinessForm,
+  renderBusinessCreated,
+  type NewBusinessError,
+  type NewBusinessForm,
+} from '../web/support-businesses.js';
 
 const SUPPORT_COOKIE = 'zg_support';
 
@@ -661,18 +668,73 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     }
     return rows;
   };
-  support.get('/', async (c) =>
+  const supportConsole = async (
+    c: Context<SupportEnv>,
+    lang: Lang,
+    refused?: { form: NewBusinessForm; error: NewBusinessError },
+  ) =>
     html(
       c,
       renderSupportConsole({
-        lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')),
+        lang,
         rows: await supportRows(),
         warnings: ctx.altegio
           ?.configurationProblems()
           .map((problem) => ({ user_token_missing: 'support.altegioNoUserToken' as const })[problem]),
+        newBusiness: newBusinessForm(lang, refused),
       }),
-    ),
+      refused ? 400 : 200,
+    );
+  support.get('/', async (c) =>
+    supportConsole(c, pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language'))),
   );
+  // "Create business": a plain form; the answer is a page showing the new API key this once.
+  support.post('/businesses', async (c) => {
+    const form = await c.req.parseBody();
+    const text = (value: unknown) => (typeof value === 'string' ? value : '');
+    const lang =
+      matchLanguage(text(form.lang)) ?? pickLanguage(undefined, undefined, c.req.header('accept-language'));
+    const submitted: NewBusinessForm = {
+      name: text(form.name).trim(),
+      timeZone: text(form.timeZone).trim(),
+      language: text(form.language),
+    };
+    const refuse = (field: NewBusinessError['field']) =>
+      supportConsole(c, lang, {
+        form: submitted,
+        error: {
+          field,
+          message: t(
+            lang,
+            field === 'timeZone' ? 'support.newBusiness.badTimeZone' : 'support.newBusiness.badName',
+          ),
+        },
+      });
+    const parsed = schemas.createTenant.safeParse(submitted);
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path[0];
+      return refuse(field === 'timeZone' ? 'timeZone' : 'name');
+    }
+    let created;
+    try {
+      created = await ctx.tenants.create({ ...parsed.data, language: parsed.data.language as Language });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_input') return refuse('timeZone');
+      throw error;
+    }
+    const login = await ctx.tenants.issuePanelLogin(created.tenant.id);
+    const link = await ctx.channels.qrPageToken(created.tenant.id, created.channelId);
+    return html(
+      c,
+      renderBusinessCreated({
+        lang,
+        name: created.tenant.name,
+        apiKey: created.apiKey,
+        panelLoginUrl: panelLoginUrl(ctx, login.token),
+        qrPageUrl: qrPageUrl(ctx, link.token),
+      }),
+    );
+  });
   support.get('/api/rows', async (c) => c.json(await supportRows()));
   support.post('/api/tenants/:tenantId/channels/:id/mode', async (c) => {
     const body = await jsonBody(c, schemas.linkMode);

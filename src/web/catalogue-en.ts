@@ -250,6 +250,25 @@ export const en = {
     'ALTEGIO: ALTEGIO_USER_TOKEN is not set. Installs and ALTEGIO’s messages work, but records cannot be read or confirmed in ALTEGIO. Set the token of the app’s system user (ALTEGIO developer settings) and restart.',
   'support.noMatch': 'No channel matches the filter.',
   'support.noEvent': 'No events yet',
+  'support.newBusiness': 'Create business',
+  'support.newBusiness.name': 'Business name',
+  'support.newBusiness.timeZone': 'Time zone',
+  'support.newBusiness.language': 'Language',
+  'support.newBusiness.create': 'Create',
+  'support.newBusiness.badTimeZone': 'Time zone: not a time zone name such as America/Sao_Paulo.',
+  'support.newBusiness.badName': 'Business name: enter a name (up to 200 characters).',
+  'support.created.title': 'Business created: {name}',
+  'support.created.apiKey': 'API key',
+  'support.created.apiKeyOnce':
+    'The API key is shown only now. Copy it and keep it safe; a new one can be issued later, but this one cannot be shown again.',
+  'support.created.panelLink': 'Panel login link',
+  'support.created.panelLinkHelp':
+    'Send it to the business: it opens their panel once (Settings → WhatsApp links their number).',
+  'support.created.qrLink': 'QR-page link',
+  'support.created.qrLinkHelp':
+    'The standalone page with the live QR code, for whoever holds the sending phone.',
+  'support.created.apiHelp': 'Send messages with the API key; the interactive API documentation is at',
+  'support.created.back': 'Back to the console',
 
   'gone.title': 'This link is no longer valid',
   'gone.body': 'It was reset or has expired. Ask whoever sent it for a new one, or contact support.',

@@ -255,6 +255,27 @@ export const es: Catalogue = {
     'ALTEGIO: falta ALTEGIO_USER_TOKEN. Las instalaciones y los mensajes de ALTEGIO funcionan, pero las citas no se pueden leer ni confirmar en ALTEGIO. Configure el token del usuario de sistema de la aplicación (ajustes de desarrollador de ALTEGIO) y reinicie.',
   'support.noMatch': 'Ningún canal coincide con el filtro.',
   'support.noEvent': 'Sin eventos todavía',
+  'support.newBusiness': 'Crear negocio',
+  'support.newBusiness.name': 'Nombre del negocio',
+  'support.newBusiness.timeZone': 'Zona horaria',
+  'support.newBusiness.language': 'Idioma',
+  'support.newBusiness.create': 'Crear',
+  'support.newBusiness.badTimeZone':
+    'Zona horaria: no es un nombre de zona horaria como America/Mexico_City.',
+  'support.newBusiness.badName': 'Nombre del negocio: escribe un nombre (hasta 200 caracteres).',
+  'support.created.title': 'Negocio creado: {name}',
+  'support.created.apiKey': 'Clave de API',
+  'support.created.apiKeyOnce':
+    'La clave de API se muestra solo ahora. Cópiala y guárdala en un lugar seguro; después se puede emitir otra, pero esta no se volverá a mostrar.',
+  'support.created.panelLink': 'Enlace de acceso al panel',
+  'support.created.panelLinkHelp':
+    'Envíalo al negocio: abre su panel una vez (Ajustes → WhatsApp vincula su número).',
+  'support.created.qrLink': 'Enlace de la página del QR',
+  'support.created.qrLinkHelp':
+    'La página independiente con el código QR en vivo, para quien tenga el teléfono de envío.',
+  'support.created.apiHelp':
+    'Envía mensajes con la clave de API; la documentación interactiva de la API está en',
+  'support.created.back': 'Volver a la consola',
 
   'gone.title': 'Este enlace ya no es válido',
   'gone.body': 'Se restableció o caducó. Pide uno nuevo a quien te lo envió o contacta con soporte.',

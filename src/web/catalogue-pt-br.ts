@@ -255,6 +255,25 @@ export const ptBR: Catalogue = {
     'ALTEGIO: ALTEGIO_USER_TOKEN não está definido. As instalações e as mensagens do ALTEGIO funcionam, mas os agendamentos não podem ser lidos nem confirmados no ALTEGIO. Defina o token do usuário de sistema do aplicativo (configurações de desenvolvedor do ALTEGIO) e reinicie.',
   'support.noMatch': 'Nenhum canal corresponde ao filtro.',
   'support.noEvent': 'Nenhum evento ainda',
+  'support.newBusiness': 'Criar empresa',
+  'support.newBusiness.name': 'Nome da empresa',
+  'support.newBusiness.timeZone': 'Fuso horário',
+  'support.newBusiness.language': 'Idioma',
+  'support.newBusiness.create': 'Criar',
+  'support.newBusiness.badTimeZone': 'Fuso horário: não é um nome de fuso como America/Sao_Paulo.',
+  'support.newBusiness.badName': 'Nome da empresa: informe um nome (até 200 caracteres).',
+  'support.created.title': 'Empresa criada: {name}',
+  'support.created.apiKey': 'Chave de API',
+  'support.created.apiKeyOnce':
+    'A chave de API é mostrada só agora. Copie e guarde em lugar seguro; depois é possível emitir outra, mas esta não será mostrada de novo.',
+  'support.created.panelLink': 'Link de acesso ao painel',
+  'support.created.panelLinkHelp':
+    'Envie para a empresa: ele abre o painel uma vez (Configurações → WhatsApp conecta o número).',
+  'support.created.qrLink': 'Link da página do QR code',
+  'support.created.qrLinkHelp':
+    'A página avulsa com o QR code ao vivo, para quem estiver com o celular de envio.',
+  'support.created.apiHelp': 'Envie mensagens com a chave de API; a documentação interativa da API está em',
+  'support.created.back': 'Voltar ao console',
 
   'gone.title': 'Este link não é mais válido',
   'gone.body':

@@ -48,6 +48,8 @@ export interface SupportConsoleInput {
   rows: readonly SupportRow[];
   /** Configuration problems support must see (e.g. the ALTEGIO user token missing). */
   warnings?: readonly MessageKey[];
+  /** The "Create business" form (support-businesses.ts), shown above the table. */
+  newBusiness?: string;
   now?: number;
 }
 
@@ -436,6 +438,7 @@ export function renderSupportConsole(input: SupportConsoleInput): string {
 <label class="filter"><span>${s('support.filter')}</span><input type="search" data-role="filter" data-testid="support-filter" placeholder="${s('support.filterPlaceholder')}"></label>
 <span class="hint" data-role="count">${s('support.count', { count: rows.length })}</span></div>
 ${(input.warnings ?? []).map((w) => `<p class="error" role="alert" data-testid="support-warning">${s(w)}</p>`).join('\n')}
+${input.newBusiness ?? ''}
 ${statusLines(s)}
 <div class="table-wrap"><table class="support-table">
 <thead><tr>${cols.map((c) => `<th scope="col">${s(c)}</th>`).join('')}</tr></thead>

@@ -120,6 +120,16 @@ tbody.addEventListener('click', (e) => {
 
 filterInput.addEventListener('input', renderAll);
 
+// "Create business": the time zone starts as this browser's (support usually sits with the owner).
+const zoneInput = document.querySelector('[data-fill="browser-time-zone"]');
+if (zoneInput && !zoneInput.value) {
+  try {
+    zoneInput.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+  } catch {
+    // leave it empty: the field is required and suggests names
+  }
+}
+
 subscribe(
   '/support/api/events',
   (data) => data && data.channel && applyChannel(data.tenantId, data.channel),
