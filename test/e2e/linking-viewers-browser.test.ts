@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
@@ -161,84 +160,5 @@ describe('linking with several viewers, in a real browser', () => {
     // Someone comes back: linking starts again by itself.
     await page.goto(url);
     await page.getByTestId('qr-code').waitFor();
-  });
-});
-
-describe('linking when the server cannot reach WhatsApp, in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    // A port that was open a moment ago and is closed now: every connection is refused.
-    const closed = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    h = await startHarness({
-      env: {
-        WA_SERVER_URL: `ws://127.0.0.1:${closed}/ws/chat`,
-        LINK_SLOW_SECONDS: '1',
-        LINK_STUCK_SECONDS: '3',
-      },
-    });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
-
-  const openPage = async (url: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(url);
-    return page;
-  };
-  const here = (url: string) => h.gateway.url + new URL(url).pathname;
-
-  test('"Still connecting to WhatsApp…", then the cause and Retry: panel, QR page, support console, API', async () => {
-    const business = await newBusinessWith(h, 'Offline Salon');
-    const panel = await openPage(here(business.panelLoginUrl));
-    await panel.getByTestId('scan-qr').click();
-    const slow = panel.getByTestId('link-slow');
-    await slow.waitFor();
-    assert.match(await slow.innerText(), /Still connecting to WhatsApp/);
-    const stuck = panel.getByTestId('link-stuck');
-    await stuck.waitFor();
-    assert.equal(await stuck.getAttribute('data-cause'), 'unreachable');
-    assert.match(await stuck.innerText(), /cannot reach WhatsApp/);
-    await panel.screenshot({ path: `${ARTIFACTS}/panel-whatsapp-unreachable.png` });
-
-    // The API says the same, for integrators.
-    const api = await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey });
-    assert.deepEqual(api.json.link.stalled, { stage: 'stuck', cause: 'unreachable' });
-
-    // The QR page (a second viewer) shows it too.
-    const page = await openPage(here(business.qrPageUrl));
-    await page.getByTestId('link-stuck').waitFor();
-    assert.match(await page.getByTestId('link-stuck-cause').innerText(), /cannot reach WhatsApp/);
-    await page.screenshot({ path: `${ARTIFACTS}/qr-page-whatsapp-unreachable.png` });
-
-    // Support sees it on the business's row.
-    const support = await openPage(`${h.gateway.url}/support/login`);
-    await support.locator('#key').fill(h.adminKey);
-    await support.locator('button[type="submit"]').click();
-    const row = support.locator(`tr[data-channel-id="${business.channelId}"]`);
-    await row.getByTestId('support-stall').waitFor();
-    assert.match(await row.getByTestId('support-stall').innerText(), /cannot reach WhatsApp/);
-
-    // Retry starts the attempt again: "Preparing…"/"Still connecting…" first, then the cause again.
-    await panel.getByTestId('link-retry').click();
-    await panel.getByTestId('link-stuck').waitFor({ state: 'detached' });
-    await panel.getByTestId('link-stuck').waitFor();
-    assert.equal(await panel.getByTestId('link-expired').count(), 0);
   });
 });
