@@ -90,6 +90,21 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
     assert.equal((await settled(b, await send(b, stranger, 'Hello'), 'stranger')).status, 'delivered');
   });
 
+  test('the LID learnt is kept: after a restart the first send already goes to the LID', async () => {
+    const b = await linkedBusiness();
+    const client = h.sim.createPhone({ phone: nextPhone(), lidAddressed: true });
+    assert.equal((await settled(b, await send(b, client, 'Welcome'), 'first')).status, 'delivered');
+    await h.restartGateway();
+    await waitUntil(async () => (await channelOf(b)).status === 'connected', { what: 'restored' });
+    const log = refusals();
+    assert.equal(
+      (await settled(b, await send(b, client, 'After the restart'), 'second')).status,
+      'delivered',
+    );
+    log.stop();
+    assert.deepEqual(log.seen, [], 'no misaddressed send after the restart');
+  });
+
   test('a 463 without a timelock (missing token) fails only its message', async () => {
     const b = await linkedBusiness();
     const client = h.sim.createPhone({ phone: nextPhone() });
