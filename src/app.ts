@@ -26,6 +26,7 @@ import { MessageQueue } from './messages/message-queue.js';
 import { MessageService } from './messages/message-service.js';
 import { PolicyPacingGate } from './messages/pacing-gate.js';
 import { PacingService } from './messages/pacing-service.js';
+import { MessageWaitingService } from './messages/message-waiting-service.js';
 import { TemplateService } from './messages/template-service.js';
 import { webhookMessageSink } from './messages/webhook-message-sink.js';
 import { combineSinks, type MessageEventSink } from './messages/message-event-sink.js';
@@ -244,6 +245,7 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
     messages,
     templates,
     pacing,
+    waiting: new MessageWaitingService({ pacing, queue, channels: channelsRepo, now }),
     tenants,
     channels,
     changes,

@@ -9,6 +9,7 @@ import { ALTEGIO_VARIABLES, templateLanguage, type TemplateLanguage } from '../d
 import { AppError } from '../domain/errors.js';
 import { MESSAGE_STATUSES, type MessageStatus } from '../domain/message-status.js';
 import type { MessagePage } from '../messages/message-service.js';
+import type { WaitingView } from '../messages/message-waiting-service.js';
 import type { Channel } from '../store/channels-repository.js';
 import type { Message } from '../store/messages-repository.js';
 import { webAsset } from '../web/assets.js';
@@ -56,6 +57,8 @@ import {
 } from '../web/support-businesses.js';
 
 const SUPPORT_COOKIE = 'zg_support';
+/** The log's status filter: a message status, or `scheduled` (queued for a later time). */
+const LOG_FILTERS = [...MESSAGE_STATUSES, 'scheduled'] as const;
 
 type PanelEnv = { Variables: { tenantId: string } };
 type SupportEnv = { Variables: { operatorId: string } };
@@ -109,17 +112,24 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       limit?: number | undefined;
     },
   ): Promise<MessagePage> => {
-    if (q.status && !(MESSAGE_STATUSES as readonly string[]).includes(q.status))
-      throw new AppError('invalid_input', `status: one of ${MESSAGE_STATUSES.join(', ')}.`, {
+    if (q.status && !(LOG_FILTERS as readonly string[]).includes(q.status))
+      throw new AppError('invalid_input', `status: one of ${LOG_FILTERS.join(', ')}.`, {
         details: { field: 'status' },
       });
+    const scheduled = q.status === 'scheduled';
     return ctx.messages.list(tenantId, {
       channelId,
       phone: q.phone?.trim() || undefined,
-      status: (q.status || undefined) as MessageStatus | undefined,
+      status: (scheduled ? undefined : q.status || undefined) as MessageStatus | undefined,
+      scheduled,
       cursor: q.cursor || undefined,
       limit: q.limit,
     });
+  };
+  /** The log's rows, each queued one with why it waits and until when. */
+  const logRows = async (tenantId: string, messages: Message[]): Promise<MessageRowView[]> => {
+    const waiting = await ctx.waiting?.of(tenantId, messages);
+    return messages.map((m) => toMessageRow(m, waiting?.get(m.id)));
   };
   const queueState = async (channel: Channel) => ({
     channel: await viewOf(channel, false),
@@ -242,7 +252,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     const query = {
       phone: (c.req.query('phone') ?? '').trim().slice(0, 40),
       // An unknown status in a hand-edited URL shows everything rather than an error page.
-      status: (MESSAGE_STATUSES as readonly string[]).includes(rawStatus) ? rawStatus : '',
+      status: (LOG_FILTERS as readonly string[]).includes(rawStatus) ? rawStatus : '',
       cursor: c.req.query('cursor') ?? '',
     };
     let page: MessagePage = { messages: [], nextCursor: null };
@@ -269,7 +279,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
         notifications: await hasNotifications(tenant.id),
         channel,
         queueDepth: channel ? await ctx.queueDepth(tenant.id, channel.id) : 0,
-        messages: page.messages.map(toMessageRow),
+        messages: await logRows(tenant.id, page.messages),
         nextCursor: page.nextCursor,
         query,
         phoneInvalid,
@@ -300,7 +310,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     });
     return c.json({
       ...(await queueState(channel)),
-      messages: page.messages.map(toMessageRow),
+      messages: await logRows(tenantId, page.messages),
       nextCursor: page.nextCursor,
     });
   });
@@ -768,8 +778,16 @@ export function browserRoutes(ctx: GatewayContext): Hono {
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 /** A message as the panel's log shows it: no metadata, ids or idempotency keys it does not need. */
-function toMessageRow(m: Message): MessageRowView {
+function toMessageRow(m: Message, waiting: WaitingView | undefined): MessageRowView {
   return {
+    waiting: waiting
+      ? {
+          reason: waiting.reason,
+          until: iso(waiting.until),
+          timeZone: waiting.timeZone,
+          timeOnly: waiting.timeOnly,
+        }
+      : null,
     id: m.id,
     to: `+${m.toPhone}`,
     text: m.body,

@@ -4,6 +4,7 @@ import type { AltegioService } from '../altegio/altegio-service.js';
 import type { ChannelChanges } from '../channels/channel-changes.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { MessageService } from '../messages/message-service.js';
+import type { MessageWaitingService } from '../messages/message-waiting-service.js';
 import type { TenantService } from '../tenants/tenant-service.js';
 
 /** What the HTTP edge may call: named services only, plus the address links are built from. */
@@ -12,6 +13,8 @@ export interface GatewayContext {
   readonly channels: ChannelService;
   readonly changes: ChannelChanges;
   readonly messages: MessageService;
+  /** Why queued messages wait and until when (the log and the API's reads say it). */
+  readonly waiting?: MessageWaitingService | undefined;
   /** Messages queued or being sent on one of the business's channels (not_found for another's). */
   queueDepth(tenantId: string, channelId: string): Promise<number>;
   /** The ALTEGIO integration: present only when ALTEGIO is configured (ALTEGIO_PARTNER_TOKEN). */

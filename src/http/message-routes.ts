@@ -1,6 +1,7 @@
 import { Hono, type Context, type Next } from 'hono';
 import { AppError } from '../domain/errors.js';
 import type { MessageService, AcceptInput } from '../messages/message-service.js';
+import type { MessageWaitingService } from '../messages/message-waiting-service.js';
 import type { PacingService } from '../messages/pacing-service.js';
 import type { TemplateService } from '../messages/template-service.js';
 import type { Principal } from '../store/access-repository.js';
@@ -16,6 +17,8 @@ export interface MessageRoutesContext {
   readonly messages: MessageService;
   readonly templates: TemplateService;
   readonly pacing: PacingService;
+  /** Why queued messages wait (reads show it); absent: reads leave `waiting` out. */
+  readonly waiting?: MessageWaitingService | undefined;
 }
 
 type MessageEnv = { Variables: { principal: Principal; tenantId: string } };
@@ -126,12 +129,20 @@ export function messageRoutes(ctx: MessageRoutesContext): Hono<MessageEnv> {
   app.get('/messages', async (c) => {
     const query = schemas.listMessages.safeParse(c.req.query());
     if (!query.success) throw validationError(query.error);
-    const page = await ctx.messages.list(c.get('tenantId'), query.data);
-    return c.json({ data: page.messages.map(toMessageView), nextCursor: page.nextCursor });
+    const tenantId = c.get('tenantId');
+    const page = await ctx.messages.list(tenantId, query.data);
+    const waiting = await ctx.waiting?.of(tenantId, page.messages);
+    return c.json({
+      data: page.messages.map((m) => toMessageView(m, waiting && (waiting.get(m.id) ?? null))),
+      nextCursor: page.nextCursor,
+    });
   });
-  app.get('/messages/:id', async (c) =>
-    c.json(toMessageView(await ctx.messages.get(c.get('tenantId'), c.req.param('id')))),
-  );
+  app.get('/messages/:id', async (c) => {
+    const tenantId = c.get('tenantId');
+    const message = await ctx.messages.get(tenantId, c.req.param('id'));
+    const waiting = await ctx.waiting?.of(tenantId, [message]);
+    return c.json(toMessageView(message, waiting && (waiting.get(message.id) ?? null)));
+  });
   app.get('/messages/:id/events', async (c) =>
     c.json((await ctx.messages.events(c.get('tenantId'), c.req.param('id'))).map(toMessageEventView)),
   );

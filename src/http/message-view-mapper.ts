@@ -1,11 +1,20 @@
 import type { Message, MessageEvent } from '../store/messages-repository.js';
 import type { TemplateDetails } from '../messages/template-service.js';
 import type { TenantPacing } from '../messages/pacing-service.js';
+import type { WaitingView } from '../messages/message-waiting-service.js';
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
-/** A message as the API shows it: phones with '+', times in ISO 8601. */
-export function toMessageView(m: Message) {
+/** Why a queued message waits and until when (the time in ISO 8601 and the business's zone to read it in). */
+export function toWaitingView(w: WaitingView | undefined) {
+  return w ? { reason: w.reason, until: iso(w.until), timeZone: w.timeZone } : null;
+}
+
+/**
+ * A message as the API shows it: phones with '+', times in ISO 8601. `waiting` is given where it
+ * was worked out (reads); a queued message with none is due now.
+ */
+export function toMessageView(m: Message, waiting?: WaitingView | null) {
   return {
     id: m.id,
     channelId: m.channelId,
@@ -29,6 +38,7 @@ export function toMessageView(m: Message) {
     deliveredAt: iso(m.deliveredAt),
     readAt: iso(m.readAt),
     failedAt: iso(m.failedAt),
+    ...(waiting === undefined ? {} : { waiting: toWaitingView(waiting ?? undefined) }),
   };
 }
 

@@ -2,6 +2,7 @@ import { zodToJsonSchema } from 'zod-to-json-schema';
 import { z } from 'zod';
 import { CHANNEL_STATUSES } from '../domain/channel-status.js';
 import { FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
+import { WAITING_REASONS } from '../domain/message-waiting.js';
 import { LANGUAGES } from '../store/tenants-repository.js';
 import { altegioPaths } from './openapi-altegio.js';
 import { schemas, webhookSchemas } from './schemas.js';
@@ -829,6 +830,20 @@ const MESSAGE_SCHEMA = {
     deliveredAt: { type: 'string', format: 'date-time', nullable: true },
     readAt: { type: 'string', format: 'date-time', nullable: true },
     failedAt: { type: 'string', format: 'date-time', nullable: true },
+    waiting: {
+      type: 'object',
+      nullable: true,
+      description:
+        'On reads (list and get): why a queued message has not gone yet and until when; null when ' +
+        'it is not queued or is due now. `until` is null when it waits for someone (Resume, linking ' +
+        'the phone again); `timeZone` is the business’s, to show `until` in local time.',
+      required: ['reason', 'until', 'timeZone'],
+      properties: {
+        reason: { type: 'string', enum: [...WAITING_REASONS] },
+        until: { type: 'string', format: 'date-time', nullable: true },
+        timeZone: { type: 'string', example: 'America/Sao_Paulo' },
+      },
+    },
   },
 };
 const TEMPLATE_SCHEMA = {

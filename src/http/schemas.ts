@@ -116,6 +116,11 @@ export const schemas = {
       phone: z.string().min(3).max(40).optional(),
       createdFrom: instant.optional(),
       createdBefore: instant.optional(),
+      scheduled: z
+        .enum(['true', 'false'])
+        .transform((v) => v === 'true')
+        .optional()
+        .describe('true: only queued messages due later (scheduled, or held by quiet hours or a cap)'),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: z.string().min(1).max(500).optional(),
     })

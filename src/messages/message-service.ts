@@ -102,6 +102,8 @@ export interface MessageListQuery {
   readonly phone?: string | undefined;
   readonly createdFrom?: Date | undefined;
   readonly createdBefore?: Date | undefined;
+  /** Only messages still queued for a later time (asked for, or held by quiet hours or a cap). */
+  readonly scheduled?: boolean | undefined;
   readonly limit?: number | undefined;
   /** From a previous page's `nextCursor`. */
   readonly cursor?: string | undefined;
@@ -287,8 +289,11 @@ export class MessageService {
     const limit = query.limit ?? DEFAULT_PAGE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
       throw invalid('limit', `between 1 and ${MAX_PAGE}.`);
+    if (query.scheduled && query.status && query.status !== 'queued')
+      throw invalid('scheduled', 'only queued messages are scheduled; leave out status or use queued.');
     const messages = await this.o.messages.list(tenantId, {
-      status: query.status,
+      status: query.scheduled ? 'queued' : query.status,
+      dueAfter: query.scheduled ? this.now() : undefined,
       channelId: query.channelId,
       toPhone: query.phone === undefined ? undefined : normalisePhoneNumber(query.phone, 'phone'),
       createdFrom: query.createdFrom,

@@ -109,6 +109,8 @@ export interface MessageFilter {
   readonly toPhone?: string | undefined;
   readonly createdFrom?: Date | undefined;
   readonly createdBefore?: Date | undefined;
+  /** Only messages due after this instant (a scheduled or held message). */
+  readonly dueAfter?: Date | undefined;
   /** Keyset cursor: only messages strictly after this one in the listing order. */
   readonly after?: { readonly createdAt: Date; readonly id: string } | undefined;
   readonly limit: number;
@@ -533,6 +535,7 @@ export class MessagesRepository {
     if (filter.toPhone) add((p) => `to_phone = ${p}`, filter.toPhone);
     if (filter.createdFrom) add((p) => `created_at >= ${p}`, filter.createdFrom);
     if (filter.createdBefore) add((p) => `created_at < ${p}`, filter.createdBefore);
+    if (filter.dueAfter) add((p) => `send_after > ${p}`, filter.dueAfter);
     if (filter.after) {
       params.push(filter.after.createdAt, filter.after.id);
       where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);

@@ -216,10 +216,17 @@ function messageFilters(input: MessagesPageInput, ch: ChannelView): string {
         `</select></div>`
       : `<input type="hidden" name="channel" value="${escapeHtml(ch.id)}">`;
   const invalid = Boolean(input.phoneInvalid);
-  const statuses = MESSAGE_STATUSES.map(
-    (st) =>
-      `<option value="${st}"${selected(query.status === st)}>${s(`messages.status.${st}` as const)}</option>`,
-  ).join('');
+  // "Scheduled" (queued for a later time) right after "Queued", which it is a part of.
+  const statuses = [
+    'queued' as const,
+    'scheduled' as const,
+    ...MESSAGE_STATUSES.filter((st) => st !== 'queued'),
+  ]
+    .map(
+      (st) =>
+        `<option value="${st}"${selected(query.status === st)}>${s(`messages.status.${st}` as const)}</option>`,
+    )
+    .join('');
   return `<form class="card log-filters" method="get" action="/panel/messages" role="search" aria-label="${s('messages.search')}">
 <input type="hidden" name="lang" value="${escapeHtml(lang)}">
 ${channelField}

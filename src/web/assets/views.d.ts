@@ -43,7 +43,20 @@ export function supportRow(row: SupportRow, S: ViewStrings, env: ViewEnv): strin
 export function supportRowSearchText(row: SupportRow): string;
 
 /** One message as the panel's log shows it (a subset of the API's message view). */
+/** Why a queued message waits and until when (null: not queued, or due now). */
+export interface MessageWaitingView {
+  reason:
+    'paused' | 'device_removed' | 'not_linked' | 'daily_limit' | 'quiet_hours' | 'reminder' | 'scheduled';
+  /** ISO 8601; null when it waits for someone (Resume, linking again). */
+  until: string | null;
+  /** The business's time zone: the time is shown as its clocks read. */
+  timeZone: string;
+  /** "08:00" says enough (later today, or the next opening); else the date is shown too. */
+  timeOnly: boolean;
+}
+
 export interface MessageRowView {
+  waiting?: MessageWaitingView | null;
   id: string;
   /** E.164 with '+'. */
   to: string;
@@ -70,6 +83,7 @@ export interface MessagesQuery {
 export const MESSAGE_STATUSES: readonly MessageStatus[];
 export function messagesHref(q: MessagesQuery): string;
 export function messageReason(m: MessageRowView, S: ViewStrings): string;
+export function messageWaitingText(m: MessageRowView, S: ViewStrings, env: ViewEnv): string;
 export function shortText(text: string): string;
 export function messageRow(m: MessageRowView, S: ViewStrings, env: ViewEnv): string;
 export function messageLogEmpty(filtered: boolean, S: ViewStrings): string;

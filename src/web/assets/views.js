@@ -441,10 +441,46 @@ function messageText(m, S) {
   );
 }
 
+const waitFormats = new Map();
+
+/** A waiting message's time as the business's clocks read it: "08:00", or "Dec 7, 09:24". */
+function waitingTime(w, lang) {
+  const key = `${lang}|${w.timeZone}|${w.timeOnly}`;
+  let f = waitFormats.get(key);
+  if (!f) {
+    const time = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    try {
+      f = new Intl.DateTimeFormat(lang, {
+        timeZone: w.timeZone,
+        ...(w.timeOnly ? {} : { month: 'short', day: 'numeric' }),
+        ...time,
+      });
+    } catch {
+      f = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+    }
+    waitFormats.set(key, f);
+  }
+  return f.format(new Date(w.until));
+}
+
+/** Why a queued message waits and until when, in words ('' when it does not wait). */
+export function messageWaitingText(m, S, env) {
+  const w = m.status === 'queued' ? m.waiting : null;
+  if (!w) return '';
+  const template = S[`messages.wait.${w.reason}`];
+  if (!template) return '';
+  return fill(template, { time: w.until ? waitingTime(w, env.lang) : '' });
+}
+
+const SCHEDULED_REASONS = new Set(['scheduled', 'reminder', 'quiet_hours']);
+
 /** One row of the message log. Every value in it is the business's (or its clients') data: escaped. */
 export function messageRow(m, S, env) {
   const statusAt = messageStatusTime(m);
   const reason = messageReason(m, S);
+  const waitingText = messageWaitingText(m, S, env);
+  const scheduled = m.status === 'queued' && m.waiting && SCHEDULED_REASONS.has(m.waiting.reason);
+  const statusText = scheduled ? S['messages.status.scheduled'] : S[`messages.status.${m.status}`];
   const code = m.status === 'failed' && m.errorCode ? m.errorCode : '';
   return (
     `<tr data-message-id="${esc(m.id)}" data-status="${esc(m.status)}">` +
@@ -453,12 +489,14 @@ export function messageRow(m, S, env) {
     `<td data-label="${esc(S['messages.colText'])}" class="msg-text-cell">${messageText(m, S)}</td>` +
     `<td data-label="${esc(S['messages.colStatus'])}"><span class="badge badge-${esc(m.status)}" data-testid="message-status"` +
     (statusAt ? ` title="${esc(env.fmtDate(statusAt))}"` : '') +
-    `>${esc(S[`messages.status.${m.status}`] || m.status)}</span></td>` +
+    `>${esc(statusText || m.status)}</span></td>` +
     `<td data-label="${esc(S['messages.colReason'])}">` +
-    (reason
-      ? `<span class="reason" data-testid="message-reason">${esc(reason)}</span>` +
-        (code ? ` <span class="hint mono">${esc(fill(S['messages.errorCode'], { code }))}</span>` : '')
-      : `<span class="hint" aria-hidden="true">—</span>`) +
+    (waitingText
+      ? `<span class="hint" data-testid="message-waiting" data-reason="${esc(m.waiting.reason)}">${esc(waitingText)}</span>`
+      : reason
+        ? `<span class="reason" data-testid="message-reason">${esc(reason)}</span>` +
+          (code ? ` <span class="hint mono">${esc(fill(S['messages.errorCode'], { code }))}</span>` : '')
+        : `<span class="hint" aria-hidden="true">—</span>`) +
     `</td></tr>`
   );
 }
