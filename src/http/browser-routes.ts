@@ -25,6 +25,7 @@ import {
 import {
   renderHelpPage,
   renderLinkGone,
+  renderLoginLinkGone,
   renderLoginNeeded,
   renderPanelChannels,
   renderPanelMessages,
@@ -185,20 +186,27 @@ export function browserRoutes(ctx: GatewayContext): Hono {
 
   // ---- Panel: a login link, then a session cookie scoped to one business.
   app.get('/panel/login/:token', publicLimit('panel-login', 30, 'refused'), async (c) => {
-    const { sessionToken } = await ctx.tenants
-      .redeemPanelLogin(c.req.param('token'))
-      .catch((error: unknown) => {
-        if (error instanceof AppError && error.code === 'link_gone') return { sessionToken: undefined };
-        throw error;
-      });
-    if (!sessionToken)
+    const token = c.req.param('token');
+    const { sessionToken } = await ctx.tenants.redeemPanelLogin(token).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'link_gone') return { sessionToken: undefined };
+      throw error;
+    });
+    if (!sessionToken) {
+      const gone = await ctx.tenants.panelLoginFate(token);
+      // Opened again in the browser that used it (its session is still on): straight to the panel.
+      const current = await ctx.tenants.tenantForPanelSession(getCookie(c, PANEL_COOKIE));
+      if (gone && current === gone.tenantId) return c.redirect('/panel', 303);
+      const tenant = gone ? await ctx.tenants.get(gone.tenantId).catch(() => undefined) : undefined;
       return html(
         c,
-        renderLinkGone({
-          lang: pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language')),
+        renderLoginLinkGone({
+          lang: pickLanguage(c.req.query('lang'), tenant?.language, c.req.header('accept-language')),
+          fate: gone?.fate ?? 'unknown',
+          supportUrl: ctx.supportUrl,
         }),
         410,
       );
+    }
     setPanelSession(c, sessionToken);
     return c.redirect('/panel');
   });

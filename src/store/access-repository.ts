@@ -132,6 +132,17 @@ export class AccessRepository {
     return { tenantId: row.tenant_id, sessionToken };
   }
 
+  /** What became of a login link that no longer signs in: used, or expired (undefined: unknown). */
+  async panelLoginLinkFate(
+    token: string,
+  ): Promise<{ tenantId: string; fate: 'used' | 'expired' } | undefined> {
+    const [row] = await this.db.query<{ tenant_id: string; used: boolean }>(
+      'select tenant_id, used_at is not null as used from panel_login_links where token_hash = $1',
+      [hashToken(token)],
+    );
+    return row ? { tenantId: row.tenant_id, fate: row.used ? 'used' : 'expired' } : undefined;
+  }
+
   async tenantForPanelSession(sessionToken: string): Promise<string | undefined> {
     const [row] = await this.db.query<{ tenant_id: string }>(
       'select tenant_id from panel_sessions where token_hash = $1 and expires_at > now()',

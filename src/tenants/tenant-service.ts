@@ -105,6 +105,11 @@ export class TenantService {
     return session;
   }
 
+  /** Why a login link no longer signs in (used or expired), and whose it was; undefined when unknown. */
+  async panelLoginFate(token: string): Promise<{ tenantId: string; fate: 'used' | 'expired' } | undefined> {
+    return token.length >= 20 ? this.o.access.panelLoginLinkFate(token) : undefined;
+  }
+
   async tenantForPanelSession(sessionToken: string | undefined): Promise<string | undefined> {
     return sessionToken ? this.o.access.tenantForPanelSession(sessionToken) : undefined;
   }

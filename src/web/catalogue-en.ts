@@ -292,6 +292,13 @@ export const en = {
   'login.title': 'Open the login link you were sent',
   'login.body':
     'The panel opens from your personal login link, in your booking system or in the message we sent you. If it has expired, ask for a new one.',
+  'login.usedTitle': 'This login link was already used',
+  'login.usedBody':
+    'For your safety, each login link opens the panel once, in one browser. To get in again, open the panel from your booking system (it makes a new link), or ask support for a new link.',
+  'login.expiredTitle': 'This login link has expired',
+  'login.expiredBody':
+    'Login links work for a limited time. Open the panel from your booking system (it makes a new link), or ask support for a new link.',
+  'login.askNew': 'Ask support for a new link',
 
   'help.title': 'How to scan: connecting WhatsApp',
   'help.toc': 'On this page',

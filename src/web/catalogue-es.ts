@@ -299,6 +299,13 @@ export const es: Catalogue = {
   'login.title': 'Abre el enlace de acceso que recibiste',
   'login.body':
     'El panel se abre con tu enlace de acceso personal, desde tu sistema de citas o desde el mensaje que te enviamos. Si caducó, pide uno nuevo.',
+  'login.usedTitle': 'Este enlace de acceso ya se usó',
+  'login.usedBody':
+    'Por seguridad, cada enlace de acceso abre el panel una sola vez, en un navegador. Para volver a entrar, abre el panel desde tu sistema de reservas (crea un enlace nuevo) o pide un enlace nuevo a soporte.',
+  'login.expiredTitle': 'Este enlace de acceso caducó',
+  'login.expiredBody':
+    'Los enlaces de acceso funcionan por un tiempo limitado. Abre el panel desde tu sistema de reservas (crea un enlace nuevo) o pide un enlace nuevo a soporte.',
+  'login.askNew': 'Pedir un enlace nuevo a soporte',
 
   'help.title': 'Cómo escanear: conexión de WhatsApp',
   'help.toc': 'En esta página',

@@ -298,6 +298,13 @@ export const ptBR: Catalogue = {
   'login.title': 'Abra o link de acesso que você recebeu',
   'login.body':
     'O painel abre pelo seu link de acesso pessoal, no seu sistema de agendamento ou na mensagem que enviamos. Se ele expirou, peça um novo.',
+  'login.usedTitle': 'Este link de acesso já foi usado',
+  'login.usedBody':
+    'Por segurança, cada link de acesso abre o painel uma única vez, em um navegador. Para entrar de novo, abra o painel pelo seu sistema de agendamento (ele gera um novo link) ou peça um novo link ao suporte.',
+  'login.expiredTitle': 'Este link de acesso expirou',
+  'login.expiredBody':
+    'Os links de acesso valem por tempo limitado. Abra o painel pelo seu sistema de agendamento (ele gera um novo link) ou peça um novo link ao suporte.',
+  'login.askNew': 'Pedir um novo link ao suporte',
 
   'help.title': 'Como escanear: conexão do WhatsApp',
   'help.toc': 'Nesta página',

@@ -411,6 +411,28 @@ export function renderLoginNeeded({ lang }: { lang: Lang }): string {
   return messagePage(lang, 'title.login', 'login.title', 'login.body');
 }
 
+/**
+ * A panel login link that no longer signs in: "already used" (the usual case: opened once, then
+ * again from the same message) or "expired" — never "reset" — with a way to ask for a new one.
+ */
+export function renderLoginLinkGone({
+  lang,
+  fate,
+  supportUrl,
+}: {
+  lang: Lang;
+  fate: 'used' | 'expired' | 'unknown';
+  supportUrl?: string;
+}): string {
+  const ask = supportUrl
+    ? `<div class="actions">${externalLink(supportUrl, texts(lang)('login.askNew'), ' class="btn btn-primary" data-testid="ask-new-link"')}</div>`
+    : '';
+  if (fate === 'used') return messagePage(lang, 'title.login', 'login.usedTitle', 'login.usedBody', ask);
+  if (fate === 'expired')
+    return messagePage(lang, 'title.login', 'login.expiredTitle', 'login.expiredBody', ask);
+  return messagePage(lang, 'title.login', 'gone.title', 'login.body', ask);
+}
+
 /** Support's console: every business and channel, live. */
 export function renderSupportConsole(input: SupportConsoleInput): string {
   const { lang, rows } = input;
