@@ -47,6 +47,7 @@ import { createWebhooks } from './webhooks/webhooks.js';
 import { AccessRepository } from './store/access-repository.js';
 import { ChannelsRepository } from './store/channels-repository.js';
 import { makePrivateDir, openDatabase, type Database } from './store/database.js';
+import { lockDataDir } from './store/data-dir-lock.js';
 import { migrate } from './store/migrations.js';
 import { QrLinksRepository } from './store/qr-links-repository.js';
 import { SecretBox, loadMasterKey } from './store/secret-box.js';
@@ -67,6 +68,22 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/**
+ * The gateway's services over an open database, nothing running yet: no port, no loop, no WhatsApp
+ * session. The CLI's admin commands stop here; `start` makes it a running Gateway.
+ */
+export interface BuiltGateway {
+  readonly db: Database;
+  readonly tenants: TenantService;
+  readonly channels: ChannelService;
+  readonly runtime: ChannelRuntime;
+  readonly logger: Logger;
+  /** Serves HTTP, starts the dispatchers and ALTEGIO loops and restores the channels (once). */
+  start(): Promise<Gateway>;
+  /** Closes the database and frees the data folder (stops the gateway if it was started). */
+  close(): Promise<void>;
+}
+
 export interface GatewayOverrides {
   readonly logger?: Logger;
   /** Use this database instead of opening the configured one (tests). */
@@ -75,8 +92,23 @@ export interface GatewayOverrides {
   readonly clock?: Clock;
 }
 
-/** The only place that builds everything: config in, a listening gateway out. */
+/** Builds and starts: config in, a listening gateway out. */
 export async function startGateway(config: Config, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const built = await buildGateway(config, overrides);
+  try {
+    return await built.start();
+  } catch (error) {
+    await built.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The only place that builds everything: config in, services out, nothing started. With the
+ * embedded database it holds DATA_DIR's lock until `close`/`stop` (a second process is refused
+ * with DataDirLockedError).
+ */
+export async function buildGateway(config: Config, overrides: GatewayOverrides = {}): Promise<BuiltGateway> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   const now = () => clock.now();
@@ -87,17 +119,33 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   const dataDirProblem =
     !config.databaseUrl || !config.masterKey ? makePrivateDir(config.dataDir) : undefined;
   if (dataDirProblem) permissionProblem(dataDirProblem);
-  const db =
-    overrides.db ??
-    (await openDatabase({
-      url: config.databaseUrl,
-      dataDir: join(config.dataDir, 'pglite'),
-      ...config.database,
-      onPermissionProblem: permissionProblem,
-    }));
-  const applied = await migrate(db);
-  if (applied.length) logger.info({ applied }, 'database migrated');
-  const secrets = new SecretBox(loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')));
+  // Two processes must never open one PGlite folder (it has no server to arbitrate).
+  const lock = !config.databaseUrl && !overrides.db ? lockDataDir(config.dataDir) : undefined;
+  let db: Database | undefined;
+  const release = async () => {
+    try {
+      if (!overrides.db) await db?.close();
+    } finally {
+      lock?.release();
+    }
+  };
+  let secrets: SecretBox;
+  try {
+    db =
+      overrides.db ??
+      (await openDatabase({
+        url: config.databaseUrl,
+        dataDir: join(config.dataDir, 'pglite'),
+        ...config.database,
+        onPermissionProblem: permissionProblem,
+      }));
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+    secrets = new SecretBox(loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')));
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
 
   const metrics = new Metrics();
   // The signed outbox before the channels: a status change is written with its channel.status webhook.
@@ -326,46 +374,75 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
   }
   app.route('/', browserRoutes(ctx));
 
-  // Before anyone is answered: no channel reads "connected" until its session here is open.
-  await runtime.markRestoring();
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s),
-    ) as Server;
-    s.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  baseUrl ||= `http://${config.host}:${port}`;
-  logger.info({ url: baseUrl }, 'gateway listening');
+  let running: Gateway | undefined;
+  const start = async (): Promise<Gateway> => {
+    if (running) throw new Error('this gateway is already started');
+    // Before anyone is answered: no channel reads "connected" until its session here is open.
+    await runtime.markRestoring();
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+        resolve(s),
+      ) as Server;
+      s.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    baseUrl ||= `http://${config.host}:${port}`;
+    logger.info({ url: baseUrl }, 'gateway listening');
 
-  // Interrupted sends go back to the queue (same ids) before any session opens.
-  await dispatcher.start();
-  webhooks.dispatcher.start();
-  await altegio?.start();
-  altegioScheduler?.start();
-  const restored = runtime.restoreAll().catch((err: unknown) => {
-    logger.error({ err }, 'restoring sessions failed');
-    return 0;
-  });
+    // Interrupted sends go back to the queue (same ids) before any session opens.
+    await dispatcher.start();
+    webhooks.dispatcher.start();
+    await altegio?.start();
+    altegioScheduler?.start();
+    const restored = runtime.restoreAll().catch((err: unknown) => {
+      logger.error({ err }, 'restoring sessions failed');
+      return 0;
+    });
+    running = {
+      url: baseUrl,
+      db,
+      tenants,
+      channels,
+      runtime,
+      logger,
+      restored,
+      async stop() {
+        try {
+          runtime.stopRestoring();
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await restored;
+          await dispatcher.stop();
+          await runtime.stopAll();
+          await webhooks.dispatcher.stop();
+          await altegioScheduler?.stop();
+          await altegio?.stop();
+        } finally {
+          await release();
+        }
+      },
+    };
+    return running;
+  };
   return {
-    url: baseUrl,
     db,
     tenants,
     channels,
     runtime,
     logger,
-    restored,
-    async stop() {
-      runtime.stopRestoring();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await restored;
-      await dispatcher.stop();
-      await runtime.stopAll();
-      await webhooks.dispatcher.stop();
-      await altegioScheduler?.stop();
-      await altegio?.stop();
-      if (!overrides.db) await db.close();
+    start,
+    async close() {
+      if (running) return running.stop();
+      // Nothing was started; a start that failed half-way may have started some of these.
+      try {
+        await dispatcher.stop();
+        await runtime.stopAll();
+        await webhooks.dispatcher.stop();
+        await altegioScheduler?.stop();
+        await altegio?.stop();
+      } finally {
+        await release();
+      }
     },
   };
 }

@@ -1,10 +1,13 @@
 /**
  * The command line: `npm start` runs the gateway; `npm run sandbox` runs it against the simulator
- * with virtual phones; the other commands administer an installation whose database is not in use.
+ * with virtual phones; the admin commands use the built services only (no port, no dispatcher, no
+ * WhatsApp session): beside running gateways on PostgreSQL, and on the embedded database only while
+ * no gateway runs on it (its data folder's lock says which process holds it).
  */
 import { parseArgs } from 'node:util';
-import { startGateway, type Gateway } from './app.js';
+import { buildGateway, startGateway, type BuiltGateway } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { DataDirLockedError } from './store/data-dir-lock.js';
 import type { Language } from './store/tenants-repository.js';
 
 const USAGE = `Usage:
@@ -50,16 +53,30 @@ function stopOnSignals(stop: () => Promise<void>, deadlineMs: number, log: (msg:
   process.on('SIGTERM', handler);
 }
 
-/** Runs one administrative action against the configured database, without serving HTTP. */
-async function withGateway<T>(action: (gateway: Gateway) => Promise<T>): Promise<T> {
-  const gateway = await startGateway(
-    { ...config({ PORT: '0', LOG_LEVEL: 'warn' }), restoreStaggerMs: 0 },
-    {},
-  );
+/** A second process on one embedded database: said plainly, exit code 2 (like a bad config). */
+async function refusedIfLocked<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs one administrative action on the built services: no port, no dispatcher, no WhatsApp
+ * session (a running gateway on PostgreSQL keeps its sessions; on the embedded database the
+ * data folder's lock refuses the command while a gateway runs).
+ */
+async function withGateway<T>(action: (gateway: BuiltGateway) => Promise<T>): Promise<T> {
+  const gateway = await refusedIfLocked(() => buildGateway(config({ LOG_LEVEL: 'warn' })));
   try {
     return await action(gateway);
   } finally {
-    await gateway.stop();
+    await gateway.close();
   }
 }
 
@@ -80,13 +97,16 @@ const [command = 'start', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'start': {
     const settings = config();
-    const gateway = await startGateway(settings);
+    const gateway = await refusedIfLocked(() => startGateway(settings));
     const admin = await gateway.tenants.bootstrapAdmin();
     if (admin) {
       console.log(
         `First start: an admin API key was created. It is shown only now; keep it safe:\n  ${admin.apiKey}`,
       );
-      console.log(`Support console: ${gateway.url}/support  ·  API: ${gateway.url}/openapi.json`);
+      console.log(
+        `Open ${gateway.url}/support, sign in with that key and click "Create business" to get its ` +
+          `panel link and API key.\nAPI documentation: ${gateway.url}/docs  (${gateway.url}/openapi.json)`,
+      );
     }
     gateway.logger.info({ url: gateway.url }, 'ready');
     stopOnSignals(
@@ -98,7 +118,7 @@ switch (command) {
   }
   case 'sandbox': {
     const { runSandbox } = await import('./sandbox.js');
-    const stop = await runSandbox(config);
+    const stop = await refusedIfLocked(() => runSandbox(config));
     stopOnSignals(stop, config().shutdownTimeoutMs, (msg) => console.warn(msg));
     break;
   }
