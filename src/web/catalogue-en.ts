@@ -153,6 +153,12 @@ export const en = {
     'Another connection opened with this same link, so WhatsApp closed this one. If you did not expect that, click Reset and link the phone again.',
   'note.restricted':
     'WhatsApp has temporarily restricted this number from starting new chats. Until the restriction ends, notifications to clients who never chatted with this number fail with the reason “restricted” (your booking system can send an SMS instead); everyone else still gets theirs.',
+  'note.versionRefused':
+    'WhatsApp stopped accepting the version of WhatsApp Web this gateway announced. The gateway is updating it and reconnects by itself within a minute or two — no new scan needed. Notifications wait meanwhile.',
+  'note.newChatsCapped':
+    'This number reached WhatsApp’s monthly limit on new chats. Until the cycle ends, notifications to clients who never chatted with this number fail with the reason “restricted” (your booking system can send an SMS instead); everyone else still gets theirs.',
+  'note.passkeyRequired':
+    'WhatsApp asks this number for a passkey, which a gateway cannot provide. On the phone, remove the passkey (Settings → Account → Passkeys), then scan again; if WhatsApp still insists, link another number or contact support.',
   'note.loginRefused':
     'WhatsApp refused the link. The account must have been created at least 7 days ago and have active chats. Wait a few minutes and try again.',
   'note.expired': 'Linking paused: no one had the code open.',

@@ -156,6 +156,12 @@ export const es: Catalogue = {
     'Se abrió otra conexión con este mismo vínculo y WhatsApp cerró esta. Si no lo esperabas, haz clic en Restablecer y vuelve a vincular el teléfono.',
   'note.restricted':
     'WhatsApp ha impedido temporalmente que este número inicie chats nuevos. Hasta que termine la restricción, las notificaciones a clientes que nunca chatearon con este número fallan con el motivo «restricted» (su sistema de reservas puede enviar un SMS); los demás las siguen recibiendo.',
+  'note.versionRefused':
+    'WhatsApp dejó de aceptar la versión de WhatsApp Web que anunciaba este gateway. El gateway la está actualizando y se reconecta solo en uno o dos minutos, sin escanear de nuevo. Mientras tanto, las notificaciones esperan.',
+  'note.newChatsCapped':
+    'Este número alcanzó el límite mensual de chats nuevos de WhatsApp. Hasta que termine el ciclo, las notificaciones a clientes que nunca chatearon con este número fallan con el motivo «restricted» (su sistema de reservas puede enviar un SMS); los demás las siguen recibiendo.',
+  'note.passkeyRequired':
+    'WhatsApp pide una llave de acceso (passkey) para este número, y el gateway no puede darla. En el teléfono, elimina la llave de acceso (Ajustes → Cuenta → Llaves de acceso) y vuelve a escanear; si WhatsApp sigue exigiéndola, vincula otro número o contacta con soporte.',
   'note.loginRefused':
     'WhatsApp rechazó la vinculación. La cuenta debe tener al menos 7 días y chats activos. Espera unos minutos e inténtalo de nuevo.',
   'note.expired': 'Vinculación en pausa: nadie tenía el código abierto.',

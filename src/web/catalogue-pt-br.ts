@@ -155,6 +155,12 @@ export const ptBR: Catalogue = {
     'Outra conexão foi aberta com este mesmo vínculo, e o WhatsApp fechou esta. Se você não esperava isso, clique em Redefinir e conecte o telefone novamente.',
   'note.restricted':
     'O WhatsApp impediu temporariamente que este número inicie conversas novas. Até a restrição terminar, as notificações para clientes que nunca conversaram com este número falham com o motivo “restricted” (seu sistema de agendamento pode enviar um SMS); os demais continuam recebendo.',
+  'note.versionRefused':
+    'O WhatsApp deixou de aceitar a versão do WhatsApp Web que este gateway anunciava. O gateway está atualizando a versão e se reconecta sozinho em um ou dois minutos, sem escanear de novo. Enquanto isso, as notificações aguardam.',
+  'note.newChatsCapped':
+    'Este número atingiu o limite mensal de novas conversas do WhatsApp. Até o ciclo terminar, as notificações para clientes que nunca conversaram com este número falham com o motivo “restricted” (seu sistema de agendamento pode enviar um SMS); os demais continuam recebendo.',
+  'note.passkeyRequired':
+    'O WhatsApp pede uma chave de acesso (passkey) para este número, e o gateway não pode fornecê-la. No celular, remova a chave de acesso (Configurações → Conta → Chaves de acesso) e escaneie de novo; se o WhatsApp continuar exigindo, conecte outro número ou fale com o suporte.',
   'note.loginRefused':
     'O WhatsApp recusou a conexão. A conta deve ter sido criada há pelo menos 7 dias e ter conversas ativas. Aguarde alguns minutos e tente novamente.',
   'note.expired': 'Conexão em pausa: ninguém estava com o código aberto.',

@@ -50,16 +50,23 @@ export function statusLabel(ch, S) {
 /** A sentence explaining the status, or '' when the label says it all. */
 export function statusNote(ch, S) {
   switch (ch.status) {
-    case 'pairing':
     case 'reconnecting':
+      // WhatsApp refused the client version: the gateway is updating itself, not losing the link.
+      if (ch.cause === 'version_refused') return S['note.versionRefused'];
+      return S['note.reconnecting'];
+    case 'restricted':
+      if (ch.cause === 'new_chats_capped') return S['note.newChatsCapped'];
+      return S['note.restricted'];
+    case 'pairing':
     case 'removed':
     case 'replaced':
-    case 'restricted':
       return S[`note.${ch.status}`];
     case 'connected':
       return '';
     default:
       if (ch.cause === 'login_refused') return S['note.loginRefused'];
+      // A passkey check a gateway cannot do: what the owner can do, in words.
+      if (ch.cause === 'passkey_required') return S['note.passkeyRequired'];
       if (ch.linkWindowEnded && !ch.link) return S['note.expired'];
       return '';
   }
