@@ -21,7 +21,8 @@ export interface GatewayProcess {
 
 export async function startGatewayProcess(
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  // Generous: a start on a loaded 2-core machine (tsx compiling, migrations) can take tens of seconds.
+  timeoutMs = 90_000,
 ): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
