@@ -265,9 +265,11 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     clock,
     isPaused: (channelId) => runtime.isPaused(channelId),
     restrictedUntil: (channelId) => runtime.restrictedUntil(channelId),
-    onRestricted: (channel) =>
+    restrictedBy: (channelId) => runtime.restrictedBy(channelId),
+    // WhatsApp's end time for the timelock when it said one (its answer to the timelock query).
+    onRestricted: (channel, until) =>
       void runtime
-        .restrict(channel)
+        .restrict(channel, until)
         .catch((err: unknown) => logger.error({ err, ...channel }, 'could not record the restriction')),
   });
   runtime.listen(dispatcher);

@@ -785,6 +785,11 @@ export class ChannelRuntime {
     else await this.o.channels.setRestrictedUntil(live.tenantId, live.channelId, null);
   }
 
+  /** What holds the channel's new contacts back (undefined: not restricted, or not known). */
+  restrictedBy(channelId: string): RestrictionCause | undefined {
+    return this.restrictedUntil(channelId) ? this.live.get(channelId)?.restrictedBy : undefined;
+  }
+
   /** Until when the channel may not write to new contacts (undefined: it may). */
   restrictedUntil(channelId: string): Date | undefined {
     const until = this.live.get(channelId)?.restrictedUntil;

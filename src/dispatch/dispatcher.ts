@@ -4,11 +4,19 @@ import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { InboundMessage, MessageStatusEvent } from '../whatsapp/session-events.js';
 import type { ClaimedMessage, DispatchStore, ReportedStatus } from './dispatch-store.js';
-import type { MessageFailure } from './dispatch-types.js';
+import type { FailureDetail, MessageFailure } from './dispatch-types.js';
+import type { RefusalCause } from '../whatsapp/refusal-cause.js';
 import { systemClock, type Clock } from '../clock.js';
 
 /** Most statuses recorded in one transaction. */
 const STATUS_BATCH_MAX = 500;
+
+/** A 463's cause as the business reads it on the failed message (its reason stays rejected/restricted). */
+const DETAIL_BY_REFUSAL: Record<RefusalCause, FailureDetail> = {
+  timelock: 'reach_out_timelock',
+  misaddressed: 'misaddressed',
+  no_token: 'recipient_token_missing',
+};
 
 /** What the dispatcher needs of a channel's open session. */
 export interface SendingSession {
@@ -47,6 +55,8 @@ export interface DispatcherOptions {
   readonly onRestricted?: (channel: { tenantId: string; channelId: string }, until?: number) => void;
   /** Until when the channel may not write to new contacts (after a 463); undefined: it may. */
   readonly restrictedUntil?: (channelId: string) => Date | undefined;
+  /** What holds new contacts back while restricted (undefined: not known; the timelock is assumed). */
+  readonly restrictedBy?: (channelId: string) => 'reach_out_timelock' | 'new_chats_capped' | undefined;
   /** A paused channel keeps its queue and sends nothing (woken by onResumed). */
   readonly isPaused?: (channelId: string) => boolean;
   /** The scheduling clock (a manual one in tests); the system clock by default. */
@@ -163,6 +173,7 @@ export class Dispatcher implements SessionTraffic {
             at,
             failure: {
               reason: event.reason === 'restricted' ? 'restricted' : 'rejected',
+              ...(event.refusal ? { detail: DETAIL_BY_REFUSAL[event.refusal.cause] } : {}),
               ...(event.errorCode ? { errorCode: event.errorCode } : {}),
               ...(event.refusal ? { details: { refusal: event.refusal.cause } } : {}),
             },
@@ -312,6 +323,7 @@ export class Dispatcher implements SessionTraffic {
         message,
         {
           reason: 'restricted',
+          detail: this.o.restrictedBy?.(message.channelId) ?? 'reach_out_timelock',
           details: { restrictedUntil: restrictedUntil.toISOString(), newContact: true },
         },
         now,

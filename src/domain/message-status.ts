@@ -40,6 +40,26 @@ export const FAILURE_REASONS = [
   'rejected',
 ] as const satisfies readonly FailureReason[];
 
+/**
+ * What a failure's reason alone does not say, where the gateway knows more (null otherwise). The
+ * reason stays as it was (`rejected`, `restricted`) so integrations that switch on it keep working:
+ * - `recipient_token_missing`: WhatsApp's 463 with no timelock: the contact expects a trusted-contact
+ *   token this device does not have (only this message fails; it may work once the contact writes);
+ * - `misaddressed`: a 463 for a contact WhatsApp addresses by LID, refused at its LID as well;
+ * - `reach_out_timelock`: WhatsApp's reach-out timelock (a 463 it confirmed, or a first contact the
+ *   gateway held back under it);
+ * - `new_chats_capped`: a first contact held back because the monthly new-chat cap was reached.
+ */
+export type FailureDetail =
+  'recipient_token_missing' | 'misaddressed' | 'reach_out_timelock' | 'new_chats_capped';
+
+export const FAILURE_DETAILS = [
+  'recipient_token_missing',
+  'misaddressed',
+  'reach_out_timelock',
+  'new_chats_capped',
+] as const satisfies readonly FailureDetail[];
+
 /** Why a non-failure transition happened; stored with the event for the history. */
 export type TransitionNote =
   | 'accepted'

@@ -801,6 +801,7 @@ function toMessageRow(m: Message, waiting: WaitingView | undefined): MessageRowV
     text: m.body,
     status: m.status,
     failureReason: m.failureReason,
+    failureDetail: m.failureDetail,
     errorCode: m.errorCode,
     createdAt: m.createdAt.toISOString(),
     sentAt: iso(m.sentAt),

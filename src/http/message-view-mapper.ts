@@ -21,6 +21,7 @@ export function toMessageView(m: Message, waiting?: WaitingView | null) {
     to: `+${m.toPhone}`,
     status: m.status,
     failureReason: m.failureReason,
+    failureDetail: m.failureDetail,
     errorCode: m.errorCode,
     text: m.body,
     template: m.templateName ? { name: m.templateName, language: m.templateLanguage } : null,

@@ -1,7 +1,7 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { z } from 'zod';
 import { CHANNEL_STATUSES } from '../domain/channel-status.js';
-import { FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
+import { FAILURE_DETAILS, FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
 import { WAITING_REASONS } from '../domain/message-waiting.js';
 import { LANGUAGES } from '../store/tenants-repository.js';
 import { altegioPaths } from './openapi-altegio.js';
@@ -693,7 +693,8 @@ function webhookPaths(): Record<string, unknown> {
           '5 minutes from your clock (each attempt is signed anew, so genuine retries pass), and ' +
           'de-duplicate by `webhook-id` (the same on every retry and replay of a delivery; keep the ids ' +
           'at least 24 h). Event data: `message.status` {messageId, channelId, to, status, reason?, ' +
-          'errorCode?, metadata}; `message.inbound` {inboundId, channelId, from, text, ' +
+          'failureDetail? (as on the message), errorCode?, metadata}; ' +
+          '`message.inbound` {inboundId, channelId, from, text, ' +
           'inReplyToMessageId}; `channel.status` {channelId, status, cause, statusSince, phone, paused, ' +
           'pausedCause, restrictedUntil}, sent on every status change and pause or resume; ' +
           '`webhook.test` {endpointId, message}. The URL must reach a public address (private, loopback, ' +
@@ -780,6 +781,7 @@ const MESSAGE_SCHEMA = {
     'to',
     'status',
     'failureReason',
+    'failureDetail',
     'errorCode',
     'text',
     'template',
@@ -807,6 +809,18 @@ const MESSAGE_SCHEMA = {
       type: 'string',
       nullable: true,
       enum: [...FAILURE_REASONS, null],
+    },
+    failureDetail: {
+      type: 'string',
+      nullable: true,
+      enum: [...FAILURE_DETAILS, null],
+      description:
+        'What `failureReason` alone does not say (null otherwise; the reason keeps its value): for a ' +
+        'WhatsApp 463, its cause — `recipient_token_missing` (reason `rejected`: the contact expects a ' +
+        'trusted-contact token this number does not have yet; only this message fails), `misaddressed` ' +
+        "(reason `rejected`: refused at the contact's phone number and again at its LID), " +
+        '`reach_out_timelock` (reason `restricted`); for a first contact the gateway held back, why: ' +
+        '`reach_out_timelock` or `new_chats_capped` (the monthly new-chat cap is reached).',
     },
     errorCode: { type: 'integer', nullable: true, description: "WhatsApp's error code (463: restricted)" },
     text: { type: 'string', description: 'The final text (templates rendered at accept time)' },

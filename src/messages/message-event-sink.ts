@@ -1,4 +1,4 @@
-import type { MessageEventReason, MessageStatus } from '../domain/message-status.js';
+import type { FailureDetail, MessageEventReason, MessageStatus } from '../domain/message-status.js';
 import type { Queryable } from '../store/database.js';
 import type { InboundMessage } from '../store/inbound-messages-repository.js';
 import type { AppliedTransition } from '../store/messages-repository.js';
@@ -20,6 +20,8 @@ export interface MessageStatusChange {
   readonly status: MessageStatus;
   /** The failure reason for 'failed'; otherwise what caused the transition (accepted, claimed…). */
   readonly reason?: MessageEventReason;
+  /** For 'failed': what the reason alone does not say (a 463's cause, a first contact held back). */
+  readonly failureDetail?: FailureDetail;
   /** WhatsApp's error code, when it refused the message. */
   readonly errorCode?: number;
   readonly at: Date;
@@ -94,6 +96,7 @@ export function toStatusChange({ message, event }: AppliedTransition): MessageSt
     toPhone: message.toPhone,
     status: event.status,
     ...(event.reason === null ? {} : { reason: event.reason }),
+    ...(event.status === 'failed' && message.failureDetail ? { failureDetail: message.failureDetail } : {}),
     ...(event.errorCode === null ? {} : { errorCode: event.errorCode }),
     at: event.at,
     metadata: message.metadata,

@@ -1,5 +1,5 @@
 import type { ReportedStatus } from '../dispatch/dispatch-store.js';
-import type { FailureReason, MessageStatus } from '../domain/message-status.js';
+import type { FailureDetail, FailureReason, MessageStatus } from '../domain/message-status.js';
 import type { Database, Queryable } from '../store/database.js';
 import type {
   InboundMessage,
@@ -46,6 +46,7 @@ export type ClaimedMessage = Message & { readonly marketing: boolean };
 /** A failure as the sender reports it. */
 export interface SendFailure {
   readonly reason: FailureReason;
+  readonly detail?: FailureDetail;
   readonly errorCode?: number;
   readonly details?: Record<string, unknown>;
 }
@@ -158,6 +159,7 @@ export class MessageQueue {
                 at: r.at,
                 reason: r.failure?.reason ?? 'rejected',
                 errorCode: r.failure?.errorCode,
+                failureDetail: r.failure?.detail,
                 details: r.failure?.details,
               }
             : { at: r.at, reason: r.status === 'sent' ? 'server_ack' : 'receipt' },
@@ -197,6 +199,7 @@ export class MessageQueue {
       at,
       reason: failure.reason,
       errorCode: failure.errorCode,
+      failureDetail: failure.detail,
       details: failure.details,
     });
   }
@@ -206,6 +209,7 @@ export class MessageQueue {
       at,
       reason: failure.reason,
       errorCode: failure.errorCode,
+      failureDetail: failure.detail,
       details: failure.details,
     });
   }

@@ -13,6 +13,7 @@ export function webhookMessageSink(outbox: WebhookOutbox): MessageEventSink {
       to: `+${event.toPhone}`,
       status: event.status,
       ...(event.reason ? { reason: event.reason } : {}),
+      ...(event.failureDetail ? { failureDetail: event.failureDetail } : {}),
       ...(event.errorCode ? { errorCode: event.errorCode } : {}),
       metadata: event.metadata,
     },

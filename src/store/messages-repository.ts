@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
+  FAILURE_DETAILS,
   FAILURE_REASONS,
   judgeTransition,
   priorityFromRank,
   priorityRank,
+  type FailureDetail,
   type FailureReason,
   type MessageEventReason,
   type MessageStatus,
@@ -30,6 +32,8 @@ export interface Message {
   readonly urgent: boolean;
   readonly status: MessageStatus;
   readonly failureReason: FailureReason | null;
+  /** What the reason alone does not say (a 463's cause, why a first contact was held back). */
+  readonly failureDetail: FailureDetail | null;
   readonly errorCode: number | null;
   readonly sendAfter: Date;
   readonly expiresAt: Date | null;
@@ -88,6 +92,8 @@ export interface StatusChange {
   readonly reason?: MessageEventReason | undefined;
   /** WhatsApp's error code, for failures it reported. */
   readonly errorCode?: number | undefined;
+  /** For failures: what the reason alone does not say. */
+  readonly failureDetail?: FailureDetail | undefined;
   readonly details?: Record<string, unknown> | undefined;
   /** Back to 'queued' only: not before this time. */
   readonly sendAfter?: Date | undefined;
@@ -180,6 +186,7 @@ function newlyStored(
     urgent: draft.urgent,
     status: 'queued',
     failureReason: null,
+    failureDetail: null,
     errorCode: null,
     sendAfter: draft.sendAfter,
     expiresAt: draft.expiresAt,
@@ -218,6 +225,8 @@ interface MessageRow {
   urgent: boolean;
   status: MessageStatus;
   failure_reason: FailureReason | null;
+  /** Absent on rows read before migration 012. */
+  failure_detail?: string | null;
   error_code: number | null;
   send_after: Date;
   expires_at: Date | null;
@@ -279,6 +288,7 @@ function stepTransition(
     ...current,
     status,
     failureReason,
+    failureDetail: failed ? (change.failureDetail ?? null) : null,
     errorCode: failed ? (change.errorCode ?? null) : null,
     updatedAt: at,
     sentAt: reached('sent') ? (current.sentAt ?? at) : current.sentAt,
@@ -305,6 +315,9 @@ const toMessage = (row: MessageRow): Message => ({
   urgent: row.urgent,
   status: row.status,
   failureReason: row.failure_reason,
+  failureDetail: (FAILURE_DETAILS as readonly string[]).includes(row.failure_detail ?? '')
+    ? (row.failure_detail as FailureDetail)
+    : null,
   errorCode: row.error_code === null ? null : Number(row.error_code),
   sendAfter: new Date(row.send_after),
   expiresAt: date(row.expires_at),
@@ -589,7 +602,7 @@ export class MessagesRepository {
     const next = step.next;
     const [updated] = await tx.query<MessageRow>(
       `update messages set status = $3, failure_reason = $4, error_code = $5, updated_at = $6,
-         sent_at = $7, delivered_at = $8, read_at = $9, failed_at = $10, send_after = $11
+         sent_at = $7, delivered_at = $8, read_at = $9, failed_at = $10, send_after = $11, failure_detail = $12
        where tenant_id = $1 and id = $2 returning *`,
       [
         tenantId,
@@ -603,6 +616,7 @@ export class MessagesRepository {
         next.readAt,
         next.failedAt,
         next.sendAfter,
+        next.failureDetail,
       ],
     );
     const message = toMessage(updated!);
@@ -649,10 +663,10 @@ export class MessagesRepository {
       await tx.query(
         `update messages m set status = u.status, failure_reason = u.failure_reason, error_code = u.error_code,
            updated_at = u.updated_at, sent_at = u.sent_at, delivered_at = u.delivered_at, read_at = u.read_at,
-           failed_at = u.failed_at, send_after = u.send_after
+           failed_at = u.failed_at, send_after = u.send_after, failure_detail = u.failure_detail
          from jsonb_to_recordset($1::jsonb) as u(id text, status text, failure_reason text, error_code int,
            updated_at timestamptz, sent_at timestamptz, delivered_at timestamptz, read_at timestamptz,
-           failed_at timestamptz, send_after timestamptz)
+           failed_at timestamptz, send_after timestamptz, failure_detail text)
          where m.id = u.id`,
         [
           JSON.stringify(
@@ -660,6 +674,7 @@ export class MessagesRepository {
               id: m.id,
               status: m.status,
               failure_reason: m.failureReason,
+              failure_detail: m.failureDetail,
               error_code: m.errorCode,
               updated_at: m.updatedAt,
               sent_at: m.sentAt,

@@ -430,6 +430,15 @@ export const migrations: ReadonlyArray<{ id: string; sql: string }> = [
        where last_error ~ '^HTTP [0-9]+: ';
     `,
   },
+  {
+    id: '012_message_failure_detail',
+    sql: `
+      -- What a failure's reason alone does not say (a 463's cause: recipient_token_missing,
+      -- misaddressed, reach_out_timelock, or why a first contact was held back: new_chats_capped).
+      -- Null on older rows.
+      alter table messages add column failure_detail text;
+    `,
+  },
 ];
 
 /** Applies pending migrations in one transaction; several nodes starting at once take turns. */

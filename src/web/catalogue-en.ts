@@ -118,6 +118,14 @@ export const en = {
   'messages.reason.cancelled': 'Cancelled before it was sent',
   'messages.reason.channel_removed': 'The channel was deleted — send it another way',
   'messages.reason.rejected': 'Refused by WhatsApp — check the number or contact support',
+  'messages.detail.recipient_token_missing':
+    'WhatsApp refused a first message to this client (no trusted contact yet) — send an SMS, or wait until they write to you',
+  'messages.detail.misaddressed':
+    'WhatsApp refused it at this client’s number and at their private ID — check the number or contact support',
+  'messages.detail.reach_out_timelock':
+    'WhatsApp blocked new chats from this number for now — send an SMS; known clients still get theirs',
+  'messages.detail.new_chats_capped':
+    'This month’s limit on new chats is reached — send an SMS; known clients still get theirs',
   'messages.errorCode': 'code {code}',
   'messages.empty': 'No messages yet. Notifications from your booking system appear here.',
   'messages.noMatch': 'No messages match this search.',

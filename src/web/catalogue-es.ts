@@ -121,6 +121,14 @@ export const es: Catalogue = {
   'messages.reason.cancelled': 'Cancelado antes de enviarse',
   'messages.reason.channel_removed': 'El canal se eliminó — envíalo de otra forma',
   'messages.reason.rejected': 'WhatsApp lo rechazó — revisa el número o contacta con soporte',
+  'messages.detail.recipient_token_missing':
+    'WhatsApp rechazó un primer mensaje a este cliente (aún no es un contacto de confianza) — envía un SMS o espera a que te escriba',
+  'messages.detail.misaddressed':
+    'WhatsApp lo rechazó en el número de este cliente y en su ID privado — revisa el número o contacta con soporte',
+  'messages.detail.reach_out_timelock':
+    'WhatsApp bloqueó los chats nuevos de este número por ahora — envía un SMS; los clientes conocidos siguen recibiendo los suyos',
+  'messages.detail.new_chats_capped':
+    'Se alcanzó el límite de chats nuevos de este mes — envía un SMS; los clientes conocidos siguen recibiendo los suyos',
   'messages.errorCode': 'código {code}',
   'messages.empty': 'Aún no hay mensajes. Aquí aparecen las notificaciones de tu sistema de reservas.',
   'messages.noMatch': 'Ningún mensaje coincide con esta búsqueda.',

@@ -119,6 +119,14 @@ export const ptBR: Catalogue = {
   'messages.reason.cancelled': 'Cancelada antes do envio',
   'messages.reason.channel_removed': 'O canal foi excluído — envie de outra forma',
   'messages.reason.rejected': 'Recusada pelo WhatsApp — confira o número ou fale com o suporte',
+  'messages.detail.recipient_token_missing':
+    'O WhatsApp recusou uma primeira mensagem a este cliente (ainda não é um contato confiável) — envie um SMS ou espere ele escrever para você',
+  'messages.detail.misaddressed':
+    'O WhatsApp recusou no número deste cliente e no ID privado dele — confira o número ou fale com o suporte',
+  'messages.detail.reach_out_timelock':
+    'O WhatsApp bloqueou novas conversas deste número por enquanto — envie um SMS; clientes conhecidos continuam recebendo',
+  'messages.detail.new_chats_capped':
+    'O limite de novas conversas deste mês foi atingido — envie um SMS; clientes conhecidos continuam recebendo',
   'messages.errorCode': 'código {code}',
   'messages.empty': 'Nenhuma mensagem ainda. As notificações do seu sistema de agendamento aparecem aqui.',
   'messages.noMatch': 'Nenhuma mensagem corresponde a esta busca.',

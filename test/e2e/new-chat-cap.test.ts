@@ -74,6 +74,7 @@ describe('new-chat capping', () => {
     const held = await send(stranger, 'Hello');
     assert.equal(held.status, 'failed');
     assert.equal(held.failureReason ?? held.reason, 'restricted');
+    assert.equal(held.failureDetail, 'new_chats_capped', 'held back by the cap, not a timelock');
     assert.equal(stranger.inbox().length, 0);
     assert.deepEqual(refused, [], 'no 463 collected');
     assert.equal((await send(clients[0]!, 'Reminder')).status, 'delivered', 'warm contacts go on');

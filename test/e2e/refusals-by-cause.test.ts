@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { VirtualPhone } from '../../src/simulator/index.js';
+import { es } from '../../src/web/catalogue-es.js';
+import { ptBR } from '../../src/web/catalogue-pt-br.js';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -31,7 +33,7 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
         key: h.adminKey,
         body: { name: 'Clinic', timeZone: 'UTC', language: 'en' },
       })
-    ).json as { channelId: string; apiKey: string };
+    ).json as { channelId: string; apiKey: string; panelLoginUrl: string };
     const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
     await linkChannelByQr(h, business, phone);
     assert.equal(
@@ -55,6 +57,15 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
       },
       { what, timeoutMs: 20_000 },
     );
+  /** The panel's Messages log (server-rendered) in `lang`, signed in with the business's login link. */
+  const panelMessages = async (b: { panelLoginUrl: string }, lang: string): Promise<string> => {
+    const login = await fetch(b.panelLoginUrl, { redirect: 'manual' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.ok(cookie.includes('='), 'a panel session cookie');
+    const page = await fetch(`${h.gateway.url}/panel/messages?lang=${lang}`, { headers: { cookie } });
+    assert.equal(page.status, 200);
+    return page.text();
+  };
   const refusals = () => {
     const seen: Array<{ to: string; cause: string }> = [];
     const listener = (e: { to: string; cause: string }) => seen.push({ to: e.to, cause: e.cause });
@@ -114,6 +125,11 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
     const refused = await settled(b, await send(b, client, 'Hello'), 'the refused message');
     assert.equal(refused.status, 'failed');
     assert.equal(refused.failureReason ?? refused.reason, 'rejected');
+    // The cause is the message's own: the API says it beside the (unchanged) reason.
+    assert.equal(refused.failureDetail, 'recipient_token_missing', JSON.stringify(refused));
+    const html = await panelMessages(b, 'es');
+    assert.ok(html.includes('data-detail="recipient_token_missing"'), 'the log row names the cause');
+    assert.ok(html.includes(es['messages.detail.recipient_token_missing']), 'in the business’s words (es)');
     const events = (await h.api('GET', `/v1/messages/${refused.id}/events`, { key: b.apiKey }))
       .json as Array<{
       status: string;
@@ -150,7 +166,9 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
     const stranger = h.sim.createPhone({ phone: nextPhone() });
     const held = await settled(b, await send(b, stranger, 'Hello'), 'held');
     assert.equal(held.failureReason ?? held.reason, 'restricted');
+    assert.equal(held.failureDetail, 'reach_out_timelock');
     assert.equal(stranger.inbox().length, 0);
+    assert.ok((await panelMessages(b, 'pt-BR')).includes(ptBR['messages.detail.reach_out_timelock']));
 
     b.phone.setReachoutTimelock(undefined);
     const lifted = await waitUntil(
@@ -171,6 +189,7 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
     const stranger = h.sim.createPhone({ phone: nextPhone() });
     const refused = await settled(b, await send(b, stranger, 'Hello'), 'refused');
     assert.equal(refused.failureReason ?? refused.reason, 'restricted');
+    assert.equal(refused.failureDetail, 'reach_out_timelock', 'the 463 was the timelock, WhatsApp said');
     const c = await waitUntil(
       async () => {
         const ch = await channelOf(b);

@@ -1,6 +1,6 @@
 // Types of views.js, the live-markup module shared by the server and the browser.
 import type { ChannelStatus } from '../../domain/channel-status.js';
-import type { FailureReason, MessageStatus } from '../../domain/message-status.js';
+import type { FailureDetail, FailureReason, MessageStatus } from '../../domain/message-status.js';
 import type { ChannelView, SupportRow } from '../channel-view.js';
 
 /** Catalogue strings by key (a page's subset of the catalogue). */
@@ -63,6 +63,8 @@ export interface MessageRowView {
   text: string;
   status: MessageStatus;
   failureReason: FailureReason | null;
+  /** What the reason alone does not say (a 463's cause, a first contact held back); optional for older callers. */
+  failureDetail?: FailureDetail | null;
   errorCode: number | null;
   createdAt: string;
   sentAt: string | null;

@@ -405,10 +405,17 @@ export function messagesHref(q) {
   return `/panel/messages${params.length ? `?${params.join('&')}` : ''}`;
 }
 
-/** What the business can do about a failed message, in words ('' when it did not fail). */
+/**
+ * What the business can do about a failed message, in words ('' when it did not fail): the detail
+ * (a 463's cause, why a first contact was held back) where there is one, else the reason.
+ */
 export function messageReason(m, S) {
   if (m.status !== 'failed') return '';
-  return S[`messages.reason.${m.failureReason}`] || S['messages.reason.rejected'];
+  return (
+    (m.failureDetail && S[`messages.detail.${m.failureDetail}`]) ||
+    S[`messages.reason.${m.failureReason}`] ||
+    S['messages.reason.rejected']
+  );
 }
 
 function messageStatusTime(m) {
@@ -501,7 +508,7 @@ export function messageRow(m, S, env) {
     (waitingText
       ? `<span class="hint" data-testid="message-waiting" data-reason="${esc(m.waiting.reason)}">${esc(waitingText)}</span>`
       : reason
-        ? `<span class="reason" data-testid="message-reason">${esc(reason)}</span>` +
+        ? `<span class="reason" data-testid="message-reason"${m.failureDetail ? ` data-detail="${esc(m.failureDetail)}"` : ''}>${esc(reason)}</span>` +
           (code ? ` <span class="hint mono">${esc(fill(S['messages.errorCode'], { code }))}</span>` : '')
         : `<span class="hint" aria-hidden="true">—</span>`) +
     `</td></tr>`
