@@ -56,6 +56,11 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
     await ctx.channels.watch(c.get('tenantId'), c.req.param('id'));
     return c.json(await view(c.get('tenantId'), c.req.param('id')));
   });
+  // The API client stops looking (its own QR screen closed): linking stops once nobody else looks.
+  app.post('/:id/unwatch', async (c) => {
+    await ctx.channels.unwatch(c.get('tenantId'), c.req.param('id'));
+    return c.json(await view(c.get('tenantId'), c.req.param('id')));
+  });
   app.get('/:id/qr', async (c) => {
     const format = schemas.qrFormat.safeParse(c.req.query('format') ?? undefined);
     if (!format.success) throw validationError(format.error, 'format');

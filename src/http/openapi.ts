@@ -136,9 +136,23 @@ const channelPath = (base: string) => {
       post: {
         summary: 'Start or extend linking (codes are generated only while someone looks)',
         description:
+          'Each watch is a heartbeat of one viewer (the API client counts as one; each open panel window ' +
+          'or QR page is another): call it every 20 s while you show the QR or code. Linking goes on ' +
+          'while any viewer watched within the last 45 s, and stops LINK_GRACE_SECONDS (15 s) after the ' +
+          'last one leaves (`unwatch`) or after LINK_WINDOW_SECONDS without any heartbeat. ' +
           'Each linking channel holds a WhatsApp socket: a business links at most MAX_LINKING_PER_BUSINESS ' +
           'channels at once (5 by default). Beyond that, this route, `qr` and `pairing-code` answer 429 ' +
           '`rate_limited` until one links or its window closes.',
+        responses: { '200': channel, ...errors },
+      },
+    },
+    [`${base}/{channelId}/unwatch`]: {
+      ...idParams,
+      post: {
+        summary: 'Stop looking at the QR or code',
+        description:
+          'The API client closed its QR or code screen. Linking stops LINK_GRACE_SECONDS after the last ' +
+          'viewer leaves (other viewers, such as an open panel window or QR page, keep it going).',
         responses: { '200': channel, ...errors },
       },
     },

@@ -145,6 +145,35 @@ describe('linking with several viewers, in a real browser', () => {
     await panel.getByTestId('link-connected').waitFor();
   });
 
+  test('code mode: the panel window closes while the code is typed on the phone; the code still links', async () => {
+    const business = await newBusinessWith(h, 'Code Salon');
+    const phone = newPhone();
+    const tenantId = (await h.api('GET', '/v1/tenant', { key: business.apiKey })).json.id as string;
+    const mode = await h.api('PUT', `/v1/tenants/${tenantId}/channels/${business.channelId}/link-mode`, {
+      key: h.adminKey,
+      body: { mode: 'code' },
+    });
+    assert.equal(mode.status, 200, JSON.stringify(mode.json));
+    const panel = await openPage(here(business.panelLoginUrl));
+    await panel.getByTestId('scan-qr').click();
+    await panel.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
+    await panel.getByTestId('pairing-phone-submit').click();
+    const code = (await panel.getByTestId('pairing-code').first().innerText()).trim();
+    const qrPage = await openPage(here(business.qrPageUrl));
+    await qrPage.getByTestId('pairing-code').first().waitFor();
+    // The owner closes the panel's window while typing the code shown on the QR page.
+    await panel.getByTestId('qr-window').locator('[data-action="close"]').click();
+    await pastTheGrace();
+    assert.equal((await qrPage.getByTestId('pairing-code').first().innerText()).trim(), code);
+    const typed = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/pairing-code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
+    assert.equal(typed.status, 200, await typed.text());
+    await qrPage.getByTestId('connection-established').waitFor();
+  });
+
   test('the last viewer leaving stops linking after the grace, in words that blame no one', async () => {
     const business = await newBusinessWith(h, 'Last Viewer Salon');
     const page = await openPage(here(business.qrPageUrl));

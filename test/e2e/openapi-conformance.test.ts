@@ -207,6 +207,7 @@ describe('OpenAPI conformance', () => {
     await expect(200, 'GET', `${base}/${id}/events`, { key });
     await expect(200, 'GET', `${base}/${id}/qr-page-link`, { key });
     await expect(200, 'POST', `${base}/${id}/watch`, { key });
+    await expect(200, 'POST', `${base}/${id}/unwatch`, { key });
     await waitUntil(async () => (await call('GET', `${base}/${id}/qr?format=raw`, { key })).status === 200, {
       what: 'a QR',
     });
