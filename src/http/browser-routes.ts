@@ -50,6 +50,7 @@ import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas, schemas } from './schemas.js';
 import { channelEventStream, StreamSlots } from './sse.js';
 import { hashToken } from '../store/tokens.js';
 import type { Language } from '../store/tenants-repository.js';
+import { renderSupportSignIn } from '../web/support-sign-in.js';
 import {
   newBusinessForm,
   renderBusinessCreated,
@@ -632,12 +633,19 @@ export function browserRoutes(ctx: GatewayContext): Hono {
 
   // ---- Support's console: an operator's API key, exchanged for a server-side session (the cookie
   // holds a random session token, never the key; sign-out or revoking the key ends it).
-  app.get('/support/login', (c) => html(c, supportLoginForm()));
+  const signInLang = (c: Context, formLang?: unknown) =>
+    pickLanguage(
+      typeof formLang === 'string' ? formLang : c.req.query('lang'),
+      undefined,
+      c.req.header('accept-language'),
+    );
+  app.get('/support/login', (c) => html(c, renderSupportSignIn({ lang: signInLang(c) })));
   app.post('/support/login', sameOrigin, publicLimit('support-login', 20, 'refused'), async (c) => {
     const form = await c.req.parseBody();
     const key = typeof form.key === 'string' ? form.key.trim() : '';
     const sessionToken = await ctx.tenants.openSupportSession(key);
-    if (!sessionToken) return html(c, supportLoginForm('That is not a support key.'), 401);
+    if (!sessionToken)
+      return html(c, renderSupportSignIn({ lang: signInLang(c, form.lang), error: 'wrong_key' }), 401);
     setCookie(c, SUPPORT_COOKIE, sessionToken, {
       httpOnly: true,
       sameSite: 'Strict',
@@ -809,11 +817,4 @@ function toMessageRow(m: Message, waiting: WaitingView | undefined): MessageRowV
     readAt: iso(m.readAt),
     failedAt: iso(m.failedAt),
   };
-}
-
-function supportLoginForm(error?: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Zapgate support</title><link rel="stylesheet" href="/assets/styles.css"></head>
-<body><main class="card narrow"><h1>Support console</h1><form method="post" action="/support/login">
-<label for="key">Support API key</label><input id="key" name="key" type="password" autocomplete="off" required>
-${error ? `<p class="error" role="alert">${error}</p>` : ''}<button type="submit">Sign in</button></form></main></body></html>`;
 }

@@ -27,6 +27,13 @@ export const en = {
   'title.messages': 'Messages',
   'title.notifications': 'Notifications',
 
+  'supportLogin.heading': 'Support console',
+  'supportLogin.intro':
+    'Sign in with a support or admin API key. The browser keeps a session, never the key.',
+  'supportLogin.key': 'Support API key',
+  'supportLogin.submit': 'Sign in',
+  'supportLogin.wrongKey': 'That is not a support key. Check it and try again.',
+
   'nav.label': 'Panel sections',
   'nav.settings': 'Settings',
   'nav.channels': 'Channels',

@@ -27,6 +27,13 @@ export const es: Catalogue = {
   'title.messages': 'Mensajes',
   'title.notifications': 'Notificaciones',
 
+  'supportLogin.heading': 'Consola de soporte',
+  'supportLogin.intro':
+    'Inicia sesión con una clave de API de soporte o de administrador. El navegador guarda una sesión, nunca la clave.',
+  'supportLogin.key': 'Clave de API de soporte',
+  'supportLogin.submit': 'Iniciar sesión',
+  'supportLogin.wrongKey': 'Esa no es una clave de soporte. Revísala y vuelve a intentarlo.',
+
   'nav.label': 'Secciones del panel',
   'nav.settings': 'Configuración',
   'nav.channels': 'Canales',

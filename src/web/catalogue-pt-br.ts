@@ -27,6 +27,13 @@ export const ptBR: Catalogue = {
   'title.messages': 'Mensagens',
   'title.notifications': 'Notificações',
 
+  'supportLogin.heading': 'Console de suporte',
+  'supportLogin.intro':
+    'Entre com uma chave de API de suporte ou de administrador. O navegador guarda uma sessão, nunca a chave.',
+  'supportLogin.key': 'Chave de API de suporte',
+  'supportLogin.submit': 'Entrar',
+  'supportLogin.wrongKey': 'Essa não é uma chave de suporte. Confira e tente novamente.',
+
   'nav.label': 'Seções do painel',
   'nav.settings': 'Configurações',
   'nav.channels': 'Canais',

@@ -58,13 +58,19 @@ ${boot === undefined ? '' : `<script type="application/json" id="boot">${jsonFor
 `;
 }
 
-/** Links to this page in the other languages (`?lang=`). */
+/** A language's short code as the top bar shows it ("PT"): the full name stays for screen readers. */
+const shortName = (l: Lang): string => l.slice(0, 2).toUpperCase();
+
+/**
+ * Links to this page in the other languages (`?lang=`). Each carries its name ("Português") and a
+ * short code ("PT"): a top bar shows the code (with the name as its tooltip) so the bar fits one line.
+ */
 export function languageSwitch(lang: Lang): string {
-  const links = LANGS.map((l) =>
-    l === lang
-      ? `<a href="?lang=${l}" lang="${l}" hreflang="${l}" aria-current="true">${escapeHtml(LANGUAGE_NAMES[l])}</a>`
-      : `<a href="?lang=${l}" lang="${l}" hreflang="${l}">${escapeHtml(LANGUAGE_NAMES[l])}</a>`,
-  ).join('');
+  const links = LANGS.map((l) => {
+    const name = escapeHtml(LANGUAGE_NAMES[l]);
+    const label = `<span class="lang-name">${name}</span><span class="lang-code" aria-hidden="true">${shortName(l)}</span>`;
+    return `<a href="?lang=${l}" lang="${l}" hreflang="${l}" title="${name}"${l === lang ? ' aria-current="true"' : ''}>${label}</a>`;
+  }).join('');
   return `<nav class="langs" aria-label="${escapeHtml(t(lang, 'lang.label'))}">${links}</nav>`;
 }
 

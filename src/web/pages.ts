@@ -115,6 +115,16 @@ function panelBoot(input: PanelPageInput, page: 'settings' | 'channels'): unknow
   return { page, lang: input.lang, channels: input.channels, strings: stringsFor(input.lang, LIVE_GROUPS) };
 }
 
+/**
+ * A channel's name beside a card's title, unless it is the default "WhatsApp" (the title already
+ * says it: "WhatsApp / WhatsApp" told nobody anything).
+ */
+function channelNameHint(name: string, title: string): string {
+  const plain = (v: string) => v.trim().toLowerCase();
+  if (plain(name) === plain(title) || plain(name) === 'whatsapp') return '';
+  return `<span class="hint" data-testid="channel-name">${escapeHtml(name)}</span>`;
+}
+
 /** The business's panel, Settings tab: one WhatsApp block per channel, and the QR window. */
 export function renderPanelSettings(input: PanelPageInput): string {
   const { lang } = input;
@@ -125,7 +135,7 @@ export function renderPanelSettings(input: PanelPageInput): string {
     .map((ch) => {
       const id = escapeHtml(ch.id);
       return `<section class="card wa-block" data-role="channel" data-channel-id="${id}" aria-labelledby="wa-${id}">
-<div class="card-head"><h2 class="card-title" id="wa-${id}">${CHAT_MARK}${s('wa.title')}</h2><span class="hint">${escapeHtml(ch.name)}</span></div>
+<div class="card-head"><h2 class="card-title" id="wa-${id}">${CHAT_MARK}${s('wa.title')}</h2>${channelNameHint(ch.name, s('wa.title'))}</div>
 <div class="wa-status" data-role="status">${waBlockBody(ch, strings, env)}</div>
 </section>`;
     })
@@ -266,7 +276,7 @@ export function renderPanelMessages(input: MessagesPageInput): string {
     ] as const;
     content = `${messageFilters(input, ch)}
 <section class="card queue-card" aria-labelledby="queue-title" data-testid="queue-summary">
-<div class="card-head"><h2 class="card-title" id="queue-title">${s('messages.queueTitle')}</h2><span class="hint">${escapeHtml(ch.name)}</span></div>
+<div class="card-head"><h2 class="card-title" id="queue-title">${s('messages.queueTitle')}</h2>${channelNameHint(ch.name, s('wa.title'))}</div>
 <div data-role="summary" aria-live="polite">${queueSummary(ch, input.queueDepth, strings, env)}</div>
 </section>
 <section class="log" aria-labelledby="log-title">

@@ -288,7 +288,9 @@ describe('panel → messages: the queue summary', () => {
       html,
       /note-red">Sending stopped because this device was removed on the phone\. Link the phone again/,
     );
-    assert.match(html, /href="\/panel\/channels\?lang=en">Go to Channels</);
+    assert.match(html, /href="\/panel\/channels\?lang=en" data-testid="to-channels">Go to Channels</);
+    // The note says it resumes by itself: no Resume button beside it.
+    assert.doesNotMatch(html, /resume-sending|queue-toggle/);
   });
 
   test('not linked: messages wait; restricted: until when, in the page’s time format', () => {

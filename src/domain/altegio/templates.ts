@@ -187,10 +187,10 @@ export function templateValues(appointment: Appointment, context: TemplateContex
 /** Default texts: short, friendly, one per kind and language. */
 export const DEFAULT_TEMPLATES: Readonly<Record<TemplateKind, Readonly<Record<TemplateLanguage, string>>>> = {
   reminder: {
-    en: 'Hi %CLIENT_NAME%! A reminder of your %SERVICE_TITLE% with %MASTER_NAME% on %DATETIME%. Reply + to confirm or - to cancel.',
+    en: 'Hi %CLIENT_NAME%! A reminder of your %SERVICE_TITLE% with %MASTER_NAME% on %DATETIME%. Reply + or 1 to confirm, - or 3 to cancel.',
     'pt-BR':
-      'Olá, %CLIENT_NAME%! Lembrete do seu horário de %SERVICE_TITLE% com %MASTER_NAME% em %DATETIME%. Responda + para confirmar ou - para cancelar.',
-    es: '¡Hola, %CLIENT_NAME%! Te recordamos tu cita de %SERVICE_TITLE% con %MASTER_NAME% el %DATETIME%. Responde + para confirmar o - para cancelar.',
+      'Olá, %CLIENT_NAME%! Lembrete do seu horário de %SERVICE_TITLE% com %MASTER_NAME% em %DATETIME%. Responda + ou 1 para confirmar, - ou 3 para cancelar.',
+    es: '¡Hola, %CLIENT_NAME%! Te recordamos tu cita de %SERVICE_TITLE% con %MASTER_NAME% el %DATETIME%. Responde + o 1 para confirmar, - o 3 para cancelar.',
   },
   booking_created: {
     en: 'Hi %CLIENT_NAME%! You are booked for %SERVICE_TITLE% with %MASTER_NAME% on %DATETIME%. See you soon!',

@@ -547,7 +547,10 @@ function queueNote(ch, S, env) {
 export function queueSummary(ch, queueDepth, S, env) {
   const paused = Boolean(ch.paused);
   const action = paused ? 'resume' : 'pause';
-  const needsLink = ch.paused && ch.pausedCause === 'removed' ? true : !hasLinkedDevice(ch.status);
+  // Paused because the phone removed the device: linking again resumes it by itself (the note says
+  // so), and Resume could do nothing meanwhile, so only the way to Channels is offered.
+  const resumesItself = paused && ch.pausedCause === 'removed';
+  const needsLink = resumesItself ? true : !hasLinkedDevice(ch.status);
   return (
     `<dl class="facts queue-facts">` +
     `<div><dt>${esc(S['messages.waiting'])}</dt><dd class="queue-depth" data-testid="queue-depth">${esc(queueDepth)}</dd></div>` +
@@ -563,10 +566,12 @@ export function queueSummary(ch, queueDepth, S, env) {
     queueNote(ch, S, env) +
     `<form class="actions" method="post" action="/panel/channels/${encodeURIComponent(ch.id)}/${action}" data-action="${action}">` +
     `<input type="hidden" name="lang" value="${esc(env.lang)}">` +
-    `<button type="submit" id="queue-toggle" class="btn${paused ? ' btn-primary' : ''}" data-testid="${action}-sending">` +
-    `${esc(S[paused ? 'messages.resume' : 'messages.pause'])}</button>` +
+    (resumesItself
+      ? ''
+      : `<button type="submit" id="queue-toggle" class="btn${paused ? ' btn-primary' : ''}" data-testid="${action}-sending">` +
+        `${esc(S[paused ? 'messages.resume' : 'messages.pause'])}</button>`) +
     (needsLink
-      ? `<a class="btn btn-quiet" href="/panel/channels?lang=${esc(encodeURIComponent(env.lang))}">${esc(S['messages.toChannels'])}</a>`
+      ? `<a class="${resumesItself ? 'btn btn-primary' : 'btn btn-quiet'}" href="/panel/channels?lang=${esc(encodeURIComponent(env.lang))}" data-testid="to-channels">${esc(S['messages.toChannels'])}</a>`
       : '') +
     `</form>`
   );
