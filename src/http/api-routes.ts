@@ -53,7 +53,12 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
     return c.json(events.map((e) => ({ status: e.status, cause: e.cause, at: e.at.toISOString() })));
   });
   app.post('/:id/watch', async (c) => {
-    await ctx.channels.watch(c.get('tenantId'), c.req.param('id'));
+    // The body is optional: `{}` or none is a plain heartbeat.
+    const text = await c.req.text();
+    const body = text.trim()
+      ? await jsonBody({ req: { text: () => Promise.resolve(text) } }, schemas.apiWatch)
+      : {};
+    await ctx.channels.watch(c.get('tenantId'), c.req.param('id'), 'api', { retry: body.retry });
     return c.json(await view(c.get('tenantId'), c.req.param('id')));
   });
   // The API client stops looking (its own QR screen closed): linking stops once nobody else looks.

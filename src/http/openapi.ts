@@ -142,7 +142,9 @@ const channelPath = (base: string) => {
           'last one leaves (`unwatch`) or after LINK_WINDOW_SECONDS without any heartbeat. ' +
           'Each linking channel holds a WhatsApp socket: a business links at most MAX_LINKING_PER_BUSINESS ' +
           'channels at once (5 by default). Beyond that, this route, `qr` and `pairing-code` answer 429 ' +
-          '`rate_limited` until one links or its window closes.',
+          '`rate_limited` until one links or its window closes. While no QR or code has come, ' +
+          '`link.stalled` says why after a while; `{"retry": true}` starts the attempt again at once.',
+        requestBody: { ...body(schemas.apiWatch), required: false },
         responses: { '200': channel, ...errors },
       },
     },

@@ -95,6 +95,12 @@ export const schemas = {
       retry: z.boolean().optional(),
     })
     .strict(),
+  /** An API client's watch: `retry` starts a link attempt stuck waiting on WhatsApp again at once. */
+  apiWatch: z
+    .object({ retry: z.boolean().optional().describe('Start a stalled link attempt again now') })
+    .strict(),
+  /** Panel → Messages: "Send a test message" to the owner's own phone (any format, national too). */
+  testMessage: z.object({ phone: z.string().trim().min(1).max(40) }).strict(),
   pairingPhone: z
     .object({ phone: z.string().min(3).max(32).describe('The sending phone, with country code') })
     .strict(),

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
 
 /**
  * When the server cannot reach WhatsApp (issue 15): "Preparing the code…" does not spin forever; it
@@ -98,5 +99,53 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
     await panel.getByTestId('link-stuck').waitFor({ state: 'detached' });
     await panel.getByTestId('link-stuck').waitFor();
     assert.equal(await panel.getByTestId('link-expired').count(), 0);
+  });
+});
+
+describe('linking when WhatsApp accepts the connection and never answers', () => {
+  let h: Harness;
+  const held: Socket[] = [];
+  let blackHole: Server;
+
+  before(async () => {
+    // Accepts every connection and says nothing: no QR ever comes, and no error either.
+    blackHole = createServer((socket) => held.push(socket));
+    const port = await new Promise<number>((resolve) =>
+      blackHole.listen(0, '127.0.0.1', () => resolve((blackHole.address() as { port: number }).port)),
+    );
+    h = await startHarness({
+      env: {
+        WA_SERVER_URL: `ws://127.0.0.1:${port}/ws/chat`,
+        LINK_SLOW_SECONDS: '1',
+        LINK_STUCK_SECONDS: '3',
+      },
+    });
+  });
+  after(async () => {
+    await h?.stop();
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => blackHole.close(resolve));
+  });
+
+  test('the API says slow, then stuck with the cause "no_answer"; retry starts again', async () => {
+    const business = await newBusinessWith(h, 'Silent Salon');
+    const watch = (body?: unknown) =>
+      h.api('POST', `/v1/channels/${business.channelId}/watch`, { key: business.apiKey, body });
+    assert.equal((await watch()).status, 200);
+    const stalled = async () =>
+      (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.link
+        ?.stalled as { stage: string; cause: string } | null | undefined;
+    assert.equal(await stalled(), null);
+    const slow = await waitUntil(async () => ((await stalled())?.stage === 'slow' ? stalled() : undefined), {
+      what: 'slow',
+    });
+    assert.deepEqual(slow, { stage: 'slow', cause: 'no_answer' });
+    await waitUntil(async () => (await stalled())?.stage === 'stuck', { what: 'stuck' });
+    assert.deepEqual(await stalled(), { stage: 'stuck', cause: 'no_answer' });
+    // Retry: a new attempt, whose wait starts over.
+    const retried = await watch({ retry: true });
+    assert.equal(retried.status, 200);
+    assert.equal(retried.json.link.stalled, null);
+    assert.equal((await watch({ retry: 'yes' })).status, 400);
   });
 });
