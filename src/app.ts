@@ -338,6 +338,8 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     }
     metrics.sessions.reset();
     for (const [status, count] of runtime.sessionCounts()) metrics.sessions.set({ status }, count);
+    metrics.newChatCapChannels.reset();
+    for (const [state, count] of runtime.newChatCapCounts()) metrics.newChatCapChannels.set({ state }, count);
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
   app.route('/v1', apiRoutes(ctx));

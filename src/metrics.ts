@@ -71,6 +71,12 @@ export class Metrics {
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
+  readonly newChatCapChannels = new Gauge({
+    name: 'zapgate_new_chat_cap_channels',
+    help: 'Channels on this node by what WhatsApp last said of their monthly new-chat cap (none, first_warning, second_warning, capped)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
   readonly versionRefusals = new Counter({
     name: 'zapgate_client_version_refusals_total',
     help: 'Logins WhatsApp refused (405) because it no longer accepts the client version',

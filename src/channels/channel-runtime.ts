@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import QRCode from 'qrcode';
-import { hasLinkedDevice, type ChannelStatus, type StatusCause } from '../domain/channel-status.js';
+import {
+  hasLinkedDevice,
+  type ChannelStatus,
+  type NewChatCapFacts,
+  type NewChatCapState,
+  type RestrictionCause,
+  type StatusCause,
+} from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import { ChannelAuthStore } from '../store/channel-auth-store.js';
 import type {
@@ -134,10 +141,12 @@ interface LiveChannel {
   /** What holds new contacts back: the reach-out timelock or the new-chat cap (undefined: unknown). */
   restrictedBy: RestrictionCause | undefined;
   restrictionTimer: NodeJS.Timeout | undefined;
+  /** WhatsApp's monthly new-chat cap as it last said (stored; undefined: never said). */
+  newChatCap: NewChatCapState | undefined;
 }
 
 /** Why a channel may not write to new contacts for now. */
-export type RestrictionCause = 'reach_out_timelock' | 'new_chats_capped';
+export type { RestrictionCause };
 
 /**
  * Holds the WhatsApp session of every channel this node serves: links (QR or code) while someone
@@ -180,6 +189,14 @@ export class ChannelRuntime {
 
   get liveCount(): number {
     return this.live.size;
+  }
+
+  /** Channels on this node by WhatsApp's last word on their new-chat cap (for /metrics). */
+  newChatCapCounts(): Map<NewChatCapState, number> {
+    const counts = new Map<NewChatCapState, number>();
+    for (const live of this.live.values())
+      if (live.newChatCap) counts.set(live.newChatCap, (counts.get(live.newChatCap) ?? 0) + 1);
+    return counts;
   }
 
   /** How many live sessions are in each driver status (for the metrics gauge). */
@@ -508,6 +525,8 @@ export class ChannelRuntime {
       business: null,
       linkedAt: null,
       restrictedUntil: null,
+      restrictedBy: null,
+      newChatCap: null,
     });
     this.o.changes.publish({ tenantId: channel.tenantId, channelId: channel.id });
     if (watching && updated) await this.startLinking(updated, live?.viewers);
@@ -542,8 +561,10 @@ export class ChannelRuntime {
       writes: Promise.resolve(),
       lastStatus: channel.status,
       restrictedUntil: channel.restrictedUntil?.getTime(),
-      restrictedBy: undefined,
+      // Stored with the restriction: after a restart a cap's restriction is still the cap's.
+      restrictedBy: channel.restrictedBy ?? undefined,
       restrictionTimer: undefined,
+      newChatCap: channel.newChatCap?.state,
     };
     this.live.set(channel.id, live);
     session.on('qr', ({ qr, ttlMs }) => void this.onQr(live, qr, ttlMs));
@@ -586,10 +607,22 @@ export class ChannelRuntime {
       this.o.metrics?.newChatCap.inc({ status: cap.status });
       if (cap.status !== 'none')
         this.o.logger.warn({ channelId: channel.id, ...cap }, 'WhatsApp new-chat cap');
-      const done =
-        cap.status === 'capped'
-          ? this.restrict(ref, cap.cycleEndsAt ?? this.now() + 24 * 3_600_000, 'new_chats_capped')
-          : this.liftRestriction(ref, 'new_chats_capped');
+      live.newChatCap = cap.status;
+      const facts: NewChatCapFacts = {
+        state: cap.status,
+        used: cap.used ?? null,
+        quota: cap.total ?? null,
+        resetsAt: cap.cycleEndsAt !== undefined ? new Date(cap.cycleEndsAt) : null,
+        updatedAt: new Date(this.now()),
+      };
+      const done = this.o.channels
+        .setNewChatCap(channel.tenantId, channel.id, facts)
+        .then(() => this.o.changes.publish(ref))
+        .then(() =>
+          cap.status === 'capped'
+            ? this.restrict(ref, cap.cycleEndsAt ?? this.now() + 24 * 3_600_000, 'new_chats_capped')
+            : this.liftRestriction(ref, 'new_chats_capped'),
+        );
       done.catch((err: unknown) =>
         this.o.logger.error({ err, channelId: channel.id }, 'could not record the new-chat cap'),
       );
@@ -626,16 +659,25 @@ export class ChannelRuntime {
         const resumes = !restored && this.paused.get(live.channelId) === 'removed';
         if (resumes) this.paused.delete(live.channelId);
         const restricted = live.restrictedUntil !== undefined && live.restrictedUntil > this.now();
-        if (!restricted) live.restrictedUntil = undefined;
+        if (!restricted) {
+          live.restrictedUntil = undefined;
+          live.restrictedBy = undefined;
+        }
         const channelRef = { tenantId: live.tenantId, channelId: live.channelId };
         this.traffic?.onOpen(channelRef);
-        await this.record(live, restricted ? 'restricted' : 'connected', restored ? 'restored' : 'opened', {
+        // Still restricted after a reconnect or a restart: the status says by what (stored with it).
+        const cause = restricted
+          ? (live.restrictedBy ?? 'reach_out_timelock')
+          : restored
+            ? 'restored'
+            : 'opened';
+        await this.record(live, restricted ? 'restricted' : 'connected', cause, {
           phone: state.me.phone,
           platform: state.platform,
           business: state.business,
           ...(live.linkedFacts?.linkedAt ? { linkedAt: live.linkedFacts.linkedAt } : {}),
           ...(resumes ? { paused: null } : {}),
-          ...(restricted ? {} : { restrictedUntil: null }),
+          ...(restricted ? {} : { restrictedUntil: null, restrictedBy: null }),
         });
         if (restricted) this.armRestrictionEnd(live);
         if (resumes) this.traffic?.onResumed(channelRef);
@@ -753,12 +795,18 @@ export class ChannelRuntime {
       return;
     const until = whatsappUntil ?? this.now() + (this.o.restrictionMs ?? 24 * 3_600_000);
     if (!live) {
-      await this.o.channels.setRestrictedUntil(channel.tenantId, channel.channelId, new Date(until));
+      await this.o.channels.setRestrictedUntil(channel.tenantId, channel.channelId, new Date(until), cause);
       return;
     }
     live.restrictedUntil = until;
     live.restrictedBy = cause;
-    await this.record(live, 'restricted', cause, { restrictedUntil: new Date(until) }, true);
+    await this.record(
+      live,
+      'restricted',
+      cause,
+      { restrictedUntil: new Date(until), restrictedBy: cause },
+      true,
+    );
     this.armRestrictionEnd(live);
     this.o.logger.warn(
       { channelId: channel.channelId, restrictedUntil: new Date(until).toISOString(), cause },
@@ -781,7 +829,10 @@ export class ChannelRuntime {
     clearTimeout(live.restrictionTimer);
     live.restrictionTimer = undefined;
     if (live.lastStatus === 'restricted')
-      await this.record(live, 'connected', 'restriction_ended', { restrictedUntil: null });
+      await this.record(live, 'connected', 'restriction_ended', {
+        restrictedUntil: null,
+        restrictedBy: null,
+      });
     else await this.o.channels.setRestrictedUntil(live.tenantId, live.channelId, null);
   }
 
@@ -809,7 +860,10 @@ export class ChannelRuntime {
         live.restrictedUntil = undefined;
         live.restrictedBy = undefined;
         if (live.lastStatus === 'restricted')
-          void this.record(live, 'connected', 'restriction_ended', { restrictedUntil: null });
+          void this.record(live, 'connected', 'restriction_ended', {
+            restrictedUntil: null,
+            restrictedBy: null,
+          });
         else
           void this.o.channels
             .setRestrictedUntil(live.tenantId, live.channelId, null)

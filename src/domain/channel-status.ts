@@ -53,6 +53,32 @@ export type StatusCause =
   | 'login_refused'
   | 'deleted';
 
+/** Why a channel may not write to new contacts for now (stored with the restriction). */
+export type RestrictionCause = 'reach_out_timelock' | 'new_chats_capped';
+
+/** WhatsApp's word on the account's monthly new-chat cap: none, 80 %, 90 %, reached. */
+export type NewChatCapState = 'none' | 'first_warning' | 'second_warning' | 'capped';
+
+export const NEW_CHAT_CAP_STATES: readonly NewChatCapState[] = [
+  'none',
+  'first_warning',
+  'second_warning',
+  'capped',
+];
+
+/** The new-chat cap as WhatsApp last stated it for a channel's account (null fields: not said). */
+export interface NewChatCapFacts {
+  readonly state: NewChatCapState;
+  /** First contacts started this cycle. */
+  readonly used: number | null;
+  /** First contacts allowed per cycle. */
+  readonly quota: number | null;
+  /** When the cycle ends and the count starts again. */
+  readonly resetsAt: Date | null;
+  /** When WhatsApp said it. */
+  readonly updatedAt: Date;
+}
+
 /** Statuses where a device is linked (credentials exist), whether or not the socket is up now. */
 export function hasLinkedDevice(status: ChannelStatus): boolean {
   return status === 'connected' || status === 'reconnecting' || status === 'restricted';

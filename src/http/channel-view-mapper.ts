@@ -53,5 +53,18 @@ export function toChannelView({ channel, live }: ChannelSnapshot, qrPageUrl?: st
       channel.restrictedUntil && channel.restrictedUntil.getTime() > Date.now()
         ? channel.restrictedUntil.toISOString()
         : null,
+    restrictedBy:
+      channel.restrictedUntil && channel.restrictedUntil.getTime() > Date.now()
+        ? (channel.restrictedBy ?? 'reach_out_timelock')
+        : null,
+    newChats: channel.newChatCap
+      ? {
+          state: channel.newChatCap.state,
+          used: channel.newChatCap.used,
+          quota: channel.newChatCap.quota,
+          resetsAt: channel.newChatCap.resetsAt?.toISOString() ?? null,
+          updatedAt: channel.newChatCap.updatedAt.toISOString(),
+        }
+      : null,
   };
 }

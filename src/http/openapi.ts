@@ -1,6 +1,6 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { z } from 'zod';
-import { CHANNEL_STATUSES } from '../domain/channel-status.js';
+import { CHANNEL_STATUSES, NEW_CHAT_CAP_STATES } from '../domain/channel-status.js';
 import { FAILURE_DETAILS, FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
 import { WAITING_REASONS } from '../domain/message-waiting.js';
 import { LANGUAGES } from '../store/tenants-repository.js';
@@ -358,6 +358,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             'paused',
             'pausedCause',
             'restrictedUntil',
+            'restrictedBy',
+            'newChats',
           ],
           properties: {
             id: { type: 'string' },
@@ -429,6 +431,39 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
               format: 'date-time',
               nullable: true,
               description: 'After a 463 (reach-out timelock): no messages to new contacts until then',
+            },
+            restrictedBy: {
+              type: 'string',
+              nullable: true,
+              enum: ['reach_out_timelock', 'new_chats_capped', null],
+              description:
+                "What holds new contacts back while `restrictedUntil` is set: WhatsApp's reach-out timelock, " +
+                'or its monthly new-chat cap (first contacts wait for the next cycle; known contacts still get theirs)',
+            },
+            newChats: {
+              type: 'object',
+              nullable: true,
+              description:
+                "WhatsApp's monthly cap on new chats (first contacts) as it last said for this number; null " +
+                'until it says anything. The gateway holds first contacts back at the cap instead of sending ' +
+                'them into refusals.',
+              required: ['state', 'used', 'quota', 'resetsAt', 'updatedAt'],
+              properties: {
+                state: {
+                  type: 'string',
+                  enum: [...NEW_CHAT_CAP_STATES],
+                  description: 'none; first_warning (80 % used); second_warning (90 %); capped (reached)',
+                },
+                used: { type: 'integer', nullable: true, description: 'First contacts started this cycle' },
+                quota: { type: 'integer', nullable: true, description: 'First contacts allowed per cycle' },
+                resetsAt: {
+                  type: 'string',
+                  format: 'date-time',
+                  nullable: true,
+                  description: 'When the cycle ends and the count starts again',
+                },
+                updatedAt: { type: 'string', format: 'date-time', description: 'When WhatsApp said it' },
+              },
             },
           },
         },

@@ -1,4 +1,11 @@
-import type { ChannelStatus, LinkMode, StatusCause } from '../domain/channel-status.js';
+import {
+  NEW_CHAT_CAP_STATES,
+  type ChannelStatus,
+  type LinkMode,
+  type NewChatCapFacts,
+  type RestrictionCause,
+  type StatusCause,
+} from '../domain/channel-status.js';
 import type { Database, Queryable } from './database.js';
 import { newId } from './tokens.js';
 
@@ -22,6 +29,10 @@ export interface Channel {
   readonly pausedAt: Date | null;
   /** After a 463 (reach-out timelock): no messages to new contacts until then. */
   readonly restrictedUntil: Date | null;
+  /** What the restriction is (null: none, or one stored before migration 013: the timelock). */
+  readonly restrictedBy: RestrictionCause | null;
+  /** WhatsApp's monthly new-chat cap as it last said (null: it never said). */
+  readonly newChatCap: NewChatCapFacts | null;
 }
 
 /** Who paused a channel's queue: the business, or the phone removing the linked device. */
@@ -52,7 +63,42 @@ interface ChannelRow {
   paused_cause: PausedCause | null;
   paused_at: Date | null;
   restricted_until: Date | null;
+  /** Absent on rows read before migration 013. */
+  restricted_by?: string | null;
+  new_chat_cap?: StoredNewChatCap | string | null;
 }
+
+/** new_chat_cap as stored (jsonb): times in ISO 8601. */
+interface StoredNewChatCap {
+  state: string;
+  used: number | null;
+  quota: number | null;
+  resetsAt: string | null;
+  updatedAt: string;
+}
+
+const toStoredCap = (cap: NewChatCapFacts): string =>
+  JSON.stringify({
+    state: cap.state,
+    used: cap.used,
+    quota: cap.quota,
+    resetsAt: cap.resetsAt?.toISOString() ?? null,
+    updatedAt: cap.updatedAt.toISOString(),
+  } satisfies StoredNewChatCap);
+
+function fromStoredCap(value: StoredNewChatCap | string | null | undefined): NewChatCapFacts | null {
+  const cap = typeof value === 'string' ? (JSON.parse(value) as StoredNewChatCap) : value;
+  if (!cap || !(NEW_CHAT_CAP_STATES as readonly string[]).includes(cap.state)) return null;
+  return {
+    state: cap.state as NewChatCapFacts['state'],
+    used: typeof cap.used === 'number' ? cap.used : null,
+    quota: typeof cap.quota === 'number' ? cap.quota : null,
+    resetsAt: cap.resetsAt ? new Date(cap.resetsAt) : null,
+    updatedAt: new Date(cap.updatedAt),
+  };
+}
+
+const RESTRICTION_CAUSES: readonly string[] = ['reach_out_timelock', 'new_chats_capped'];
 
 const toChannel = (row: ChannelRow): Channel => ({
   id: row.id,
@@ -72,6 +118,11 @@ const toChannel = (row: ChannelRow): Channel => ({
   pausedCause: row.paused_cause,
   pausedAt: row.paused_at ? new Date(row.paused_at) : null,
   restrictedUntil: row.restricted_until ? new Date(row.restricted_until) : null,
+  restrictedBy:
+    row.restricted_until && RESTRICTION_CAUSES.includes(row.restricted_by ?? '')
+      ? (row.restricted_by as RestrictionCause)
+      : null,
+  newChatCap: fromStoredCap(row.new_chat_cap),
 });
 
 /** What a status change may also record about the linked device. */
@@ -83,6 +134,10 @@ export interface LinkedDeviceFacts {
   /** The queue's pause, changed with the status (a removed device pauses it; a new link resumes). */
   paused?: { cause: PausedCause; at: Date } | null;
   restrictedUntil?: Date | null;
+  /** What the restriction is (written with restrictedUntil). */
+  restrictedBy?: RestrictionCause | null;
+  /** Cleared when the device is reset (a new link may be another number). */
+  newChatCap?: null;
 }
 
 /** A channel whose status, or queue pause, was just written, and when. */
@@ -191,6 +246,8 @@ export class ChannelsRepository {
       ['business', facts.business],
       ['linked_at', facts.linkedAt],
       ['restricted_until', facts.restrictedUntil],
+      ['restricted_by', facts.restrictedBy],
+      ['new_chat_cap', facts.newChatCap],
       ...(facts.paused === undefined
         ? []
         : ([
@@ -269,11 +326,29 @@ export class ChannelsRepository {
     });
   }
 
-  /** Sets or clears the end of a 463 restriction without a status change (the channel is down meanwhile). */
-  async setRestrictedUntil(tenantId: string, channelId: string, until: Date | null): Promise<void> {
+  /**
+   * Sets (with its cause) or clears the end of a restriction without a status change (the channel
+   * is down meanwhile).
+   */
+  async setRestrictedUntil(
+    tenantId: string,
+    channelId: string,
+    until: Date | null,
+    by: RestrictionCause | null = null,
+  ): Promise<void> {
     await this.db.query(
-      'update channels set restricted_until = $3 where tenant_id = $1 and id = $2 and deleted_at is null',
-      [tenantId, channelId, until],
+      `update channels set restricted_until = $3, restricted_by = $4
+       where tenant_id = $1 and id = $2 and deleted_at is null`,
+      [tenantId, channelId, until, until ? by : null],
+    );
+  }
+
+  /** Stores WhatsApp's latest word on the account's new-chat cap (no status change, no webhook). */
+  async setNewChatCap(tenantId: string, channelId: string, cap: NewChatCapFacts): Promise<void> {
+    await this.db.query(
+      `update channels set new_chat_cap = $3::jsonb
+       where tenant_id = $1 and id = $2 and deleted_at is null`,
+      [tenantId, channelId, toStoredCap(cap)],
     );
   }
 

@@ -51,6 +51,16 @@ export const en = {
   'wa.app': 'App',
   'wa.appBusiness': 'WhatsApp Business',
   'wa.appPersonal': 'WhatsApp (not Business)',
+  'wa.newChats': 'New chats this month',
+  'wa.newChatsUsed': '{used} of {quota}',
+  'wa.newChatsUnknown': 'WhatsApp has not said how many',
+  'wa.newChatsState.none': 'resets {time}',
+  'wa.newChatsState.first_warning':
+    '80% used — at the limit, first messages to new clients wait until {time}',
+  'wa.newChatsState.second_warning':
+    '90% used — at the limit, first messages to new clients wait until {time}',
+  'wa.newChatsState.capped':
+    'Limit reached — first messages to new clients wait until {time} (send them an SMS); known clients still get theirs',
   'wa.recommendBusiness':
     'We recommend the WhatsApp Business app on the phone for the integration to work correctly.',
   'wa.linkMode': 'Link mode',

@@ -52,6 +52,16 @@ export const es: Catalogue = {
   'wa.app': 'Aplicación',
   'wa.appBusiness': 'WhatsApp Business',
   'wa.appPersonal': 'WhatsApp (no Business)',
+  'wa.newChats': 'Chats nuevos este mes',
+  'wa.newChatsUsed': '{used} de {quota}',
+  'wa.newChatsUnknown': 'WhatsApp no ha dicho cuántos',
+  'wa.newChatsState.none': 'se reinicia el {time}',
+  'wa.newChatsState.first_warning':
+    '80 % usado — al llegar al límite, los primeros mensajes a clientes nuevos esperan hasta {time}',
+  'wa.newChatsState.second_warning':
+    '90 % usado — al llegar al límite, los primeros mensajes a clientes nuevos esperan hasta {time}',
+  'wa.newChatsState.capped':
+    'Límite alcanzado — los primeros mensajes a clientes nuevos esperan hasta {time} (envíales un SMS); los clientes conocidos siguen recibiendo los suyos',
   'wa.recommendBusiness':
     'Recomendamos usar la aplicación WhatsApp Business en el teléfono para que la integración funcione correctamente.',
   'wa.linkMode': 'Modo de vinculación',

@@ -52,6 +52,16 @@ export const ptBR: Catalogue = {
   'wa.app': 'Aplicativo',
   'wa.appBusiness': 'WhatsApp Business',
   'wa.appPersonal': 'WhatsApp (não Business)',
+  'wa.newChats': 'Novas conversas neste mês',
+  'wa.newChatsUsed': '{used} de {quota}',
+  'wa.newChatsUnknown': 'O WhatsApp não informou quantas',
+  'wa.newChatsState.none': 'reinicia em {time}',
+  'wa.newChatsState.first_warning':
+    '80% usado — no limite, primeiras mensagens a novos clientes esperam até {time}',
+  'wa.newChatsState.second_warning':
+    '90% usado — no limite, primeiras mensagens a novos clientes esperam até {time}',
+  'wa.newChatsState.capped':
+    'Limite atingido — primeiras mensagens a novos clientes esperam até {time} (envie um SMS); clientes conhecidos continuam recebendo',
   'wa.recommendBusiness':
     'Recomendamos o uso do aplicativo WhatsApp Business no telefone para garantir o funcionamento correto da integração.',
   'wa.linkMode': 'Modo de conexão',

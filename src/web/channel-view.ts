@@ -1,4 +1,9 @@
-import type { ChannelStatus, StatusCause } from '../domain/channel-status.js';
+import type {
+  ChannelStatus,
+  NewChatCapState,
+  RestrictionCause,
+  StatusCause,
+} from '../domain/channel-status.js';
 
 /** The live link attempt of a channel: present only while someone is looking at its QR or code. */
 export interface ChannelLinkView {
@@ -48,6 +53,16 @@ export interface ChannelView {
   pausedCause: 'manual' | 'removed' | null;
   /** After a 463 (WhatsApp's reach-out timelock): no messages to new contacts until this ISO time. */
   restrictedUntil: string | null;
+  /** What the restriction is (timelock or the new-chat cap); null when not restricted. Optional for older callers. */
+  restrictedBy?: RestrictionCause | null;
+  /** WhatsApp's monthly new-chat cap as it last said (ISO times); null until it says. Optional for older callers. */
+  newChats?: {
+    state: NewChatCapState;
+    used: number | null;
+    quota: number | null;
+    resetsAt: string | null;
+    updatedAt: string;
+  } | null;
 }
 
 /** One row of support's console: a business, one of its channels and the channel's last status event. */

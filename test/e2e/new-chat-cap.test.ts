@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { VirtualPhone } from '../../src/simulator/index.js';
+import { ptBR } from '../../src/web/catalogue-pt-br.js';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -28,7 +29,7 @@ describe('new-chat capping', () => {
         key: h.adminKey,
         body: { name: 'Clinic', timeZone: 'UTC', language: 'en' },
       })
-    ).json as { channelId: string; apiKey: string };
+    ).json as { channelId: string; apiKey: string; panelLoginUrl: string };
     const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
     const cycleEnd = Date.now() + 10 * 86_400_000;
     phone.setNewChatCap({ total: 3, cycleEnd });
@@ -39,6 +40,18 @@ describe('new-chat capping', () => {
     );
     const channel = async () =>
       (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json;
+    // The quota as WhatsApp states it when the session opens: stored and shown on the channel.
+    const counted = await waitUntil(
+      async () => {
+        const c = await channel();
+        return c.newChats?.quota === 3 ? c : undefined;
+      },
+      { what: 'the new-chat quota on the channel' },
+    );
+    assert.equal(counted.newChats.state, 'none');
+    assert.equal(counted.newChats.used, 0);
+    assert.ok(Math.abs(Date.parse(counted.newChats.resetsAt) - cycleEnd) < 2_000);
+    assert.equal(counted.restrictedBy, null);
     const send = async (to: VirtualPhone, text: string) => {
       const r = await h.api('POST', '/v1/messages', {
         key: business.apiKey,
@@ -69,6 +82,28 @@ describe('new-chat capping', () => {
     );
     assert.equal(capped.cause, 'new_chats_capped');
     assert.ok(Math.abs(Date.parse(capped.restrictedUntil) - cycleEnd) < 2_000, JSON.stringify(capped));
+    assert.equal(capped.restrictedBy, 'new_chats_capped');
+    const atCap = await waitUntil(
+      async () => {
+        const c = await channel();
+        return c.newChats?.used === 3 ? c : undefined;
+      },
+      { what: 'the count at the cap' },
+    );
+    assert.deepEqual(
+      { state: atCap.newChats.state, used: atCap.newChats.used, quota: atCap.newChats.quota },
+      { state: 'capped', used: 3, quota: 3 },
+    );
+    // The panel's channel card says it, in the business's language.
+    const login = await fetch(business.panelLoginUrl, { redirect: 'manual' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const card = await (
+      await fetch(`${h.gateway.url}/panel/channels?lang=pt-BR`, { headers: { cookie } })
+    ).text();
+    assert.match(card, /data-testid="new-chats" data-state="capped"/);
+    assert.ok(card.includes(ptBR['wa.newChats']), 'the fact is labelled in pt-BR');
+    assert.ok(card.includes('3 de 3'), 'used of quota');
+    assert.ok(card.includes(ptBR['wa.newChatsState.capped'].split(' — ')[0]!), 'the cap in words');
 
     const stranger = h.sim.createPhone({ phone: nextPhone() });
     const held = await send(stranger, 'Hello');
@@ -81,9 +116,36 @@ describe('new-chat capping', () => {
 
     const metrics = (await h.api('GET', '/metrics')).json as string;
     assert.match(metrics, /zapgate_new_chat_cap_updates_total\{status="capped"\} \d+/);
+    assert.match(metrics, /zapgate_new_chat_cap_channels\{state="capped"\} 1\b/);
+
+    // After a restart the gateway still knows what the restriction is (stored with it), before
+    // WhatsApp says anything again, and the channel comes back restricted by the cap.
+    await h.restartGateway();
+    const restored = await channel();
+    assert.equal(restored.restrictedBy, 'new_chats_capped', JSON.stringify(restored));
+    assert.equal(restored.newChats?.state, 'capped');
+    const back = await waitUntil(
+      async () => {
+        const c = await channel();
+        return c.status === 'restricted' ? c : undefined;
+      },
+      { what: 'restored, still capped' },
+    );
+    assert.equal(back.cause, 'new_chats_capped');
+    assert.equal((await send(clients[1]!, 'After the restart')).status, 'delivered', 'warm contacts go on');
+    const stillHeld = await send(h.sim.createPhone({ phone: nextPhone() }), 'Hi');
+    assert.equal(stillHeld.failureDetail, 'new_chats_capped');
 
     phone.setNewChatCap(undefined);
-    await waitUntil(async () => (await channel()).status === 'connected', { what: 'the cap lifted' });
+    const lifted = await waitUntil(
+      async () => {
+        const c = await channel();
+        return c.status === 'connected' ? c : undefined;
+      },
+      { what: 'the cap lifted' },
+    );
+    assert.equal(lifted.restrictedBy, null);
+    assert.equal(lifted.newChats?.state, 'none');
     assert.equal((await send(stranger, 'Hello again')).status, 'delivered');
   });
 });

@@ -31,6 +31,8 @@ export function statusNote(ch: ChannelView, S: ViewStrings): string;
 export function remainingMs(expiresAt: string, now: number, ttlMs?: number): number;
 export function countdownText(kind: 'qr' | 'code', ms: number, S: ViewStrings): string;
 export function waBlockBody(ch: ChannelView, S: ViewStrings, env: ViewEnv): string;
+/** WhatsApp's new-chat cap on a channel in words ('' when there is nothing to say). */
+export function newChatsFact(ch: ChannelView, S: ViewStrings, env: ViewEnv): string;
 export function channelCardBody(
   ch: ChannelView,
   S: ViewStrings,

@@ -115,7 +115,30 @@ function facts(ch, S, env, withMode) {
       `<span data-testid="linked-app">${esc(S[ch.business ? 'wa.appBusiness' : 'wa.appPersonal'])}</span>`,
     ]);
   }
+  const newChats = newChatsFact(ch, S, env);
+  if (newChats) rows.push([S['wa.newChats'], newChats]);
   return `<dl class="facts">${rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('')}</dl>`;
+}
+
+/**
+ * WhatsApp's monthly new-chat cap as it last said: "2 of 3 · 80% used — …" ('' until it says
+ * something worth showing: no quota and no warning).
+ */
+export function newChatsFact(ch, S, env) {
+  const n = ch.newChats;
+  if (!n || (n.state === 'none' && n.quota === null)) return '';
+  const count =
+    n.used !== null && n.quota !== null
+      ? fill(S['wa.newChatsUsed'], { used: n.used, quota: n.quota })
+      : S['wa.newChatsUnknown'];
+  const state = n.resetsAt
+    ? fill(S[`wa.newChatsState.${n.state}`] || '', { time: env.fmtDate(n.resetsAt) })
+    : '';
+  return (
+    `<span data-testid="new-chats" data-state="${esc(n.state)}">${esc(count)}` +
+    (state ? ` · ${esc(state)}` : '') +
+    `</span>`
+  );
 }
 
 function businessAdvice(ch, S) {
