@@ -1,6 +1,6 @@
 import { escapeHtml } from './assets/views.js';
 import { LANGUAGE_NAMES, LANGS, t, type Lang } from './i18n.js';
-import { CHAT_MARK, htmlDocument, languageSwitch } from './layout.js';
+import { CHAT_MARK, htmlDocument } from './layout.js';
 
 /** What was typed into "Create business", kept when the server refuses it. */
 export interface NewBusinessForm {
@@ -78,7 +78,7 @@ export function renderBusinessCreated(input: {
     `</div></div>`;
   const body = `<header class="topbar"><div class="topbar-inner">
 <div class="brand">${CHAT_MARK}<span class="brand-name">${s('support.heading')}</span></div>
-<div class="top-links">${languageSwitch(lang)}</div></div></header>
+</div></header>
 <main id="main" class="container"><section class="card created" data-testid="business-created">
 <h1 class="page-title">${s('support.created.title', { name: input.name })}</h1>
 ${row(s('support.created.apiKey'), input.apiKey, 'new-api-key', false)}

@@ -86,6 +86,18 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
     assert.match(await page.getByTestId('link-stuck-cause').innerText(), /cannot reach WhatsApp/);
     await page.screenshot({ path: `${ARTIFACTS}/qr-page-whatsapp-unreachable.png` });
 
+    // The same screen in each language, on a laptop and on a phone (artifacts to look at).
+    for (const lang of ['en', 'pt-BR', 'es'] as const)
+      for (const [size, viewport] of [
+        ['1280x800', { width: 1280, height: 800 }],
+        ['390x844', { width: 390, height: 844 }],
+      ] as const) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${here(business.qrPageUrl)}?lang=${lang}`);
+        await page.getByTestId('link-stuck').waitFor();
+        await page.screenshot({ path: `${ARTIFACTS}/qr-page-unreachable-${lang}-${size}.png` });
+      }
+
     // Support sees it on the business's row.
     const support = await openPage(`${h.gateway.url}/support/login`);
     await support.locator('#key').fill(h.adminKey);

@@ -63,7 +63,16 @@ describe('the panel login link, opened again', () => {
     assert.match(text, /This login link was already used/);
     assert.doesNotMatch(text, /reset/i);
     assert.equal(await stranger.getByTestId('ask-new-link').getAttribute('href'), SUPPORT_URL);
-    await stranger.screenshot({ path: `${ARTIFACTS}/already-used.png` });
+    for (const lang of ['en', 'pt-BR', 'es'] as const)
+      for (const [size, viewport] of [
+        ['1280x800', { width: 1280, height: 800 }],
+        ['390x844', { width: 390, height: 844 }],
+      ] as const) {
+        await stranger.setViewportSize(viewport);
+        await stranger.goto(`${link}?lang=${lang}`);
+        await stranger.getByTestId('ask-new-link').waitFor();
+        await stranger.screenshot({ path: `${ARTIFACTS}/already-used-${lang}-${size}.png` });
+      }
   });
 
   test("another business's session does not open this business's used link; words in its language", async () => {
