@@ -214,6 +214,7 @@ export const en = {
   'link.preparing': 'Preparing the code…',
   'link.slow': 'Still connecting to WhatsApp…',
   'link.stuckTitle': 'No code from WhatsApp yet',
+  'link.passkeyTitle': 'WhatsApp asks this phone for a passkey — the link did not complete',
   'link.stuck.unreachable':
     'This server cannot reach WhatsApp right now (its internet connection or a firewall). Retry in a moment; if it keeps happening, contact support.',
   'link.stuck.no_answer':

@@ -217,6 +217,7 @@ export const es: Catalogue = {
   'link.preparing': 'Preparando el código…',
   'link.slow': 'Aún conectando con WhatsApp…',
   'link.stuckTitle': 'WhatsApp aún no envió el código',
+  'link.passkeyTitle': 'WhatsApp pide una llave de acceso en este teléfono — la vinculación no se completó',
   'link.stuck.unreachable':
     'Este servidor no logra conectarse con WhatsApp ahora (su conexión a internet o un cortafuegos). Reintenta en un momento; si sigue ocurriendo, contacta a soporte.',
   'link.stuck.no_answer':

@@ -216,6 +216,7 @@ export const ptBR: Catalogue = {
   'link.preparing': 'Preparando o código…',
   'link.slow': 'Ainda conectando ao WhatsApp…',
   'link.stuckTitle': 'O WhatsApp ainda não enviou o código',
+  'link.passkeyTitle': 'O WhatsApp pede uma chave de acesso neste celular — a conexão não foi concluída',
   'link.stuck.unreachable':
     'Este servidor não consegue se conectar ao WhatsApp agora (a conexão com a internet ou um firewall). Tente de novo em instantes; se continuar, fale com o suporte.',
   'link.stuck.no_answer':

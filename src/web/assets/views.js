@@ -279,12 +279,21 @@ export function linkView(ch, S, env, st) {
       note(statusNote(ch, S))
     );
   }
-  const why = note(
-    ch.status === 'removed' || ch.status === 'replaced' || ch.cause === 'login_refused'
-      ? statusNote(ch, S)
-      : '',
-    'red',
-  );
+  // WhatsApp asked for a passkey after the scan (or the code): the QR keeps coming, but a scan links
+  // only once the owner removed the passkey on the phone, so that comes first, in words.
+  const passkey =
+    ch.cause === 'passkey_required'
+      ? `<div class="note note-red" role="alert" data-testid="passkey-required">` +
+        `<p><strong>${esc(S['link.passkeyTitle'])}</strong></p><p>${esc(S['note.passkeyRequired'])}</p></div>`
+      : '';
+  const why =
+    passkey +
+    note(
+      ch.status === 'removed' || ch.status === 'replaced' || ch.cause === 'login_refused'
+        ? statusNote(ch, S)
+        : '',
+      'red',
+    );
   const link = ch.link;
   const mode = ch.linkMode;
   if (!link) {
