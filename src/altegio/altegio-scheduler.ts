@@ -35,6 +35,7 @@ import {
 } from '../domain/altegio/templates.js';
 import { AppError } from '../domain/errors.js';
 import { normalisePhoneNumber } from '../domain/phone-numbers.js';
+import { countryOfTimeZone } from '../domain/time-zone-country.js';
 import type { InboundReply, MessageEventSink } from '../messages/message-event-sink.js';
 import type { MessageService } from '../messages/message-service.js';
 import type { Database, Queryable } from '../store/database.js';
@@ -152,7 +153,8 @@ export class AltegioScheduler {
     const testPhone =
       input.testPhone === undefined || input.testPhone === null
         ? null
-        : normalisePhoneNumber(input.testPhone, 'testPhone');
+        : // Typed as dialled at home ("(11) 98765-4321"): the business's country, from its zone.
+          normalisePhoneNumber(input.testPhone, 'testPhone', countryOfTimeZone(tenant.timeZone));
     await this.o.schedule.putSettings(tenantId, { ...input, testPhone }, this.o.now());
     return this.settings(tenantId);
   }

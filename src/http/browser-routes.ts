@@ -51,6 +51,10 @@ import { channelEventStream, StreamSlots } from './sse.js';
 import { hashToken } from '../store/tokens.js';
 import type { Language } from '../store/tenants-repository.js';
 import { renderSupportSignIn } from '../web/support-sign-in.js';
+import type { TestMessageOutcome } from '../web/test-message-card.js';
+import { sendTestMessage } from '../messages/test-message.js';
+import { normalisePhoneNumber } from '../domain/phone-numbers.js';
+import { countryOfTimeZone } from '../domain/time-zone-country.js';
 import {
   newBusinessForm,
   renderBusinessCreated,
@@ -104,7 +108,8 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     return toChannelView(ctx.channels.snapshot(channel), url);
   };
   /** One page of a channel's log; empty filters are no filters, an unknown status is a 400 naming it. */
-  const logPage = (
+  const countryOf = async (tenantId: string) => countryOfTimeZone((await ctx.tenants.get(tenantId)).timeZone);
+  const logPage = async (
     tenantId: string,
     channelId: string,
     q: {
@@ -119,9 +124,12 @@ export function browserRoutes(ctx: GatewayContext): Hono {
         details: { field: 'status' },
       });
     const scheduled = q.status === 'scheduled';
+    const typed = q.phone?.trim() || undefined;
+    // A number written as it is dialled at home ("(11) 98765-4321") is the business's country's.
+    const phone = typed && normalisePhoneNumber(typed, 'phone', await countryOf(tenantId));
     return ctx.messages.list(tenantId, {
       channelId,
-      phone: q.phone?.trim() || undefined,
+      phone,
       status: (scheduled ? undefined : q.status || undefined) as MessageStatus | undefined,
       scheduled,
       cursor: q.cursor || undefined,
@@ -292,6 +300,10 @@ export function browserRoutes(ctx: GatewayContext): Hono {
         nextCursor: page.nextCursor,
         query,
         phoneInvalid,
+        testMessage: {
+          outcome: (['sent', 'invalid_phone', 'failed'] as const).find((o) => o === c.req.query('test')),
+          phone: (c.req.query('testPhone') ?? '').slice(0, 40),
+        },
       }),
       phoneInvalid ? 400 : 200,
     );
@@ -305,6 +317,37 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     const lang = matchLanguage(typeof form.lang === 'string' ? form.lang : undefined);
     return c.redirect(messagesHref({ channel: id, lang }), 303);
   };
+  // "Send a test message": JSON for the page's script, a form POST (post/redirect/get) without it.
+  const testMessage = (c: Context<PanelEnv>, phone: string, lang: Lang) =>
+    sendTestMessage(ctx, c.get('tenantId'), {
+      channelId: c.req.param('id') ?? '',
+      phone,
+      text: (business) => t(lang, 'messages.test.text', { business }),
+    });
+  panel.post('/api/channels/:id/test-message', async (c) => {
+    const body = await jsonBody(c, schemas.testMessage);
+    const tenant = await ctx.tenants.get(c.get('tenantId'));
+    const lang = pickLanguage(c.req.query('lang'), tenant.language, c.req.header('accept-language'));
+    const message = await testMessage(c, body.phone, lang);
+    return c.json({ message: toMessageRow(message, undefined) }, 202);
+  });
+  panel.post('/channels/:id/test-message', async (c) => {
+    const form = await c.req.parseBody();
+    const id = c.req.param('id') ?? '';
+    const lang = matchLanguage(typeof form.lang === 'string' ? form.lang : undefined);
+    const phone = typeof form.phone === 'string' ? form.phone.trim().slice(0, 40) : '';
+    const tenant = await ctx.tenants.get(c.get('tenantId'));
+    let outcome: TestMessageOutcome = 'sent';
+    try {
+      await testMessage(c, phone, lang ?? pickLanguage(undefined, tenant.language));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code === 'not_found') throw error;
+      outcome = error.code === 'invalid_phone' || error.code === 'invalid_input' ? 'invalid_phone' : 'failed';
+    }
+    const back = new URLSearchParams({ test: outcome });
+    if (outcome !== 'sent') back.set('testPhone', phone);
+    return c.redirect(`${messagesHref({ channel: id, lang })}&${back.toString()}#test-message`, 303);
+  });
   panel.post('/channels/:id/pause', queueForm('pause'));
   panel.post('/channels/:id/resume', queueForm('resume'));
   panel.get('/api/channels/:id/messages', async (c) => {

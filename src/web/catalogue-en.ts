@@ -120,6 +120,17 @@ export const en = {
   'messages.status.delivered': 'Delivered',
   'messages.status.read': 'Read',
   'messages.status.failed': 'Failed',
+  'wa.sendTest': 'Send a test message',
+  'messages.test.title': 'Send a test message',
+  'messages.test.hint':
+    'Type your own phone number: a short message goes to it from this WhatsApp number, and shows in the log below.',
+  'messages.test.phone': 'Your phone number',
+  'messages.test.send': 'Send a test message',
+  'messages.test.sent': 'Test message sent. Follow it in the log below.',
+  'messages.test.failed': 'Could not send the test message. Try again, or contact support.',
+  'messages.test.phoneInvalid':
+    'This is not a phone number. Write it as you dial it, e.g. (11) 98765-4321, or with the country code: +55 11 98765-4321.',
+  'messages.test.text': 'Test message from {business}: your WhatsApp notifications are working.',
   'messages.status.scheduled': 'Scheduled',
   'messages.wait.scheduled': 'Scheduled · {time}',
   'messages.wait.reminder': 'Reminder · {time}',

@@ -123,6 +123,18 @@ export const es: Catalogue = {
   'messages.status.delivered': 'Entregado',
   'messages.status.read': 'Leído',
   'messages.status.failed': 'Falló',
+  'wa.sendTest': 'Enviar un mensaje de prueba',
+  'messages.test.title': 'Enviar un mensaje de prueba',
+  'messages.test.hint':
+    'Escribe tu propio número: le llega un mensaje corto desde este número de WhatsApp, y aparece en el historial de abajo.',
+  'messages.test.phone': 'Tu número de teléfono',
+  'messages.test.send': 'Enviar mensaje de prueba',
+  'messages.test.sent': 'Mensaje de prueba enviado. Síguelo en el historial de abajo.',
+  'messages.test.failed':
+    'No se pudo enviar el mensaje de prueba. Inténtalo de nuevo o contacta con soporte.',
+  'messages.test.phoneInvalid':
+    'Esto no es un número de teléfono. Escríbelo como lo marcas, p. ej. 612 34 56 78, o con el código de país: +34 612 34 56 78.',
+  'messages.test.text': 'Mensaje de prueba de {business}: tus notificaciones por WhatsApp funcionan.',
   'messages.status.scheduled': 'Programado',
   'messages.wait.scheduled': 'Programado · {time}',
   'messages.wait.reminder': 'Recordatorio · {time}',

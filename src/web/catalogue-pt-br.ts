@@ -121,6 +121,19 @@ export const ptBR: Catalogue = {
   'messages.status.delivered': 'Entregue',
   'messages.status.read': 'Lida',
   'messages.status.failed': 'Falhou',
+  'wa.sendTest': 'Enviar uma mensagem de teste',
+  'messages.test.title': 'Enviar uma mensagem de teste',
+  'messages.test.hint':
+    'Digite o seu próprio número: uma mensagem curta vai para ele a partir deste número de WhatsApp e aparece no histórico abaixo.',
+  'messages.test.phone': 'O seu número de telefone',
+  'messages.test.send': 'Enviar mensagem de teste',
+  'messages.test.sent': 'Mensagem de teste enviada. Acompanhe no histórico abaixo.',
+  'messages.test.failed':
+    'Não foi possível enviar a mensagem de teste. Tente novamente ou fale com o suporte.',
+  'messages.test.phoneInvalid':
+    'Isso não é um número de telefone. Escreva como você disca, ex.: (11) 98765-4321, ou com o código do país: +55 11 98765-4321.',
+  'messages.test.text':
+    'Mensagem de teste de {business}: as suas notificações por WhatsApp estão funcionando.',
   'messages.status.scheduled': 'Agendada',
   'messages.wait.scheduled': 'Agendada · {time}',
   'messages.wait.reminder': 'Lembrete · {time}',

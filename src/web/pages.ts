@@ -16,6 +16,7 @@ import {
 } from './assets/views.js';
 import type { ChannelView, SupportRow } from './channel-view.js';
 import { stringsFor, t, type Lang, type MessageKey } from './i18n.js';
+import { testMessageCard, type TestMessageOutcome } from './test-message-card.js';
 import { CHAT_MARK, htmlDocument, languageSwitch, serverEnv } from './layout.js';
 
 export { escapeHtml } from './assets/views.js';
@@ -204,6 +205,8 @@ export interface MessagesPageInput extends PanelPageInput {
   query: { phone: string; status: string; cursor: string };
   /** The phone filter is not a phone number: the log is empty and the field says why. */
   phoneInvalid?: boolean;
+  /** What the last "Send a test message" did (without JavaScript), and the number as typed. */
+  testMessage?: { outcome?: TestMessageOutcome | undefined; phone?: string };
 }
 
 // The messages page's script renders the summary (status words) and the rows.
@@ -279,6 +282,7 @@ export function renderPanelMessages(input: MessagesPageInput): string {
 <div class="card-head"><h2 class="card-title" id="queue-title">${s('messages.queueTitle')}</h2>${channelNameHint(ch.name, s('wa.title'))}</div>
 <div data-role="summary" aria-live="polite">${queueSummary(ch, input.queueDepth, strings, env)}</div>
 </section>
+${testMessageCard({ lang, channelId: ch.id, ...input.testMessage })}
 <section class="log" aria-labelledby="log-title">
 <h2 class="section-title" id="log-title">${s('messages.logTitle')}</h2>
 <div class="table-wrap" data-role="table"${rows ? '' : ' hidden'}><table class="message-log" data-testid="message-log">

@@ -299,7 +299,7 @@ describe('ALTEGIO as documented', () => {
     // The 24 h reminder: 12:10 at the salon on March 4 (07:10 UTC), and it names the salon's 12:10.
     clock.advance(new Date('2026-03-04T07:10:30Z').getTime() - clock.now().getTime());
     await waitUntil(() => eva.inbox().length === 2, { what: 'the 24 h reminder', timeoutMs: 15_000 });
-    assert.match(eva.inbox()[1]!.text, /March 5 at 12:10 PM.*Reply \+ to confirm/);
+    assert.match(eva.inbox()[1]!.text, /March 5 at 12:10 PM.*Reply \+ or 1 to confirm/);
 
     // Eva answers "+": the attendance write reaches ALTEGIO under /api/v1 with the User token.
     await eva.sendMessage(ural.sender.phone, '+');

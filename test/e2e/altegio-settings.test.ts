@@ -220,7 +220,7 @@ describe('ALTEGIO settings and templates (API)', () => {
     const back = await h.api('DELETE', '/v1/altegio/templates/reminder/en', { key });
     assert.equal(back.status, 200);
     assert.equal(back.json.custom, false);
-    assert.match(back.json.body, /Reply \+ to confirm/);
+    assert.match(back.json.body, /Reply \+ or 1 to confirm/);
   });
 
   test('test mode: reminders and ALTEGIO’s own messages go to the test phone', async () => {

@@ -2,7 +2,7 @@
 // Panel → Messages: keeps the queue summary and the log's first page live (a refresh every few
 // seconds while the page is visible, and at once on the channel's events), loads older pages in
 // place and pauses / resumes without a reload. Search is the page's own GET form.
-import { messageLogEmpty, messageLogMore, messageRow, queueSummary } from './views.js';
+import { escapeHtml, messageLogEmpty, messageLogMore, messageRow, queueSummary } from './views.js';
 import { api, errorBox, makeEnv, readBoot, subscribe } from './live.js';
 
 const REFRESH_MS = 3_000;
@@ -178,8 +178,57 @@ async function toggleQueue(form) {
   void refresh();
 }
 
+/** "Send a test message" in place: the server's refusal is shown by the field, in the page's words. */
+async function sendTest(form) {
+  const input = form.querySelector('#test-phone');
+  const fieldError = form.querySelector('[data-role="test-error"]');
+  const result = document.querySelector('[data-role="test-result"]');
+  const button = form.querySelector('button[type="submit"]');
+  const setFieldError = (text) => {
+    fieldError.textContent = text;
+    fieldError.hidden = !text;
+    if (text) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  };
+  errors.clear();
+  setFieldError('');
+  put(result, '');
+  if (!input.value.trim()) {
+    setFieldError(S['messages.test.phoneInvalid']);
+    input.focus();
+    return;
+  }
+  button.disabled = true;
+  try {
+    await api(`${channelUrl('test-message')}?lang=${encodeURIComponent(boot.lang)}`, { phone: input.value });
+    put(
+      result,
+      `<p class="note note-green" role="status" data-testid="test-sent">${escapeHtml(S['messages.test.sent'])}</p>`,
+    );
+    void refresh();
+  } catch (err) {
+    if (err && (err.code === 'invalid_phone' || err.code === 'invalid_input')) {
+      setFieldError(S['messages.test.phoneInvalid']);
+      input.focus();
+    } else {
+      put(
+        result,
+        `<p class="error" role="alert" data-testid="test-failed">${escapeHtml(S['messages.test.failed'])}</p>`,
+      );
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
 if (state.channel) {
   document.addEventListener('submit', (e) => {
+    const test = e.target.closest('form[data-action="test-message"]');
+    if (test) {
+      e.preventDefault();
+      void sendTest(test);
+      return;
+    }
     const form = e.target.closest('form[data-action="pause"], form[data-action="resume"]');
     if (!form) return;
     e.preventDefault();

@@ -165,7 +165,10 @@ export function waBlockBody(ch, S, env) {
       facts(ch, S, env, false) +
       businessAdvice(ch, S) +
       note(statusNote(ch, S), 'amber') +
-      `<div class="actions">${openButton(ch, S, false)}</div>`
+      `<div class="actions">${openButton(ch, S, false)}` +
+      // Right after linking: one message to the owner's own phone shows the number sends.
+      `<a class="btn btn-quiet" href="/panel/messages?channel=${encodeURIComponent(ch.id)}&amp;lang=${encodeURIComponent(env.lang)}#test-message" ` +
+      `data-testid="send-test-link">${esc(S['wa.sendTest'])}</a></div>`
     );
   }
   if (ch.status === 'reconnecting') {
