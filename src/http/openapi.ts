@@ -747,7 +747,7 @@ function webhookPaths(): Record<string, unknown> {
           'failureDetail? (as on the message), errorCode?, metadata}; ' +
           '`message.inbound` {inboundId, channelId, from, text, ' +
           'inReplyToMessageId}; `channel.status` {channelId, status, cause, statusSince, phone, paused, ' +
-          'pausedCause, restrictedUntil}, sent on every status change and pause or resume; ' +
+          'pausedCause, restrictedUntil, restrictedBy}, sent on every status change and pause or resume; ' +
           '`webhook.test` {endpointId, message}. The URL must reach a public address (private, loopback, ' +
           'link-local and reserved ones are refused, 400 naming `url`, unless the operator allows them).',
         requestBody: body(webhookSchemas.createWebhook),

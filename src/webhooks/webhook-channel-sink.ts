@@ -14,6 +14,8 @@ export function channelStatusData(change: ChannelStatusChange): Record<string, u
     paused: channel.paused,
     pausedCause: channel.pausedCause,
     restrictedUntil: channel.restrictedUntil?.toISOString() ?? null,
+    // What the restriction is: the reach-out timelock or the monthly new-chat cap (stored with it).
+    restrictedBy: channel.restrictedUntil ? (channel.restrictedBy ?? 'reach_out_timelock') : null,
   };
 }
 

@@ -23,6 +23,7 @@ interface ChannelStatusEvent {
     paused: boolean;
     pausedCause: string | null;
     restrictedUntil: string | null;
+    restrictedBy: string | null;
   };
 }
 
@@ -105,9 +106,11 @@ describe('channel.status webhooks', () => {
     const restricted = await waitForEvent('restricted', (d) => d.status === 'restricted');
     assert.equal(restricted.data.cause, 'reach_out_timelock');
     assert.ok(Date.parse(restricted.data.restrictedUntil!) > Date.parse(restricted.timestamp));
+    assert.equal(restricted.data.restrictedBy, 'reach_out_timelock');
     const free = await waitForEvent('restriction ended', (d) => d.cause === 'restriction_ended');
     assert.equal(free.data.status, 'connected');
     assert.equal(free.data.restrictedUntil, null);
+    assert.equal(free.data.restrictedBy, null);
 
     // The business pauses and resumes the queue.
     await h.api('POST', `/v1/channels/${business.channelId}/pause`, { key: business.apiKey });
