@@ -757,6 +757,9 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   support.get('/', async (c) =>
     supportConsole(c, pickLanguage(c.req.query('lang'), undefined, c.req.header('accept-language'))),
   );
+  // Forms that already created their business (one-time id → when), for an hour: reloading the
+  // answer page posts the form again, which must not create a second business.
+  const createdForms = new Map<string, number>();
   // "Create business": a plain form; the answer is a page showing the new API key this once.
   support.post('/businesses', async (c) => {
     const form = await c.req.parseBody();
@@ -767,7 +770,10 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       name: text(form.name).trim(),
       timeZone: text(form.timeZone).trim(),
       language: text(form.language),
+      once: text(form.once).slice(0, 64),
     };
+    if (submitted.once && createdForms.has(submitted.once))
+      return c.redirect(`/support?lang=${encodeURIComponent(lang)}`, 303);
     const refuse = (field: NewBusinessError['field']) =>
       supportConsole(c, lang, {
         form: submitted,
@@ -779,7 +785,11 @@ export function browserRoutes(ctx: GatewayContext): Hono {
           ),
         },
       });
-    const parsed = schemas.createTenant.safeParse(submitted);
+    const parsed = schemas.createTenant.safeParse({
+      name: submitted.name,
+      timeZone: submitted.timeZone,
+      language: submitted.language,
+    });
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path[0];
       return refuse(field === 'timeZone' ? 'timeZone' : 'name');
@@ -790,6 +800,11 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_input') return refuse('timeZone');
       throw error;
+    }
+    if (submitted.once) {
+      const now = Date.now();
+      for (const [once, at] of createdForms) if (now - at > 3_600_000) createdForms.delete(once);
+      createdForms.set(submitted.once, now);
     }
     const login = await ctx.tenants.issuePanelLogin(created.tenant.id);
     const link = await ctx.channels.qrPageToken(created.tenant.id, created.channelId);

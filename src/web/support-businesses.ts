@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { escapeHtml } from './assets/views.js';
 import { LANGUAGE_NAMES, LANGS, t, type Lang } from './i18n.js';
 import { CHAT_MARK, htmlDocument } from './layout.js';
@@ -7,6 +8,8 @@ export interface NewBusinessForm {
   name: string;
   timeZone: string;
   language: string;
+  /** This form's one-time id: the same form sent again (a reload of the answer) creates nothing. */
+  once?: string;
 }
 
 /** The refusal of a "Create business" form: the field it names and words for people. */
@@ -47,6 +50,7 @@ export function newBusinessForm(
 <summary class="btn btn-primary" data-testid="create-business-open">${s('support.newBusiness')}</summary>
 <form method="post" action="/support/businesses" class="new-business-form" data-testid="create-business-form">
 <input type="hidden" name="lang" value="${esc(lang)}">
+<input type="hidden" name="once" value="${esc(refused?.form.once || randomBytes(16).toString('hex'))}">
 <div class="field"><label for="nb-name">${s('support.newBusiness.name')}</label>
 <input id="nb-name" name="name" type="text" required maxlength="200" autocomplete="off" value="${esc(values.name)}" data-testid="new-business-name"${invalid('name')}></div>
 <div class="field"><label for="nb-tz">${s('support.newBusiness.timeZone')}</label>
