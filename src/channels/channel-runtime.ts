@@ -321,16 +321,6 @@ export class ChannelRuntime {
     }, this.o.viewerGraceMs ?? 15_000);
   }
 
-  /** How many viewers hold a live lease on the channel's link attempt (0 when none is running). */
-  viewerCount(channelId: string): number {
-    const live = this.live.get(channelId);
-    if (!live?.link) return 0;
-    const now = this.now();
-    let n = 0;
-    for (const until of live.viewers.values()) if (until > now) n++;
-    return n;
-  }
-
   private get leaseMs(): number {
     return this.o.viewerLeaseMs ?? 45_000;
   }
