@@ -121,9 +121,13 @@ function panelBoot(input: PanelPageInput, page: 'settings' | 'channels'): unknow
  * says it: "WhatsApp / WhatsApp" told nobody anything).
  */
 function channelNameHint(name: string, title: string): string {
-  const plain = (v: string) => v.trim().toLowerCase();
-  if (plain(name) === plain(title) || plain(name) === 'whatsapp') return '';
+  if (isDefaultChannelName(name, title)) return '';
   return `<span class="hint" data-testid="channel-name">${escapeHtml(name)}</span>`;
+}
+
+function isDefaultChannelName(name: string, title: string): boolean {
+  const plain = (v: string) => v.trim().toLowerCase();
+  return plain(name) === plain(title) || plain(name) === 'whatsapp';
 }
 
 /** The business's panel, Settings tab: one WhatsApp block per channel, and the QR window. */
@@ -343,7 +347,7 @@ export function renderQrPage(input: QrPageInput): string {
   if (publicChannel.link?.qr)
     publicChannel.link = { ...publicChannel.link, qr: { ...publicChannel.link.qr, svg: '' } };
   const body = `<main id="main" class="qr-page">
-<header class="qr-head"><div class="qr-title">${CHAT_MARK}<div><h1>${s('qr.heading')}</h1><p class="hint channel-name">${escapeHtml(channel.name)}</p></div></div>
+<header class="qr-head"><div class="qr-title">${CHAT_MARK}<div><h1>${s('qr.heading')}</h1>${isDefaultChannelName(channel.name, s('wa.title')) ? '' : `<p class="hint channel-name">${escapeHtml(channel.name)}</p>`}</div></div>
 ${languageSwitch(lang)}</header>
 ${statusLines(s)}
 <section class="stage" data-role="stage"><div class="link-area" data-role="link-area">${area}</div></section>

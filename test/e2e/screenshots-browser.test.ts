@@ -184,6 +184,7 @@ describe('screenshots of every screen, two sizes, three languages', () => {
         await page.goto(`${here(fresh.qrPageUrl)}?${q}`);
         await page.getByTestId('qr-code').locator('svg').waitFor();
         await shoot(page, 'qr-page', lang, viewport);
+        assert.equal(await page.locator('.channel-name').count(), 0, '"WhatsApp" under "Connect WhatsApp"');
         await page.goto(`${h.gateway.url}/help/how-to-scan?${q}`);
         await shoot(page, 'help', lang, viewport);
         await page.goto(`${h.gateway.url}/support/login?${q}`);
