@@ -71,6 +71,8 @@ export interface ScaleSide {
   readonly restoreMs: number;
   readonly restoreFailed: number;
   readonly restorePeakRssMb: number;
+  readonly linkFailures: number;
+  readonly retries503: number;
   readonly error?: string;
 }
 
@@ -203,7 +205,21 @@ async function api(
   };
 }
 
-async function acceptLatency(url: string, key: string, rate: number, seconds: number) {
+async function acceptLatency(
+  url: string,
+  key: string,
+  rate: number,
+  seconds: number,
+): Promise<Latency & { rps: number; error?: string }> {
+  try {
+    return await acceptLatencyOnce(url, key, rate, seconds);
+  } catch (err) {
+    // One failed phase does not lose the rest of the run's figures.
+    return { n: 0, p50: NaN, p99: NaN, rps: 0, error: String(err) };
+  }
+}
+
+async function acceptLatencyOnce(url: string, key: string, rate: number, seconds: number) {
   const result = await runWorker({
     script: 'bench/accept-load-worker.ts',
     args: [
@@ -259,12 +275,23 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     const adminKey = gateway.adminKey;
     if (!adminKey) throw new Error('the gateway printed no admin key');
     const pid = gateway.child.pid!;
+    let retries503 = 0;
     const newBusiness = async (name: string) => {
-      const created = await api(gateway!.url, 'POST', '/v1/tenants', adminKey, {
+      let created = await api(gateway!.url, 'POST', '/v1/tenants', adminKey, {
         name,
         timeZone: 'UTC',
         language: 'en',
       });
+      // A 503 asks the client to come back (Retry-After), as a real client would.
+      for (let retry = 0; created.status === 503 && retry < 5; retry++) {
+        retries503++;
+        await sleep(2_000);
+        created = await api(gateway!.url, 'POST', '/v1/tenants', adminKey, {
+          name,
+          timeZone: 'UTC',
+          language: 'en',
+        });
+      }
       if (created.status !== 201)
         throw new Error(`create business: ${created.status} ${JSON.stringify(created.json)}`);
       return created.json as unknown as { channelId: string; apiKey: string };
@@ -432,6 +459,8 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       restoreMs: Math.round(restoreMs),
       restoreFailed: sessions - connected,
       restorePeakRssMb: round(restorePeakRssMb),
+      linkFailures: failures,
+      retries503,
     };
   } finally {
     if (gateway) {
@@ -463,6 +492,7 @@ export function formatScale(result: ScaleResult): string {
   const rows: [string, (s: ScaleSide) => string][] = [
     ['Node', (s) => s.nodeVersion],
     ['linked sessions', (s) => `${s.linked} / ${s.sessions}`],
+    ['link failures, 503 retries', (s) => `${s.linkFailures}, ${s.retries503}`],
     ['RSS per session (MB)', (s) => String(s.rssPerSessionMb)],
     ['heap per session (MB)', (s) => String(s.heapPerSessionMb)],
     ['idle CPU (cores)', (s) => String(s.idleCpuCores)],
