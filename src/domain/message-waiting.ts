@@ -67,9 +67,19 @@ export function messageWaiting(facts: WaitingFacts): Waiting | null {
   if (channel.pausedCause === 'removed') return { reason: 'device_removed', until: null };
   if (!channel.linked) return { reason: 'not_linked', until: null };
 
-  const later = message.sendAfter.getTime() > now.getTime() ? message.sendAfter : null;
   const asked: WaitingReason = message.kind === 'reminder' ? 'reminder' : 'scheduled';
-  if (!pacing.enabled) return later ? { reason: asked, until: later } : null;
+  if (!pacing.enabled) {
+    const due = message.sendAfter.getTime() > now.getTime() ? message.sendAfter : null;
+    return due ? { reason: asked, until: due } : null;
+  }
+  // Held a few seconds for the pace between two sends (interval plus jitter): next in line, not
+  // "scheduled" (a reminder keeps its own time).
+  const paceMs = pacing.minIntervalMs + pacing.jitterMs + SLACK_MS;
+  const later =
+    message.sendAfter.getTime() > now.getTime() &&
+    (asked === 'reminder' || message.sendAfter.getTime() - now.getTime() > paceMs)
+      ? message.sendAfter
+      : null;
 
   const pushedTo = (opening: Date) =>
     later !== null &&

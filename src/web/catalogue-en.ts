@@ -138,6 +138,7 @@ export const en = {
   'messages.wait.daily_limit': 'Waiting: daily limit reached, resumes {time}',
   'messages.wait.paused': 'Waiting: sending is paused — resume it above',
   'messages.wait.device_removed': 'Waiting: link the phone again and it goes by itself',
+  'messages.wait.next': 'Next in line: goes out in a moment',
   'messages.wait.not_linked': 'Waiting: goes once WhatsApp is connected',
   'messages.reason.invalid_number': 'Not a valid number — correct it in the booking',
   'messages.reason.not_on_whatsapp': 'Not on WhatsApp — send an SMS',

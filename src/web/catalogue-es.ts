@@ -142,6 +142,7 @@ export const es: Catalogue = {
   'messages.wait.daily_limit': 'En espera: límite diario alcanzado, se reanuda a las {time}',
   'messages.wait.paused': 'En espera: el envío está en pausa — reanúdalo arriba',
   'messages.wait.device_removed': 'En espera: vuelve a vincular el teléfono y sale solo',
+  'messages.wait.next': 'La siguiente en la cola: sale en un momento',
   'messages.wait.not_linked': 'En espera: sale en cuanto WhatsApp esté conectado',
   'messages.reason.invalid_number': 'Número no válido — corrígelo en la reserva',
   'messages.reason.not_on_whatsapp': 'No tiene WhatsApp — envía un SMS',

@@ -141,6 +141,7 @@ export const ptBR: Catalogue = {
   'messages.wait.daily_limit': 'Aguardando: limite diário atingido, volta às {time}',
   'messages.wait.paused': 'Aguardando: o envio está pausado — retome acima',
   'messages.wait.device_removed': 'Aguardando: conecte o telefone novamente e ela sai sozinha',
+  'messages.wait.next': 'Próxima da fila: sai em instantes',
   'messages.wait.not_linked': 'Aguardando: sai assim que o WhatsApp estiver conectado',
   'messages.reason.invalid_number': 'Número inválido — corrija no agendamento',
   'messages.reason.not_on_whatsapp': 'Não tem WhatsApp — envie um SMS',

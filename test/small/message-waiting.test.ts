@@ -117,6 +117,12 @@ describe('why a message waits', () => {
     assert.equal(messageWaiting(facts({ linked: false }))?.reason, 'not_linked');
   });
 
+  test('held a few seconds for the pace between sends: next in line, not scheduled', () => {
+    // Default pace: 4 s plus up to 3 s of jitter.
+    assert.equal(messageWaiting(facts({ sendAfter: '2026-12-06T15:00:06Z' })), null);
+    assert.equal(messageWaiting(facts({ sendAfter: '2026-12-06T15:05:00Z' }))?.reason, 'scheduled');
+  });
+
   test('pacing off: only the asked time counts', () => {
     assert.equal(messageWaiting(facts({ now: '2026-12-07T02:00:00Z', pacing: { enabled: false } })), null);
   });

@@ -156,6 +156,30 @@ describe('panel → messages: the log', () => {
     assert.match(messageRow(message(), S, env), /<span class="hint" aria-hidden="true">—<\/span>/);
   });
 
+  test('a queued message says why it waits, or that it is next: never a bare Queued with a dash', () => {
+    const queued = message({ status: 'queued', sentAt: null, deliveredAt: null, waiting: null });
+    assert.match(
+      messageRow(queued, S, env),
+      /data-testid="message-waiting"[^>]*>Next in line: goes out in a moment</,
+    );
+    const held = messageRow(
+      {
+        ...queued,
+        waiting: {
+          reason: 'quiet_hours',
+          until: '2026-12-07T11:00:02Z',
+          timeZone: 'America/Sao_Paulo',
+          timeOnly: true,
+        },
+      },
+      S,
+      env,
+    );
+    assert.match(held, />Scheduled · 08:00 \(quiet hours\)</);
+    assert.match(held, /data-testid="message-status"[^>]*>Scheduled</);
+    assert.doesNotMatch(held, />—</);
+  });
+
   test('long texts are shortened with the full text on hover and on expand', () => {
     assert.equal(shortText('Short one'), 'Short one');
     assert.equal(shortText('Line one\nLine two'), 'Line one…');

@@ -514,7 +514,11 @@ function waitingTime(w, lang) {
 
 /** Why a queued message waits and until when, in words ('' when it does not wait). */
 export function messageWaitingText(m, S, env) {
-  const w = m.status === 'queued' ? m.waiting : null;
+  if (m.status !== 'queued') return '';
+  const w = m.waiting;
+  // Queued and due: it is next in line (never a bare "Queued" with a dash). Rows from a page
+  // rendered without reasons (`waiting` absent) say nothing.
+  if (w === null) return S['messages.wait.next'] || '';
   if (!w) return '';
   const template = S[`messages.wait.${w.reason}`];
   if (!template) return '';
@@ -541,7 +545,7 @@ export function messageRow(m, S, env) {
     `>${esc(statusText || m.status)}</span></td>` +
     `<td data-label="${esc(S['messages.colReason'])}">` +
     (waitingText
-      ? `<span class="hint" data-testid="message-waiting" data-reason="${esc(m.waiting.reason)}">${esc(waitingText)}</span>`
+      ? `<span class="hint" data-testid="message-waiting" data-reason="${esc(m.waiting ? m.waiting.reason : 'next')}">${esc(waitingText)}</span>`
       : reason
         ? `<span class="reason" data-testid="message-reason"${m.failureDetail ? ` data-detail="${esc(m.failureDetail)}"` : ''}>${esc(reason)}</span>` +
           (code ? ` <span class="hint mono">${esc(fill(S['messages.errorCode'], { code }))}</span>` : '')
