@@ -7,6 +7,7 @@ import type { StoredAltegioSettings } from '../altegio/altegio-scheduler.js';
 import { NOTIFICATION_KINDS } from '../domain/altegio/reminder-plan.js';
 import { ALTEGIO_VARIABLES, templateLanguage, type TemplateLanguage } from '../domain/altegio/templates.js';
 import { AppError } from '../domain/errors.js';
+import { hasLinkedDevice } from '../domain/channel-status.js';
 import { MESSAGE_STATUSES, type MessageStatus } from '../domain/message-status.js';
 import type { MessagePage } from '../messages/message-service.js';
 import type { WaitingView } from '../messages/message-waiting-service.js';
@@ -608,7 +609,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       channel = await channelForToken(c);
     } catch (error) {
       if (error instanceof AppError && (error.code === 'link_gone' || error.code === 'not_found'))
-        return html(c, renderLinkGone({ lang }), 404);
+        return html(c, renderLinkGone({ lang, supportUrl: ctx.supportUrl }), 404);
       throw error;
     }
     const tenant = await ctx.tenants.get(channel.tenantId);
@@ -647,6 +648,17 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     const { qrPageToken } = await ctx.channels.resetFromQrPage(c.req.param('token'));
     return c.json({ qrPageUrl: `/link/${qrPageToken}` });
   });
+  // The owner may pick QR or code linking here (a phone cannot scan its own screen); support's
+  // console can still set either. Refused once linked: the mode matters only while linking.
+  qrPage.post('/:token/api/link-mode', async (c) => {
+    const channel = await channelForToken(c);
+    const body = await jsonBody(c, schemas.linkMode);
+    if (hasLinkedDevice(channel.status))
+      throw new AppError('already_linked', 'This channel is already linked.');
+    return c.json(
+      await viewOf(await ctx.channels.setLinkMode(channel.tenantId, channel.id, body.mode), false),
+    );
+  });
   // Each number set here has WhatsApp prompt that phone for a code: a few per client, not a spam cannon.
   qrPage.post(
     '/:token/api/pairing-phone',
@@ -667,8 +679,17 @@ export function browserRoutes(ctx: GatewayContext): Hono {
       c,
       ctx.changes,
       (change) => change.channelId === channel.id,
-      // Re-resolve each time: after Reset the old token must stop showing anything.
-      async () => viewOf(await ctx.channels.resolveQrPage(token), false),
+      // Re-resolve each time: after Reset the old token must stop showing anything, and the page
+      // is told at once (a dead QR must not keep ticking until its next poll).
+      async () => {
+        try {
+          return await viewOf(await ctx.channels.resolveQrPage(token), false);
+        } catch (error) {
+          if (error instanceof AppError && (error.code === 'link_gone' || error.code === 'not_found'))
+            return { gone: true };
+          throw error;
+        }
+      },
       release,
     );
   });

@@ -272,6 +272,14 @@ export const en = {
   'qr.done': 'Setup is complete; you can close this page.',
   'qr.resetConfirm':
     'Reset? This link stops working and a new one opens. The phone linked now, if any, is disconnected.',
+  'qr.onPhone':
+    'This looks like a phone. The phone that sends the notifications cannot scan its own screen: open this link on another screen (a computer or tablet), or link with a code instead.',
+  'qr.useCode': 'Link with a code instead',
+  'qr.useQr': 'Scan a QR code instead',
+  'qr.resetTitle': 'Reset this link?',
+  'qr.resetYes': 'Yes, reset',
+  'qr.resetNo': 'Keep this link',
+  'qr.forBusiness': 'For {business}',
 
   'support.altegio.waiting_link': 'waiting for the WhatsApp link',
   'support.altegio.sending': 'activating…',

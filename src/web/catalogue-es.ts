@@ -278,6 +278,14 @@ export const es: Catalogue = {
   'qr.done': 'La configuración ha terminado; puedes cerrar esta página.',
   'qr.resetConfirm':
     '¿Restablecer? Este enlace deja de funcionar y se abre uno nuevo. El teléfono vinculado ahora, si lo hay, se desconecta.',
+  'qr.onPhone':
+    'Parece que estás en un teléfono. El teléfono que envía las notificaciones no puede escanear su propia pantalla: abre este enlace en otra pantalla (un ordenador o una tableta) o vincula con un código.',
+  'qr.useCode': 'Vincular con un código',
+  'qr.useQr': 'Escanear un código QR',
+  'qr.resetTitle': '¿Restablecer este enlace?',
+  'qr.resetYes': 'Sí, restablecer',
+  'qr.resetNo': 'Mantener este enlace',
+  'qr.forBusiness': 'Para {business}',
 
   'support.altegio.waiting_link': 'esperando la conexión de WhatsApp',
   'support.altegio.sending': 'activando…',

@@ -279,6 +279,14 @@ export const ptBR: Catalogue = {
   'qr.done': 'A configuração está concluída; você pode fechar esta página.',
   'qr.resetConfirm':
     'Redefinir? Este link deixa de funcionar e um novo é aberto. O telefone conectado agora, se houver, será desconectado.',
+  'qr.onPhone':
+    'Parece que você está em um telefone. O telefone que envia as notificações não consegue escanear a própria tela: abra este link em outra tela (um computador ou tablet) ou conecte com um código.',
+  'qr.useCode': 'Conectar com um código',
+  'qr.useQr': 'Escanear um QR code',
+  'qr.resetTitle': 'Redefinir este link?',
+  'qr.resetYes': 'Sim, redefinir',
+  'qr.resetNo': 'Manter este link',
+  'qr.forBusiness': 'Para {business}',
 
   'support.altegio.waiting_link': 'aguardando a conexão do WhatsApp',
   'support.altegio.sending': 'ativando…',

@@ -341,6 +341,7 @@ export function renderQrPage(input: QrPageInput): string {
     surface: 'page',
     starting: !hasLinkedDevice(channel.status),
   });
+  const linked = hasLinkedDevice(channel.status);
   const publicChannel: ChannelView = { ...channel };
   delete publicChannel.qrPageUrl;
   // The QR's SVG is already in the markup; the script takes it from there (keeps the page small).
@@ -350,12 +351,22 @@ export function renderQrPage(input: QrPageInput): string {
 <header class="qr-head"><div class="qr-title">${CHAT_MARK}<div><h1>${s('qr.heading')}</h1>${isDefaultChannelName(channel.name, s('wa.title')) ? '' : `<p class="hint channel-name">${escapeHtml(channel.name)}</p>`}</div></div>
 ${languageSwitch(lang)}</header>
 ${statusLines(s)}
+<div class="note note-amber on-phone" data-role="on-phone" data-testid="on-phone-hint" hidden><p>${s('qr.onPhone')}</p></div>
 <section class="stage" data-role="stage"><div class="link-area" data-role="link-area">${area}</div></section>
+<div class="qr-mode" data-role="mode-switch"${linked ? ' hidden' : ''}>
+<button type="button" class="btn" data-action="link-mode" data-mode="code" data-testid="use-code"${channel.linkMode === 'code' ? ' hidden' : ''}>${s('qr.useCode')}</button>
+<button type="button" class="btn" data-action="link-mode" data-mode="qr" data-testid="use-qr"${channel.linkMode === 'qr' ? ' hidden' : ''}>${s('qr.useQr')}</button>
+</div>
 <div class="qr-actions">
-<button type="button" class="btn" data-action="fullscreen" data-testid="full-screen" hidden>${s('qr.fullScreen')}</button>
-<button type="button" class="btn btn-danger-outline" data-action="reset" data-testid="reset"${hasLinkedDevice(channel.status) ? ' hidden' : ''}>${s('common.reset')}</button>
 ${externalLink(input.supportUrl, s('common.support'), ' class="btn" data-testid="support"')}
 ${externalLink(input.helpUrl, s('common.howToScan'), ' class="btn" data-testid="how-to-scan"')}
+<button type="button" class="btn" data-action="fullscreen" data-testid="full-screen" hidden>${s('qr.fullScreen')}</button>
+<button type="button" class="btn btn-quiet-danger" data-action="reset" data-testid="reset"${linked ? ' hidden' : ''}>${s('common.reset')}</button>
+</div>
+<div class="note note-red reset-confirm" role="alertdialog" aria-labelledby="reset-title" aria-describedby="reset-body" data-role="reset-confirm" data-testid="reset-confirm" hidden>
+<p class="reset-title" id="reset-title"><strong>${s('qr.resetTitle')}</strong></p><p id="reset-body">${s('qr.resetConfirm')}</p>
+<div class="actions"><button type="button" class="btn btn-danger" data-action="reset-yes" data-testid="reset-yes">${s('qr.resetYes')}</button>
+<button type="button" class="btn" data-action="reset-no" data-testid="reset-no">${s('qr.resetNo')}</button></div>
 </div>
 </main>`;
   return htmlDocument({

@@ -1,4 +1,4 @@
-/* global document, window, location, confirm, navigator */
+/* global document, window, location, navigator, screen, matchMedia */
 // The standalone QR page: watches its one channel while visible, shows the live QR or code, and
 // "Connection established" once the phone is linked.
 import { escapeHtml, hasLinkedDevice, linkView, linkViewKey } from './views.js';
@@ -24,6 +24,9 @@ const area = document.querySelector('[data-role="link-area"]');
 const fullButton = document.querySelector('[data-action="fullscreen"]');
 const resetButton = document.querySelector('[data-action="reset"]');
 const liveLost = document.querySelector('[data-role="live-lost"]');
+const onPhoneHint = document.querySelector('[data-role="on-phone"]');
+const modeSwitch = document.querySelector('[data-role="mode-switch"]');
+const resetConfirm = document.querySelector('[data-role="reset-confirm"]');
 const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError']);
 
 let channel = boot.channel;
@@ -36,6 +39,13 @@ let gone = false;
 let leaving = false;
 let renderedKey = '';
 let wakeLock = null;
+
+// The phone that links scans with its own camera, so it cannot read a QR on its own screen: on a
+// phone (mobile browser, or a small touch screen), say so and offer code linking.
+const onPhone =
+  Boolean(navigator.userAgentData && navigator.userAgentData.mobile) ||
+  /Android|iPhone|iPod|Mobile/i.test(navigator.userAgent) ||
+  (matchMedia('(pointer: coarse)').matches && Math.min(screen.width, screen.height) < 600);
 
 const watcher = createWatcher({
   viewer: viewerKey('page'),
@@ -62,8 +72,13 @@ function render(force) {
     renderedKey = key;
     replaceKeepingFocus(area, linkView(channel, S, env, st));
   }
+  const linked = hasLinkedDevice(channel.status);
   // A linked number is reset from the panel or by support only (the server refuses it here).
-  resetButton.hidden = hasLinkedDevice(channel.status);
+  resetButton.hidden = linked;
+  if (linked) resetConfirm.hidden = true;
+  onPhoneHint.hidden = !onPhone || linked || channel.linkMode !== 'qr';
+  modeSwitch.hidden = linked;
+  for (const b of modeSwitch.querySelectorAll('[data-mode]')) b.hidden = b.dataset.mode === channel.linkMode;
   // Full screen is worth offering only while a QR or a code is on screen.
   fullButton.hidden =
     !document.fullscreenEnabled ||
@@ -72,6 +87,7 @@ function render(force) {
 }
 
 function apply(view) {
+  if (view && view.gone) showGone();
   if (gone || !view || !view.id) return;
   channel = view;
   watcher.observe(view);
@@ -117,8 +133,29 @@ function showGone() {
     `${escapeHtml(S['common.support'])}</a></div>`;
 }
 
+// Reset is confirmed in the page, with its consequence in words (a browser dialog is easy to
+// dismiss unread and cannot be styled or translated reliably).
+function askReset() {
+  errors.clear();
+  resetConfirm.hidden = false;
+  resetConfirm.querySelector('[data-action="reset-no"]').focus();
+}
+
+async function setMode(button) {
+  errors.clear();
+  button.disabled = true;
+  try {
+    apply(await api(`${apiBase}/link-mode`, { mode: button.dataset.mode }));
+    const input = area.querySelector('[data-testid="pairing-phone-input"]');
+    if (input) input.focus();
+  } catch (err) {
+    handleError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function reset(button) {
-  if (!confirm(S['qr.resetConfirm'])) return;
   errors.clear();
   button.disabled = true;
   try {
@@ -156,7 +193,17 @@ document.addEventListener('click', (e) => {
       render();
       break;
     case 'reset':
+      askReset();
+      break;
+    case 'reset-yes':
       void reset(el);
+      break;
+    case 'reset-no':
+      resetConfirm.hidden = true;
+      resetButton.focus();
+      break;
+    case 'link-mode':
+      void setMode(el);
       break;
     case 'fullscreen':
       toggleFullscreen();

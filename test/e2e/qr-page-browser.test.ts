@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { VirtualPhone } from '../../src/simulator/index.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { launchChromium } from '../support/browser.js';
+
+/**
+ * The public QR page around its edges (issue 15): opened on the very phone that must scan it, revoked
+ * by a Reset elsewhere, and its own Reset.
+ */
+const ARTIFACTS = 'test-artifacts/qr-page';
+const WAIT_MS = 15_000;
+const IPHONE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+
+describe('the QR page in a real browser', () => {
+  let h: Harness;
+  let browser: Browser;
+  let seq = 0;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    h = await startHarness({});
+    browser = await launchChromium();
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await h?.stop();
+  });
+
+  const newBusiness = async (name = 'Studio Bela', language = 'en') => {
+    const r = await h.api('POST', '/v1/tenants', {
+      key: h.adminKey,
+      body: { name, timeZone: 'America/Sao_Paulo', language },
+    });
+    assert.equal(r.status, 201);
+    return r.json as { tenant: { id: string }; channelId: string; apiKey: string; qrPageUrl: string };
+  };
+  const newPhone = (): VirtualPhone =>
+    h.sim.createPhone({
+      phone: `55119${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`,
+      business: true,
+      name: 'Salon phone',
+    });
+  const here = (url: string) => h.gateway.url + new URL(url).pathname;
+  const open = async (url: string, phone = false): Promise<Page> => {
+    const context = await browser.newContext(
+      phone
+        ? { viewport: { width: 390, height: 844 }, userAgent: IPHONE_UA, isMobile: true, hasTouch: true }
+        : { viewport: { width: 1280, height: 800 } },
+    );
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    await page.goto(url);
+    return page;
+  };
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+
+  test('opened on a phone: the page says so, the owner switches to a code, the phone types it and links', async () => {
+    const business = await newBusiness();
+    const phone = newPhone();
+    const page = await open(here(business.qrPageUrl), true);
+    const hint = page.getByTestId('on-phone-hint');
+    await hint.waitFor();
+    assert.match(await hint.innerText(), /another screen/);
+    assert.match(await hint.innerText(), /code instead/);
+    await page.getByTestId('qr-code').waitFor();
+    await shot(page, 'phone-hint');
+    await page.getByTestId('use-code').click();
+    await page.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
+    await page.getByTestId('pairing-phone-submit').click();
+    const codeEl = page.getByTestId('pairing-code').first();
+    await codeEl.waitFor();
+    const code = (await codeEl.innerText()).trim();
+    assert.match(code, /^[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+    assert.equal(await hint.isHidden(), true, 'no phone hint in code mode');
+    await page.getByTestId('use-qr').waitFor();
+    await shot(page, 'phone-code');
+
+    const phonePage = await open(`${h.sim.controlUrl}/phone/${phone.phone}`, true);
+    await phonePage.getByTestId('menu').click();
+    await phonePage.getByTestId('linked-devices').click();
+    await phonePage.getByTestId('link-device').click();
+    await phonePage.getByTestId('link-with-phone-number').click();
+    await phonePage.getByTestId('pairing-code-input').fill(code);
+    await phonePage.getByTestId('pairing-code-submit').click();
+    await phonePage.getByTestId('phone-success').waitFor();
+    await page.getByTestId('connection-established').first().waitFor();
+    await page.getByTestId('use-qr').waitFor({ state: 'hidden' });
+    assert.equal(phone.linkedDevices().length, 1);
+    // Once linked the mode is no longer the page's to change.
+    const refused = await fetch(`${page.url()}/api/link-mode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'qr' }),
+    });
+    assert.equal(refused.status, 409);
+  });
+
+  test('on a computer: no phone hint, the QR and a way to switch to a code', async () => {
+    const business = await newBusiness();
+    const page = await open(here(business.qrPageUrl));
+    await page.getByTestId('qr-code').waitFor();
+    await page.getByTestId('use-code').waitFor();
+    assert.equal(await page.getByTestId('on-phone-hint').isHidden(), true);
+  });
+
+  test('revoked by a Reset elsewhere: the page says so at once, with Support; the dead link shows Support', async () => {
+    const business = await newBusiness();
+    const page = await open(here(business.qrPageUrl));
+    await page.getByTestId('qr-code').locator('svg').waitFor();
+    const oldUrl = page.url();
+    const started = Date.now();
+    const reset = await h.api('POST', `/v1/channels/${business.channelId}/reset`, { key: business.apiKey });
+    assert.equal(reset.status, 200);
+    await page.getByText('This link is no longer valid').waitFor();
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 4_000, `the page noticed after ${elapsed} ms`);
+    assert.equal(await page.getByTestId('qr-code').count(), 0, 'no dead QR left on screen');
+    await page.getByTestId('support').waitFor();
+    await shot(page, 'revoked');
+    const dead = await open(oldUrl);
+    await dead.getByText('This link is no longer valid').waitFor();
+    await dead.getByTestId('support').waitFor();
+  });
+
+  test('Reset on the page: last and quiet, confirmed in the page in words, hidden once linked', async () => {
+    const business = await newBusiness();
+    const page = await open(here(business.qrPageUrl));
+    await page.getByTestId('qr-code').locator('svg').waitFor();
+    // No browser dialog at all.
+    page.on('dialog', () => assert.fail('a browser dialog was shown'));
+    const order = await page
+      .locator('.qr-actions > :visible')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-testid')));
+    assert.notEqual(order[0], 'reset', `Reset is not first: ${order.join(', ')}`);
+    assert.equal(order.at(-1), 'reset', `Reset is last: ${order.join(', ')}`);
+    const oldUrl = page.url();
+    await page.getByTestId('reset').click();
+    const confirm = page.getByTestId('reset-confirm');
+    await confirm.waitFor();
+    assert.match(await confirm.innerText(), /This link stops working/);
+    await shot(page, 'reset-confirm');
+    // Changing one's mind keeps everything as it was.
+    await page.getByTestId('reset-no').click();
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal(page.url(), oldUrl);
+    assert.equal((await fetch(oldUrl)).status, 200);
+    await page.getByTestId('reset').click();
+    await page.getByTestId('reset-yes').click();
+    await page.waitForURL((url) => url.toString() !== oldUrl);
+    assert.equal((await fetch(oldUrl)).status, 404);
+    // Linked: no Reset on the page.
+    const phone = newPhone();
+    const qr = await page.getByTestId('qr-code').locator('svg').screenshot();
+    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: new Uint8Array(qr),
+    });
+    assert.equal(r.status, 200);
+    await page.getByTestId('connection-established').first().waitFor();
+    await page.getByTestId('reset').waitFor({ state: 'hidden' });
+    assert.equal(await page.getByTestId('reset-confirm').isHidden(), true);
+  });
+});
