@@ -206,8 +206,8 @@ describe('linking in a real browser', () => {
     // Reset on the page while nothing is linked: a new link, a new QR.
     const oldUrl = page.url();
     await photographQr(page);
-    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByTestId('reset').click();
+    await page.getByTestId('reset-yes').click();
     await page.waitForURL((url) => url.toString() !== oldUrl);
     assert.equal((await fetch(oldUrl)).status, 404);
     assert.equal((await scanPicture(first, await photographQr(page))).status, 200);
