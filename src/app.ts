@@ -27,6 +27,7 @@ import { MessageService } from './messages/message-service.js';
 import { PolicyPacingGate } from './messages/pacing-gate.js';
 import { PacingService } from './messages/pacing-service.js';
 import { MessageWaitingService } from './messages/message-waiting-service.js';
+import { countryOfTimeZone } from './domain/time-zone-country.js';
 import { TemplateService } from './messages/template-service.js';
 import { webhookMessageSink } from './messages/webhook-message-sink.js';
 import { combineSinks, type MessageEventSink } from './messages/message-event-sink.js';
@@ -279,6 +280,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     templates: templatesRepo,
     sink: messageSink,
     now,
+    countryOf: async (tenantId) => countryOfTimeZone((await tenants.get(tenantId)).timeZone),
     onAccepted: (message) => {
       metrics.messagesAccepted.inc();
       dispatcher.notify(message.channelId);

@@ -33,7 +33,14 @@ const clockTime = z
 
 const sendMessage = z
   .object({
-    to: z.string().trim().min(3).max(40).describe('Recipient phone in any common format, with country code'),
+    to: z
+      .string()
+      .trim()
+      .min(3)
+      .max(40)
+      .describe(
+        "Recipient phone in any common format; without '+' a national number is read as the business's country's (from its time zone)",
+      ),
     channelId: z.string().min(1).max(64).optional().describe("Omitted: the business's first channel"),
     text: z.string().min(1).max(MESSAGE_TEXT_MAX_LENGTH).optional().describe('The text; or use a template'),
     template: z.string().min(1).max(64).optional().describe('A template name (see /v1/templates)'),

@@ -1,5 +1,6 @@
 import { AppError } from '../domain/errors.js';
 import { MESSAGE_TEXT_MAX_LENGTH, type MessageStatus, type Priority } from '../domain/message-status.js';
+import type { CountryCode } from 'libphonenumber-js';
 import { normalisePhoneNumber } from '../domain/phone-numbers.js';
 import { canonicalLanguage, renderTemplate, type TemplateValues } from '../domain/templates.js';
 import type { Database, Queryable } from '../store/database.js';
@@ -24,6 +25,11 @@ export interface MessageServiceOptions {
   /** Called after the commit for each newly accepted message (e.g. to wake its channel's sender). */
   readonly onAccepted?: (message: Message) => void;
   readonly now?: () => Date;
+  /**
+   * The country a business's numbers are in when written without a country code (from its time
+   * zone); absent: every number needs its country code.
+   */
+  readonly countryOf?: (tenantId: string) => Promise<CountryCode | undefined>;
   /**
    * Group commit: how many accept transactions may be open at once; accepts arriving meanwhile wait
    * and go together in the next one. Default: 1 on the embedded database (one connection anyway),
@@ -154,6 +160,8 @@ export class MessageService {
   private openGroups = 0;
   private startScheduled = false;
   private readonly maxOpenGroups: number;
+  /** Each business's country for a minute, so a burst of accepts reads it once. */
+  private readonly countries = new Map<string, { at: number; value: Promise<CountryCode | undefined> }>();
 
   constructor(private readonly o: MessageServiceOptions) {
     this.now = o.now ?? (() => new Date());
@@ -373,8 +381,19 @@ export class MessageService {
   }
 
   /** Everything checked and rendered before the write: a bad input stores nothing. */
+  private countryOf(tenantId: string, now: Date): Promise<CountryCode | undefined> {
+    if (!this.o.countryOf) return Promise.resolve(undefined);
+    const cached = this.countries.get(tenantId);
+    if (cached && now.getTime() - cached.at < 60_000) return cached.value;
+    const value = this.o.countryOf(tenantId).catch(() => undefined);
+    this.countries.set(tenantId, { at: now.getTime(), value });
+    return value;
+  }
+
   private async prepare(tenantId: string, input: AcceptInput, now: Date): Promise<NewMessage> {
-    const toPhone = normalisePhoneNumber(input.to, 'to');
+    // A number without '+' may be national ("(11) 98765-4321" for a São Paulo business).
+    const country = input.to.trim().startsWith('+') ? undefined : await this.countryOf(tenantId, now);
+    const toPhone = normalisePhoneNumber(input.to, 'to', country);
     const hasText = input.text !== undefined;
     const hasTemplate = input.template !== undefined;
     if (hasText && hasTemplate) throw invalid('template', 'give either text or a template, not both.');

@@ -147,6 +147,20 @@ describe('messages API', () => {
     assert.equal(mismatch.json.error.details.field, 'idempotencyKey');
   });
 
+  test("a number without its country code is the business's country's (São Paulo → Brazil)", async () => {
+    const b = await newBusiness();
+    for (const [to, expected] of [
+      ['(11) 98765-4321', '+5511987654321'],
+      ['5511987654322', '+5511987654322'],
+      ['351912345678', '+351912345678'],
+      ['+1 415 555 2671', '+14155552671'],
+    ]) {
+      const r = await send(b.apiKey, { to, text: 'Olá' });
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      assert.equal(r.json.to, expected, to);
+    }
+  });
+
   test('bad input is a 400 naming the field', async () => {
     const b = await newBusiness();
     const cases: Array<[unknown, string]> = [
