@@ -249,7 +249,8 @@ async function submitPairingPhone(form) {
   try {
     apply(await api(channelUrl(id, 'pairing-phone'), { phone }));
   } catch (err) {
-    errors.show(err);
+    // The server's refusal of the number, in the page's words (its own message is English).
+    errors.show(err && ['invalid_phone', 'invalid_input'].includes(err.code) ? S['link.phoneHelp'] : err);
     input.focus();
   } finally {
     button.disabled = false;

@@ -234,7 +234,8 @@ async function submitPairingPhone(form) {
   try {
     apply(await api(`${apiBase}/pairing-phone`, { phone }));
   } catch (err) {
-    handleError(err);
+    // The server's refusal of the number, in the page's words (its own message is English).
+    handleError(err && ['invalid_phone', 'invalid_input'].includes(err.code) ? S['link.phoneHelp'] : err);
     if (!gone) input.focus();
   } finally {
     button.disabled = false;
