@@ -142,7 +142,9 @@ function openWindow(id) {
   openId = id;
   remember(id);
   renderedKey = '';
-  dialog.querySelector('[data-role="channel-name"]').textContent = ch.name;
+  // "For Studio Bela · Reception", or just "For Studio Bela" when the channel has the default name.
+  const isDefault = ch.name.trim().toLowerCase() === String(S['wa.title'] || 'WhatsApp').toLowerCase();
+  dialog.querySelector('[data-role="channel-name"]').textContent = isDefault ? '' : ` · ${ch.name}`;
   errors.clear();
   dialog.querySelector('[data-role="error-slot"]').append(errorEl);
   dialog.showModal();
