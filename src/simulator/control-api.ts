@@ -28,6 +28,21 @@ const phoneBody = z.object({
   hasWhatsApp: z.boolean().optional(),
   os: z.enum(['android', 'ios']).optional(),
   lidAddressed: z.boolean().optional(),
+  chats: z
+    .array(
+      z.object({
+        phone: z.string().regex(/^\d{6,15}$/),
+        lid: z
+          .string()
+          .regex(/^\d{1,20}$/)
+          .optional(),
+        tcToken: z.string().base64().min(4).max(256).optional(),
+        text: z.string().max(4096).optional(),
+      }),
+    )
+    .max(1000)
+    .optional(),
+  historySync: z.boolean().optional(),
 });
 const strictBody = z.object({ strict: z.boolean() });
 const onlineBody = z.object({ online: z.boolean() });

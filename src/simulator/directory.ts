@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BinaryNode } from 'baileys';
 import { generateKeyPair, type KeyPair } from './certificate-authority.js';
 import { SimulatorError } from './errors.js';
@@ -48,6 +49,25 @@ export interface NewPhone {
    * message sent to its phone-number address is refused with 463.
    */
   lidAddressed?: boolean | undefined;
+  /**
+   * Chats this phone already has (opt-in): a device that links gets their metadata (phone↔LID,
+   * the contact's trusted-contact token) and last message in WhatsApp's history sync.
+   */
+  chats?: readonly ExistingChat[] | undefined;
+  /** Whether a newly linked device gets the history sync of `chats` (default true). */
+  historySync?: boolean | undefined;
+}
+
+/** A chat that exists before a device links (see NewPhone.chats). */
+export interface ExistingChat {
+  /** The contact's phone number. */
+  phone: string;
+  /** The contact's LID user part; the contact's own when it is a simulated phone. */
+  lid?: string | undefined;
+  /** The trusted-contact token the contact issued to this account (base64); random when unset. */
+  tcToken?: string | undefined;
+  /** The chat's last message, as the history sync carries it (a gateway must not keep it). */
+  text?: string | undefined;
 }
 
 /** A person's simulated WhatsApp Web / Desktop device. */
@@ -107,6 +127,12 @@ export class SimulatedAccount {
   readonly retriesAsked = new Map<string, number>();
   /** Phones this account has a chat with (either side wrote and it arrived): warm contacts. */
   readonly chats = new Set<string>();
+  /** See NewPhone.chats: each with its token (issued by the contact to this account). */
+  readonly existingChats: ReadonlyArray<{ phone: string; lid?: string; tcToken: Buffer; text?: string }>;
+  /** See NewPhone.historySync. */
+  historySync: boolean;
+  /** Companion devices already sent the history sync. */
+  readonly historySent = new Set<number>();
   private nextDevice = 1;
   private nextKeyIndex = 1;
 
@@ -118,6 +144,14 @@ export class SimulatedAccount {
     this.hasWhatsApp = spec.hasWhatsApp ?? true;
     this.os = spec.os ?? 'android';
     this.lidAddressed = spec.lidAddressed ?? false;
+    this.existingChats = (spec.chats ?? []).map((c) => ({
+      phone: c.phone,
+      ...(c.lid !== undefined ? { lid: c.lid } : {}),
+      tcToken: c.tcToken !== undefined ? Buffer.from(c.tcToken, 'base64') : randomBytes(16),
+      ...(c.text !== undefined ? { text: c.text } : {}),
+    }));
+    for (const c of this.existingChats) this.chats.add(c.phone);
+    this.historySync = spec.historySync ?? true;
   }
 
   /**

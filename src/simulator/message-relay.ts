@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from 'baileys';
+import { deflateSync } from 'node:zlib';
+import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, proto, type BinaryNode } from 'baileys';
 import { SERVER_JID, node, type ClientConnection } from './client-connection.js';
 import { unixSeconds } from './device-linking.js';
 import type { Directory, SimulatedAccount } from './directory.js';
@@ -31,7 +32,7 @@ export interface RelayContext {
 }
 
 /** Why the service refused a message (the simulator's own record; the client sees only the code). */
-export type RefusalCause = 'injected' | 'misaddressed' | 'timelock' | 'capped';
+export type RefusalCause = 'injected' | 'misaddressed' | 'timelock' | 'capped' | 'no_token';
 
 /** How many retry receipts a phone sends for one message before it gives up. */
 const MAX_RETRY_ASKS = 3;
@@ -162,7 +163,7 @@ export class MessageRelay {
     const refusal: { code: number; cause: RefusalCause } | undefined =
       injected !== undefined
         ? { code: injected, cause: 'injected' }
-        : this.strictRefusal(sender, recipient, target?.server);
+        : this.strictRefusal(sender, recipient, target?.server, stanza);
     const capped = refusal ? undefined : this.newChatCapRefusal(sender, recipient);
     const errorCode = refusal?.code ?? capped?.code;
     const ackAttrs: Record<string, string> = {
@@ -227,9 +228,16 @@ export class MessageRelay {
     sender: SimulatedAccount,
     recipient: SimulatedAccount | undefined,
     server: string | undefined,
+    stanza: BinaryNode,
   ): { code: number; cause: RefusalCause } | undefined {
     if (!this.ctx.strict() || !recipient || recipient === sender || !recipient.hasWhatsApp) return undefined;
     if (recipient.lidAddressed && server === 's.whatsapp.net') return { code: 463, cause: 'misaddressed' };
+    // A contact that issued this account a trusted-contact token (delivered in the history sync)
+    // expects it on every 1:1 message: without it WhatsApp answers 463.
+    const issued = sender.existingChats.find((c) => c.phone === recipient.phone)?.tcToken;
+    const carried = getBinaryNodeChild(stanza, 'tctoken')?.content;
+    if (issued && !(carried instanceof Uint8Array && Buffer.from(carried).equals(issued)))
+      return { code: 463, cause: 'no_token' };
     if (sender.timelocked(this.ctx.now()) && !sender.chats.has(recipient.phone))
       return { code: 463, cause: 'timelock' };
     return undefined;
@@ -398,6 +406,99 @@ export class MessageRelay {
     recipient.chats.add(sender.phone);
     this.ctx.events.emit('phone-sent', { id, from: sender.phone, to: recipient.phone });
     return { id };
+  }
+
+  /**
+   * The history sync a newly linked device gets from its primary phone, inline as WhatsApp sends
+   * the initial bootstrap (no media download): INITIAL_BOOTSTRAP with each existing chat (addressed
+   * by LID with its phone number, the contact's trusted-contact token, its last message),
+   * NON_BLOCKING_DATA with the phone↔LID mappings, PUSH_NAME with the contacts' names. Sent as
+   * peer messages from the phone (device 0), encrypted to the companion.
+   */
+  async historySync(owner: SimulatedAccount, device: number): Promise<number> {
+    const t = Math.floor(this.ctx.now() / 1000);
+    const chats = owner.existingChats.map((c) => {
+      const contact = this.ctx.directory.find(c.phone);
+      return { ...c, lid: c.lid ?? contact?.lidUser, name: contact?.name };
+    });
+    const conversations = chats.map((c) => ({
+      id: c.lid ? `${c.lid}@lid` : `${c.phone}@s.whatsapp.net`,
+      ...(c.lid ? { pnJid: `${c.phone}@s.whatsapp.net`, lidJid: `${c.lid}@lid` } : {}),
+      tcToken: c.tcToken,
+      tcTokenTimestamp: t,
+      conversationTimestamp: t,
+      ...(c.name ? { displayName: c.name } : {}),
+      messages: c.text
+        ? [
+            {
+              message: {
+                key: {
+                  remoteJid: c.lid ? `${c.lid}@lid` : `${c.phone}@s.whatsapp.net`,
+                  fromMe: false,
+                  id: `3EB0${randomBytes(9).toString('hex').toUpperCase()}`,
+                },
+                message: { conversation: c.text },
+                messageTimestamp: t,
+              },
+            },
+          ]
+        : [],
+    }));
+    const mappings = chats
+      .filter((c) => c.lid)
+      .map((c) => ({ pnJid: `${c.phone}@s.whatsapp.net`, lidJid: `${c.lid}@lid` }));
+    const pushnames = chats
+      .filter((c) => c.name)
+      .map((c) => ({ id: `${c.phone}@s.whatsapp.net`, pushname: c.name }));
+    const chunks: proto.IHistorySync[] = [
+      {
+        syncType: proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
+        conversations,
+        chunkOrder: 0,
+        progress: 100,
+      },
+      {
+        syncType: proto.HistorySync.HistorySyncType.NON_BLOCKING_DATA,
+        phoneNumberToLidMappings: mappings,
+        chunkOrder: 1,
+      },
+      { syncType: proto.HistorySync.HistorySyncType.PUSH_NAME, pushnames, chunkOrder: 2 },
+    ];
+    for (const chunk of chunks) {
+      const payload = deflateSync(proto.HistorySync.encode(chunk).finish());
+      const message: proto.IMessage = {
+        protocolMessage: {
+          type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
+          historySyncNotification: {
+            syncType: chunk.syncType as unknown as proto.Message.HistorySyncType,
+            chunkOrder: chunk.chunkOrder ?? 0,
+            progress: chunk.progress ?? 100,
+            initialHistBootstrapInlinePayload: payload,
+          },
+        },
+      };
+      const { type, ciphertext } = await owner.signalParty.encrypt(owner.lidUser, device, message, () =>
+        owner.companionBundle(device),
+      );
+      const id = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+      this.ctx.deliverToCompanion(
+        owner,
+        device,
+        node(
+          'message',
+          {
+            from: owner.jid,
+            id,
+            t: unixSeconds(this.ctx.now()),
+            type: 'text',
+            category: 'peer',
+            sender_lid: owner.lid,
+          },
+          [node('enc', { v: '2', type }, ciphertext)],
+        ),
+      );
+    }
+    return chats.length;
   }
 
   private inboundStanza(

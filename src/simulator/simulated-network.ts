@@ -310,6 +310,7 @@ export class SimulatedNetwork implements ConnectionHandlers {
     }
     connection.reply(stanza);
     this.events.emit('prekeys-uploaded', { phone: account.phone, device, count });
+    this.sendHistorySync(account, device);
   }
 
   private rotateSignedPreKey(
@@ -486,6 +487,26 @@ export class SimulatedNetwork implements ConnectionHandlers {
       }
     }
     this.events.emit('web-device', { phone: account.phone, device, change });
+  }
+
+  /**
+   * A device that just linked (its first pre-key upload) gets the phone's history sync, once, when
+   * the phone has chats and sends it (NewPhone.chats, historySync).
+   */
+  private sendHistorySync(account: SimulatedAccount, device: number): void {
+    if (!account.historySync || account.existingChats.length === 0 || account.historySent.has(device)) return;
+    if (account.webDevices.has(device)) return;
+    account.historySent.add(device);
+    this.relay.historySync(account, device).then(
+      (chats) => this.events.emit('history-sync-sent', { phone: account.phone, device, chats }),
+      // Only when the companion's keys are unusable; reported where tests look for crypto failures.
+      (error: unknown) =>
+        this.events.emit('decrypt-failed', {
+          id: 'history-sync',
+          phone: account.phone,
+          reason: `history sync not encrypted: ${(error as Error).message}`,
+        }),
+    );
   }
 
   /** Strict mode on or off (off by default): sends WhatsApp would refuse get a 463. */

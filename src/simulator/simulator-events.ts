@@ -17,7 +17,7 @@ export interface SimulatorEventMap {
       from: string;
       to: string;
       code: number;
-      cause: 'injected' | 'misaddressed' | 'timelock' | 'capped';
+      cause: 'injected' | 'misaddressed' | 'timelock' | 'capped' | 'no_token';
     },
   ];
   /** The service told an account's devices its reach-out timelock started or ended. */
@@ -26,6 +26,8 @@ export interface SimulatorEventMap {
   'new-chat-cap': [{ phone: string; total: number | null; used: number; status: string }];
   /** A client was refused at login because its WhatsApp Web version is too old. */
   'version-refused': [{ version: string; minimum: string }];
+  /** A newly linked device was sent its phone's history sync (chats: how many conversations). */
+  'history-sync-sent': [{ phone: string; device: number; chats: number }];
   'decrypt-failed': [{ id: string; phone: string; reason: string }];
   /** A message reached one of a person's WhatsApp Web devices (`arrivals` counts repeats of its id). */
   'web-device-arrived': [{ id: string; phone: string; device: number; arrivals: number }];

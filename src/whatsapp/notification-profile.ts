@@ -4,8 +4,8 @@ import type {
   UserFacingSocketConfig,
   WAMessageKey,
   WAVersion,
-  proto,
 } from 'baileys';
+import { proto } from 'baileys';
 import type { ILogger } from 'baileys/lib/Utils/logger.js';
 import { isIgnoredJid } from './jids.js';
 
@@ -29,7 +29,27 @@ export interface SocketProfileInput {
 }
 
 /**
- * Baileys configuration for a notification gateway: no history sync, no presence, no echo of our
+ * The history sync chunks a notification gateway accepts: the ones that carry what sending needs
+ * (phone↔LID mappings, the contacts' trusted-contact tokens, push names). INITIAL_BOOTSTRAP also
+ * carries recent messages: Baileys hands them to `messaging-history.set`, which the gateway never
+ * listens to, so no message body is kept. RECENT / FULL / ON_DEMAND (the message history itself)
+ * and status stay off; RECENT off also keeps Baileys from holding events back for 20 s after a link
+ * while it waits for a history that never comes.
+ */
+const METADATA_SYNC_TYPES: ReadonlySet<proto.HistorySync.HistorySyncType | null | undefined> = new Set([
+  proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
+  proto.HistorySync.HistorySyncType.PUSH_NAME,
+  proto.HistorySync.HistorySyncType.NON_BLOCKING_DATA,
+]);
+
+/** Whether Baileys should process a history sync notification (metadata-bearing types only). */
+export function shouldSyncHistoryMessage(notification: { syncType?: unknown }): boolean {
+  return METADATA_SYNC_TYPES.has(notification.syncType as proto.HistorySync.HistorySyncType);
+}
+
+/**
+ * Baileys configuration for a notification gateway: history sync for metadata only (see
+ * METADATA_SYNC_TYPES), no presence, no echo of our
  * own sends, no link-preview fetching, groups/status/broadcasts/channels dropped before decryption,
  * and the client version the gateway resolved (Baileys itself never fetches one from the network).
  */
@@ -42,7 +62,7 @@ export function notificationSocketConfig(input: SocketProfileInput): UserFacingS
     ...(input.qrTimeoutMs !== undefined ? { qrTimeout: input.qrTimeoutMs } : {}),
     ...(input.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: input.keepAliveIntervalMs } : {}),
     ...(input.version ? { version: input.version } : {}),
-    shouldSyncHistoryMessage: () => false,
+    shouldSyncHistoryMessage,
     syncFullHistory: false,
     markOnlineOnConnect: false,
     // Skips the abt props / blocklist / privacy queries on open; Baileys' defaults for the props
