@@ -31,7 +31,7 @@ const phoneBody = z.object({
   chats: z
     .array(
       z.object({
-        phone: z.string().regex(/^\d{6,15}$/),
+        phone: z.string().regex(/^\+?\d{6,15}$/),
         lid: z
           .string()
           .regex(/^\d{1,20}$/)

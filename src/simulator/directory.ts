@@ -145,7 +145,7 @@ export class SimulatedAccount {
     this.os = spec.os ?? 'android';
     this.lidAddressed = spec.lidAddressed ?? false;
     this.existingChats = (spec.chats ?? []).map((c) => ({
-      phone: c.phone,
+      phone: normalisePhone(c.phone),
       ...(c.lid !== undefined ? { lid: c.lid } : {}),
       tcToken: c.tcToken !== undefined ? Buffer.from(c.tcToken, 'base64') : randomBytes(16),
       ...(c.text !== undefined ? { text: c.text } : {}),

@@ -54,6 +54,22 @@ describe('simulator control API with unmodified Baileys', () => {
     assert.equal((await call('POST', '/phones', { phone: number })).json.error.code, 'phone_exists');
     assert.equal((await call('GET', '/phones/15559999999')).status, 404);
     assert.equal((await call('POST', '/phones', { phone: 'abc' })).status, 400);
+    // Existing chats (sent to a linking device in its history sync): each named when wrong.
+    const badChat = await call('POST', '/phones', { phone: newNumber(), chats: [{ phone: 'x' }] });
+    assert.equal(badChat.status, 400);
+    assert.match(badChat.json.error.message, /chats/);
+    const badToken = await call('POST', '/phones', {
+      phone: newNumber(),
+      chats: [{ phone: newNumber(), tcToken: 'not base64!' }],
+    });
+    assert.equal(badToken.status, 400);
+    assert.match(badToken.json.error.message, /tcToken/);
+    const withChats = await call('POST', '/phones', {
+      phone: newNumber(),
+      chats: [{ phone: `+${newNumber()}`, lid: '123456789', tcToken: 'AAECAwQ=', text: 'hi' }],
+      historySync: false,
+    });
+    assert.equal(withChats.status, 201);
   });
 
   test('a QR that is not a WhatsApp linking code is refused as invalid', async () => {
