@@ -287,7 +287,7 @@ export function renderPanelMessages(input: MessagesPageInput): string {
 <div class="card-head"><h2 class="card-title" id="queue-title">${s('messages.queueTitle')}</h2>${channelNameHint(ch.name, s('wa.title'))}</div>
 <div data-role="summary" aria-live="polite">${queueSummary(ch, input.queueDepth, strings, env)}</div>
 </section>
-${testMessageCard({ lang, channelId: ch.id, ...input.testMessage })}
+${hasLinkedDevice(ch.status) ? testMessageCard({ lang, channelId: ch.id, ...input.testMessage }) : ''}
 <section class="log" aria-labelledby="log-title">
 <h2 class="section-title" id="log-title">${s('messages.logTitle')}</h2>
 <div class="table-wrap" data-role="table"${rows ? '' : ' hidden'}><table class="message-log" data-testid="message-log">

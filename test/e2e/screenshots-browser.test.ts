@@ -7,6 +7,7 @@ import { altegioEnv, installedBusiness } from '../support/altegio-harness.js';
 import { launchChromium } from '../support/browser.js';
 import { startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { waitUntil } from '../support/wait-for.js';
 
 /**
  * Every screen a business owner or support sees, at a laptop's 1280×800 and a phone's 390×844, in
@@ -39,6 +40,7 @@ describe('screenshots of every screen, two sizes, three languages', () => {
   const clock = new ManualClock(new Date('2026-12-07T02:00:00Z'));
   let linked: { apiKey: string; panelState: Awaited<ReturnType<BrowserContext['storageState']>> };
   let fresh: { qrPageUrl: string; panelState: Awaited<ReturnType<BrowserContext['storageState']>> };
+  let removed: { panelState: Awaited<ReturnType<BrowserContext['storageState']>> };
   let altegioState: Awaited<ReturnType<BrowserContext['storageState']>>;
   let supportState: Awaited<ReturnType<BrowserContext['storageState']>>;
   const wide: string[] = [];
@@ -86,6 +88,23 @@ describe('screenshots of every screen, two sizes, three languages', () => {
       assert.equal(r.status, 202, JSON.stringify(r.json));
     }
     linked = { apiKey: bela.apiKey, panelState: await signedIn(bela.panelLoginUrl) };
+
+    // A business whose phone removed the linked device: its queue is paused until it links again.
+    const sol = await newBusiness('Clínica Sol e Mar Estética Avançada');
+    const solPhone = h.sim.createPhone({ phone: '5511990001004', business: true });
+    await linkChannelByQr(h, sol, solPhone);
+    solPhone.removeDevice(solPhone.linkedDevices()[0]!.device);
+    await waitUntil(
+      async () =>
+        (await h.api('GET', `/v1/channels/${sol.channelId}`, { key: sol.apiKey })).json.status === 'removed',
+      { what: 'the device removed' },
+    );
+    const held = await h.api('POST', '/v1/messages', {
+      key: sol.apiKey,
+      body: { to: `+${maria.phone}`, text: 'Olá!' },
+    });
+    assert.equal(held.status, 202);
+    removed = { panelState: await signedIn(sol.panelLoginUrl) };
 
     // A business not linked yet: the red "Scan the QR code", the QR window, the QR page.
     const sorriso = await newBusiness('Clínica Sorriso');
@@ -171,6 +190,25 @@ describe('screenshots of every screen, two sizes, three languages', () => {
         await page.goto(`${h.gateway.url}/panel/messages?${q}`);
         await page.getByTestId('message-log').waitFor();
         await shoot(page, 'panel-messages', lang, viewport);
+
+        // Removed on the phone: the red state wraps in its own column (never over "Sending"), the
+        // message says it waits for a new link, and no Resume is offered (it resumes by itself).
+        page = await open(viewport, removed.panelState);
+        await page.goto(`${h.gateway.url}/panel/messages?${q}`);
+        await page.getByTestId('message-log').waitFor();
+        await shoot(page, 'panel-messages-removed', lang, viewport);
+        assert.equal(await page.getByTestId('resume-sending').count(), 0, 'Resume offered');
+        await page.getByTestId('to-channels').waitFor();
+        assert.equal(await page.getByTestId('send-test').count(), 0, 'a test message offered while unlinked');
+        assert.equal(
+          await page.getByTestId('message-waiting').first().getAttribute('data-reason'),
+          'device_removed',
+        );
+        const pill = await page.getByTestId('queue-connection').boundingBox();
+        const sending = await page.getByTestId('queue-state').boundingBox();
+        assert.ok(pill && sending, 'the queue facts are shown');
+        const sideBySide = Math.abs(pill.y - sending.y) < 30;
+        if (sideBySide) assert.ok(pill.x + pill.width <= sending.x, 'the red pill runs into "Sending"');
 
         page = await open(viewport, fresh.panelState);
         await page.goto(`${h.gateway.url}/panel?${q}`);
