@@ -352,7 +352,8 @@ export function renderQrPage(input: QrPageInput): string {
 <header class="qr-head"><div class="qr-title">${CHAT_MARK}<div><h1>${s('qr.heading')}</h1>${isDefaultChannelName(channel.name, s('wa.title')) ? '' : `<p class="hint channel-name">${escapeHtml(channel.name)}</p>`}</div></div>
 ${languageSwitch(lang)}</header>
 ${statusLines(s)}
-<div class="note note-amber on-phone" data-role="on-phone" data-testid="on-phone-hint" hidden><p>${s('qr.onPhone')}</p></div>
+<div class="note note-amber on-phone" data-role="on-phone" data-testid="on-phone-hint" hidden><p>${s('qr.onPhone')}</p>
+<button type="button" class="btn btn-primary" data-action="link-mode" data-mode="code" data-testid="on-phone-use-code">${s('qr.useCode')}</button></div>
 <section class="stage" data-role="stage"><div class="link-area" data-role="link-area">${area}</div></section>
 <div class="qr-mode" data-role="mode-switch"${linked ? ' hidden' : ''}>
 <button type="button" class="btn" data-action="link-mode" data-mode="code" data-testid="use-code"${channel.linkMode === 'code' ? ' hidden' : ''}>${s('qr.useCode')}</button>

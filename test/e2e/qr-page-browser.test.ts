@@ -72,7 +72,11 @@ describe('the QR page in a real browser', () => {
     assert.match(await hint.innerText(), /code instead/);
     await page.getByTestId('qr-code').waitFor();
     await shot(page, 'phone-hint');
-    await page.getByTestId('use-code').click();
+    // The way out is in the hint itself, above the QR, not below the fold.
+    const inHint = page.getByTestId('on-phone-use-code');
+    const box = (await inHint.boundingBox())!;
+    assert.ok(box.y + box.height <= 844, 'the switch is on the first screen');
+    await inHint.click();
     await page.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
     await page.getByTestId('pairing-phone-submit').click();
     const codeEl = page.getByTestId('pairing-code').first();
