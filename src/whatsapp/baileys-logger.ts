@@ -3,8 +3,6 @@ import type { Logger } from 'pino';
 
 /** Baileys messages that are expected in normal operation of this gateway, logged at debug only. */
 const EXPECTED_NOISE = [
-  // We disable history sync on purpose (notification-only profile); Baileys warns on every socket.
-  'DISABLING ALL SYNC',
   // Every 515 restart, replacement and unlink is a stream error; the session logs the close itself.
   'stream errored out',
 ];
@@ -27,7 +25,7 @@ function wrap(logger: Logger): ILogger {
     (obj: unknown, msg?: string): void => {
       const effective = level !== 'debug' && level !== 'trace' && isExpectedNoise(obj, msg) ? 'debug' : level;
       if (typeof obj === 'string' && msg === undefined) logger[effective](obj);
-      else logger[effective](obj, msg);
+      else logger[effective](withoutHistoryPayload(obj), msg);
     };
   return {
     get level() {
@@ -39,6 +37,24 @@ function wrap(logger: Logger): ILogger {
     info: log('info'),
     warn: log('warn'),
     error: log('error'),
+  };
+}
+
+/**
+ * Baileys logs each history sync notification whole (`got history notification`, info), inline
+ * payload included: the deflated chats and their recent messages. Only its shape is logged here, so
+ * no message body reaches a log whatever the level.
+ */
+function withoutHistoryPayload(obj: unknown): unknown {
+  if (typeof obj !== 'object' || obj === null || !('histNotification' in obj)) return obj;
+  const { histNotification, ...rest } = obj as { histNotification?: Record<string, unknown> | null };
+  return {
+    ...rest,
+    histNotification: {
+      syncType: histNotification?.syncType,
+      chunkOrder: histNotification?.chunkOrder,
+      progress: histNotification?.progress,
+    },
   };
 }
 

@@ -129,6 +129,21 @@ describe('history sync metadata: LID mappings and trusted-contact tokens, no mes
       assert.ok(!opened.includes('7f3a9c'), 'a sealed key holds the history’s message text');
     }
     assert.ok(!asText(await store.loadCreds()).includes('7f3a9c'), 'the credentials hold the history’s text');
+
+    // Kept across a restart: the next notification again goes to the LID with the token.
+    await h.restartGateway();
+    await waitUntil(
+      async () =>
+        (await h.api('GET', `/v1/channels/${b.channelId}`, { key: b.apiKey })).json.status === 'connected',
+      { what: 'the channel restored' },
+    );
+    const later = refusals();
+    assert.equal(
+      (await settled(b, await send(b, client, 'Reminder'), 'after the restart')).status,
+      'delivered',
+    );
+    later.stop();
+    assert.deepEqual(later.seen, [], 'no 463 after the restart');
   });
 
   test('without the history sync: the first notification is misaddressed, and refused at the LID without the token', async () => {
