@@ -97,14 +97,15 @@ export function panelHeader(input: PanelPageInput, active: PanelTab): string {
 }
 
 /** The panel's QR window; it names the business, so an owner of several knows which one links. */
-function qrWindow(lang: Lang, helpUrl: string, businessName: string): string {
+function qrWindow(lang: Lang, helpUrl: string, businessName: string, supportUrl: string): string {
   const s = texts(lang);
   return `<dialog class="modal" id="qr-window" data-testid="qr-window" aria-labelledby="qr-window-title">
 <div class="modal-head"><div><h2 class="modal-title" id="qr-window-title">${s('wa.title')}</h2><p class="hint" data-testid="qr-window-business">${s('qr.forBusiness', { business: businessName })}<span data-role="channel-name"></span></p></div>
 <button type="button" class="icon-btn" data-action="close" aria-label="${s('common.close')}">×</button></div>
 <div class="modal-body"><div data-role="error-slot"></div><div class="link-area" data-role="link-area"></div></div>
 <div class="modal-actions"><button type="button" class="btn btn-danger-outline" data-action="reset" data-testid="reset">${s('common.reset')}</button>
-${externalLink(helpUrl, s('common.howToScan'), ' class="btn btn-quiet" data-testid="how-to-scan"')}</div>
+<span>${externalLink(supportUrl, s('common.support'), ' class="btn btn-quiet" data-testid="support"')}
+${externalLink(helpUrl, s('common.howToScan'), ' class="btn btn-quiet" data-testid="how-to-scan"')}</span></div>
 </dialog>`;
 }
 
@@ -154,7 +155,7 @@ ${statusLines(s)}
 ${blocks || `<p class="empty card">${s('panel.noChannels')}</p>`}
 ${helpLine(input)}
 </main>
-${qrWindow(lang, input.helpUrl, input.businessName)}`;
+${qrWindow(lang, input.helpUrl, input.businessName, input.supportUrl)}`;
   return htmlDocument({
     lang,
     title: `${t(lang, 'title.settings')} — ${input.businessName}`,
@@ -186,7 +187,7 @@ ${statusLines(s)}
 ${cards ? `<div class="cards">${cards}</div>` : `<p class="empty card">${s('panel.noChannels')}</p>`}
 ${helpLine(input)}
 </main>
-${qrWindow(lang, input.helpUrl, input.businessName)}`;
+${qrWindow(lang, input.helpUrl, input.businessName, input.supportUrl)}`;
   return htmlDocument({
     lang,
     title: `${t(lang, 'title.channels')} — ${input.businessName}`,

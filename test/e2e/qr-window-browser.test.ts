@@ -93,6 +93,8 @@ describe('the QR window at 1280×800', () => {
           await win.getByTestId('qr-window-business').innerText(),
           new RegExp(`${forWord} ${name}`),
         );
+        // Whatever goes wrong while linking, Support is in the window itself.
+        await win.getByTestId('support').waitFor();
         // Steps beside the QR, not under it.
         const qrBox = (await win.getByTestId('qr-code').boundingBox())!;
         const stepsBox = (await win.locator('.steps').boundingBox())!;
