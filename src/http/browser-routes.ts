@@ -650,7 +650,8 @@ export function browserRoutes(ctx: GatewayContext): Hono {
   });
   // The owner may pick QR or code linking here (a phone cannot scan its own screen); support's
   // console can still set either. Refused once linked: the mode matters only while linking.
-  qrPage.post('/:token/api/link-mode', async (c) => {
+  // Each switch restarts the link attempt with WhatsApp: a few per client, not a loop.
+  qrPage.post('/:token/api/link-mode', publicLimit('link-mode', 20, 'all', 10 * 60_000), async (c) => {
     const channel = await channelForToken(c);
     const body = await jsonBody(c, schemas.linkMode);
     if (hasLinkedDevice(channel.status))

@@ -11,7 +11,8 @@ import { launchChromium } from '../support/browser.js';
  * by a Reset elsewhere, and its own Reset.
  */
 const ARTIFACTS = 'test-artifacts/qr-page';
-const WAIT_MS = 15_000;
+// Generous: the machine running the tests may be busy; the bounds that matter are asserted apart.
+const WAIT_MS = 30_000;
 const IPHONE_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
@@ -125,7 +126,8 @@ describe('the QR page in a real browser', () => {
     assert.equal(reset.status, 200);
     await page.getByText('This link is no longer valid').waitFor();
     const elapsed = Date.now() - started;
-    assert.ok(elapsed < 4_000, `the page noticed after ${elapsed} ms`);
+    // Before, it took the next heartbeat (20 s); the event stream tells it within a second or so.
+    assert.ok(elapsed < 8_000, `the page noticed after ${elapsed} ms`);
     assert.equal(await page.getByTestId('qr-code').count(), 0, 'no dead QR left on screen');
     await page.getByTestId('support').waitFor();
     await shot(page, 'revoked');
