@@ -471,6 +471,9 @@ export const es: Catalogue = {
   'notify.issue.unknown_variable':
     '%{name}% no es una variable conocida: corrígela o quítala antes de guardar.',
   'notify.issue.no_value': '%{name}% no tiene valor aquí y se omite.',
+  'notify.kindOn': 'Activada',
+  'notify.kindOff': 'Desactivada',
+  'notify.kindsList': 'Tipos de notificación',
   'notify.custom': 'Tu texto',
   'notify.default': 'Texto predeterminado',
   'notify.save': 'Guardar texto',

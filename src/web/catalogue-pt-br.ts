@@ -476,6 +476,9 @@ export const ptBR: Catalogue = {
   'notify.issue.unknown_variable':
     '%{name}% não é uma variável conhecida: corrija ou remova antes de salvar.',
   'notify.issue.no_value': '%{name}% não tem valor aqui e fica de fora.',
+  'notify.kindOn': 'Ativada',
+  'notify.kindOff': 'Desativada',
+  'notify.kindsList': 'Tipos de notificação',
   'notify.custom': 'Seu texto',
   'notify.default': 'Texto padrão',
   'notify.save': 'Salvar texto',

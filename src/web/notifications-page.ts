@@ -169,7 +169,20 @@ ${errFor('f-test-phone') ? fieldError('f-test-phone', errFor('f-test-phone')!) :
 </section>`;
 }
 
-function templateCard(input: NotificationsPageInput, tpl: NotificationTemplateView): string {
+/** The kind the editor opens on: the one just saved or refused, else the reminder (the one most businesses edit). */
+export function selectedKindOf(input: NotificationsPageInput): string {
+  const kinds = input.templates.map((tpl) => tpl.kind);
+  const wanted =
+    input.templateError?.kind ?? (input.saved?.what !== 'settings' ? input.saved?.kind : undefined);
+  if (wanted && kinds.includes(wanted)) return wanted;
+  return kinds.includes('reminder') ? 'reminder' : (kinds[0] ?? '');
+}
+
+function templateCard(
+  input: NotificationsPageInput,
+  tpl: NotificationTemplateView,
+  selected: boolean,
+): string {
   const { lang, templateLanguage: tl } = input;
   const s = texts(lang);
   const kind = escapeHtml(tpl.kind);
@@ -186,14 +199,8 @@ function templateCard(input: NotificationsPageInput, tpl: NotificationTemplateVi
         )
       : '';
   const strings = stringsFor(lang, ['notify.']);
-  const chips = input.variables
-    .map(
-      (v) =>
-        `<button type="button" class="chip" data-action="insert-variable" data-variable="${escapeHtml(v)}" aria-controls="${id}">%${escapeHtml(v)}%</button>`,
-    )
-    .join('');
-  const list = input.variables.map((v) => `%${v}%`).join(', ');
-  return `<article class="card notify-card tpl-card" id="tpl-card-${kind}" data-kind="${kind}" data-testid="template-${kind}" aria-labelledby="${id}-title">
+  // Without the script, only the selected card shows (CSS); a list link's #fragment selects another.
+  return `<article class="card notify-card tpl-card${selected ? ' is-selected' : ''}" id="tpl-card-${kind}" data-kind="${kind}" data-testid="template-${kind}" aria-labelledby="${id}-title">
 <div class="card-head"><h3 class="card-title" id="${id}-title">${s(`notify.kind.${tpl.kind}` as MessageKey)}</h3>
 <span class="tag${tpl.custom ? ' tag-custom' : ''}" data-testid="template-state">${s(tpl.custom ? 'notify.custom' : 'notify.default')}</span></div>
 <p class="hint">${s(`notify.about.${tpl.kind}` as MessageKey)}</p>
@@ -201,16 +208,49 @@ ${saved}
 <form class="notify-form tpl-form" method="post" action="/panel/notifications/templates/${encodeURIComponent(tpl.kind)}/${encodeURIComponent(tl)}">
 <input type="hidden" name="lang" value="${escapeHtml(lang)}">
 <div class="tpl-grid"><div class="field"><label for="${id}">${s('notify.text')} <span class="hint">(${escapeHtml(LANGUAGE_NAMES[tl])})</span></label>
-<textarea id="${id}" name="body" rows="5" maxlength="4096" lang="${escapeHtml(tl)}" data-role="template" data-kind="${kind}" data-testid="template-body"${invalidAttrs(id, error, `${id}-vars`)}>${escapeHtml(tpl.body)}</textarea>
-${error ? fieldError(id, error) : ''}
-<div class="chips" role="group" aria-label="${s('notify.variables')}" data-role="chips" hidden>${chips}</div>
-<p class="hint" id="${id}-vars" data-role="variables-text">${s('notify.variablesList', { list })}</p></div>
+<textarea id="${id}" name="body" rows="5" maxlength="4096" lang="${escapeHtml(tl)}" data-role="template" data-kind="${kind}" data-testid="template-body"${invalidAttrs(id, error, 'tpl-vars')}>${escapeHtml(tpl.body)}</textarea>
+${error ? fieldError(id, error) : ''}</div>
 <div class="tpl-preview-box"><p class="field-label" id="${id}-preview-label">${s('notify.preview')} <span class="hint">· ${s('notify.previewHint')}</span></p>
-<div class="tpl-preview" id="${id}-preview" data-role="preview" aria-live="polite" aria-labelledby="${id}-preview-label" data-testid="template-preview">${templatePreview(tpl.preview, strings)}</div></div></div>
+<div class="wa-chat"><div class="tpl-preview wa-bubble" id="${id}-preview" data-role="preview" aria-live="polite" aria-labelledby="${id}-preview-label" data-testid="template-preview">${templatePreview(tpl.preview, strings)}</div></div></div></div>
 <div class="actions"><button type="submit" class="btn btn-primary" name="action" value="save" data-testid="save-template">${s('notify.save')}</button>
 ${tpl.custom ? `<button type="submit" class="btn btn-quiet" name="action" value="default" data-testid="template-default">${s('notify.backToDefault')}</button>` : ''}</div>
 </form>
 </article>`;
+}
+
+/** The kinds as a list (links to their card: they work without the script), each with its on/off and default/custom state. */
+function kindList(input: NotificationsPageInput, selected: string): string {
+  const s = texts(input.lang);
+  const items = input.templates
+    .map((tpl) => {
+      const kind = escapeHtml(tpl.kind);
+      // The answers to a client's reply have no on/off of their own (they follow the reply words).
+      const switchable = (NOTIFICATION_KINDS as readonly string[]).includes(tpl.kind);
+      const on = input.settingsForm.enabled.includes(tpl.kind);
+      const onOff = switchable
+        ? `<span class="dot${on ? ' dot-on' : ''}" aria-hidden="true"></span>${s(on ? 'notify.kindOn' : 'notify.kindOff')} · `
+        : '';
+      return `<li><a class="tpl-kind" href="#tpl-card-${kind}" data-action="select-kind" data-kind="${kind}" data-testid="kind-${kind}"${tpl.kind === selected ? ' aria-current="true"' : ''}>
+<span class="tpl-kind-name">${s(`notify.kind.${tpl.kind}` as MessageKey)}</span>
+<span class="tpl-kind-state">${onOff}${s(tpl.custom ? 'notify.custom' : 'notify.default')}</span></a></li>`;
+    })
+    .join('');
+  return `<nav class="tpl-list" aria-label="${s('notify.kindsList')}"><ul>${items}</ul></nav>`;
+}
+
+/** The one variable menu for whichever text is open: inserts at its cursor (script), else a plain list. */
+function variableMenu(input: NotificationsPageInput, selected: string): string {
+  const s = texts(input.lang);
+  const chips = input.variables
+    .map(
+      (v) =>
+        `<button type="button" class="chip" data-action="insert-variable" data-variable="${escapeHtml(v)}" aria-controls="tpl-${escapeHtml(selected)}">%${escapeHtml(v)}%</button>`,
+    )
+    .join('');
+  const list = input.variables.map((v) => `%${v}%`).join(', ');
+  return `<div class="var-menu" data-testid="variable-menu">
+<div class="chips" role="group" aria-label="${s('notify.variables')}" data-role="chips" hidden><span class="chips-label">${s('notify.variables')}:</span>${chips}</div>
+<p class="hint" id="tpl-vars" data-role="variables-text">${s('notify.variablesList', { list })}</p></div>`;
 }
 
 /**
@@ -222,6 +262,7 @@ ${tpl.custom ? `<button type="submit" class="btn btn-quiet" name="action" value=
 export function renderPanelNotifications(input: NotificationsPageInput): string {
   const { lang, templateLanguage: tl } = input;
   const s = texts(lang);
+  const selected = selectedKindOf(input);
   const banner = input.testPhone
     ? `<div class="note note-amber test-banner" role="status" data-testid="test-mode-banner"><strong>${s('notify.testBanner', { phone: input.testPhone })}</strong> ${s('notify.testBannerHint')}</div>`
     : '';
@@ -240,7 +281,9 @@ ${settingsCard(input)}
 <div class="section-head"><h2 class="section-title" id="texts-title">${s('notify.textsTitle')}</h2>
 <nav class="segmented" aria-label="${s('notify.textLanguage')}">${languageLinks}</nav></div>
 <p class="hint">${s('notify.textsIntro')}</p>
-${input.templates.map((tpl) => templateCard(input, tpl)).join('\n')}
+<div class="tpl-layout">${kindList(input, selected)}
+<div class="tpl-editor">${variableMenu(input, selected)}
+${input.templates.map((tpl) => templateCard(input, tpl, tpl.kind === selected)).join('\n')}</div></div>
 </section>
 ${helpLine(input)}
 </main>`;

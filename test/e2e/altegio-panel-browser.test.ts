@@ -92,10 +92,10 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     // Write a text, inserting variables at the cursor with the chips; the preview follows.
     const textarea = reminderCard(page).getByTestId('template-body');
     await textarea.fill('Hello ');
-    await reminderCard(page).getByRole('button', { name: '%CLIENT_NAME%' }).click();
+    await page.getByTestId('variable-menu').getByRole('button', { name: '%CLIENT_NAME%' }).click();
     await textarea.press('End');
     await textarea.pressSequentially(', see you on ');
-    await reminderCard(page).getByRole('button', { name: '%DATETIME_SHORT%' }).click();
+    await page.getByTestId('variable-menu').getByRole('button', { name: '%DATETIME_SHORT%' }).click();
     await textarea.pressSequentially('. <b>Studio</b>');
     assert.match(
       await textarea.inputValue(),
@@ -223,11 +223,8 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     await page.waitForURL(/\/panel\?lang=en/);
     await page.goto(`${h.gateway.url}/panel/notifications?lang=en`);
     // The chips need the script: the variables are listed as text instead.
-    assert.equal(await reminderCard(page).locator('[data-role="chips"]').isVisible(), false);
-    assert.match(
-      await reminderCard(page).locator('[data-role="variables-text"]').innerText(),
-      /%CLIENT_NAME%/,
-    );
+    assert.equal(await page.locator('[data-role="chips"]').isVisible(), false);
+    assert.match(await page.locator('[data-role="variables-text"]').innerText(), /%CLIENT_NAME%/);
     await reminderCard(page).getByTestId('template-body').fill('Plain %CLIENT_NAME% text');
     await reminderCard(page).getByTestId('save-template').click();
     await page.waitForURL(/saved=template/);
@@ -243,5 +240,74 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     await page.waitForURL(/saved=settings/);
     assert.equal(await page.getByRole('checkbox', { name: 'Review request' }).isChecked(), true);
     assert.equal(await page.getByTestId('review-delay').inputValue(), '90');
+  });
+
+  test('a list of kinds beside one editor: short page, one variable menu at the cursor, a WhatsApp bubble', async () => {
+    const salonId = 940_003;
+    const page = await newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(
+      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, { salon_name: 'Studio Layout' }),
+    );
+    await page.waitForURL(/\/panel\?lang=en/);
+    await page.goto(`${h.gateway.url}/panel/notifications?lang=en`);
+    const height = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document
+          .documentElement.scrollHeight,
+    );
+    await shot(page, '7-layout-1280');
+    assert.ok(height < 1600, `the page is ${height}px tall at 1280x800 (was about 4,400)`);
+    // One editor at a time: the reminder first; one variable menu for it.
+    assert.equal(await page.locator('.tpl-card:visible').count(), 1);
+    assert.equal(await reminderCard(page).isVisible(), true);
+    assert.equal(await page.locator('[data-role="chips"]').count(), 1);
+
+    // Another kind from the list: its editor shows and the menu inserts into its text, at the cursor.
+    await page.getByTestId('kind-booking_cancelled').click();
+    const card = page.getByTestId('template-booking_cancelled');
+    await card.waitFor();
+    assert.equal(await reminderCard(page).isVisible(), false);
+    assert.equal(await page.getByTestId('kind-booking_cancelled').getAttribute('aria-current'), 'true');
+    const textarea = card.getByTestId('template-body');
+    await textarea.fill('Dear , cancelled.');
+    await textarea.evaluate((el) => {
+      (el as unknown as { setSelectionRange(a: number, b: number): void }).setSelectionRange(5, 5);
+    });
+    await page.getByTestId('variable-menu').getByRole('button', { name: '%CLIENT_NAME%' }).click();
+    assert.equal(await textarea.inputValue(), 'Dear %CLIENT_NAME%, cancelled.');
+    const bubble = card.getByTestId('template-preview');
+    assert.match((await bubble.getAttribute('class')) ?? '', /wa-bubble/);
+    await waitUntil(async () => (await bubble.innerText()) === 'Dear Anna, cancelled.', {
+      what: 'the bubble shows the new text',
+      timeoutMs: WAIT_MS,
+      intervalMs: 100,
+    });
+    await shot(page, '8-layout-cancelled');
+
+    // Without JavaScript the list's links select the kind too (a #fragment), and its form saves.
+    const plain = await newPage({ javaScriptEnabled: false });
+    const login = await h.api(
+      'POST',
+      `/v1/tenants/${(await installedBusiness(h, 'Studio Layout')).tenantId}/panel-login-links`,
+      {
+        key: h.adminKey,
+      },
+    );
+    await plain.goto(h.gateway.url + new URL(login.json.url as string).pathname);
+    await plain.goto(`${h.gateway.url}/panel/notifications?lang=en`);
+    assert.equal(await plain.locator('.tpl-card:visible').count(), 1);
+    await plain.getByTestId('kind-booking_changed').click();
+    const changed = plain.getByTestId('template-booking_changed');
+    assert.equal(await changed.isVisible(), true);
+    assert.equal(await reminderCard(plain).isVisible(), false);
+    await changed.getByTestId('template-body').fill('Changed for %CLIENT_NAME%');
+    await changed.getByTestId('save-template').click();
+    await plain.waitForURL(/saved=template&kind=booking_changed/);
+    assert.equal(await plain.getByTestId('template-booking_changed').isVisible(), true);
+    assert.equal(
+      await plain.getByTestId('template-booking_changed').getByTestId('template-saved').innerText(),
+      'Saved.',
+    );
   });
 });

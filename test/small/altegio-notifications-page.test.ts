@@ -143,7 +143,7 @@ describe('Panel → Notifications', () => {
     assert.match(html, /value="&quot;\+&quot;"/);
     assert.match(
       html,
-      /id="tpl-reminder"[^>]*aria-invalid="true" aria-describedby="tpl-reminder-vars tpl-reminder-error"/,
+      /id="tpl-reminder"[^>]*aria-invalid="true" aria-describedby="tpl-vars tpl-reminder-error"/,
     );
     assert.match(html, /id="tpl-reminder-error" role="alert"[^>]*>Unknown variable %FOO%/);
     assert.match(html, /data-testid="template-default">Back to default/);

@@ -60,15 +60,42 @@ function insertVariable(textarea, name) {
 
 for (const textarea of document.querySelectorAll('textarea[data-role="template"]')) {
   textarea.addEventListener('input', () => schedulePreview(textarea));
-  const card = textarea.closest('.tpl-card');
-  const chips = card && card.querySelector('[data-role="chips"]');
-  const list = card && card.querySelector('[data-role="variables-text"]');
-  // The chips need this script; without it the page lists the variables as text.
-  if (chips) chips.hidden = false;
-  if (list) list.classList.add('visually-hidden');
 }
 
+// The one variable menu needs this script; without it the page lists the variables as text.
+const chips = document.querySelector('[data-role="chips"]');
+const variablesText = document.querySelector('[data-role="variables-text"]');
+if (chips) chips.hidden = false;
+if (variablesText) variablesText.classList.add('visually-hidden');
+
+/** Shows one kind's editor: the script owns the choice from here on (the CSS :target rule is off). */
+function selectKind(kind, focus) {
+  const card = document.getElementById(`tpl-card-${kind}`);
+  if (!card) return;
+  for (const other of document.querySelectorAll('.tpl-card'))
+    other.classList.toggle('is-selected', other === card);
+  for (const link of document.querySelectorAll('[data-action="select-kind"]')) {
+    if (link.dataset.kind === kind) link.setAttribute('aria-current', 'true');
+    else link.removeAttribute('aria-current');
+  }
+  for (const chip of document.querySelectorAll('[data-action="insert-variable"]'))
+    chip.setAttribute('aria-controls', `tpl-${kind}`);
+  if (focus) document.getElementById(`tpl-${kind}`)?.focus();
+}
+
+const texts = document.getElementById('texts');
+if (texts) texts.classList.add('js-tabs');
+const fromHash = /^#tpl-card-(.+)$/.exec(window.location.hash);
+if (fromHash) selectKind(decodeURIComponent(fromHash[1]), false);
+
 document.addEventListener('click', (e) => {
+  const link = e.target.closest('[data-action="select-kind"]');
+  if (link) {
+    e.preventDefault();
+    selectKind(link.dataset.kind, true);
+    window.history.replaceState(null, '', `#tpl-card-${link.dataset.kind}`);
+    return;
+  }
   const chip = e.target.closest('[data-action="insert-variable"]');
   if (!chip) return;
   const textarea = document.getElementById(chip.getAttribute('aria-controls'));
