@@ -4,9 +4,11 @@
  * WhatsApp session): beside running gateways on PostgreSQL, and on the embedded database only while
  * no gateway runs on it (its data folder's lock says which process holds it).
  */
+import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildGateway, startGateway, type BuiltGateway } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { reachabilityNotes } from './domain/reachability.js';
 import { DataDirLockedError } from './store/data-dir-lock.js';
 import type { Language } from './store/tenants-repository.js';
 
@@ -93,6 +95,14 @@ if (nodeMajor < 24)
       '(run through npm: `npm start`, which uses the Node 24 that `npm install` brought).',
   );
 
+/** This machine's IPv4 addresses a phone on the same network could reach. */
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && i.family === 'IPv4' && !i.internal)
+    .map((i) => i!.address);
+}
+
 const [command = 'start', ...rest] = process.argv.slice(2);
 switch (command) {
   case 'start': {
@@ -108,6 +118,13 @@ switch (command) {
           `panel link and API key.\nAPI documentation: ${gateway.url}/docs  (${gateway.url}/openapi.json)`,
       );
     }
+    for (const note of reachabilityNotes({
+      url: gateway.url,
+      host: settings.host,
+      port: Number(new URL(gateway.url).port || settings.port),
+      lanAddresses: lanAddresses(),
+    }))
+      console.log(note);
     gateway.logger.info({ url: gateway.url }, 'ready');
     stopOnSignals(
       () => gateway.stop(),
