@@ -34,11 +34,29 @@ export function statusForCode(code: ErrorCode): ContentfulStatusCode {
   return STATUS[code];
 }
 
-/** Turns a zod failure into an AppError naming the first bad field. */
+/**
+ * What kind of problem a zod issue is, in a few words a client can translate (the message itself is
+ * English): `required`, `too_short`, `too_long` (with `minimum` / `maximum`) or `invalid`.
+ */
+function issueKind(issue: z.ZodIssue | undefined): Record<string, string | number> {
+  if (!issue) return { issue: 'invalid' };
+  if (issue.code === 'invalid_type' && issue.received === 'undefined') return { issue: 'required' };
+  if (issue.code === 'too_small' && issue.type === 'string')
+    return Number(issue.minimum) <= 1
+      ? { issue: 'required' }
+      : { issue: 'too_short', minimum: Number(issue.minimum) };
+  if (issue.code === 'too_big' && issue.type === 'string')
+    return { issue: 'too_long', maximum: Number(issue.maximum) };
+  return { issue: 'invalid' };
+}
+
+/** Turns a zod failure into an AppError naming the first bad field and the kind of problem. */
 export function validationError(error: z.ZodError, wholeValueField = 'body'): AppError {
   const issue = error.issues[0];
   const field = issue?.path.join('.') || wholeValueField;
-  return new AppError('invalid_input', `${field}: ${issue?.message ?? 'invalid'}`, { details: { field } });
+  return new AppError('invalid_input', `${field}: ${issue?.message ?? 'invalid'}`, {
+    details: { field, ...issueKind(issue) },
+  });
 }
 
 /** What a client is told to wait before retrying while the database is unavailable. */

@@ -10,6 +10,23 @@ export const en = {
   'common.copied': 'Copied',
   'common.copyFailed': 'Could not copy. Select the link and copy it by hand.',
   'common.networkError': 'Could not reach the server. Check the internet connection and try again.',
+  'common.error.required': 'Fill in this field.',
+  'common.error.tooShort': 'Too short: write at least {minimum} characters.',
+  'common.error.tooLong': 'Too long: write at most {maximum} characters.',
+  'common.error.invalid': 'This value was not accepted. Check it and try again.',
+  'common.error.phone':
+    'Not a phone number we can use. Write it with the country code, e.g. +55 11 91234 5678.',
+  'common.error.timeZone': 'Not a time zone name such as America/Sao_Paulo.',
+  'common.error.unauthorized': 'Your session has ended. Sign in again.',
+  'common.error.forbidden': 'You are not allowed to do this.',
+  'common.error.notFound': 'This was not found. It may have been removed: reload the page.',
+  'common.error.conflict':
+    'This cannot be done right now: the page may be out of date. Reload it and try again.',
+  'common.error.rateLimited': 'Too many attempts. Wait a few minutes and try again.',
+  'common.error.tooLarge': 'This is too large to send.',
+  'common.error.unavailable': 'The service is briefly unavailable. Try again in a moment.',
+  'common.error.internal':
+    'Something went wrong on our side. Try again; if it keeps happening, contact support.',
   'common.liveLost': 'Live updates paused — reconnecting…',
   'common.noscript': 'This page needs JavaScript to stay up to date.',
   'common.support': 'Support',

@@ -10,6 +10,23 @@ export const es: Catalogue = {
   'common.copyFailed': 'No se pudo copiar. Selecciona el enlace y cópialo a mano.',
   'common.networkError':
     'No se pudo contactar con el servidor. Revisa la conexión a internet e inténtalo de nuevo.',
+  'common.error.required': 'Completa este campo.',
+  'common.error.tooShort': 'Demasiado corto: escribe al menos {minimum} caracteres.',
+  'common.error.tooLong': 'Demasiado largo: escribe como máximo {maximum} caracteres.',
+  'common.error.invalid': 'Este valor no fue aceptado. Revísalo e inténtalo de nuevo.',
+  'common.error.phone':
+    'No es un número de teléfono que podamos usar. Escríbelo con el código de país, p. ej. +34 612 34 56 78.',
+  'common.error.timeZone': 'No es un nombre de zona horaria como America/Sao_Paulo.',
+  'common.error.unauthorized': 'Tu sesión terminó. Inicia sesión de nuevo.',
+  'common.error.forbidden': 'No tienes permiso para hacer esto.',
+  'common.error.notFound': 'No se encontró. Puede que se haya eliminado: recarga la página.',
+  'common.error.conflict':
+    'Esto no se puede hacer ahora: la página puede estar desactualizada. Recárgala e inténtalo de nuevo.',
+  'common.error.rateLimited': 'Demasiados intentos. Espera unos minutos e inténtalo de nuevo.',
+  'common.error.tooLarge': 'Esto es demasiado grande para enviarlo.',
+  'common.error.unavailable': 'El servicio no está disponible por un momento. Inténtalo de nuevo en breve.',
+  'common.error.internal':
+    'Algo salió mal de nuestro lado. Inténtalo de nuevo; si sigue pasando, contacta con soporte.',
   'common.liveLost': 'Actualizaciones en vivo en pausa — reconectando…',
   'common.noscript': 'Esta página necesita JavaScript para mantenerse al día.',
   'common.support': 'Soporte',

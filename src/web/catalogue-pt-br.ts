@@ -10,6 +10,22 @@ export const ptBR: Catalogue = {
   'common.copyFailed': 'Não foi possível copiar. Selecione o link e copie manualmente.',
   'common.networkError':
     'Não foi possível falar com o servidor. Verifique a conexão com a internet e tente novamente.',
+  'common.error.required': 'Preencha este campo.',
+  'common.error.tooShort': 'Muito curto: escreva pelo menos {minimum} caracteres.',
+  'common.error.tooLong': 'Muito longo: escreva no máximo {maximum} caracteres.',
+  'common.error.invalid': 'Este valor não foi aceito. Confira e tente de novo.',
+  'common.error.phone':
+    'Não é um número de telefone que possamos usar. Escreva com o código do país, ex.: +55 11 91234 5678.',
+  'common.error.timeZone': 'Não é um nome de fuso horário como America/Sao_Paulo.',
+  'common.error.unauthorized': 'Sua sessão terminou. Entre novamente.',
+  'common.error.forbidden': 'Você não tem permissão para fazer isso.',
+  'common.error.notFound': 'Não encontrado. Pode ter sido removido: recarregue a página.',
+  'common.error.conflict':
+    'Isso não pode ser feito agora: a página pode estar desatualizada. Recarregue e tente de novo.',
+  'common.error.rateLimited': 'Tentativas demais. Aguarde alguns minutos e tente de novo.',
+  'common.error.tooLarge': 'Isto é grande demais para enviar.',
+  'common.error.unavailable': 'O serviço está indisponível por um instante. Tente de novo em breve.',
+  'common.error.internal': 'Algo deu errado do nosso lado. Tente de novo; se continuar, fale com o suporte.',
   'common.liveLost': 'Atualizações ao vivo pausadas — reconectando…',
   'common.noscript': 'Esta página precisa de JavaScript para se manter atualizada.',
   'common.support': 'Suporte',

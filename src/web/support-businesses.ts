@@ -42,6 +42,11 @@ export function newBusinessForm(
   const error = refused?.error;
   const invalid = (field: NewBusinessError['field']) =>
     error?.field === field ? ' aria-invalid="true" aria-describedby="new-business-error"' : '';
+  // The refusal is said beside the field it names (the form's foot when it names none).
+  const refusal = (field: NewBusinessError['field']) =>
+    error?.field === field
+      ? `<p class="${field === 'form' ? 'error' : 'field-error'}" role="alert" id="new-business-error" data-testid="new-business-error">${esc(error.message)}</p>`
+      : '';
   const languages = LANGS.map(
     (l) =>
       `<option value="${l}"${values.language === l ? ' selected' : ''}>${esc(LANGUAGE_NAMES[l])}</option>`,
@@ -52,13 +57,13 @@ export function newBusinessForm(
 <input type="hidden" name="lang" value="${esc(lang)}">
 <input type="hidden" name="once" value="${esc(refused?.form.once || randomBytes(16).toString('hex'))}">
 <div class="field"><label for="nb-name">${s('support.newBusiness.name')}</label>
-<input id="nb-name" name="name" type="text" required maxlength="200" autocomplete="off" value="${esc(values.name)}" data-testid="new-business-name"${invalid('name')}></div>
+<input id="nb-name" name="name" type="text" required maxlength="200" autocomplete="off" value="${esc(values.name)}" data-testid="new-business-name"${invalid('name')}>${refusal('name')}</div>
 <div class="field"><label for="nb-tz">${s('support.newBusiness.timeZone')}</label>
 <input id="nb-tz" name="timeZone" type="text" required maxlength="64" list="nb-tz-list" autocomplete="off" placeholder="America/Sao_Paulo" value="${esc(values.timeZone)}" data-testid="new-business-time-zone" data-fill="browser-time-zone"${invalid('timeZone')}>
-<datalist id="nb-tz-list">${TIME_ZONES.map((z) => `<option value="${esc(z)}">`).join('')}</datalist></div>
+<datalist id="nb-tz-list">${TIME_ZONES.map((z) => `<option value="${esc(z)}">`).join('')}</datalist>${refusal('timeZone')}</div>
 <div class="field"><label for="nb-lang">${s('support.newBusiness.language')}</label>
-<select id="nb-lang" name="language" data-testid="new-business-language"${invalid('language')}>${languages}</select></div>
-${error ? `<p class="error" role="alert" id="new-business-error" data-testid="new-business-error">${esc(error.message)}</p>` : ''}
+<select id="nb-lang" name="language" data-testid="new-business-language"${invalid('language')}>${languages}</select>${refusal('language')}</div>
+${refusal('form')}
 <div class="actions"><button type="submit" class="btn btn-primary" data-testid="create-business-submit">${s('support.newBusiness.create')}</button></div>
 </form></details>`;
 }

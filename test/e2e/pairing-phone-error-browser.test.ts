@@ -60,7 +60,8 @@ test('a refused pairing phone is explained in the page’s language', async () =
   await panelPage.getByTestId('scan-qr').click();
   await panelPage.getByTestId('pairing-phone-input').fill('12');
   await panelPage.getByTestId('pairing-phone-submit').click();
-  const panelError = panelPage.locator('[data-testid="error"]:visible').first();
+  // In the panel it is said beside the field (live.js's showFormError).
+  const panelError = panelPage.locator('dialog [data-testid="field-error"]');
   await panelError.waitFor();
   assert.equal(await panelError.innerText(), t('es', 'link.phoneHelp'));
   await context.close();

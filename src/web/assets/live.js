@@ -1,7 +1,7 @@
-/* global document, window, navigator, EventSource, sessionStorage, crypto */
+/* global document, window, navigator, EventSource, sessionStorage, crypto, CSS */
 // Browser helpers shared by the panel, the QR page and the support console: JSON calls, the
 // watch heartbeat, Server-Sent Events with resync, countdown ticking, copying.
-import { countdownText, hasLinkedDevice, remainingMs } from './views.js';
+import { countdownText, fill, hasLinkedDevice, remainingMs } from './views.js';
 
 const HEARTBEAT_MS = 20_000;
 // After a watch the server may need a moment to produce the first QR or code: "Preparing…" until then.
@@ -39,10 +39,12 @@ function noteServerDate(header) {
 
 /** An API failure: `status` 0 when the server could not be reached; `message` is for people. */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details) {
     super(message);
     this.status = status;
     this.code = code;
+    // `{field, issue?, minimum?, maximum?}` when the server named the bad field (see http-errors.ts).
+    this.details = details && typeof details === 'object' ? details : undefined;
   }
 }
 
@@ -71,17 +73,126 @@ export async function api(url, body, options) {
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const e = data && data.error;
-    throw new ApiError(res.status, (e && e.code) || `http_${res.status}`, (e && e.message) || '');
+    throw new ApiError(
+      res.status,
+      (e && e.code) || `http_${res.status}`,
+      (e && e.message) || '',
+      e && e.details,
+    );
   }
   return data;
 }
 
-/** The page's one error line (`data-testid="error"`). */
-export function errorBox(el, networkMessage) {
+// The server's messages are English: each error code (and, for invalid_input, the kind of problem
+// validation named) has words in the page's catalogue (`common.error.*`).
+const CODE_KEYS = {
+  invalid_phone: 'common.error.phone',
+  unauthorized: 'common.error.unauthorized',
+  forbidden: 'common.error.forbidden',
+  not_found: 'common.error.notFound',
+  link_gone: 'common.error.notFound',
+  conflict: 'common.error.conflict',
+  already_linked: 'common.error.conflict',
+  not_ready: 'common.error.conflict',
+  session_not_open: 'common.error.conflict',
+  session_stopped: 'common.error.conflict',
+  rate_limited: 'common.error.rateLimited',
+  payload_too_large: 'common.error.tooLarge',
+  database_unavailable: 'common.error.unavailable',
+  whatsapp_unavailable: 'common.error.unavailable',
+  internal: 'common.error.internal',
+};
+const ISSUE_KEYS = {
+  required: 'common.error.required',
+  too_short: 'common.error.tooShort',
+  too_long: 'common.error.tooLong',
+};
+// Fields whose "invalid" has better words than the generic ones, whatever form they are in.
+const FIELD_KEYS = { timeZone: 'common.error.timeZone', phone: 'common.error.phone' };
+
+/**
+ * An API failure in the page's words (`S` the page's strings): a refusal the catalogue knows is
+ * translated; the server's English message is shown only for a code the page has no words for.
+ */
+export function errorText(err, S, networkMessage) {
+  if (typeof err === 'string') return err;
+  const network = networkMessage || S['common.networkError'];
+  if (!err || err.status === 0) return network;
+  const details = err.details || {};
+  let key = CODE_KEYS[err.code];
+  if (err.code === 'invalid_input') {
+    key = ISSUE_KEYS[details.issue] || FIELD_KEYS[details.field] || 'common.error.invalid';
+  }
+  if (key && S[key]) return fill(S[key], { minimum: details.minimum, maximum: details.maximum });
+  if (err.status >= 500 && S['common.error.internal']) return S['common.error.internal'];
+  return err.message || network;
+}
+
+/** The field a refusal names, inside `form` (`name` attribute, or `data-field` for a custom one). */
+function namedField(form, err) {
+  const field = err && err.details && typeof err.details.field === 'string' ? err.details.field : '';
+  if (!form || !field) return null;
+  const quoted = CSS.escape(field);
+  return form.querySelector(`[name="${quoted}"], [data-field="${quoted}"]`);
+}
+
+/** Clears what showFormError put by a form's fields. */
+export function clearFieldErrors(form) {
+  if (!form) return;
+  for (const p of form.querySelectorAll('[data-role="field-error"]')) p.remove();
+  for (const input of form.querySelectorAll('[data-has-field-error]')) {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('data-has-field-error');
+    const describedBy = (input.getAttribute('aria-describedby') || '')
+      .split(' ')
+      .filter((id) => id && !id.endsWith('-field-error'));
+    if (describedBy.length) input.setAttribute('aria-describedby', describedBy.join(' '));
+    else input.removeAttribute('aria-describedby');
+  }
+}
+
+/**
+ * Shows a refused form's error in the page's words: beside the field the server named (after the
+ * field's row, tied to the input by aria-describedby), else in the page's error box. `words` can
+ * give a form's own message per error code (`{invalid_phone: S['link.phoneHelp']}`).
+ */
+export function showFormError(form, err, { S, errors, words } = {}) {
+  clearFieldErrors(form);
+  const own = words && err && words[err.code];
+  const text = own || errorText(err, S);
+  const input = err && err.status !== 0 ? namedField(form, err) : null;
+  if (!input) {
+    if (errors) errors.show(text);
+    return false;
+  }
+  if (errors) errors.clear();
+  const id = `${input.id || input.name || 'field'}-field-error`;
+  const p = document.createElement('p');
+  p.className = 'field-error';
+  p.id = id;
+  p.setAttribute('role', 'alert');
+  p.dataset.role = 'field-error';
+  p.dataset.testid = 'field-error';
+  p.textContent = text;
+  const row = input.closest('.field-row') || input;
+  row.insertAdjacentElement('afterend', p);
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('data-has-field-error', '');
+  input.setAttribute('aria-describedby', `${input.getAttribute('aria-describedby') || ''} ${id}`.trim());
+  input.focus();
+  return true;
+}
+
+/** The page's one error line (`data-testid="error"`); with the page's strings, in its words. */
+export function errorBox(el, networkMessage, strings) {
   return {
     el,
     show(err) {
-      const msg = typeof err === 'string' ? err : (err && err.message) || networkMessage;
+      const msg = strings
+        ? errorText(err, strings, networkMessage)
+        : typeof err === 'string'
+          ? err
+          : (err && err.message) || networkMessage;
       el.textContent = msg;
       el.hidden = false;
     },

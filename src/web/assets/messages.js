@@ -12,7 +12,7 @@ const MAX_PAGE = 200;
 const boot = readBoot();
 const S = boot.strings;
 const env = makeEnv(boot.lang);
-const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError']);
+const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError'], S);
 const liveLost = document.querySelector('[data-role="live-lost"]');
 
 const state = {

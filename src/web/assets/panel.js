@@ -18,6 +18,7 @@ import {
   makeEnv,
   readBoot,
   replaceKeepingFocus,
+  showFormError,
   subscribe,
   tickCountdowns,
   viewerKey,
@@ -34,7 +35,7 @@ const area = dialog.querySelector('[data-role="link-area"]');
 const errorEl = document.querySelector('[data-testid="error"]');
 const errorHome = errorEl.parentElement;
 const errorAnchor = errorEl.nextSibling;
-const errors = errorBox(errorEl, S['common.networkError']);
+const errors = errorBox(errorEl, S['common.networkError'], S);
 const liveLost = document.querySelector('[data-role="live-lost"]');
 
 let openId = null; // channel shown in the QR window
@@ -241,9 +242,15 @@ async function submitPairingPhone(form) {
   const button = form.querySelector('button[type="submit"]');
   const phone = input.value.trim();
   if (!id) return;
+  // The server's refusal of the number is said by the field, in the page's words.
+  const refuse = (err) =>
+    showFormError(form, err, {
+      S,
+      errors,
+      words: { invalid_phone: S['link.phoneHelp'], invalid_input: S['link.phoneHelp'] },
+    });
   if (!phone) {
-    errors.show(S['link.phoneHelp']);
-    input.focus();
+    refuse({ status: 400, code: 'invalid_input', details: { field: 'phone', issue: 'required' } });
     return;
   }
   errors.clear();
@@ -251,9 +258,7 @@ async function submitPairingPhone(form) {
   try {
     apply(await api(channelUrl(id, 'pairing-phone'), { phone }));
   } catch (err) {
-    // The server's refusal of the number, in the page's words (its own message is English).
-    errors.show(err && ['invalid_phone', 'invalid_input'].includes(err.code) ? S['link.phoneHelp'] : err);
-    input.focus();
+    if (!refuse(err)) input.focus();
   } finally {
     button.disabled = false;
   }

@@ -11,7 +11,7 @@ const filterInput = document.querySelector('[data-role="filter"]');
 const countEl = document.querySelector('[data-role="count"]');
 const emptyEl = document.querySelector('[data-role="empty"]');
 const liveLost = document.querySelector('[data-role="live-lost"]');
-const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError']);
+const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError'], S);
 
 let rows = boot.rows;
 
