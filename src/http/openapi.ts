@@ -21,7 +21,12 @@ const jsonRef = (description: string, name: string) => ({
 });
 const errorResponse = (description: string) => jsonRef(description, 'Error');
 /** A request with input (body, query or path values) that can be refused. */
-const invalid = { '400': errorResponse('Invalid input; `error.details.field` names the field') };
+const invalid = {
+  '400': errorResponse(
+    'Invalid input; `error.details.field` names the field and `error.details.issue` the kind of problem ' +
+      '(`required`, `too_short` with `minimum`, `too_long` with `maximum`, or `invalid`) where validation found it',
+  ),
+};
 /** Every /v1 route: no or a bad key, or a key of the wrong kind for the route. */
 const auth = {
   '401': errorResponse('Missing or invalid API key'),
