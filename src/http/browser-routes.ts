@@ -385,6 +385,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     refused: {
       settings?: { form: NotificationSettingsForm; error: NotificationFormError };
       template?: { kind: string; body: string; error: NotificationFormError };
+      testSend?: { kind: string; body: string; outcome: TestMessageOutcome; phone: string };
     } = {},
   ) => {
     const tenant = await ctx.tenants.get(c.get('tenantId'));
@@ -392,7 +393,8 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     const templates = [];
     for (const kind of ALTEGIO_TEMPLATE_KINDS) {
       const saved = await altegioTemplate(found.scheduler, tenant.id, kind, tl);
-      const body = refused.template?.kind === kind ? refused.template.body : saved.body;
+      const kept = refused.template ?? refused.testSend;
+      const body = kept?.kind === kind ? kept.body : saved.body;
       templates.push({ ...saved, body, preview: await altegioPreview(ctx, tenant.id, body, tl) });
     }
     const savedWhat = c.req.query('saved');
@@ -415,6 +417,7 @@ export function browserRoutes(ctx: GatewayContext): Hono {
           ? { ...refused.template.error, kind: refused.template.kind }
           : undefined,
         variables: ALTEGIO_VARIABLES,
+        testSend: refused.testSend,
         saved:
           savedWhat === 'settings' || savedWhat === 'template' || savedWhat === 'default'
             ? { what: savedWhat, ...(kind ? { kind } : {}) }
@@ -527,6 +530,25 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     const toDefault = formText(form.action) === 'default';
     // Browsers send a textarea's line breaks as CRLF.
     const body = formText(form.body).replace(/\r\n?/g, '\n');
+    if (formText(form.action) === 'test') {
+      // "Send a test to my phone": the text as typed, for the sample booking, not saved; the page
+      // comes back with the text kept (no redirect: the typed text lives only in this answer).
+      const phone = formText(form.testTo).trim().slice(0, 40);
+      const preview = await altegioPreview(ctx, tenantId, body, tl);
+      const [channel] = await ctx.channels.list(tenantId);
+      let outcome: TestMessageOutcome = 'sent';
+      try {
+        if (!channel) throw new AppError('invalid_input', 'This business has no WhatsApp number linked.');
+        await sendTestMessage(ctx, tenantId, { channelId: channel.id, phone, text: () => preview.text });
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code === 'not_found') throw error;
+        outcome =
+          error.code === 'invalid_phone' || (error.code === 'invalid_input' && channel)
+            ? 'invalid_phone'
+            : 'failed';
+      }
+      return notificationsPage(c, found, lang, tl, { testSend: { kind: kind.data, body, outcome, phone } });
+    }
     try {
       await found.scheduler.putTemplate(tenantId, kind.data, tl, toDefault ? null : body);
     } catch (error) {

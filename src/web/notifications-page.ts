@@ -74,6 +74,10 @@ export interface NotificationsPageInput extends PanelPageInput {
   /** A refused text: which kind, and why (its textarea shows what was submitted). */
   readonly templateError?: (NotificationFormError & { readonly kind: string }) | undefined;
   readonly variables: readonly string[];
+  /** "Send a test to my phone" of one text (not saved): how it went, and the number used. */
+  readonly testSend?:
+    | { readonly kind: string; readonly outcome: 'sent' | 'invalid_phone' | 'failed'; readonly phone: string }
+    | undefined;
   /** What the last form saved (post/redirect/get), to confirm it beside that form. */
   readonly saved?: { readonly what: 'settings' | 'template' | 'default'; readonly kind?: string } | undefined;
 }
@@ -169,11 +173,13 @@ ${errFor('f-test-phone') ? fieldError('f-test-phone', errFor('f-test-phone')!) :
 </section>`;
 }
 
-/** The kind the editor opens on: the one just saved or refused, else the reminder (the one most businesses edit). */
+/** The kind the editor opens on: the one just saved, refused or test-sent, else the reminder (the one most businesses edit). */
 export function selectedKindOf(input: NotificationsPageInput): string {
   const kinds = input.templates.map((tpl) => tpl.kind);
   const wanted =
-    input.templateError?.kind ?? (input.saved?.what !== 'settings' ? input.saved?.kind : undefined);
+    input.templateError?.kind ??
+    input.testSend?.kind ??
+    (input.saved?.what !== 'settings' ? input.saved?.kind : undefined);
   if (wanted && kinds.includes(wanted)) return wanted;
   return kinds.includes('reminder') ? 'reminder' : (kinds[0] ?? '');
 }
@@ -213,9 +219,34 @@ ${error ? fieldError(id, error) : ''}</div>
 <div class="tpl-preview-box"><p class="field-label" id="${id}-preview-label">${s('notify.preview')} <span class="hint">· ${s('notify.previewHint')}</span></p>
 <div class="wa-chat"><div class="tpl-preview wa-bubble" id="${id}-preview" data-role="preview" aria-live="polite" aria-labelledby="${id}-preview-label" data-testid="template-preview">${templatePreview(tpl.preview, strings)}</div></div></div></div>
 <div class="actions"><button type="submit" class="btn btn-primary" name="action" value="save" data-testid="save-template">${s('notify.save')}</button>
-${tpl.custom ? `<button type="submit" class="btn btn-quiet" name="action" value="default" data-testid="template-default">${s('notify.backToDefault')}</button>` : ''}</div>
+${tpl.custom ? `<button type="submit" class="btn btn-quiet" name="action" value="default" data-testid="template-default">${s('notify.backToDefault')}</button>` : ''}
+${testRow(input, tpl.kind)}</div>
 </form>
 </article>`;
+}
+
+/**
+ * "Send a test to my phone": the text as typed (not saved), written for the sample booking, sent to
+ * the owner's number (the test-mode phone when set) through Panel → Messages' test message.
+ */
+function testRow(input: NotificationsPageInput, kind: string): string {
+  const s = texts(input.lang);
+  const mine = input.testSend?.kind === kind ? input.testSend : undefined;
+  const id = `tpl-${escapeHtml(kind)}-test-to`;
+  const invalid = mine?.outcome === 'invalid_phone';
+  const result =
+    mine?.outcome === 'sent'
+      ? `<p class="saved" role="status" data-testid="test-send-sent">${s('notify.testSent')}</p>`
+      : mine?.outcome === 'failed'
+        ? `<p class="error" role="alert" data-testid="test-send-failed">${s('messages.test.failed')}</p>`
+        : invalid
+          ? fieldError(id, t(input.lang, 'messages.test.phoneInvalid'))
+          : '';
+  const phone = mine?.phone ?? input.testPhone ?? '';
+  return `<div class="tpl-test"><label for="${id}">${s('notify.testTo')}</label>
+<input type="tel" id="${id}" name="testTo" value="${escapeHtml(phone)}" maxlength="40" inputmode="tel" autocomplete="tel" placeholder="${s('notify.testPhonePlaceholder')}" data-testid="test-send-phone"${invalid ? ` aria-invalid="true" aria-describedby="${id}-error"` : ''}>
+<button type="submit" class="btn btn-quiet" name="action" value="test" data-testid="test-send">${s('notify.testSend')}</button>
+${result}</div>`;
 }
 
 /** The kinds as a list (links to their card: they work without the script), each with its on/off and default/custom state. */

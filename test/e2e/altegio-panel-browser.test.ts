@@ -285,6 +285,31 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     });
     await shot(page, '8-layout-cancelled');
 
+    // "Send a test to my phone": the typed text (not saved) goes out; the page keeps it.
+    await card.getByTestId('test-send-phone').fill('12');
+    await card.getByTestId('test-send').click();
+    await page.getByTestId('tpl-booking_cancelled-test-to-error').waitFor();
+    assert.equal(
+      await page.getByTestId('template-booking_cancelled').getByTestId('template-body').inputValue(),
+      'Dear %CLIENT_NAME%, cancelled.',
+    );
+    await page
+      .getByTestId('template-booking_cancelled')
+      .getByTestId('test-send-phone')
+      .fill('+55 31 98877-6655');
+    await page.getByTestId('template-booking_cancelled').getByTestId('test-send').click();
+    await page.getByTestId('test-send-sent').waitFor();
+    assert.equal(await page.getByTestId('template-booking_cancelled').isVisible(), true);
+    assert.equal(
+      await page.getByTestId('template-booking_cancelled').getByTestId('template-body').inputValue(),
+      'Dear %CLIENT_NAME%, cancelled.',
+    );
+    assert.equal(
+      await page.getByTestId('template-booking_cancelled').getByTestId('template-state').innerText(),
+      'Default text',
+    );
+    await shot(page, '9-test-sent');
+
     // Without JavaScript the list's links select the kind too (a #fragment), and its form saves.
     const plain = await newPage({ javaScriptEnabled: false });
     const login = await h.api(
