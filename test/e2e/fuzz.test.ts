@@ -45,6 +45,7 @@ const SEEDS: Record<string, (n: number) => Json> = {
   'POST /v1/channels': () => ({ name: 'Recepção' }),
   'PUT /v1/channels/{channelId}/pairing-phone': () => ({ phone: '+5511912345678' }),
   'PUT /v1/channels/{channelId}/link-mode': () => ({ mode: 'qr' }),
+  'POST /v1/channels/{channelId}/watch': () => ({ retry: false }),
   'POST /v1/tenants': (n) => ({ name: `Salão ${n}`, timeZone: 'UTC', language: 'es' }),
   'PUT /v1/altegio/settings': () => ({
     schedule: {
