@@ -13,7 +13,8 @@ import { waitUntil } from '../support/wait-for.js';
  * A newcomer gets in (issue 15): from an empty database, with only the admin key printed at start
  * and a browser, support's console creates the first business (its API key shown once, the panel
  * link, the QR-page link), the panel links the number (a simulator phone scans the QR on screen),
- * and the sandbox's printed curl sends a message with that key. `/docs` renders offline.
+ * a first message goes from the panel's "Send a test message" (the browser alone), and the sandbox's
+ * printed curl sends one with that key. `/docs` renders offline.
  */
 const ARTIFACTS = 'test-artifacts/first-run';
 const WAIT_MS = 15_000;
@@ -95,6 +96,20 @@ describe('first run, in a real browser', () => {
     assert.equal(scan.status, 200, await scan.text());
     await owner.getByTestId('link-connected').waitFor();
     assert.match(await owner.locator('body').innerText(), /Conexão estabelecida/);
+
+    // A first message from the browser alone: the panel's "Send a test message", to a number typed in
+    // the national format of the business's country (São Paulo → Brazil).
+    await owner.goto(`${h.gateway.url}/panel`);
+    await owner.getByTestId('send-test-link').click();
+    await owner.waitForURL(/\/panel\/messages/);
+    await owner.getByTestId('test-phone').fill('(11) 95550-0002');
+    await owner.getByTestId('send-test').click();
+    await owner.getByTestId('test-sent').waitFor();
+    await waitUntil(() => client.inbox().some((m) => /Studio Primeiro/.test(m.text ?? '')), {
+      what: 'the test message from the browser on the client phone',
+      timeoutMs: WAIT_MS,
+    });
+    await owner.screenshot({ path: `${ARTIFACTS}/first-message-sent.png`, fullPage: true });
 
     // The curl the sandbox prints, run as a newcomer would paste it, with the key the page showed.
     const { stdout } = await promisify(execFile)('bash', [
