@@ -431,7 +431,15 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     const restoreDeadline = Date.now() + Math.max(300_000, opts.sessions * 100);
     while (Date.now() < restoreDeadline) {
       restorePeakRssMb = Math.max(restorePeakRssMb, procStat(gateway.child.pid!).rssMb);
-      connected = await count(db, `select count(*)::int as n from channels where status = 'connected'`);
+      // Only the channels this run linked: one whose link timed out may still have connected later.
+      connected = Number(
+        (
+          await db.query<{ n: number }>(
+            `select count(*)::int as n from channels where status = 'connected' and id = any($1::text[])`,
+            [businesses.map((b) => b.channelId)],
+          )
+        ).rows[0]?.n ?? 0,
+      );
       if (connected >= businesses.length) break;
       await sleep(250);
     }
