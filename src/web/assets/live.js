@@ -154,7 +154,7 @@ export function clearFieldErrors(form) {
 /**
  * Shows a refused form's error in the page's words: beside the field the server named (after the
  * field's row, tied to the input by aria-describedby), else in the page's error box. `words` can
- * give a form's own message per error code (`{invalid_phone: S['link.phoneHelp']}`).
+ * give a form's own message per error code (for example the phone help for `invalid_phone`).
  */
 export function showFormError(form, err, { S, errors, words } = {}) {
   clearFieldErrors(form);
