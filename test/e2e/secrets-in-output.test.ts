@@ -8,7 +8,7 @@ import { BufferJSON } from 'baileys';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SecretBox } from '../../src/store/secret-box.js';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { processApi, startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -44,17 +44,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function api(method: string, path: string, key: string, body?: unknown) {
-  const response = await fetch(gateway!.url + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as any };
-}
+const api = processApi(() => gateway!.url);
 
 /** Every secret value in a stored auth value: private keys, root and chain keys, the ADV secret. */
 function collectSecrets(value: unknown, into: Set<string>, secretField = false): void {

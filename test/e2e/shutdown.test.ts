@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import {
+  linkNewBusiness,
+  processApi,
+  startGatewayProcess,
+  type GatewayProcess,
+} from '../support/gateway-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -41,17 +46,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function api(method: string, path: string, key: string, body?: unknown) {
-  const response = await fetch(gateway!.url + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as any };
-}
+const api = processApi(() => gateway!.url);
 
 /** SIGTERM, and how long the process took to exit (and with which code). */
 async function timedStop(process: GatewayProcess): Promise<{ ms: number; code: number | null }> {
@@ -69,25 +64,8 @@ test(
     const adminKey = gateway!.adminKey!;
     const businesses: Array<{ channelId: string; apiKey: string }> = [];
     for (let i = 0; i < CHANNELS; i++) {
-      const created = (
-        await api('POST', '/v1/tenants', adminKey, { name: `Studio ${i}`, timeZone: 'UTC', language: 'en' })
-      ).json;
       const phone = sim.createPhone({ phone: `5541700${String(i).padStart(4, '0')}`, business: true });
-      const qr = await waitUntil(
-        async () => {
-          const r = await api('GET', `/v1/channels/${created.channelId}/qr?format=raw`, created.apiKey);
-          return r.status === 200 ? (r.json.qr as string) : undefined;
-        },
-        { what: 'a QR' },
-      );
-      await phone.scan(qr);
-      await waitUntil(
-        async () =>
-          (await api('GET', `/v1/channels/${created.channelId}`, created.apiKey)).json.status === 'connected',
-        { what: 'connected' },
-      );
-      assert.equal((await api('PUT', '/v1/pacing', created.apiKey, { enabled: false })).status, 200);
-      businesses.push({ channelId: created.channelId, apiKey: created.apiKey });
+      businesses.push(await linkNewBusiness(api, adminKey, `Studio ${i}`, phone));
     }
     const recipients: VirtualPhone[] = Array.from({ length: 6 }, (_, i) =>
       sim.createPhone({ phone: `5541600${String(i).padStart(4, '0')}` }),

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { waitUntil } from './wait-for.js';
 
 export interface GatewayProcess {
   readonly url: string;
@@ -110,4 +111,57 @@ export async function runCli(
   const [code] = (await once(child, 'close')) as [number | null];
   clearTimeout(timer);
   return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+}
+
+/** A JSON call to a gateway process's API with a Bearer key (crash, shutdown and secrets tests). */
+export type ProcessApi = (
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+) => Promise<{ status: number; json: any }>;
+
+/** `baseUrl` is read at each call: these tests restart the process on a new port. */
+export function processApi(baseUrl: () => string): ProcessApi {
+  return async (method, path, key, body) => {
+    const response = await fetch(baseUrl() + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, json: (await response.json()) as any };
+  };
+}
+
+/**
+ * Creates a business through the admin API and links its channel as an owner would: the QR from the
+ * API, scanned by `phone`, until the API says `connected`; then turns pacing off.
+ */
+export async function linkNewBusiness(
+  api: ProcessApi,
+  adminKey: string,
+  name: string,
+  phone: { scan(qr: string): Promise<unknown> },
+): Promise<{ channelId: string; apiKey: string }> {
+  const created = (await api('POST', '/v1/tenants', adminKey, { name, timeZone: 'UTC', language: 'en' }))
+    .json as { channelId: string; apiKey: string };
+  const qr = await waitUntil(
+    async () => {
+      const r = await api('GET', `/v1/channels/${created.channelId}/qr?format=raw`, created.apiKey);
+      return r.status === 200 ? (r.json.qr as string) : undefined;
+    },
+    { what: 'a QR' },
+  );
+  await phone.scan(qr);
+  await waitUntil(
+    async () =>
+      (await api('GET', `/v1/channels/${created.channelId}`, created.apiKey)).json.status === 'connected',
+    { what: 'connected', timeoutMs: 30_000 },
+  );
+  const pacing = await api('PUT', '/v1/pacing', created.apiKey, { enabled: false });
+  if (pacing.status !== 200) throw new Error(`pacing off: ${pacing.status}`);
+  return { channelId: created.channelId, apiKey: created.apiKey };
 }
