@@ -174,6 +174,11 @@ export class ChannelRuntime {
     this.traffic = traffic;
   }
 
+  /** The runtime's clock (injected in tests). */
+  currentTime(): Date {
+    return new Date(this.now());
+  }
+
   linkState(channelId: string): LiveLinkState {
     const live = this.live.get(channelId);
     return { link: live?.link, linkWindowEnded: live ? live.linkWindowEnded : this.ended.has(channelId) };

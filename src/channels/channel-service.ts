@@ -26,6 +26,8 @@ const notFound = (channelId: string): AppError =>
 export interface ChannelSnapshot {
   readonly channel: Channel;
   readonly live: LiveLinkState;
+  /** When it was taken, on the runtime's clock (decides whether a restriction still runs). */
+  readonly at: Date;
 }
 
 /** Every operation on a business's WhatsApp channels; HTTP, CLI and console all come through here. */
@@ -57,7 +59,7 @@ export class ChannelService {
   }
 
   snapshot(channel: Channel): ChannelSnapshot {
-    return { channel, live: this.o.runtime.linkState(channel.id) };
+    return { channel, live: this.o.runtime.linkState(channel.id), at: this.o.runtime.currentTime() };
   }
 
   async list(tenantId: string): Promise<Channel[]> {

@@ -5,8 +5,9 @@ import type { ChannelView } from '../web/channel-view.js';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Maps a channel and its live link state to what browsers and API clients see. */
-export function toChannelView({ channel, live }: ChannelSnapshot, qrPageUrl?: string): ChannelView {
+export function toChannelView({ channel, live, at }: ChannelSnapshot, qrPageUrl?: string): ChannelView {
   const link = live.link;
+  const restricted = channel.restrictedUntil !== null && channel.restrictedUntil.getTime() > at.getTime();
   return {
     id: channel.id,
     name: channel.name,
@@ -49,14 +50,8 @@ export function toChannelView({ channel, live }: ChannelSnapshot, qrPageUrl?: st
     ...(qrPageUrl ? { qrPageUrl } : {}),
     paused: channel.paused,
     pausedCause: channel.pausedCause,
-    restrictedUntil:
-      channel.restrictedUntil && channel.restrictedUntil.getTime() > Date.now()
-        ? channel.restrictedUntil.toISOString()
-        : null,
-    restrictedBy:
-      channel.restrictedUntil && channel.restrictedUntil.getTime() > Date.now()
-        ? (channel.restrictedBy ?? 'reach_out_timelock')
-        : null,
+    restrictedUntil: restricted ? channel.restrictedUntil.toISOString() : null,
+    restrictedBy: restricted ? (channel.restrictedBy ?? 'reach_out_timelock') : null,
     newChats: channel.newChatCap
       ? {
           state: channel.newChatCap.state,
