@@ -10,7 +10,7 @@ import {
   type StatusCause,
 } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
-import { ChannelAuthStore } from '../store/channel-auth-store.js';
+import { ChannelAuthStore } from '../whatsapp/channel-auth-store.js';
 import type {
   Channel,
   ChannelsRepository,

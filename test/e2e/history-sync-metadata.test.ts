@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { ChannelAuthStore } from '../../src/store/channel-auth-store.js';
+import { ChannelAuthStore } from '../../src/whatsapp/channel-auth-store.js';
 import { SecretBox, loadMasterKey } from '../../src/store/secret-box.js';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { initAuthCreds } from 'baileys';
 import { after, before, describe, test } from 'node:test';
 import { AccessRepository } from '../../src/store/access-repository.js';
-import { ChannelAuthStore } from '../../src/store/channel-auth-store.js';
+import { ChannelAuthStore } from '../../src/whatsapp/channel-auth-store.js';
 import { ChannelsRepository } from '../../src/store/channels-repository.js';
 import { migrate } from '../../src/store/migrations.js';
 import { QrLinksRepository } from '../../src/store/qr-links-repository.js';

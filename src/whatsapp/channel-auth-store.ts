@@ -6,9 +6,9 @@ import {
   type AuthStateStore,
   type KeyPresence,
   type SignalKeyType,
-} from '../whatsapp/auth-state-store.js';
-import type { Database } from './database.js';
-import type { SecretBox } from './secret-box.js';
+} from './auth-state-store.js';
+import type { Database } from '../store/database.js';
+import type { SecretBox } from '../store/secret-box.js';
 
 /**
  * A linked device's credentials and Signal keys in the database, sealed with the master key.
