@@ -235,6 +235,9 @@ export function controlApi(sim: Simulator): Hono {
     const { to, text } = await parseBody(c, messageBody);
     return c.json(await sim.phone(c.req.param('phone')).sendMessage(to, text), 201);
   });
+  // The registry's state file (started with one): what it held at start, and a save on demand.
+  app.get('/state', (c) => c.json({ atStart: sim.stateAtStart ?? null }));
+  app.post('/state/save', async (c) => c.json(await sim.saveState()));
   app.post('/faults', async (c) => {
     sim.injectFault(await parseBody(c, faultBody));
     return c.json({ applied: true });

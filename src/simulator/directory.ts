@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { BinaryNode } from 'baileys';
+import { BufferJSON, type BinaryNode } from 'baileys';
 import { generateKeyPair, type KeyPair } from './certificate-authority.js';
 import { SimulatorError } from './errors.js';
-import { SignalParty, type PreKeyBundle } from './signal-party.js';
+import { SignalParty, type PreKeyBundle, type SavedSignalParty } from './signal-party.js';
 
 /** A device linked to a simulated account (a companion such as a gateway session). */
 export interface CompanionDevice {
@@ -87,7 +87,7 @@ export class SimulatedAccount {
   readonly hasWhatsApp: boolean;
   readonly os: PhoneOs;
   /** The account key that signs each companion's device identity (ADV). */
-  readonly accountKey: KeyPair = generateKeyPair();
+  readonly accountKey: KeyPair;
   private signal: SignalParty | undefined;
   readonly companions = new Map<number, CompanionDevice>();
   readonly inbox: InboxMessage[] = [];
@@ -136,7 +136,8 @@ export class SimulatedAccount {
   private nextDevice = 1;
   private nextKeyIndex = 1;
 
-  constructor(spec: NewPhone, lidUser: string) {
+  constructor(spec: NewPhone, lidUser: string, accountKey: KeyPair = generateKeyPair()) {
+    this.accountKey = accountKey;
     this.phone = spec.phone;
     this.lidUser = lidUser;
     this.name = spec.name ?? `User ${spec.phone.slice(-4)}`;
@@ -209,6 +210,128 @@ export class SimulatedAccount {
     };
   }
 
+  /**
+   * What a state file keeps so that a restarted simulator is the same network for the devices
+   * linked to it: identities, keys, devices, pre-keys, what waits for offline devices. What was
+   * observed (inboxes, arrivals) is not kept.
+   */
+  saved(): SavedAccount {
+    const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+    return {
+      spec: {
+        phone: this.phone,
+        name: this.name,
+        business: this.business,
+        hasWhatsApp: this.hasWhatsApp,
+        os: this.os,
+        lidAddressed: this.lidAddressed,
+        historySync: this.historySync,
+      },
+      lidUser: this.lidUser,
+      accountKey: { public: b64(this.accountKey.public), private: b64(this.accountKey.private) },
+      signal: this.signal?.saved(),
+      companions: [...this.companions.values()].map((c) => ({
+        device: c.device,
+        keyIndex: c.keyIndex,
+        noiseKey: b64(c.noiseKey),
+        identityKey: b64(c.identityKey),
+        platform: c.platform,
+        linkedAt: c.linkedAt,
+        registrationId: c.registrationId,
+        signedPreKey: c.signedPreKey && {
+          keyId: c.signedPreKey.keyId,
+          publicKey: b64(c.signedPreKey.publicKey),
+          signature: b64(c.signedPreKey.signature),
+        },
+        preKeys: [...c.preKeys].map(([id, key]) => [id, b64(key)] as const),
+        offlineQueue: encodeNodes(c.offlineQueue),
+      })),
+      webDevices: [...this.webDevices].map(([device, web]) => ({
+        device,
+        keyIndex: web.keyIndex,
+        party: web.party.saved(),
+      })),
+      existingChats: this.existingChats.map((c) => ({ ...c, tcToken: b64(c.tcToken) })),
+      chats: [...this.chats],
+      historySent: [...this.historySent],
+      reachoutTimelockUntil: this.reachoutTimelockUntil,
+      reachoutTimelockEndSaid: this.reachoutTimelockEndSaid,
+      newChatCap: this.newChatCap && {
+        total: this.newChatCap.total,
+        used: [...this.newChatCap.used],
+        cycleEnd: this.newChatCap.cycleEnd,
+      },
+      companionRegRefresh: this.companionRegRefresh,
+      passkeyRequired: this.passkeyRequired,
+      online: this.online,
+      nextDevice: this.nextDevice,
+      nextKeyIndex: this.nextKeyIndex,
+    };
+  }
+
+  /** The account a state file kept (see `saved`). */
+  static restore(saved: SavedAccount): SimulatedAccount {
+    const buf = (text: string): Buffer => Buffer.from(text, 'base64');
+    const account = new SimulatedAccount(
+      {
+        ...saved.spec,
+        chats: saved.existingChats.map((c) => ({
+          phone: c.phone,
+          tcToken: c.tcToken,
+          ...(c.lid !== undefined ? { lid: c.lid } : {}),
+          ...(c.text !== undefined ? { text: c.text } : {}),
+        })),
+      },
+      saved.lidUser,
+      { public: buf(saved.accountKey.public), private: buf(saved.accountKey.private) },
+    );
+    if (saved.signal) account.signal = new SignalParty(saved.signal);
+    for (const c of saved.companions) {
+      account.companions.set(c.device, {
+        device: c.device,
+        keyIndex: c.keyIndex,
+        noiseKey: buf(c.noiseKey),
+        identityKey: buf(c.identityKey),
+        platform: c.platform,
+        linkedAt: c.linkedAt,
+        ...(c.registrationId !== undefined ? { registrationId: c.registrationId } : {}),
+        ...(c.signedPreKey
+          ? {
+              signedPreKey: {
+                keyId: c.signedPreKey.keyId,
+                publicKey: buf(c.signedPreKey.publicKey),
+                signature: buf(c.signedPreKey.signature),
+              },
+            }
+          : {}),
+        preKeys: new Map(c.preKeys.map(([id, key]) => [id, buf(key)])),
+        offlineQueue: decodeNodes(c.offlineQueue),
+      });
+    }
+    for (const web of saved.webDevices)
+      account.webDevices.set(web.device, {
+        keyIndex: web.keyIndex,
+        party: new SignalParty(web.party),
+        inbox: [],
+        arrivals: new Map(),
+      });
+    for (const phone of saved.chats) account.chats.add(phone);
+    for (const device of saved.historySent) account.historySent.add(device);
+    account.reachoutTimelockUntil = saved.reachoutTimelockUntil;
+    account.reachoutTimelockEndSaid = saved.reachoutTimelockEndSaid;
+    account.newChatCap = saved.newChatCap && {
+      total: saved.newChatCap.total,
+      used: new Set(saved.newChatCap.used),
+      cycleEnd: saved.newChatCap.cycleEnd,
+    };
+    account.companionRegRefresh = saved.companionRegRefresh;
+    account.passkeyRequired = saved.passkeyRequired;
+    account.online = saved.online;
+    account.nextDevice = saved.nextDevice;
+    account.nextKeyIndex = saved.nextKeyIndex;
+    return account;
+  }
+
   recordArrival(id: string): number {
     const count = (this.rawArrivals.get(id) ?? 0) + 1;
     this.rawArrivals.set(id, count);
@@ -225,9 +348,15 @@ export class Directory {
   create(spec: NewPhone): SimulatedAccount {
     const phone = normalisePhone(spec.phone);
     if (this.byPhone.has(phone)) throw new SimulatorError('phone_exists', phone);
-    const account = new SimulatedAccount({ ...spec, phone }, String(this.nextLid++));
-    this.byPhone.set(phone, account);
+    return this.add(new SimulatedAccount({ ...spec, phone }, String(this.nextLid++)));
+  }
+
+  /** Puts back an account a state file kept; later LIDs are allocated after the largest one. */
+  add(account: SimulatedAccount): SimulatedAccount {
+    if (this.byPhone.has(account.phone)) throw new SimulatorError('phone_exists', account.phone);
+    this.byPhone.set(account.phone, account);
     this.byLid.set(account.lidUser, account);
+    this.nextLid = Math.max(this.nextLid, Number(account.lidUser) + 1);
     return account;
   }
 
@@ -254,6 +383,51 @@ export class Directory {
     return [...this.byPhone.values()];
   }
 }
+
+/** A SimulatedAccount as a state file keeps it (see SimulatedAccount.saved). */
+export interface SavedAccount {
+  readonly spec: {
+    phone: string;
+    name: string;
+    business: boolean;
+    hasWhatsApp: boolean;
+    os: PhoneOs;
+    lidAddressed: boolean;
+    historySync: boolean;
+  };
+  readonly lidUser: string;
+  readonly accountKey: { public: string; private: string };
+  readonly signal: SavedSignalParty | undefined;
+  readonly companions: ReadonlyArray<{
+    device: number;
+    keyIndex: number;
+    noiseKey: string;
+    identityKey: string;
+    platform: string;
+    linkedAt: number;
+    registrationId: number | undefined;
+    signedPreKey: { keyId: number; publicKey: string; signature: string } | undefined;
+    preKeys: ReadonlyArray<readonly [number, string]>;
+    /** Stanzas waiting for the device, as JSON text (binary parts in base64). */
+    offlineQueue: string;
+  }>;
+  readonly webDevices: ReadonlyArray<{ device: number; keyIndex: number; party: SavedSignalParty }>;
+  readonly existingChats: ReadonlyArray<{ phone: string; lid?: string; tcToken: string; text?: string }>;
+  readonly chats: readonly string[];
+  readonly historySent: readonly number[];
+  readonly reachoutTimelockUntil: number | undefined;
+  readonly reachoutTimelockEndSaid: boolean;
+  readonly newChatCap: { total: number; used: string[]; cycleEnd: number } | undefined;
+  readonly companionRegRefresh: boolean;
+  readonly passkeyRequired: boolean;
+  readonly online: boolean;
+  readonly nextDevice: number;
+  readonly nextKeyIndex: number;
+}
+
+// Baileys' BufferJSON only here: its reviver turns any object with numeric keys into a Buffer.
+const encodeNodes = (nodes: readonly BinaryNode[]): string => JSON.stringify(nodes, BufferJSON.replacer);
+const decodeNodes = (text: string): BinaryNode[] => JSON.parse(text, BufferJSON.reviver) as BinaryNode[];
 
 /** Digits only: the simulator's phone numbers are E.164 without the plus. */
 export function normalisePhone(phone: string): string {

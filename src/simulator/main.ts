@@ -12,6 +12,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
     'root-key-file': { type: 'string' },
+    // The registry is kept in this file (SIMULATOR_STATE_FILE): linked devices survive a restart.
+    'state-file': { type: 'string', default: process.env.SIMULATOR_STATE_FILE || undefined },
     'qr-first-ms': { type: 'string' },
     'qr-later-ms': { type: 'string' },
     'qr-refs': { type: 'string' },
@@ -51,6 +53,7 @@ const simulator = await startSimulator({
   host: values.host,
   port: integer('port', values.port) ?? 0,
   rootPrivateKey: loadRootKey(values['root-key-file']),
+  stateFile: values['state-file'],
   qr,
   receipts: {
     ...(values['delivery-delay-ms']
@@ -64,17 +67,27 @@ const simulator = await startSimulator({
 // --phone 15550001111:business or --phone 15550002222 creates phones up front, for scripted sandboxes.
 for (const spec of values.phone ?? []) {
   const [phone, flag] = spec.split(':');
-  simulator.createPhone({ phone: phone!, business: flag === 'business' });
+  // A phone a loaded state file already holds is kept as it was.
+  if (!simulator.network.directory.find(phone!))
+    simulator.createPhone({ phone: phone!, business: flag === 'business' });
 }
 console.log(
   JSON.stringify({
     protocolUrl: simulator.protocolUrl,
     controlUrl: simulator.controlUrl,
     rootPublicKey: Buffer.from(simulator.rootPublicKey).toString('base64'),
+    ...(simulator.stateAtStart ? { state: simulator.stateAtStart } : {}),
   }),
 );
 const shutdown = (): void => {
-  void simulator.stop().then(() => process.exit(0));
+  // With a state file, stop() writes it: a 10,000-device registry takes a few seconds.
+  void simulator.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`stopping the simulator failed: ${String(err)}`);
+      process.exit(1);
+    },
+  );
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

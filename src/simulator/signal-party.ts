@@ -25,6 +25,31 @@ interface SignalKeyPair {
   privKey: Buffer;
 }
 
+/** A key pair as a state file keeps it (base64). */
+export interface SavedKeyPair {
+  readonly pub: string;
+  readonly priv: string;
+}
+
+/** A SignalParty as a state file keeps it. */
+export interface SavedSignalParty {
+  readonly identity: SavedKeyPair;
+  readonly registrationId: number;
+  readonly signedPreKey: { keyId: number; keyPair: SavedKeyPair; signature: string };
+  readonly preKeys: ReadonlyArray<readonly [number, SavedKeyPair]>;
+  readonly sessions: Readonly<Record<string, unknown>>;
+  readonly nextPreKeyId: number;
+}
+
+const savedPair = (keyPair: SignalKeyPair): SavedKeyPair => ({
+  pub: Buffer.from(keyPair.pubKey).toString('base64'),
+  priv: Buffer.from(keyPair.privKey).toString('base64'),
+});
+const pair = (saved: SavedKeyPair): SignalKeyPair => ({
+  pubKey: Buffer.from(saved.pub, 'base64'),
+  privKey: Buffer.from(saved.priv, 'base64'),
+});
+
 /** A pre-key bundle as the server hands it out (public keys without the 0x05 prefix). */
 export interface PreKeyBundle {
   readonly registrationId: number;
@@ -44,12 +69,47 @@ const withoutPrefix = (key: Uint8Array): Buffer => Buffer.from(key.length === 33
  * It decrypts what linked devices send it and encrypts what the user sends to them, for real.
  */
 export class SignalParty {
-  private readonly identity = keyhelper.generateIdentityKeyPair();
-  readonly registrationId = keyhelper.generateRegistrationId();
-  private readonly signedPreKey = keyhelper.generateSignedPreKey(this.identity, 1);
-  private readonly preKeys = new Map<number, SignalKeyPair>();
-  private readonly sessions = new Map<string, Uint8Array>();
-  private nextPreKeyId = 1;
+  private readonly identity: SignalKeyPair;
+  readonly registrationId: number;
+  private readonly signedPreKey: { keyId: number; keyPair: SignalKeyPair; signature: Buffer };
+  private readonly preKeys: Map<number, SignalKeyPair>;
+  private readonly sessions: Map<string, Uint8Array>;
+  private nextPreKeyId: number;
+
+  /** A new identity, or the one a state file kept (see `saved`). */
+  constructor(saved?: SavedSignalParty) {
+    this.identity = saved ? pair(saved.identity) : keyhelper.generateIdentityKeyPair();
+    this.registrationId = saved?.registrationId ?? keyhelper.generateRegistrationId();
+    this.signedPreKey = saved
+      ? {
+          keyId: saved.signedPreKey.keyId,
+          keyPair: pair(saved.signedPreKey.keyPair),
+          signature: Buffer.from(saved.signedPreKey.signature, 'base64'),
+        }
+      : keyhelper.generateSignedPreKey(this.identity, 1);
+    this.preKeys = new Map((saved?.preKeys ?? []).map(([id, keyPair]) => [id, pair(keyPair)]));
+    this.sessions = new Map(
+      Object.entries(saved?.sessions ?? {}).map(([id, record]) => [id, record as Uint8Array]),
+    );
+    this.nextPreKeyId = saved?.nextPreKeyId ?? 1;
+  }
+
+  /** Everything needed to go on as the same party after a restart (plain JSON). */
+  saved(): SavedSignalParty {
+    return {
+      identity: savedPair(this.identity),
+      registrationId: this.registrationId,
+      signedPreKey: {
+        keyId: this.signedPreKey.keyId,
+        keyPair: savedPair(this.signedPreKey.keyPair),
+        signature: Buffer.from(this.signedPreKey.signature).toString('base64'),
+      },
+      preKeys: [...this.preKeys].map(([id, keyPair]) => [id, savedPair(keyPair)]),
+      // libsignal's serialized session records are plain JSON objects already.
+      sessions: Object.fromEntries(this.sessions),
+      nextPreKeyId: this.nextPreKeyId,
+    };
+  }
 
   /** The storage interface libsignal calls back into. */
   private readonly storage = {

@@ -2,13 +2,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
-import { CertificateAuthority } from './certificate-authority.js';
+import { CertificateAuthority, generateKeyPair } from './certificate-authority.js';
 import { controlApi } from './control-api.js';
 import type { QrTiming } from './device-linking.js';
 import type { NewPhone } from './directory.js';
 import type { ReceiptTiming } from './message-relay.js';
 import { SimulatedNetwork, type Fault } from './simulated-network.js';
+import { SimulatorError } from './errors.js';
 import type { SimulatorEvents } from './simulator-events.js';
+import { loadState, saveState, type StateCounts } from './state-file.js';
 import { VirtualPhone } from './virtual-phone.js';
 
 export interface SimulatorOptions {
@@ -19,6 +21,21 @@ export interface SimulatorOptions {
   rootPrivateKey?: Buffer;
   qr?: Partial<QrTiming>;
   receipts?: Partial<ReceiptTiming>;
+  /**
+   * Keeps the registry (root key, accounts, linked devices and their keys) in this file: loaded at
+   * start when it exists, written atomically by `saveState()` and at `stop()`. A gateway's linked
+   * devices then log in again after a simulator restart, with no new scan.
+   */
+  stateFile?: string | undefined;
+}
+
+/** What a simulator with a state file found at start. */
+export interface StateAtStart {
+  readonly file: string;
+  /** Whether the file existed (false: a new registry, written at the first save). */
+  readonly loaded: boolean;
+  readonly accounts: number;
+  readonly devices: number;
 }
 
 /** The real service's QR timing: the first ref lives 60 s, each later one 20 s, six in all. */
@@ -35,7 +52,23 @@ export class Simulator {
     private readonly sockets: WebSocketServer,
     readonly protocolUrl: string,
     readonly controlUrl: string,
-  ) {}
+    private readonly rootPrivateKey: Buffer,
+    readonly stateAtStart: StateAtStart | undefined,
+  ) {
+    for (const account of network.directory.all())
+      this.phonesByNumber.set(account.phone, new VirtualPhone(network, account));
+  }
+
+  /** Writes the state file (atomically); an error when the simulator was started without one. */
+  async saveState(): Promise<StateCounts> {
+    if (!this.stateAtStart) throw new SimulatorError('invalid_request', 'the simulator has no state file');
+    return saveState(
+      this.stateAtStart.file,
+      this.rootPrivateKey,
+      this.network.directory.all(),
+      new Date(this.network.now()),
+    );
+  }
 
   get rootPublicKey(): Uint8Array {
     return this.authority.root.public;
@@ -71,19 +104,23 @@ export class Simulator {
     await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // After the sockets closed: stanzas they had not acknowledged are back in the offline queues.
+    if (this.stateAtStart) await this.saveState();
   }
 }
 
 /** Starts the WhatsApp network simulator on 127.0.0.1: WebSocket protocol at /ws/chat, control API at /. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const authority = options.rootPrivateKey
-    ? CertificateAuthority.fromRootPrivateKey(options.rootPrivateKey)
-    : new CertificateAuthority();
+  const state = options.stateFile ? await loadState(options.stateFile) : undefined;
+  const rootPrivateKey =
+    state?.rootPrivateKey ?? options.rootPrivateKey ?? Buffer.from(generateKeyPair().private);
+  const authority = CertificateAuthority.fromRootPrivateKey(rootPrivateKey);
   const network = new SimulatedNetwork(authority, {
     qr: { ...REAL_QR_TIMING, ...options.qr },
     receipts: { deliveryDelayMs: 20, readDelayMs: null, ...options.receipts },
     offlineQueueLimit: 10_000,
   });
+  state?.restore(network.directory);
   const sockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   sockets.on('connection', (socket) => network.accept(socket));
   const holder: { simulator?: Simulator } = {};
@@ -109,6 +146,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     sockets,
     `ws://${host}:${port}/ws/chat`,
     `http://${host}:${port}`,
+    rootPrivateKey,
+    options.stateFile
+      ? {
+          file: options.stateFile,
+          loaded: state !== undefined,
+          accounts: state?.accounts ?? 0,
+          devices: state?.devices ?? 0,
+        }
+      : undefined,
   );
   holder.simulator = simulator;
   return simulator;
