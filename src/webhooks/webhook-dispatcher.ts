@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { BackgroundLoop } from '../background-loop.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { DEFAULT_RETRY_POLICY, nextAttemptAt, type RetryPolicy } from './retry-schedule.js';
@@ -21,7 +23,8 @@ export interface WebhookDispatcherOptions {
   readonly metrics?: Pick<Metrics, 'webhookDeliveries' | 'backgroundErrors'>;
   /** How deliveries are POSTed; by default over HTTP to public addresses only. */
   readonly transport?: WebhookTransport;
-  readonly clock?: () => Date;
+  /** Attempt, lease and retry times; its jumps forward wake the dispatcher. Default: the system clock. */
+  readonly clock?: Clock;
   /** Uniform in [0, 1): the retry jitter. */
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
@@ -47,6 +50,7 @@ export interface WebhookCounters {
   errors: number;
 }
 
+/** New-work signals come one per enqueued event: a burst within this window costs one claim. */
 const WAKE_DELAY_MS = 5;
 const PRUNE_INTERVAL_MS = 3_600_000;
 const STOPPING = Symbol('stopping');
@@ -72,70 +76,63 @@ const describeError = (err: unknown): string => {
  */
 export class WebhookDispatcher {
   readonly counters: WebhookCounters = { delivered: 0, failedAttempts: 0, dead: 0, errors: 0 };
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private readonly random: () => number;
   private readonly retry: RetryPolicy;
   private readonly transport: WebhookTransport;
   private readonly timeoutMs: number;
-  private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly retentionMs: number;
   private readonly userAgent: string;
 
-  private running = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
-  private pumping: Promise<void> | undefined;
-  private again = false;
-  private errorStreak = 0;
+  private readonly loop: BackgroundLoop;
   private lastPruneAt = Number.NEGATIVE_INFINITY;
   private unsubscribe: (() => void) | undefined;
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
 
   constructor(private readonly o: WebhookDispatcherOptions) {
-    this.clock = o.clock ?? (() => new Date());
+    this.clock = o.clock ?? systemClock;
     this.random = o.random ?? Math.random;
     this.retry = o.retry ?? DEFAULT_RETRY_POLICY;
     this.transport = o.transport ?? httpTransport();
     this.timeoutMs = o.timeoutMs ?? 10_000;
-    this.pollIntervalMs = o.pollIntervalMs ?? 1_000;
     this.concurrency = o.concurrency ?? 16;
     this.leaseMs = o.leaseMs ?? this.timeoutMs + 60_000;
     this.retentionMs = o.retentionMs ?? 30 * 24 * 3_600_000;
     this.userAgent = o.userAgent ?? 'Zapgate-Webhooks/1.0';
+    const pollIntervalMs = o.pollIntervalMs ?? 1_000;
+    this.loop = new BackgroundLoop({
+      name: 'webhooks',
+      run: () => this.claimAndLaunch(),
+      idleIntervalMs: pollIntervalMs,
+      backoff: { initialMs: pollIntervalMs * 2, maxMs: 30_000 },
+      clock: this.clock,
+      wakeDelayMs: WAKE_DELAY_MS,
+      onError: (err) => this.loopError(err, 'claiming webhook deliveries failed'),
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.o.outbox.onNewWork(() => this.wake(WAKE_DELAY_MS));
-    this.schedule(0);
+    if (this.loop.isRunning) return;
+    this.unsubscribe = this.o.outbox.onNewWork(() => this.wake());
+    this.loop.start();
   }
 
   /** Stops claiming, aborts requests in flight (their rows go back to the queue) and clears every timer. */
   async stop(): Promise<void> {
-    this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
     // A claim under way may still launch deliveries: wait for it, then abort everything in flight.
-    await this.pumping;
+    await this.loop.stop();
     for (const flight of this.inFlight.values()) flight.controller.abort(STOPPING);
     await Promise.all([...this.inFlight.values()].map((flight) => flight.done));
     this.transport.close?.();
   }
 
-  /** Looks for due work within `delayMs` (sooner if already planned). */
-  wake(delayMs = 0): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.schedule(delayMs);
+  /** Looks for due work soon (a new event was enqueued, or a slot came free). */
+  wake(): void {
+    this.loop.wake();
   }
 
   /** Deliveries waiting to go, over every business (a gauge for metrics). */
@@ -143,50 +140,23 @@ export class WebhookDispatcher {
     return this.o.deliveries.pendingDepth();
   }
 
-  private schedule(delayMs: number): void {
-    const at = Date.now() + delayMs;
-    if (this.timer && this.timerAt <= at) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      const run = this.pump().then((nextDelayMs) => {
-        this.pumping = undefined;
-        if (this.running) this.schedule(this.again ? 0 : nextDelayMs);
-        this.again = false;
-      });
-      this.pumping = run;
-    }, delayMs);
-  }
-
-  /** Claims and launches due deliveries while there are free slots; returns when to look again. */
-  private async pump(): Promise<number> {
-    try {
-      do {
-        this.again = false;
-        await this.maybePrune();
-        while (this.running) {
-          const free = this.concurrency - this.inFlight.size;
-          if (free <= 0) break;
-          const now = this.clock();
-          const claimed = await this.o.deliveries.claim(
-            now,
-            new Date(now.getTime() + this.leaseMs),
-            free,
-            randomBytes(9).toString('base64url'),
-          );
-          for (const delivery of claimed) this.launch(delivery);
-          if (claimed.length < free) break;
-        }
-      } while (this.again && this.running);
-      this.errorStreak = 0;
-      return this.pollIntervalMs;
-    } catch (err) {
-      this.errorStreak += 1;
-      this.loopError(err, 'claiming webhook deliveries failed');
-      return Math.min(this.pollIntervalMs * 2 ** this.errorStreak, 30_000);
-    }
+  /**
+   * One pass: claims due deliveries for the free slots and launches them. 'more' when it filled every
+   * slot (more may be due; a finished delivery wakes the loop when all slots are busy).
+   */
+  private async claimAndLaunch(): Promise<'more' | 'idle'> {
+    await this.maybePrune();
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0) return 'idle';
+    const now = this.clock.now();
+    const claimed = await this.o.deliveries.claim(
+      now,
+      new Date(now.getTime() + this.leaseMs),
+      free,
+      randomBytes(9).toString('base64url'),
+    );
+    for (const delivery of claimed) this.launch(delivery);
+    return claimed.length < free ? 'idle' : 'more';
   }
 
   private launch(delivery: ClaimedDelivery): void {
@@ -195,7 +165,7 @@ export class WebhookDispatcher {
       .catch((err: unknown) => this.loopError(err, 'recording a webhook attempt failed', delivery))
       .finally(() => {
         this.inFlight.delete(delivery.id);
-        this.wake(0);
+        this.wake();
       });
     this.inFlight.set(delivery.id, { controller, done });
   }
@@ -205,7 +175,7 @@ export class WebhookDispatcher {
     if (!delivery.enabled) {
       await this.o.deliveries.recordAttempt(delivery, {
         kind: 'failed',
-        at: this.clock(),
+        at: this.clock.now(),
         statusCode: null,
         durationMs: 0,
         error: 'endpoint disabled',
@@ -215,7 +185,7 @@ export class WebhookDispatcher {
       return;
     }
 
-    const sentAt = this.clock();
+    const sentAt = this.clock.now();
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -240,7 +210,7 @@ export class WebhookDispatcher {
       if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
     } catch (err) {
       if (controller.signal.reason === STOPPING) {
-        await this.o.deliveries.release(delivery, this.clock());
+        await this.o.deliveries.release(delivery, this.clock.now());
         return;
       }
       error =
@@ -250,7 +220,7 @@ export class WebhookDispatcher {
     }
 
     const durationMs = performance.now() - started;
-    const at = this.clock();
+    const at = this.clock.now();
     if (error === null && statusCode !== null) {
       if (await this.o.deliveries.recordAttempt(delivery, { kind: 'delivered', at, statusCode, durationMs }))
         this.count('delivered');
@@ -282,7 +252,7 @@ export class WebhookDispatcher {
   }
 
   private async maybePrune(): Promise<void> {
-    const now = this.clock();
+    const now = this.clock.now();
     if (now.getTime() - this.lastPruneAt < PRUNE_INTERVAL_MS) return;
     this.lastPruneAt = now.getTime();
     const pruned = await this.o.deliveries.pruneFinished(new Date(now.getTime() - this.retentionMs), 5_000);

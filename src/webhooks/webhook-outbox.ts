@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { Queryable } from '../store/database.js';
 import { newId } from '../store/tokens.js';
 import { WEBHOOK_TEST_EVENT, type WebhookEvent } from './webhook-events.js';
@@ -9,7 +10,8 @@ import { WEBHOOK_TEST_EVENT, type WebhookEvent } from './webhook-events.js';
 export class WebhookOutbox {
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly clock: () => Date = () => new Date()) {}
+  /** `clock` stamps the deliveries (created, first attempt due). */
+  constructor(private readonly clock: Clock) {}
 
   /**
    * One delivery per enabled endpoint of the tenant subscribed to the event's type; returns how
@@ -17,7 +19,7 @@ export class WebhookOutbox {
    * has no endpoints.
    */
   async enqueue(tx: Queryable, event: WebhookEvent): Promise<number> {
-    const now = this.clock();
+    const now = this.clock.now();
     const rows = await tx.query(
       `insert into webhook_deliveries
          (id, tenant_id, endpoint_id, event_type, payload, occurred_at, status, next_attempt_at, retry_from, created_at)
@@ -38,7 +40,7 @@ export class WebhookOutbox {
   async enqueueMany(tx: Queryable, events: readonly WebhookEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     if (events.length === 1) return this.enqueue(tx, events[0]!);
-    const now = this.clock();
+    const now = this.clock.now();
     const rows = await tx.query(
       `insert into webhook_deliveries
          (id, tenant_id, endpoint_id, event_type, payload, occurred_at, status, next_attempt_at, retry_from, created_at)
@@ -73,7 +75,7 @@ export class WebhookOutbox {
     endpointId: string,
     data: Record<string, unknown>,
   ): Promise<string> {
-    const now = this.clock();
+    const now = this.clock.now();
     const id = newId('evt');
     await tx.query(
       `insert into webhook_deliveries

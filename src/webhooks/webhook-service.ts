@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { AppError } from '../domain/errors.js';
 import type { Database } from '../store/database.js';
 import type {
@@ -23,7 +24,7 @@ export interface WebhookServiceOptions {
   readonly outbox: WebhookOutbox;
   /** Where endpoints may point (their host is resolved and checked at registration). */
   readonly destinations: WebhookDestinationPolicy;
-  readonly clock?: () => Date;
+  readonly clock: Clock;
   /** After a rotation the old secret keeps signing (alongside the new) this long. Default 24 h. */
   readonly rotationGraceMs?: number;
   /** Endpoints one business may have. Default 20. */
@@ -46,10 +47,10 @@ const checkUrl = async (url: string, destinations: WebhookDestinationPolicy): Pr
 
 /** A business's webhook endpoints and their delivery log: the named operations behind /v1/webhooks. */
 export class WebhookService {
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly o: WebhookServiceOptions) {
-    this.clock = o.clock ?? (() => new Date());
+    this.clock = o.clock;
   }
 
   async create(
@@ -65,7 +66,7 @@ export class WebhookService {
       tenantId,
       { url: input.url, events: input.events ?? null },
       secret,
-      this.clock(),
+      this.clock.now(),
     );
     return { endpoint, secret };
   }
@@ -82,7 +83,7 @@ export class WebhookService {
 
   async update(tenantId: string, endpointId: string, patch: WebhookEndpointPatch): Promise<WebhookEndpoint> {
     if (patch.url !== undefined) await checkUrl(patch.url, this.o.destinations);
-    const endpoint = await this.o.endpoints.update(tenantId, endpointId, patch, this.clock());
+    const endpoint = await this.o.endpoints.update(tenantId, endpointId, patch, this.clock.now());
     if (!endpoint) throw notFound();
     return endpoint;
   }
@@ -94,7 +95,7 @@ export class WebhookService {
   /** A new secret (shown once); the previous one keeps signing too during the grace period. */
   async rotateSecret(tenantId: string, endpointId: string): Promise<WebhookEndpointWithSecret> {
     const secret = newWebhookSecret();
-    const now = this.clock();
+    const now = this.clock.now();
     const endpoint = await this.o.endpoints.rotateSecret(
       tenantId,
       endpointId,
@@ -118,7 +119,7 @@ export class WebhookService {
 
   /** Sends a dead (or delivered) delivery again, now, with a fresh retry window. */
   async replay(tenantId: string, deliveryId: string): Promise<WebhookDeliveryWithAttempts> {
-    const result = await this.o.deliveries.replay(tenantId, deliveryId, this.clock());
+    const result = await this.o.deliveries.replay(tenantId, deliveryId, this.clock.now());
     if (result === undefined) throw new AppError('not_found', 'No such webhook delivery.');
     if (result === 'pending')
       throw new AppError('conflict', 'This delivery is still pending; it is retried automatically.');

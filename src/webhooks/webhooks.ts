@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
 import type { Database } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
@@ -16,7 +17,8 @@ export interface WebhooksOptions {
   readonly secrets: SecretBox;
   readonly logger: Logger;
   readonly metrics?: Pick<Metrics, 'webhookDeliveries' | 'backgroundErrors'>;
-  readonly clock?: () => Date;
+  /** Every webhook time (enqueue, attempts, leases, rotation); the gateway passes its one clock. */
+  readonly clock?: Clock;
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
   /**
@@ -42,7 +44,7 @@ export interface Webhooks {
 
 /** Builds the outbox, service and dispatcher over one database (start the dispatcher yourself). */
 export function createWebhooks(o: WebhooksOptions): Webhooks {
-  const clock = o.clock ?? (() => new Date());
+  const clock = o.clock ?? systemClock;
   const outbox = new WebhookOutbox(clock);
   const deliveries = new WebhookDeliveriesRepository(o.db);
   const destinations = o.destinations ?? publicOnly();

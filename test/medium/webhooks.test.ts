@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { openDatabase, type Database } from '../../src/store/database.js';
+import { ManualClock } from '../../src/clock.js';
 import { migrate } from '../../src/store/migrations.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
@@ -314,8 +315,7 @@ for (const kind of DATABASE_KINDS) {
     test('a worker that dies mid-attempt leaves its rows to be claimed again after the lease', async () => {
       await setAsideOthers();
       const tenant = await newTenant();
-      let now = new Date('2030-01-01T00:00:00Z');
-      const clock = () => now;
+      const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
       const { service, outbox } = createWebhooks({
         db: t.db,
         secrets,
@@ -326,9 +326,10 @@ for (const kind of DATABASE_KINDS) {
       const { endpoint } = await service.create(tenant.id, { url: 'https://crm.example.com/lease' });
       await t.db.transaction((tx) => outbox.enqueue(tx, event(tenant.id)));
       const repo = new WebhookDeliveriesRepository(t.db);
-      const [claimed] = (await repo.claim(now, new Date(now.getTime() + 70_000), 10, 'crashed')).filter(
-        (d) => d.endpointId === endpoint.id,
-      );
+      const claimedAt = clock.now();
+      const [claimed] = (
+        await repo.claim(claimedAt, new Date(claimedAt.getTime() + 70_000), 10, 'crashed')
+      ).filter((d) => d.endpointId === endpoint.id);
       assert.ok(claimed);
       const delivered: string[] = [];
       const dispatcher = new WebhookDispatcher({
@@ -348,8 +349,9 @@ for (const kind of DATABASE_KINDS) {
       dispatcher.start();
       try {
         // Nobody can take the row while the dead worker's lease lasts.
+        const now = clock.now();
         assert.deepEqual(await repo.claim(now, new Date(now.getTime() + 1), 10, 'probe'), []);
-        now = new Date(now.getTime() + 71_000);
+        clock.advance(71_000);
         await waitUntil(() => delivered.includes(claimed.id), { what: 'the re-claimed delivery' });
       } finally {
         await dispatcher.stop();
