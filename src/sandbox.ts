@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startGateway } from './app.js';
 import type { Config } from './config.js';
 import { startSimulator } from './simulator/index.js';
-import { startFakeAltegio } from './altegio/fake/fake-altegio.js';
+import { startFakeAltegio } from './integrations/altegio/fake/fake-altegio.js';
 
 const ALTEGIO_PARTNER_TOKEN = 'sandbox-partner-token-not-secret';
 const ALTEGIO_APPLICATION_ID = '1001';

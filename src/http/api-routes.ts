@@ -1,18 +1,12 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { AppError } from '../domain/errors.js';
-import type { Principal } from '../store/access-repository.js';
 import type { Language } from '../store/tenants-repository.js';
-import { altegioSettingsRoutes } from './altegio-settings-routes.js';
+import { altegioSettingsRoutes } from '../integrations/altegio/http/altegio-settings-routes.js';
+import { apiKeyAuth, requireBusinessKey, requireOperatorKey, type ApiEnv } from './auth.js';
 import { toChannelView } from './channel-view-mapper.js';
 import { panelLoginUrl, qrPageUrl, type GatewayContext } from './gateway-context.js';
 import { jsonBody, validationError } from './http-errors.js';
 import { schemas } from './schemas.js';
-
-type ApiEnv = { Variables: { principal: Principal; tenantId: string } };
-
-const bearer = (header: string | undefined): string | undefined => {
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-};
 
 const serialiseTenant = (t: {
   id: string;
@@ -131,27 +125,11 @@ function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
 /** The REST API under /v1: Bearer API keys, one business per key; support keys reach every business. */
 export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  app.use('*', async (c, next) => {
-    const principal = await ctx.tenants.principalForApiKey(bearer(c.req.header('authorization')));
-    if (!principal)
-      throw new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
-    c.set('principal', principal);
-    if (principal.kind === 'tenant') c.set('tenantId', principal.tenantId);
-    await next();
-  });
-  const requireTenant = async (c: Context<ApiEnv>, next: () => Promise<void>) => {
-    if (c.get('principal').kind !== 'tenant')
-      throw new AppError(
-        'forbidden',
-        'This route takes a business API key; support uses /v1/tenants/{tenantId}/….',
-      );
-    await next();
-  };
-  const requireOperator = async (c: Context<ApiEnv>, next: () => Promise<void>) => {
-    if (c.get('principal').kind !== 'operator')
-      throw new AppError('forbidden', 'This route is for support operators.');
-    await next();
-  };
+  app.use('*', apiKeyAuth(ctx.tenants));
+  const requireTenant = requireBusinessKey(
+    'This route takes a business API key; support uses /v1/tenants/{tenantId}/….',
+  );
+  const requireOperator = requireOperatorKey;
 
   // A business's own key.
   app.use('/channels/*', requireTenant);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { AltegioScheduler } from '../altegio/altegio-scheduler.js';
-import type { AltegioService } from '../altegio/altegio-service.js';
+import type { AltegioScheduler } from '../integrations/altegio/altegio-scheduler.js';
+import type { AltegioService } from '../integrations/altegio/altegio-service.js';
 import type { ChannelChanges } from '../channels/channel-changes.js';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { MessageService } from '../messages/message-service.js';

@@ -4,7 +4,7 @@ import { CHANNEL_STATUSES, NEW_CHAT_CAP_STATES } from '../domain/channel-status.
 import { FAILURE_DETAILS, FAILURE_REASONS, MESSAGE_STATUSES, PRIORITIES } from '../domain/message-status.js';
 import { WAITING_REASONS } from '../domain/message-waiting.js';
 import { LANGUAGES } from '../store/tenants-repository.js';
-import { altegioPaths } from './openapi-altegio.js';
+import { altegioPaths } from '../integrations/altegio/http/openapi-altegio.js';
 import { schemas, webhookSchemas } from './schemas.js';
 
 const body = (schema: z.ZodType<unknown, z.ZodTypeDef, unknown>) => ({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TEMPLATE_LANGUAGES, type TemplateKind } from '../domain/altegio/templates.js';
+import { TEMPLATE_LANGUAGES, type TemplateKind } from '../integrations/altegio/domain/templates.js';
 import { MESSAGE_STATUSES, MESSAGE_TEXT_MAX_LENGTH, PRIORITIES } from '../domain/message-status.js';
 import { LANGUAGES } from '../store/tenants-repository.js';
 import { DELIVERY_STATUSES } from '../webhooks/webhook-deliveries-repository.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AltegioStore } from '../../src/altegio/altegio-store.js';
+import { AltegioStore } from '../../src/integrations/altegio/altegio-store.js';
 import { AccessRepository } from '../../src/store/access-repository.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { parseOperatorRequest } from '../../src/domain/altegio/operator-request.js';
-import { partnerHeaders } from '../../src/domain/altegio/partner-api.js';
+import { parseOperatorRequest } from '../../src/integrations/altegio/domain/operator-request.js';
+import { partnerHeaders } from '../../src/integrations/altegio/domain/partner-api.js';
 import { failure } from '../support/app-error.js';
 
 const base = { ALTEGIO_PARTNER_TOKEN: 'partner-token-1234', ALTEGIO_APPLICATION_ID: '77' };

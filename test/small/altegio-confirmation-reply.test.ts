@@ -7,7 +7,7 @@ import {
   classifyReply,
   normaliseReply,
   resolveReplyWords,
-} from '../../src/domain/altegio/confirmation-reply.js';
+} from '../../src/integrations/altegio/domain/confirmation-reply.js';
 
 describe('confirmation replies', () => {
   test('+ / 1 confirm and - / 3 cancel, forgiving about form', () => {

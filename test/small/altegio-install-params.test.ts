@@ -8,7 +8,7 @@ import {
   signUserData,
   signUserDataString,
   verifyUserDataSign,
-} from '../../src/domain/altegio/install-params.js';
+} from '../../src/integrations/altegio/domain/install-params.js';
 import { signedRegistrationUrl } from '../support/fake-altegio.js';
 import { failure } from '../support/app-error.js';
 

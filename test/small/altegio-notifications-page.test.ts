@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Hono } from 'hono';
 import pino from 'pino';
-import { DEFAULT_TEMPLATES, previewTemplate } from '../../src/domain/altegio/templates.js';
+import { DEFAULT_TEMPLATES, previewTemplate } from '../../src/integrations/altegio/domain/templates.js';
 import { apiRoutes } from '../../src/http/api-routes.js';
 import type { GatewayContext } from '../../src/http/gateway-context.js';
 import { errorResponder } from '../../src/http/http-errors.js';
@@ -14,7 +14,7 @@ import {
   renderPanelNotifications,
   settingsFormOf,
   type NotificationsPageInput,
-} from '../../src/web/notifications-page.js';
+} from '../../src/integrations/altegio/web/notifications-page.js';
 import { renderPanelSettings } from '../../src/web/pages.js';
 
 const NOW = new Date('2026-03-10T12:00:00Z');

@@ -10,7 +10,7 @@ import {
   priorityForDispatchType,
   refusedEntry,
   type OperatorEntryError,
-} from '../../src/domain/altegio/operator-request.js';
+} from '../../src/integrations/altegio/domain/operator-request.js';
 import { failure } from '../support/app-error.js';
 
 const request = (overrides: Record<string, unknown> = {}) => ({

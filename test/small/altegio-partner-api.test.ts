@@ -17,7 +17,7 @@ import {
   parseLifecycleCallback,
   partnerHeaders,
   updateChannelBody,
-} from '../../src/domain/altegio/partner-api.js';
+} from '../../src/integrations/altegio/domain/partner-api.js';
 import { altegioRecord } from '../support/fake-altegio.js';
 import { failure } from '../support/app-error.js';
 

@@ -7,7 +7,7 @@ import {
   parseRecordWebhook,
   type AppointmentState,
   type RecordChange,
-} from '../../src/domain/altegio/record-webhook.js';
+} from '../../src/integrations/altegio/domain/record-webhook.js';
 import { altegioDateTime, altegioRecord, recordWebhookEnvelope } from '../support/fake-altegio.js';
 import { failure } from '../support/app-error.js';
 

@@ -7,7 +7,7 @@ import {
   type Appointment,
   type AppointmentState,
   type RecordChange,
-} from '../../src/domain/altegio/record-webhook.js';
+} from '../../src/integrations/altegio/domain/record-webhook.js';
 import {
   DEFAULT_SCHEDULE_SETTINGS,
   diffPlans,
@@ -16,7 +16,7 @@ import {
   planNotifications,
   resolveScheduleSettings,
   type PlannedNotification,
-} from '../../src/domain/altegio/reminder-plan.js';
+} from '../../src/integrations/altegio/domain/reminder-plan.js';
 import { altegioRecord, recordWebhookEnvelope } from '../support/fake-altegio.js';
 
 const NOW = new Date('2025-07-10T12:00:00Z');

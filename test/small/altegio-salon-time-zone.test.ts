@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { altegioUtcOffset, appointmentFromRecord } from '../../src/domain/altegio/record-webhook.js';
-import { timeZoneFromCompany, timeZoneFromSalonsList } from '../../src/domain/altegio/salon-info.js';
+import {
+  altegioUtcOffset,
+  appointmentFromRecord,
+} from '../../src/integrations/altegio/domain/record-webhook.js';
+import {
+  timeZoneFromCompany,
+  timeZoneFromSalonsList,
+} from '../../src/integrations/altegio/domain/salon-info.js';
 import {
   appointmentTimeZone,
   DEFAULT_TEMPLATES,
   offsetTimeZone,
   renderForSending,
   templateValues,
-} from '../../src/domain/altegio/templates.js';
+} from '../../src/integrations/altegio/domain/templates.js';
 
 /** A record as ALTEGIO sends it: a 12:10 visit in a salon at UTC+5 (Yekaterinburg). */
 const record = (datetime: string | undefined, date = '2025-07-13 12:10:00') => ({

@@ -11,7 +11,7 @@ import {
   smsParts,
   statusReportBodies,
   type AltegioStatusCode,
-} from '../../src/domain/altegio/status-report.js';
+} from '../../src/integrations/altegio/domain/status-report.js';
 
 const message = { altegioId: '232674', extId: 'msg_01', text: 'Hi Ana, see you tomorrow.' };
 

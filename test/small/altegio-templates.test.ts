@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRecordWebhook } from '../../src/domain/altegio/record-webhook.js';
+import { parseRecordWebhook } from '../../src/integrations/altegio/domain/record-webhook.js';
 import {
   ALTEGIO_VARIABLES,
   DEFAULT_TEMPLATES,
@@ -13,7 +13,7 @@ import {
   renderForSending,
   templateLanguage,
   templateValues,
-} from '../../src/domain/altegio/templates.js';
+} from '../../src/integrations/altegio/domain/templates.js';
 import { altegioRecord, recordWebhookEnvelope } from '../support/fake-altegio.js';
 import { failure } from '../support/app-error.js';
 

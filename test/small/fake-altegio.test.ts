@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { parseInstallQuery } from '../../src/domain/altegio/install-params.js';
+import { parseInstallQuery } from '../../src/integrations/altegio/domain/install-params.js';
 import {
   activationBody,
   attendanceUpdateBody,
   parseInstallStatus,
   partnerHeaders,
-} from '../../src/domain/altegio/partner-api.js';
-import { parseRecordWebhook } from '../../src/domain/altegio/record-webhook.js';
+} from '../../src/integrations/altegio/domain/partner-api.js';
+import { parseRecordWebhook } from '../../src/integrations/altegio/domain/record-webhook.js';
 import {
   altegioRecord,
   recordWebhookEnvelope,

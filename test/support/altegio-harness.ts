@@ -2,7 +2,7 @@
  * Steps the ALTEGIO tests share: find the business an install created (by its salon name) and link
  * its channel through support's API with a virtual phone, so ALTEGIO activates the install.
  */
-import type { FakeActivation, FakeAltegio } from '../../src/altegio/fake/fake-altegio.js';
+import type { FakeActivation, FakeAltegio } from '../../src/integrations/altegio/fake/fake-altegio.js';
 import type { VirtualPhone } from '../../src/simulator/index.js';
 import type { Harness } from './gateway-harness.js';
 import { waitUntil } from './wait-for.js';

@@ -1,2 +1,2 @@
 // The fake ALTEGIO lives with the product (the sandbox uses it too).
-export * from '../../src/altegio/fake/fake-altegio.js';
+export * from '../../src/integrations/altegio/fake/fake-altegio.js';

@@ -4,9 +4,9 @@
  * decides). Tolerant: unknown fields are ignored, ids may be numbers or strings.
  */
 import { z } from 'zod';
-import { AppError } from '../errors.js';
-import { normalisePhoneNumber } from '../phone-numbers.js';
-import { zonedTime } from '../sending-window.js';
+import { AppError } from '../../../domain/errors.js';
+import { normalisePhoneNumber } from '../../../domain/phone-numbers.js';
+import { zonedTime } from '../../../domain/sending-window.js';
 import type { Attendance } from './partner-api.js';
 
 export type RecordEvent = 'create' | 'update' | 'delete';

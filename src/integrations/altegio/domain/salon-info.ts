@@ -5,7 +5,7 @@
  * `data` or not, ids may be numbers or strings (the salons list sends strings), unknown fields are
  * ignored, and a name that is not an IANA zone this runtime knows counts as absent.
  */
-import { isValidTimeZone } from '../sending-window.js';
+import { isValidTimeZone } from '../../../domain/sending-window.js';
 
 const asObject = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value)

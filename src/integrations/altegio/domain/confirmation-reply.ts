@@ -3,7 +3,7 @@
  * Strict about meaning (a sentence is never read as a yes) but forgiving about form (spaces, trailing
  * punctuation, emoji keycaps, typographic dashes, repeats like `++` or `+1`). The lists are a setting.
  */
-import { AppError } from '../errors.js';
+import { AppError } from '../../../domain/errors.js';
 import type { Attendance } from './partner-api.js';
 
 export type ReplyIntent = 'confirm' | 'cancel' | 'other';

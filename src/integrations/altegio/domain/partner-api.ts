@@ -4,7 +4,7 @@
  * (retry or give up, when to report the link). Pure: the clock and randomness are passed in.
  */
 import { z } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError } from '../../../domain/errors.js';
 import { secretsEqual } from './install-params.js';
 
 /** ALTEGIO's API version header, sent on every partner call (YCLIENTS: `application/vnd.yclients.v2+json`). */

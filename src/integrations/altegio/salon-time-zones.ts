@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { AltegioConfig } from '../config.js';
-import { partnerHeaders } from '../domain/altegio/partner-api.js';
-import { timeZoneFromCompany, timeZoneFromSalonsList } from '../domain/altegio/salon-info.js';
-import type { Queryable } from '../store/database.js';
-import type { TenantService } from '../tenants/tenant-service.js';
+import type { AltegioConfig } from '../../config.js';
+import { partnerHeaders } from './domain/partner-api.js';
+import { timeZoneFromCompany, timeZoneFromSalonsList } from './domain/salon-info.js';
+import type { Queryable } from '../../store/database.js';
+import type { TenantService } from '../../tenants/tenant-service.js';
 import type { AltegioScheduleStore } from './schedule-store.js';
 
 export interface SalonTimeZonesOptions {

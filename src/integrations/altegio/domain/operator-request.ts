@@ -6,9 +6,9 @@
  */
 import { parse as parseQueryString } from 'qs';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
-import { MESSAGE_TEXT_MAX_LENGTH, type Priority } from '../message-status.js';
-import { normalisePhoneNumber } from '../phone-numbers.js';
+import { AppError } from '../../../domain/errors.js';
+import { MESSAGE_TEXT_MAX_LENGTH, type Priority } from '../../../domain/message-status.js';
+import { normalisePhoneNumber } from '../../../domain/phone-numbers.js';
 
 /**
  * The error codes ALTEGIO documents for this call (altegio.md). 32 means "insufficient funds" and

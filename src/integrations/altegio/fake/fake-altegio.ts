@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { stringify as stringifyQuery } from 'qs';
-import { systemClock, type Clock } from '../../clock.js';
+import { systemClock, type Clock } from '../../../clock.js';
 
 /** One request the fake received. */
 export interface RecordedCall {

@@ -4,7 +4,7 @@
  * `user_data_sign`). Pure: the HMAC is computation, not I/O.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError } from '../../../domain/errors.js';
 
 /** The owner's details ALTEGIO passes in `user_data` (every field optional; unknown ones kept in `raw`). */
 export interface AltegioUserData {

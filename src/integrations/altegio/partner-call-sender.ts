@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { isAppError } from '../domain/errors.js';
-import { DEFAULT_RETRY_POLICY, nextAttemptAt } from '../webhooks/retry-schedule.js';
+import { isAppError } from '../../domain/errors.js';
+import { DEFAULT_RETRY_POLICY, nextAttemptAt } from '../../webhooks/retry-schedule.js';
 import type { AltegioStore, PartnerCall } from './altegio-store.js';
 
 /** What an answer means for a call: done, try again later, give up, or look before deciding. */

@@ -3,7 +3,7 @@
  * request's `delivery_callback_url`. Maps our message statuses to ALTEGIO's codes, decides which
  * reports to send (never backwards), and builds the bodies.
  */
-import type { FailureReason, MessageStatus } from '../message-status.js';
+import type { FailureReason, MessageStatus } from '../../../domain/message-status.js';
 
 /** ALTEGIO's status codes. */
 export const ALTEGIO_STATUS = Object.freeze({
