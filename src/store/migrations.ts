@@ -13,6 +13,8 @@ import { migration as m010_message_request_fingerprint } from './migrations/010_
 import { migration as m011_webhook_errors_status_only } from './migrations/011_webhook_errors_status_only.js';
 import { migration as m012_message_failure_detail } from './migrations/012_message_failure_detail.js';
 import { migration as m013_channel_new_chat_cap } from './migrations/013_channel_new_chat_cap.js';
+import { migration as m014_cluster_leases } from './migrations/014_cluster_leases.js';
+import { migration as m018_altegio_call_errors_status_only } from './migrations/018_altegio_call_errors_status_only.js';
 
 /** Schema changes in order (one file each under migrations/); append new ones at the end. */
 export const migrations: ReadonlyArray<Migration> = [
@@ -29,6 +31,8 @@ export const migrations: ReadonlyArray<Migration> = [
   m011_webhook_errors_status_only,
   m012_message_failure_detail,
   m013_channel_new_chat_cap,
+  m014_cluster_leases,
+  m018_altegio_call_errors_status_only,
 ];
 
 /** Applies pending migrations in one transaction; several nodes starting at once take turns. */

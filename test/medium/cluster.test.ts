@@ -1,0 +1,354 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { initAuthCreds } from 'baileys';
+import pino from 'pino';
+import { ChannelLeases, type HeldLease } from '../../src/cluster/channel-leases.js';
+import { fencedDatabase, isWriteStatement, StaleFenceError } from '../../src/cluster/fenced-database.js';
+import { LeaseKeeper, type DropReason, type SessionHolder } from '../../src/cluster/lease-keeper.js';
+import { NodeRegistry } from '../../src/cluster/node-registry.js';
+import { PostgresNotifyBus, type ClusterMessage } from '../../src/cluster/notify-bus.js';
+import type { Database, Queryable } from '../../src/store/database.js';
+import { SecretBox } from '../../src/store/secret-box.js';
+import { ChannelAuthStore } from '../../src/whatsapp/channel-auth-store.js';
+import { freshDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../support/databases.js';
+
+const logger = pino({ level: 'silent' });
+
+/** A tenant and `n` linked channels, written directly. */
+async function linkedChannels(db: Queryable, n: number): Promise<string[]> {
+  const tenant = `t_${randomBytes(4).toString('hex')}`;
+  await db.query(`insert into tenants (id, name, time_zone, language) values ($1, 'Salon', 'UTC', 'en')`, [
+    tenant,
+  ]);
+  const ids = Array.from({ length: n }, (_, i) => `ch_${tenant}_${String(i).padStart(3, '0')}`);
+  for (const id of ids)
+    await db.query(
+      `insert into channels (id, tenant_id, name, status) values ($1, $2, 'Front desk', 'connected')`,
+      [id, tenant],
+    );
+  return ids;
+}
+
+/** Where the schema of a test database lives (the bus listens per schema). */
+async function schemaOf(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ schema: string }>('select current_schema() as schema');
+  return row!.schema;
+}
+
+describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
+  let t: TestDatabase;
+  before(async () => {
+    t = await freshDatabase('postgres');
+  });
+  after(() => t.dispose());
+
+  test('one statement decides a race; the fence only grows; a lease is renewed only under its own fence', async () => {
+    const [channel] = await linkedChannels(t.db, 1);
+    const leases = new ChannelLeases(t.db, 60_000);
+    const wins = await Promise.all(['a', 'b', 'c'].map((node) => leases.acquire(channel!, node)));
+    assert.equal(wins.filter(Boolean).length, 1, 'exactly one node wins the channel');
+    const winner = ['a', 'b', 'c'][wins.findIndex(Boolean)]!;
+    const first = wins.find(Boolean)!;
+
+    assert.deepEqual([...(await leases.renew(winner, [first]))], [channel]);
+    assert.equal((await leases.renew(winner, [{ ...first, fence: first.fence - 1n }])).size, 0);
+    assert.equal((await leases.renew('someone-else', [first])).size, 0);
+
+    assert.equal(await leases.release(first, winner), true);
+    assert.equal(await leases.release(first, winner), false, 'a released lease is not released twice');
+    const second = await leases.acquire(channel!, 'z');
+    assert.ok(second && second.fence > first.fence, 'a new holder gets a larger fence');
+    assert.equal((await leases.renew(winner, [first])).size, 0, 'the old holder cannot renew');
+    assert.equal((await leases.holder(channel!))?.nodeId, 'z');
+  });
+
+  test('an expired lease (database clock) is free; a current one is not', async () => {
+    const [channel] = await linkedChannels(t.db, 1);
+    const leases = new ChannelLeases(t.db, 60_000);
+    const held = await leases.acquire(channel!, 'a');
+    assert.ok(held);
+    assert.equal(await leases.acquire(channel!, 'b'), undefined);
+    await t.db.query(
+      `update channel_leases set expires_at = now() - interval '1 second' where channel_id = $1`,
+      [channel],
+    );
+    assert.equal((await leases.renew('a', [held])).size, 0, 'an expired lease cannot be renewed');
+    const taken = await leases.acquire(channel!, 'b');
+    assert.ok(taken && taken.fence > held.fence);
+    await t.db.query(`update channels set deleted_at = now() where id = $1`, [channel]);
+    await leases.release(taken, 'b');
+    assert.equal(await leases.acquire(channel!, 'a'), undefined, 'a deleted channel is taken by nobody');
+  });
+
+  test("a stale fence's writes are refused and not applied: credentials, Signal keys, channel status", async () => {
+    const [channel] = await linkedChannels(t.db, 1);
+    const leases = new ChannelLeases(t.db, 60_000);
+    const secrets = new SecretBox(randomBytes(32));
+    const old = (await leases.acquire(channel!, 'a'))!;
+    const oldStore = new ChannelAuthStore(fencedDatabase(t.db, old), secrets, channel!);
+    const oldCreds = initAuthCreds();
+    await oldStore.saveCreds(oldCreds);
+
+    // Node a stalls; its lease runs out and b takes the channel and writes its own state.
+    await t.db.query(`update channel_leases set expires_at = now() where channel_id = $1`, [channel]);
+    const current = (await leases.acquire(channel!, 'b'))!;
+    const newStore = new ChannelAuthStore(fencedDatabase(t.db, current), secrets, channel!);
+    const newCreds = initAuthCreds();
+    await newStore.saveCreds(newCreds);
+    await newStore.setKeys({
+      'pre-key': { '1': { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) } },
+    });
+
+    // a wakes up and writes late: every write is refused.
+    await assert.rejects(oldStore.saveCreds(oldCreds), StaleFenceError);
+    await assert.rejects(
+      oldStore.setKeys({ 'pre-key': { '1': { public: Buffer.alloc(32, 9), private: Buffer.alloc(32, 9) } } }),
+      StaleFenceError,
+    );
+    await assert.rejects(oldStore.clear(), StaleFenceError);
+    const staleDb = fencedDatabase(t.db, old);
+    await assert.rejects(
+      staleDb.query(`update channels set status = 'replaced' where id = $1`, [channel]),
+      StaleFenceError,
+    );
+
+    // The new holder's state stands.
+    const stored = await new ChannelAuthStore(t.db, secrets, channel!).loadCreds();
+    assert.deepEqual(Buffer.from(stored!.noiseKey.public), Buffer.from(newCreds.noiseKey.public));
+    const keys = await new ChannelAuthStore(t.db, secrets, channel!).getKeys('pre-key', ['1']);
+    assert.deepEqual(Buffer.from(keys['1']!.public), Buffer.alloc(32, 1));
+    const [row] = await t.db.query<{ status: string }>('select status from channels where id = $1', [
+      channel,
+    ]);
+    assert.equal(row!.status, 'connected');
+    // Reads pass through a stale fence (a read overwrites nothing).
+    assert.ok(await oldStore.loadCreds());
+  });
+
+  test('a write past its fence check holds a new acquire back until it commits', async () => {
+    const [channel] = await linkedChannels(t.db, 1);
+    const leases = new ChannelLeases(t.db, 60_000);
+    const held = (await leases.acquire(channel!, 'a'))!;
+    await t.db.query(`update channel_leases set expires_at = now() where channel_id = $1`, [channel]);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const write = fencedDatabase(t.db, held).transaction(async (tx) => {
+      await gate;
+      await tx.query(`update channels set status_cause = 'late' where id = $1`, [channel]);
+    });
+    await sleep(50);
+    let acquiredAt = 0;
+    const acquire = leases.acquire(channel!, 'b').then((lease) => {
+      acquiredAt = Date.now();
+      return lease;
+    });
+    await sleep(150);
+    assert.equal(acquiredAt, 0, 'the acquire waits for the write in flight');
+    const committedAt = Date.now();
+    release();
+    await write;
+    assert.ok(await acquire);
+    assert.ok(acquiredAt >= committedAt);
+  });
+
+  test('which statements count as writes', () => {
+    assert.equal(isWriteStatement('select 1'), false);
+    assert.equal(isWriteStatement('  -- note\n select * from x'), false);
+    assert.equal(isWriteStatement('select * from x for update'), true);
+    assert.equal(isWriteStatement('insert into x values (1)'), true);
+    assert.equal(isWriteStatement('/* c */ delete from x'), true);
+    assert.equal(isWriteStatement('with y as (delete from x returning *) select * from y'), true);
+  });
+
+  test('nodes are live by heartbeat on the database clock; a draining node says so', async () => {
+    const nodes = new NodeRegistry(t.db, 10_000);
+    await nodes.register('n1', '127.0.0.1:1');
+    await nodes.register('n2', null);
+    await t.db.query(
+      `update gateway_nodes set heartbeat_at = now() - interval '11 seconds' where node_id = 'n2'`,
+    );
+    await nodes.setDraining('n1', true);
+    const seen = new Map((await nodes.list()).map((n) => [n.nodeId, n]));
+    assert.equal(seen.get('n1')?.live, true);
+    assert.equal(seen.get('n1')?.draining, true);
+    assert.equal(seen.get('n2')?.live, false);
+    assert.equal(await nodes.heartbeat('n2'), true);
+    assert.equal((await nodes.list()).find((n) => n.nodeId === 'n2')?.live, true);
+    await nodes.register('n1', null);
+    assert.equal(
+      (await nodes.list()).find((n) => n.nodeId === 'n1')?.draining,
+      false,
+      'a restart clears draining',
+    );
+    await nodes.remove('n1');
+    await nodes.remove('n2');
+    assert.equal(await nodes.heartbeat('n1'), false);
+  });
+
+  test('the bus carries a message to the other nodes of the same schema only', async () => {
+    const schema = await schemaOf(t.db);
+    const other = await freshDatabase('postgres');
+    const a = await PostgresNotifyBus.start({ nodeId: 'a', url: TEST_POSTGRES_URL, schema, db: t.db });
+    const b = await PostgresNotifyBus.start({ nodeId: 'b', url: TEST_POSTGRES_URL, schema, db: t.db });
+    const elsewhere = await PostgresNotifyBus.start({
+      nodeId: 'x',
+      url: TEST_POSTGRES_URL,
+      schema: await schemaOf(other.db),
+      db: other.db,
+    });
+    try {
+      const heardByB: ClusterMessage[] = [];
+      const heardByA: ClusterMessage[] = [];
+      const heardElsewhere: ClusterMessage[] = [];
+      b.subscribe((m) => heardByB.push(m));
+      a.subscribe((m) => heardByA.push(m));
+      elsewhere.subscribe((m) => heardElsewhere.push(m));
+      await a.publish('messages.accepted', { tenantId: 't', channelId: 'c1' });
+      for (let i = 0; i < 100 && heardByB.length === 0; i++) await sleep(20);
+      assert.deepEqual(heardByB, [
+        { topic: 'messages.accepted', from: 'a', data: { tenantId: 't', channelId: 'c1' } },
+      ]);
+      await sleep(100);
+      assert.equal(heardByA.length, 1, 'its own message once (delivered locally, not echoed)');
+      assert.equal(heardElsewhere.length, 0);
+      await assert.rejects(
+        a.publish('channel.changed', { tenantId: 'x'.repeat(8_000), channelId: 'c' }),
+        RangeError,
+      );
+    } finally {
+      await Promise.all([a.close(), b.close(), elsewhere.close()]);
+      await other.dispose();
+    }
+  });
+});
+
+/** A session host that only records what it was told, with the time, to check no overlap. */
+class RecordingHolder implements SessionHolder {
+  readonly open = new Map<string, bigint>();
+  readonly log: { channelId: string; event: 'hold' | DropReason; at: number }[] = [];
+  constructor(private readonly failHold = new Set<string>()) {}
+  hold(lease: HeldLease): Promise<void> {
+    if (this.failHold.has(lease.channelId)) return Promise.reject(new Error('cannot open'));
+    this.open.set(lease.channelId, lease.fence);
+    this.log.push({ channelId: lease.channelId, event: 'hold', at: performance.now() });
+    return Promise.resolve();
+  }
+  drop(channelId: string, reason: DropReason): Promise<void> {
+    this.open.delete(channelId);
+    this.log.push({ channelId, event: reason, at: performance.now() });
+    return Promise.resolve();
+  }
+}
+
+/** A database that can be cut off (as from a node whose network failed or that was paused). */
+function severable(db: Database): { db: Database; cut(): void } {
+  let cut = false;
+  const guard = (): void => {
+    if (cut) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+  };
+  return {
+    cut: () => (cut = true),
+    db: {
+      dialect: db.dialect,
+      query: async (sql, params) => {
+        guard();
+        return db.query(sql, params);
+      },
+      transaction: async (work) => {
+        guard();
+        return db.transaction(work);
+      },
+      close: () => Promise.resolve(),
+    },
+  };
+}
+
+describe('lease keepers: three nodes on one PostgreSQL', () => {
+  const TTL = 1_500;
+  let t: TestDatabase;
+  before(async () => {
+    t = await freshDatabase('postgres');
+  });
+  after(() => t.dispose());
+
+  test('share 10/10/10, a node cut off stops its sessions before its leases expire, the others take over, a drain hands over', async () => {
+    const channels = await linkedChannels(t.db, 30);
+    const schema = await schemaOf(t.db);
+    const nodes = ['a', 'b', 'c'] as const;
+    const links = Object.fromEntries(nodes.map((id) => [id, severable(t.db)])) as Record<
+      (typeof nodes)[number],
+      ReturnType<typeof severable>
+    >;
+    const holders = Object.fromEntries(nodes.map((id) => [id, new RecordingHolder()])) as Record<
+      (typeof nodes)[number],
+      RecordingHolder
+    >;
+    const keepers: LeaseKeeper[] = [];
+    const buses: PostgresNotifyBus[] = [];
+    try {
+      for (const id of nodes) {
+        const db = links[id].db;
+        const bus = await PostgresNotifyBus.start({ nodeId: id, url: TEST_POSTGRES_URL, schema, db });
+        buses.push(bus);
+        const keeper = new LeaseKeeper({
+          nodeId: id,
+          address: null,
+          leases: new ChannelLeases(db, TTL),
+          nodes: new NodeRegistry(db, TTL),
+          holder: holders[id],
+          bus,
+          ttlMs: TTL,
+          logger,
+        });
+        keepers.push(keeper);
+        await keeper.start();
+      }
+      const counts = () => nodes.map((id) => holders[id].open.size);
+      const settle = async (want: number[], ms: number) => {
+        const until = performance.now() + ms;
+        while (performance.now() < until && counts().join() !== want.join()) await sleep(50);
+        assert.deepEqual(counts(), want);
+      };
+      await settle([10, 10, 10], 4 * TTL);
+      const owners = () => {
+        const seen = new Map<string, string>();
+        for (const id of nodes)
+          for (const ch of holders[id].open.keys()) {
+            assert.ok(!seen.has(ch), `${ch} held by ${seen.get(ch)} and ${id}`);
+            seen.set(ch, id);
+          }
+        return seen;
+      };
+      assert.equal(owners().size, 30);
+
+      // c loses the database: its watchdog stops every session before the lease could expire.
+      const cutAt = performance.now();
+      const cHeld = [...holders.c.open.keys()];
+      links.c.cut();
+      await settle([15, 15, 0], 6 * TTL);
+      assert.equal(owners().size, 30);
+      for (const channelId of cHeld) {
+        const dropped = holders.c.log.find((e) => e.channelId === channelId && e.event === 'lease_lost');
+        const taken = [...holders.a.log, ...holders.b.log].find(
+          (e) => e.channelId === channelId && e.event === 'hold' && e.at > cutAt,
+        );
+        assert.ok(dropped && taken, `${channelId} dropped by c and taken by a or b`);
+        assert.ok(dropped.at < taken.at, `${channelId}: c stopped before another node opened it`);
+      }
+      await keepers[2]!.stop({ abrupt: true });
+
+      // b drains (SIGTERM): everything goes to a, at once rather than at the next round.
+      const drainAt = performance.now();
+      await keepers[1]!.drain();
+      assert.equal(holders.b.open.size, 0);
+      await settle([30, 0, 0], TTL);
+      assert.ok(performance.now() - drainAt < TTL, 'taken over on the bus nudge, not a renewal round later');
+      assert.equal(channels.length, owners().size);
+    } finally {
+      for (const keeper of keepers) await keeper.stop({ abrupt: true }).catch(() => undefined);
+      for (const bus of buses) await bus.close();
+    }
+  });
+});
