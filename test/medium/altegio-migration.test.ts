@@ -56,3 +56,61 @@ test('migration 007 backfills the install owner and redacts activation bodies', 
     await db.close();
   }
 });
+
+/** Rows an older version wrote: migration 018 keeps only the status of ALTEGIO's error answers. */
+test('migration 018 strips ALTEGIO error answers down to their HTTP status', async () => {
+  const db = await openDatabase({});
+  try {
+    await db.query(
+      'create table schema_migrations (id text primary key, applied_at timestamptz not null default now())',
+    );
+    for (const migration of migrations) {
+      if (migration.id >= '018') break;
+      for (const statement of migration.sql
+        .split(/;\s*(?:\n|$)/)
+        .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+        .filter(Boolean))
+        await db.query(statement);
+      await db.query('insert into schema_migrations (id) values ($1)', [migration.id]);
+    }
+    await db.query(`insert into tenants (id, name, time_zone, language) values ('ten_1', 'S', 'UTC', 'en')`);
+    const at = new Date('2026-03-03T09:00:00Z');
+    await db.query(
+      `insert into altegio_installs (salon_id, tenant_id, application_id, state, webhook_token_hash,
+         webhook_token_sealed, installed_at, activation_state, activation_error, link_changed_at, updated_at)
+       values ('1', 'ten_1', '9', 'active', 'h1', '\\x00', $1, 'failed',
+         'HTTP 401: {"success":false,"meta":{"message":"token of user 7 (ana@example.com) is wrong"}}', $1, $1)`,
+      [at],
+    );
+    const errors = [
+      'HTTP 422: {"success":false,"meta":{"message":"salon 1: phone +5511999990000 taken"}}',
+      'HTTP 503',
+      'ECONNREFUSED',
+      'ALTEGIO_USER_TOKEN is not set: records cannot be read or written',
+    ];
+    for (const [i, error] of errors.entries())
+      await db.query(
+        `insert into altegio_calls (tenant_id, kind, ordering_key, method, url, body, status, next_attempt_at,
+           retry_until, created_at, last_error)
+         values ('ten_1', 'update_channel', $1, 'POST', 'https://x/y', null, 'dead', $2, $2, $2, $3)`,
+        [`k:${i}`, at, error],
+      );
+    await migrate(db);
+    const calls = await db.query<{ last_error: string }>('select last_error from altegio_calls order by id');
+    assert.deepEqual(
+      calls.map((c) => c.last_error),
+      [
+        'HTTP 422',
+        'HTTP 503',
+        'ECONNREFUSED',
+        'ALTEGIO_USER_TOKEN is not set: records cannot be read or written',
+      ],
+    );
+    const [install] = await db.query<{ activation_error: string }>(
+      'select activation_error from altegio_installs',
+    );
+    assert.equal(install!.activation_error, 'HTTP 401');
+  } finally {
+    await db.close();
+  }
+});
