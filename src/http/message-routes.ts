@@ -1,11 +1,11 @@
-import { Hono, type Context, type Next } from 'hono';
+import { Hono } from 'hono';
 import { AppError } from '../domain/errors.js';
 import type { MessageService, AcceptInput } from '../messages/message-service.js';
 import type { MessageWaitingService } from '../messages/message-waiting-service.js';
 import type { PacingService } from '../messages/pacing-service.js';
 import type { TemplateService } from '../messages/template-service.js';
-import type { Principal } from '../store/access-repository.js';
 import type { TenantService } from '../tenants/tenant-service.js';
+import { apiKeyAuth, requireBusinessKey, type ApiEnv } from './auth.js';
 import { jsonBody, statusForCode, validationError } from './http-errors.js';
 import { checkJsonValue } from './request-guards.js';
 import { toMessageEventView, toMessageView, toPacingView, toTemplateView } from './message-view-mapper.js';
@@ -20,11 +20,6 @@ export interface MessageRoutesContext {
   /** Why queued messages wait (reads show it); absent: reads leave `waiting` out. */
   readonly waiting?: MessageWaitingService | undefined;
 }
-
-type MessageEnv = { Variables: { principal: Principal; tenantId: string } };
-
-const bearer = (header: string | undefined): string | undefined =>
-  header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
 
 /** The body's key and the Idempotency-Key header must agree when both are given. */
 function idempotencyKey(headerValue: string | undefined, bodyValue: string | undefined): string | undefined {
@@ -60,22 +55,10 @@ const errorView = (error: AppError) => ({
  * Notifications, templates and pacing under /v1, for a business's own API key. Mount next to (or
  * inside) the /v1 API: it authenticates by itself when nothing before it has.
  */
-export function messageRoutes(ctx: MessageRoutesContext): Hono<MessageEnv> {
-  const app = new Hono<MessageEnv>();
-  const requireTenant = async (c: Context<MessageEnv>, next: Next) => {
-    let principal = c.get('principal') as Principal | undefined;
-    if (!principal) {
-      principal = await ctx.tenants.principalForApiKey(bearer(c.req.header('authorization')));
-      if (!principal)
-        throw new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
-      c.set('principal', principal);
-    }
-    if (principal.kind !== 'tenant') throw new AppError('forbidden', 'This route takes a business API key.');
-    c.set('tenantId', principal.tenantId);
-    await next();
-  };
+export function messageRoutes(ctx: MessageRoutesContext): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   for (const path of ['/messages', '/messages/*', '/templates', '/templates/*', '/pacing'])
-    app.use(path, requireTenant);
+    app.use(path, apiKeyAuth(ctx.tenants), requireBusinessKey('This route takes a business API key.'));
 
   app.post('/messages', async (c) => {
     const body = await jsonBody(c, schemas.sendMessage);

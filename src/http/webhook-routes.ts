@@ -1,14 +1,10 @@
-import { Hono, type Context } from 'hono';
-import { AppError } from '../domain/errors.js';
-import type { Principal } from '../store/access-repository.js';
+import { Hono } from 'hono';
 import type { WebhookDeliveryWithAttempts } from '../webhooks/webhook-deliveries-repository.js';
 import type { WebhookEndpoint } from '../webhooks/webhook-endpoints-repository.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
+import { requireBusinessKey, type ApiEnv } from './auth.js';
 import { jsonBody, validationError } from './http-errors.js';
 import { webhookSchemas } from './schemas.js';
-
-/** Set by the /v1 API-key middleware (api-routes.ts), which must run before these routes. */
-type WebhookEnv = { Variables: { principal: Principal; tenantId: string } };
 
 /** What the webhook routes call. */
 export interface WebhookRoutesContext {
@@ -46,21 +42,14 @@ const deliveryView = (d: WebhookDeliveryWithAttempts) => ({
 });
 
 /** A business's own key only; fails closed if mounted where the API-key middleware did not run. */
-const requireBusiness = async (c: Context<WebhookEnv>, next: () => Promise<void>) => {
-  const principal = c.get('principal') as Principal | undefined;
-  if (!principal)
-    throw new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
-  if (principal.kind !== 'tenant')
-    throw new AppError('forbidden', 'Webhooks are managed with a business API key.');
-  await next();
-};
+const requireBusiness = requireBusinessKey('Webhooks are managed with a business API key.');
 
 /**
  * /webhooks: endpoints, secrets, the delivery log, replay and test events. Mount under /v1 after
  * the API-key middleware; every call is scoped to the key's business (another's ids are 404).
  */
-export function webhookRoutes(ctx: WebhookRoutesContext): Hono<WebhookEnv> {
-  const app = new Hono<WebhookEnv>();
+export function webhookRoutes(ctx: WebhookRoutesContext): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
   app.use('/webhooks', requireBusiness);
   app.use('/webhooks/*', requireBusiness);
 
