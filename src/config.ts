@@ -81,6 +81,18 @@ const schema = z
     /** How many restored sessions may be opening at once (a restart paces itself by WhatsApp's answers). */
     RESTORE_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
     /**
+     * Several gateway nodes on one PostgreSQL (docs/operations.md): this node's unique name. Set, the
+     * node holds only the channels its leases give it; unset, one process holds every channel.
+     */
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64')
+      .optional(),
+    /** A channel lease's lifetime: a dead node's channels move after at most this (plus a round). */
+    LEASE_TTL_SECONDS: z.coerce.number().min(1).max(600).default(15),
+    /** How many channels a node takes per placement round (the pace of a takeover's reconnects). */
+    LEASE_TAKES_PER_ROUND: z.coerce.number().int().min(1).max(10_000).default(50),
+    /**
      * How long a stop (SIGTERM) may take before the process exits anyway. Safe: an accepted message
      * is in the database before it is acknowledged, and a send cut off is sent again with its id.
      */
@@ -201,6 +213,13 @@ const schema = z
     MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(1_000).default(10),
   })
   .superRefine((value, ctx) => {
+    if (value.NODE_ID && !value.DATABASE_URL) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['NODE_ID'],
+        message: 'needs DATABASE_URL: the embedded database serves one process only',
+      });
+    }
     if (value.DATABASE_URL && !value.MASTER_KEY) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -251,6 +270,10 @@ export interface Config {
   readonly qrLinkTtlMs: number;
   readonly restoreStaggerMs: number;
   readonly restoreConcurrency: number;
+  /** Several nodes on one PostgreSQL (NODE_ID set); undefined: this process holds every channel. */
+  readonly cluster:
+    | { readonly nodeId: string; readonly leaseTtlMs: number; readonly takesPerRound: number }
+    | undefined;
   readonly shutdownTimeoutMs: number;
   readonly qrTimeoutMs: number | undefined;
   readonly restrictionMs: number;
@@ -397,6 +420,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
     restoreConcurrency: v.RESTORE_CONCURRENCY,
+    cluster: v.NODE_ID
+      ? Object.freeze({
+          nodeId: v.NODE_ID,
+          leaseTtlMs: Math.round(v.LEASE_TTL_SECONDS * 1000),
+          takesPerRound: v.LEASE_TAKES_PER_ROUND,
+        })
+      : undefined,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     qrTimeoutMs: v.QR_TIMEOUT_MS,
     restrictionMs: Math.round(v.RESTRICTION_MINUTES * 60_000),

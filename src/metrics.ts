@@ -82,6 +82,28 @@ export class Metrics {
     help: 'Logins WhatsApp refused (405) because it no longer accepts the client version',
     registers: [this.registry],
   });
+  readonly clusterHeldSessions = new Gauge({
+    name: 'zapgate_cluster_held_channels',
+    help: 'Channels this node holds under a lease (several nodes on one PostgreSQL)',
+    registers: [this.registry],
+  });
+  readonly clusterLeasesLost = new Counter({
+    name: 'zapgate_cluster_leases_lost_total',
+    help: 'Leases this node could not renew in time: their sessions were stopped before expiry',
+    registers: [this.registry],
+  });
+  readonly clusterHandoffs = new Counter({
+    name: 'zapgate_cluster_handoffs_total',
+    help: 'Channels handed over (out: released by this node; in: taken from another node)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  readonly clusterTakeover = new Histogram({
+    name: 'zapgate_cluster_takeover_seconds',
+    help: "From acquiring a channel's lease to its session being open on this node",
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
   readonly backgroundErrors = new Counter({
     name: 'zapgate_background_errors_total',
     help: 'Errors caught in background loops, by loop',

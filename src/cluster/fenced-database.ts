@@ -30,29 +30,49 @@ export function isWriteStatement(sql: string): boolean {
   return !(first === 'select' && !/\bfor\s+(?:update|no\s+key\s+update)\b/i.test(sql)) && first !== 'show';
 }
 
-/** Checks the fence inside `tx`, holding a share lock on the lease row until `tx` ends. */
-export async function assertFence(tx: Queryable, lease: HeldLease): Promise<void> {
-  const rows = await tx.query('select 1 from channel_leases where channel_id = $1 and fence = $2 for share', [
-    lease.channelId,
-    lease.fence.toString(),
-  ]);
-  if (rows.length === 0) throw new StaleFenceError(lease.channelId, lease.fence);
+/**
+ * The fence a holder's writes carry, in the shape the channels repository takes (WriteFence):
+ * `stillHeld` checks, inside the write's own transaction and with a share lock on the lease row,
+ * that the lease still carries this token.
+ */
+export interface LeaseWriteFence {
+  readonly token: bigint;
+  stillHeld(tx: Queryable, channelId: string): Promise<boolean>;
 }
 
-/** `db` as seen by the session holding `lease`: every write fenced, reads as they are. */
-export function fencedDatabase(db: Database, lease: HeldLease): Database {
+/** The write fence of a lease this node was granted. */
+export function leaseFence(lease: HeldLease): LeaseWriteFence {
+  return {
+    token: lease.fence,
+    async stillHeld(tx, channelId) {
+      const rows = await tx.query(
+        'select 1 from channel_leases where channel_id = $1 and fence = $2 for share',
+        [channelId, lease.fence.toString()],
+      );
+      return rows.length === 1;
+    },
+  };
+}
+
+/** Checks the fence inside `tx` (the lease row share-locked until `tx` ends); throws when stale. */
+export async function assertFence(tx: Queryable, channelId: string, fence: LeaseWriteFence): Promise<void> {
+  if (!(await fence.stillHeld(tx, channelId))) throw new StaleFenceError(channelId, fence.token);
+}
+
+/** `db` as seen by the session of `channelId` holding `fence`: every write fenced, reads as they are. */
+export function fencedDatabase(db: Database, channelId: string, fence: LeaseWriteFence): Database {
   return {
     dialect: db.dialect,
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
       if (!isWriteStatement(sql)) return db.query<Row>(sql, params);
       return db.transaction(async (tx) => {
-        await assertFence(tx, lease);
+        await assertFence(tx, channelId, fence);
         return tx.query<Row>(sql, params);
       });
     },
     transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) => {
-        await assertFence(tx, lease);
+        await assertFence(tx, channelId, fence);
         return work(tx);
       });
     },

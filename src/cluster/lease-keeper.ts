@@ -27,6 +27,8 @@ export interface SessionHolder {
   hold(lease: HeldLease): Promise<void>;
   /** Stop the channel's session; resolves once it writes nothing more. */
   drop(channelId: string, reason: DropReason): Promise<void>;
+  /** Whether a channel claimed for linking still has its socket here (else its lease goes back). */
+  stillWanted(channelId: string): boolean;
 }
 
 /** Per-node counters (src/metrics.ts), optional. */
@@ -85,6 +87,22 @@ export class LeaseKeeper {
   /** The fence a channel's writes carry on this node (undefined: not held here). */
   fenceOf(channelId: string): bigint | undefined {
     return this.held.get(channelId)?.fence;
+  }
+
+  /**
+   * Takes a channel's lease now, outside the placement rule: this node is about to link it (the
+   * device it links must be held here). Undefined when another node holds it.
+   */
+  async claim(channelId: string): Promise<HeldLease | undefined> {
+    const existing = this.held.get(channelId);
+    if (existing) return { channelId, fence: existing.fence };
+    if (this.draining || this.stopped) return undefined;
+    const sentAt = this.mono();
+    const lease = await this.o.leases.acquire(channelId, this.o.nodeId);
+    if (!lease) return undefined;
+    this.held.set(channelId, { ...lease, deadline: sentAt + this.o.ttlMs });
+    this.o.metrics?.leaseHeld(this.held.size);
+    return lease;
   }
 
   async start(): Promise<void> {
@@ -172,6 +190,11 @@ export class LeaseKeeper {
       leases: forPlacement(leases),
       maxTakes: this.o.maxTakesPerRound ?? 50,
     });
+    // Claimed for linking, never linked, and the link window is gone: give the lease back.
+    const linkedSet = new Set(linked);
+    for (const channelId of [...this.held.keys()])
+      if (!linkedSet.has(channelId) && !this.o.holder.stillWanted(channelId))
+        await this.dropHeld(channelId, 'handoff');
     if (decision.handOff.length) {
       await Promise.all(decision.handOff.map((channelId) => this.handOff(channelId)));
       await this.o.bus.publish('leases.changed', { nodeId: this.o.nodeId });

@@ -5,7 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import { initAuthCreds } from 'baileys';
 import pino from 'pino';
 import { ChannelLeases, type HeldLease } from '../../src/cluster/channel-leases.js';
-import { fencedDatabase, isWriteStatement, StaleFenceError } from '../../src/cluster/fenced-database.js';
+import {
+  fencedDatabase,
+  isWriteStatement,
+  leaseFence,
+  StaleFenceError,
+} from '../../src/cluster/fenced-database.js';
 import { LeaseKeeper, type DropReason, type SessionHolder } from '../../src/cluster/lease-keeper.js';
 import { NodeRegistry } from '../../src/cluster/node-registry.js';
 import { PostgresNotifyBus, type ClusterMessage } from '../../src/cluster/notify-bus.js';
@@ -87,14 +92,18 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
     const leases = new ChannelLeases(t.db, 60_000);
     const secrets = new SecretBox(randomBytes(32));
     const old = (await leases.acquire(channel!, 'a'))!;
-    const oldStore = new ChannelAuthStore(fencedDatabase(t.db, old), secrets, channel!);
+    const oldStore = new ChannelAuthStore(fencedDatabase(t.db, channel!, leaseFence(old)), secrets, channel!);
     const oldCreds = initAuthCreds();
     await oldStore.saveCreds(oldCreds);
 
     // Node a stalls; its lease runs out and b takes the channel and writes its own state.
     await t.db.query(`update channel_leases set expires_at = now() where channel_id = $1`, [channel]);
     const current = (await leases.acquire(channel!, 'b'))!;
-    const newStore = new ChannelAuthStore(fencedDatabase(t.db, current), secrets, channel!);
+    const newStore = new ChannelAuthStore(
+      fencedDatabase(t.db, channel!, leaseFence(current)),
+      secrets,
+      channel!,
+    );
     const newCreds = initAuthCreds();
     await newStore.saveCreds(newCreds);
     await newStore.setKeys({
@@ -108,7 +117,7 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
       StaleFenceError,
     );
     await assert.rejects(oldStore.clear(), StaleFenceError);
-    const staleDb = fencedDatabase(t.db, old);
+    const staleDb = fencedDatabase(t.db, channel!, leaseFence(old));
     await assert.rejects(
       staleDb.query(`update channels set status = 'replaced' where id = $1`, [channel]),
       StaleFenceError,
@@ -134,7 +143,7 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
     await t.db.query(`update channel_leases set expires_at = now() where channel_id = $1`, [channel]);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const write = fencedDatabase(t.db, held).transaction(async (tx) => {
+    const write = fencedDatabase(t.db, channel!, leaseFence(held)).transaction(async (tx) => {
       await gate;
       await tx.query(`update channels set status_cause = 'late' where id = $1`, [channel]);
     });
@@ -234,6 +243,9 @@ class RecordingHolder implements SessionHolder {
     this.open.set(lease.channelId, lease.fence);
     this.log.push({ channelId: lease.channelId, event: 'hold', at: performance.now() });
     return Promise.resolve();
+  }
+  stillWanted(channelId: string): boolean {
+    return this.open.has(channelId);
   }
   drop(channelId: string, reason: DropReason): Promise<void> {
     this.open.delete(channelId);

@@ -1,0 +1,242 @@
+/**
+ * One gateway node among several on one PostgreSQL (NODE_ID set): the lease keeper drives the
+ * session host (acquire with a fence, release), the bus carries "this channel changed" and "a
+ * message was accepted" to the other nodes, and channels whose holder is gone stop saying
+ * "connected" (a status is true or absent).
+ *
+ * With the embedded database there is one node: none of this runs (the session host holds every
+ * linked channel, unfenced, and ChannelChanges stays in the process).
+ */
+import type { Logger } from 'pino';
+import { ChannelChanges, type ChannelChange } from '../channels/channel-changes.js';
+import type { Metrics } from '../metrics.js';
+import type { Channel, ChannelsRepository } from '../store/channels-repository.js';
+import type { Database } from '../store/database.js';
+import { ChannelLeases, type HeldLease } from './channel-leases.js';
+import { leaseFence, type LeaseWriteFence } from './fenced-database.js';
+import { LeaseKeeper, type DropReason, type KeeperMetrics, type SessionHolder } from './lease-keeper.js';
+import { NodeRegistry } from './node-registry.js';
+import { PostgresNotifyBus, type NotifyBus } from './notify-bus.js';
+
+/** What the node needs of the session host (channels/session-host.ts). */
+export interface ClusterSessions {
+  acquire(placed: { readonly channel: Channel; readonly fence?: LeaseWriteFence }): Promise<boolean>;
+  release(channelId: string): Promise<void>;
+  holds(channelId: string): boolean;
+  held(): ReadonlyArray<{ readonly channelId: string; readonly status: string }>;
+}
+
+/** With leases, nothing is restored at start: the keeper acquires, then the host opens. */
+export const leasedPlacement = {
+  place: async (): Promise<never[]> => [],
+};
+
+/**
+ * ChannelChanges across nodes: a change published here is told to this node's viewers at once and
+ * to the other nodes through the bus; a change heard on the bus is told to this node's viewers.
+ */
+export class ClusterChannelChanges extends ChannelChanges {
+  private bus: NotifyBus | undefined;
+  constructor(private readonly logger: Logger) {
+    super();
+  }
+
+  connect(bus: NotifyBus): () => void {
+    this.bus = bus;
+    return bus.subscribe((message) => {
+      if (message.from === bus.nodeId) return;
+      if (message.topic === 'channel.changed') super.publish(message.data as ChannelChange);
+    });
+  }
+
+  override publish(change: ChannelChange): void {
+    super.publish(change);
+    this.bus
+      ?.publish('channel.changed', { tenantId: change.tenantId, channelId: change.channelId })
+      .catch((err: unknown) => this.logger.warn({ err }, 'cluster bus: a channel change was not sent'));
+  }
+}
+
+export interface ClusterNodeOptions {
+  readonly nodeId: string;
+  /** How others reach this node (its URL), shown in the node list. */
+  readonly address: string | null;
+  readonly databaseUrl: string;
+  readonly db: Database;
+  readonly channels: ChannelsRepository;
+  readonly sessions: ClusterSessions;
+  readonly changes: ClusterChannelChanges;
+  readonly leaseTtlMs: number;
+  readonly takesPerRound: number;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** Wakes this node's dispatcher for a channel (a message was accepted on another node). */
+  readonly wakeDispatcher: (channelId: string) => void;
+}
+
+export class ClusterNode {
+  readonly nodeId: string;
+  private keeper!: LeaseKeeper;
+  private bus!: PostgresNotifyBus;
+  private readonly leases: ChannelLeases;
+  private readonly nodes: NodeRegistry;
+  private readonly unsubscribe: Array<() => void> = [];
+  /** Channels acquired and not yet open here: when the lease was granted (for the takeover time). */
+  private readonly opening = new Map<string, number>();
+  private openPoll: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: ClusterNodeOptions) {
+    this.nodeId = o.nodeId;
+    this.leases = new ChannelLeases(o.db, o.leaseTtlMs);
+    this.nodes = new NodeRegistry(o.db, o.leaseTtlMs);
+  }
+
+  /** Listens on the bus, enters the node list and takes this node's share. */
+  async start(): Promise<void> {
+    const [{ schema } = { schema: 'public' }] = await this.o.db.query<{ schema: string }>(
+      'select current_schema() as schema',
+    );
+    this.bus = await PostgresNotifyBus.start({
+      nodeId: this.o.nodeId,
+      url: this.o.databaseUrl,
+      schema,
+      db: this.o.db,
+      logger: this.o.logger,
+    });
+    this.unsubscribe.push(this.o.changes.connect(this.bus));
+    this.unsubscribe.push(
+      this.bus.subscribe((message) => {
+        if (message.topic !== 'messages.accepted' || message.from === this.nodeId) return;
+        const { channelId } = message.data as { channelId: string };
+        if (this.o.sessions.holds(channelId)) this.o.wakeDispatcher(channelId);
+      }),
+    );
+    this.keeper = new LeaseKeeper({
+      nodeId: this.o.nodeId,
+      address: this.o.address,
+      leases: this.leases,
+      nodes: this.nodes,
+      holder: this.holder(),
+      bus: this.bus,
+      ttlMs: this.o.leaseTtlMs,
+      maxTakesPerRound: this.o.takesPerRound,
+      logger: this.o.logger,
+      ...(this.o.metrics ? { metrics: keeperMetrics(this.o.metrics) } : {}),
+    });
+    await this.sweepOrphans();
+    await this.keeper.start();
+    this.openPoll = setInterval(() => this.noteOpened(), 100);
+    this.sweepTimer = setInterval(() => void this.sweepOrphans(), Math.floor(this.o.leaseTtlMs / 3));
+  }
+
+  /** A message was accepted for a channel: its holder's dispatcher looks now, wherever it is. */
+  messageAccepted(channel: { tenantId: string; channelId: string }): void {
+    if (this.o.sessions.holds(channel.channelId)) return;
+    this.bus
+      ?.publish('messages.accepted', channel)
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'cluster bus: a wake was not sent'));
+  }
+
+  /**
+   * Before this node links a channel (opens a socket showing a QR or code), it takes the channel's
+   * lease, so the device it links is held here and nowhere else. 'elsewhere': another node holds it.
+   */
+  async claimForLinking(channelId: string): Promise<LeaseWriteFence | 'elsewhere'> {
+    const lease = await this.keeper.claim(channelId);
+    return lease ? leaseFence(lease) : 'elsewhere';
+  }
+
+  /** Who holds a channel now (undefined: nobody, its holder is gone). */
+  holderOf(channelId: string): Promise<{ nodeId: string; since: Date } | undefined> {
+    return this.leases
+      .holder(channelId)
+      .then((lease) => (lease ? { nodeId: lease.nodeId, since: lease.acquiredAt } : undefined));
+  }
+
+  /** The nodes sharing the database (for /readyz and operators). */
+  nodeList() {
+    return this.nodes.list();
+  }
+
+  /** SIGTERM: every channel handed over; resolves when none is left here. */
+  drain(): Promise<void> {
+    return this.keeper.drain();
+  }
+
+  async stop(options: { abrupt?: boolean } = {}): Promise<void> {
+    clearInterval(this.openPoll);
+    clearInterval(this.sweepTimer);
+    await this.keeper?.stop(options);
+    for (const off of this.unsubscribe.splice(0)) off();
+    await this.bus?.close();
+  }
+
+  private holder(): SessionHolder {
+    return {
+      hold: async (lease: HeldLease) => {
+        const channel = await this.channelById(lease.channelId);
+        if (!channel) throw new Error(`channel ${lease.channelId} is gone`);
+        this.opening.set(lease.channelId, performance.now());
+        const opened = await this.o.sessions.acquire({ channel, fence: leaseFence(lease) });
+        if (!opened) this.opening.delete(lease.channelId);
+      },
+      stillWanted: (channelId: string) => this.o.sessions.holds(channelId),
+      drop: async (channelId: string, reason: DropReason) => {
+        this.opening.delete(channelId);
+        this.o.logger.info({ channelId, reason }, 'channel let go');
+        await this.o.sessions.release(channelId);
+      },
+    };
+  }
+
+  private async channelById(channelId: string): Promise<Channel | undefined> {
+    const [row] = await this.o.db.query<{ tenant_id: string }>(
+      'select tenant_id from channels where id = $1 and deleted_at is null',
+      [channelId],
+    );
+    return row ? this.o.channels.get(row.tenant_id, channelId) : undefined;
+  }
+
+  /** Records how long each channel taken took to open here. */
+  private noteOpened(): void {
+    if (this.opening.size === 0) return;
+    const now = performance.now();
+    for (const { channelId, status } of this.o.sessions.held()) {
+      const since = this.opening.get(channelId);
+      if (since === undefined || status !== 'open') continue;
+      this.opening.delete(channelId);
+      this.o.metrics?.clusterTakeover.observe((now - since) / 1000);
+    }
+    for (const [channelId, since] of this.opening)
+      if (now - since > 120_000 || !this.o.sessions.holds(channelId)) this.opening.delete(channelId);
+  }
+
+  /**
+   * Channels that say "connected" or "restricted" while no node holds a current lease (their node
+   * died or handed them over, and nobody has them open yet) say "reconnecting" instead.
+   */
+  private async sweepOrphans(): Promise<void> {
+    try {
+      const rows = await this.o.db.query<{ id: string }>(
+        `select c.id from channels c
+          where c.deleted_at is null and c.status in ('connected', 'restricted')
+            and not exists (select 1 from channel_leases l
+                             where l.channel_id = c.id and l.expires_at > now())`,
+      );
+      if (rows.length === 0) return;
+      const marked = await this.o.channels.markRestoring(rows.map((row) => row.id));
+      for (const ref of marked) this.o.changes.publish(ref);
+    } catch (err) {
+      this.o.logger.warn({ err }, 'could not mark channels without a holder');
+    }
+  }
+}
+
+function keeperMetrics(metrics: Metrics): KeeperMetrics {
+  return {
+    leaseHeld: (count) => metrics.clusterHeldSessions.set(count),
+    leaseLost: (count) => metrics.clusterLeasesLost.inc(count),
+    handoff: (direction) => metrics.clusterHandoffs.inc({ direction }),
+  };
+}
