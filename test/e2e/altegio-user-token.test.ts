@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
+import { ManualClock } from '../../src/clock.js';
 import { startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
 import { altegioEnv, installedBusiness } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
@@ -18,6 +19,8 @@ describe('ALTEGIO without the user token', () => {
   let h: Harness;
   let fake: FakeAltegio;
   const lines: Array<{ level: number; msg: string; problem?: string }> = [];
+  // The gateway's clock: an outbox row written "now" is due on the sender's time, not the machine's.
+  const clock = new ManualClock(new Date('2026-03-03T09:00:00Z'));
 
   before(async () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: '777' });
@@ -29,7 +32,7 @@ describe('ALTEGIO without the user token', () => {
         done();
       },
     });
-    h = await startHarness({ env, logger: pino({ level: 'warn' }, sink) });
+    h = await startHarness({ env, clock, logger: pino({ level: 'warn' }, sink) });
   });
   after(async () => {
     await h?.stop();
@@ -65,7 +68,7 @@ describe('ALTEGIO without the user token', () => {
     assert.equal(response.status, 302, 'installing needs no user token');
     const { tenantId } = await installedBusiness(h, 'Sem Token');
     // What a client's "+" writes (altegio-scheduler.ts): the attendance call in the outbox.
-    const now = new Date();
+    const now = clock.now();
     await h.gateway.db.query(
       `insert into altegio_calls (tenant_id, kind, ordering_key, method, url, body, status, next_attempt_at,
          retry_until, created_at)

@@ -198,7 +198,16 @@ describe('ALTEGIO integration (aggregator mode)', () => {
       },
       { what: 'the activation given up' },
     );
-    assert.match(view.activation.error ?? '', /401/);
+    // The status only: ALTEGIO's answer ("injected failure" in its meta) is not kept anywhere.
+    assert.equal(view.activation.error, 'HTTP 401');
+    const calls = await h.gateway.db.query<{ last_error: string | null }>(
+      `select last_error from altegio_calls where tenant_id = $1 and kind = 'activation'`,
+      [business.tenantId],
+    );
+    assert.deepEqual(
+      calls.map((c) => c.last_error),
+      ['HTTP 401'],
+    );
     assert.equal(fake.activations.has(String(salonId)), false);
     // The support console shows it in the business's row.
     const login = await fetch(`${h.gateway.url}/support/login`, {

@@ -45,7 +45,7 @@ import type { Language } from '../../store/tenants-repository.js';
 import { hashToken, newSecretToken } from '../../store/tokens.js';
 import type { TenantService } from '../../tenants/tenant-service.js';
 import type { AltegioInstall, AltegioStore, PartnerCall } from './altegio-store.js';
-import { PartnerCallSender, defaultRetryAt, defaultVerdict } from './partner-call-sender.js';
+import { CallNotSent, PartnerCallSender, defaultRetryAt, defaultVerdict } from './partner-call-sender.js';
 import { SalonTimeZones } from './salon-time-zones.js';
 import type { AltegioScheduleStore } from './schedule-store.js';
 
@@ -468,7 +468,7 @@ export class AltegioService {
     const headers = businessHeaders(this.o.config);
     const attendance = (call.body as { attendance: Attendance }).attendance;
     const response = await fetch(call.url, { headers, signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) throw new Error(`reading the record answered HTTP ${response.status}`);
+    if (!response.ok) throw new CallNotSent(`reading the record answered HTTP ${response.status}`);
     const json = (await response.json()) as { data?: unknown };
     return {
       method: 'PUT',

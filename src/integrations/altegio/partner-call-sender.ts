@@ -42,6 +42,17 @@ export const defaultVerdict = (status: number | 'network_error'): CallVerdict =>
   return 'dead';
 };
 
+/** A call `prepare` could not build, in our own words (stored as the call's error). */
+export class CallNotSent extends Error {}
+
+/** A short reason for a call that got no answer: the error code (ECONNREFUSED, timeout, …). */
+export const networkErrorCode = (err: unknown): string => {
+  if (!(err instanceof Error)) return 'network_error';
+  if (err.name === 'TimeoutError') return 'timeout';
+  const code = (err as { code?: unknown }).code ?? (err.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'network_error';
+};
+
 /** The webhook outbox's jittered backoff, until the call's own horizon (`retry_until`). */
 export function defaultRetryAt(call: PartnerCall, now: Date): Date | undefined {
   const horizonMs = call.retryUntil.getTime() - call.createdAt.getTime();
@@ -146,12 +157,14 @@ export class PartnerCallSender {
         redirect: 'manual',
       });
       status = response.status;
-      if (status >= 300) error = `HTTP ${status}: ${(await response.text().catch(() => '')).slice(0, 300)}`;
-      else await response.body?.cancel();
+      // The status only, as for webhooks: ALTEGIO's answer is never stored (support and the API
+      // read last_error, and an answer may echo what we sent).
+      if (status >= 300) error = `HTTP ${status}`;
+      await response.body?.cancel();
     } catch (err) {
       status = 'network_error';
-      error =
-        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      // Our own words say what went wrong; a network failure (or an unreadable answer) only its code.
+      error = err instanceof CallNotSent || isAppError(err) ? err.message : networkErrorCode(err);
     }
     let verdict = cannotSend ? 'dead' : (this.o.classify ?? ((_c, s) => defaultVerdict(s)))(call, status);
     if (verdict === 'check_status') {
