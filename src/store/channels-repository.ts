@@ -140,6 +140,23 @@ export interface LinkedDeviceFacts {
   newChatCap?: null;
 }
 
+/**
+ * Proof that the writer still holds a channel (several gateway nodes), checked inside the status
+ * write's own transaction: when `stillHeld` says no, nothing is written. `token` is the holder's
+ * fence (it only grows from one holder to the next).
+ */
+export interface WriteFence {
+  readonly token: bigint;
+  stillHeld(tx: Queryable, channelId: string): Promise<boolean>;
+}
+
+/** What holds a channel's queue back, as stored: the truth the sender reads before each message. */
+export interface StoredGates {
+  readonly pausedCause: PausedCause | null;
+  readonly restrictedUntil: Date | null;
+  readonly restrictedBy: RestrictionCause | null;
+}
+
 /** A channel whose status, or queue pause, was just written, and when. */
 export interface ChannelStatusChange {
   readonly channel: Channel;
@@ -237,6 +254,7 @@ export class ChannelsRepository {
     cause: StatusCause,
     facts: LinkedDeviceFacts = {},
     tx?: Queryable,
+    fence?: WriteFence,
   ): Promise<Channel | undefined> {
     const set: string[] = ['status = $3', 'status_cause = $4', 'status_changed_at = now()'];
     const params: unknown[] = [tenantId, channelId, status, cause];
@@ -261,6 +279,7 @@ export class ChannelsRepository {
       set.push(`${column} = $${params.length}`);
     }
     return this.write(tx, async (tx) => {
+      if (fence && !(await fence.stillHeld(tx, channelId))) return undefined;
       const [row] = await tx.query<ChannelRow>(
         `update channels set ${set.join(', ')} where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
         params,
@@ -350,6 +369,26 @@ export class ChannelsRepository {
        where tenant_id = $1 and id = $2 and deleted_at is null`,
       [tenantId, channelId, toStoredCap(cap)],
     );
+  }
+
+  /** The channel's pause and restriction as stored (undefined: no such channel, or deleted). */
+  async gates(channelId: string): Promise<StoredGates | undefined> {
+    const [row] = await this.db.query<
+      Pick<ChannelRow, 'paused_cause' | 'restricted_until' | 'restricted_by'>
+    >(
+      `select paused_cause, restricted_until, restricted_by from channels
+       where id = $1 and deleted_at is null`,
+      [channelId],
+    );
+    if (!row) return undefined;
+    return {
+      pausedCause: row.paused_cause,
+      restrictedUntil: row.restricted_until ? new Date(row.restricted_until) : null,
+      restrictedBy:
+        row.restricted_until && RESTRICTION_CAUSES.includes(row.restricted_by ?? '')
+          ? (row.restricted_by as RestrictionCause)
+          : null,
+    };
   }
 
   /** Channels whose queue is paused, on every business (the sender loads them at start). */

@@ -1,0 +1,246 @@
+import type { Logger } from 'pino';
+import QRCode from 'qrcode';
+import type { FailureDetail } from '../domain/message-status.js';
+import type { Metrics } from '../metrics.js';
+import type { Database } from '../store/database.js';
+import type { WriteFence } from '../store/channels-repository.js';
+import { fencedDatabase } from '../cluster/fenced-database.js';
+import type { SecretBox } from '../store/secret-box.js';
+import { ChannelAuthStore } from '../whatsapp/channel-auth-store.js';
+import type { ClientVersionSource } from '../whatsapp/client-version.js';
+import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
+import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
+import type { RefusalCause } from '../whatsapp/refusal-cause.js';
+import type { MessageStatusEvent, SessionState } from '../whatsapp/session-events.js';
+import type {
+  ChannelDriver,
+  ChannelDriverKind,
+  ChannelRef,
+  DriverEvents,
+  DriverState,
+  StatusReport,
+} from './channel-driver.js';
+
+/** A 463's cause as the business reads it on the failed message (its reason stays rejected/restricted). */
+const DETAIL_BY_REFUSAL: Record<RefusalCause, FailureDetail> = {
+  timelock: 'reach_out_timelock',
+  misaddressed: 'misaddressed',
+  no_token: 'recipient_token_missing',
+};
+
+export interface WhatsAppDriversOptions {
+  readonly db: Database;
+  readonly secrets: SecretBox;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  /** A compatible protocol server (the simulator); undefined means the real WhatsApp. */
+  readonly server: ProtocolServer | undefined;
+  readonly qrTimeoutMs: number | undefined;
+  /** The WhatsApp Web version sessions announce (resolved before the first connects, and after a 405). */
+  readonly clientVersion?: ClientVersionSource;
+  /** After a 405, how often the version is looked up again (default 30 s). */
+  readonly versionCheckMs?: number;
+  /** The text of a message a channel sent, by its id (for recipients' retry receipts). */
+  readonly storedText?: (channelId: string, messageId: string) => Promise<string | undefined>;
+}
+
+/**
+ * WhatsApp's linked device as a channel kind: each driver is a LinkedDeviceSession behind the port,
+ * with the credentials sealed in the database.
+ */
+export class WhatsAppDrivers implements ChannelDriverKind {
+  private versionLookup: Promise<unknown> | undefined;
+
+  constructor(private readonly o: WhatsAppDriversOptions) {}
+
+  create(
+    channel: ChannelRef,
+    options: { readonly deviceName?: string; readonly fence?: WriteFence } = {},
+  ): ChannelDriver {
+    const o = this.o;
+    const session = new LinkedDeviceSession({
+      channelId: channel.channelId,
+      // The phone lists the device by the first element and draws the second's icon.
+      ...(options.deviceName ? { browser: [options.deviceName, 'Chrome', '1.0.0'] as const } : {}),
+      // Several nodes: every write of the credentials and Signal keys carries the lease's fence.
+      authStore: this.authStore(channel.channelId, options.fence),
+      logger: o.logger,
+      ...(o.server ? { server: o.server } : {}),
+      ...(o.qrTimeoutMs ? { qrTimeoutMs: o.qrTimeoutMs } : {}),
+      ...(o.clientVersion ? { clientVersion: o.clientVersion } : {}),
+      ...(o.versionCheckMs ? { versionCheckMs: o.versionCheckMs } : {}),
+      ...(o.storedText ? { storedText: (id: string) => o.storedText!(channel.channelId, id) } : {}),
+    });
+    return new WhatsAppDriver(session, () => this.versionResolved(), o.logger, o.metrics);
+  }
+
+  async isLinked(channelId: string): Promise<boolean> {
+    return Boolean((await this.authStore(channelId).loadCreds())?.me);
+  }
+
+  forget(channelId: string): Promise<void> {
+    return this.authStore(channelId).clear();
+  }
+
+  private authStore(channelId: string, fence?: WriteFence): ChannelAuthStore {
+    const db = fence ? fencedDatabase(this.o.db, channelId, fence) : this.o.db;
+    return new ChannelAuthStore(db, this.o.secrets, channelId);
+  }
+
+  /**
+   * The version WhatsApp takes today, looked up once before the first session connects (bounded by
+   * the lookup's timeout; the built-in floor otherwise). Later lookups follow 405s.
+   */
+  private versionResolved(): Promise<unknown> {
+    this.versionLookup ??= this.o.clientVersion?.refresh() ?? Promise.resolve();
+    return this.versionLookup;
+  }
+}
+
+/** One LinkedDeviceSession in the gateway's words: 463 → restricted, server ack → sent, QR → SVG. */
+class WhatsAppDriver implements ChannelDriver {
+  private readonly listeners = new Map<keyof DriverEvents, Set<(payload: never) => void>>();
+
+  constructor(
+    private readonly session: LinkedDeviceSession,
+    private readonly versionResolved: () => Promise<unknown>,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics | undefined,
+  ) {
+    session.on('state', (state) => this.emit('state', driverState(state)));
+    session.on('qr', ({ qr, ttlMs }) => void this.renderQr(qr, ttlMs));
+    session.on('linked', (account) => this.emit('link', { kind: 'linked', account }));
+    session.on('passkey_required', () => this.emit('link', { kind: 'passkey_required' }));
+    session.on('message_status', (event) => this.emit('status', this.statusReport(event)));
+    session.on('inbound', ({ id, fromPhone, text, timestamp }) =>
+      this.emit('inbound', { id, fromPhone, text, timestamp }),
+    );
+    session.on('resend_requested', ({ found }) =>
+      metrics?.resends.inc({ outcome: found ? 'resent' : 'unknown' }),
+    );
+    // WhatsApp's own word on the reach-out timelock (a notification, or its answer after a 463).
+    session.on('reachout_timelock', ({ active, until }) =>
+      this.emit('restriction', {
+        cause: 'reach_out_timelock',
+        active,
+        ...(until !== undefined ? { until } : {}),
+      }),
+    );
+    // WhatsApp's monthly new-chat cap: at the cap, first contacts wait for the next cycle.
+    session.on('new_chat_cap', (cap) => {
+      metrics?.newChatCap.inc({ status: cap.status });
+      if (cap.status !== 'none')
+        logger.warn({ channelId: session.channelId, ...cap }, 'WhatsApp new-chat cap');
+      this.emit('quota', {
+        state: cap.status,
+        used: cap.used ?? null,
+        quota: cap.total ?? null,
+        resetsAt: cap.cycleEndsAt !== undefined ? new Date(cap.cycleEndsAt) : null,
+      });
+    });
+  }
+
+  get state(): DriverState {
+    return driverState(this.session.state);
+  }
+
+  async open(): Promise<void> {
+    await this.versionResolved();
+    await this.session.start();
+  }
+
+  close(): Promise<void> {
+    return this.session.stop();
+  }
+
+  logout(): Promise<void> {
+    return this.session.logout();
+  }
+
+  async requestPairingCode(phone: string): Promise<string> {
+    await this.versionResolved();
+    return this.session.requestPairingCode(phone);
+  }
+
+  send(message: { readonly to: string; readonly text: string }, fixedId: string): Promise<void> {
+    return this.session.sendText(message.to, message.text, { messageId: fixedId });
+  }
+
+  async checkRecipients(phones: readonly string[]): Promise<Array<{ phone: string; exists: boolean }>> {
+    return (await this.session.onWhatsApp([...phones])).map(({ phone, exists }) => ({ phone, exists }));
+  }
+
+  typing(to: string, durationMs: number): Promise<void> {
+    return this.session.showTyping(to, durationMs);
+  }
+
+  on<K extends keyof DriverEvents>(event: K, listener: (payload: DriverEvents[K]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  private emit<K extends keyof DriverEvents>(event: K, payload: DriverEvents[K]): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])] as Array<(p: DriverEvents[K]) => void>) {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.logger.error({ err, event, channelId: this.session.channelId }, 'channel event listener threw');
+      }
+    }
+  }
+
+  private async renderQr(raw: string, ttlMs: number): Promise<void> {
+    const svg = await QRCode.toString(raw, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+    this.emit('link', { kind: 'qr', raw, svg, ttlMs });
+  }
+
+  private statusReport(event: MessageStatusEvent): StatusReport {
+    if (event.status !== 'failed')
+      return { messageId: event.messageId, status: event.status === 'server_ack' ? 'sent' : event.status };
+    this.logger.warn(
+      { waMessageId: event.messageId, reason: event.reason, errorCode: event.errorCode },
+      'WhatsApp refused a message',
+    );
+    const refusal = event.refusal;
+    if (refusal) this.metrics?.refusals.inc({ cause: refusal.cause });
+    return {
+      messageId: event.messageId,
+      status: 'failed',
+      failure: {
+        reason: event.reason === 'restricted' ? 'restricted' : 'rejected',
+        ...(refusal ? { detail: DETAIL_BY_REFUSAL[refusal.cause] } : {}),
+        ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+        ...(refusal ? { details: { refusal: refusal.cause } } : {}),
+      },
+      // Sent to the phone-number address of a contact WhatsApp addresses by LID, now known.
+      ...(event.reason === 'misaddressed' ? { resendable: true } : {}),
+      ...(event.reason === 'restricted' && refusal?.until !== undefined
+        ? { restrictedUntil: refusal.until }
+        : {}),
+    };
+  }
+}
+
+function driverState(state: SessionState): DriverState {
+  switch (state.status) {
+    case 'open':
+      return {
+        status: 'open',
+        account: { phone: state.me.phone, platform: state.platform, business: state.business },
+      };
+    case 'reconnecting':
+      return { status: 'reconnecting', attempt: state.attempt, cause: state.cause };
+    case 'pairing_code':
+      return { status: 'pairing_code' };
+    case 'idle':
+    case 'connecting':
+    case 'awaiting_scan':
+    case 'removed':
+    case 'replaced':
+    case 'qr_expired':
+    case 'stopped':
+      return state;
+  }
+}
