@@ -26,6 +26,11 @@ export class ControlClient {
     return (await this.#request('GET', `/phones/${phone}/linked-devices`)) as LinkedDeviceInfo[];
   }
 
+  /** Writes the simulator's state file now (it must have been started with one). */
+  async saveState(): Promise<{ accounts: number; devices: number }> {
+    return (await this.#request('POST', '/state/save')) as { accounts: number; devices: number };
+  }
+
   async #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,

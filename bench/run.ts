@@ -7,6 +7,7 @@
  *   tsx bench/run.ts [--parts link,density,ui,accept,throughput,scale] [--sizes 100,500,1000] [--links 30]
  *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
  *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
+ *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh]
  *                    [--setup-concurrency 6] [--login-concurrency 20] [--repeats 1] [--keep-states]
  *                    [--accept-concurrency 200] [--accept-seconds 10] [--accept-warmup-seconds 3]
  *                    [--accept-databases pglite,postgres] [--throughput-channels 100]
@@ -48,6 +49,12 @@ const { values } = parseArgs({
     'scale-link-concurrency': { type: 'string', default: '8' },
     'scale-idle-seconds': { type: 'string', default: '20' },
     'scale-profile-dir': { type: 'string' },
+    // Linked devices are kept here between runs (outside the work tree, so a pinned worktree shares them).
+    'scale-state-dir': {
+      type: 'string',
+      default: path.join(os.homedir(), '.cache', 'zapgate-bench', 'scale'),
+    },
+    'scale-fresh': { type: 'boolean', default: false },
     sizes: { type: 'string', default: '100,500,1000' },
     links: { type: 'string', default: '30' },
     'setup-concurrency': { type: 'string', default: '6' },
@@ -188,6 +195,8 @@ try {
         throughputPerChannel: 10,
         idleSeconds: positiveInteger('scale-idle-seconds', values['scale-idle-seconds']),
         profileDir: values['scale-profile-dir'],
+        stateDir: values['scale-state-dir'],
+        fresh: values['scale-fresh'],
         log,
       });
     } catch (err) {

@@ -16,15 +16,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { REPO_ROOT, forwardStderr, runWorker } from './child-processes.js';
 import { ControlClient } from './control-client.js';
-import { startSimulatorProcess, type SimulatorProcess } from './simulator-process.js';
+import { startSimulatorProcess, type SimulatorEndpoint, type SimulatorProcess } from './simulator-process.js';
 import { percentile } from './stats.js';
+import { TEXT, rawSides, recipientIndex } from './throughput.js';
 
 const ORPHAN_GUARD = pathToFileURL(path.join(REPO_ROOT, 'bench', 'orphan-guard.ts')).href;
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
@@ -40,6 +43,13 @@ export interface ScaleOptions {
   readonly idleSeconds: number;
   /** Write a heap snapshot of the idle gateway (and a CPU profile of its life) to this folder. */
   readonly profileDir?: string | undefined;
+  /**
+   * Where linked devices are kept between runs (the simulator's state file, the bench's own state,
+   * the gateway's data folder); the database is `zapgate_bench_scale_<sessions>` on the server.
+   */
+  readonly stateDir: string;
+  /** Link every device anew even when a previous run's devices could be reused. */
+  readonly fresh: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -54,6 +64,11 @@ export interface ScaleSide {
   readonly nodeVersion: string;
   readonly sessions: number;
   readonly linked: number;
+  /** Whether this run restored a previous run's devices (else it linked them, and why). */
+  readonly reused: boolean;
+  readonly relinkReason: string | undefined;
+  /** When and on which Node the devices were linked (the link latencies are that run's). */
+  readonly linkedOn: string;
   readonly rssBaseMb: number;
   readonly rssMb: number;
   readonly rssPerSessionMb: number;
@@ -67,6 +82,16 @@ export interface ScaleSide {
   readonly linkFirst100: Latency;
   readonly linkLast100: Latency;
   readonly throughput: { readonly messages: number; readonly delivered: number; readonly perSecond: number };
+  /** The same messages from as many plain Baileys sockets (awaiting each send; and also its server ack). */
+  readonly raw: {
+    readonly perSecond: number;
+    readonly delivered: number;
+    readonly ackPerSecond: number;
+    readonly ackDelivered: number;
+    readonly error?: string;
+  };
+  /** Load average (1, 5, 15 min) as each figure started to be measured. */
+  readonly loads: Record<string, number[]>;
   readonly stopMs: number;
   readonly restoreMs: number;
   readonly restoreFailed: number;
@@ -119,6 +144,7 @@ async function startGatewayChild(
   node: string,
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
+  firstStart = true,
 ): Promise<GatewayChild> {
   const port = await freePort();
   const args = [...nodeFlags, '--import', 'tsx', '--import', ORPHAN_GUARD, 'src/cli.ts', 'start'];
@@ -147,7 +173,7 @@ async function startGatewayChild(
   }
   // The first start prints the admin key just after it starts listening.
   let key: string | undefined;
-  for (let waited = 0; waited < 5_000 && !key; waited += 100) {
+  for (let waited = 0; firstStart && waited < 5_000 && !key; waited += 100) {
     key = /admin API key[^\n]*\n\s*(\S+)/.exec(out)?.[1];
     if (!key) await sleep(100);
   }
@@ -243,73 +269,193 @@ async function acceptLatencyOnce(url: string, key: string, rate: number, seconds
   return { ...summary(latencies), rps: Number(result.completedInWindow) / seconds };
 }
 
-async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
-  const version = await nodeVersion(node);
-  opts.log(`scale: ${opts.sessions} sessions on ${version} (${node})`);
-  const database = `zapgate_scale_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: opts.postgresUrl });
-  await admin.connect();
+/** What a linking run leaves for the next runs (beside the simulator's state file and the database). */
+interface BenchState {
+  readonly version: 1;
+  readonly sessions: number;
+  readonly database: string;
+  readonly masterKey: string;
+  readonly adminKey: string;
+  /** The accept figure's business: its channel is never linked. */
+  readonly probe: { channelId: string; apiKey: string };
+  readonly businesses: { channelId: string; apiKey: string; phone: string }[];
+  readonly linking: {
+    readonly at: string;
+    readonly nodeVersion: string;
+    readonly seconds: number;
+    readonly failures: number;
+    readonly first100: Latency;
+    readonly last100: Latency;
+    readonly loadAverage: number[];
+  };
+  /** Measuring runs so far: each run's recipients and raw senders are new phones. */
+  runs: number;
+}
+
+interface Prepared {
+  readonly state: BenchState;
+  readonly sim: SimulatorProcess;
+  readonly reused: boolean;
+  readonly reason: string | undefined;
+}
+
+const stateFiles = (opts: ScaleOptions) => {
+  const dir = path.join(opts.stateDir, `sessions-${opts.sessions}`);
+  return {
+    dir,
+    bench: path.join(dir, 'bench-state.json'),
+    simulator: path.join(dir, 'simulator-state.jsonl'),
+    gatewayData: path.join(dir, 'gateway-data'),
+  };
+};
+
+const databaseUrl = (postgresUrl: string, database: string): string => {
+  const url = new URL(postgresUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+
+const loadAverage = (): number[] => os.loadavg().map((l) => round(l, 2));
+
+function gatewayEnv(
+  opts: ScaleOptions,
+  sim: SimulatorEndpoint,
+  database: string,
+  masterKey: string,
+  dataDir: string,
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl(opts.postgresUrl, database),
+    MASTER_KEY: masterKey,
+    WA_SERVER_URL: sim.protocolUrl,
+    WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
+    METRICS_TOKEN,
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+  };
+}
+
+/** Creates a business through the admin API, following 503 + Retry-After as a client would. */
+async function newBusiness(
+  url: string,
+  adminKey: string,
+  name: string,
+  counters: { retries503: number },
+): Promise<{ channelId: string; apiKey: string }> {
+  const body = { name, timeZone: 'UTC', language: 'en' };
+  let created = await api(url, 'POST', '/v1/tenants', adminKey, body);
+  for (let retry = 0; created.status === 503 && retry < 5; retry++) {
+    counters.retries503++;
+    await sleep(2_000);
+    created = await api(url, 'POST', '/v1/tenants', adminKey, body);
+  }
+  if (created.status !== 201)
+    throw new Error(`create business: ${created.status} ${JSON.stringify(created.json)}`);
+  return created.json as unknown as { channelId: string; apiKey: string };
+}
+
+/**
+ * The devices of a previous run, when everything they need is still there and agrees (the bench
+ * state, the simulator's state file with every business phone's device, the database with every
+ * channel); otherwise why not, and a new registry and database linked through the API.
+ */
+async function prepare(opts: ScaleOptions, node: string, admin: pg.Client): Promise<Prepared> {
+  const files = stateFiles(opts);
+  await mkdir(files.dir, { recursive: true });
+  let reason: string | undefined;
+  let state: BenchState | undefined;
+  if (opts.fresh) reason = 'asked for (--scale-fresh)';
+  else if (!existsSync(files.bench)) reason = `no saved run in ${files.dir}`;
+  else {
+    state = JSON.parse(readFileSync(files.bench, 'utf8')) as BenchState;
+    if (state.version !== 1 || state.sessions !== opts.sessions)
+      reason = `the saved run is of ${state.sessions} sessions, not ${opts.sessions}`;
+    else if (state.businesses.length === 0) reason = 'the saved run linked nothing';
+    else if (!existsSync(files.simulator)) reason = `the simulator state file ${files.simulator} is missing`;
+    else if (!(await databaseExists(admin, state.database)))
+      reason = `the database ${state.database} is missing`;
+    else {
+      const db = new pg.Client({ connectionString: databaseUrl(opts.postgresUrl, state.database) });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ n: number }>(
+          `select count(*)::int as n from channels where id = any($1::text[])`,
+          [state.businesses.map((b) => b.channelId)],
+        );
+        const found = Number(rows[0]?.n ?? 0);
+        if (found !== state.businesses.length)
+          reason = `the database holds ${found} of the saved run's ${state.businesses.length} channels`;
+      } finally {
+        await db.end();
+      }
+    }
+  }
+  if (!reason && state) {
+    const sim = await startSimulatorProcess(simulatorFlags(files.simulator));
+    const phones = new Set(state.businesses.map((b) => b.phone));
+    const control = new ControlClient(sim.controlUrl, 120_000);
+    let linked = 0;
+    const list = [...phones];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        for (let i = w; i < list.length; i += 16) {
+          const devices = await control.linkedDevices(list[i]!).catch(() => []);
+          if (devices.length > 0) linked++;
+        }
+      }),
+    );
+    if (sim.state?.loaded && linked === phones.size) {
+      opts.log(
+        `scale: reusing ${state.businesses.length} linked devices (linked ${state.linking.at} on ` +
+          `${state.linking.nodeVersion}; simulator state: ${sim.state.accounts} accounts, ${sim.state.devices} devices)`,
+      );
+      return { state, sim, reused: true, reason: undefined };
+    }
+    reason = `the simulator state holds a device for ${linked} of the saved run's ${phones.size} business phones`;
+    await sim.stop(600_000);
+  }
+  opts.log(`scale: linking ${opts.sessions} devices anew: ${reason}`);
+  return { ...(await linkAnew(opts, node, admin, files)), reused: false, reason };
+}
+
+function simulatorFlags(stateFile: string) {
+  return { deliveryDelayMs: 20, stateFile, maxOldSpaceMb: 16_384 };
+}
+
+async function databaseExists(admin: pg.Client, database: string): Promise<boolean> {
+  const { rows } = await admin.query(`select 1 from pg_database where datname = $1`, [database]);
+  return rows.length > 0;
+}
+
+/** Drops what a previous run left, then creates every business and links its channel through the API. */
+async function linkAnew(
+  opts: ScaleOptions,
+  node: string,
+  admin: pg.Client,
+  files: ReturnType<typeof stateFiles>,
+): Promise<{ state: BenchState; sim: SimulatorProcess }> {
+  const database = `zapgate_bench_scale_${opts.sessions}`;
+  await admin.query(`drop database if exists ${database} with (force)`);
   await admin.query(`create database ${database}`);
-  const dbUrl = new URL(opts.postgresUrl);
-  dbUrl.pathname = `/${database}`;
-  const db = new pg.Client({ connectionString: dbUrl.toString() });
-  let sim: SimulatorProcess | undefined;
+  await rm(files.simulator, { force: true });
+  await rm(files.bench, { force: true });
+  await rm(files.gatewayData, { recursive: true, force: true });
+  const sim = await startSimulatorProcess(simulatorFlags(files.simulator));
+  const control = new ControlClient(sim.controlUrl, 60_000);
+  const masterKey = randomBytes(32).toString('base64');
   let gateway: GatewayChild | undefined;
   try {
-    sim = await startSimulatorProcess({ deliveryDelayMs: 20 });
-    const control = new ControlClient(sim.controlUrl, 60_000);
-    const env = {
-      DATABASE_URL: dbUrl.toString(),
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      WA_SERVER_URL: sim.protocolUrl,
-      WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
-      METRICS_TOKEN,
-      LOG_LEVEL: 'warn',
-      DATA_DIR: path.join(REPO_ROOT, 'bench', 'results', `.scale-${database}`),
-    };
-    const profileFlags = opts.profileDir
-      ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.profileDir}`]
-      : [];
-    gateway = await startGatewayChild(node, env, profileFlags);
-    await db.connect();
+    gateway = await startGatewayChild(node, gatewayEnv(opts, sim, database, masterKey, files.gatewayData));
     const adminKey = gateway.adminKey;
     if (!adminKey) throw new Error('the gateway printed no admin key');
-    const pid = gateway.child.pid!;
-    let retries503 = 0;
-    const newBusiness = async (name: string) => {
-      let created = await api(gateway!.url, 'POST', '/v1/tenants', adminKey, {
-        name,
-        timeZone: 'UTC',
-        language: 'en',
-      });
-      // A 503 asks the client to come back (Retry-After), as a real client would.
-      for (let retry = 0; created.status === 503 && retry < 5; retry++) {
-        retries503++;
-        await sleep(2_000);
-        created = await api(gateway!.url, 'POST', '/v1/tenants', adminKey, {
-          name,
-          timeZone: 'UTC',
-          language: 'en',
-        });
-      }
-      if (created.status !== 201)
-        throw new Error(`create business: ${created.status} ${JSON.stringify(created.json)}`);
-      return created.json as unknown as { channelId: string; apiKey: string };
-    };
-    // The accept figure's business: its channel is never linked, so accepted messages stay queued.
-    const probe = await newBusiness('Accept probe');
-    await sleep(3000);
-    const rssBase = procStat(pid).rssMb;
-    const acceptAt0 = await acceptLatency(gateway.url, probe.apiKey, 300, 10);
-    opts.log(`scale: accept at 0 sessions p50 ${acceptAt0.p50} ms p99 ${acceptAt0.p99} ms`);
-
-    // Link every channel through the API, a few at a time, as businesses would.
+    const counters = { retries503: 0 };
+    const probe = await newBusiness(gateway.url, adminKey, 'Accept probe', counters);
     const linkTimes: { index: number; ms: number }[] = [];
     const businesses: { channelId: string; apiKey: string; phone: string }[] = [];
     let next = 0;
     let failures = 0;
     const linkOne = async (index: number) => {
-      const business = await newBusiness(`Salon ${index}`);
+      const business = await newBusiness(gateway!.url, adminKey, `Salon ${index}`, counters);
       const phone = `5581${String(index).padStart(8, '0')}`;
       await control.createPhone({ phone, business: true });
       const qrDeadline = Date.now() + 60_000;
@@ -350,18 +496,153 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
           }
           if ((index + 1) % 250 === 0)
             opts.log(
-              `scale: ${index + 1} linked (${Math.round((performance.now() - linkStarted) / 1000)} s)`,
+              `scale: ${index + 1} linked (${Math.round((performance.now() - linkStarted) / 1000)} s, ` +
+                `load ${loadAverage().join(' ')}, gateway RSS ${Math.round(procStat(gateway!.child.pid!).rssMb)} MB)`,
             );
         }
       }),
     );
+    const linkSeconds = (performance.now() - linkStarted) / 1000;
     linkTimes.sort((a, b) => a.index - b.index);
-    const linkFirst100 = summary(linkTimes.slice(0, 100).map((l) => l.ms));
-    const linkLast100 = summary(linkTimes.slice(-100).map((l) => l.ms));
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+    gateway = undefined;
+    // The simulator's file first: a bench state is written only for devices the file holds.
+    const saved = await new ControlClient(sim.controlUrl, 600_000).saveState();
+    opts.log(`scale: simulator state saved (${saved.accounts} accounts, ${saved.devices} devices)`);
+    const state: BenchState = {
+      version: 1,
+      sessions: opts.sessions,
+      database,
+      masterKey,
+      adminKey,
+      probe,
+      businesses,
+      linking: {
+        at: new Date().toISOString(),
+        nodeVersion: await nodeVersion(node),
+        seconds: round(linkSeconds),
+        failures,
+        first100: summary(linkTimes.slice(0, 100).map((l) => l.ms)),
+        last100: summary(linkTimes.slice(-100).map((l) => l.ms)),
+        loadAverage: loadAverage(),
+      },
+      runs: 0,
+    };
+    await writeJsonAtomically(files.bench, state);
+    return { state, sim };
+  } catch (err) {
+    if (gateway) {
+      gateway.child.kill('SIGKILL');
+      await gateway.exited;
+    }
+    await sim.stop(600_000);
+    throw err;
+  }
+}
+
+async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(value, null, 1), { mode: 0o600 });
+  await rename(temporary, file);
+}
+
+/** `POST /v1/messages` latency on a gateway with no session at all (its own empty database). */
+async function acceptAtZero(
+  opts: ScaleOptions,
+  node: string,
+  admin: pg.Client,
+  sim: SimulatorEndpoint,
+): Promise<{ accept: Latency & { rps: number }; rssBaseMb: number }> {
+  const database = 'zapgate_bench_scale_empty';
+  await admin.query(`drop database if exists ${database} with (force)`);
+  await admin.query(`create database ${database}`);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'zapgate-scale-empty-'));
+  const gateway = await startGatewayChild(
+    node,
+    gatewayEnv(opts, sim, database, randomBytes(32).toString('base64'), dataDir),
+  );
+  try {
+    if (!gateway.adminKey) throw new Error('the empty gateway printed no admin key');
+    const probe = await newBusiness(gateway.url, gateway.adminKey, 'Accept probe', { retries503: 0 });
+    await sleep(3000);
+    const rssBaseMb = procStat(gateway.child.pid!).rssMb;
+    const accept = await acceptLatency(gateway.url, probe.apiKey, 300, 10);
+    return { accept, rssBaseMb };
+  } finally {
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
+  const version = await nodeVersion(node);
+  opts.log(`scale: ${opts.sessions} sessions on ${version} (${node})`);
+  const admin = new pg.Client({ connectionString: opts.postgresUrl });
+  await admin.connect();
+  let sim: SimulatorProcess | undefined;
+  let gateway: GatewayChild | undefined;
+  let db: pg.Client | undefined;
+  const loads: Record<string, number[]> = {};
+  try {
+    const prepared = await prepare(opts, node, admin);
+    sim = prepared.sim;
+    const { state } = prepared;
+    const files = stateFiles(opts);
+    const control = new ControlClient(sim.controlUrl, 60_000);
+    const run = ++state.runs;
+
+    // 0 sessions: the same code on an empty database, just before the N-session gateway starts.
+    loads.acceptAt0 = loadAverage();
+    const zero = await acceptAtZero(opts, node, admin, sim);
+    const acceptAt0 = zero.accept;
+    opts.log(`scale: accept at 0 sessions p50 ${acceptAt0.p50} ms p99 ${acceptAt0.p99} ms`);
+
+    // Restore: the gateway starts on the saved database; time until every saved channel is connected.
+    db = new pg.Client({ connectionString: databaseUrl(opts.postgresUrl, state.database) });
+    await db.connect();
+    const env = gatewayEnv(opts, sim, state.database, state.masterKey, files.gatewayData);
+    const profileFlags = opts.profileDir
+      ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.profileDir}`]
+      : [];
+    loads.restore = loadAverage();
+    const restoreStarted = performance.now();
+    gateway = await startGatewayChild(node, env, profileFlags, false);
+    const pid = gateway.child.pid!;
+    let restorePeakRssMb = 0;
+    let connected = 0;
+    const channelIds = state.businesses.map((b) => b.channelId);
+    const restoreDeadline = Date.now() + Math.max(300_000, opts.sessions * 100);
+    let lastLog = Date.now();
+    while (Date.now() < restoreDeadline) {
+      restorePeakRssMb = Math.max(restorePeakRssMb, procStat(pid).rssMb);
+      connected = Number(
+        (
+          await db.query<{ n: number }>(
+            `select count(*)::int as n from channels where status = 'connected' and id = any($1::text[])`,
+            [channelIds],
+          )
+        ).rows[0]?.n ?? 0,
+      );
+      if (connected >= channelIds.length) break;
+      if (Date.now() - lastLog > 30_000) {
+        lastLog = Date.now();
+        opts.log(`scale: restore: ${connected} of ${channelIds.length} connected`);
+      }
+      await sleep(250);
+    }
+    const restoreMs = performance.now() - restoreStarted;
+    const sessions = channelIds.length;
+    opts.log(
+      `scale: restore of ${sessions}: ${round(restoreMs / 1000)} s, ${sessions - connected} not connected`,
+    );
 
     // Idle: every session open, nobody sending.
     await sleep(10_000);
     await metrics(gateway.url); // resets the loop-delay histogram
+    loads.idle = loadAverage();
     const idleStart = procStat(pid);
     const idleT0 = performance.now();
     await sleep(opts.idleSeconds * 1000);
@@ -371,88 +652,108 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     const loopP99IdleMs = (idleMetrics.get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
     const heapUsedMb = (idleMetrics.get('zapgate_nodejs_heap_size_used_bytes') ?? NaN) / 1048576;
     const rssMb = idleEnd.rssMb;
+    opts.log(
+      `scale: idle: RSS ${round(rssMb)} MB, heap ${round(heapUsedMb)} MB, CPU ${round(idleCpuCores, 3)} cores, loop p99 ${round(loopP99IdleMs)} ms`,
+    );
     if (opts.profileDir) {
       // The snapshot is written synchronously by the gateway: wait until its RSS settles again.
       gateway.child.kill('SIGUSR2');
-      await sleep(Math.max(5_000, businesses.length * 20));
+      await sleep(Math.max(5_000, sessions * 20));
       opts.log(`scale: heap snapshot of the idle gateway written to ${opts.profileDir}`);
     }
 
-    // Accept with N sessions open, then delivery over 200 of them (pacing off).
-    const acceptAtN = await acceptLatency(gateway.url, probe.apiKey, 300, 10);
-    const loopLoad = await metrics(gateway.url);
-    opts.log(
-      `scale: accept at ${businesses.length} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms`,
-    );
-    const senders = businesses.slice(0, opts.throughputChannels);
-    const recipients = Array.from({ length: 50 }, (_, i) => `5582${String(i).padStart(8, '0')}`);
-    for (const phone of recipients) await control.createPhone({ phone });
+    // Accept with N sessions open.
+    loads.acceptAtN = loadAverage();
+    const acceptAtN = await acceptLatency(gateway.url, state.probe.apiKey, 300, 10);
+    opts.log(`scale: accept at ${sessions} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms`);
+
+    // Delivery over 200 channels (pacing off), then the same messages from 200 raw Baileys sockets
+    // on the same simulator while the gateway keeps its N sessions open. New recipients each run,
+    // so every pair starts without a Signal session on both sides.
+    const runTag = String(run % 1000).padStart(3, '0');
+    const phone = (range: number, i: number) => `558${range}${runTag}${String(i).padStart(5, '0')}`;
+    const recipients = Array.from({ length: 50 }, (_, i) => phone(2, i));
+    for (const r of recipients) await control.createPhone({ phone: r });
+    const senders = state.businesses.slice(0, opts.throughputChannels);
     for (const s of senders) await api(gateway.url, 'PUT', '/v1/pacing', s.apiKey, { enabled: false });
-    const before = await count(
-      db,
-      `select count(*)::int as n from messages where status in ('delivered', 'read')`,
-    );
+    const deliveredNow = () =>
+      count(db!, `select count(*)::int as n from messages where status in ('delivered', 'read')`);
+    const before = await deliveredNow();
+    await metrics(gateway.url);
+    loads.throughput = loadAverage();
     const sendStarted = performance.now();
     await Promise.all(
       senders.map((s, c) =>
         api(gateway!.url, 'POST', '/v1/messages/batch', s.apiKey, {
           messages: Array.from({ length: opts.throughputPerChannel }, (_, j) => ({
-            to: `+${recipients[(c + j) % recipients.length]}`,
-            text: `Reminder ${c}-${j}`,
+            to: `+${recipients[recipientIndex(c, j, recipients.length)]}`,
+            text: `${TEXT} (#${c}.${j})`,
           })),
         }),
       ),
     );
-    await metrics(gateway.url);
     const total = senders.length * opts.throughputPerChannel;
     let delivered = 0;
     const sendDeadline = Date.now() + 300_000;
     while (Date.now() < sendDeadline) {
-      delivered =
-        (await count(db, `select count(*)::int as n from messages where status in ('delivered', 'read')`)) -
-        before;
+      delivered = (await deliveredNow()) - before;
       if (delivered >= total) break;
       await sleep(200);
     }
     const sendSeconds = (performance.now() - sendStarted) / 1000;
     const loopP99LoadMs =
       ((await metrics(gateway.url)).get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
-    void loopLoad;
+    opts.log(`scale: gateway delivered ${delivered}/${total} in ${round(sendSeconds)} s`);
 
-    // Stop, then restore on the same data: time until every linked channel is connected again.
+    loads.raw = loadAverage();
+    let raw: ScaleSide['raw'];
+    try {
+      const rawResult = await rawSides(
+        sim,
+        control,
+        {
+          senders: Array.from({ length: senders.length }, (_, i) => phone(3, i)),
+          recipients: Array.from({ length: 50 }, (_, i) => phone(4, i)),
+        },
+        Array.from({ length: 50 }, (_, i) => phone(5, i)),
+        { channels: senders.length, perChannel: opts.throughputPerChannel, linkConcurrency: 10 },
+      );
+      const plain = rawResult.find((r) => r.kind === 'raw');
+      const acked = rawResult.find((r) => r.kind === 'raw_ack');
+      raw = {
+        perSecond: round(plain?.deliveredPerSecond ?? NaN),
+        delivered: plain?.delivered ?? 0,
+        ackPerSecond: round(acked?.deliveredPerSecond ?? NaN),
+        ackDelivered: acked?.delivered ?? 0,
+      };
+      opts.log(`scale: raw Baileys ${JSON.stringify(raw)}`);
+    } catch (err) {
+      raw = { perSecond: NaN, delivered: 0, ackPerSecond: NaN, ackDelivered: 0, error: String(err) };
+      opts.log(`scale: raw Baileys side failed: ${String(err)}`);
+    }
+
+    // Stop (SIGTERM): how long the gateway takes to exit.
     const stopStarted = performance.now();
     gateway.child.kill('SIGTERM');
     await gateway.exited;
     const stopMs = performance.now() - stopStarted;
-    const restoreStarted = performance.now();
-    gateway = await startGatewayChild(node, env);
-    let restorePeakRssMb = 0;
-    let connected = 0;
-    const restoreDeadline = Date.now() + Math.max(300_000, opts.sessions * 100);
-    while (Date.now() < restoreDeadline) {
-      restorePeakRssMb = Math.max(restorePeakRssMb, procStat(gateway.child.pid!).rssMb);
-      // Only the channels this run linked: one whose link timed out may still have connected later.
-      connected = Number(
-        (
-          await db.query<{ n: number }>(
-            `select count(*)::int as n from channels where status = 'connected' and id = any($1::text[])`,
-            [businesses.map((b) => b.channelId)],
-          )
-        ).rows[0]?.n ?? 0,
-      );
-      if (connected >= businesses.length) break;
-      await sleep(250);
-    }
-    const restoreMs = performance.now() - restoreStarted;
-    const sessions = businesses.length;
+    gateway = undefined;
+    // This run's recipients and raw devices join the registry; the business devices are unchanged.
+    await new ControlClient(sim.controlUrl, 600_000).saveState();
+    await writeJsonAtomically(files.bench, state);
+
+    const link = state.linking;
     return {
       node,
       nodeVersion: version,
       sessions: opts.sessions,
       linked: sessions,
-      rssBaseMb: round(rssBase),
+      reused: prepared.reused,
+      relinkReason: prepared.reason,
+      linkedOn: `${link.at} (${link.nodeVersion}, ${link.seconds} s, load ${link.loadAverage.join(' ')})`,
+      rssBaseMb: round(zero.rssBaseMb),
       rssMb: round(rssMb),
-      rssPerSessionMb: round((rssMb - rssBase) / Math.max(1, sessions), 3),
+      rssPerSessionMb: round((rssMb - zero.rssBaseMb) / Math.max(1, sessions), 3),
       heapUsedMb: round(heapUsedMb),
       heapPerSessionMb: round(heapUsedMb / Math.max(1, sessions), 3),
       idleCpuCores: round(idleCpuCores, 3),
@@ -460,24 +761,26 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       loopP99LoadMs: round(loopP99LoadMs),
       acceptAt0,
       acceptAtN,
-      linkFirst100,
-      linkLast100,
+      linkFirst100: link.first100,
+      linkLast100: link.last100,
       throughput: { messages: total, delivered, perSecond: round(delivered / sendSeconds) },
+      raw,
       stopMs: Math.round(stopMs),
       restoreMs: Math.round(restoreMs),
       restoreFailed: sessions - connected,
       restorePeakRssMb: round(restorePeakRssMb),
-      linkFailures: failures,
-      retries503,
+      linkFailures: link.failures,
+      retries503: 0,
+      loads,
     };
   } finally {
     if (gateway) {
       gateway.child.kill('SIGKILL');
       await gateway.exited;
     }
-    await sim?.stop();
-    await db.end().catch(() => undefined);
-    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+    // The simulator writes its state file again as it stops: at 10,000 devices that takes a while.
+    await sim?.stop(600_000);
+    await db?.end().catch(() => undefined);
     await admin.end();
   }
 }
@@ -500,6 +803,7 @@ export function formatScale(result: ScaleResult): string {
   const rows: [string, (s: ScaleSide) => string][] = [
     ['Node', (s) => s.nodeVersion],
     ['linked sessions', (s) => `${s.linked} / ${s.sessions}`],
+    ['devices', (s) => (s.reused ? `reused, linked ${s.linkedOn}` : `linked this run: ${s.relinkReason}`)],
     ['link failures, 503 retries', (s) => `${s.linkFailures}, ${s.retries503}`],
     ['RSS per session (MB)', (s) => String(s.rssPerSessionMb)],
     ['heap per session (MB)', (s) => String(s.heapPerSessionMb)],
@@ -513,6 +817,18 @@ export function formatScale(result: ScaleResult): string {
       (s) => `${s.throughput.perSecond} (${s.throughput.delivered}/${s.throughput.messages})`,
     ],
     [
+      'raw Baileys delivered / s, await send / + ack',
+      (s) =>
+        s.raw.error
+          ? `failed: ${s.raw.error}`
+          : `${s.raw.perSecond} (${s.raw.delivered}) / ${s.raw.ackPerSecond} (${s.raw.ackDelivered})`,
+    ],
+    [
+      'gateway / raw, / raw + ack',
+      (s) =>
+        `${round(s.throughput.perSecond / s.raw.perSecond, 2)} / ${round(s.throughput.perSecond / s.raw.ackPerSecond, 2)}`,
+    ],
+    [
       'link p50/p99 first 100 (ms)',
       (s) => `${Math.round(s.linkFirst100.p50)} / ${Math.round(s.linkFirst100.p99)}`,
     ],
@@ -523,6 +839,13 @@ export function formatScale(result: ScaleResult): string {
     ['stop after SIGTERM (ms)', (s) => String(s.stopMs)],
     ['restore all (s), failed', (s) => `${round(s.restoreMs / 1000)} s, ${s.restoreFailed}`],
     ['restore peak RSS (MB)', (s) => String(s.restorePeakRssMb)],
+    [
+      'load average at accept 0 / restore / idle / accept N / send / raw',
+      (s) =>
+        ['acceptAt0', 'restore', 'idle', 'acceptAtN', 'throughput', 'raw']
+          .map((k) => s.loads[k]?.[0] ?? '?')
+          .join(' / '),
+    ],
   ];
   const header = `| ${result.sessions} sessions | ${result.sides.map((s) => s.nodeVersion).join(' | ')} |`;
   const lines = [header, `|---|${result.sides.map(() => '---').join('|')}|`];

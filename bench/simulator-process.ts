@@ -14,8 +14,17 @@ export interface SimulatorEndpoint {
   readonly rootPublicKey: Uint8Array;
 }
 
+/** What a simulator started with a state file found (its JSON line's `state`). */
+export interface SimulatorStateAtStart {
+  readonly file: string;
+  readonly loaded: boolean;
+  readonly accounts: number;
+  readonly devices: number;
+}
+
 export interface SimulatorProcess extends SimulatorEndpoint {
   readonly pid: number;
+  readonly state: SimulatorStateAtStart | undefined;
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -25,6 +34,10 @@ export interface SimulatorFlags {
   qrLaterMs?: number;
   qrRefs?: number;
   deliveryDelayMs?: number;
+  /** Keep the registry in this file (linked devices survive a restart of the simulator). */
+  stateFile?: string;
+  /** V8's old-space limit for the simulator (10,000 linked devices hold ~8 million pre-keys). */
+  maxOldSpaceMb?: number;
 }
 
 const START_DEADLINE_MS = 30_000;
@@ -35,12 +48,18 @@ export async function startSimulatorProcess(flags: SimulatorFlags = {}): Promise
   if (flags.qrLaterMs !== undefined) args.push('--qr-later-ms', String(flags.qrLaterMs));
   if (flags.qrRefs !== undefined) args.push('--qr-refs', String(flags.qrRefs));
   if (flags.deliveryDelayMs !== undefined) args.push('--delivery-delay-ms', String(flags.deliveryDelayMs));
-  const spawned = spawnNode('src/simulator/main.ts', args);
+  if (flags.stateFile !== undefined) args.push('--state-file', flags.stateFile);
+  const spawned = spawnNode(
+    'src/simulator/main.ts',
+    args,
+    flags.maxOldSpaceMb ? [`--max-old-space-size=${flags.maxOldSpaceMb}`] : [],
+  );
   forwardStderr(spawned.child, '[simulator]');
   try {
     const line = await withDeadline(
       firstLine(spawned),
-      START_DEADLINE_MS,
+      // Loading a state file of 10,000 devices (hundreds of MB) takes a while.
+      flags.stateFile ? 10 * START_DEADLINE_MS : START_DEADLINE_MS,
       'the simulator to print its JSON line',
     );
     const endpoint = parseEndpoint(line);
@@ -66,8 +85,13 @@ function firstLine(spawned: SpawnedNode): Promise<string> {
   });
 }
 
-function parseEndpoint(line: string): SimulatorEndpoint {
-  const parsed = JSON.parse(line) as { protocolUrl?: unknown; controlUrl?: unknown; rootPublicKey?: unknown };
+function parseEndpoint(line: string): SimulatorEndpoint & { state: SimulatorStateAtStart | undefined } {
+  const parsed = JSON.parse(line) as {
+    protocolUrl?: unknown;
+    controlUrl?: unknown;
+    rootPublicKey?: unknown;
+    state?: SimulatorStateAtStart;
+  };
   if (
     typeof parsed.protocolUrl !== 'string' ||
     typeof parsed.controlUrl !== 'string' ||
@@ -81,7 +105,12 @@ function parseEndpoint(line: string): SimulatorEndpoint {
   }
   const rootPublicKey = new Uint8Array(Buffer.from(parsed.rootPublicKey, 'base64'));
   if (rootPublicKey.length !== 32) throw new Error('the simulator root public key is not 32 bytes');
-  return { protocolUrl: parsed.protocolUrl, controlUrl: parsed.controlUrl, rootPublicKey };
+  return {
+    protocolUrl: parsed.protocolUrl,
+    controlUrl: parsed.controlUrl,
+    rootPublicKey,
+    state: parsed.state,
+  };
 }
 
 async function stop(spawned: SpawnedNode, graceMs = 5_000): Promise<void> {

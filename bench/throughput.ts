@@ -71,7 +71,7 @@ const LINK_TIMEOUT_MS = 60_000;
 const API_TIMEOUT_MS = 30_000;
 /** The whole send phase of one side, from first accept to last delivery. */
 const DELIVERY_DEADLINE_MS = 10 * 60_000;
-const TEXT = 'Olá! Seu horário de sexta-feira às 10:30 está confirmado. Responda C para cancelar.';
+export const TEXT = 'Olá! Seu horário de sexta-feira às 10:30 está confirmado. Responda C para cancelar.';
 
 /** 13-digit Brazilian mobile numbers, one range per side and role, so no two sides share a phone. */
 const phoneOf = (range: number, index: number): string =>
@@ -137,7 +137,8 @@ export async function runThroughput(
 }
 
 /** Which recipient message `j` of channel `i` goes to: every channel writes to `perChannel` different clients. */
-const recipientIndex = (i: number, j: number, n: number): number => (i * 7 + j) % n;
+/** Which recipient sender i's j-th message goes to (the same on every side, so the sides send the same messages). */
+export const recipientIndex = (i: number, j: number, n: number): number => (i * 7 + j) % n;
 
 async function createPhones(control: ControlClient, phones: string[], business: boolean): Promise<void> {
   await forEachLimited(phones, 10, async (phone, i) => {
@@ -340,12 +341,12 @@ async function linkRaw(
  * each `sendMessage` (it resolves once the frame is written, not on the server ack); `raw_ack` also
  * waits for the server ack before the next send, as the gateway's dispatcher does by design.
  */
-async function rawSides(
+export async function rawSides(
   endpoint: SimulatorEndpoint,
   control: ControlClient,
   phones: { senders: string[]; recipients: string[] },
   ackRecipients: string[],
-  opts: ThroughputOptions,
+  opts: Pick<ThroughputOptions, 'channels' | 'perChannel' | 'linkConcurrency'>,
 ): Promise<ThroughputSide[]> {
   trustSimulator(endpoint.rootPublicKey);
   await createPhones(control, phones.senders, true);
