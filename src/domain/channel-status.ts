@@ -1,26 +1,10 @@
-/** Where a WhatsApp channel (one linked number) stands. */
-export type ChannelStatus =
-  | 'not_linked'
-  | 'showing_qr'
-  | 'showing_code'
-  | 'pairing'
-  | 'connected'
-  | 'reconnecting'
-  | 'removed'
-  | 'replaced'
-  | 'restricted';
+import type { ChannelStatus } from '../shared/channel-status.js';
 
-export const CHANNEL_STATUSES: readonly ChannelStatus[] = [
-  'not_linked',
-  'showing_qr',
-  'showing_code',
-  'pairing',
-  'connected',
-  'reconnecting',
-  'removed',
-  'replaced',
-  'restricted',
-];
+// The statuses and the rules the pages share (hasLinkedDevice, isEstablished, statusTone) live in
+// src/shared/ so the browser runs the same code: one definition, re-exported here for the server.
+export { CHANNEL_STATUSES, hasLinkedDevice, isEstablished, statusTone } from '../shared/channel-status.js';
+/** Where a WhatsApp channel (one linked number) stands. */
+export type { ChannelStatus };
 
 /** How a business links its number: scanning a QR, or typing a code on the phone (switched by support). */
 export type LinkMode = 'qr' | 'code';
@@ -77,29 +61,6 @@ export interface NewChatCapFacts {
   readonly resetsAt: Date | null;
   /** When WhatsApp said it. */
   readonly updatedAt: Date;
-}
-
-/** Statuses where a device is linked (credentials exist), whether or not the socket is up now. */
-export function hasLinkedDevice(status: ChannelStatus): boolean {
-  return status === 'connected' || status === 'reconnecting' || status === 'restricted';
-}
-
-/** The WhatsApp block's colour: green when linked and up, amber while reconnecting, red otherwise. */
-export function statusTone(status: ChannelStatus): 'green' | 'amber' | 'red' {
-  switch (status) {
-    case 'connected':
-    case 'restricted':
-      return 'green';
-    case 'reconnecting':
-    case 'pairing':
-      return 'amber';
-    case 'not_linked':
-    case 'showing_qr':
-    case 'showing_code':
-    case 'removed':
-    case 'replaced':
-      return 'red';
-  }
 }
 
 /** The WhatsApp app a linked phone runs, from pair-success's platform: Business apps are smba / smbi. */

@@ -1,17 +1,9 @@
-/**
- * Where an outbound notification stands. The happy path is queued → sending → sent (the server
- * acked it) → delivered (the recipient's phone got it) → read; `failed` carries a typed reason.
- */
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+import { MESSAGE_STATUSES, type MessageStatus } from '../shared/message-status.js';
 
-export const MESSAGE_STATUSES = [
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'read',
-  'failed',
-] as const satisfies readonly MessageStatus[];
+// One list for the server and the browser's message log (src/shared/ is served to the pages as-is).
+export { MESSAGE_STATUSES };
+/** Where an outbound notification stands (queued → sending → sent → delivered → read, or failed). */
+export type { MessageStatus };
 
 /** Why a message failed: what the CRM acts on (e.g. `not_on_whatsapp` → fall back to SMS). */
 export type FailureReason =

@@ -8,11 +8,17 @@ export interface WebAsset {
 
 const JS = 'text/javascript; charset=utf-8';
 
-/** Every file the pages load, by name. Anything else under assets/ (views.d.ts) is not served. */
+/** Every file the pages load, by name. Anything else under assets/ is not served. */
 export const WEB_ASSET_NAMES = [
   'styles.css',
   'views.js',
+  'markup.js',
+  'channel-views.js',
+  'support-views.js',
+  'message-views.js',
   'live.js',
+  'watch.js',
+  'dom.js',
   'panel.js',
   'qr-page.js',
   'support.js',
@@ -24,7 +30,13 @@ export type WebAssetName = (typeof WEB_ASSET_NAMES)[number];
 const TYPES: Readonly<Record<WebAssetName, string>> = {
   'styles.css': 'text/css; charset=utf-8',
   'views.js': JS,
+  'markup.js': JS,
+  'channel-views.js': JS,
+  'support-views.js': JS,
+  'message-views.js': JS,
   'live.js': JS,
+  'watch.js': JS,
+  'dom.js': JS,
   'panel.js': JS,
   'qr-page.js': JS,
   'support.js': JS,
@@ -60,6 +72,26 @@ export function webAsset(name: string): WebAsset | undefined {
     const text = readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
     asset = { body: name.endsWith('.css') ? compactCss(text) : text, contentType: TYPES[name] };
     cache.set(name, asset);
+  }
+  return asset;
+}
+
+/**
+ * The modules of src/shared/ (rules the server and the pages share), served under `/shared/` as
+ * they are: the pages' scripts import them by the same relative path the server's code does.
+ */
+export const SHARED_MODULE_NAMES = ['channel-status.js', 'message-status.js'] as const;
+
+const sharedCache = new Map<string, WebAsset>();
+
+/** The shared module called `name` (read from disk once), or undefined for any other name. */
+export function sharedModule(name: string): WebAsset | undefined {
+  if (!(SHARED_MODULE_NAMES as readonly string[]).includes(name)) return undefined;
+  let asset = sharedCache.get(name);
+  if (!asset) {
+    const body = readFileSync(new URL(`../shared/${name}`, import.meta.url), 'utf8');
+    asset = { body, contentType: JS };
+    sharedCache.set(name, asset);
   }
   return asset;
 }

@@ -1,4 +1,5 @@
-/* global document, window, confirm, CSS, URLSearchParams, sessionStorage */
+// @ts-check
+/* global document, window, confirm, CSS, URLSearchParams, sessionStorage, HTMLElement, HTMLInputElement */
 // The business's panel (Settings → WhatsApp block, Channels → WhatsApp): live statuses over SSE and
 // the QR window, which keeps the link attempt alive (watch heartbeat) while it is open.
 import {
@@ -9,45 +10,48 @@ import {
   linkViewKey,
   waBlockBody,
 } from './views.js';
-import {
-  api,
-  copyText,
-  createWatcher,
-  errorBox,
-  flashLabel,
-  makeEnv,
-  readBoot,
-  replaceKeepingFocus,
-  showFormError,
-  subscribe,
-  tickCountdowns,
-  viewerKey,
-} from './live.js';
+import { ApiError, api, errorBox, makeEnv, readBoot, required, showFormError } from './live.js';
+import { createWatcher, subscribe, viewerKey } from './watch.js';
+import { copyText, eventTarget, flashLabel, replaceKeepingFocus, tickCountdowns } from './dom.js';
+
+/**
+ * @import { ChannelView } from '../channel-view.js'
+ * @import { LinkViewState, ViewStrings } from './views.js'
+ */
 
 const CLOSE_AFTER_LINK_MS = 2_000;
 
 const boot = readBoot();
+/** @type {ViewStrings} */
 const S = boot.strings;
 const env = makeEnv(boot.lang);
-const channels = new Map(boot.channels.map((c) => [c.id, c]));
-const dialog = document.getElementById('qr-window');
-const area = dialog.querySelector('[data-role="link-area"]');
-const errorEl = document.querySelector('[data-testid="error"]');
-const errorHome = errorEl.parentElement;
+/** @type {Map<string, ChannelView>} */
+const channels = new Map(boot.channels.map((/** @type {ChannelView} */ c) => [c.id, c]));
+/** @type {HTMLDialogElement} */
+const dialog = required('#qr-window');
+const area = required('[data-role="link-area"]', dialog);
+const errorEl = required('[data-testid="error"]');
+const errorHome = /** @type {HTMLElement} */ (errorEl.parentElement);
 const errorAnchor = errorEl.nextSibling;
 const errors = errorBox(errorEl, S['common.networkError'], S);
-const liveLost = document.querySelector('[data-role="live-lost"]');
+const liveLost = required('[data-role="live-lost"]');
 
-let openId = null; // channel shown in the QR window
-let watchedId = null; // channel the watcher keeps alive
+/** @type {string | null} channel shown in the QR window */
+let openId = null;
+/** @type {string} channel the watcher keeps alive */
+let watchedId = '';
 let closeTimer = 0;
 let renderedKey = '';
 
+/**
+ * @param {string} id
+ * @param {string} action
+ */
 const channelUrl = (id, action) => `/panel/api/channels/${encodeURIComponent(id)}/${action}`;
 
 // The QR window open in this tab, so that a reload opens it again (linking goes on meanwhile).
 const OPEN_WINDOW_SLOT = 'zg.qrWindow';
-const remember = (id) => {
+const remember = (/** @type {string | null} */ id) => {
   try {
     if (id) sessionStorage.setItem(OPEN_WINDOW_SLOT, id);
     else sessionStorage.removeItem(OPEN_WINDOW_SLOT);
@@ -74,16 +78,18 @@ const watcher = createWatcher({
   onChange: () => renderWindow(),
 });
 
+/** @param {string} id */
 function channelElement(id) {
   return document.querySelector(
     `[data-role="channel"][data-channel-id="${CSS.escape(id)}"] [data-role="status"]`,
   );
 }
 
+/** @param {string} id */
 function renderChannel(id) {
   const ch = channels.get(id);
   const el = channelElement(id);
-  if (!ch || !el) return;
+  if (!ch || !(el instanceof HTMLElement)) return;
   const html =
     boot.page === 'channels'
       ? channelCardBody(ch, S, env, { windowOpen: openId === id })
@@ -91,11 +97,17 @@ function renderChannel(id) {
   if (el.innerHTML !== html) replaceKeepingFocus(el, html);
 }
 
+/** @param {boolean} [force] */
 function renderWindow(force) {
   const ch = openId && channels.get(openId);
   if (!ch) return;
   const input = area.querySelector('[data-testid="pairing-phone-input"]');
-  const st = { surface: 'panel', starting: watcher.starting, phone: input ? input.value : '' };
+  /** @type {LinkViewState} */
+  const st = {
+    surface: 'panel',
+    starting: watcher.starting,
+    phone: input instanceof HTMLInputElement ? input.value : '',
+  };
   const key = linkViewKey(ch, st);
   if (force || key !== renderedKey) {
     renderedKey = key;
@@ -109,7 +121,7 @@ function syncWatch() {
   const ch = openId && channels.get(openId);
   if (ch && !hasLinkedDevice(ch.status)) {
     if (!watcher.active) {
-      watchedId = openId;
+      watchedId = ch.id;
       watcher.start();
     }
   } else {
@@ -117,6 +129,7 @@ function syncWatch() {
   }
 }
 
+/** @param {ChannelView | null | undefined} incoming */
 function apply(incoming) {
   if (!incoming || !incoming.id) return;
   const prev = channels.get(incoming.id);
@@ -137,6 +150,7 @@ function apply(incoming) {
   renderWindow();
 }
 
+/** @param {string} id */
 function openWindow(id) {
   const ch = channels.get(id);
   if (!ch) return;
@@ -145,9 +159,9 @@ function openWindow(id) {
   renderedKey = '';
   // "For Studio Bela · Reception", or just "For Studio Bela" when the channel has the default name.
   const isDefault = ch.name.trim().toLowerCase() === String(S['wa.title'] || 'WhatsApp').toLowerCase();
-  dialog.querySelector('[data-role="channel-name"]').textContent = isDefault ? '' : ` · ${ch.name}`;
+  required('[data-role="channel-name"]', dialog).textContent = isDefault ? '' : ` · ${ch.name}`;
   errors.clear();
-  dialog.querySelector('[data-role="error-slot"]').append(errorEl);
+  required('[data-role="error-slot"]', dialog).append(errorEl);
   dialog.showModal();
   syncWatch();
   renderWindow(true);
@@ -167,9 +181,10 @@ dialog.addEventListener('close', () => {
   renderChannel(id);
   // The opener may have been re-rendered meanwhile: put focus back on its successor.
   const opener = document.querySelector(`[data-action="open"][data-channel-id="${CSS.escape(id)}"]`);
-  if (opener) opener.focus();
+  if (opener instanceof HTMLElement) opener.focus();
 });
 
+/** @param {HTMLButtonElement} button */
 async function resetOpenChannel(button) {
   const id = openId;
   if (!id || !confirm(S['link.resetConfirm'])) return;
@@ -188,6 +203,7 @@ async function resetOpenChannel(button) {
   }
 }
 
+/** @param {HTMLElement} button */
 async function copyFrom(button) {
   if (await copyText(button.dataset.copy || '')) flashLabel(button, S['common.copied']);
   else errors.show(S['common.copyFailed']);
@@ -199,11 +215,11 @@ document.addEventListener('click', (e) => {
     dialog.close();
     return;
   }
-  const el = e.target.closest('[data-action]');
+  const el = eventTarget(e, '[data-action]');
   if (!el) return;
   switch (el.dataset.action) {
     case 'open':
-      openWindow(el.dataset.channelId);
+      openWindow(el.dataset.channelId ?? '');
       break;
     case 'close':
       dialog.close();
@@ -219,7 +235,7 @@ document.addEventListener('click', (e) => {
       renderWindow();
       break;
     case 'reset':
-      void resetOpenChannel(el);
+      void resetOpenChannel(/** @type {HTMLButtonElement} */ (el));
       break;
     case 'copy':
       void copyFrom(el);
@@ -230,27 +246,31 @@ document.addEventListener('click', (e) => {
 });
 
 document.addEventListener('submit', (e) => {
-  const form = e.target.closest('form[data-action="pairing-phone"]');
+  /** @type {HTMLFormElement | null} */
+  const form = eventTarget(e, 'form[data-action="pairing-phone"]');
   if (!form) return;
   e.preventDefault();
   void submitPairingPhone(form);
 });
 
+/** @param {HTMLFormElement} form */
 async function submitPairingPhone(form) {
   const id = openId;
-  const input = form.querySelector('input[name="phone"]');
-  const button = form.querySelector('button[type="submit"]');
+  /** @type {HTMLInputElement} */
+  const input = required('input[name="phone"]', form);
+  /** @type {HTMLButtonElement} */
+  const button = required('button[type="submit"]', form);
   const phone = input.value.trim();
   if (!id) return;
   // The server's refusal of the number is said by the field, in the page's words.
-  const refuse = (err) =>
+  const refuse = (/** @type {unknown} */ err) =>
     showFormError(form, err, {
       S,
       errors,
       words: { invalid_phone: S['link.phoneHelp'], invalid_input: S['link.phoneHelp'] },
     });
   if (!phone) {
-    refuse({ status: 400, code: 'invalid_input', details: { field: 'phone', issue: 'required' } });
+    refuse(new ApiError(400, 'invalid_input', '', { field: 'phone', issue: 'required' }));
     return;
   }
   errors.clear();
@@ -267,10 +287,10 @@ async function submitPairingPhone(form) {
 subscribe('/panel/api/events', apply, {
   onResync: () => {
     api('/panel/api/channels')
-      .then((list) => list.forEach(apply))
+      .then((/** @type {ChannelView[]} */ list) => list.forEach(apply))
       .catch(() => {});
   },
-  onLive: (up) => {
+  onLive: (/** @type {boolean} */ up) => {
     liveLost.hidden = up;
   },
 });

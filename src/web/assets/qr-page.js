@@ -1,34 +1,37 @@
-/* global document, window, location, navigator, screen, matchMedia */
+// @ts-check
+/* global document, window, location, navigator, screen, matchMedia, HTMLElement, HTMLInputElement */
 // The standalone QR page: watches its one channel while visible, shows the live QR or code, and
 // "Connection established" once the phone is linked.
 import { escapeHtml, hasLinkedDevice, linkView, linkViewKey } from './views.js';
-import {
-  api,
-  createWatcher,
-  errorBox,
-  makeEnv,
-  readBoot,
-  replaceKeepingFocus,
-  subscribe,
-  tickCountdowns,
-  viewerKey,
-} from './live.js';
+import { ApiError, api, errorBox, makeEnv, readBoot, required } from './live.js';
+import { createWatcher, subscribe, viewerKey } from './watch.js';
+import { eventTarget, replaceKeepingFocus, tickCountdowns } from './dom.js';
+
+/**
+ * @import { ChannelView } from '../channel-view.js'
+ * @import { LinkViewState, ViewStrings } from './views.js'
+ */
+
+/** What the page's channel answers say: its view, or that the link is gone. @typedef {ChannelView & { gone?: boolean }} PageAnswer */
 
 const boot = readBoot();
+/** @type {ViewStrings} */
 const S = boot.strings;
 const env = makeEnv(boot.lang);
+/** @type {string} */
 const apiBase = boot.apiBase;
-const main = document.getElementById('main');
-const stage = document.querySelector('[data-role="stage"]');
-const area = document.querySelector('[data-role="link-area"]');
-const fullButton = document.querySelector('[data-action="fullscreen"]');
-const resetButton = document.querySelector('[data-action="reset"]');
-const liveLost = document.querySelector('[data-role="live-lost"]');
-const onPhoneHint = document.querySelector('[data-role="on-phone"]');
-const modeSwitch = document.querySelector('[data-role="mode-switch"]');
-const resetConfirm = document.querySelector('[data-role="reset-confirm"]');
-const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError']);
+const main = required('#main');
+const stage = required('[data-role="stage"]');
+const area = required('[data-role="link-area"]');
+const fullButton = required('[data-action="fullscreen"]');
+const resetButton = required('[data-action="reset"]');
+const liveLost = required('[data-role="live-lost"]');
+const onPhoneHint = required('[data-role="on-phone"]');
+const modeSwitch = required('[data-role="mode-switch"]');
+const resetConfirm = required('[data-role="reset-confirm"]');
+const errors = errorBox(required('[data-testid="error"]'), S['common.networkError']);
 
+/** @type {ChannelView} */
 let channel = boot.channel;
 // The server leaves the first QR's SVG out of the boot data: it is already in the markup.
 if (channel.link && channel.link.qr && !channel.link.qr.svg) {
@@ -38,12 +41,15 @@ if (channel.link && channel.link.qr && !channel.link.qr.svg) {
 let gone = false;
 let leaving = false;
 let renderedKey = '';
+/** @type {WakeLockSentinel | null} */
 let wakeLock = null;
 
 // The phone that links scans with its own camera, so it cannot read a QR on its own screen: on a
 // phone (mobile browser, or a small touch screen), say so and offer code linking.
+// `userAgentData` is Chromium's (not yet in TypeScript's DOM types).
+const uaData = /** @type {{ userAgentData?: { mobile?: boolean } }} */ (navigator).userAgentData;
 const onPhone =
-  Boolean(navigator.userAgentData && navigator.userAgentData.mobile) ||
+  Boolean(uaData && uaData.mobile) ||
   /Android|iPhone|iPod|Mobile/i.test(navigator.userAgent) ||
   (matchMedia('(pointer: coarse)').matches && Math.min(screen.width, screen.height) < 600);
 
@@ -58,15 +64,22 @@ const watcher = createWatcher({
   onChange: () => render(),
 });
 
+/** @param {unknown} err */
 function handleError(err) {
-  if (err && (err.status === 404 || err.status === 410)) showGone();
+  if (err instanceof ApiError && (err.status === 404 || err.status === 410)) showGone();
   else errors.show(err);
 }
 
+/** @param {boolean} [force] */
 function render(force) {
   if (gone) return;
   const input = area.querySelector('[data-testid="pairing-phone-input"]');
-  const st = { surface: 'page', starting: watcher.starting, phone: input ? input.value : '' };
+  /** @type {LinkViewState} */
+  const st = {
+    surface: 'page',
+    starting: watcher.starting,
+    phone: input instanceof HTMLInputElement ? input.value : '',
+  };
   const key = linkViewKey(channel, st);
   if (force || key !== renderedKey) {
     renderedKey = key;
@@ -78,7 +91,9 @@ function render(force) {
   if (linked) resetConfirm.hidden = true;
   onPhoneHint.hidden = !onPhone || linked || channel.linkMode !== 'qr';
   modeSwitch.hidden = linked;
-  for (const b of modeSwitch.querySelectorAll('[data-mode]')) b.hidden = b.dataset.mode === channel.linkMode;
+  for (const b of modeSwitch.querySelectorAll('[data-mode]')) {
+    if (b instanceof HTMLElement) b.hidden = b.dataset.mode === channel.linkMode;
+  }
   // Full screen is worth offering only while a QR or a code is on screen.
   fullButton.hidden =
     !document.fullscreenEnabled ||
@@ -86,6 +101,7 @@ function render(force) {
   tickCountdowns(S, env);
 }
 
+/** @param {PageAnswer | null | undefined} view */
 function apply(view) {
   if (view && view.gone) showGone();
   if (gone || !view || !view.id) return;
@@ -138,16 +154,17 @@ function showGone() {
 function askReset() {
   errors.clear();
   resetConfirm.hidden = false;
-  resetConfirm.querySelector('[data-action="reset-no"]').focus();
+  required('[data-action="reset-no"]', resetConfirm).focus();
 }
 
+/** @param {HTMLButtonElement} button */
 async function setMode(button) {
   errors.clear();
   button.disabled = true;
   try {
     apply(await api(`${apiBase}/link-mode`, { mode: button.dataset.mode }));
     const input = area.querySelector('[data-testid="pairing-phone-input"]');
-    if (input) input.focus();
+    if (input instanceof HTMLElement) input.focus();
   } catch (err) {
     handleError(err);
   } finally {
@@ -155,6 +172,7 @@ async function setMode(button) {
   }
 }
 
+/** @param {HTMLButtonElement} button */
 async function reset(button) {
   errors.clear();
   button.disabled = true;
@@ -175,11 +193,12 @@ function toggleFullscreen() {
 }
 
 document.addEventListener('fullscreenchange', () => {
-  fullButton.textContent = S[document.fullscreenElement ? 'qr.exitFullScreen' : 'qr.fullScreen'];
+  fullButton.textContent = S[document.fullscreenElement ? 'qr.exitFullScreen' : 'qr.fullScreen'] ?? '';
 });
 
 document.addEventListener('click', (e) => {
-  const el = e.target.closest('[data-action]');
+  /** @type {HTMLButtonElement | null} */
+  const el = eventTarget(e, '[data-action]');
   if (!el || gone) return;
   switch (el.dataset.action) {
     case 'show-new':
@@ -214,15 +233,19 @@ document.addEventListener('click', (e) => {
 });
 
 document.addEventListener('submit', (e) => {
-  const form = e.target.closest('form[data-action="pairing-phone"]');
+  /** @type {HTMLFormElement | null} */
+  const form = eventTarget(e, 'form[data-action="pairing-phone"]');
   if (!form) return;
   e.preventDefault();
   void submitPairingPhone(form);
 });
 
+/** @param {HTMLFormElement} form */
 async function submitPairingPhone(form) {
-  const input = form.querySelector('input[name="phone"]');
-  const button = form.querySelector('button[type="submit"]');
+  /** @type {HTMLInputElement} */
+  const input = required('input[name="phone"]', form);
+  /** @type {HTMLButtonElement} */
+  const button = required('button[type="submit"]', form);
   const phone = input.value.trim();
   if (!phone) {
     errors.show(S['link.phoneHelp']);
@@ -235,7 +258,8 @@ async function submitPairingPhone(form) {
     apply(await api(`${apiBase}/pairing-phone`, { phone }));
   } catch (err) {
     // The server's refusal of the number, in the page's words (its own message is English).
-    handleError(err && ['invalid_phone', 'invalid_input'].includes(err.code) ? S['link.phoneHelp'] : err);
+    const refusedNumber = err instanceof ApiError && ['invalid_phone', 'invalid_input'].includes(err.code);
+    handleError(refusedNumber ? S['link.phoneHelp'] : err);
     if (!gone) input.focus();
   } finally {
     button.disabled = false;
@@ -245,15 +269,15 @@ async function submitPairingPhone(form) {
 const checkStillValid = () => {
   api(`${apiBase}/channel`)
     .then(apply)
-    .catch((err) => {
-      if (err && (err.status === 404 || err.status === 410)) showGone();
+    .catch((/** @type {unknown} */ err) => {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 410)) showGone();
     });
 };
 
 const events = subscribe(`${apiBase}/events`, apply, {
   onResync: checkStillValid,
   onClosed: checkStillValid,
-  onLive: (up) => {
+  onLive: (/** @type {boolean} */ up) => {
     liveLost.hidden = up;
   },
 });

@@ -1,26 +1,50 @@
-/* global document, confirm, CSS */
+// @ts-check
+/* global document, confirm, CSS, HTMLElement, HTMLInputElement */
 // Support's console: every business's channels, live; switch QR ⇄ code, reset, copy the QR-page link.
 import { fill, supportRow, supportRowSearchText } from './views.js';
-import { api, copyText, errorBox, flashLabel, makeEnv, readBoot, subscribe } from './live.js';
+import { api, errorBox, makeEnv, readBoot, required } from './live.js';
+import { subscribe } from './watch.js';
+import { copyText, eventTarget, flashLabel } from './dom.js';
+
+/**
+ * @import { ChannelView, SupportRow } from '../channel-view.js'
+ * @import { ViewStrings } from './views.js'
+ */
 
 const boot = readBoot();
+/** @type {ViewStrings} */
 const S = boot.strings;
 const env = makeEnv(boot.lang);
-const tbody = document.querySelector('[data-role="rows"]');
-const filterInput = document.querySelector('[data-role="filter"]');
-const countEl = document.querySelector('[data-role="count"]');
-const emptyEl = document.querySelector('[data-role="empty"]');
-const liveLost = document.querySelector('[data-role="live-lost"]');
-const errors = errorBox(document.querySelector('[data-testid="error"]'), S['common.networkError'], S);
+const tbody = required('[data-role="rows"]');
+/** @type {HTMLInputElement} */
+const filterInput = required('[data-role="filter"]');
+const countEl = required('[data-role="count"]');
+const emptyEl = required('[data-role="empty"]');
+const liveLost = required('[data-role="live-lost"]');
+const errors = errorBox(required('[data-testid="error"]'), S['common.networkError'], S);
 
+/** @type {SupportRow[]} */
 let rows = boot.rows;
 
+/**
+ * @param {string} tenantId
+ * @param {string} channelId
+ */
 const rowKey = (tenantId, channelId) => `${tenantId}/${channelId}`;
+/**
+ * @param {string | undefined} tenantId
+ * @param {string | undefined} channelId
+ */
 const findRow = (tenantId, channelId) =>
   rows.find((r) => r.tenant.id === tenantId && r.channel.id === channelId);
+/**
+ * @param {SupportRow} row
+ * @param {string} action
+ */
 const channelUrl = (row, action) =>
   `/support/api/tenants/${encodeURIComponent(row.tenant.id)}/channels/${encodeURIComponent(row.channel.id)}/${action}`;
 
+/** @param {SupportRow} row */
 function matches(row) {
   const q = filterInput.value.trim().toLowerCase();
   return !q || supportRowSearchText(row).includes(q);
@@ -31,27 +55,34 @@ function renderAll() {
   tbody.innerHTML = shown.map((r) => supportRow(r, S, env)).join('');
   countEl.textContent = fill(S['support.count'], { count: shown.length });
   emptyEl.textContent =
-    rows.length === 0 ? S['support.empty'] : shown.length === 0 ? S['support.noMatch'] : '';
+    (rows.length === 0 ? S['support.empty'] : shown.length === 0 ? S['support.noMatch'] : '') ?? '';
   emptyEl.hidden = emptyEl.textContent === '';
 }
 
+/** @param {SupportRow} row */
 function renderRow(row) {
   const tr = tbody.querySelector(`tr[data-row-key="${CSS.escape(rowKey(row.tenant.id, row.channel.id))}"]`);
   if (!tr) {
     if (matches(row)) renderAll();
     return;
   }
-  const focused = tr.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+  const active = document.activeElement;
+  const focused = active instanceof HTMLElement && tr.contains(active) ? active.dataset.testid : null;
   const holder = document.createElement('tbody');
   holder.innerHTML = supportRow(row, S, env);
   const fresh = holder.firstElementChild;
+  if (!fresh) return;
   tr.replaceWith(fresh);
   if (focused) {
     const again = fresh.querySelector(`[data-testid="${focused}"]`);
-    if (again) again.focus();
+    if (again instanceof HTMLElement) again.focus();
   }
 }
 
+/**
+ * @param {string} tenantId
+ * @param {ChannelView} incoming
+ */
 function applyChannel(tenantId, incoming) {
   const row = findRow(tenantId, incoming.id);
   if (!row) {
@@ -78,6 +109,12 @@ async function reload() {
   }
 }
 
+/**
+ * @param {HTMLButtonElement} button
+ * @param {SupportRow} row
+ * @param {string} action
+ * @param {object} body
+ */
 async function act(button, row, action, body) {
   errors.clear();
   button.disabled = true;
@@ -91,8 +128,9 @@ async function act(button, row, action, body) {
 }
 
 tbody.addEventListener('click', (e) => {
-  const el = e.target.closest('[data-action]');
-  const tr = e.target.closest('tr[data-tenant-id]');
+  /** @type {HTMLButtonElement | null} */
+  const el = eventTarget(e, '[data-action]');
+  const tr = eventTarget(e, 'tr[data-tenant-id]');
   if (!el || !tr) return;
   const row = findRow(tr.dataset.tenantId, tr.dataset.channelId);
   if (!row) return;
@@ -122,7 +160,7 @@ filterInput.addEventListener('input', renderAll);
 
 // "Create business": the time zone starts as this browser's (support usually sits with the owner).
 const zoneInput = document.querySelector('[data-fill="browser-time-zone"]');
-if (zoneInput && !zoneInput.value) {
+if (zoneInput instanceof HTMLInputElement && !zoneInput.value) {
   try {
     zoneInput.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
   } catch {
@@ -132,10 +170,11 @@ if (zoneInput && !zoneInput.value) {
 
 subscribe(
   '/support/api/events',
-  (data) => data && data.channel && applyChannel(data.tenantId, data.channel),
+  (/** @type {{ tenantId: string, channel: ChannelView } | null} */ data) =>
+    data && data.channel && applyChannel(data.tenantId, data.channel),
   {
     onResync: () => void reload(),
-    onLive: (up) => {
+    onLive: (/** @type {boolean} */ up) => {
       liveLost.hidden = up;
     },
   },
