@@ -1,33 +1,9 @@
-import type { FailureDetail, MessageEventReason, MessageStatus } from '../domain/message-status.js';
+import type { MessageStatusChange } from '../domain/message.js';
 import type { Queryable } from '../store/database.js';
 import type { InboundMessage } from '../store/inbound-messages-repository.js';
-import type { AppliedTransition } from '../store/messages-repository.js';
 
-/**
- * A message changed status in a way the business hears about: accepted ('queued', reason
- * 'accepted'), sent, delivered, read, failed. Internal steps — claimed for sending, put back in the
- * queue — are stored in message_events but not sent to the sink (see `isBusinessVisible`).
- */
-export interface MessageStatusChange {
-  /** The message_events row id: unique, increasing per message. */
-  readonly eventId: number;
-  readonly tenantId: string;
-  readonly channelId: string;
-  readonly messageId: string;
-  readonly waMessageId: string;
-  /** The recipient, E.164 digits without '+'. */
-  readonly toPhone: string;
-  readonly status: MessageStatus;
-  /** The failure reason for 'failed'; otherwise what caused the transition (accepted, claimed…). */
-  readonly reason?: MessageEventReason;
-  /** For 'failed': what the reason alone does not say (a 463's cause, a first contact held back). */
-  readonly failureDetail?: FailureDetail;
-  /** WhatsApp's error code, when it refused the message. */
-  readonly errorCode?: number;
-  readonly at: Date;
-  /** The business's own metadata given at accept time. */
-  readonly metadata: Record<string, unknown>;
-}
+// The one change type out is the lifecycle's (domain/message.ts); sinks import it from here too.
+export type { MessageStatusChange };
 
 /** A client's text to a business's number, stored for the first time. */
 export interface InboundReply {
@@ -79,28 +55,17 @@ export function combineSinks(...sinks: MessageEventSink[]): MessageEventSink {
   };
 }
 
-/** Whether a stored transition is news for the business (and so for the sink). */
-export function isBusinessVisible({ event }: AppliedTransition): boolean {
-  if (event.status === 'sending') return false;
-  return event.status !== 'queued' || event.reason === 'accepted';
-}
-
-/** The sink's view of a stored transition. */
-export function toStatusChange({ message, event }: AppliedTransition): MessageStatusChange {
-  return {
-    eventId: event.id,
-    tenantId: message.tenantId,
-    channelId: message.channelId,
-    messageId: message.id,
-    waMessageId: message.waMessageId,
-    toPhone: message.toPhone,
-    status: event.status,
-    ...(event.reason === null ? {} : { reason: event.reason }),
-    ...(event.status === 'failed' && message.failureDetail ? { failureDetail: message.failureDetail } : {}),
-    ...(event.errorCode === null ? {} : { errorCode: event.errorCode }),
-    at: event.at,
-    metadata: message.metadata,
-  };
+/**
+ * Hands changes to a sink in order, in `tx`: as one batch where the sink takes batches (the webhook
+ * outbox writes them in one statement), otherwise one by one.
+ */
+export async function recordChanges(
+  sink: MessageEventSink,
+  tx: Queryable,
+  changes: readonly MessageStatusChange[],
+): Promise<void> {
+  if (sink.recordMany && changes.length > 1) await sink.recordMany(tx, changes);
+  else for (const change of changes) await sink.record(tx, change);
 }
 
 /** The sink's view of a stored inbound text. */

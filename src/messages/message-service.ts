@@ -1,4 +1,7 @@
+import type { Clock } from '../clock.js';
+import type { StatusRecorder } from '../dispatch/status-recorder.js';
 import { AppError } from '../domain/errors.js';
+import { statusChangeOf, type Message, type MessageEvent } from '../domain/message.js';
 import { MESSAGE_TEXT_MAX_LENGTH, type MessageStatus, type Priority } from '../domain/message-status.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { normalisePhoneNumber } from '../domain/phone-numbers.js';
@@ -7,14 +10,12 @@ import type { Database, Queryable } from '../store/database.js';
 import {
   newMessageIds,
   type InsertOutcome,
-  type Message,
-  type MessageEvent,
   type MessagesRepository,
   type NewMessage,
   type NewMessageIds,
 } from '../store/messages-repository.js';
 import type { TemplatesRepository } from '../store/templates-repository.js';
-import { toStatusChange, type MessageEventSink, type MessageStatusChange } from './message-event-sink.js';
+import { recordChanges, type MessageEventSink, type MessageStatusChange } from './message-event-sink.js';
 import { requestFingerprint } from './request-fingerprint.js';
 
 export interface MessageServiceOptions {
@@ -22,9 +23,11 @@ export interface MessageServiceOptions {
   readonly messages: MessagesRepository;
   readonly templates: TemplatesRepository;
   readonly sink: MessageEventSink;
+  /** Where a cancel is recorded (the one path of status changes). */
+  readonly recorder: Pick<StatusRecorder, 'record'>;
   /** Called after the commit for each newly accepted message (e.g. to wake its channel's sender). */
   readonly onAccepted?: (message: Message) => void;
-  readonly now?: () => Date;
+  readonly clock: Clock;
   /**
    * The country a business's numbers are in when written without a country code (from its time
    * zone); absent: every number needs its country code.
@@ -154,7 +157,6 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
  * database with its first event (and whatever the event sink adds), all in one transaction.
  */
 export class MessageService {
-  private readonly now: () => Date;
   /** Accepts waiting for the next group commit, in arrival order. */
   private readonly waiting: PendingAccept[] = [];
   private openGroups = 0;
@@ -164,7 +166,6 @@ export class MessageService {
   private readonly countries = new Map<string, { at: number; value: Promise<CountryCode | undefined> }>();
 
   constructor(private readonly o: MessageServiceOptions) {
-    this.now = o.now ?? (() => new Date());
     this.maxOpenGroups = o.maxOpenGroups ?? (o.db.dialect === 'pglite' ? 1 : 4);
   }
 
@@ -173,7 +174,7 @@ export class MessageService {
    * once the message and its first event (and the sink's rows) are committed.
    */
   async accept(tenantId: string, input: AcceptInput): Promise<AcceptResult> {
-    const at = this.now();
+    const at = this.o.clock.now();
     const draft = await this.prepare(tenantId, input, at);
     const result = await this.storeInGroup({
       tenantId,
@@ -254,7 +255,7 @@ export class MessageService {
   async acceptBatch(tenantId: string, inputs: readonly AcceptInput[]): Promise<BatchItemResult[]> {
     if (inputs.length === 0 || inputs.length > BATCH_MAX_ITEMS)
       throw invalid('messages', `send 1 to ${BATCH_MAX_ITEMS} messages.`);
-    const at = this.now();
+    const at = this.o.clock.now();
     const drafts = await Promise.all(
       inputs.map(async (input) => {
         try {
@@ -301,7 +302,7 @@ export class MessageService {
       throw invalid('scheduled', 'only queued messages are scheduled; leave out status or use queued.');
     const messages = await this.o.messages.list(tenantId, {
       status: query.scheduled ? 'queued' : query.status,
-      dueAfter: query.scheduled ? this.now() : undefined,
+      dueAfter: query.scheduled ? this.o.clock.now() : undefined,
       channelId: query.channelId,
       toPhone: query.phone === undefined ? undefined : normalisePhoneNumber(query.phone, 'phone'),
       createdFrom: query.createdFrom,
@@ -318,25 +319,25 @@ export class MessageService {
 
   /** Cancels a message still waiting in the queue; once picked up for sending it is too late (409). */
   async cancel(tenantId: string, messageId: string): Promise<Message> {
-    const at = this.now();
-    return this.o.db.transaction(async (tx) => {
-      const outcome = await this.o.messages.transition(
-        tenantId,
-        messageId,
-        'failed',
-        { at, reason: 'cancelled', onlyFrom: ['queued'] },
-        tx,
-      );
-      if (!outcome) throw notFound(messageId);
-      if (!outcome.applied) {
-        const { status } = outcome.message;
-        throw new AppError('conflict', `The message is ${status} and can no longer be cancelled.`, {
-          details: { messageId, status },
-        });
-      }
-      await this.o.sink.record(tx, toStatusChange(outcome.applied));
-      return outcome.message;
-    });
+    const [outcome] = await this.o.recorder.record([
+      {
+        target: { tenantId, messageId },
+        report: {
+          status: 'failed',
+          at: this.o.clock.now(),
+          failure: { reason: 'cancelled' },
+          onlyFrom: ['queued'],
+        },
+      },
+    ]);
+    if (!outcome) throw notFound(messageId);
+    if (!outcome.event) {
+      const { status } = outcome.message;
+      throw new AppError('conflict', `The message is ${status} and can no longer be cancelled.`, {
+        details: { messageId, status },
+      });
+    }
+    return outcome.message;
   }
 
   /**
@@ -347,10 +348,7 @@ export class MessageService {
     items: readonly StoreItem[],
     tx: Queryable,
   ): Promise<Array<AcceptResult | AppError>> {
-    const only = items.length === 1 ? items[0]! : undefined;
-    const outcomes: InsertOutcome[] = only
-      ? [await this.o.messages.insert(only.tenantId, only.draft, only.at, tx, only.ids)]
-      : await this.o.messages.insertMany(items, tx);
+    const outcomes: InsertOutcome[] = await this.o.messages.insert(items, tx);
     const results: Array<AcceptResult | AppError> = [];
     const changes: MessageStatusChange[] = [];
     for (const [i, stored] of outcomes.entries()) {
@@ -372,11 +370,10 @@ export class MessageService {
         results.push(keyReused(item.draft.idempotencyKey!, stored.message));
         continue;
       }
-      if (stored.created) changes.push(toStatusChange({ message: stored.message, event: stored.event }));
+      if (stored.created) changes.push(statusChangeOf(stored.message, stored.event));
       results.push({ message: stored.message, created: stored.created });
     }
-    if (this.o.sink.recordMany && changes.length > 1) await this.o.sink.recordMany(tx, changes);
-    else for (const change of changes) await this.o.sink.record(tx, change);
+    await recordChanges(this.o.sink, tx, changes);
     return results;
   }
 

@@ -2,15 +2,16 @@ import { messageWaiting, type Waiting } from '../domain/message-waiting.js';
 import type { PacingSettings } from '../domain/pacing.js';
 import { localDateTime, startOfLocalDay } from '../domain/sending-window.js';
 import type { Channel, ChannelsRepository } from '../store/channels-repository.js';
-import type { Message } from '../store/messages-repository.js';
-import type { MessageQueue } from './message-queue.js';
+import type { Clock } from '../clock.js';
+import type { Message } from '../domain/message.js';
+import type { MessageQueueRepository } from '../store/message-queue-repository.js';
 import type { PacingService } from './pacing-service.js';
 
 export interface MessageWaitingServiceOptions {
   readonly pacing: Pick<PacingService, 'get'>;
-  readonly queue: Pick<MessageQueue, 'sendHistory'>;
+  readonly queue: Pick<MessageQueueRepository, 'sendHistory'>;
   readonly channels: Pick<ChannelsRepository, 'get'>;
-  readonly now: () => Date;
+  readonly clock: Clock;
 }
 
 /** A waiting message's reason with the time zone its time is read in (the business's). */
@@ -52,7 +53,7 @@ export class MessageWaitingService {
     const out = new Map<string, WaitingView>();
     const queued = messages.filter((m) => m.status === 'queued');
     if (queued.length === 0) return out;
-    const now = this.o.now();
+    const now = this.o.clock.now();
     const { settings, timeZone } = await this.o.pacing.get(tenantId);
     const channels = new Map<string, Promise<ChannelFacts | undefined>>();
     for (const m of queued) {

@@ -1,7 +1,7 @@
 import { planSend, type PacingSettings } from '../domain/pacing.js';
 import { startOfLocalDay } from '../domain/sending-window.js';
 import type { ChannelsRepository } from '../store/channels-repository.js';
-import type { MessageQueue } from './message-queue.js';
+import type { MessageQueueRepository } from '../store/message-queue-repository.js';
 import type { PacingService } from './pacing-service.js';
 
 /** The message fields pacing looks at. */
@@ -16,7 +16,8 @@ export interface PacedMessage {
 
 export interface PolicyPacingGateOptions {
   readonly pacing: PacingService;
-  readonly queue: MessageQueue;
+  /** The channel's send history (what pacing counts). */
+  readonly queue: Pick<MessageQueueRepository, 'sendHistory'>;
   readonly channels: ChannelsRepository;
   readonly random?: () => number;
   /** How long a business's settings are reused before being read again (default 5 s). */

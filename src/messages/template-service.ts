@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { AppError } from '../domain/errors.js';
 import { MESSAGE_TEXT_MAX_LENGTH } from '../domain/message-status.js';
 import {
@@ -10,7 +11,8 @@ import type { MessageTemplate, TemplatesRepository } from '../store/templates-re
 
 export interface TemplateServiceOptions {
   readonly templates: TemplatesRepository;
-  readonly now?: () => Date;
+  /** Stamps created and changed templates. */
+  readonly clock: Clock;
 }
 
 /** A template with the variables its body uses. */
@@ -32,10 +34,7 @@ const withVariables = (template: MessageTemplate): TemplateDetails => ({
 
 /** A business's message templates, one per name and language, with {{variables}} (or %VARIABLES%). */
 export class TemplateService {
-  private readonly now: () => Date;
-  constructor(private readonly o: TemplateServiceOptions) {
-    this.now = o.now ?? (() => new Date());
-  }
+  constructor(private readonly o: TemplateServiceOptions) {}
 
   async list(tenantId: string): Promise<TemplateDetails[]> {
     return (await this.o.templates.list(tenantId)).map(withVariables);
@@ -65,7 +64,7 @@ export class TemplateService {
       key.name,
       key.language,
       body,
-      this.now(),
+      this.o.clock.now(),
     );
     return { ...withVariables(template), created };
   }

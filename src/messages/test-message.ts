@@ -1,6 +1,6 @@
 import { normalisePhoneNumber } from '../domain/phone-numbers.js';
 import { countryOfTimeZone } from '../domain/time-zone-country.js';
-import type { Message } from '../store/messages-repository.js';
+import type { Message } from '../domain/message.js';
 import type { Tenant } from '../store/tenants-repository.js';
 import type { AcceptInput, AcceptResult } from './message-service.js';
 

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../src/clock.js';
+import { StatusRecorder } from '../../src/dispatch/status-recorder.js';
 import { AppError } from '../../src/domain/errors.js';
 import type { MessageEventSink, MessageStatusChange } from '../../src/messages/message-event-sink.js';
 import { MessageService, type AcceptResult } from '../../src/messages/message-service.js';
 import { ChannelsRepository } from '../../src/store/channels-repository.js';
 import type { Queryable } from '../../src/store/database.js';
+import { InboundMessagesRepository } from '../../src/store/inbound-messages-repository.js';
+import { MessageQueueRepository } from '../../src/store/message-queue-repository.js';
 import { MessagesRepository } from '../../src/store/messages-repository.js';
+import { RecipientChecksRepository } from '../../src/store/recipient-checks-repository.js';
 import { TemplatesRepository } from '../../src/store/templates-repository.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import pino from 'pino';
@@ -42,18 +47,32 @@ for (const kind of DATABASE_KINDS) {
     let sink: RowSink;
     let messages: MessageService;
     let phoneSeq = 0;
+    // A fixed start: nothing here depends on today's date.
+    const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
+    /** A message service over `sink`, with the status recorder it records cancels through. */
+    const serviceWith = (eventSink: MessageEventSink): MessageService =>
+      new MessageService({
+        db: t.db,
+        messages: new MessagesRepository(t.db),
+        templates: new TemplatesRepository(t.db),
+        sink: eventSink,
+        recorder: new StatusRecorder({
+          db: t.db,
+          queue: new MessageQueueRepository(t.db),
+          inbound: new InboundMessagesRepository(t.db),
+          recipientChecks: new RecipientChecksRepository(t.db),
+          sink: eventSink,
+          clock,
+        }),
+        clock,
+      });
     const nextPhone = () => `+55 21 9${String(7000_0000 + ++phoneSeq).padStart(8, '0')}`;
 
     before(async () => {
       t = await freshDatabase(kind);
       await t.db.query('create table sink_log (message_id text not null)');
       sink = new RowSink();
-      messages = new MessageService({
-        db: t.db,
-        messages: new MessagesRepository(t.db),
-        templates: new TemplatesRepository(t.db),
-        sink,
-      });
+      messages = serviceWith(sink);
     });
     after(async () => t.dispose());
 
@@ -124,6 +143,7 @@ for (const kind of DATABASE_KINDS) {
         db: t.db,
         secrets: new SecretBox(Buffer.alloc(32, 7)),
         logger: pino({ level: 'silent' }),
+        clock,
         // The receivers' host names resolve to a public address, without asking real DNS.
         destinations: publicOnly(async () => [{ address: '93.184.215.14', family: 4 }]),
       });
@@ -132,12 +152,7 @@ for (const kind of DATABASE_KINDS) {
         url: 'https://crm.example.com/in',
         events: ['message.inbound'],
       });
-      const withHooks = new MessageService({
-        db: t.db,
-        messages: new MessagesRepository(t.db),
-        templates: new TemplatesRepository(t.db),
-        sink: webhookMessageSink(webhooks.outbox),
-      });
+      const withHooks = serviceWith(webhookMessageSink(webhooks.outbox));
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
           withHooks.accept(a.tenantId, { to: nextPhone(), text: `w${i}`, idempotencyKey: `w${i % 25}` }),

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../src/clock.js';
+import { StatusRecorder } from '../../src/dispatch/status-recorder.js';
 import { AppError, isAppError } from '../../src/domain/errors.js';
+import type { MessageStatus } from '../../src/domain/message-status.js';
 import {
   noMessageEvents,
   type InboundReply,
   type MessageEventSink,
   type MessageStatusChange,
 } from '../../src/messages/message-event-sink.js';
-import { MessageQueue } from '../../src/messages/message-queue.js';
 import { MessageService, type AcceptInput } from '../../src/messages/message-service.js';
 import { PolicyPacingGate } from '../../src/messages/pacing-gate.js';
 import { PacingService } from '../../src/messages/pacing-service.js';
@@ -15,6 +17,7 @@ import { TemplateService } from '../../src/messages/template-service.js';
 import { ChannelsRepository } from '../../src/store/channels-repository.js';
 import type { Queryable } from '../../src/store/database.js';
 import { InboundMessagesRepository } from '../../src/store/inbound-messages-repository.js';
+import { MessageQueueRepository } from '../../src/store/message-queue-repository.js';
 import { MessagesRepository } from '../../src/store/messages-repository.js';
 import { PacingRepository } from '../../src/store/pacing-repository.js';
 import { RecipientChecksRepository } from '../../src/store/recipient-checks-repository.js';
@@ -59,8 +62,12 @@ for (const kind of DATABASE_KINDS) {
     let t: TestDatabase;
     let sink: RecordingSink;
     let messages: MessageService;
-    let queue: MessageQueue;
+    let queue: MessageQueueRepository;
+    let recorder: StatusRecorder;
+    let checks: RecipientChecksRepository;
     let repo: MessagesRepository;
+    // A fixed start: nothing here depends on today's date.
+    const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
     let templates: TemplateService;
     let channels: ChannelsRepository;
     let phoneSeq = 0;
@@ -74,17 +81,48 @@ for (const kind of DATABASE_KINDS) {
       repo = new MessagesRepository(t.db);
       channels = new ChannelsRepository(t.db);
       const templatesRepo = new TemplatesRepository(t.db);
-      messages = new MessageService({ db: t.db, messages: repo, templates: templatesRepo, sink });
-      queue = new MessageQueue({
+      queue = new MessageQueueRepository(t.db);
+      checks = new RecipientChecksRepository(t.db);
+      recorder = new StatusRecorder({
+        db: t.db,
+        queue,
+        inbound: new InboundMessagesRepository(t.db),
+        recipientChecks: checks,
+        sink,
+        clock,
+      });
+      messages = new MessageService({
         db: t.db,
         messages: repo,
-        inbound: new InboundMessagesRepository(t.db),
-        recipientChecks: new RecipientChecksRepository(t.db),
+        templates: templatesRepo,
         sink,
+        recorder,
+        clock,
       });
-      templates = new TemplateService({ templates: templatesRepo });
+      templates = new TemplateService({ templates: templatesRepo, clock });
     });
     after(async () => t.dispose());
+
+    /** Claims due messages of a channel (the bulk step the dispatcher's claimNext takes one of). */
+    const claimDue = async (channelId: string, at: Date, limit: number) =>
+      (await t.db.transaction((tx) => queue.claimDue(channelId, at, limit, tx))).map((o) => o.message);
+    /** One receipt from the channel, by WhatsApp id. */
+    const receipt = async (waMessageId: string, status: 'sent' | 'delivered' | 'read', at: Date) =>
+      (await recorder.markStatuses([{ waMessageId, status, at }]))[0];
+    /** One report about a business's message, by its id. */
+    const report = async (tenantId: string, messageId: string, status: MessageStatus) =>
+      (
+        await recorder.record([
+          {
+            target: { tenantId, messageId },
+            report: {
+              status,
+              at: clock.now(),
+              ...(status === 'failed' ? { failure: { reason: 'rejected' as const } } : {}),
+            },
+          },
+        ])
+      )[0];
 
     const newBusiness = async (channelCount = 1) => {
       const tenant = await new TenantsRepository(t.db).create({
@@ -267,13 +305,13 @@ for (const kind of DATABASE_KINDS) {
         [{ to: nextPhone() }, 'text'],
         [{ to: nextPhone(), text: 'x', template: 'y' }, 'template'],
         [{ to: nextPhone(), text: 'x', channelId: other.channelId }, 'channelId'],
-        [{ to: nextPhone(), text: 'x', expiresAt: new Date(Date.now() - 1000) }, 'expiresAt'],
+        [{ to: nextPhone(), text: 'x', expiresAt: new Date(clock.now().getTime() - 1000) }, 'expiresAt'],
         [
           {
             to: nextPhone(),
             text: 'x',
-            sendAfter: new Date(Date.now() + 7_200_000),
-            expiresAt: new Date(Date.now() + 3_600_000),
+            sendAfter: new Date(clock.now().getTime() + 7_200_000),
+            expiresAt: new Date(clock.now().getTime() + 3_600_000),
           },
           'expiresAt',
         ],
@@ -372,7 +410,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(again.code, 'conflict');
       assert.equal(again.details?.status, 'failed');
       const claimed = (await messages.accept(b.tenantId, text())).message;
-      await queue.claimDue(b.channelId, new Date(), 10);
+      await claimDue(b.channelId, clock.now(), 10);
       const late = await failureOf(messages.cancel(b.tenantId, claimed.id));
       assert.equal(late.code, 'conflict');
       assert.equal(late.details?.status, 'sending');
@@ -383,11 +421,11 @@ for (const kind of DATABASE_KINDS) {
       const one = (await messages.accept(b.tenantId, text())).message;
       const two = (await messages.accept(b.tenantId, text())).message;
       const three = (await messages.accept(b.tenantId, text())).message;
-      const at = new Date();
-      await queue.claimDue(b.channelId, at, 10);
+      const at = clock.now();
+      await claimDue(b.channelId, at, 10);
       const before = sink.changes.length;
       const later = (ms: number) => new Date(at.getTime() + ms);
-      const outcomes = await queue.markStatuses([
+      const outcomes = await recorder.markStatuses([
         { waMessageId: one.waMessageId, status: 'sent', at: later(1) },
         { waMessageId: one.waMessageId, status: 'delivered', at: later(2) },
         { waMessageId: one.waMessageId, status: 'delivered', at: later(3) }, // a repeat
@@ -429,7 +467,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('claimDue: due work only, priority then time, attempts counted, events written', async () => {
       const b = await newBusiness();
-      const now = new Date();
+      const now = clock.now();
       const marketing = (await messages.accept(b.tenantId, text({ priority: 'marketing' }))).message;
       const later = (
         await messages.accept(b.tenantId, text({ sendAfter: new Date(now.getTime() + 3_600_000) }))
@@ -439,7 +477,7 @@ for (const kind of DATABASE_KINDS) {
         await messages.accept(b.tenantId, text({ expiresAt: new Date(now.getTime() + 1_000) }))
       ).message;
       const sinkBefore = sink.changes.length;
-      const claimed = await queue.claimDue(b.channelId, new Date(now.getTime() + 2_000), 10);
+      const claimed = await claimDue(b.channelId, new Date(now.getTime() + 2_000), 10);
       assert.deepEqual(
         claimed.map((m) => m.id),
         [reminder.id, marketing.id],
@@ -451,20 +489,16 @@ for (const kind of DATABASE_KINDS) {
         (await messages.events(b.tenantId, reminder.id)).map((e) => e.status),
         ['queued', 'sending'],
       );
-      assert.equal((await queue.claimDue(b.channelId, new Date(now.getTime() + 2_000), 10)).length, 0);
+      assert.equal((await claimDue(b.channelId, new Date(now.getTime() + 2_000), 10)).length, 0);
       assert.equal(await queue.queueDepth(b.channelId), 4);
       assert.deepEqual(await queue.nextDueAt(b.channelId, new Date(now.getTime() + 2_000)), later.sendAfter);
       assert.ok((await queue.channelsWithQueuedWork()).includes(b.channelId));
-      const next = await queue.claimNext(b.channelId, new Date(now.getTime() + 2_000));
+      const next = await recorder.claimNext(b.channelId, new Date(now.getTime() + 2_000));
       assert.ok('nextDueAt' in next && next.nextDueAt?.getTime() === later.sendAfter.getTime());
-      const expired = await queue.expireMessages(new Date(now.getTime() + 2_000));
-      assert.deepEqual(
-        expired.map((m) => m.id),
-        [expiring.id],
-      );
+      assert.equal(await recorder.expireDue(new Date(now.getTime() + 2_000)), 1, 'only the expiring one');
       assert.equal((await messages.get(b.tenantId, expiring.id)).failureReason, 'expired');
       assert.equal(sink.changes.at(-1)?.reason, 'expired');
-      const claimedLater = await queue.claimNext(b.channelId, new Date(now.getTime() + 3_600_001));
+      const claimedLater = await recorder.claimNext(b.channelId, new Date(now.getTime() + 3_600_001));
       assert.ok(
         'message' in claimedLater && claimedLater.message.id === later.id && !claimedLater.message.marketing,
       );
@@ -473,7 +507,7 @@ for (const kind of DATABASE_KINDS) {
     test('SKIP LOCKED: concurrent claimers never claim the same message', async () => {
       const b = await newBusiness();
       for (let i = 0; i < 40; i++) await messages.accept(b.tenantId, text());
-      const now = new Date(Date.now() + 1_000);
+      const now = new Date(clock.now().getTime() + 1_000);
       if (t.db.dialect === 'postgres') {
         // Two open transactions at once: the first holds its rows while the second claims.
         let releaseFirst!: () => void;
@@ -481,13 +515,13 @@ for (const kind of DATABASE_KINDS) {
         let firstClaimed!: (ids: string[]) => void;
         const firstIds = new Promise<string[]>((resolve) => (firstClaimed = resolve));
         const first = t.db.transaction(async (tx) => {
-          const rows = await repo.claimDue(b.channelId, now, 5, tx);
+          const rows = await queue.claimDue(b.channelId, now, 5, tx);
           firstClaimed(rows.map((r) => r.message.id));
           await held;
           return rows;
         });
         const idsOfFirst = await firstIds;
-        const second = await t.db.transaction((tx) => repo.claimDue(b.channelId, now, 5, tx));
+        const second = await t.db.transaction((tx) => queue.claimDue(b.channelId, now, 5, tx));
         releaseFirst();
         await first;
         const idsOfSecond = second.map((r) => r.message.id);
@@ -495,25 +529,25 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(idsOfSecond.length, 5);
         assert.equal(new Set([...idsOfFirst, ...idsOfSecond]).size, 10, 'disjoint while both were open');
       }
-      const batches = await Promise.all(Array.from({ length: 8 }, () => queue.claimDue(b.channelId, now, 5)));
+      const batches = await Promise.all(Array.from({ length: 8 }, () => claimDue(b.channelId, now, 5)));
       const ids = batches.flat().map((m) => m.id);
       assert.equal(ids.length, new Set(ids).size, 'no message claimed twice');
       const total = ids.length + (t.db.dialect === 'postgres' ? 10 : 0);
-      const rest = await queue.claimDue(b.channelId, now, 100);
+      const rest = await claimDue(b.channelId, now, 100);
       assert.equal(total + rest.length, 40);
     });
 
     test('receipts out of order and repeated: read implies delivered; never backwards', async () => {
       const b = await newBusiness();
       const { message } = await messages.accept(b.tenantId, text());
-      await queue.claimDue(b.channelId, new Date(Date.now() + 1_000), 1);
-      const readAt = new Date(Date.now() + 5_000);
-      await queue.markRead(message.waMessageId, readAt);
-      await queue.markDelivered(message.waMessageId, new Date(Date.now() + 6_000));
-      await queue.markSent(message.waMessageId, new Date(Date.now() + 7_000));
-      const again = await queue.markStatusByWaId(message.waMessageId, 'read');
+      await claimDue(b.channelId, new Date(clock.now().getTime() + 1_000), 1);
+      const readAt = new Date(clock.now().getTime() + 5_000);
+      await receipt(message.waMessageId, 'read', readAt);
+      await receipt(message.waMessageId, 'delivered', new Date(clock.now().getTime() + 6_000));
+      await receipt(message.waMessageId, 'sent', new Date(clock.now().getTime() + 7_000));
+      const again = await receipt(message.waMessageId, 'read', clock.now());
       assert.equal(again?.verdict, 'duplicate');
-      const failed = await queue.markStatus(b.tenantId, message.id, 'failed', { reason: 'rejected' });
+      const failed = await report(b.tenantId, message.id, 'failed');
       assert.equal(failed?.verdict, 'terminal');
       const stored = await messages.get(b.tenantId, message.id);
       assert.equal(stored.status, 'read');
@@ -522,15 +556,22 @@ for (const kind of DATABASE_KINDS) {
         (await messages.events(b.tenantId, message.id)).map((e) => e.status),
         ['queued', 'sending', 'read'],
       );
-      assert.equal(await queue.markStatusByWaId('3EB0000000000000000000', 'read'), undefined);
-      assert.equal(await queue.markStatus('ten_other', message.id, 'read'), undefined, 'tenant-scoped');
+      assert.equal(await receipt('3EB0000000000000000000', 'read', clock.now()), undefined);
+      assert.equal(await report('ten_other', message.id, 'read'), undefined, 'tenant-scoped');
     });
 
     test('failures carry their reason and code; a 463 is restricted', async () => {
       const b = await newBusiness();
       const { message } = await messages.accept(b.tenantId, text({ metadata: { crm: 'x' } }));
-      await queue.claimDue(b.channelId, new Date(Date.now() + 1_000), 1);
-      await queue.markFailedByWaId(message.waMessageId, { reason: 'restricted', errorCode: 463 }, new Date());
+      await claimDue(b.channelId, new Date(clock.now().getTime() + 1_000), 1);
+      await recorder.markStatuses([
+        {
+          waMessageId: message.waMessageId,
+          status: 'failed',
+          at: clock.now(),
+          failure: { reason: 'restricted', errorCode: 463 },
+        },
+      ]);
       const stored = await messages.get(b.tenantId, message.id);
       assert.deepEqual(
         [stored.status, stored.failureReason, stored.errorCode],
@@ -542,7 +583,7 @@ for (const kind of DATABASE_KINDS) {
         ['failed', 'restricted', 463, { crm: 'x' }],
       );
       const other = (await messages.accept(b.tenantId, text())).message;
-      await queue.markFailed(other, { reason: 'not_on_whatsapp' }, new Date());
+      await recorder.markFailed(other, { reason: 'not_on_whatsapp' }, clock.now());
       assert.equal((await messages.get(b.tenantId, other.id)).failureReason, 'not_on_whatsapp');
     });
 
@@ -550,39 +591,38 @@ for (const kind of DATABASE_KINDS) {
       const b = await newBusiness();
       const { message } = await messages.accept(b.tenantId, text());
       const second = (await messages.accept(b.tenantId, text())).message;
-      const now = new Date(Date.now() + 1_000);
-      await queue.claimDue(b.channelId, now, 10);
+      const now = new Date(clock.now().getTime() + 1_000);
+      await claimDue(b.channelId, now, 10);
       assert.equal(
-        await queue.requeueStale(new Date(now.getTime() - 60_000)),
+        await recorder.requeueStale(new Date(now.getTime() - 60_000)),
         0,
         'fresh claims are not stale',
       );
-      const requeued = await queue.requeueSending(b.channelId);
+      const requeued = await recorder.requeueSending(b.channelId);
       assert.deepEqual(requeued.map((m) => m.id).sort(), [message.id, second.id].sort());
       const back = await messages.get(b.tenantId, message.id);
       assert.deepEqual([back.status, back.waMessageId, back.attempts], ['queued', message.waMessageId, 1]);
       // The send before the crash reached WhatsApp: its receipt arrives for the requeued message.
-      await queue.markDelivered(message.waMessageId, new Date());
+      await receipt(message.waMessageId, 'delivered', clock.now());
       assert.equal((await messages.get(b.tenantId, message.id)).status, 'delivered');
-      const [again] = await queue.claimDue(b.channelId, new Date(Date.now() + 2_000), 10);
+      const [again] = await claimDue(b.channelId, new Date(clock.now().getTime() + 2_000), 10);
       assert.equal(again?.id, second.id, 'the delivered one is not sent again');
       assert.equal(again?.attempts, 2);
-      await queue.release(again, new Date(Date.now() + 60_000));
+      await recorder.release(again, new Date(clock.now().getTime() + 60_000));
       const released = await messages.get(b.tenantId, second.id);
       assert.equal(released.status, 'queued');
-      assert.ok(released.sendAfter.getTime() > Date.now() + 30_000);
-      await queue.claimDue(b.channelId, new Date(Date.now() + 120_000), 10);
+      assert.ok(released.sendAfter.getTime() > clock.now().getTime() + 30_000);
+      await claimDue(b.channelId, new Date(clock.now().getTime() + 120_000), 10);
       // System-wide: other tests' claims are older too.
-      assert.ok((await queue.requeueStale(new Date(Date.now() + 600_000))) >= 1);
+      assert.ok((await recorder.requeueStale(new Date(clock.now().getTime() + 600_000))) >= 1);
       assert.equal((await messages.get(b.tenantId, second.id)).status, 'queued');
       assert.equal((await messages.get(b.tenantId, message.id)).status, 'delivered');
-      assert.ok((await queue.requeueInterrupted()) >= 0);
     });
 
     test('failQueued fails a channel’s waiting messages with the reason', async () => {
       const b = await newBusiness();
       await messages.accept(b.tenantId, text());
-      const failed = await queue.failQueued(b.tenantId, b.channelId, 'channel_removed');
+      const failed = await recorder.failQueued(b.tenantId, b.channelId, 'channel_removed');
       assert.equal(failed.length, 1);
       assert.equal(failed[0]!.failureReason, 'channel_removed');
     });
@@ -593,59 +633,64 @@ for (const kind of DATABASE_KINDS) {
       const phone = nextPhone();
       const earlier = (await messages.accept(b.tenantId, text({ to: phone }))).message;
       const latest = (await messages.accept(b.tenantId, text({ to: phone }))).message;
-      await queue.claimDue(b.channelId, new Date(Date.now() + 1_000), 10);
-      await queue.markSent(earlier.waMessageId, new Date(Date.now() - 10_000));
-      await queue.markSent(latest.waMessageId, new Date());
+      await claimDue(b.channelId, new Date(clock.now().getTime() + 1_000), 10);
+      await receipt(earlier.waMessageId, 'sent', new Date(clock.now().getTime() - 10_000));
+      await receipt(latest.waMessageId, 'sent', clock.now());
       const input = {
         waMessageId: 'ABCDEF0123',
         fromPhone: digits(phone),
         text: 'Confirmo',
-        receivedAt: new Date(),
+        receivedAt: clock.now(),
       };
-      const first = await queue.storeInbound(b.tenantId, b.channelId, input);
+      const first = await recorder.recordInbound({ tenantId: b.tenantId, channelId: b.channelId, ...input });
       assert.equal(first?.created, true);
       assert.equal(first?.inbound.inReplyToMessageId, latest.id);
-      const repeat = await queue.storeInbound(b.tenantId, b.channelId, input);
+      const repeat = await recorder.recordInbound({ tenantId: b.tenantId, channelId: b.channelId, ...input });
       assert.equal(repeat?.created, false);
       assert.equal(repeat?.inbound.id, first?.inbound.id);
       assert.equal(sink.replies.filter((r) => r.waMessageId === 'ABCDEF0123').length, 1);
       assert.equal(
-        await queue.storeInbound(other.tenantId, b.channelId, input),
+        await recorder.recordInbound({ tenantId: other.tenantId, channelId: b.channelId, ...input }),
         undefined,
         'not their channel',
       );
-      const stray = await queue.storeInbound(b.tenantId, b.channelId, {
+      const stray = await recorder.recordInbound({
+        tenantId: b.tenantId,
+        channelId: b.channelId,
         ...input,
         waMessageId: 'XYZ',
         fromPhone: '5511900000000',
       });
       assert.equal(stray?.inbound.inReplyToMessageId, null);
-      await queue.recordInbound({ tenantId: b.tenantId, channelId: b.channelId, ...input });
+      await recorder.recordInbound({ tenantId: b.tenantId, channelId: b.channelId, ...input });
     });
 
     test('onWhatsApp cache: remembered per channel, trusted for a while', async () => {
       const b = await newBusiness();
       const other = await newBusiness();
-      assert.equal(await queue.recipientOnWhatsApp(b.tenantId, b.channelId, '5511900000001'), undefined);
-      await queue.rememberRecipient(b.tenantId, b.channelId, '5511900000001', true);
-      await queue.rememberRecipient(
+      assert.equal(await recorder.recipientOnWhatsApp(b.tenantId, b.channelId, '5511900000001'), undefined);
+      await recorder.rememberRecipient(b.tenantId, b.channelId, '5511900000001', true);
+      await checks.put(
         b.tenantId,
         b.channelId,
         '5511900000002',
         false,
-        new Date(Date.now() - 2 * 86_400_000),
+        new Date(clock.now().getTime() - 2 * 86_400_000),
       );
-      assert.equal(await queue.recipientOnWhatsApp(b.tenantId, b.channelId, '5511900000001'), true);
+      assert.equal(await recorder.recipientOnWhatsApp(b.tenantId, b.channelId, '5511900000001'), true);
       assert.equal(
-        await queue.recipientOnWhatsApp(b.tenantId, b.channelId, '5511900000002'),
+        await recorder.recipientOnWhatsApp(b.tenantId, b.channelId, '5511900000002'),
         undefined,
         'a stale "no"',
       );
-      assert.equal((await queue.recipientCheck(b.tenantId, b.channelId, '5511900000002'))?.onWhatsApp, false);
-      assert.equal(await queue.recipientOnWhatsApp(other.tenantId, b.channelId, '5511900000001'), undefined);
-      await queue.rememberRecipient(other.tenantId, b.channelId, '5511900000003', true);
+      assert.equal((await checks.get(b.tenantId, b.channelId, '5511900000002'))?.onWhatsApp, false);
       assert.equal(
-        await queue.recipientCheck(b.tenantId, b.channelId, '5511900000003'),
+        await recorder.recipientOnWhatsApp(other.tenantId, b.channelId, '5511900000001'),
+        undefined,
+      );
+      await recorder.rememberRecipient(other.tenantId, b.channelId, '5511900000003', true);
+      assert.equal(
+        await checks.get(b.tenantId, b.channelId, '5511900000003'),
         undefined,
         'not written across tenants',
       );
@@ -657,11 +702,11 @@ for (const kind of DATABASE_KINDS) {
       const sent = [];
       for (let i = 0; i < 3; i++)
         sent.push((await messages.accept(b.tenantId, text({ to: i < 2 ? phone : nextPhone() }))).message);
-      await queue.claimDue(b.channelId, new Date(Date.now() + 1_000), 10);
-      const now = new Date();
-      await queue.markSent(sent[0]!.waMessageId, new Date(now.getTime() - 2 * 3_600_000));
-      await queue.markSent(sent[1]!.waMessageId, new Date(now.getTime() - 60_000));
-      await queue.markSent(sent[2]!.waMessageId, new Date(now.getTime() - 30_000));
+      await claimDue(b.channelId, new Date(clock.now().getTime() + 1_000), 10);
+      const now = clock.now();
+      await receipt(sent[0]!.waMessageId, 'sent', new Date(now.getTime() - 2 * 3_600_000));
+      await receipt(sent[1]!.waMessageId, 'sent', new Date(now.getTime() - 60_000));
+      await receipt(sent[2]!.waMessageId, 'sent', new Date(now.getTime() - 30_000));
       const history = await queue.sendHistory(
         b.channelId,
         digits(phone),
@@ -735,14 +780,14 @@ for (const kind of DATABASE_KINDS) {
     test('the pacing gate: its own sends, the store, and the business settings', async () => {
       const b = await newBusiness();
       await channels.changeStatus(b.tenantId, b.channelId, 'connected', 'opened', {
-        linkedAt: new Date(Date.now() - 30 * 86_400_000),
+        linkedAt: new Date(clock.now().getTime() - 30 * 86_400_000),
       });
       const pacing = new PacingService({ pacing: new PacingRepository(t.db) });
       await pacing.set(b.tenantId, { sendingWindow: null });
       const gate = new PolicyPacingGate({ pacing, queue, channels, random: () => 0, settingsTtlMs: 0 });
       const first = (await messages.accept(b.tenantId, text({ text: 'x'.repeat(10) }))).message;
       const second = (await messages.accept(b.tenantId, text())).message;
-      const now = new Date();
+      const now = clock.now();
       assert.deepEqual(await gate.decide(first, now), { typingMs: 400 });
       gate.sent(first, now);
       const next = await gate.decide(second, new Date(now.getTime() + 1_000));
@@ -759,6 +804,8 @@ for (const kind of DATABASE_KINDS) {
         messages: repo,
         templates: new TemplatesRepository(t.db),
         sink: noMessageEvents,
+        recorder,
+        clock,
       });
       assert.equal((await plain.accept(b.tenantId, text())).created, true);
     });
