@@ -23,7 +23,11 @@ const staticFile = (name: string): Buffer => readFileSync(new URL(`./static/${na
 export function loadAssets(): Map<string, Asset> {
   const require = createRequire(import.meta.url);
   return new Map([
-    ['phone.js', asset('text/javascript; charset=utf-8', staticFile('phone.js'))],
+    // phone.js imports the other three (ES modules).
+    ...['phone.js', 'phone-common.js', 'phone-chats.js', 'phone-linking.js'].map((name): [string, Asset] => [
+      name,
+      asset('text/javascript; charset=utf-8', staticFile(name)),
+    ]),
     ['phone.css', asset('text/css; charset=utf-8', staticFile('phone.css'))],
     // The QR reader runs in the browser too; the page loads it only when the camera screen opens.
     ['jsQR.js', asset('text/javascript; charset=utf-8', readFileSync(require.resolve('jsqr')))],
