@@ -4,6 +4,7 @@ import {
   isBusinessVisible,
   statusChangeOf,
   type ClaimedMessage,
+  type InboundMessage,
   type Message,
   type MessageFailure,
   type MessageStatusChange,
@@ -12,11 +13,7 @@ import {
 } from '../domain/message.js';
 import { recordChanges, toInboundReply, type MessageEventSink } from '../messages/message-event-sink.js';
 import type { Database, Queryable } from '../store/database.js';
-import type {
-  InboundMessage,
-  InboundMessagesRepository,
-  NewInboundMessage,
-} from '../store/inbound-messages-repository.js';
+import type { InboundMessagesRepository, NewInboundMessage } from '../store/inbound-messages-repository.js';
 import type { MessageQueueRepository, MessageTarget } from '../store/message-queue-repository.js';
 import type { RecipientChecksRepository } from '../store/recipient-checks-repository.js';
 import type { DispatchStore, ReportedStatus } from './dispatch-store.js';

@@ -69,6 +69,22 @@ export interface MessageEvent {
   readonly at: Date;
 }
 
+/** A reply (or any text) a client sent to a business's linked number. */
+export interface InboundMessage {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly waMessageId: string;
+  /** E.164 digits without '+'. */
+  readonly fromPhone: string;
+  readonly text: string;
+  readonly pushName: string | null;
+  readonly receivedAt: Date;
+  /** The last notification this channel sent to that phone before the reply, if any. */
+  readonly inReplyToMessageId: string | null;
+  readonly createdAt: Date;
+}
+
 /** Why a message failed, as a sender reports it and the message records it. */
 export interface MessageFailure {
   readonly reason: FailureReason;

@@ -1,23 +1,14 @@
-import type { MessageStatusChange } from '../domain/message.js';
+import type { InboundMessage, MessageStatusChange } from '../domain/message.js';
 import type { Queryable } from '../store/database.js';
-import type { InboundMessage } from '../store/inbound-messages-repository.js';
 
 // The one change type out is the lifecycle's (domain/message.ts); sinks import it from here too.
 export type { MessageStatusChange };
 
 /** A client's text to a business's number, stored for the first time. */
-export interface InboundReply {
-  readonly tenantId: string;
-  readonly channelId: string;
+export type InboundReply = Omit<InboundMessage, 'id' | 'createdAt'> & {
+  /** The stored text's id (`inb_…`). */
   readonly inboundId: string;
-  readonly waMessageId: string;
-  readonly fromPhone: string;
-  readonly text: string;
-  readonly pushName: string | null;
-  readonly receivedAt: Date;
-  /** The notification it answers: the last one this channel sent to that phone. */
-  readonly inReplyToMessageId: string | null;
-}
+};
 
 /**
  * Where message events go besides message_events (the webhook outbox, ALTEGIO callbacks). Each call

@@ -1,21 +1,9 @@
+import type { InboundMessage } from '../domain/message.js';
 import type { Queryable } from './database.js';
 import { newId } from './tokens.js';
 
-/** A reply (or any text) a client sent to a business's linked number. */
-export interface InboundMessage {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly channelId: string;
-  readonly waMessageId: string;
-  /** E.164 digits without '+'. */
-  readonly fromPhone: string;
-  readonly text: string;
-  readonly pushName: string | null;
-  readonly receivedAt: Date;
-  /** The last notification this channel sent to that phone before the reply, if any. */
-  readonly inReplyToMessageId: string | null;
-  readonly createdAt: Date;
-}
+// The stored inbound text is the lifecycle's (domain/message.ts).
+export type { InboundMessage };
 
 export interface NewInboundMessage {
   readonly waMessageId: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { priorityRank, type MessageStatus, type Priority } from '../domain/message-status.js';
+import { priorityRank, type MessageStatus } from '../domain/message-status.js';
 import type { Message, MessageEvent } from '../domain/message.js';
 
 // The entity lives in domain/message.ts; readers of this repository may take it from here.
@@ -8,26 +8,28 @@ import type { Queryable } from './database.js';
 import { selectEvents, toMessage, type MessageRow } from './message-rows.js';
 import { newId } from './tokens.js';
 
-/** What accept stores. */
-export interface NewMessage {
+/** What accept stores: the message's own fields, before it has ids, a status or a history. */
+export type NewMessage = Pick<
+  Message,
+  | 'toPhone'
+  | 'body'
+  | 'templateName'
+  | 'templateLanguage'
+  | 'priority'
+  | 'urgent'
+  | 'sendAfter'
+  | 'expiresAt'
+  | 'idempotencyKey'
+  | 'metadata'
+> & {
   /** null: the tenant's first channel. */
   readonly channelId: string | null;
-  readonly toPhone: string;
-  readonly body: string;
-  readonly templateName: string | null;
-  readonly templateLanguage: string | null;
-  readonly priority: Priority;
-  readonly urgent: boolean;
-  readonly sendAfter: Date;
-  readonly expiresAt: Date | null;
-  readonly idempotencyKey: string | null;
   /**
    * A digest of the request that carried the idempotency key (null without a key): a repeat of the
    * key with another digest is a different message under a reused key.
    */
   readonly requestFingerprint: string | null;
-  readonly metadata: Record<string, unknown>;
-}
+};
 
 /** Filters for listing a business's messages, newest first. */
 export interface MessageFilter {
