@@ -7,7 +7,7 @@
  *   tsx bench/run.ts [--parts link,density,ui,accept,throughput,scale] [--sizes 100,500,1000] [--links 30]
  *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
  *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
- *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh]
+ *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh] [--scale-link-minutes 600]
  *                    [--setup-concurrency 6] [--login-concurrency 20] [--repeats 1] [--keep-states]
  *                    [--accept-concurrency 200] [--accept-seconds 10] [--accept-warmup-seconds 3]
  *                    [--accept-databases pglite,postgres] [--throughput-channels 100]
@@ -55,6 +55,7 @@ const { values } = parseArgs({
       default: path.join(os.homedir(), '.cache', 'zapgate-bench', 'scale'),
     },
     'scale-fresh': { type: 'boolean', default: false },
+    'scale-link-minutes': { type: 'string', default: '600' },
     sizes: { type: 'string', default: '100,500,1000' },
     links: { type: 'string', default: '30' },
     'setup-concurrency': { type: 'string', default: '6' },
@@ -197,6 +198,11 @@ try {
         profileDir: values['scale-profile-dir'],
         stateDir: values['scale-state-dir'],
         fresh: values['scale-fresh'],
+        // 0: link nothing more, measure what a previous run linked.
+        linkMinutes:
+          values['scale-link-minutes'] === '0'
+            ? 0
+            : positiveInteger('scale-link-minutes', values['scale-link-minutes']),
         log,
       });
     } catch (err) {

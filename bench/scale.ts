@@ -50,6 +50,8 @@ export interface ScaleOptions {
   readonly stateDir: string;
   /** Link every device anew even when a previous run's devices could be reused. */
   readonly fresh: boolean;
+  /** Linking stops after this many minutes; the measurements run on what is linked, the next run links on. */
+  readonly linkMinutes: number;
   readonly log: (line: string) => void;
 }
 
@@ -66,6 +68,7 @@ export interface ScaleSide {
   readonly linked: number;
   /** Whether this run restored a previous run's devices (else it linked them, and why). */
   readonly reused: boolean;
+  readonly reusedCount: number;
   readonly relinkReason: string | undefined;
   /** When and on which Node the devices were linked (the link latencies are that run's). */
   readonly linkedOn: string;
@@ -271,22 +274,26 @@ async function acceptLatencyOnce(url: string, key: string, rate: number, seconds
 
 /** What a linking run leaves for the next runs (beside the simulator's state file and the database). */
 interface BenchState {
-  readonly version: 1;
+  readonly version: 2;
   readonly sessions: number;
   readonly database: string;
   readonly masterKey: string;
   readonly adminKey: string;
   /** The accept figure's business: its channel is never linked. */
   readonly probe: { channelId: string; apiKey: string };
+  /** In link order; only devices the simulator's state file holds. */
   readonly businesses: { channelId: string; apiKey: string; phone: string }[];
+  /** The next business phone's index (failed links use up theirs). */
+  nextIndex: number;
+  /** Over every run that linked (a time-bounded run leaves the rest to the next). */
   readonly linking: {
-    readonly at: string;
-    readonly nodeVersion: string;
-    readonly seconds: number;
-    readonly failures: number;
-    readonly first100: Latency;
-    readonly last100: Latency;
-    readonly loadAverage: number[];
+    at: string;
+    nodeVersion: string;
+    seconds: number;
+    failures: number;
+    /** Scan → connected, ms, of each device in `businesses`, in link order. */
+    readonly times: number[];
+    loadAverage: number[];
   };
   /** Measuring runs so far: each run's recipients and raw senders are new phones. */
   runs: number;
@@ -297,6 +304,8 @@ interface Prepared {
   readonly sim: SimulatorProcess;
   readonly reused: boolean;
   readonly reason: string | undefined;
+  /** How many devices were restored from a previous run (the rest were linked by this one). */
+  readonly reusedCount: number;
 }
 
 const stateFiles = (opts: ScaleOptions) => {
@@ -308,6 +317,9 @@ const stateFiles = (opts: ScaleOptions) => {
     gatewayData: path.join(dir, 'gateway-data'),
   };
 };
+
+/** Devices linked between two saves of the simulator's state file. */
+const CHECKPOINT_LINKS = 1_000;
 
 const databaseUrl = (postgresUrl: string, database: string): string => {
   const url = new URL(postgresUrl);
@@ -368,9 +380,8 @@ async function prepare(opts: ScaleOptions, node: string, admin: pg.Client): Prom
   else if (!existsSync(files.bench)) reason = `no saved run in ${files.dir}`;
   else {
     state = JSON.parse(readFileSync(files.bench, 'utf8')) as BenchState;
-    if (state.version !== 1 || state.sessions !== opts.sessions)
-      reason = `the saved run is of ${state.sessions} sessions, not ${opts.sessions}`;
-    else if (state.businesses.length === 0) reason = 'the saved run linked nothing';
+    if (state.version !== 2 || state.sessions !== opts.sessions)
+      reason = `the saved run (format ${state.version}) is of ${state.sessions} sessions, not ${opts.sessions}`;
     else if (!existsSync(files.simulator)) reason = `the simulator state file ${files.simulator} is missing`;
     else if (!(await databaseExists(admin, state.database)))
       reason = `the database ${state.database} is missing`;
@@ -406,16 +417,33 @@ async function prepare(opts: ScaleOptions, node: string, admin: pg.Client): Prom
     );
     if (sim.state?.loaded && linked === phones.size) {
       opts.log(
-        `scale: reusing ${state.businesses.length} linked devices (linked ${state.linking.at} on ` +
+        `scale: reusing ${state.businesses.length} linked devices (linked up to ${state.linking.at} on ` +
           `${state.linking.nodeVersion}; simulator state: ${sim.state.accounts} accounts, ${sim.state.devices} devices)`,
       );
-      return { state, sim, reused: true, reason: undefined };
+      const reusedCount = state.businesses.length;
+      if (reusedCount < opts.sessions && opts.linkMinutes > 0) {
+        opts.log(`scale: linking the remaining ${opts.sessions - reusedCount} devices`);
+        try {
+          await linkDevices(opts, node, files, state, sim);
+        } catch (err) {
+          await sim.stop(600_000);
+          throw err;
+        }
+      }
+      return { state, sim, reused: true, reason: undefined, reusedCount };
     }
     reason = `the simulator state holds a device for ${linked} of the saved run's ${phones.size} business phones`;
     await sim.stop(600_000);
   }
   opts.log(`scale: linking ${opts.sessions} devices anew: ${reason}`);
-  return { ...(await linkAnew(opts, node, admin, files)), reused: false, reason };
+  const fresh = await startAnew(opts, node, admin, files);
+  try {
+    await linkDevices(opts, node, files, fresh.state, fresh.sim);
+  } catch (err) {
+    await fresh.sim.stop(600_000);
+    throw err;
+  }
+  return { ...fresh, reused: false, reason, reusedCount: 0 };
 }
 
 function simulatorFlags(stateFile: string) {
@@ -427,8 +455,8 @@ async function databaseExists(admin: pg.Client, database: string): Promise<boole
   return rows.length > 0;
 }
 
-/** Drops what a previous run left, then creates every business and links its channel through the API. */
-async function linkAnew(
+/** A new database and simulator registry, nothing linked yet (what a first run starts from). */
+async function startAnew(
   opts: ScaleOptions,
   node: string,
   admin: pg.Client,
@@ -441,104 +469,160 @@ async function linkAnew(
   await rm(files.bench, { force: true });
   await rm(files.gatewayData, { recursive: true, force: true });
   const sim = await startSimulatorProcess(simulatorFlags(files.simulator));
-  const control = new ControlClient(sim.controlUrl, 60_000);
   const masterKey = randomBytes(32).toString('base64');
-  let gateway: GatewayChild | undefined;
   try {
-    gateway = await startGatewayChild(node, gatewayEnv(opts, sim, database, masterKey, files.gatewayData));
-    const adminKey = gateway.adminKey;
-    if (!adminKey) throw new Error('the gateway printed no admin key');
-    const counters = { retries503: 0 };
-    const probe = await newBusiness(gateway.url, adminKey, 'Accept probe', counters);
-    const linkTimes: { index: number; ms: number }[] = [];
-    const businesses: { channelId: string; apiKey: string; phone: string }[] = [];
-    let next = 0;
-    let failures = 0;
-    const linkOne = async (index: number) => {
-      const business = await newBusiness(gateway!.url, adminKey, `Salon ${index}`, counters);
-      const phone = `5581${String(index).padStart(8, '0')}`;
-      await control.createPhone({ phone, business: true });
-      const qrDeadline = Date.now() + 60_000;
-      let qr: string | undefined;
-      while (!qr) {
-        const r = await api(
-          gateway!.url,
-          'GET',
-          `/v1/channels/${business.channelId}/qr?format=raw`,
-          business.apiKey,
-        );
-        if (r.status === 200) qr = r.json?.qr as string;
-        else if (Date.now() > qrDeadline) throw new Error(`no QR: ${r.status}`);
-        else await sleep(50);
-      }
-      const started = performance.now();
-      await control.scan(phone, qr);
-      const connectedDeadline = Date.now() + 120_000;
-      for (;;) {
-        const r = await api(gateway!.url, 'GET', `/v1/channels/${business.channelId}`, business.apiKey);
-        if (r.json?.status === 'connected') break;
-        if (Date.now() > connectedDeadline) throw new Error('not connected within 120 s');
-        await sleep(25);
-      }
-      linkTimes.push({ index, ms: performance.now() - started });
-      businesses.push({ ...business, phone });
-    };
-    const linkStarted = performance.now();
+    const gateway = await startGatewayChild(
+      node,
+      gatewayEnv(opts, sim, database, masterKey, files.gatewayData),
+    );
+    try {
+      const adminKey = gateway.adminKey;
+      if (!adminKey) throw new Error('the gateway printed no admin key');
+      const probe = await newBusiness(gateway.url, adminKey, 'Accept probe', { retries503: 0 });
+      const state: BenchState = {
+        version: 2,
+        sessions: opts.sessions,
+        database,
+        masterKey,
+        adminKey,
+        probe,
+        businesses: [],
+        nextIndex: 0,
+        linking: {
+          at: new Date().toISOString(),
+          nodeVersion: await nodeVersion(node),
+          seconds: 0,
+          failures: 0,
+          times: [],
+          loadAverage: loadAverage(),
+        },
+        runs: 0,
+      };
+      return { state, sim };
+    } finally {
+      gateway.child.kill('SIGTERM');
+      await gateway.exited;
+    }
+  } catch (err) {
+    await sim.stop(600_000);
+    throw err;
+  }
+}
+
+/**
+ * Links businesses through the API until the saved run holds `opts.sessions` or the linking budget
+ * (`opts.linkMinutes`) is spent. Progress is checkpointed every `CHECKPOINT_LINKS` links (the
+ * simulator's file first, then the bench state naming only the devices that file holds), so an
+ * interrupted or time-bounded run is resumed by the next one instead of starting over.
+ */
+async function linkDevices(
+  opts: ScaleOptions,
+  node: string,
+  files: ReturnType<typeof stateFiles>,
+  state: BenchState,
+  sim: SimulatorProcess,
+): Promise<void> {
+  const control = new ControlClient(sim.controlUrl, 60_000);
+  const saver = new ControlClient(sim.controlUrl, 600_000);
+  const gateway = await startGatewayChild(
+    node,
+    gatewayEnv(opts, sim, state.database, state.masterKey, files.gatewayData),
+    [],
+    false,
+  );
+  const adminKey = state.adminKey;
+  const counters = { retries503: 0 };
+  const linked: { business: BenchState['businesses'][number]; ms: number }[] = [];
+  let failures = 0;
+  const linkOne = async (index: number) => {
+    const business = await newBusiness(gateway.url, adminKey, `Salon ${index}`, counters);
+    const phone = `5581${String(index).padStart(8, '0')}`;
+    await control.createPhone({ phone, business: true });
+    const qrDeadline = Date.now() + 60_000;
+    let qr: string | undefined;
+    while (!qr) {
+      const r = await api(
+        gateway.url,
+        'GET',
+        `/v1/channels/${business.channelId}/qr?format=raw`,
+        business.apiKey,
+      );
+      if (r.status === 200) qr = r.json?.qr as string;
+      else if (Date.now() > qrDeadline) throw new Error(`no QR: ${r.status}`);
+      else await sleep(50);
+    }
+    const started = performance.now();
+    await control.scan(phone, qr);
+    const connectedDeadline = Date.now() + 120_000;
+    for (;;) {
+      const r = await api(gateway.url, 'GET', `/v1/channels/${business.channelId}`, business.apiKey);
+      if (r.json?.status === 'connected') break;
+      if (Date.now() > connectedDeadline) throw new Error('not connected within 120 s');
+      await sleep(25);
+    }
+    linked.push({ business: { ...business, phone }, ms: performance.now() - started });
+  };
+  const linkStarted = performance.now();
+  const budgetEnds = Date.now() + opts.linkMinutes * 60_000;
+  let checkpointed = 0;
+  let checkpointing: Promise<void> = Promise.resolve();
+  /** Saves the simulator's file, then a bench state naming the devices linked before the save began. */
+  const checkpoint = (): Promise<void> => {
+    const upTo = linked.length;
+    checkpointing = checkpointing.then(async () => {
+      if (upTo <= checkpointed) return;
+      const saved = await saver.saveState();
+      const taken = linked.slice(checkpointed, upTo);
+      state.businesses.push(...taken.map((l) => l.business));
+      state.linking.times.push(...taken.map((l) => Math.round(l.ms)));
+      checkpointed = upTo;
+      state.linking.at = new Date().toISOString();
+      state.linking.loadAverage = loadAverage();
+      await writeJsonAtomically(files.bench, state);
+      opts.log(
+        `scale: checkpoint: ${state.businesses.length} devices saved (simulator: ${saved.accounts} accounts, ${saved.devices} devices)`,
+      );
+    });
+    return checkpointing;
+  };
+  try {
+    const wanted = opts.sessions - state.businesses.length;
+    let started = 0;
     await Promise.all(
       Array.from({ length: opts.linkConcurrency }, async () => {
-        while (next < opts.sessions) {
-          const index = next++;
+        while (started < wanted && Date.now() < budgetEnds) {
+          started++;
+          const index = state.nextIndex++;
           try {
             await linkOne(index);
           } catch (err) {
             failures++;
             if (failures <= 5) opts.log(`scale: link ${index} failed: ${String(err)}`);
           }
-          if ((index + 1) % 250 === 0)
+          if (linked.length % 250 === 0 && linked.length > 0)
             opts.log(
-              `scale: ${index + 1} linked (${Math.round((performance.now() - linkStarted) / 1000)} s, ` +
-                `load ${loadAverage().join(' ')}, gateway RSS ${Math.round(procStat(gateway!.child.pid!).rssMb)} MB)`,
+              `scale: ${state.businesses.length + linked.length - checkpointed} linked ` +
+                `(${Math.round((performance.now() - linkStarted) / 1000)} s this run, load ${loadAverage().join(' ')}, ` +
+                `gateway RSS ${Math.round(procStat(gateway.child.pid!).rssMb)} MB)`,
             );
+          if (linked.length - checkpointed >= CHECKPOINT_LINKS) void checkpoint();
         }
       }),
     );
-    const linkSeconds = (performance.now() - linkStarted) / 1000;
-    linkTimes.sort((a, b) => a.index - b.index);
+    state.linking.seconds = round(state.linking.seconds + (performance.now() - linkStarted) / 1000);
+    state.linking.failures += failures;
+    state.linking.nodeVersion = await nodeVersion(node);
+  } finally {
     gateway.child.kill('SIGTERM');
     await gateway.exited;
-    gateway = undefined;
-    // The simulator's file first: a bench state is written only for devices the file holds.
-    const saved = await new ControlClient(sim.controlUrl, 600_000).saveState();
-    opts.log(`scale: simulator state saved (${saved.accounts} accounts, ${saved.devices} devices)`);
-    const state: BenchState = {
-      version: 1,
-      sessions: opts.sessions,
-      database,
-      masterKey,
-      adminKey,
-      probe,
-      businesses,
-      linking: {
-        at: new Date().toISOString(),
-        nodeVersion: await nodeVersion(node),
-        seconds: round(linkSeconds),
-        failures,
-        first100: summary(linkTimes.slice(0, 100).map((l) => l.ms)),
-        last100: summary(linkTimes.slice(-100).map((l) => l.ms)),
-        loadAverage: loadAverage(),
-      },
-      runs: 0,
-    };
-    await writeJsonAtomically(files.bench, state);
-    return { state, sim };
-  } catch (err) {
-    if (gateway) {
-      gateway.child.kill('SIGKILL');
-      await gateway.exited;
-    }
-    await sim.stop(600_000);
-    throw err;
   }
+  // With the gateway stopped nothing changes any more: the last checkpoint is complete.
+  await checkpoint();
+  if (state.businesses.length < opts.sessions)
+    opts.log(
+      `scale: ${state.businesses.length} of ${opts.sessions} linked within the ${opts.linkMinutes}-minute ` +
+        `linking budget; the next run links the rest`,
+    );
 }
 
 async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
@@ -749,8 +833,9 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       sessions: opts.sessions,
       linked: sessions,
       reused: prepared.reused,
+      reusedCount: prepared.reusedCount,
       relinkReason: prepared.reason,
-      linkedOn: `${link.at} (${link.nodeVersion}, ${link.seconds} s, load ${link.loadAverage.join(' ')})`,
+      linkedOn: `${link.at} (${link.nodeVersion}, ${link.seconds} s of linking in all, load ${link.loadAverage.join(' ')})`,
       rssBaseMb: round(zero.rssBaseMb),
       rssMb: round(rssMb),
       rssPerSessionMb: round((rssMb - zero.rssBaseMb) / Math.max(1, sessions), 3),
@@ -761,8 +846,8 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       loopP99LoadMs: round(loopP99LoadMs),
       acceptAt0,
       acceptAtN,
-      linkFirst100: link.first100,
-      linkLast100: link.last100,
+      linkFirst100: summary(link.times.slice(0, 100)),
+      linkLast100: summary(link.times.slice(-100)),
       throughput: { messages: total, delivered, perSecond: round(delivered / sendSeconds) },
       raw,
       stopMs: Math.round(stopMs),
@@ -803,7 +888,13 @@ export function formatScale(result: ScaleResult): string {
   const rows: [string, (s: ScaleSide) => string][] = [
     ['Node', (s) => s.nodeVersion],
     ['linked sessions', (s) => `${s.linked} / ${s.sessions}`],
-    ['devices', (s) => (s.reused ? `reused, linked ${s.linkedOn}` : `linked this run: ${s.relinkReason}`)],
+    [
+      'devices',
+      (s) =>
+        s.reused
+          ? `${s.reusedCount} reused, linked up to ${s.linkedOn}`
+          : `linked this run: ${s.relinkReason}`,
+    ],
     ['link failures, 503 retries', (s) => `${s.linkFailures}, ${s.retries503}`],
     ['RSS per session (MB)', (s) => String(s.rssPerSessionMb)],
     ['heap per session (MB)', (s) => String(s.heapPerSessionMb)],
