@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { ChannelChanges, type ChannelChange } from '../channels/channel-changes.js';
 import type { Metrics } from '../metrics.js';
-import type { Channel, ChannelsRepository } from '../store/channels-repository.js';
+import type { ChannelsRepository } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
 import { ChannelLeases, type HeldLease } from './channel-leases.js';
 import { leaseFence, type LeaseWriteFence } from './fenced-database.js';
@@ -20,16 +20,12 @@ import { PostgresNotifyBus, type NotifyBus } from './notify-bus.js';
 
 /** What the node needs of the session host (channels/session-host.ts). */
 export interface ClusterSessions {
-  acquire(placed: { readonly channel: Channel; readonly fence?: LeaseWriteFence }): Promise<boolean>;
+  /** Opens a linked channel here, every write fenced; false when it is gone or no longer linked. */
+  acquire(channelId: string, fence?: LeaseWriteFence): Promise<boolean>;
   release(channelId: string): Promise<void>;
   holds(channelId: string): boolean;
   held(): ReadonlyArray<{ readonly channelId: string; readonly status: string }>;
 }
-
-/** With leases, nothing is restored at start: the keeper acquires, then the host opens. */
-export const leasedPlacement = {
-  place: async (): Promise<never[]> => [],
-};
 
 /**
  * ChannelChanges across nodes: a change published here is told to this node's viewers at once and
@@ -64,19 +60,27 @@ export interface ClusterNodeOptions {
   readonly databaseUrl: string;
   readonly db: Database;
   readonly channels: ChannelsRepository;
-  readonly sessions: ClusterSessions;
   readonly changes: ClusterChannelChanges;
   readonly leaseTtlMs: number;
   readonly takesPerRound: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+}
+
+/** What the node drives, built after it (the session host takes the node as its placement). */
+export interface ClusterParts {
+  readonly sessions: ClusterSessions;
   /** Wakes this node's dispatcher for a channel (a message was accepted on another node). */
   readonly wakeDispatcher: (channelId: string) => void;
 }
 
+/**
+ * Also the session host's placement (channels/channel-placement.ts): nothing is restored at start
+ * (the keeper acquires, then the host opens), and a channel about to be linked is claimed first.
+ */
 export class ClusterNode {
   readonly nodeId: string;
-  private keeper!: LeaseKeeper;
+  private keeper: LeaseKeeper | undefined;
   private bus!: PostgresNotifyBus;
   private readonly leases: ChannelLeases;
   private readonly nodes: NodeRegistry;
@@ -86,10 +90,31 @@ export class ClusterNode {
   private openPoll: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
 
+  private parts: ClusterParts | undefined;
+  /** Resolves once the keeper runs (a link asked for before then waits for it). */
+  private readonly running: Promise<void>;
+  private markRunning!: () => void;
+
   constructor(private readonly o: ClusterNodeOptions) {
     this.nodeId = o.nodeId;
     this.leases = new ChannelLeases(o.db, o.leaseTtlMs);
     this.nodes = new NodeRegistry(o.db, o.leaseTtlMs);
+    this.running = new Promise((resolve) => (this.markRunning = resolve));
+  }
+
+  /** The session host and the dispatcher, once built. */
+  attach(parts: ClusterParts): void {
+    this.parts = parts;
+  }
+
+  private get sessions(): ClusterSessions {
+    if (!this.parts) throw new Error('the cluster node runs only once attached to a session host');
+    return this.parts.sessions;
+  }
+
+  /** The placement's answer at start: nothing (the keeper acquires this node's share). */
+  place(): Promise<never[]> {
+    return Promise.resolve([]);
   }
 
   /** Listens on the bus, enters the node list and takes this node's share. */
@@ -109,7 +134,7 @@ export class ClusterNode {
       this.bus.subscribe((message) => {
         if (message.topic !== 'messages.accepted' || message.from === this.nodeId) return;
         const { channelId } = message.data as { channelId: string };
-        if (this.o.sessions.holds(channelId)) this.o.wakeDispatcher(channelId);
+        if (this.sessions.holds(channelId)) this.parts?.wakeDispatcher(channelId);
       }),
     );
     this.keeper = new LeaseKeeper({
@@ -126,13 +151,14 @@ export class ClusterNode {
     });
     await this.sweepOrphans();
     await this.keeper.start();
+    this.markRunning();
     this.openPoll = setInterval(() => this.noteOpened(), 100);
     this.sweepTimer = setInterval(() => void this.sweepOrphans(), Math.floor(this.o.leaseTtlMs / 3));
   }
 
   /** A message was accepted for a channel: its holder's dispatcher looks now, wherever it is. */
   messageAccepted(channel: { tenantId: string; channelId: string }): void {
-    if (this.o.sessions.holds(channel.channelId)) return;
+    if (this.sessions.holds(channel.channelId)) return;
     this.bus
       ?.publish('messages.accepted', channel)
       .catch((err: unknown) => this.o.logger.warn({ err }, 'cluster bus: a wake was not sent'));
@@ -143,7 +169,8 @@ export class ClusterNode {
    * lease, so the device it links is held here and nowhere else. 'elsewhere': another node holds it.
    */
   async claimForLinking(channelId: string): Promise<LeaseWriteFence | 'elsewhere'> {
-    const lease = await this.keeper.claim(channelId);
+    await this.running;
+    const lease = await this.keeper!.claim(channelId);
     return lease ? leaseFence(lease) : 'elsewhere';
   }
 
@@ -160,8 +187,8 @@ export class ClusterNode {
   }
 
   /** SIGTERM: every channel handed over; resolves when none is left here. */
-  drain(): Promise<void> {
-    return this.keeper.drain();
+  async drain(): Promise<void> {
+    await this.keeper?.drain();
   }
 
   async stop(options: { abrupt?: boolean } = {}): Promise<void> {
@@ -175,41 +202,31 @@ export class ClusterNode {
   private holder(): SessionHolder {
     return {
       hold: async (lease: HeldLease) => {
-        const channel = await this.channelById(lease.channelId);
-        if (!channel) throw new Error(`channel ${lease.channelId} is gone`);
         this.opening.set(lease.channelId, performance.now());
-        const opened = await this.o.sessions.acquire({ channel, fence: leaseFence(lease) });
+        const opened = await this.sessions.acquire(lease.channelId, leaseFence(lease));
         if (!opened) this.opening.delete(lease.channelId);
       },
-      stillWanted: (channelId: string) => this.o.sessions.holds(channelId),
+      stillWanted: (channelId: string) => this.sessions.holds(channelId),
       drop: async (channelId: string, reason: DropReason) => {
         this.opening.delete(channelId);
         this.o.logger.info({ channelId, reason }, 'channel let go');
-        await this.o.sessions.release(channelId);
+        await this.sessions.release(channelId);
       },
     };
-  }
-
-  private async channelById(channelId: string): Promise<Channel | undefined> {
-    const [row] = await this.o.db.query<{ tenant_id: string }>(
-      'select tenant_id from channels where id = $1 and deleted_at is null',
-      [channelId],
-    );
-    return row ? this.o.channels.get(row.tenant_id, channelId) : undefined;
   }
 
   /** Records how long each channel taken took to open here. */
   private noteOpened(): void {
     if (this.opening.size === 0) return;
     const now = performance.now();
-    for (const { channelId, status } of this.o.sessions.held()) {
+    for (const { channelId, status } of this.sessions.held()) {
       const since = this.opening.get(channelId);
       if (since === undefined || status !== 'open') continue;
       this.opening.delete(channelId);
       this.o.metrics?.clusterTakeover.observe((now - since) / 1000);
     }
     for (const [channelId, since] of this.opening)
-      if (now - since > 120_000 || !this.o.sessions.holds(channelId)) this.opening.delete(channelId);
+      if (now - since > 120_000 || !this.sessions.holds(channelId)) this.opening.delete(channelId);
   }
 
   /**

@@ -174,6 +174,8 @@ export class SimulatedNetwork implements ConnectionHandlers {
     const previous = this.online.get(key);
     if (previous) {
       this.online.delete(key);
+      // A second connection of one device: WhatsApp closes the first with 440 "replaced".
+      this.events.emit('replaced', { phone, device });
       previous.endWithStreamError(node('stream:error', {}, [node('conflict', { type: 'replaced' })]));
     }
     connection.role = { kind: 'device', jid: `${phone}:${device}@s.whatsapp.net` };

@@ -7,6 +7,8 @@ export interface SimulatorEventMap {
   unlinked: [{ phone: string; device: number; reason: 'removed_on_phone' | 'logout' }];
   'login-refused': [{ phone: string; device: number; reason: string }];
   online: [{ phone: string; device: number }];
+  /** A device logged in while already online: its first connection was closed with 440 "replaced". */
+  replaced: [{ phone: string; device: number }];
   offline: [{ phone: string; device: number }];
   'prekeys-uploaded': [{ phone: string; device: number; count: number }];
   usync: [{ protocols: string[]; users: number }];
