@@ -36,13 +36,10 @@ export interface WebhookDeliveryWithAttempts extends WebhookDelivery {
 }
 
 /** A due delivery a worker has leased, with what it needs to sign and send it. */
-export interface ClaimedDelivery {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly endpointId: string;
-  readonly eventType: DeliveredEventType;
-  readonly payload: Record<string, unknown>;
-  readonly occurredAt: Date;
+export interface ClaimedDelivery extends Pick<
+  WebhookDelivery,
+  'id' | 'tenantId' | 'endpointId' | 'eventType' | 'payload' | 'occurredAt'
+> {
   /** Attempts since the retry window opened (creation or the last replay). */
   readonly roundAttempts: number;
   readonly retryFrom: Date;
