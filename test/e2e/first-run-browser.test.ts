@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { sandboxCurl } from '../../src/sandbox.js';
-import { launchChromium } from '../support/browser.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { browserSuite } from '../support/browser.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -20,33 +18,13 @@ const ARTIFACTS = 'test-artifacts/first-run';
 const WAIT_MS = 15_000;
 
 describe('first run, in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ qrTimeoutMs: 5_000 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
-
-  const newPage = async (): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    return page;
-  };
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS, harness: { qrTimeoutMs: 5_000 } });
+  const newPage = (): Promise<Page> => suite.openPage();
 
   test('support console → Create business → panel link → linked → a message sent with the shown key', async () => {
     const page = await newPage();
-    await page.goto(`${h.gateway.url}/support/login`);
-    await page.locator('#key').fill(h.adminKey);
+    await page.goto(`${suite.h.gateway.url}/support/login`);
+    await page.locator('#key').fill(suite.h.adminKey);
     await page.locator('button[type="submit"]').click();
     await page.getByTestId('create-business').waitFor();
     assert.match(await page.locator('body').innerText(), /No businesses yet/);
@@ -78,17 +56,21 @@ describe('first run, in a real browser', () => {
     await page.reload();
     await page.locator('tr', { hasText: 'Studio Primeiro' }).waitFor();
     assert.equal(await page.locator('tr', { hasText: 'Studio Primeiro' }).count(), 1);
-    const tenants = await h.api('GET', '/v1/tenants', { key: h.adminKey });
+    const tenants = await suite.h.api('GET', '/v1/tenants', { key: suite.h.adminKey });
     assert.equal((tenants.json as unknown[]).length, 1);
 
     // The owner opens the panel link, in the business's language, and links the number.
     const owner = await newPage();
-    await owner.goto(h.gateway.url + new URL(panelLink).pathname);
+    await owner.goto(suite.h.gateway.url + new URL(panelLink).pathname);
     await owner.getByTestId('scan-qr').click();
     const picture = await owner.getByTestId('qr-code').locator('svg').screenshot();
-    const phone = h.sim.createPhone({ phone: '5511955500001', business: true, name: 'Studio Primeiro' });
-    const client = h.sim.createPhone({ phone: '5511955500002', name: 'Cliente' });
-    const scan = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+    const phone = suite.h.sim.createPhone({
+      phone: '5511955500001',
+      business: true,
+      name: 'Studio Primeiro',
+    });
+    const client = suite.h.sim.createPhone({ phone: '5511955500002', name: 'Cliente' });
+    const scan = await fetch(`${suite.h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
       method: 'POST',
       headers: { 'content-type': 'image/png' },
       body: new Uint8Array(picture),
@@ -99,7 +81,7 @@ describe('first run, in a real browser', () => {
 
     // A first message from the browser alone: the panel's "Send a test message", to a number typed in
     // the national format of the business's country (São Paulo → Brazil).
-    await owner.goto(`${h.gateway.url}/panel`);
+    await owner.goto(`${suite.h.gateway.url}/panel`);
     await owner.getByTestId('send-test-link').click();
     await owner.waitForURL(/\/panel\/messages/);
     await owner.getByTestId('test-phone').fill('(11) 95550-0002');
@@ -114,7 +96,7 @@ describe('first run, in a real browser', () => {
     // The curl the sandbox prints, run as a newcomer would paste it, with the key the page showed.
     const { stdout } = await promisify(execFile)('bash', [
       '-c',
-      sandboxCurl(h.gateway.url, apiKey, client.phone),
+      sandboxCurl(suite.h.gateway.url, apiKey, client.phone),
     ]);
     const accepted = JSON.parse(stdout) as { id: string; status: string };
     assert.ok(accepted.id, stdout);
@@ -128,12 +110,12 @@ describe('first run, in a real browser', () => {
     const page = await newPage();
     const outside: string[] = [];
     page.on('request', (request) => {
-      if (!request.url().startsWith(h.gateway.url) && !request.url().startsWith('data:'))
+      if (!request.url().startsWith(suite.h.gateway.url) && !request.url().startsWith('data:'))
         outside.push(request.url());
     });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${h.gateway.url}/docs`);
+    await page.goto(`${suite.h.gateway.url}/docs`);
     await page.locator('.swagger-ui .info .title', { hasText: 'Zapgate API' }).waitFor();
     await page.locator('.opblock', { hasText: '/v1/messages' }).first().waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/docs.png` });

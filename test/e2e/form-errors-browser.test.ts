@@ -1,48 +1,38 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type Browser, type Page } from 'playwright-core';
+import { test } from 'node:test';
+import { type Page } from 'playwright-core';
 import { t, type Lang } from '../../src/web/i18n.js';
-import { launchChromium } from '../support/browser.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { browserSuite } from '../support/browser.js';
 
 /**
  * A value the server refuses is said beside its field, in the page's language (issue 15): the
  * panel's sending-phone form (JSON, through live.js's showFormError) and support's Create business
  * (a plain form), in Portuguese and Spanish.
  */
-let h: Harness;
-let browser: Browser;
-before(async () => {
-  h = await startHarness();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await h?.stop();
-});
+const suite = browserSuite();
 
 const LANGS: Lang[] = ['pt-BR', 'es'];
 
 test('the panel’s sending-phone form: the refusal is beside the field, translated', async () => {
-  const r = await h.api('POST', '/v1/tenants', {
-    key: h.adminKey,
+  const r = await suite.h.api('POST', '/v1/tenants', {
+    key: suite.h.adminKey,
     body: { name: 'Barbearia Norte', timeZone: 'America/Sao_Paulo', language: 'pt-BR' },
   });
   assert.equal(r.status, 201);
   const business = r.json as { tenant: { id: string }; channelId: string; panelLoginUrl: string };
-  const mode = await h.api(
+  const mode = await suite.h.api(
     'PUT',
     `/v1/tenants/${business.tenant.id}/channels/${business.channelId}/link-mode`,
-    { key: h.adminKey, body: { mode: 'code' } },
+    { key: suite.h.adminKey, body: { mode: 'code' } },
   );
   assert.equal(mode.status, 200, JSON.stringify(mode.json));
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  await page.goto(`${h.gateway.url}${new URL(business.panelLoginUrl).pathname}`);
+  await page.goto(`${suite.h.gateway.url}${new URL(business.panelLoginUrl).pathname}`);
   for (const lang of LANGS) {
-    await page.goto(`${h.gateway.url}/panel?lang=${lang}`);
+    await page.goto(`${suite.h.gateway.url}/panel?lang=${lang}`);
     // A reload reopens the window that was open (panel.js): open it only when it is not.
     if (!(await page.getByTestId('qr-window').isVisible())) await page.getByTestId('scan-qr').click();
     const form = page.locator('dialog form[data-action="pairing-phone"]');
@@ -66,15 +56,15 @@ test('the panel’s sending-phone form: the refusal is beside the field, transla
 });
 
 test('support’s Create business: a bad time zone is refused beside the field, translated', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page: Page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  await page.goto(`${h.gateway.url}/support/login`);
-  await page.locator('#key').fill(h.adminKey);
+  await page.goto(`${suite.h.gateway.url}/support/login`);
+  await page.locator('#key').fill(suite.h.adminKey);
   await page.locator('button[type="submit"]').click();
   await page.getByTestId('create-business').waitFor();
   for (const lang of LANGS) {
-    await page.goto(`${h.gateway.url}/support?lang=${lang}`);
+    await page.goto(`${suite.h.gateway.url}/support?lang=${lang}`);
     await page.getByTestId('create-business-open').click();
     await page.getByTestId('new-business-name').fill('Estúdio Sul');
     await page.getByTestId('new-business-time-zone').fill('Mars/Olympus');

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import { type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { browserSuite, createBusiness } from '../support/browser.js';
 import { waitUntil } from '../support/wait-for.js';
-import { launchChromium } from '../support/browser.js';
 
 /**
  * The seed's linking experience end to end in Chromium: panel, QR page, code mode, Reset, an old
@@ -17,53 +15,20 @@ const WAIT_MS = 15_000;
 const QR_TTL_MS = 3_000;
 
 describe('linking in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS, harness: { qrTimeoutMs: QR_TTL_MS } });
+  const { here, shot } = suite;
   let seq = 0;
-  const contexts: BrowserContext[] = [];
 
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ qrTimeoutMs: QR_TTL_MS });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
-
-  const newBusiness = async (name = 'Studio Bela', language = 'en') => {
-    const r = await h.api('POST', '/v1/tenants', {
-      key: h.adminKey,
-      body: { name, timeZone: 'America/Sao_Paulo', language },
-    });
-    assert.equal(r.status, 201);
-    return r.json as {
-      tenant: { id: string };
-      channelId: string;
-      apiKey: string;
-      panelLoginUrl: string;
-      qrPageUrl: string;
-    };
-  };
+  const newBusiness = (name?: string, language?: string) => createBusiness(suite.h, name, language);
   const newPhone = (business = true): VirtualPhone =>
-    h.sim.createPhone({
+    suite.h.sim.createPhone({
       phone: `55119${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`,
       business,
       name: 'Salon phone',
     });
 
-  const openPage = async (url: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(url);
-    return page;
-  };
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const openPage = (url: string, viewport = { width: 1280, height: 800 }): Promise<Page> =>
+    suite.openPage(url, { viewport });
 
   /** What a phone's camera sees: a screenshot of the QR element on the screen. */
   const photographQr = async (page: Page): Promise<Buffer> => {
@@ -73,7 +38,7 @@ describe('linking in a real browser', () => {
   };
   /** The virtual phone's camera decodes the picture with a QR library and scans it. */
   const scanPicture = async (phone: VirtualPhone, picture: Buffer) => {
-    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+    const r = await fetch(`${suite.h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
       method: 'POST',
       headers: { 'content-type': 'image/png' },
       body: new Uint8Array(picture),
@@ -83,7 +48,6 @@ describe('linking in a real browser', () => {
       json: (await r.json()) as { device?: number; error?: { code: string; message: string } },
     };
   };
-  const here = (url: string) => h.gateway.url + new URL(url).pathname;
   // A marker set on the page's global object survives only if the page is not reloaded.
   const markNoReload = (page: Page) =>
     page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
@@ -145,8 +109,8 @@ describe('linking in a real browser', () => {
   test('3. support switches to code mode → code in the panel and on the QR page → typed on the phone → connected', async () => {
     const business = await newBusiness();
     const phone = newPhone();
-    const support = await openPage(`${h.gateway.url}/support/login`);
-    await support.locator('input[name=key]').fill(h.adminKey);
+    const support = await openPage(`${suite.h.gateway.url}/support/login`);
+    await support.locator('input[name=key]').fill(suite.h.adminKey);
     await support.locator('button[type=submit]').click();
     const row = support
       .locator('tr', { hasText: business.channelId })
@@ -155,8 +119,8 @@ describe('linking in a real browser', () => {
     await row.getByTestId('mode-toggle').click();
     await waitUntil(
       async () =>
-        (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.linkMode ===
-        'code',
+        (await suite.h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json
+          .linkMode === 'code',
       { what: 'code mode' },
     );
     await shot(support, '3-support-console');
@@ -185,7 +149,10 @@ describe('linking in a real browser', () => {
     );
     await shot(qrPage, '3-qr-page-code');
 
-    const phonePage = await openPage(`${h.sim.controlUrl}/phone/${phone.phone}`, { width: 390, height: 844 });
+    const phonePage = await openPage(`${suite.h.sim.controlUrl}/phone/${phone.phone}`, {
+      width: 390,
+      height: 844,
+    });
     await phonePage.getByTestId('menu').click();
     await phonePage.getByTestId('linked-devices').click();
     await phonePage.getByTestId('link-device').click();
@@ -223,7 +190,9 @@ describe('linking in a real browser', () => {
     assert.equal(first.linkedDevices().length, 1);
     // The business (panel, API) still can: the page's link dies, another phone links on the new one.
     const linkedUrl = page.url();
-    const reset = await h.api('POST', `/v1/channels/${business.channelId}/reset`, { key: business.apiKey });
+    const reset = await suite.h.api('POST', `/v1/channels/${business.channelId}/reset`, {
+      key: business.apiKey,
+    });
     assert.equal(reset.status, 200);
     await waitUntil(() => first.linkedDevices().length === 0, { what: 'the first phone lost the device' });
     assert.equal((await fetch(linkedUrl)).status, 404);
@@ -249,7 +218,10 @@ describe('linking in a real browser', () => {
       what: 'the QR rotated',
       timeoutMs: QR_TTL_MS * 3,
     });
-    const phonePage = await openPage(`${h.sim.controlUrl}/phone/${phone.phone}`, { width: 390, height: 844 });
+    const phonePage = await openPage(`${suite.h.sim.controlUrl}/phone/${phone.phone}`, {
+      width: 390,
+      height: 844,
+    });
     await phonePage.getByTestId('menu').click();
     await phonePage.getByTestId('linked-devices').click();
     await phonePage.getByTestId('link-device').click();
@@ -290,18 +262,18 @@ describe('linking in a real browser', () => {
     await page.getByTestId('scan-qr').click();
     assert.equal((await scanPicture(phone, await photographQr(page))).status, 200);
     await page.getByTestId('connection-established').first().waitFor();
-    await h.restartGateway();
+    await suite.h.restartGateway();
     await waitUntil(
       async () => {
         const events = (
-          await h.api('GET', `/v1/channels/${business.channelId}/events`, { key: business.apiKey })
+          await suite.h.api('GET', `/v1/channels/${business.channelId}/events`, { key: business.apiKey })
         ).json as Array<{ status: string; cause: string }>;
         return events[0]?.status === 'connected' && events[0].cause === 'restored';
       },
       { what: 'reconnected' },
     );
     // Cookies are per host, not port: the same panel session works on the restarted gateway.
-    await page.goto(`${h.gateway.url}/panel`);
+    await page.goto(`${suite.h.gateway.url}/panel`);
     await page.getByTestId('connection-established').first().waitFor();
     assert.equal(phone.linkedDevices().length, 1, 'no new scan');
     await shot(page, '7-after-restart');

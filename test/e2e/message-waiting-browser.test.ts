@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import { type Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.js';
-import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
-import { launchChromium } from '../support/browser.js';
+import { browserSuite, createBusiness } from '../support/browser.js';
+import { linkChannelByQr } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -18,46 +17,22 @@ const ARTIFACTS = 'test-artifacts/message-waiting';
 const WAIT_MS = 15_000;
 
 describe('messages that wait say why, in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
-  let seq = 0;
-  const contexts: BrowserContext[] = [];
   const clock = new ManualClock(new Date('2026-12-07T02:00:00Z'));
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ clock });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS, harness: { clock } });
+  const { here } = suite;
+  let seq = 0;
 
   const nextPhone = () =>
     `55119${String(process.pid % 1000).padStart(3, '0')}${String(++seq).padStart(5, '0')}`;
-  const here = (url: string) => h.gateway.url + new URL(url).pathname;
-  const newBusiness = async (name: string, language: string) => {
-    const r = await h.api('POST', '/v1/tenants', {
-      key: h.adminKey,
-      body: { name, timeZone: 'America/Sao_Paulo', language },
-    });
-    assert.equal(r.status, 201);
-    return r.json as { channelId: string; apiKey: string; panelLoginUrl: string };
-  };
+  const newBusiness = (name: string, language: string) => createBusiness(suite.h, name, language);
   const send = async (apiKey: string, body: Record<string, unknown>): Promise<string> => {
-    const r = await h.api('POST', '/v1/messages', { key: apiKey, body });
+    const r = await suite.h.api('POST', '/v1/messages', { key: apiKey, body });
     assert.equal(r.status, 202, JSON.stringify(r.json));
     return r.json.id as string;
   };
   const openMessages = async (loginUrl: string, lang: string) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(here(loginUrl));
-    await page.goto(`${h.gateway.url}/panel/messages?lang=${lang}`);
+    const page = await suite.openPage(here(loginUrl));
+    await page.goto(`${suite.h.gateway.url}/panel/messages?lang=${lang}`);
     await page.getByTestId('message-log').waitFor();
     return page;
   };
@@ -76,9 +51,9 @@ describe('messages that wait say why, in a real browser', () => {
 
   test('quiet hours, a reminder, a paused queue and the Scheduled filter', async () => {
     const business = await newBusiness('Studio Bela', 'en');
-    await linkChannelByQr(h, business, h.sim.createPhone({ phone: nextPhone(), business: true }));
-    const night = h.sim.createPhone({ phone: nextPhone(), name: 'Maria' });
-    const later = h.sim.createPhone({ phone: nextPhone(), name: 'João' });
+    await linkChannelByQr(suite.h, business, suite.h.sim.createPhone({ phone: nextPhone(), business: true }));
+    const night = suite.h.sim.createPhone({ phone: nextPhone(), name: 'Maria' });
+    const later = suite.h.sim.createPhone({ phone: nextPhone(), name: 'João' });
     const quietId = await send(business.apiKey, { to: `+${night.phone}`, text: 'Booking confirmed' });
     const reminderId = await send(business.apiKey, {
       to: `+${later.phone}`,
@@ -88,12 +63,12 @@ describe('messages that wait say why, in a real browser', () => {
     });
 
     // The API says it too: the reason, the time, the business's zone.
-    const quiet = await h.api('GET', `/v1/messages/${quietId}`, { key: business.apiKey });
+    const quiet = await suite.h.api('GET', `/v1/messages/${quietId}`, { key: business.apiKey });
     assert.equal(quiet.json.status, 'queued');
     assert.equal(quiet.json.waiting.reason, 'quiet_hours');
     assert.match(quiet.json.waiting.until, /^2026-12-07T11:00:0\d/);
     assert.equal(quiet.json.waiting.timeZone, 'America/Sao_Paulo');
-    const list = await h.api('GET', '/v1/messages?scheduled=true', { key: business.apiKey });
+    const list = await suite.h.api('GET', '/v1/messages?scheduled=true', { key: business.apiKey });
     assert.equal(list.status, 200);
     const listed = list.json.data as Array<{ id: string; waiting: { reason: string; until: string } }>;
     assert.deepEqual(listed.map((m) => m.id).sort(), [quietId, reminderId].sort());
@@ -130,27 +105,28 @@ describe('messages that wait say why, in a real browser', () => {
 
   test('a channel past its daily cap says when it resumes, in Portuguese', async () => {
     const business = await newBusiness('Salão Sol', 'pt-BR');
-    await linkChannelByQr(h, business, h.sim.createPhone({ phone: nextPhone(), business: true }));
-    const pacing = await h.api('PUT', '/v1/pacing', {
+    await linkChannelByQr(suite.h, business, suite.h.sim.createPhone({ phone: nextPhone(), business: true }));
+    const pacing = await suite.h.api('PUT', '/v1/pacing', {
       key: business.apiKey,
       body: { channelDailyCap: 1, warmUpDailyCap: 1, sendingWindow: null, minIntervalMs: 0, jitterMs: 0 },
     });
     assert.equal(pacing.status, 200, JSON.stringify(pacing.json));
-    const first = h.sim.createPhone({ phone: nextPhone() });
-    const second = h.sim.createPhone({ phone: nextPhone() });
+    const first = suite.h.sim.createPhone({ phone: nextPhone() });
+    const second = suite.h.sim.createPhone({ phone: nextPhone() });
     const firstId = await send(business.apiKey, { to: `+${first.phone}`, text: 'Primeira' });
     await waitUntil(
       async () =>
         ['sent', 'delivered', 'read'].includes(
-          (await h.api('GET', `/v1/messages/${firstId}`, { key: business.apiKey })).json.status as string,
+          (await suite.h.api('GET', `/v1/messages/${firstId}`, { key: business.apiKey })).json
+            .status as string,
         ),
       { what: 'the first message sent', timeoutMs: WAIT_MS },
     );
     const secondId = await send(business.apiKey, { to: `+${second.phone}`, text: 'Segunda' });
     await waitUntil(
       async () =>
-        (await h.api('GET', `/v1/messages/${secondId}`, { key: business.apiKey })).json.waiting?.reason ===
-        'daily_limit',
+        (await suite.h.api('GET', `/v1/messages/${secondId}`, { key: business.apiKey })).json.waiting
+          ?.reason === 'daily_limit',
       { what: 'the daily limit in the API', timeoutMs: WAIT_MS },
     );
     const page = await openMessages(business.panelLoginUrl, 'pt-BR');

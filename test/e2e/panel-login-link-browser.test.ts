@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSuite, createBusiness } from '../support/browser.js';
 
 /**
  * The panel login link opened again (issue 15): in the browser that used it, it goes to the panel;
@@ -14,36 +12,11 @@ const WAIT_MS = 15_000;
 const SUPPORT_URL = 'mailto:help@salon-support.example';
 
 describe('the panel login link, opened again', () => {
-  let h: Harness;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ env: { SUPPORT_URL } });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
-
-  const newPage = async (): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    return page;
-  };
-  const newBusiness = async (name: string, language = 'en') => {
-    const r = await h.api('POST', '/v1/tenants', {
-      key: h.adminKey,
-      body: { name, timeZone: 'America/Sao_Paulo', language },
-    });
-    assert.equal(r.status, 201, JSON.stringify(r.json));
-    return h.gateway.url + new URL((r.json as { panelLoginUrl: string }).panelLoginUrl).pathname;
-  };
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS, harness: { env: { SUPPORT_URL } } });
+  const newPage = (): Promise<Page> => suite.openPage();
+  /** A new business's panel login link, on this gateway. */
+  const newBusiness = async (name: string, language = 'en') =>
+    suite.here((await createBusiness(suite.h, name, language)).panelLoginUrl);
 
   test('the same browser goes to its panel; another browser is told "already used", with a way on', async () => {
     const link = await newBusiness('Studio Again');
@@ -90,7 +63,7 @@ describe('the panel login link, opened again', () => {
 
   test('an unknown link: not valid, with the way to ask for a new one', async () => {
     const page = await newPage();
-    const answer = await page.goto(`${h.gateway.url}/panel/login/${'x'.repeat(43)}`);
+    const answer = await page.goto(`${suite.h.gateway.url}/panel/login/${'x'.repeat(43)}`);
     assert.equal(answer?.status(), 410);
     await page.getByTestId('ask-new-link').waitFor();
     assert.doesNotMatch(await page.locator('body').innerText(), /reset/i);

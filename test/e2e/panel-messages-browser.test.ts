@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { describe, test } from 'node:test';
+import { type Page } from 'playwright-core';
+import { browserSuite, createBusiness } from '../support/browser.js';
+import { linkChannelByQr } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
-import { launchChromium } from '../support/browser.js';
 
 /**
  * Panel → Messages in Chromium: a linked business sends a few notifications (one to a number
@@ -17,53 +16,25 @@ type BrowserStyle = { getComputedStyle(element: unknown, pseudo: string): { cont
 const WAIT_MS = 15_000;
 
 describe('panel message log in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS });
+  const { here, shot } = suite;
   let seq = 0;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
 
   // Brazilian mobile numbers: 55 11 9XXXX-XXXX.
   const nextPhone = () =>
     `55119${String(Date.now() % 1000).padStart(3, '0')}${String(++seq).padStart(5, '0')}`;
   const formatted = (p: string) => `+${p.slice(0, 2)} (${p.slice(2, 4)}) ${p.slice(4, 9)}-${p.slice(9)}`;
-  const here = (url: string) => h.gateway.url + new URL(url).pathname;
 
-  const newBusiness = async (name: string) => {
-    const r = await h.api('POST', '/v1/tenants', {
-      key: h.adminKey,
-      body: { name, timeZone: 'America/Sao_Paulo', language: 'en' },
-    });
-    assert.equal(r.status, 201);
-    return r.json as { channelId: string; apiKey: string; panelLoginUrl: string };
-  };
+  const newBusiness = (name: string) => createBusiness(suite.h, name);
   const send = async (apiKey: string, to: string, text: string): Promise<string> => {
-    const r = await h.api('POST', '/v1/messages', { key: apiKey, body: { to: `+${to}`, text } });
+    const r = await suite.h.api('POST', '/v1/messages', { key: apiKey, body: { to: `+${to}`, text } });
     assert.equal(r.status, 202, JSON.stringify(r.json));
     return r.json.id as string;
   };
   const statusOf = async (apiKey: string, id: string): Promise<string> =>
-    (await h.api('GET', `/v1/messages/${id}`, { key: apiKey })).json.status as string;
-  const openPanel = async (loginUrl: string, options: { javaScriptEnabled?: boolean } = {}) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(here(loginUrl));
-    return page;
-  };
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+    (await suite.h.api('GET', `/v1/messages/${id}`, { key: apiKey })).json.status as string;
+  const openPanel = (loginUrl: string, options: { javaScriptEnabled?: boolean } = {}) =>
+    suite.openPage(here(loginUrl), { viewport: { width: 1280, height: 860 }, ...options });
   const rows = (page: Page) => page.locator('[data-role="rows"] tr');
   const rowFor = (page: Page, phone: string) => rows(page).filter({ hasText: `+${phone}` });
   /** Waits (polling, no fixed sleep) until the page shows this depth and newest status. */
@@ -85,12 +56,12 @@ describe('panel message log in a real browser', () => {
 
   test('statuses and reasons in words, search by phone, pause → queued → resume → delivered, live', async () => {
     const business = await newBusiness('Studio Bela');
-    await linkChannelByQr(h, business, h.sim.createPhone({ phone: nextPhone(), business: true }));
-    const pacing = await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } });
+    await linkChannelByQr(suite.h, business, suite.h.sim.createPhone({ phone: nextPhone(), business: true }));
+    const pacing = await suite.h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } });
     assert.equal(pacing.status, 200);
-    const maria = h.sim.createPhone({ phone: nextPhone(), name: 'Maria' });
-    const joao = h.sim.createPhone({ phone: nextPhone(), name: 'João' });
-    const nobody = h.sim.createPhone({ phone: nextPhone(), hasWhatsApp: false });
+    const maria = suite.h.sim.createPhone({ phone: nextPhone(), name: 'Maria' });
+    const joao = suite.h.sim.createPhone({ phone: nextPhone(), name: 'João' });
+    const nobody = suite.h.sim.createPhone({ phone: nextPhone(), hasWhatsApp: false });
     const longText = `Olá João! ${'Your appointment at Studio Bela is confirmed. '.repeat(4)}See you soon.`;
     const ids = [
       await send(business.apiKey, maria.phone, 'Hi Maria, see you <b>tomorrow</b> at 10:00'),
@@ -219,19 +190,19 @@ describe('panel message log in a real browser', () => {
       ['POST', 'pause'],
       ['POST', 'resume'],
     ] as const) {
-      const url = `${h.gateway.url}/panel/api/channels/${other.channelId}/${path}`;
+      const url = `${suite.h.gateway.url}/panel/api/channels/${other.channelId}/${path}`;
       const r = method === 'GET' ? await page.request.get(url) : await page.request.post(url, { data: {} });
       assert.equal(r.status(), 404, `${method} ${path}`);
     }
-    const form = await page.request.post(`${h.gateway.url}/panel/channels/${other.channelId}/pause`, {
+    const form = await page.request.post(`${suite.h.gateway.url}/panel/channels/${other.channelId}/pause`, {
       form: { lang: 'en' },
       maxRedirects: 0,
     });
     assert.equal(form.status(), 404);
-    const otherView = await h.api('GET', `/v1/channels/${other.channelId}`, { key: other.apiKey });
+    const otherView = await suite.h.api('GET', `/v1/channels/${other.channelId}`, { key: other.apiKey });
     assert.equal(otherView.json.paused, false, "the other business's queue was not paused");
     const bad = await page.request.get(
-      `${h.gateway.url}/panel/api/channels/${business.channelId}/messages?phone=nope`,
+      `${suite.h.gateway.url}/panel/api/channels/${business.channelId}/messages?phone=nope`,
     );
     assert.equal(bad.status(), 400);
     assert.equal(
@@ -243,7 +214,7 @@ describe('panel message log in a real browser', () => {
   test('without JavaScript: pause and resume are forms that come back to the log', async () => {
     const business = await newBusiness('Clínica Sol');
     const page = await openPanel(business.panelLoginUrl, { javaScriptEnabled: false });
-    await page.goto(`${h.gateway.url}/panel/messages?lang=pt-BR`);
+    await page.goto(`${suite.h.gateway.url}/panel/messages?lang=pt-BR`);
     assert.match(await page.getByTestId('log-empty').innerText(), /Nenhuma mensagem ainda/);
     assert.match(await page.getByTestId('queue-summary').innerText(), /aguardam na fila/);
     await page.getByTestId('pause-sending').click();

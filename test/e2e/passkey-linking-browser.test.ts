@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { SimulatorError } from '../../src/simulator/errors.js';
 import { es } from '../../src/web/catalogue-es.js';
 import { ptBR } from '../../src/web/catalogue-pt-br.js';
-import { launchChromium } from '../support/browser.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { browserSuite, createBusiness } from '../support/browser.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -19,50 +16,18 @@ const ARTIFACTS = 'test-artifacts/passkey-linking';
 const WAIT_MS = 15_000;
 
 describe('passkey-gated linking in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
-
-  const openPage = async (url: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(url);
-    return page;
-  };
-  const here = (url: string) => h.gateway.url + new URL(url).pathname;
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS });
+  const { here, openPage } = suite;
 
   test('the QR page (pt-BR) and the panel’s QR window (es) name the passkey request and what to do; after it is removed a scan links', async () => {
-    const r = await h.api('POST', '/v1/tenants', {
-      key: h.adminKey,
-      body: { name: 'Salão Passkey', timeZone: 'America/Sao_Paulo', language: 'pt-BR' },
-    });
-    assert.equal(r.status, 201, JSON.stringify(r.json));
-    const business = r.json as {
-      channelId: string;
-      apiKey: string;
-      panelLoginUrl: string;
-      qrPageUrl: string;
-    };
-    const phone = h.sim.createPhone({ phone: '5541922220011', business: true });
+    const business = await createBusiness(suite.h, 'Salão Passkey', 'pt-BR');
+    const phone = suite.h.sim.createPhone({ phone: '5541922220011', business: true });
     phone.setPasskeyRequired(true);
 
     const qrPage = await openPage(here(business.qrPageUrl));
     await qrPage.getByTestId('qr-code').waitFor();
     const panel = await openPage(here(business.panelLoginUrl));
-    await panel.goto(`${h.gateway.url}/panel?lang=es`);
+    await panel.goto(`${suite.h.gateway.url}/panel?lang=es`);
     await panel.getByTestId('scan-qr').click();
     await panel.getByTestId('qr-code').waitFor();
     for (const page of [qrPage, panel]) assert.equal(await page.getByTestId('passkey-required').count(), 0);
@@ -70,7 +35,7 @@ describe('passkey-gated linking in a real browser', () => {
     const liveQr = () =>
       waitUntil(
         async () => {
-          const q = await h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, {
+          const q = await suite.h.api('GET', `/v1/channels/${business.channelId}/qr?format=raw`, {
             key: business.apiKey,
           });
           return q.status === 200 ? (q.json.qr as string) : undefined;

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import { type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
-import { launchChromium } from '../support/browser.js';
+import { browserSuite, createBusiness } from '../support/browser.js';
 
 /**
  * The public QR page around its edges (issue 15): opened on the very phone that must scan it, revoked
@@ -17,51 +15,24 @@ const IPHONE_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
 describe('the QR page in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS });
+  const { here, shot } = suite;
   let seq = 0;
-  const contexts: BrowserContext[] = [];
 
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({});
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
-
-  const newBusiness = async (name = 'Studio Bela', language = 'en') => {
-    const r = await h.api('POST', '/v1/tenants', {
-      key: h.adminKey,
-      body: { name, timeZone: 'America/Sao_Paulo', language },
-    });
-    assert.equal(r.status, 201);
-    return r.json as { tenant: { id: string }; channelId: string; apiKey: string; qrPageUrl: string };
-  };
+  const newBusiness = (name?: string, language?: string) => createBusiness(suite.h, name, language);
   const newPhone = (): VirtualPhone =>
-    h.sim.createPhone({
+    suite.h.sim.createPhone({
       phone: `55119${String(Date.now() % 100000).padStart(5, '0')}${String(++seq).padStart(2, '0')}`,
       business: true,
       name: 'Salon phone',
     });
-  const here = (url: string) => h.gateway.url + new URL(url).pathname;
-  const open = async (url: string, phone = false): Promise<Page> => {
-    const context = await browser.newContext(
+  const open = (url: string, phone = false): Promise<Page> =>
+    suite.openPage(
+      url,
       phone
         ? { viewport: { width: 390, height: 844 }, userAgent: IPHONE_UA, isMobile: true, hasTouch: true }
-        : { viewport: { width: 1280, height: 800 } },
+        : undefined,
     );
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(url);
-    return page;
-  };
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
 
   test('opened on a phone: the page says so, the owner switches to a code, the phone types it and links', async () => {
     const business = await newBusiness();
@@ -88,7 +59,7 @@ describe('the QR page in a real browser', () => {
     await page.getByTestId('use-qr').waitFor();
     await shot(page, 'phone-code');
 
-    const phonePage = await open(`${h.sim.controlUrl}/phone/${phone.phone}`, true);
+    const phonePage = await open(`${suite.h.sim.controlUrl}/phone/${phone.phone}`, true);
     await phonePage.getByTestId('menu').click();
     await phonePage.getByTestId('linked-devices').click();
     await phonePage.getByTestId('link-device').click();
@@ -122,7 +93,9 @@ describe('the QR page in a real browser', () => {
     await page.getByTestId('qr-code').locator('svg').waitFor();
     const oldUrl = page.url();
     const started = Date.now();
-    const reset = await h.api('POST', `/v1/channels/${business.channelId}/reset`, { key: business.apiKey });
+    const reset = await suite.h.api('POST', `/v1/channels/${business.channelId}/reset`, {
+      key: business.apiKey,
+    });
     assert.equal(reset.status, 200);
     await page.getByText('This link is no longer valid').waitFor();
     const elapsed = Date.now() - started;
@@ -165,7 +138,7 @@ describe('the QR page in a real browser', () => {
     // Linked: no Reset on the page.
     const phone = newPhone();
     const qr = await page.getByTestId('qr-code').locator('svg').screenshot();
-    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+    const r = await fetch(`${suite.h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
       method: 'POST',
       headers: { 'content-type': 'image/png' },
       body: new Uint8Array(qr),

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { type Browser, type Page } from 'playwright-core';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, test } from 'node:test';
+import { type Page } from 'playwright-core';
+import { browserSuite } from '../support/browser.js';
 
 /**
  * The panel's QR window (issue 15): one calm size whatever it shows (QR or code), steps beside the
@@ -33,18 +31,7 @@ interface Box {
 }
 
 describe('the QR window at 1280×800', () => {
-  let h: Harness;
-  let browser: Browser;
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({});
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await h?.stop();
-  });
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS });
 
   /** The window's box and every part of it that would need scrolling to be read whole. */
   const measure = (page: Page): Promise<Box> =>
@@ -76,17 +63,17 @@ describe('the QR window at 1280×800', () => {
     ['es', 'Peluquería Luna', 'Para'],
   ] as const) {
     test(`${lang}: for ${name}, steps beside the QR, same size for a code, nothing to scroll`, async () => {
-      const r = await h.api('POST', '/v1/tenants', {
-        key: h.adminKey,
+      const r = await suite.h.api('POST', '/v1/tenants', {
+        key: suite.h.adminKey,
         body: { name, timeZone: 'America/Sao_Paulo', language: lang },
       });
       assert.equal(r.status, 201);
       const business = r.json as { channelId: string; panelLoginUrl: string; tenant: { id: string } };
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
       try {
         const page = await context.newPage();
         page.setDefaultTimeout(WAIT_MS);
-        await page.goto(h.gateway.url + new URL(business.panelLoginUrl).pathname);
+        await page.goto(suite.h.gateway.url + new URL(business.panelLoginUrl).pathname);
         await page.getByTestId('scan-qr').click();
         const win = page.getByTestId('qr-window');
         await win.getByTestId('qr-code').locator('svg').waitFor();
@@ -108,10 +95,10 @@ describe('the QR window at 1280×800', () => {
         assert.ok(qr.pageScroll <= qr.viewport || qr.bottom <= qr.viewport);
 
         // Support switches the number to code mode: same window size, still nothing to scroll.
-        const mode = await h.api(
+        const mode = await suite.h.api(
           'PUT',
           `/v1/tenants/${business.tenant.id}/channels/${business.channelId}/link-mode`,
-          { key: h.adminKey, body: { mode: 'code' } },
+          { key: suite.h.adminKey, body: { mode: 'code' } },
         );
         assert.equal(mode.status, 200, JSON.stringify(mode.json));
         await win.getByTestId('pairing-phone-input').waitFor();

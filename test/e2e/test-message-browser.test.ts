@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext } from 'playwright-core';
-import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
-import { launchChromium } from '../support/browser.js';
+import { describe, test } from 'node:test';
+import { browserSuite, createBusiness } from '../support/browser.js';
+import { linkChannelByQr } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -17,45 +15,21 @@ const ARTIFACTS = 'test-artifacts/test-message';
 const WAIT_MS = 15_000;
 
 describe('send a test message from the panel', () => {
-  let h: Harness;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
+  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS });
 
   const newLinkedBusiness = async (name: string, sender: string) => {
-    const r = await h.api('POST', '/v1/tenants', {
-      key: h.adminKey,
-      body: { name, timeZone: 'America/Sao_Paulo', language: 'pt-BR' },
-    });
-    assert.equal(r.status, 201);
-    const business = r.json as { channelId: string; apiKey: string; panelLoginUrl: string };
-    await linkChannelByQr(h, business, h.sim.createPhone({ phone: sender, business: true }));
-    const pacing = await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } });
+    const business = await createBusiness(suite.h, name, 'pt-BR');
+    await linkChannelByQr(suite.h, business, suite.h.sim.createPhone({ phone: sender, business: true }));
+    const pacing = await suite.h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } });
     assert.equal(pacing.status, 200);
     return business;
   };
-  const openPanel = async (loginUrl: string, javaScriptEnabled = true) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, javaScriptEnabled });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(h.gateway.url + new URL(loginUrl).pathname);
-    return page;
-  };
+  const openPanel = (loginUrl: string, javaScriptEnabled = true) =>
+    suite.openPage(suite.here(loginUrl), { javaScriptEnabled });
 
   test('from the WhatsApp block: a wrong number said by the field, a national number sent and delivered', async () => {
     const business = await newLinkedBusiness('Studio Bela', '5511990002001');
-    const owner = h.sim.createPhone({ phone: '5511990002002', name: 'Ana (dona)' });
+    const owner = suite.h.sim.createPhone({ phone: '5511990002002', name: 'Ana (dona)' });
     const page = await openPanel(business.panelLoginUrl);
     await page.getByTestId('send-test-link').click();
     await page.waitForURL(/\/panel\/messages/);
@@ -87,9 +61,9 @@ describe('send a test message from the panel', () => {
 
   test('without JavaScript: the form posts and comes back with the result', async () => {
     const business = await newLinkedBusiness('Clínica Sol', '5511990002003');
-    const owner = h.sim.createPhone({ phone: '5511990002004' });
+    const owner = suite.h.sim.createPhone({ phone: '5511990002004' });
     const page = await openPanel(business.panelLoginUrl, false);
-    await page.goto(`${h.gateway.url}/panel/messages?lang=pt-BR`);
+    await page.goto(`${suite.h.gateway.url}/panel/messages?lang=pt-BR`);
     await page.getByTestId('test-phone').fill('abc');
     await page.getByTestId('send-test').click();
     await page.waitForURL(/test=invalid_phone/);

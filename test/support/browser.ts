@@ -1,4 +1,14 @@
-import { chromium, type Browser } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before } from 'node:test';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
+import { startHarness, type Harness, type HarnessOptions } from './gateway-harness.js';
 
 /** Debian's Chromium, headless, the way every browser test runs it (never a downloaded browser). */
 export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
@@ -6,4 +16,101 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
   });
+}
+
+/** A business as `POST /v1/tenants` answers it. */
+export interface NewBusiness {
+  tenant: { id: string };
+  channelId: string;
+  apiKey: string;
+  panelLoginUrl: string;
+  qrPageUrl: string;
+}
+
+/** Creates a business through the API with the operator key (Brazil's time zone unless told). */
+export async function createBusiness(
+  h: Harness,
+  name = 'Studio Bela',
+  language = 'en',
+  timeZone = 'America/Sao_Paulo',
+): Promise<NewBusiness> {
+  const r = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name, timeZone, language } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  return r.json as NewBusiness;
+}
+
+/** What a browser test gets from {@link browserSuite}: the gateway, Chromium, and pages on it. */
+export interface BrowserSuite {
+  /** The gateway and simulator (set once the suite's `before` ran). */
+  readonly h: Harness;
+  readonly browser: Browser;
+  /** A fresh browser context (1280×800 unless told), closed after the suite. */
+  newContext: (options?: BrowserContextOptions) => Promise<BrowserContext>;
+  /** A page in its own context, with the suite's wait; opened at `url` when one is given. */
+  openPage: (url?: string, options?: BrowserContextOptions) => Promise<Page>;
+  /** A link the API gave (on the public URL) as this gateway's own address. */
+  here: (url: string) => string;
+  /** A full-page screenshot under the suite's artifacts folder. */
+  shot: (page: Page, name: string) => Promise<Buffer>;
+}
+
+/**
+ * The preamble every browser test shares: a gateway harness and Chromium started before the tests
+ * of the enclosing `describe` (or file), every context opened through the suite closed after, then
+ * the browser and the harness. `harness` may be a function for options built in an earlier `before`
+ * (a fake ALTEGIO's address).
+ */
+export function browserSuite(
+  options: {
+    artifacts?: string;
+    waitMs?: number;
+    harness?: HarnessOptions | (() => HarnessOptions);
+  } = {},
+): BrowserSuite {
+  const { artifacts, waitMs = 15_000 } = options;
+  let harness: Harness | undefined;
+  let chromiumBrowser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    if (artifacts) mkdirSync(artifacts, { recursive: true });
+    harness = await startHarness(
+      typeof options.harness === 'function' ? options.harness() : (options.harness ?? {}),
+    );
+    chromiumBrowser = await launchChromium();
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await chromiumBrowser?.close();
+    await harness?.stop();
+  });
+
+  const suite: BrowserSuite = {
+    get h() {
+      assert.ok(harness, 'the suite has not started');
+      return harness;
+    },
+    get browser() {
+      assert.ok(chromiumBrowser, 'the suite has not started');
+      return chromiumBrowser;
+    },
+    newContext: async (contextOptions = {}) => {
+      const context = await suite.browser.newContext({
+        viewport: { width: 1280, height: 800 },
+        ...contextOptions,
+      });
+      contexts.push(context);
+      return context;
+    },
+    openPage: async (url, contextOptions) => {
+      const page = await (await suite.newContext(contextOptions)).newPage();
+      page.setDefaultTimeout(waitMs);
+      if (url !== undefined) await page.goto(url);
+      return page;
+    },
+    here: (url) => suite.h.gateway.url + new URL(url).pathname,
+    shot: (page, name) =>
+      page.screenshot({ path: `${artifacts ?? 'test-artifacts'}/${name}.png`, fullPage: true }),
+  };
+  return suite;
 }
