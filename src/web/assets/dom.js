@@ -2,6 +2,7 @@
 /* global document, window, navigator, Element, HTMLElement */
 // Small DOM chores of the live pages: ticking countdowns, copying to the clipboard, a button's
 // "Copied" flash, and re-rendering an area without losing the focused field.
+import { required } from './live.js';
 import { countdownText, remainingMs } from './markup.js';
 
 /**
@@ -93,4 +94,23 @@ export function replaceKeepingFocus(el, html) {
 export function eventTarget(event, selector) {
   const target = event.target instanceof Element ? event.target.closest(selector) : null;
   return target instanceof HTMLElement ? /** @type {E} */ (target) : null;
+}
+
+/**
+ * The link area's sending-phone form (the panel's QR window and the QR page): on submit, `send`
+ * gets the form, its number field and button, and the number typed (trimmed).
+ * @param {(form: HTMLFormElement, input: HTMLInputElement, button: HTMLButtonElement, phone: string) => Promise<void>} send
+ */
+export function onPairingPhoneSubmit(send) {
+  document.addEventListener('submit', (e) => {
+    /** @type {HTMLFormElement | null} */
+    const form = eventTarget(e, 'form[data-action="pairing-phone"]');
+    if (!form) return;
+    e.preventDefault();
+    /** @type {HTMLInputElement} */
+    const input = required('input[name="phone"]', form);
+    /** @type {HTMLButtonElement} */
+    const button = required('button[type="submit"]', form);
+    void send(form, input, button, input.value.trim());
+  });
 }

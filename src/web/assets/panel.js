@@ -12,7 +12,14 @@ import {
 } from './views.js';
 import { ApiError, api, errorBox, makeEnv, readBoot, required, showFormError } from './live.js';
 import { createWatcher, subscribe, viewerKey } from './watch.js';
-import { copyText, eventTarget, flashLabel, replaceKeepingFocus, tickCountdowns } from './dom.js';
+import {
+  copyText,
+  eventTarget,
+  flashLabel,
+  onPairingPhoneSubmit,
+  replaceKeepingFocus,
+  tickCountdowns,
+} from './dom.js';
 
 /**
  * @import { ChannelView } from '../channel-view.js'
@@ -245,22 +252,8 @@ document.addEventListener('click', (e) => {
   }
 });
 
-document.addEventListener('submit', (e) => {
-  /** @type {HTMLFormElement | null} */
-  const form = eventTarget(e, 'form[data-action="pairing-phone"]');
-  if (!form) return;
-  e.preventDefault();
-  void submitPairingPhone(form);
-});
-
-/** @param {HTMLFormElement} form */
-async function submitPairingPhone(form) {
+onPairingPhoneSubmit(async (form, input, button, phone) => {
   const id = openId;
-  /** @type {HTMLInputElement} */
-  const input = required('input[name="phone"]', form);
-  /** @type {HTMLButtonElement} */
-  const button = required('button[type="submit"]', form);
-  const phone = input.value.trim();
   if (!id) return;
   // The server's refusal of the number is said by the field, in the page's words.
   const refuse = (/** @type {unknown} */ err) =>
@@ -282,7 +275,7 @@ async function submitPairingPhone(form) {
   } finally {
     button.disabled = false;
   }
-}
+});
 
 subscribe('/panel/api/events', apply, {
   onResync: () => {

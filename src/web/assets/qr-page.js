@@ -5,7 +5,7 @@
 import { escapeHtml, hasLinkedDevice, linkView, linkViewKey } from './views.js';
 import { ApiError, api, errorBox, makeEnv, readBoot, required } from './live.js';
 import { createWatcher, subscribe, viewerKey } from './watch.js';
-import { eventTarget, replaceKeepingFocus, tickCountdowns } from './dom.js';
+import { eventTarget, onPairingPhoneSubmit, replaceKeepingFocus, tickCountdowns } from './dom.js';
 
 /**
  * @import { ChannelView } from '../channel-view.js'
@@ -232,21 +232,7 @@ document.addEventListener('click', (e) => {
   }
 });
 
-document.addEventListener('submit', (e) => {
-  /** @type {HTMLFormElement | null} */
-  const form = eventTarget(e, 'form[data-action="pairing-phone"]');
-  if (!form) return;
-  e.preventDefault();
-  void submitPairingPhone(form);
-});
-
-/** @param {HTMLFormElement} form */
-async function submitPairingPhone(form) {
-  /** @type {HTMLInputElement} */
-  const input = required('input[name="phone"]', form);
-  /** @type {HTMLButtonElement} */
-  const button = required('button[type="submit"]', form);
-  const phone = input.value.trim();
+onPairingPhoneSubmit(async (_form, input, button, phone) => {
   if (!phone) {
     errors.show(S['link.phoneHelp']);
     input.focus();
@@ -264,7 +250,7 @@ async function submitPairingPhone(form) {
   } finally {
     button.disabled = false;
   }
-}
+});
 
 const checkStillValid = () => {
   api(`${apiBase}/channel`)
