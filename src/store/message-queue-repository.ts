@@ -199,14 +199,6 @@ export class MessageQueueRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** Queue depth of every channel with work (metrics). */
-  async queueDepths(): Promise<Map<string, number>> {
-    const rows = await this.db.query<{ channel_id: string; n: number }>(
-      `select channel_id, count(*)::int as n from messages where status in ('queued', 'sending') group by channel_id`,
-    );
-    return new Map(rows.map((r) => [r.channel_id, Number(r.n)]));
-  }
-
   /** Channels with queued messages, due or not (to start their senders at boot). */
   async channelsWithQueuedWork(): Promise<string[]> {
     const rows = await this.db.query<{ channel_id: string }>(

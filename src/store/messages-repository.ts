@@ -282,19 +282,4 @@ export class MessagesRepository {
     ]);
     return row ? toMessage(row) : undefined;
   }
-
-  /** The message this channel last sent to `phone` (what an inbound reply answers). */
-  async lastSentTo(
-    tenantId: string,
-    channelId: string,
-    phone: string,
-    tx: Queryable = this.db,
-  ): Promise<Message | undefined> {
-    const [row] = await tx.query<MessageRow>(
-      `select * from messages where channel_id = $1 and to_phone = $2 and sent_at is not null and tenant_id = $3
-       order by sent_at desc limit 1`,
-      [channelId, phone, tenantId],
-    );
-    return row ? toMessage(row) : undefined;
-  }
 }
