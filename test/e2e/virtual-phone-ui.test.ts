@@ -15,6 +15,7 @@ import {
   trustSimulator,
 } from '../support/raw-baileys-client.js';
 import { launchChromium } from '../support/browser.js';
+import { waitUntil } from '../support/wait-for.js';
 
 /**
  * The virtual phone page in a real browser (Debian's chromium through playwright-core), linking
@@ -323,6 +324,27 @@ describe('virtual phone page', () => {
     await page.getByTestId('message-bubble').filter({ hasText: 'Reply CANCEL to cancel.' }).waitFor();
     assert.equal(await page.getByTestId('message-bubble').count(), 3);
     await page.context().close();
+  });
+
+  test('a chat opened straight from the address (a reload on a chat) shows and the page keeps polling', async () => {
+    const owner = newNumber();
+    const friend = newNumber();
+    sim.createPhone({ phone: owner, name: 'Ana' });
+    const context = await browser.newContext({ viewport: PHONE_VIEWPORT });
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_MS);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // Before the first poll answered, the chat screen drew the chat list from no state and threw,
+    // so the poll never started: the page stayed as the server sent it.
+    await page.goto(`${sim.controlUrl}/phone/${owner}#/chat/${friend}`);
+    assert.equal(await page.locator('#chat-title').innerText(), `+${friend}`);
+    await waitUntil(async () => (await page.locator('#clock').innerText()) !== '', {
+      what: 'the first poll (the status bar clock)',
+    });
+    await page.getByTestId('message-input').waitFor();
+    assert.deepEqual(errors, []);
+    await context.close();
   });
 
   test('the phone index lists phones and creates one; an unknown number has its own page; desktop layout', async () => {
