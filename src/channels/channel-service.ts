@@ -5,13 +5,17 @@ import { normalisePhoneNumber } from '../domain/phone-numbers.js';
 import type { Channel, ChannelEvent, ChannelsRepository } from '../store/channels-repository.js';
 import type { Database, Queryable } from '../store/database.js';
 import type { QrLinksRepository } from '../store/qr-links-repository.js';
-import type { ChannelRuntime, LiveLinkState } from './channel-runtime.js';
+import type { LinkWindow, LiveLinkState } from './link-window.js';
+import type { QueueGates } from './queue-gates.js';
+import type { SessionHost } from './session-host.js';
 
 export interface ChannelServiceOptions {
   readonly db: Database;
   readonly channels: ChannelsRepository;
   readonly qrLinks: QrLinksRepository;
-  readonly runtime: ChannelRuntime;
+  readonly host: SessionHost;
+  readonly linkWindow: LinkWindow;
+  readonly gates: QueueGates;
   readonly qrLinkTtlMs: number;
   /** Fails a deleted channel's waiting messages (`channel_removed`) in the deleting transaction. */
   readonly failWaitingMessages: (tenantId: string, channelId: string, tx: Queryable) => Promise<unknown[]>;
@@ -26,7 +30,7 @@ const notFound = (channelId: string): AppError =>
 export interface ChannelSnapshot {
   readonly channel: Channel;
   readonly live: LiveLinkState;
-  /** When it was taken, on the runtime's clock (decides whether a restriction still runs). */
+  /** When it was taken, on the gateway's clock (decides whether a restriction still runs). */
   readonly at: Date;
 }
 
@@ -59,7 +63,7 @@ export class ChannelService {
   }
 
   snapshot(channel: Channel): ChannelSnapshot {
-    return { channel, live: this.o.runtime.linkState(channel.id), at: this.o.runtime.currentTime() };
+    return { channel, live: this.o.linkWindow.linkState(channel.id), at: this.o.host.currentTime() };
   }
 
   async list(tenantId: string): Promise<Channel[]> {
@@ -84,14 +88,16 @@ export class ChannelService {
     const channel = await this.get(tenantId, channelId);
     const limit = this.o.limits?.linkingPerBusiness;
     const startsLinking =
-      limit !== undefined && !hasLinkedDevice(channel.status) && !this.o.runtime.linkState(channel.id).link;
+      limit !== undefined &&
+      !hasLinkedDevice(channel.status) &&
+      !this.o.linkWindow.linkState(channel.id).link;
     if (!startsLinking) {
-      await this.o.runtime.watch(channel, viewer, options);
+      await this.o.linkWindow.watch(channel, viewer, options);
       return this.get(tenantId, channelId);
     }
     // Checked and reserved in one synchronous step: parallel watches cannot all see room.
     const starting = this.startingLinks.get(tenantId) ?? new Set<string>();
-    const linking = new Set([...this.o.runtime.linkingChannelIds(tenantId), ...starting]);
+    const linking = new Set([...this.o.linkWindow.linkingChannelIds(tenantId), ...starting]);
     if (!linking.has(channel.id) && linking.size >= limit)
       throw new AppError(
         'rate_limited',
@@ -101,7 +107,7 @@ export class ChannelService {
     starting.add(channel.id);
     this.startingLinks.set(tenantId, starting);
     try {
-      await this.o.runtime.watch(channel, viewer, options);
+      await this.o.linkWindow.watch(channel, viewer, options);
     } finally {
       starting.delete(channel.id);
       if (starting.size === 0) this.startingLinks.delete(tenantId);
@@ -110,7 +116,7 @@ export class ChannelService {
   }
 
   async unwatch(tenantId: string, channelId: string, viewer = 'api'): Promise<void> {
-    await this.o.runtime.unwatch(await this.get(tenantId, channelId), viewer);
+    await this.o.linkWindow.unwatch(await this.get(tenantId, channelId), viewer);
   }
 
   /** Logs the device out, wipes its credentials, revokes the QR-page link and issues a new one. */
@@ -120,7 +126,7 @@ export class ChannelService {
       await this.o.qrLinks.revokeAll(tenantId, channelId, tx);
       return this.o.qrLinks.issue(tenantId, channelId, this.o.qrLinkTtlMs, tx);
     });
-    await this.o.runtime.reset(channel);
+    await this.o.linkWindow.reset(channel);
     return { channel: await this.get(tenantId, channelId), qrPageToken: link.token };
   }
 
@@ -142,12 +148,12 @@ export class ChannelService {
 
   /** Stops the channel's queue before its next message; everything waiting stays queued. */
   async pause(tenantId: string, channelId: string): Promise<Channel> {
-    return this.o.runtime.setPaused(await this.get(tenantId, channelId), true);
+    return this.o.gates.setPaused(await this.get(tenantId, channelId), true);
   }
 
   /** Starts the queue again (also after the device was removed; sending waits for a link). */
   async resume(tenantId: string, channelId: string): Promise<Channel> {
-    return this.o.runtime.setPaused(await this.get(tenantId, channelId), false);
+    return this.o.gates.setPaused(await this.get(tenantId, channelId), false);
   }
 
   /**
@@ -158,7 +164,8 @@ export class ChannelService {
   async delete(tenantId: string, channelId: string): Promise<{ failedMessages: number }> {
     const channel = await this.get(tenantId, channelId);
     // Logged out first: a send in flight goes back to the queue and fails with the rest below.
-    await this.o.runtime.forget(channel);
+    await this.o.host.logoutAndForget(channel.id);
+    this.o.linkWindow.forget(channel.id);
     const failed = await this.o.db.transaction(async (tx) => {
       if (!(await this.o.channels.markDeleted(tenantId, channelId, new Date(), tx)))
         throw notFound(channelId);
@@ -172,7 +179,7 @@ export class ChannelService {
   async setLinkMode(tenantId: string, channelId: string, mode: LinkMode): Promise<Channel> {
     const channel = await this.o.channels.setLinkMode(tenantId, channelId, mode);
     if (!channel) throw notFound(channelId);
-    await this.o.runtime.modeChanged(channel);
+    await this.o.linkWindow.modeChanged(channel);
     return channel;
   }
 
@@ -181,7 +188,7 @@ export class ChannelService {
     const digits = normalisePhoneNumber(phone, 'phone');
     const channel = await this.o.channels.setPairingPhone(tenantId, channelId, digits);
     if (!channel) throw notFound(channelId);
-    await this.o.runtime.pairingPhoneChanged(channel);
+    await this.o.linkWindow.pairingPhoneChanged(channel);
     return channel;
   }
 
@@ -210,7 +217,7 @@ export class ChannelService {
     const channel = await this.watch(tenantId, channelId);
     if (channel.linkMode === 'code')
       throw new AppError('conflict', 'This channel links with a pairing code, not a QR code.');
-    const qr = this.o.runtime.linkState(channelId).link?.qr;
+    const qr = this.o.linkWindow.linkState(channelId).link?.qr;
     if (!qr) {
       if (channel.status === 'connected')
         throw new AppError('already_linked', 'This channel is already linked.');

@@ -243,12 +243,15 @@ export class SessionHost {
   }
 
   /**
-   * Takes a linked channel (a placement won its lease): opens its driver here, every status write
-   * fenced by `fence`. False when the channel has no credentials left (it says "not linked").
+   * Takes a linked channel (a lease was won): opens its driver here, every status write fenced by
+   * `fence`. False when there is no such channel or it has no credentials left (it says "not
+   * linked"). The cluster's LeaseKeeper plugs in as `hold: (lease) => host.acquire(lease.channelId,
+   * leaseFence(lease))`, `drop: (channelId) => host.release(channelId)`.
    */
-  async acquire(placed: PlacedChannel): Promise<boolean> {
-    const { channel } = placed;
-    if (this.hosted.has(channel.id)) return true;
+  async acquire(channelId: string, fence?: WriteFence): Promise<boolean> {
+    if (this.hosted.has(channelId)) return true;
+    const channel = await this.o.channels.getForSessionHost(channelId);
+    if (!channel) return false;
     if (!(await this.o.drivers.isLinked(channel.id))) {
       await this.o.channels.changeStatus(
         channel.tenantId,
@@ -257,11 +260,11 @@ export class SessionHost {
         'restored',
         {},
         undefined,
-        placed.fence,
+        fence,
       );
       return false;
     }
-    await this.open(placed);
+    await this.open({ channel, ...(fence ? { fence } : {}) });
     return true;
   }
 

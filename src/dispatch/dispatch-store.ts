@@ -1,29 +1,17 @@
-import type { MessageFailure } from './dispatch-types.js';
+import type { ClaimedMessage, MessageFailure, StatusReport } from '../domain/message.js';
 
-/** A message claimed for sending (status `sending`). */
-export interface ClaimedMessage {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly channelId: string;
-  /** Fixed at accept time: a resend after a crash reuses it, so the recipient sees the message once. */
-  readonly waMessageId: string;
-  readonly toPhone: string;
-  readonly body: string;
-  readonly urgent: boolean;
-  readonly marketing: boolean;
-  readonly attempts: number;
-}
+export type { ClaimedMessage };
 
-/** A status WhatsApp reported for one of our ids, as the dispatcher records it. */
-export interface ReportedStatus {
+/**
+ * A status the channel reported for one of our ids: the lifecycle's one report type
+ * (domain/message.ts), addressed by the WhatsApp id the message was sent with.
+ */
+export type ReportedStatus = StatusReport & {
   readonly waMessageId: string;
   readonly status: 'sent' | 'delivered' | 'read' | 'failed';
-  readonly at: Date;
-  /** For 'failed'. */
-  readonly failure?: MessageFailure;
-}
+};
 
-/** What the dispatcher needs from the message store (adapted from the messages repository). */
+/** What the dispatcher needs from the message store (src/dispatch/status-recorder.ts). */
 export interface DispatchStore {
   /** Claims the channel's next due message (priority, then time), or says when the next one is due. */
   claimNext(
@@ -32,20 +20,17 @@ export interface DispatchStore {
   ): Promise<{ message: ClaimedMessage } | { nextDueAt: Date | undefined }>;
   /** Puts a claimed message back in the queue, to go at `sendAfter`. */
   release(message: ClaimedMessage, sendAfter: Date): Promise<void>;
-  markSent(waMessageId: string, at: Date): Promise<void>;
-  markDelivered(waMessageId: string, at: Date): Promise<void>;
-  markRead(waMessageId: string, at: Date): Promise<void>;
   markFailed(message: { tenantId: string; id: string }, failure: MessageFailure, at: Date): Promise<void>;
-  markFailedByWaId(waMessageId: string, failure: MessageFailure, at: Date): Promise<void>;
   /**
-   * Records many reported statuses in one transaction, applied in order (group commit). Optional:
-   * without it each status is recorded alone.
+   * Records reported statuses (acks, receipts, refusals) in one transaction, applied in order (group
+   * commit); one status is a batch of one.
    */
-  markStatuses?(reports: readonly ReportedStatus[]): Promise<unknown>;
-  /** A channel's sends in flight on a socket that died go back to `queued`, keeping their ids. */
+  markStatuses(reports: readonly ReportedStatus[]): Promise<unknown>;
+  /**
+   * A channel's sends in flight on a connection that died (or before a restart) go back to
+   * `queued`, keeping their ids: called when the channel opens on this process.
+   */
   requeueSending(channelId: string): Promise<unknown>;
-  /** After a crash: messages left `sending` go back to `queued`, keeping their WhatsApp id. */
-  requeueInterrupted(): Promise<number>;
   /** Messages `sending` since before `claimedBefore` go back to `queued` (same id); returns how many. */
   requeueStale(claimedBefore: Date): Promise<number>;
   /** Fails queued messages whose expiry passed; returns how many. */
@@ -63,6 +48,6 @@ export interface DispatchStore {
     fromPhone: string;
     text: string;
     receivedAt: Date;
-  }): Promise<void>;
+  }): Promise<unknown>;
   queueDepth(): Promise<number>;
 }

@@ -1,29 +1,16 @@
 import type { Logger } from 'pino';
-import type { SessionTraffic } from '../channels/channel-runtime.js';
+import type { ChannelRef, InboundText, SendingChannel, StatusReport } from '../channels/channel-driver.js';
+import type { GateState } from '../channels/queue-gates.js';
+import type { SessionTraffic } from '../channels/session-host.js';
+import { BackgroundLoop } from '../background-loop.js';
 import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
-import type { InboundMessage, MessageStatusEvent } from '../whatsapp/session-events.js';
 import type { ClaimedMessage, DispatchStore, ReportedStatus } from './dispatch-store.js';
-import type { FailureDetail, MessageFailure } from './dispatch-types.js';
-import type { RefusalCause } from '../whatsapp/refusal-cause.js';
+import type { MessageFailure } from './dispatch-types.js';
 import { systemClock, type Clock } from '../clock.js';
 
 /** Most statuses recorded in one transaction. */
 const STATUS_BATCH_MAX = 500;
-
-/** A 463's cause as the business reads it on the failed message (its reason stays rejected/restricted). */
-const DETAIL_BY_REFUSAL: Record<RefusalCause, FailureDetail> = {
-  timelock: 'reach_out_timelock',
-  misaddressed: 'misaddressed',
-  no_token: 'recipient_token_missing',
-};
-
-/** What the dispatcher needs of a channel's open session. */
-export interface SendingSession {
-  sendText(toPhone: string, text: string, opts: { messageId: string }): Promise<void>;
-  showTyping(toPhone: string, durationMs: number): Promise<void>;
-  onWhatsApp(phones: string[]): Promise<Array<{ phone: string; exists: boolean }>>;
-}
 
 /** When a claimed message may go, per the pacing policy (anti-ban), or now. */
 export interface PacingGate {
@@ -35,8 +22,10 @@ export interface PacingGate {
 
 export interface DispatcherOptions {
   readonly store: DispatchStore;
-  /** The open session of a channel on this node, or undefined. */
-  readonly session: (channelId: string) => SendingSession | undefined;
+  /** The channel's driver when it is open on this node, or undefined. */
+  readonly channel: (channelId: string) => SendingChannel | undefined;
+  /** The queue's pause and restriction as stored (read before each message). */
+  readonly gates: { read(channelId: string): Promise<GateState> };
   readonly pacing: PacingGate;
   readonly logger: Logger;
   readonly metrics?: Metrics;
@@ -49,16 +38,11 @@ export interface DispatcherOptions {
   /** How long a send waits for its server ack before the next message goes anyway. */
   readonly ackTimeoutMs?: number;
   /**
-   * Called when a 463 is a reach-out timelock: the account may not start new chats for a while
-   * (until `until`, epoch ms, when WhatsApp said). Misaddressed and token 463s do not call it.
+   * A send was refused because the account may not write to new contacts for a while (until
+   * `until`, epoch ms, when said): stores the restriction. The send's stop-and-wait ends only once
+   * it is stored, so the next message reads it.
    */
-  readonly onRestricted?: (channel: { tenantId: string; channelId: string }, until?: number) => void;
-  /** Until when the channel may not write to new contacts (after a 463); undefined: it may. */
-  readonly restrictedUntil?: (channelId: string) => Date | undefined;
-  /** What holds new contacts back while restricted (undefined: not known; the timelock is assumed). */
-  readonly restrictedBy?: (channelId: string) => 'reach_out_timelock' | 'new_chats_capped' | undefined;
-  /** A paused channel keeps its queue and sends nothing (woken by onResumed). */
-  readonly isPaused?: (channelId: string) => boolean;
+  readonly onRestricted?: (channel: ChannelRef, until?: number) => Promise<void>;
   /** The scheduling clock (a manual one in tests); the system clock by default. */
   readonly clock?: Clock;
 }
@@ -76,7 +60,9 @@ interface Worker {
  */
 export class Dispatcher implements SessionTraffic {
   private readonly workers = new Map<string, Worker>();
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweeper: BackgroundLoop;
+  /** Restrictions being stored after refusals; acks wait for them (see onRestricted). */
+  private readonly gateWrites: Array<Promise<unknown>> = [];
   /** Sends waiting for their server ack to be recorded, by WhatsApp id. */
   private readonly awaitingAck = new Map<string, () => void>();
   /** Sends refused as misaddressed (463 to a phone number whose LID is known): they go again to the LID. */
@@ -93,10 +79,20 @@ export class Dispatcher implements SessionTraffic {
 
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? systemClock;
-    // A clock that jumps forward may make parked work due: every worker looks again.
+    // A clock that jumps forward may make parked work due: every worker looks again (the sweep
+    // loop wakes by itself).
     this.unsubscribeClock = this.clock.onAdvance(() => {
       for (const worker of this.workers.values()) worker.wake?.();
-      void this.sweep();
+    });
+    this.sweeper = new BackgroundLoop({
+      name: 'dispatch-sweep',
+      run: async () => {
+        await this.sweep();
+        return 'idle';
+      },
+      idleIntervalMs: o.sweepIntervalMs ?? 5_000,
+      clock: this.clock,
+      onError: (err) => this.backgroundError('sweep', err, {}),
     });
   }
 
@@ -104,18 +100,19 @@ export class Dispatcher implements SessionTraffic {
     return this.clock.now();
   }
 
+  /**
+   * Starts a worker per channel with work waiting. Sends a restart interrupted go again with the same
+   * ids when their channel opens here (onOpen): only the channels this process holds are touched.
+   */
   async start(): Promise<void> {
-    const requeued = await this.o.store.requeueInterrupted();
-    if (requeued)
-      this.o.logger.info({ requeued }, 'messages interrupted by a restart go again with the same ids');
     for (const channelId of await this.o.store.channelsWithQueuedWork()) this.ensureWorker(channelId);
-    this.sweeper = setInterval(() => void this.sweep(), this.o.sweepIntervalMs ?? 5_000);
+    this.sweeper.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribeClock();
-    clearInterval(this.sweeper);
+    await this.sweeper.stop();
     const loops = [...this.workers.values()].map((w) => {
       w.running = false;
       w.wake?.();
@@ -131,59 +128,46 @@ export class Dispatcher implements SessionTraffic {
     worker.wake?.();
   }
 
-  onOpen(channel: { tenantId: string; channelId: string }): void {
-    // Sends in flight on the socket that died get no ack: they go again now, with the same ids.
+  /**
+   * A channel opened here: sends in flight on the connection that died (or before a restart) get no
+   * ack, so they go again now, with the same ids.
+   */
+  onOpen(channel: ChannelRef): void {
     this.o.store
       .requeueSending(channel.channelId)
       .catch((err: unknown) => this.backgroundError('requeue', err, { channelId: channel.channelId }))
       .finally(() => this.notify(channel.channelId));
   }
 
-  onResumed(channel: { tenantId: string; channelId: string }): void {
-    this.notify(channel.channelId);
-  }
-
-  onMessageStatus(channel: { tenantId: string; channelId: string }, event: MessageStatusEvent): void {
+  onStatus(channel: ChannelRef, report: StatusReport): void {
     const at = this.now();
-    this.o.logger.debug(
-      { waMessageId: event.messageId, status: event.status },
-      'message status from WhatsApp',
-    );
-    if (event.status === 'failed') {
-      this.o.logger.warn(
-        { waMessageId: event.messageId, reason: event.reason, errorCode: event.errorCode },
-        'WhatsApp refused a message',
-      );
-      if (event.refusal) this.o.metrics?.refusals.inc({ cause: event.refusal.cause });
-      if (event.reason === 'restricted') this.o.onRestricted?.(channel, event.refusal?.until);
-      const waiter = this.awaitingAck.get(event.messageId);
-      if (event.reason === 'misaddressed' && waiter && !this.retriedToLid.has(event.messageId)) {
-        // Not a failure yet: the send that waits for this ack puts it back, and it goes to the LID.
-        this.misaddressed.add(event.messageId);
+    this.o.logger.debug({ waMessageId: report.messageId, status: report.status }, 'message status');
+    if (report.status === 'failed') {
+      if (report.failure?.reason === 'restricted' && this.o.onRestricted)
+        this.gateWrites.push(
+          this.o
+            .onRestricted(channel, report.restrictedUntil)
+            .catch((err: unknown) => this.backgroundError('restriction', err, { ...channel })),
+        );
+      const waiter = this.awaitingAck.get(report.messageId);
+      if (report.resendable && waiter && !this.retriedToLid.has(report.messageId)) {
+        // Not a failure yet: the send that waits for this ack puts it back, and it goes again.
+        this.misaddressed.add(report.messageId);
         waiter();
         return;
       }
-      this.retriedToLid.delete(event.messageId);
+      this.retriedToLid.delete(report.messageId);
     }
-    const report: ReportedStatus =
-      event.status === 'failed'
+    this.pendingStatuses.push(
+      report.status === 'failed'
         ? {
-            waMessageId: event.messageId,
+            waMessageId: report.messageId,
             status: 'failed',
             at,
-            failure: {
-              reason: event.reason === 'restricted' ? 'restricted' : 'rejected',
-              ...(event.refusal ? { detail: DETAIL_BY_REFUSAL[event.refusal.cause] } : {}),
-              ...(event.errorCode ? { errorCode: event.errorCode } : {}),
-              ...(event.refusal ? { details: { refusal: event.refusal.cause } } : {}),
-            },
+            failure: report.failure ?? { reason: 'rejected' },
           }
-        : {
-            waMessageId: event.messageId,
-            status: event.status === 'server_ack' ? 'sent' : event.status,
-            at,
-          };
-    this.pendingStatuses.push(report);
+        : { waMessageId: report.messageId, status: report.status, at },
+    );
     if (!this.statusFlush) this.statusFlush = this.flushStatuses();
   }
 
@@ -199,10 +183,9 @@ export class Dispatcher implements SessionTraffic {
       while (this.pendingStatuses.length > 0) {
         const batch = this.pendingStatuses.splice(0, STATUS_BATCH_MAX);
         try {
-          if (!this.o.store.markStatuses) throw new Error('no batch writes');
           await this.o.store.markStatuses(batch);
         } catch (err) {
-          if (this.o.store.markStatuses && batch.length > 1)
+          if (batch.length > 1)
             this.o.logger.warn(
               { err, statuses: batch.length },
               'recording statuses together failed; one by one',
@@ -213,6 +196,8 @@ export class Dispatcher implements SessionTraffic {
               this.backgroundError('status', e, { waMessageId: report.waMessageId }),
             );
         }
+        // A refusal's restriction is stored before the send waiting for it ends (the next reads it).
+        await Promise.all(this.gateWrites.splice(0));
         for (const report of batch)
           if (report.status === 'sent' || report.status === 'failed')
             this.awaitingAck.get(report.waMessageId)?.();
@@ -223,23 +208,10 @@ export class Dispatcher implements SessionTraffic {
   }
 
   private async recordStatus(report: ReportedStatus): Promise<void> {
-    switch (report.status) {
-      case 'sent':
-        return this.o.store.markSent(report.waMessageId, report.at);
-      case 'delivered':
-        return this.o.store.markDelivered(report.waMessageId, report.at);
-      case 'read':
-        return this.o.store.markRead(report.waMessageId, report.at);
-      case 'failed':
-        return this.o.store.markFailedByWaId(
-          report.waMessageId,
-          report.failure ?? { reason: 'rejected' },
-          report.at,
-        );
-    }
+    await this.o.store.markStatuses([report]);
   }
 
-  onInbound(channel: { tenantId: string; channelId: string }, message: InboundMessage): void {
+  onInbound(channel: ChannelRef, message: InboundText): void {
     this.o.store
       .recordInbound({
         tenantId: channel.tenantId,
@@ -279,8 +251,9 @@ export class Dispatcher implements SessionTraffic {
   private async run(channelId: string, worker: Worker): Promise<void> {
     while (worker.running) {
       try {
-        const session = this.o.session(channelId);
-        if (!session || this.o.isPaused?.(channelId)) {
+        const channel = this.o.channel(channelId);
+        const gates = channel ? await this.o.gates.read(channelId) : undefined;
+        if (!channel || !gates || gates.paused) {
           // Down or paused: its messages stay queued until it is back / resumed (which wakes us) or they expire.
           await this.park(worker, undefined);
           continue;
@@ -291,7 +264,7 @@ export class Dispatcher implements SessionTraffic {
           await this.park(worker, wait === undefined ? undefined : Math.min(wait, 60_000));
           continue;
         }
-        await this.deliver(session, claim.message, worker);
+        await this.deliver(channel, gates, claim.message, worker);
       } catch (err) {
         this.backgroundError('dispatch', err, { channelId });
         await this.park(worker, 1_000);
@@ -299,32 +272,37 @@ export class Dispatcher implements SessionTraffic {
     }
   }
 
-  private async deliver(session: SendingSession, message: ClaimedMessage, worker: Worker): Promise<void> {
+  private async deliver(
+    channel: SendingChannel,
+    gates: GateState,
+    message: ClaimedMessage,
+    worker: Worker,
+  ): Promise<void> {
     const now = this.now();
     const known = await this.o.store.recipientOnWhatsApp(
       message.tenantId,
       message.channelId,
       message.toPhone,
     );
-    let onWhatsApp = known;
-    if (onWhatsApp === undefined) {
-      const [result] = await session.onWhatsApp([message.toPhone]);
-      onWhatsApp = result?.exists ?? false;
-      await this.o.store.rememberRecipient(message.tenantId, message.channelId, message.toPhone, onWhatsApp);
+    let reachable = known;
+    if (reachable === undefined && channel.checkRecipients) {
+      const [result] = await channel.checkRecipients([message.toPhone]);
+      reachable = result?.exists ?? false;
+      await this.o.store.rememberRecipient(message.tenantId, message.channelId, message.toPhone, reachable);
     }
-    if (!onWhatsApp) {
+    if (reachable === false) {
       await this.fail(message, { reason: 'not_on_whatsapp' }, now);
       return;
     }
-    const restrictedUntil = this.o.restrictedUntil?.(message.channelId);
-    if (restrictedUntil && !(await this.o.store.hasContacted(message.channelId, message.toPhone))) {
-      // After a 463 the account may not start new chats: trying would only deepen the restriction.
+    const restriction = gates.restriction;
+    if (restriction && !(await this.o.store.hasContacted(message.channelId, message.toPhone))) {
+      // While restricted the account may not start new chats: trying would only deepen it.
       await this.fail(
         message,
         {
           reason: 'restricted',
-          detail: this.o.restrictedBy?.(message.channelId) ?? 'reach_out_timelock',
-          details: { restrictedUntil: restrictedUntil.toISOString(), newContact: true },
+          detail: restriction.by,
+          details: { restrictedUntil: restriction.until.toISOString(), newContact: true },
         },
         now,
       );
@@ -336,7 +314,7 @@ export class Dispatcher implements SessionTraffic {
       await this.park(worker, decision.sendAt.getTime() - this.now().getTime());
       return;
     }
-    if (decision.typingMs > 0) await session.showTyping(message.toPhone, decision.typingMs);
+    if (decision.typingMs > 0) await channel.typing?.(message.toPhone, decision.typingMs);
     const started = Date.now();
     // Stop-and-wait: the next message goes only once this one's ack is recorded, so a crash can
     // catch at most one unrecorded send per channel (resent with the same id, dropped by the phone).
@@ -352,15 +330,15 @@ export class Dispatcher implements SessionTraffic {
       map.set(waId, done);
     });
     try {
-      await session.sendText(message.toPhone, message.body, { messageId: message.waMessageId });
+      await channel.send({ to: message.toPhone, text: message.body }, message.waMessageId);
       await acked;
       if (this.misaddressed.delete(message.waMessageId)) {
-        // Sent to the phone-number address of a contact WhatsApp addresses by LID: again, same id,
-        // now that the LID is known (the recipient never got the first one).
+        // The channel asked for it again to the recipient's other address, now known: same id
+        // (the recipient never got the first one).
         this.retriedToLid.add(message.waMessageId);
         this.o.logger.info(
           { messageId: message.id, waMessageId: message.waMessageId },
-          'misaddressed (463): sending again to the contact’s LID',
+          'misaddressed: sending again to the recipient’s other address',
         );
         await this.o.store.release(message, this.now());
         return;
@@ -398,19 +376,16 @@ export class Dispatcher implements SessionTraffic {
     );
   }
 
+  /** Expires what is overdue and requeues sends whose ack never came (a failure backs the loop off). */
   private async sweep(): Promise<void> {
-    try {
-      const expired = await this.o.store.expireDue(this.now());
-      // A send whose ack never came (the link dropped right after): it goes again, same id.
-      const stale = await this.o.store.requeueStale(
-        new Date(this.now().getTime() - (this.o.staleSendingMs ?? 120_000)),
-      );
-      if (stale) this.o.logger.warn({ stale }, 'unacknowledged sends requeued');
-      if (expired) this.o.metrics?.sends.inc({ status: 'failed', reason: 'expired' }, expired);
-      this.o.metrics?.queueDepth.set(await this.o.store.queueDepth());
-    } catch (err) {
-      this.backgroundError('sweep', err, {});
-    }
+    const expired = await this.o.store.expireDue(this.now());
+    // A send whose ack never came (the link dropped right after): it goes again, same id.
+    const stale = await this.o.store.requeueStale(
+      new Date(this.now().getTime() - (this.o.staleSendingMs ?? 120_000)),
+    );
+    if (stale) this.o.logger.warn({ stale }, 'unacknowledged sends requeued');
+    if (expired) this.o.metrics?.sends.inc({ status: 'failed', reason: 'expired' }, expired);
+    this.o.metrics?.queueDepth.set(await this.o.store.queueDepth());
   }
 
   /** Background loops never crash the process and never fail silently. */

@@ -234,6 +234,15 @@ export class ChannelsRepository {
     return row?.n ?? 0;
   }
 
+  /** One channel of any business, by id: the session host only (it acquires channels by id). */
+  async getForSessionHost(channelId: string): Promise<Channel | undefined> {
+    const [row] = await this.db.query<ChannelRow>(
+      'select * from channels where id = $1 and deleted_at is null',
+      [channelId],
+    );
+    return row ? toChannel(row) : undefined;
+  }
+
   /** Every channel of every business: support's console and the session restorer only. */
   async listAllForSupport(): Promise<Channel[]> {
     return (

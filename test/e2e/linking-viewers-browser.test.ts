@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ManualClock } from '../../src/clock.js';
 import type { VirtualPhone } from '../../src/simulator/index.js';
 import { launchChromium } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
@@ -15,7 +16,8 @@ import { waitUntil } from '../support/wait-for.js';
 const ARTIFACTS = 'test-artifacts/linking-viewers';
 const WAIT_MS = 15_000;
 const QR_TTL_MS = 3_000;
-const GRACE_S = 2;
+/** The linking grace after the last viewer left; its timer runs on the gateway's clock. */
+const GRACE_S = 10;
 
 const newBusinessWith = async (h: Harness, name: string) => {
   const r = await h.api('POST', '/v1/tenants', {
@@ -29,12 +31,19 @@ const newBusinessWith = async (h: Harness, name: string) => {
 describe('linking with several viewers, in a real browser', () => {
   let h: Harness;
   let browser: Browser;
+  // The link window's timers (grace, window, code renewal) run on this clock: the tests move it
+  // past the grace instead of sleeping through it. Two moves stay well inside a viewer's 45 s lease.
+  const clock = new ManualClock(new Date('2026-03-02T12:00:00Z'));
   let seq = 0;
   const contexts: BrowserContext[] = [];
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ qrTimeoutMs: QR_TTL_MS, env: { LINK_GRACE_SECONDS: String(GRACE_S) } });
+    h = await startHarness({
+      qrTimeoutMs: QR_TTL_MS,
+      env: { LINK_GRACE_SECONDS: String(GRACE_S) },
+      clock,
+    });
     browser = await launchChromium();
   });
   after(async () => {
@@ -73,8 +82,8 @@ describe('linking with several viewers, in a real browser', () => {
     const r = await h.api('GET', `/v1/channels/${channelId}/events`, { key: apiKey });
     return (r.json as Array<{ cause: string }>).map((e) => e.cause);
   };
-  /** Longer than the grace: if linking were going to stop, it would have stopped by now. */
-  const pastTheGrace = () => new Promise((resolve) => setTimeout(resolve, GRACE_S * 1000 + 1_500));
+  /** Moves the clock past the grace: if linking were going to stop, it stops now. */
+  const pastTheGrace = () => clock.advance(GRACE_S * 1000 + 1_000);
 
   test('two viewers: the panel window closes, the QR page still links (never "expired")', async () => {
     const business = await newBusinessWith(h, 'Two Viewers Salon');
@@ -88,10 +97,16 @@ describe('linking with several viewers, in a real browser', () => {
     await panel.getByTestId('qr-window').locator('[data-action="close"]').click();
     await panel.getByTestId('qr-window').waitFor({ state: 'hidden' });
     const before = await qrSequence(qrPage);
-    await pastTheGrace();
+    pastTheGrace();
     // The other viewer still gets fresh codes, and never "This code has expired".
     await waitUntil(async () => (await qrSequence(qrPage)) > before, {
       what: 'a new QR after the panel left',
+      timeoutMs: WAIT_MS,
+    });
+    // Past the grace again, now that the panel's leaving has surely reached the gateway.
+    pastTheGrace();
+    await waitUntil(async () => (await qrSequence(qrPage)) > before + 1, {
+      what: 'another new QR after the grace',
       timeoutMs: WAIT_MS,
     });
     assert.equal(await qrPage.getByTestId('link-expired').count(), 0);
@@ -110,7 +125,10 @@ describe('linking with several viewers, in a real browser', () => {
     await page.getByTestId('qr-code').waitFor();
     await page.reload();
     await page.getByTestId('qr-code').waitFor();
-    await pastTheGrace();
+    const before = await qrSequence(page);
+    pastTheGrace();
+    await waitUntil(async () => (await qrSequence(page)) > before, { what: 'a new QR', timeoutMs: WAIT_MS });
+    pastTheGrace();
     await page.getByTestId('qr-code').waitFor();
     assert.equal(await page.getByTestId('link-expired').count(), 0);
     const seen = await causes(business.apiKey, business.channelId);
@@ -132,7 +150,10 @@ describe('linking with several viewers, in a real browser', () => {
     await panel.reload();
     await panel.getByTestId('qr-window').waitFor();
     await panel.getByTestId('qr-code').waitFor();
-    await pastTheGrace();
+    const before = await qrSequence(panel);
+    pastTheGrace();
+    await waitUntil(async () => (await qrSequence(panel)) > before, { what: 'a new QR', timeoutMs: WAIT_MS });
+    pastTheGrace();
     await panel.getByTestId('qr-code').waitFor();
     const seen = await causes(business.apiKey, business.channelId);
     assert.ok(
@@ -163,8 +184,13 @@ describe('linking with several viewers, in a real browser', () => {
     await qrPage.getByTestId('pairing-code').first().waitFor();
     // The owner closes the panel's window while typing the code shown on the QR page.
     await panel.getByTestId('qr-window').locator('[data-action="close"]').click();
-    await pastTheGrace();
+    await panel.getByTestId('qr-window').waitFor({ state: 'hidden' });
+    pastTheGrace();
     assert.equal((await qrPage.getByTestId('pairing-code').first().innerText()).trim(), code);
+    pastTheGrace();
+    assert.equal((await qrPage.getByTestId('pairing-code').first().innerText()).trim(), code);
+    const seen = await causes(business.apiKey, business.channelId);
+    assert.ok(!seen.includes('viewers_left'), `linking stopped: ${seen.join(', ')}`);
     const typed = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/pairing-code`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -180,9 +206,15 @@ describe('linking with several viewers, in a real browser', () => {
     await page.getByTestId('qr-code').waitFor();
     const url = page.url();
     await page.goto('about:blank');
+    // The grace passes on the clock (a few times at most, in case the leaving reaches the gateway
+    // late; still inside the link window).
+    let moves = 0;
     await waitUntil(
-      async () => (await causes(business.apiKey, business.channelId)).includes('viewers_left'),
-      { what: 'linking stops once nobody looks', timeoutMs: WAIT_MS },
+      async () => {
+        if (moves++ < 3) pastTheGrace();
+        return (await causes(business.apiKey, business.channelId)).includes('viewers_left');
+      },
+      { what: 'linking stops once nobody looks', timeoutMs: WAIT_MS, intervalMs: 500 },
     );
     const channel = await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey });
     assert.equal(channel.json.cause, 'viewers_left');
