@@ -4,7 +4,8 @@
  * against raw Baileys loops), on the simulator running in its own process. Prints tables, writes
  * JSON under bench/results/.
  *
- *   tsx bench/run.ts [--parts link,density,ui,accept,throughput,scale] [--sizes 100,500,1000] [--links 30]
+ *   tsx bench/run.ts [--parts link,density,ui,accept,throughput,scale,failover] [--sizes 100,500,1000] [--links 30]
+ *                    [--failover-channels 60] [--failover-ttl-seconds 10] [--failover-takes-per-round 50]
  *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
  *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
  *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh] [--scale-link-minutes 600]
@@ -34,11 +35,15 @@ import { runSessionDensity, type DensityResult } from './session-density.js';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process.js';
 import { runThroughput, type ThroughputResult } from './throughput.js';
 import { formatScale, runScale, type ScaleResult } from './scale.js';
+import { formatFailover, runFailover, type FailoverResult } from './failover.js';
 import { positiveInteger } from './worker-args.js';
 
-const PARTS = ['link', 'density', 'ui', 'accept', 'throughput', 'scale'] as const;
-/** Parts run unless --parts says otherwise (`scale` links thousands of devices: asked for by name). */
-const DEFAULT_PARTS = PARTS.filter((p) => p !== 'scale');
+const PARTS = ['link', 'density', 'ui', 'accept', 'throughput', 'scale', 'failover'] as const;
+/**
+ * Parts run unless --parts says otherwise (`scale` links thousands of devices and `failover` runs
+ * three gateway processes: asked for by name).
+ */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'scale' && p !== 'failover');
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -56,6 +61,11 @@ const { values } = parseArgs({
     },
     'scale-fresh': { type: 'boolean', default: false },
     'scale-link-minutes': { type: 'string', default: '600' },
+    // Part failover: channels over 3 nodes (1000 for the issue's figure), lease TTL, takes per round.
+    'failover-channels': { type: 'string', default: '60' },
+    'failover-ttl-seconds': { type: 'string', default: '10' },
+    'failover-takes-per-round': { type: 'string', default: '50' },
+    'failover-messages-per-channel': { type: 'string', default: '4' },
     sizes: { type: 'string', default: '100,500,1000' },
     links: { type: 'string', default: '30' },
     'setup-concurrency': { type: 'string', default: '6' },
@@ -161,6 +171,7 @@ let ui: LinkingUiResult | undefined;
 let accept: AcceptRateResult | undefined;
 let throughput: ThroughputResult | undefined;
 let scale: ScaleResult | undefined;
+let failover: FailoverResult | undefined;
 log(`machine: ${machineInfo.cores} cores, ${machineInfo.cpuModel}, Node ${machineInfo.node}`);
 try {
   // The accept rate needs no simulator (the channel is never linked): it runs first, on a quiet machine.
@@ -209,7 +220,24 @@ try {
       errors.push(`scale: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   }
-  if (parts.some((p) => p !== 'accept' && p !== 'scale')) {
+  if (parts.includes('failover')) {
+    try {
+      failover = await runFailover({
+        channels: positiveInteger('failover-channels', values['failover-channels']),
+        leaseTtlSeconds: positiveInteger('failover-ttl-seconds', values['failover-ttl-seconds']),
+        takesPerRound: positiveInteger('failover-takes-per-round', values['failover-takes-per-round']),
+        messagesPerChannel: positiveInteger(
+          'failover-messages-per-channel',
+          values['failover-messages-per-channel'],
+        ),
+        linkConcurrency: 3,
+        log,
+      });
+    } catch (err) {
+      errors.push(`failover: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+  if (parts.some((p) => p !== 'accept' && p !== 'scale' && p !== 'failover')) {
     simulator = await startSimulatorProcess();
     log(`simulator pid ${simulator.pid} at ${simulator.controlUrl}`);
   }
@@ -293,6 +321,10 @@ const { report, table } = buildReport({
   ...(throughput ? { throughput } : {}),
   errors,
 });
+if (failover)
+  console.log(
+    `\nFailover: 3 gateway processes on one PostgreSQL, one SIGKILLed\n${formatFailover(failover)}\n`,
+  );
 if (scale)
   console.log(
     `\nScale: the whole gateway over HTTP (PostgreSQL, simulator process)\n${formatScale(scale)}\n`,
@@ -301,7 +333,7 @@ console.log(
   ui ? `${table}\n\nLinking UI (gateway + Chromium + simulator)\n${formatLinkingUi(ui).join('\n')}` : table,
 );
 const file = await writeReport(
-  { ...report, ...(ui ? { ui } : {}), ...(scale ? { scale } : {}) },
+  { ...report, ...(ui ? { ui } : {}), ...(scale ? { scale } : {}), ...(failover ? { failover } : {}) },
   values['results-dir'],
 );
 log(`results written to ${path.relative(process.cwd(), file)} and latest.json`);

@@ -59,6 +59,8 @@ export interface LeaseKeeperOptions {
 interface Held extends HeldLease {
   /** Local monotonic time after which the lease may have expired. */
   deadline: number;
+  /** When it was claimed for linking (monotonic), for a claim whose link window never opened. */
+  claimedAt?: number;
 }
 
 export class LeaseKeeper {
@@ -100,7 +102,7 @@ export class LeaseKeeper {
     const sentAt = this.mono();
     const lease = await this.o.leases.acquire(channelId, this.o.nodeId);
     if (!lease) return undefined;
-    this.held.set(channelId, { ...lease, deadline: sentAt + this.o.ttlMs });
+    this.held.set(channelId, { ...lease, deadline: sentAt + this.o.ttlMs, claimedAt: sentAt });
     this.o.metrics?.leaseHeld(this.held.size);
     return lease;
   }
@@ -190,10 +192,15 @@ export class LeaseKeeper {
       leases: forPlacement(leases),
       maxTakes: this.o.maxTakesPerRound ?? 50,
     });
-    // Claimed for linking, never linked, and the link window is gone: give the lease back.
+    // Claimed for linking, never linked, and the link window is gone: give the lease back (not in
+    // the moment between the claim and the linking socket being opened).
     const linkedSet = new Set(linked);
-    for (const channelId of [...this.held.keys()])
-      if (!linkedSet.has(channelId) && !this.o.holder.stillWanted(channelId))
+    for (const [channelId, lease] of [...this.held])
+      if (
+        !linkedSet.has(channelId) &&
+        !this.o.holder.stillWanted(channelId) &&
+        this.mono() - (lease.claimedAt ?? 0) > this.o.ttlMs
+      )
         await this.dropHeld(channelId, 'handoff');
     if (decision.handOff.length) {
       await Promise.all(decision.handOff.map((channelId) => this.handOff(channelId)));
