@@ -13,7 +13,9 @@ import type { Metrics } from '../metrics.js';
 import type { ChannelsRepository } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
 import { ChannelLeases, type HeldLease } from './channel-leases.js';
+import type { ReportedStatus } from '../dispatch/dispatch-store.js';
 import { leaseFence, type LeaseWriteFence } from './fenced-database.js';
+import { markStatusesFenced, type StatusWrites } from './fenced-statuses.js';
 import { LeaseKeeper, type DropReason, type KeeperMetrics, type SessionHolder } from './lease-keeper.js';
 import { NodeRegistry } from './node-registry.js';
 import { PostgresNotifyBus, type NotifyBus } from './notify-bus.js';
@@ -184,6 +186,19 @@ export class ClusterNode {
   /** The nodes sharing the database (for /readyz and operators). */
   nodeList() {
     return this.nodes.list();
+  }
+
+  /**
+   * The dispatcher's store with its status writes fenced: acks and receipts of a channel whose lease
+   * this node no longer holds are not written (cluster/fenced-statuses.ts).
+   */
+  fenceStatuses<S extends StatusWrites>(store: S): S {
+    const fenced = (reports: readonly ReportedStatus[]) =>
+      markStatusesFenced(this.o.db, store, reports, this.keeper?.heldLeases() ?? [], this.o.logger);
+    return new Proxy(store, {
+      get: (target, property, receiver) =>
+        property === 'markStatuses' ? fenced : (Reflect.get(target, property, receiver) as unknown),
+    });
   }
 
   /** SIGTERM: every channel handed over; resolves when none is left here. */

@@ -64,7 +64,10 @@ export class StatusRecorder implements DispatchStore {
   }
 
   /** The channel's reports (acks, receipts, refusals) by WhatsApp id, recorded together. */
-  async markStatuses(reports: readonly ReportedStatus[]): Promise<Array<TransitionOutcome | undefined>> {
+  async markStatuses(
+    reports: readonly ReportedStatus[],
+    tx?: Queryable,
+  ): Promise<Array<TransitionOutcome | undefined>> {
     return this.record(
       reports.map(({ waMessageId, ...report }) => ({
         target: { waMessageId },
@@ -75,6 +78,7 @@ export class StatusRecorder implements DispatchStore {
             : { note: report.note ?? (report.status === 'sent' ? 'server_ack' : 'receipt') }),
         },
       })),
+      tx,
     );
   }
 

@@ -5,6 +5,18 @@ import { after, before, describe, test } from 'node:test';
 import { initAuthCreds } from 'baileys';
 import pino from 'pino';
 import { ChannelLeases, type HeldLease } from '../../src/cluster/channel-leases.js';
+import { markStatusesFenced } from '../../src/cluster/fenced-statuses.js';
+import { ManualClock } from '../../src/clock.js';
+import { StatusRecorder } from '../../src/dispatch/status-recorder.js';
+import { noMessageEvents } from '../../src/messages/message-event-sink.js';
+import { MessageService } from '../../src/messages/message-service.js';
+import { ChannelsRepository } from '../../src/store/channels-repository.js';
+import { InboundMessagesRepository } from '../../src/store/inbound-messages-repository.js';
+import { MessageQueueRepository } from '../../src/store/message-queue-repository.js';
+import { MessagesRepository } from '../../src/store/messages-repository.js';
+import { RecipientChecksRepository } from '../../src/store/recipient-checks-repository.js';
+import { TemplatesRepository } from '../../src/store/templates-repository.js';
+import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import {
   fencedDatabase,
   isWriteStatement,
@@ -160,6 +172,65 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
     await write;
     assert.ok(await acquire);
     assert.ok(acquiredAt >= committedAt);
+  });
+
+  test("a stale fence's message-status writes are refused; the current holder's are written", async () => {
+    const tenant = await new TenantsRepository(t.db).create({
+      name: 'Salon',
+      timeZone: 'UTC',
+      language: 'en',
+    });
+    const channel = await new ChannelsRepository(t.db).create(tenant.id, 'WhatsApp');
+    const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
+    const queue = new MessageQueueRepository(t.db);
+    const recorder = new StatusRecorder({
+      db: t.db,
+      queue,
+      inbound: new InboundMessagesRepository(t.db),
+      recipientChecks: new RecipientChecksRepository(t.db),
+      sink: noMessageEvents,
+      clock,
+    });
+    const messages = new MessageService({
+      db: t.db,
+      messages: new MessagesRepository(t.db),
+      templates: new TemplatesRepository(t.db),
+      sink: noMessageEvents,
+      recorder,
+      clock,
+    });
+    const accepted = await messages.accept(tenant.id, { to: '+55 11 98000 0001', text: 'Hello' });
+    const [claimed] = await t.db.transaction((tx) => queue.claimDue(channel.id, clock.now(), 1, tx));
+    assert.ok(claimed, 'the message is claimed for sending');
+    const waMessageId = claimed.message.waMessageId;
+    const statusOf = async () =>
+      (
+        await t.db.query<{ status: string }>('select status from messages where id = $1', [
+          accepted.message.id,
+        ])
+      )[0]!.status;
+
+    const leases = new ChannelLeases(t.db, 60_000);
+    const old = (await leases.acquire(channel.id, 'a'))!;
+    await t.db.query(`update channel_leases set expires_at = now() where channel_id = $1`, [channel.id]);
+    const current = (await leases.acquire(channel.id, 'b'))!;
+
+    const late = await markStatusesFenced(
+      t.db,
+      recorder,
+      [{ waMessageId, status: 'sent', at: clock.now() }],
+      [old],
+    );
+    assert.deepEqual(late, { written: 0, refused: [waMessageId] });
+    assert.equal(await statusOf(), 'sending', "the stale node's ack changed nothing");
+    const ok = await markStatusesFenced(
+      t.db,
+      recorder,
+      [{ waMessageId, status: 'sent', at: clock.now() }],
+      [current],
+    );
+    assert.deepEqual(ok, { written: 1, refused: [] });
+    assert.equal(await statusOf(), 'sent');
   });
 
   test('which statements count as writes', () => {
