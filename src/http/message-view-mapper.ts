@@ -2,6 +2,7 @@ import type { Message, MessageEvent } from '../store/messages-repository.js';
 import type { TemplateDetails } from '../messages/template-service.js';
 import type { TenantPacing } from '../messages/pacing-service.js';
 import type { WaitingView } from '../messages/message-waiting-service.js';
+import type { MessageEventView, MessageView, PacingView, TemplateView } from './view-schemas.js';
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
@@ -14,7 +15,7 @@ export function toWaitingView(w: WaitingView | undefined) {
  * A message as the API shows it: phones with '+', times in ISO 8601. `waiting` is given where it
  * was worked out (reads); a queued message with none is due now.
  */
-export function toMessageView(m: Message, waiting?: WaitingView | null) {
+export function toMessageView(m: Message, waiting?: WaitingView | null): MessageView {
   return {
     id: m.id,
     channelId: m.channelId,
@@ -43,7 +44,7 @@ export function toMessageView(m: Message, waiting?: WaitingView | null) {
   };
 }
 
-export function toMessageEventView(e: MessageEvent) {
+export function toMessageEventView(e: MessageEvent): MessageEventView {
   return {
     status: e.status,
     reason: e.reason,
@@ -53,7 +54,7 @@ export function toMessageEventView(e: MessageEvent) {
   };
 }
 
-export function toTemplateView({ template, variables }: TemplateDetails) {
+export function toTemplateView({ template, variables }: TemplateDetails): TemplateView {
   return {
     name: template.name,
     language: template.language,
@@ -64,6 +65,6 @@ export function toTemplateView({ template, variables }: TemplateDetails) {
   };
 }
 
-export function toPacingView(p: TenantPacing) {
+export function toPacingView(p: TenantPacing): PacingView {
   return { settings: p.settings, overrides: p.overrides, timeZone: p.timeZone };
 }

@@ -10,9 +10,9 @@ import {
   renderLoginLinkGone,
   renderLoginNeeded,
   renderPanelChannels,
-  renderPanelMessages,
   renderPanelSettings,
 } from '../web/pages.js';
+import { renderPanelMessages } from '../web/messages-page.js';
 import type { TestMessageOutcome } from '../web/test-message-card.js';
 import { endPanelSession, panelSessionAuth, panelSessionToken, type PanelEnv } from './auth.js';
 import {

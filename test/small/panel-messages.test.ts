@@ -15,7 +15,8 @@ import {
 import type { ChannelView } from '../../src/web/channel-view.js';
 import { CATALOGUES, LANGS, stringsFor, t, type Lang } from '../../src/web/i18n.js';
 import { serverEnv } from '../../src/web/layout.js';
-import { renderPanelChannels, renderPanelMessages, type MessagesPageInput } from '../../src/web/pages.js';
+import { renderPanelMessages, type MessagesPageInput } from '../../src/web/messages-page.js';
+import { renderPanelChannels } from '../../src/web/pages.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
