@@ -44,6 +44,18 @@ const TYPES: Readonly<Record<WebAssetName, string>> = {
   'notifications.js': JS,
 };
 
+/**
+ * Every module a page's script imports (the page script itself aside), as URLs: the pages preload
+ * them all at once, so the script runs as soon as the page is parsed instead of after one round
+ * trip per level of imports.
+ */
+export const PRELOADED_MODULES: readonly string[] = [
+  ...['views.js', 'markup.js', 'channel-views.js', 'support-views.js', 'message-views.js']
+    .concat(['live.js', 'watch.js', 'dom.js'])
+    .map((name) => `/assets/${name}`),
+  ...['channel-status.js', 'message-status.js'].map((name) => `/shared/${name}`),
+];
+
 const cache = new Map<WebAssetName, WebAsset>();
 
 function isAssetName(name: string): name is WebAssetName {

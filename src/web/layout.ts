@@ -1,4 +1,5 @@
 import { escapeHtml, type ViewEnv } from './assets/views.js';
+import { PRELOADED_MODULES } from './assets.js';
 import { LANGS, LANGUAGE_NAMES, t, type Lang } from './i18n.js';
 
 /** Serialises data for `<script type="application/json">`: no `</script>` can break out. */
@@ -29,7 +30,7 @@ export interface DocumentParts {
   body: string;
   /** Data for the page's script, as `#boot` JSON. */
   boot?: unknown;
-  /** The page's module under /assets/ (it imports views.js and live.js). */
+  /** The page's module under /assets/ (its imports are preloaded: PRELOADED_MODULES). */
   script?: 'panel.js' | 'qr-page.js' | 'support.js' | 'messages.js' | 'notifications.js';
 }
 
@@ -47,7 +48,7 @@ export function htmlDocument(parts: DocumentParts): string {
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/styles.css">
-${script ? '<link rel="modulepreload" href="/assets/views.js">\n<link rel="modulepreload" href="/assets/live.js">\n' : ''}</head>
+${script ? PRELOADED_MODULES.map((href) => `<link rel="modulepreload" href="${href}">\n`).join('') : ''}</head>
 <body class="${escapeHtml(bodyClass)}">
 <a class="skip-link" href="#main">${escapeHtml(t(lang, 'common.skip'))}</a>
 ${body}
