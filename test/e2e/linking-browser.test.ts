@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { browserSuite, createBusiness } from '../support/browser.js';
+import { assertNoReload, browserSuite, createBusiness, markNoReload } from '../support/browser.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -48,15 +48,6 @@ describe('linking in a real browser', () => {
       json: (await r.json()) as { device?: number; error?: { code: string; message: string } },
     };
   };
-  // A marker set on the page's global object survives only if the page is not reloaded.
-  const markNoReload = (page: Page) =>
-    page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
-  const assertNoReload = async (page: Page) =>
-    assert.equal(
-      await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload),
-      true,
-      'the page was reloaded',
-    );
 
   test('1. panel → red "Scan the QR code" → QR window → scan → green "Connection established", no reload', async () => {
     const business = await newBusiness();

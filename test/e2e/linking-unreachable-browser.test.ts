@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
+import { createBusiness, launchChromium } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -13,15 +13,6 @@ import { waitUntil } from '../support/wait-for.js';
  */
 const ARTIFACTS = 'test-artifacts/linking-viewers';
 const WAIT_MS = 15_000;
-
-const newBusinessWith = async (h: Harness, name: string) => {
-  const r = await h.api('POST', '/v1/tenants', {
-    key: h.adminKey,
-    body: { name, timeZone: 'America/Sao_Paulo', language: 'en' },
-  });
-  assert.equal(r.status, 201, JSON.stringify(r.json));
-  return r.json as { channelId: string; apiKey: string; panelLoginUrl: string; qrPageUrl: string };
-};
 
 describe('linking when the server cannot reach WhatsApp, in a real browser', () => {
   let h: Harness;
@@ -64,7 +55,7 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
   const here = (url: string) => h.gateway.url + new URL(url).pathname;
 
   test('"Still connecting to WhatsApp…", then the cause and Retry: panel, QR page, support console, API', async () => {
-    const business = await newBusinessWith(h, 'Offline Salon');
+    const business = await createBusiness(h, 'Offline Salon');
     const panel = await openPage(here(business.panelLoginUrl));
     await panel.getByTestId('scan-qr').click();
     const slow = panel.getByTestId('link-slow');
@@ -140,7 +131,7 @@ describe('linking when WhatsApp accepts the connection and never answers', () =>
   });
 
   test('the API says slow, then stuck with the cause "no_answer"; retry starts again', async () => {
-    const business = await newBusinessWith(h, 'Silent Salon');
+    const business = await createBusiness(h, 'Silent Salon');
     const watch = (body?: unknown) =>
       h.api('POST', `/v1/channels/${business.channelId}/watch`, { key: business.apiKey, body });
     assert.equal((await watch()).status, 200);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Page } from 'playwright-core';
-import { browserSuite, createBusiness } from '../support/browser.js';
+import { assertNoReload, browserSuite, createBusiness, markNoReload } from '../support/browser.js';
 import { linkChannelByQr } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -44,14 +44,6 @@ describe('panel message log in a real browser', () => {
         (await page.getByTestId('queue-depth').innerText()) === depth &&
         (await rows(page).first().getByTestId('message-status').innerText()) === newestStatus,
       { what, timeoutMs: WAIT_MS, intervalMs: 200 },
-    );
-  const markNoReload = (page: Page) =>
-    page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
-  const assertNoReload = async (page: Page) =>
-    assert.equal(
-      await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload),
-      true,
-      'the page was reloaded',
     );
 
   test('statuses and reasons in words, search by phone, pause → queued → resume → delivered, live', async () => {

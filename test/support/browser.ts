@@ -114,3 +114,15 @@ export function browserSuite(
   };
   return suite;
 }
+
+/** Marks the page so that {@link assertNoReload} can tell it was not reloaded since. */
+export const markNoReload = (page: Page): Promise<boolean> =>
+  page.evaluate(() => ((globalThis as unknown as { __noReload: boolean }).__noReload = true));
+
+/** The marker {@link markNoReload} set on the page's global object survives only without a reload. */
+export const assertNoReload = async (page: Page): Promise<void> =>
+  assert.equal(
+    await page.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload),
+    true,
+    'the page was reloaded',
+  );
