@@ -6,68 +6,30 @@ import makeWASocket, {
   type WASocket,
   type WAVersion,
 } from 'baileys';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
-import {
-  DEFAULT_RECONNECT_POLICY,
-  assertValidPolicy,
-  planReconnect,
-  type ReconnectPolicy,
-} from '../domain/reconnect-policy.js';
-import { decideOnClose, type ReconnectCause, type RemovalReason } from '../domain/session-close.js';
-import type { AuthStateStore } from './auth-state-store.js';
+import { DEFAULT_RECONNECT_POLICY, assertValidPolicy } from '../domain/reconnect-policy.js';
+import { decideOnClose, type RemovalReason } from '../domain/session-close.js';
+import { fetchNewChatCap, refusalOf, watchAccountLimits } from './account-queries.js';
 import { makeBaileysLogger } from './baileys-logger.js';
 import { CachedSignalKeyStore } from './cached-signal-key-store.js';
 import { detachBuffers } from './detach-buffers.js';
 import { CredsWriter } from './creds-writer.js';
-import { DeadlineWaiters } from './deadline-waiters.js';
-import { normalizePhone, parseLidUser, parsePhoneJid, phoneToJid } from './jids.js';
+import { DeviceLinking } from './device-linking.js';
+import { parseLidUser, parsePhoneJid } from './jids.js';
+import { BUSINESS_PLATFORMS } from './link-codes.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
 import { attachMessageTraffic } from './message-traffic.js';
 import { notificationSocketConfig } from './notification-profile.js';
-import { classifyRefusal, type Refusal } from './refusal-cause.js';
-import { compareVersions, type ClientVersionSource } from './client-version.js';
-import { parseNewChatCap } from './new-chat-cap.js';
-import { trustProtocolServer, type ProtocolServer } from './protocol-server-trust.js';
+import { knownLid, onWhatsAppOn, retryContent, sendTextOn, showTypingOn } from './outbound.js';
+import type { LinkedDeviceSessionOptions } from './session-options.js';
+import { Reconnector } from './reconnector.js';
+import { trustProtocolServer } from './protocol-server-trust.js';
 import type { SessionEventMap, SessionState } from './session-events.js';
 import { endQuietly, errorMessage, statusCodeOf } from './socket-errors.js';
 import { TypedEmitter } from './typed-emitter.js';
 
-export interface LinkedDeviceSessionOptions {
-  readonly channelId: string;
-  readonly authStore: AuthStateStore;
-  /** A compatible protocol server (the simulator); undefined means the real WhatsApp. */
-  readonly server?: ProtocolServer;
-  readonly logger: Logger;
-  /** Lifetime of every QR ref; WhatsApp's defaults (60 s, then 20 s) when unset. */
-  readonly qrTimeoutMs?: number;
-  readonly reconnect?: ReconnectPolicy;
-  /** Randomness for the reconnect jitter, in [0, 1). */
-  readonly random?: () => number;
-  /** [os, browser, version] shown on the phone's "Linked devices" list. */
-  readonly browser?: [string, string, string];
-  /** Keep-alive ping interval; the connection counts as lost after interval + 5 s of silence. */
-  readonly keepAliveIntervalMs?: number;
-  /** How long requestPairingCode waits for a registration socket before giving up. */
-  readonly pairingCodeTimeoutMs?: number;
-  /** Which WhatsApp Web version to announce, re-resolved after a 405; Baileys' own when unset. */
-  readonly clientVersion?: ClientVersionSource;
-  /** After a 405, how often the version is looked up again until WhatsApp takes it (default 30 s). */
-  readonly versionCheckMs?: number;
-  /**
-   * The text of a message this channel sent, by its id, for a recipient's retry receipt (so the
-   * retry works on any socket, after any restart). Undefined: not this channel's, or not kept.
-   */
-  readonly storedText?: (messageId: string) => Promise<string | undefined>;
-  /** Cap on Baileys' own log level (never above the given logger's level). */
-  readonly baileysLogLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-}
-
-const BUSINESS_PLATFORMS = new Set(['smba', 'smbi']);
-const MESSAGE_ID = /^[0-9A-Za-z]{6,64}$/;
-/** How long a 463's classification waits for WhatsApp's timelock answer. */
-const TIMELOCK_QUERY_MS = 10_000;
+export type { LinkedDeviceSessionOptions };
 
 /**
  * One WhatsApp linked device over unmodified Baileys: links it (QR or pairing code), keeps it
@@ -79,8 +41,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   readonly channelId: string;
   readonly #opts: LinkedDeviceSessionOptions;
   readonly #log: Logger;
-  readonly #policy: ReconnectPolicy;
-  readonly #random: () => number;
+  readonly #reconnector: Reconnector;
   #state: SessionState = { status: 'idle' };
   #creds: AuthenticationCreds | undefined;
   #sock: WASocket | undefined;
@@ -91,19 +52,10 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   /** Incremented by start/stop/logout, so a start that was overtaken does not open a socket. */
   #run = 0;
   #running = false;
-  #failures = 0;
   #restartsWithoutOpen = 0;
-  #reconnectTimer: NodeJS.Timeout | undefined;
   /** The version the current socket announced (a 405 refers to it). */
   #announcedVersion: WAVersion = DEFAULT_CONNECTION_CONFIG.version;
-  #versionChecks = 0;
-  /** The code on offer now (with the ADV secret it carries), to show again after a refresh. */
-  #lastQr: { qr: string; ttlMs: number; at: number } | undefined;
-  #qrsOnSocket = 0;
-  #mode: 'qr' | 'code' = 'qr';
-  #pairingPhone: string | undefined;
-  #codeRequestedOnGeneration: number | undefined;
-  readonly #codeWaiters = new DeadlineWaiters<string>();
+  readonly #linking: DeviceLinking;
   readonly #credsWriter: CredsWriter;
 
   constructor(options: LinkedDeviceSessionOptions) {
@@ -113,10 +65,34 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#log = options.logger.child({ channelId: options.channelId });
     // Before any socket exists: libsignal prints session private keys to the console otherwise.
     routeLibsignalConsole(options.logger);
-    this.#policy = options.reconnect ?? DEFAULT_RECONNECT_POLICY;
-    assertValidPolicy(this.#policy);
-    this.#random = options.random ?? Math.random;
+    const policy = options.reconnect ?? DEFAULT_RECONNECT_POLICY;
+    assertValidPolicy(policy);
+    this.#reconnector = new Reconnector({
+      policy,
+      random: options.random ?? Math.random,
+      log: this.#log,
+      ...(options.clientVersion ? { clientVersion: options.clientVersion } : {}),
+      ...(options.versionCheckMs ? { versionCheckMs: options.versionCheckMs } : {}),
+      setState: (state) => this.#setState(state),
+      connect: () => void this.#connect(),
+      stillRunning: (run) => this.#running && run === this.#run,
+    });
     this.#credsWriter = new CredsWriter(options.authStore, this.#log);
+    this.#linking = new DeviceLinking({
+      log: this.#log,
+      qrTimeoutMs: options.qrTimeoutMs,
+      pairingCodeTimeoutMs: options.pairingCodeTimeoutMs,
+      generation: () => this.#generation,
+      creds: () => this.#creds,
+      saveCreds: () => this.#credsWriter.save(() => this.#creds),
+      setState: (state) => this.#setState(state),
+      emit: (event, payload) => this.emit(event, payload),
+      isRunning: () => this.#running,
+      isOpen: () => this.#state.status === 'open',
+      start: () => this.start(),
+      socket: () => this.#sock,
+      recycleSocket: () => this.#recycleSocket(),
+    });
   }
 
   /** Where the session is now. */
@@ -129,7 +105,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     if (this.#running) return;
     this.#running = true;
     const run = ++this.#run;
-    this.#failures = 0;
+    this.#reconnector.reset();
     this.#restartsWithoutOpen = 0;
     this.#setState({ status: 'connecting' });
     let saved: AuthenticationCreds | undefined;
@@ -184,35 +160,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
    * A pairing code for linking by phone number instead of QR. Starts a registration socket when
    * needed; calling it again issues a new code on a fresh socket (a full pairing window).
    */
-  async requestPairingCode(phone: string): Promise<string> {
-    const digits = normalizePhone(phone);
-    if (this.#state.status === 'open' || this.#creds?.account) throw alreadyLinked();
-    this.#mode = 'code';
-    this.#pairingPhone = digits;
-    const code = this.#codeWaiters.wait(
-      this.#opts.pairingCodeTimeoutMs ?? 30_000,
-      () =>
-        new AppError('whatsapp_unavailable', 'WhatsApp did not get ready for linking in time. Try again.'),
-    );
-    if (!this.#running) {
-      try {
-        await this.start();
-      } catch (err) {
-        code.catch(() => undefined); // the caller gets `err`; the waiter's rejection is moot
-        this.#codeWaiters.rejectAll(err instanceof AppError ? err : new AppError('internal', 'Failed.'));
-        throw err;
-      }
-      if (this.#creds?.account) this.#codeWaiters.rejectAll(alreadyLinked());
-    } else if (this.#sock && this.#qrsOnSocket > 0) {
-      // Reuse the socket only while its first QR ref is live; otherwise the code would expire with
-      // the few refs left, so a fresh socket gives it the full window.
-      const sock = this.#sock;
-      const reusable = this.#codeRequestedOnGeneration !== this.#generation && this.#qrsOnSocket === 1;
-      if (reusable) void this.#issuePairingCode(this.#generation, sock);
-      else await this.#recycleSocket();
-    }
-    // Otherwise a socket is connecting or a reconnect is pending: its first QR triggers the code.
-    return code;
+  requestPairingCode(phone: string): Promise<string> {
+    return this.#linking.requestPairingCode(phone);
   }
 
   /**
@@ -220,143 +169,28 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
    * writing. Best effort: a failed presence update never blocks the message.
    */
   async showTyping(toPhone: string, durationMs: number): Promise<void> {
-    const sock = this.#requireOpen();
-    const jid = phoneToJid(toPhone);
-    try {
-      await sock.sendPresenceUpdate('composing', jid);
-      await new Promise((resolve) => setTimeout(resolve, durationMs));
-      await sock.sendPresenceUpdate('paused', jid);
-    } catch (err) {
-      this.#log.debug({ err }, 'typing indicator failed');
-    }
+    await showTypingOn(this.#requireOpen(), this.#log, toPhone, durationMs);
   }
 
   /** Sends a text with the caller's message id (resending the same id is harmless for recipients). */
   async sendText(toPhone: string, text: string, opts: { messageId: string }): Promise<void> {
     const sock = this.#requireOpen();
-    // WhatsApp addresses more and more contacts by LID and refuses (463) a phone-number address
-    // for those: once the LID is known (learnt from a device query, a receipt, an inbound message)
-    // the message goes there, as WhatsApp Web does.
-    const lid = await this.#knownLid(normalizePhone(toPhone));
-    const jid = lid ? `${lid}@lid` : phoneToJid(toPhone);
-    if (!MESSAGE_ID.test(opts.messageId)) {
-      throw new AppError('invalid_input', 'The message id must be 6 to 64 letters or digits.', {
-        details: { messageId: opts.messageId },
-      });
-    }
-    if (text.length === 0) throw new AppError('invalid_input', 'The message text is empty.');
-    try {
-      // linkPreview null: never fetch link previews (network I/O, memory, slower sends).
-      await sock.sendMessage(jid, { text, linkPreview: null }, { messageId: opts.messageId });
-    } catch (err) {
-      throw new AppError('whatsapp_send_failed', 'WhatsApp did not accept the message.', {
-        cause: err,
-        details: { messageId: opts.messageId },
-        internalMessage: `send failed: ${errorMessage(err)}`,
-      });
-    }
-  }
-
-  /** The LID user part stored for a phone number (Baileys' lid-mapping keys), if any; no network. */
-  async #knownLid(phone: string): Promise<string | undefined> {
-    const keys = this.#keys;
-    if (!keys) return undefined;
-    try {
-      const found = await keys.get('lid-mapping', [phone]);
-      const lid: unknown = found[phone];
-      return typeof lid === 'string' && lid.length > 0 ? lid.split(':')[0] : undefined;
-    } catch (err) {
-      this.#log.debug({ err }, 'could not read the LID mapping');
-      return undefined;
-    }
-  }
-
-  /** Why a 463 to `address` happened: asks WhatsApp about the timelock, looks up the LID. */
-  #classifyRefusal(sock: WASocket, address: string): Promise<Refusal> {
-    return classifyRefusal({
-      address,
-      lidForPhone: (phone) => this.#knownLid(phone),
-      fetchTimelock: async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timelock query timed out')), TIMELOCK_QUERY_MS);
-        });
-        try {
-          const state = await Promise.race([sock.fetchAccountReachoutTimelock(), timeout]);
-          const until = state.timeEnforcementEnds?.getTime();
-          return { active: state.isActive === true, ...(until ? { until } : {}) };
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-    }).then(({ asked, ...refusal }) => {
-      if (!asked)
-        this.#log.warn({ address }, 'could not ask WhatsApp about a 463; holding back as for a timelock');
-      return refusal;
-    });
+    await sendTextOn(sock, this.#keys, this.#log, { toPhone, text, messageId: opts.messageId });
   }
 
   /** Asks WhatsApp for the account's new-chat cap once the session is open (best effort). */
   async #askNewChatCap(gen: number, sock: WASocket): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const info = await Promise.race([
-        sock.fetchNewChatMessageCap(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('capping query timed out')), TIMELOCK_QUERY_MS);
-        }),
-      ]);
-      const cap = parseNewChatCap(info);
+      const cap = await fetchNewChatCap(sock);
       if (cap && gen === this.#generation) this.emit('new_chat_cap', cap);
     } catch (err) {
       this.#log.debug({ err }, 'no new-chat cap information from WhatsApp');
-    } finally {
-      clearTimeout(timer);
     }
-  }
-
-  /** A recipient asked for `id` again (retry receipt): its content from the store, if we sent it. */
-  async #messageForRetry(
-    id: string | undefined,
-  ): Promise<{ extendedTextMessage: { text: string } } | undefined> {
-    if (!id || !this.#opts.storedText) return undefined;
-    let text: string | undefined;
-    try {
-      text = await this.#opts.storedText(id);
-    } catch (err) {
-      this.#log.warn({ err, waMessageId: id }, 'could not read a message a recipient asked for again');
-    }
-    this.#log.info(
-      { waMessageId: id, found: text !== undefined },
-      'a recipient asked for a message again (retry receipt)',
-    );
-    this.emit('resend_requested', { messageId: id, found: text !== undefined });
-    return text === undefined ? undefined : { extendedTextMessage: { text } };
   }
 
   /** Which of these phone numbers have WhatsApp (in the input order). */
   async onWhatsApp(phones: string[]): Promise<Array<{ phone: string; exists: boolean; jid?: string }>> {
-    const sock = this.#requireOpen();
-    const digits = phones.map((p) => normalizePhone(p));
-    if (digits.length === 0) return [];
-    let results: Array<{ jid: string; exists: boolean }> | undefined;
-    try {
-      results = await sock.onWhatsApp(...new Set(digits));
-    } catch (err) {
-      throw new AppError('whatsapp_query_failed', 'Could not ask WhatsApp about these numbers.', {
-        cause: err,
-      });
-    }
-    // Baileys drops numbers without WhatsApp from the result, so absence means "no".
-    const found = new Map<string, string>();
-    for (const r of results ?? []) {
-      const user = parsePhoneJid(r.jid)?.phone;
-      if (user && r.exists) found.set(user, r.jid);
-    }
-    return phones.map((phone, i) => {
-      const jid = found.get(digits[i] ?? '');
-      return jid ? { phone, exists: true, jid } : { phone, exists: false };
-    });
+    return onWhatsAppOn(this.#requireOpen(), phones);
   }
 
   /**
@@ -388,8 +222,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     }
     if (this.#opts.server) trustProtocolServer(this.#opts.server);
     const gen = ++this.#generation;
-    this.#qrsOnSocket = 0;
-    this.#lastQr = undefined;
+    this.#linking.socketOpened();
     this.#log.debug({ gen, registering: !creds.account }, 'opening WhatsApp socket');
     this.#keys?.close();
     const keys = new CachedSignalKeyStore(this.#opts.authStore);
@@ -405,40 +238,34 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         qrTimeoutMs: this.#opts.qrTimeoutMs,
         keepAliveIntervalMs: this.#opts.keepAliveIntervalMs,
         version: this.#announcedVersion,
-        getMessage: (key) => this.#messageForRetry(key.id ?? undefined),
+        getMessage: (key) =>
+          retryContent(key.id ?? undefined, this.#opts.storedText, this.#log, (messageId, found) =>
+            this.emit('resend_requested', { messageId, found }),
+          ),
       }),
     );
     this.#sock = sock;
     sock.ev.on('connection.update', (update) => {
       if (gen !== this.#generation) return;
-      if (typeof update.qr === 'string') this.#onQr(gen, sock, update.qr);
-      if (update.isNewLogin) this.#onLinked();
+      if (typeof update.qr === 'string') this.#linking.onQr(gen, sock, update.qr);
+      if (update.isNewLogin) this.#linking.onLinked();
       if (update.connection === 'open') {
         this.#onOpen();
         void this.#askNewChatCap(gen, sock);
       }
       if (update.connection === 'close') this.#onClose(update.lastDisconnect?.error);
-      if (update.reachoutTimeLock) {
-        const { isActive, timeEnforcementEnds } = update.reachoutTimeLock;
-        const until = timeEnforcementEnds?.getTime();
-        this.emit('reachout_timelock', {
-          active: isActive === true,
-          ...(isActive && until ? { until } : {}),
-        });
-      }
+    });
+    watchAccountLimits(sock, () => gen === this.#generation, {
+      timelock: (state) => this.emit('reachout_timelock', state),
+      cap: (cap) => this.emit('new_chat_cap', cap),
     });
     // detachBuffers: creds fields decoded from frames would otherwise keep whole 64 KB socket chunks.
     sock.ev.on('creds.update', () => this.#credsWriter.save(() => detachBuffers(this.#creds)));
     sock.ws.on('CB:notification,type:companion_reg_refresh', () => {
-      if (gen === this.#generation) this.#onRegistrationRefresh();
+      if (gen === this.#generation) this.#linking.onRegistrationRefresh();
     });
     sock.ws.on('CB:notification', (stanza: BinaryNode) => {
-      if (gen === this.#generation && isPasskeyRequest(stanza)) this.#onPasskeyRequested(stanza);
-    });
-    sock.ev.on('message-capping.update', (info) => {
-      if (gen !== this.#generation) return;
-      const cap = parseNewChatCap(info);
-      if (cap) this.emit('new_chat_cap', cap);
+      if (gen === this.#generation) this.#linking.onNotification(stanza);
     });
     attachMessageTraffic(
       sock,
@@ -448,93 +275,12 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         inbound: (message) => this.emit('inbound', message),
       },
       this.#log,
-      (address) => this.#classifyRefusal(sock, address),
+      (address) => refusalOf(sock, address, (phone) => knownLid(this.#keys, phone, this.#log), this.#log),
     );
-  }
-
-  #onQr(gen: number, sock: WASocket, qr: string): void {
-    this.#qrsOnSocket += 1;
-    if (this.#mode === 'code') {
-      if (this.#codeRequestedOnGeneration !== gen) void this.#issuePairingCode(gen, sock);
-      return;
-    }
-    const ttlMs = this.#opts.qrTimeoutMs ?? (this.#qrsOnSocket === 1 ? 60_000 : 20_000);
-    // Baileys reads the ADV secret once per socket; after a companion_reg_refresh the codes must
-    // carry the new one (see #onRegistrationRefresh).
-    const shown = withAdvSecret(qr, this.#creds?.advSecretKey);
-    this.#lastQr = { qr: shown, ttlMs, at: Date.now() };
-    this.#setState({ status: 'awaiting_scan' });
-    this.emit('qr', { qr: shown, ttlMs });
-  }
-
-  /**
-   * WhatsApp asked for a passkey (WebAuthn) check to link this device (`passkey_prologue_request`
-   * or `crsc_continuation`, since mid-2026 for some accounts). A server cannot answer it: the owner
-   * must act on the phone, so the session says so instead of waiting for a pair-success that never
-   * comes. The challenge itself is never logged.
-   */
-  #onPasskeyRequested(stanza: BinaryNode): void {
-    if (this.#creds?.account) return;
-    const kind = passkeyRequestKind(stanza) ?? 'passkey_prologue_request';
-    this.#log.warn({ kind }, 'WhatsApp asks this account for a passkey to link a device');
-    this.emit('passkey_required', { kind });
-  }
-
-  /**
-   * WhatsApp's `<notification type="companion_reg_refresh">` (since mid-2026, after some scans;
-   * Baileys 7.0.0-rc14 acks and drops it, #2737): the ADV secret the code advertises is retired.
-   * As WhatsApp Web does, a new secret is made and the current code shown again with it; the phone
-   * then scans a code that links. Without this every later scan fails until the refs run out.
-   */
-  #onRegistrationRefresh(): void {
-    const creds = this.#creds;
-    if (!creds || creds.account) return;
-    creds.advSecretKey = randomBytes(32).toString('base64');
-    this.#credsWriter.save(() => this.#creds);
-    this.#log.info(
-      'WhatsApp retired the code on screen (companion_reg_refresh); showing it with a new secret',
-    );
-    const last = this.#lastQr;
-    if (this.#mode !== 'qr' || !last) return;
-    const ttlMs = Math.max(1_000, last.ttlMs - (Date.now() - last.at));
-    const qr = withAdvSecret(last.qr, creds.advSecretKey);
-    this.#lastQr = { qr, ttlMs, at: Date.now() };
-    this.emit('qr', { qr, ttlMs });
-  }
-
-  async #issuePairingCode(gen: number, sock: WASocket): Promise<void> {
-    const phone = this.#pairingPhone;
-    if (!phone) return;
-    this.#codeRequestedOnGeneration = gen;
-    try {
-      const code = await sock.requestPairingCode(phone);
-      if (gen !== this.#generation) return;
-      this.#setState({ status: 'pairing_code', phone, code });
-      this.emit('pairing_code', { code });
-      this.#codeWaiters.resolveAll(code);
-    } catch (err) {
-      if (gen !== this.#generation) return;
-      this.#log.warn({ err }, 'pairing code request failed');
-      this.#codeWaiters.rejectAll(
-        new AppError('pairing_code_unavailable', 'WhatsApp did not issue a pairing code. Try again.', {
-          cause: err,
-        }),
-      );
-    }
-  }
-
-  #onLinked(): void {
-    const me = parsePhoneJid(this.#creds?.me?.id);
-    const platform = this.#creds?.platform ?? 'unknown';
-    this.#mode = 'qr';
-    this.#pairingPhone = undefined;
-    this.#log.info({ phone: me?.phone, device: me?.device, platform }, 'device linked; restarting to log in');
-    if (me) this.emit('linked', { phone: me.phone, platform, business: BUSINESS_PLATFORMS.has(platform) });
   }
 
   #onOpen(): void {
-    this.#failures = 0;
-    this.#versionChecks = 0;
+    this.#reconnector.reset();
     this.#restartsWithoutOpen = 0;
     const creds = this.#creds;
     const me = parsePhoneJid(creds?.me?.id);
@@ -579,8 +325,9 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
         this.#connect();
         return;
       case 'reconnect':
-        if (decision.cause === 'version_refused') this.#onVersionRefused();
-        else this.#scheduleReconnect(decision.cause);
+        if (decision.cause === 'version_refused')
+          this.#reconnector.versionRefused(this.#announcedVersion, this.#run);
+        else this.#reconnector.schedule(decision.cause, this.#run);
         return;
       case 'removed':
         void this.#onRemoved(decision.reason);
@@ -607,64 +354,6 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     if (run === this.#run) this.#setState({ status: 'removed', reason });
   }
 
-  #scheduleReconnect(cause: ReconnectCause): void {
-    const { attempt, delayMs } = planReconnect(this.#failures, this.#policy, this.#random);
-    this.#failures = attempt;
-    this.#setState({ status: 'reconnecting', attempt, delayMs, cause });
-    const run = this.#run;
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      if (!this.#running || run !== this.#run) return;
-      this.#setState({ status: 'connecting' });
-      this.#connect();
-    }, delayMs);
-  }
-
-  /**
-   * 405: WhatsApp no longer accepts the version this socket announced. Not a connection problem,
-   * so no backoff loop: the version is looked up again now and then every `versionCheckMs`, and the
-   * session logs in again as soon as there is a different one (a pin is retried at that pace).
-   */
-  #onVersionRefused(): void {
-    const refused = this.#announcedVersion;
-    const source = this.#opts.clientVersion;
-    const everyMs = this.#opts.versionCheckMs ?? 30_000;
-    const run = this.#run;
-    this.#log.warn(
-      { version: refused.join('.'), pinned: source?.pinned ?? true },
-      'WhatsApp refused this client version (405); updating',
-    );
-    const check = async (): Promise<void> => {
-      this.#versionChecks += 1;
-      this.#setState({
-        status: 'reconnecting',
-        attempt: this.#versionChecks,
-        delayMs: everyMs,
-        cause: 'version_refused',
-      });
-      const next = source ? await source.refresh() : refused;
-      if (!this.#running || run !== this.#run) return;
-      const changed = compareVersions(next, refused) !== 0;
-      if (changed) {
-        this.#setState({ status: 'connecting' });
-        this.#connect();
-        return;
-      }
-      this.#reconnectTimer = setTimeout(() => {
-        this.#reconnectTimer = undefined;
-        if (!this.#running || run !== this.#run) return;
-        if (source && !source.pinned) {
-          void check();
-          return;
-        }
-        // Nothing to look up: try the same version again (WhatsApp may have changed its mind).
-        this.#setState({ status: 'connecting' });
-        this.#connect();
-      }, everyMs);
-    };
-    void check();
-  }
-
   /** Replaces the current socket by a fresh one (new registration window) without a state detour. */
   async #recycleSocket(): Promise<void> {
     const run = this.#run;
@@ -689,12 +378,8 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   #halt(reason: AppError): void {
     this.#running = false;
     this.#run += 1;
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = undefined;
-    this.#mode = 'qr';
-    this.#pairingPhone = undefined;
-    this.#codeRequestedOnGeneration = undefined;
-    this.#codeWaiters.rejectAll(reason);
+    this.#reconnector.cancel();
+    this.#linking.halt(reason);
   }
 
   /** Forgets the current socket (its late events are ignored) and returns it for closing. */
@@ -723,34 +408,4 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     this.#log.debug({ from: prev.status, to: next.status }, 'session state');
     this.emit('state', next);
   }
-}
-
-function alreadyLinked(): AppError {
-  return new AppError('already_linked', 'This WhatsApp channel is already linked.');
-}
-
-const PASSKEY_REQUESTS = new Set(['passkey_prologue_request', 'crsc_continuation']);
-
-/** Which passkey request a notification is (by its type or its first child), if it is one. */
-function passkeyRequestKind(stanza: BinaryNode): string | undefined {
-  const type = stanza.attrs.type;
-  if (type && PASSKEY_REQUESTS.has(type)) return type;
-  const first = Array.isArray(stanza.content) ? stanza.content[0] : undefined;
-  return first && PASSKEY_REQUESTS.has(first.tag) ? first.tag : undefined;
-}
-
-function isPasskeyRequest(stanza: BinaryNode): boolean {
-  return passkeyRequestKind(stanza) !== undefined;
-}
-
-/**
- * A pairing QR (`…#ref,noiseKey,identityKey,advSecret,platform`) with its ADV secret replaced by
- * `secret` (unchanged when there is none or the text is not such a code).
- */
-function withAdvSecret(qr: string, secret: string | undefined): string {
-  if (!secret) return qr;
-  const fields = qr.split(',');
-  if (fields.length !== 5) return qr;
-  fields[3] = secret;
-  return fields.join(',');
 }
