@@ -192,6 +192,15 @@ export class ChannelService {
     return channel;
   }
 
+  /** The live QR-page link token, if one is live; a read: it never issues one. */
+  async liveQrPageToken(
+    tenantId: string,
+    channelId: string,
+  ): Promise<{ token: string; expiresAt: Date } | undefined> {
+    await this.get(tenantId, channelId);
+    return this.o.qrLinks.current(tenantId, channelId);
+  }
+
   /** The live QR-page link token (a new one when none is live). */
   async qrPageToken(tenantId: string, channelId: string): Promise<{ token: string; expiresAt: Date }> {
     await this.get(tenantId, channelId);

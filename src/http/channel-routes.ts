@@ -65,7 +65,13 @@ export function channelRouter(ctx: GatewayContext, scope: 'business' | 'support'
       summary: 'A channel and its status',
       responses: { 200: channel, ...missing },
     },
-    async (c) => c.json(await view(c.get('tenantId'), id(c))),
+    // A read is a read: the QR-page URL only while a link is live (the other routes issue one).
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const found = await ctx.channels.get(tenantId, id(c));
+      const link = await ctx.channels.liveQrPageToken(tenantId, found.id);
+      return c.json(toChannelView(ctx.channels.snapshot(found), link && qrPageUrl(ctx, link.token)));
+    },
   );
   r.route(
     {
