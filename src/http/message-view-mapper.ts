@@ -4,7 +4,8 @@ import type { TenantPacing } from '../messages/pacing-service.js';
 import type { WaitingView } from '../messages/message-waiting-service.js';
 import type { MessageEventView, MessageView, PacingView, TemplateView } from './view-schemas.js';
 
-const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+/** A stored time as the API and the pages show it (ISO 8601), null kept. */
+export const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 /** Why a queued message waits and until when (the time in ISO 8601 and the business's zone to read it in). */
 export function toWaitingView(w: WaitingView | undefined) {

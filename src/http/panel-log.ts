@@ -7,6 +7,7 @@ import type { WaitingView } from '../messages/message-waiting-service.js';
 import type { Message } from '../store/messages-repository.js';
 import type { MessageRowView } from '../web/assets/views.js';
 import type { GatewayContext } from './gateway-context.js';
+import { iso } from './message-view-mapper.js';
 
 /** The log's status filter: a message status, or `scheduled` (queued for a later time). */
 export const LOG_FILTERS = [...MESSAGE_STATUSES, 'scheduled'] as const;
@@ -54,8 +55,6 @@ export async function logRows(
   const waiting = await ctx.waiting?.of(tenantId, messages);
   return messages.map((m) => toMessageRow(m, waiting?.get(m.id)));
 }
-
-const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 /** A message as the panel's log shows it: no metadata, ids or idempotency keys it does not need. */
 export function toMessageRow(m: Message, waiting: WaitingView | undefined): MessageRowView {

@@ -1,8 +1,8 @@
+import type { Language } from '../domain/languages.js';
 import type { Queryable } from './database.js';
 import { newId } from './tokens.js';
 
-export type Language = 'en' | 'pt-BR' | 'es';
-export const LANGUAGES: readonly Language[] = ['en', 'pt-BR', 'es'];
+export { LANGUAGES, type Language } from '../domain/languages.js';
 
 export interface Tenant {
   readonly id: string;

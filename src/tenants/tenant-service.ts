@@ -1,4 +1,5 @@
 import { AppError } from '../domain/errors.js';
+import { isValidTimeZone } from '../domain/sending-window.js';
 import type { AccessRepository, ApiKeySummary, Principal } from '../store/access-repository.js';
 import type { ChannelsRepository } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
@@ -33,15 +34,6 @@ export interface NewTenant {
   /** Shown once: only its hash is stored. */
   readonly apiKey: string;
 }
-
-const isValidTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Businesses, their keys and panel access, and support operators. */
 export class TenantService {

@@ -1,13 +1,14 @@
+import { LANGUAGES, type Language } from '../domain/languages.js';
 import { en, type Catalogue, type MessageKey } from './catalogue-en.js';
 import { es } from './catalogue-es.js';
 import { ptBR } from './catalogue-pt-br.js';
 
 export type { Catalogue, MessageKey } from './catalogue-en.js';
 
-/** The languages the pages speak. */
-export type Lang = 'en' | 'pt-BR' | 'es';
+/** The languages the pages speak (domain/languages.ts: one list for the whole gateway). */
+export type Lang = Language;
 
-export const LANGS: readonly Lang[] = ['en', 'pt-BR', 'es'];
+export const LANGS: readonly Lang[] = LANGUAGES;
 
 /** Each language's name in itself, for the language switcher. */
 export const LANGUAGE_NAMES: Readonly<Record<Lang, string>> = {

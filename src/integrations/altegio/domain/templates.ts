@@ -4,6 +4,7 @@
  * default texts per kind and language, and rendering with a preview that reports unknown variables.
  */
 import { AppError } from '../../../domain/errors.js';
+import { LANGUAGES, type Language } from '../../../domain/languages.js';
 import { MESSAGE_TEXT_MAX_LENGTH } from '../../../domain/message-status.js';
 import type { Appointment } from './record-webhook.js';
 import type { NotificationKind } from './reminder-plan.js';
@@ -28,8 +29,8 @@ export type AltegioVariable = (typeof ALTEGIO_VARIABLES)[number];
 export type AltegioValues = Partial<Record<AltegioVariable, string>>;
 
 /** Languages with default texts; any other tag falls back to English. */
-export type TemplateLanguage = 'en' | 'pt-BR' | 'es';
-export const TEMPLATE_LANGUAGES = ['en', 'pt-BR', 'es'] as const satisfies readonly TemplateLanguage[];
+export type TemplateLanguage = Language;
+export const TEMPLATE_LANGUAGES = LANGUAGES;
 
 /** Texts a business can edit: the scheduled notifications and the answers to confirmation replies. */
 export type TemplateKind = NotificationKind | 'reply_confirmed' | 'reply_cancelled';
