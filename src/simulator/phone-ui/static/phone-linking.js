@@ -210,12 +210,24 @@ export function setUpLinking(page) {
    */
   async function link(qr) {
     if (linking) return;
-    linking = true;
     setStatus('');
+    await linkThrough('scan', { qr });
+  }
+
+  /**
+   * Asks the simulated network to link with what the phone read (a QR, a typed code), busy meanwhile;
+   * a refusal is shown in the error dialog.
+   * @param {'scan' | 'pairing-code'} action
+   * @param {object} body
+   * @param {() => void} [onLinked] runs once linked, before the Linked devices screen shows
+   */
+  async function linkThrough(action, body, onLinked) {
+    linking = true;
     showBusy(strings.linking);
     try {
-      await api('POST', `${page.paths.phone}/scan`, { qr });
+      await api('POST', `${page.paths.phone}/${action}`, body);
       hideBusy();
+      onLinked?.();
       linked();
     } catch (error) {
       hideBusy();
@@ -363,20 +375,7 @@ export function setUpLinking(page) {
       showError('codeFormat');
       return;
     }
-    linking = true;
-    showBusy(strings.linking);
-    try {
-      await api('POST', `${page.paths.phone}/pairing-code`, { code });
-      hideBusy();
-      codeInput.value = '';
-      linked();
-    } catch (error) {
-      hideBusy();
-      const e = errorOf(error);
-      showError(e.code, e.message);
-    } finally {
-      linking = false;
-    }
+    await linkThrough('pairing-code', { code }, () => (codeInput.value = ''));
   });
 
   return { renderDevices, enterCamera, stopCapture };
