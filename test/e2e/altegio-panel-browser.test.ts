@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import {
   altegioRecord,
   recordWebhookEnvelope,
@@ -10,9 +9,8 @@ import {
   type FakeAltegio,
 } from '../support/fake-altegio.js';
 import { altegioEnv, activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
-import { launchChromium } from '../support/browser.js';
+import { browserSuite } from '../support/browser.js';
 
 /**
  * Panel → Notifications in Chromium: an ALTEGIO install lands on the panel, the owner edits the
@@ -27,39 +25,27 @@ const WAIT_MS = 15_000;
 const HOUR = 3_600_000;
 
 describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
-  let h: Harness;
   let fake: FakeAltegio;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
+  // The fake ALTEGIO starts first: the gateway is configured with its address.
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
-    h = await startHarness({
-      env: altegioEnv(fake),
-    });
-    browser = await launchChromium();
   });
+  const suite = browserSuite({
+    artifacts: ARTIFACTS,
+    waitMs: WAIT_MS,
+    harness: () => ({ env: altegioEnv(fake) }),
+  });
+  const { shot } = suite;
   after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
     await fake?.stop();
   });
 
-  const newPage = async (options: { javaScriptEnabled?: boolean; width?: number } = {}) => {
-    const context = await browser.newContext({
+  const newPage = (options: { javaScriptEnabled?: boolean; width?: number } = {}) =>
+    suite.openPage(undefined, {
       viewport: { width: options.width ?? 1280, height: 900 },
       locale: 'en-US',
       javaScriptEnabled: options.javaScriptEnabled ?? true,
     });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    return page;
-  };
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
   const reminderCard = (page: Page) => page.getByTestId('template-reminder');
   const previewText = (page: Page) => reminderCard(page).getByTestId('template-preview').innerText();
 
@@ -68,19 +54,19 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     const page = await newPage();
     // ALTEGIO's Connect opens the registration URL in the owner's browser: it lands on the panel.
     await page.goto(
-      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
+      fake.registrationUrl(`${suite.h.gateway.url}/altegio/install`, salonId, {
         salon_name: 'Studio Notifications',
       }),
     );
     await page.waitForURL(/\/panel\?lang=en/);
-    const business = await installedBusiness(h, 'Studio Notifications');
+    const business = await installedBusiness(suite.h, 'Studio Notifications');
 
     // Link the WhatsApp number (the simulator's phone), so ALTEGIO activates the install.
-    const sender = h.sim.createPhone({
+    const sender = suite.h.sim.createPhone({
       phone: `5531933${String(Date.now() % 100000).padStart(5, '0')}`,
       business: true,
     });
-    await scanChannelQr(h, business.channelPath, sender);
+    await scanChannelQr(suite.h, business.channelPath, sender);
     const activation = await activationOf(fake, salonId);
 
     await page.getByRole('link', { name: 'Notifications', exact: true }).click();
@@ -119,7 +105,9 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     assert.equal(await reminderCard(page).getByTestId('template-saved').innerText(), 'Saved.');
     assert.equal(await reminderCard(page).getByTestId('template-state').innerText(), 'Your text');
     const saved = (
-      await h.api('GET', `/v1/tenants/${business.tenantId}/altegio/templates`, { key: h.adminKey })
+      await suite.h.api('GET', `/v1/tenants/${business.tenantId}/altegio/templates`, {
+        key: suite.h.adminKey,
+      })
     ).json.templates as Array<{ kind: string; language: string; body: string; custom: boolean }>;
     const reminder = saved.find((t) => t.kind === 'reminder' && t.language === 'en')!;
     assert.equal(reminder.body, 'Hello %CLIENT_NAME%, see you on %DATETIME_SHORT%. <b>Studio</b>');
@@ -140,7 +128,7 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     assert.equal(webhook.status, 200);
     await waitUntil(
       async () => {
-        const list = (await h.api('GET', '/v1/messages?limit=50', { key: activation.apiKey })).json
+        const list = (await suite.h.api('GET', '/v1/messages?limit=50', { key: activation.apiKey })).json
           .data as Array<{
           text: string;
         }>;
@@ -178,8 +166,9 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     await page.waitForURL(/saved=settings/);
     const banner = page.getByTestId('test-mode-banner');
     assert.match(await banner.innerText(), /Test mode is on: every message goes to \+5511987654321/);
-    const settings = (await h.api('GET', `/v1/tenants/${business.tenantId}/altegio`, { key: h.adminKey }))
-      .json.settings;
+    const settings = (
+      await suite.h.api('GET', `/v1/tenants/${business.tenantId}/altegio`, { key: suite.h.adminKey })
+    ).json.settings;
     assert.equal(settings.testPhone, '+5511987654321');
     assert.deepEqual(settings.schedule.reminderOffsetsHours, [24, 12, 2]);
     await shot(page, '4-test-mode');
@@ -196,11 +185,11 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     assert.match(await previewText(page), /^Olá, Ana! Lembrete/);
     const phone = await newPage({ width: 390 });
     // The cookie belongs to the first context: sign this one in through a login link.
-    const login = await h.api('POST', `/v1/tenants/${business.tenantId}/panel-login-links`, {
-      key: h.adminKey,
+    const login = await suite.h.api('POST', `/v1/tenants/${business.tenantId}/panel-login-links`, {
+      key: suite.h.adminKey,
     });
-    await phone.goto(h.gateway.url + new URL(login.json.url as string).pathname);
-    await phone.goto(`${h.gateway.url}/panel/notifications?lang=pt-BR`);
+    await phone.goto(suite.h.gateway.url + new URL(login.json.url as string).pathname);
+    await phone.goto(`${suite.h.gateway.url}/panel/notifications?lang=pt-BR`);
     await phone.getByTestId('test-mode-banner').waitFor();
     await shot(phone, '5-phone-pt-BR');
     await phone.screenshot({ path: `${ARTIFACTS}/6-phone-pt-BR-top.png` });
@@ -216,12 +205,12 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     const salonId = 940_002;
     const page = await newPage({ javaScriptEnabled: false });
     await page.goto(
-      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
+      fake.registrationUrl(`${suite.h.gateway.url}/altegio/install`, salonId, {
         salon_name: 'Studio No Script',
       }),
     );
     await page.waitForURL(/\/panel\?lang=en/);
-    await page.goto(`${h.gateway.url}/panel/notifications?lang=en`);
+    await page.goto(`${suite.h.gateway.url}/panel/notifications?lang=en`);
     // The chips need the script: the variables are listed as text instead.
     assert.equal(await page.locator('[data-role="chips"]').isVisible(), false);
     assert.match(await page.locator('[data-role="variables-text"]').innerText(), /%CLIENT_NAME%/);
@@ -247,10 +236,12 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
     const page = await newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto(
-      fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, { salon_name: 'Studio Layout' }),
+      fake.registrationUrl(`${suite.h.gateway.url}/altegio/install`, salonId, {
+        salon_name: 'Studio Layout',
+      }),
     );
     await page.waitForURL(/\/panel\?lang=en/);
-    await page.goto(`${h.gateway.url}/panel/notifications?lang=en`);
+    await page.goto(`${suite.h.gateway.url}/panel/notifications?lang=en`);
     const height = await page.evaluate(
       () =>
         (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document
@@ -312,15 +303,15 @@ describe('Panel → Notifications (ALTEGIO) in a real browser', () => {
 
     // Without JavaScript the list's links select the kind too (a #fragment), and its form saves.
     const plain = await newPage({ javaScriptEnabled: false });
-    const login = await h.api(
+    const login = await suite.h.api(
       'POST',
-      `/v1/tenants/${(await installedBusiness(h, 'Studio Layout')).tenantId}/panel-login-links`,
+      `/v1/tenants/${(await installedBusiness(suite.h, 'Studio Layout')).tenantId}/panel-login-links`,
       {
-        key: h.adminKey,
+        key: suite.h.adminKey,
       },
     );
-    await plain.goto(h.gateway.url + new URL(login.json.url as string).pathname);
-    await plain.goto(`${h.gateway.url}/panel/notifications?lang=en`);
+    await plain.goto(suite.h.gateway.url + new URL(login.json.url as string).pathname);
+    await plain.goto(`${suite.h.gateway.url}/panel/notifications?lang=en`);
     assert.equal(await plain.locator('.tpl-card:visible').count(), 1);
     await plain.getByTestId('kind-booking_changed').click();
     const changed = plain.getByTestId('template-booking_changed');
