@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import {
-  hasLinkedDevice,
   type ChannelStatus,
   type NewChatCapState,
   type RestrictionCause,
@@ -24,7 +22,8 @@ import type {
   StatusReport,
 } from './channel-driver.js';
 import type { ChannelPlacement, PlacedChannel, WriteFence } from './channel-placement.js';
-import { atClockTime } from './clock-timer.js';
+import { Restrictions } from './restrictions.js';
+import { SessionRestore } from './session-restore.js';
 import type { QueueGates } from './queue-gates.js';
 
 /** What the delivery side hears from the channels this process holds. */
@@ -95,13 +94,27 @@ const RESTORED_STATUSES: ReadonlySet<ChannelStatus | undefined> = new Set([
  */
 export class SessionHost {
   private readonly hosted = new Map<string, HostedChannel>();
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly restrictions: Restrictions;
   private traffic: SessionTraffic | undefined;
   private linking: LinkObserver | undefined;
-  private stopping = false;
-  private readonly restoreAbort = new AbortController();
+  private readonly restore: SessionRestore;
 
-  constructor(private readonly o: SessionHostOptions) {}
+  constructor(private readonly o: SessionHostOptions) {
+    this.restore = new SessionRestore({
+      ...o,
+      open: (placed) => this.open(placed),
+      isCurrent: (hosted) => this.isCurrent(hosted),
+    });
+    this.restrictions = new Restrictions({
+      host: this,
+      channels: o.channels,
+      gates: o.gates,
+      changes: o.changes,
+      clock: o.clock,
+      logger: o.logger,
+      ...(o.restrictionMs !== undefined ? { restrictionMs: o.restrictionMs } : {}),
+    });
+  }
 
   /** The delivery side listens to every held channel's statuses and inbound texts (set once). */
   listen(traffic: SessionTraffic): void {
@@ -165,81 +178,19 @@ export class SessionHost {
     return counts;
   }
 
-  /**
-   * At start, before the gateway answers anyone: every channel this process will hold says
-   * "reconnecting" at once, not only when its turn in the restore's stagger comes (1,000 channels ×
-   * 150 ms would leave the last one "connected" on a dead process's word for minutes).
-   */
-  async markRestoring(): Promise<number> {
-    const all = await this.o.channels.listAllForSupport();
-    const placed = await this.o.placement.place(
-      all.filter((c) => c.status === 'connected' || c.status === 'restricted'),
-    );
-    const marked = await this.o.channels.markRestoring(placed.map((p) => p.channel.id));
-    for (const ref of marked) this.o.changes.publish(ref);
-    return marked.length;
+  /** At start, before the gateway answers anyone: what this process will hold says "reconnecting". */
+  markRestoring(): Promise<number> {
+    return this.restore.markRestoring();
   }
 
   /** Ends a restore still under way (its stagger wait too): a stop must not wait for it. */
   stopRestoring(): void {
-    this.stopping = true;
-    this.restoreAbort.abort();
+    this.restore.stop();
   }
 
-  /**
-   * Reopens the channels the placement gives this process, spaced out so they do not all hit the
-   * network at once, and paced by what it answers: while `restoreConcurrency` are still opening the
-   * next waits; one not open within 30 s (it keeps retrying by itself) no longer holds a place.
-   */
-  async restoreAll(): Promise<number> {
-    const all = await this.o.channels.listAllForSupport();
-    const candidates = all.filter(
-      (c) =>
-        hasLinkedDevice(c.status) ||
-        c.status === 'pairing' ||
-        c.status === 'showing_qr' ||
-        c.status === 'showing_code',
-    );
-    let restored = 0;
-    const opening = new Map<HostedChannel, number>();
-    for (const placed of await this.o.placement.place(candidates)) {
-      if (this.stopping) break;
-      const { channel } = placed;
-      if (channel.status === 'showing_qr' || channel.status === 'showing_code') {
-        // A link attempt cut off by the restart: nobody is looking now, so no QR loop starts.
-        await this.o.channels.changeStatus(
-          channel.tenantId,
-          channel.id,
-          'not_linked',
-          'restored',
-          {},
-          undefined,
-          placed.fence,
-        );
-        continue;
-      }
-      if (!(await this.o.drivers.isLinked(channel.id))) {
-        await this.o.channels.changeStatus(
-          channel.tenantId,
-          channel.id,
-          'not_linked',
-          'restored',
-          {},
-          undefined,
-          placed.fence,
-        );
-        continue;
-      }
-      if (restored > 0 && this.o.restoreStaggerMs > 0)
-        await sleep(this.o.restoreStaggerMs * (0.5 + Math.random()), undefined, {
-          signal: this.restoreAbort.signal,
-        }).catch(() => undefined);
-      await this.whileManyOpening(opening);
-      if (this.stopping) break;
-      opening.set(await this.open(placed), this.o.clock.now().getTime());
-      restored++;
-    }
-    return restored;
+  /** Reopens the channels the placement gives this process (paced). */
+  restoreAll(): Promise<number> {
+    return this.restore.restoreAll();
   }
 
   /**
@@ -286,17 +237,6 @@ export class SessionHost {
       .open()
       .catch((err: unknown) => this.o.logger.error({ err, channelId: hosted.channelId }, 'restore failed'));
     return hosted;
-  }
-
-  private async whileManyOpening(opening: Map<HostedChannel, number>): Promise<void> {
-    for (;;) {
-      const stale = this.o.clock.now().getTime() - 30_000;
-      for (const [hosted, startedAt] of opening)
-        if (hosted.driver.state.status === 'open' || !this.isCurrent(hosted) || startedAt < stale)
-          opening.delete(hosted);
-      if (opening.size < this.o.restoreConcurrency || this.stopping) return;
-      await sleep(25, undefined, { signal: this.restoreAbort.signal }).catch(() => undefined);
-    }
   }
 
   /** A fresh driver for linking `channel` (replacing any it had), named for the phone's list. */
@@ -355,19 +295,7 @@ export class SessionHost {
     });
     driver.on('quota', (quota) => {
       hosted.newChatCap = quota.state;
-      this.o.channels
-        .setNewChatCap(ref.tenantId, ref.channelId, { ...quota, updatedAt: this.o.clock.now() })
-        .then(() => this.o.changes.publish(ref))
-        .then(() =>
-          quota.state === 'capped'
-            ? this.restrict(
-                ref,
-                quota.resetsAt?.getTime() ?? this.o.clock.now().getTime() + 24 * 3_600_000,
-                'new_chats_capped',
-              )
-            : this.liftRestriction(ref, 'new_chats_capped'),
-        )
-        .catch(failed('could not record the new-chat cap'));
+      this.restrictions.quota(ref, quota).catch(failed('could not record the new-chat cap'));
     });
     return hosted;
   }
@@ -437,7 +365,7 @@ export class SessionHost {
       ...(resumes ? { paused: null } : {}),
       ...(restriction ? {} : { restrictedUntil: null, restrictedBy: null }),
     });
-    if (restriction) this.armRestrictionEnd(hosted, restriction.until.getTime());
+    if (restriction) this.restrictions.armEnd(hosted, restriction.until.getTime());
     if (resumes) this.o.gates.announceResumed(ref);
   }
 
@@ -484,89 +412,17 @@ export class SessionHost {
     this.o.changes.publish({ tenantId: ref.tenantId, channelId: ref.channelId });
   }
 
-  /** One restriction change at a time per channel: each reads the stored row the last one wrote. */
-  private inTurn(channelId: string, work: () => Promise<void>): Promise<void> {
-    const next = (this.turns.get(channelId) ?? Promise.resolve()).then(work);
-    const settled = next.catch(() => undefined);
-    this.turns.set(channelId, settled);
-    void settled.then(() => {
-      if (this.turns.get(channelId) === settled) this.turns.delete(channelId);
-    });
-    return next;
-  }
-
   /**
    * No messages to new contacts for a while (a 463 timelock, or the new-chat cap): stored on the
    * channel with the status it causes, and back to "connected" by itself afterwards.
    */
-  restrict(
-    ref: ChannelRef,
-    whatsappUntil?: number,
-    cause: RestrictionCause = 'reach_out_timelock',
-  ): Promise<void> {
-    return this.inTurn(ref.channelId, async () => {
-      const running = (await this.o.gates.read(ref.channelId)).restriction;
-      // WhatsApp's end time when it said one; otherwise a restriction already running stands.
-      if (whatsappUntil === undefined && running) return;
-      if (whatsappUntil !== undefined && running?.until.getTime() === whatsappUntil && running.by === cause)
-        return;
-      const until = whatsappUntil ?? this.o.clock.now().getTime() + (this.o.restrictionMs ?? 24 * 3_600_000);
-      const hosted = this.hosted.get(ref.channelId);
-      if (!hosted) {
-        await this.o.channels.setRestrictedUntil(ref.tenantId, ref.channelId, new Date(until), cause);
-        return;
-      }
-      await this.record(
-        hosted,
-        'restricted',
-        cause,
-        { restrictedUntil: new Date(until), restrictedBy: cause },
-        true,
-      );
-      this.armRestrictionEnd(hosted, until);
-      this.o.logger.warn(
-        { channelId: ref.channelId, restrictedUntil: new Date(until).toISOString(), cause },
-        'WhatsApp restricted new chats: no messages to new contacts until the restriction ends',
-      );
-    });
+  restrict(ref: ChannelRef, whatsappUntil?: number, cause?: RestrictionCause): Promise<void> {
+    return this.restrictions.restrict(ref, whatsappUntil, cause);
   }
 
   /** The network says the timelock (or the cap) is over: new contacts are written to again. */
   liftRestriction(ref: ChannelRef, cause: RestrictionCause): Promise<void> {
-    return this.inTurn(ref.channelId, async () => {
-      const hosted = this.hosted.get(ref.channelId);
-      const stored = await this.o.channels.gates(ref.channelId);
-      if (!hosted || !stored?.restrictedUntil) return;
-      // The end of one cause does not lift the other (an unknown cause is the timelock, as before).
-      if ((stored.restrictedBy ?? 'reach_out_timelock') !== cause) return;
-      await this.endRestriction(hosted);
-    });
-  }
-
-  private async endRestriction(hosted: HostedChannel): Promise<void> {
-    hosted.cancelRestrictionEnd?.();
-    hosted.cancelRestrictionEnd = undefined;
-    if (hosted.lastStatus === 'restricted')
-      await this.record(hosted, 'connected', 'restriction_ended', {
-        restrictedUntil: null,
-        restrictedBy: null,
-      });
-    else await this.o.channels.setRestrictedUntil(hosted.tenantId, hosted.channelId, null);
-  }
-
-  private armRestrictionEnd(hosted: HostedChannel, until: number): void {
-    hosted.cancelRestrictionEnd?.();
-    hosted.cancelRestrictionEnd = atClockTime(this.o.clock, until, () => {
-      hosted.cancelRestrictionEnd = undefined;
-      if (!this.isCurrent(hosted)) return;
-      void this.inTurn(hosted.channelId, async () => {
-        const running = (await this.o.gates.read(hosted.channelId)).restriction;
-        if (running) this.armRestrictionEnd(hosted, running.until.getTime());
-        else await this.endRestriction(hosted);
-      }).catch((err: unknown) =>
-        this.o.logger.error({ err, channelId: hosted.channelId }, 'could not end the restriction'),
-      );
-    });
+    return this.restrictions.lift(ref, cause);
   }
 
   /** Logs the channel's device out and forgets its credentials (a reset, a deleted channel). */
