@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { type Browser } from 'playwright-core';
+import { after, test } from 'node:test';
 import { startFakeAltegio, type FakeAltegio } from '../support/fake-altegio.js';
-import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 import { altegioEnv } from '../support/altegio-harness.js';
-import { launchChromium } from '../support/browser.js';
+import { browserSuite } from '../support/browser.js';
 
 /**
  * The seed's business arrives from ALTEGIO (Integrations → Notifications → our app → Connect): the
@@ -16,31 +13,26 @@ import { launchChromium } from '../support/browser.js';
 const ARTIFACTS = 'test-artifacts/altegio-install';
 const PARTNER_TOKEN = 'partner-token-for-browser-tests-42';
 
-let h: Harness;
 let fake: FakeAltegio;
-let browser: Browser;
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: '99' });
-  h = await startHarness({
-    env: altegioEnv(fake, { ALTEGIO_CHANNEL_UP_AFTER_MS: '200' }),
-  });
-  browser = await launchChromium();
+const suite = browserSuite({
+  artifacts: ARTIFACTS,
+  // The fake ALTEGIO starts first: the gateway is configured with its address.
+  harness: async () => {
+    fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: '99' });
+    return { env: altegioEnv(fake, { ALTEGIO_CHANNEL_UP_AFTER_MS: '200' }) };
+  },
 });
 after(async () => {
-  await browser?.close();
-  await h?.stop();
   await fake?.stop();
 });
 
 test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → scan → green, activated', async () => {
-  const context = await browser.newContext({ locale: 'pt-BR', viewport: { width: 1280, height: 800 } });
+  const context = await suite.browser.newContext({ locale: 'pt-BR', viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const salonId = 515_151;
   await page.goto(
-    fake.registrationUrl(`${h.gateway.url}/altegio/install`, salonId, {
+    fake.registrationUrl(`${suite.h.gateway.url}/altegio/install`, salonId, {
       name: 'Joana',
       salon_name: 'Espaço Joana',
     }),
@@ -52,8 +44,8 @@ test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → 
   const qr = page.getByTestId('qr-code').locator('svg');
   await qr.waitFor();
   await page.screenshot({ path: `${ARTIFACTS}/1-landed-on-qr-window.png` });
-  const phone = h.sim.createPhone({ phone: '5511955501234', business: true, name: 'Espaço Joana' });
-  const scan = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
+  const phone = suite.h.sim.createPhone({ phone: '5511955501234', business: true, name: 'Espaço Joana' });
+  const scan = await fetch(`${suite.h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
     method: 'POST',
     headers: { 'content-type': 'image/png' },
     body: new Uint8Array(await qr.screenshot()),
@@ -72,12 +64,14 @@ test('Connect in ALTEGIO → the panel opens on the QR window in Portuguese → 
 });
 
 test('a forged registration URL shows a page saying what to do, and opens no panel session', async () => {
-  const url = new URL(fake.registrationUrl(`${h.gateway.url}/altegio/install`, 616_161, { salon_name: 'X' }));
+  const url = new URL(
+    fake.registrationUrl(`${suite.h.gateway.url}/altegio/install`, 616_161, { salon_name: 'X' }),
+  );
   url.searchParams.set('user_data_sign', '0'.repeat(64));
   const response = await fetch(url, { redirect: 'manual' });
   assert.equal(response.status, 401);
   assert.equal(response.headers.get('set-cookie'), null, 'no panel session');
-  const context = await browser.newContext({ locale: 'es-ES' });
+  const context = await suite.browser.newContext({ locale: 'es-ES' });
   const page = await context.newPage();
   await page.goto(url.toString());
   assert.match(await page.locator('h1').innerText(), /No se pudo verificar la conexión desde ALTEGIO/);
@@ -88,9 +82,9 @@ test('a forged registration URL shows a page saying what to do, and opens no pan
 
 test('the bare URL of a connected salon offers the login route: no session, the panel asks for the login link', async () => {
   // Salon 515151 was connected by Joana in the first test; a stranger opens its URL without proof.
-  const context = await browser.newContext({ locale: 'es-ES' });
+  const context = await suite.browser.newContext({ locale: 'es-ES' });
   const page = await context.newPage();
-  const response = await page.goto(`${h.gateway.url}/altegio/install?salon_id=515151`);
+  const response = await page.goto(`${suite.h.gateway.url}/altegio/install?salon_id=515151`);
   assert.equal(response?.status(), 200);
   assert.match(await page.locator('h1').innerText(), /Este salón ya está conectado a Zapgate/);
   assert.deepEqual(await context.cookies(), [], 'no panel session');

@@ -57,14 +57,14 @@ export interface BrowserSuite {
 /**
  * The preamble every browser test shares: a gateway harness and Chromium started before the tests
  * of the enclosing `describe` (or file), every context opened through the suite closed after, then
- * the browser and the harness. `harness` may be a function for options built in an earlier `before`
- * (a fake ALTEGIO's address).
+ * the browser and the harness. `harness` may be a function, run in the suite's `before`, for options
+ * that need something started first (a fake ALTEGIO whose address the gateway is given).
  */
 export function browserSuite(
   options: {
     artifacts?: string;
     waitMs?: number;
-    harness?: HarnessOptions | (() => HarnessOptions);
+    harness?: HarnessOptions | (() => HarnessOptions | Promise<HarnessOptions>);
   } = {},
 ): BrowserSuite {
   const { artifacts, waitMs = 15_000 } = options;
@@ -75,7 +75,7 @@ export function browserSuite(
   before(async () => {
     if (artifacts) mkdirSync(artifacts, { recursive: true });
     harness = await startHarness(
-      typeof options.harness === 'function' ? options.harness() : (options.harness ?? {}),
+      typeof options.harness === 'function' ? await options.harness() : (options.harness ?? {}),
     );
     chromiumBrowser = await launchChromium();
   });
