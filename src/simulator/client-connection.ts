@@ -173,3 +173,22 @@ export class ClientConnection {
     this.handlers.onClose(this);
   }
 }
+
+/** A stanza's `t` attribute: whole seconds since the epoch. */
+export function unixSeconds(ms: number): string {
+  return String(Math.floor(ms / 1000));
+}
+
+/** The first child of a stanza, if it has children. */
+export function firstChild(stanza: BinaryNode): BinaryNode | undefined {
+  return Array.isArray(stanza.content) ? stanza.content[0] : undefined;
+}
+
+/** The service's answer to an iq it does not implement (501). */
+export function notImplemented(connection: ClientConnection, stanza: BinaryNode): void {
+  connection.send(
+    node('iq', { from: SERVER_JID, type: 'error', id: stanza.attrs.id ?? '' }, [
+      node('error', { code: '501', text: 'feature-not-implemented' }),
+    ]),
+  );
+}

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SimulatorError, type SimulatorErrorCode } from './errors.js';
 import { phoneUiRoutes } from './phone-ui/index.js';
 import { qrFromImageRequest } from './qr-image.js';
-import type { Simulator } from './simulator.js';
+import type { SimulatorControl } from './control-surface.js';
 
 const statusOf: Record<SimulatorErrorCode, 400 | 404 | 409 | 422> = {
   invalid_request: 400,
@@ -105,7 +105,7 @@ async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
 }
 
 /** The simulator's public control API: JSON over HTTP, errors as `{error: {code, message}}`. */
-export function controlApi(sim: Simulator): Hono {
+export function controlApi(sim: SimulatorControl): Hono {
   const app = new Hono();
   app.onError((error, c) => {
     if (error instanceof SimulatorError) {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
-import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, proto, type BinaryNode } from 'baileys';
-import { SERVER_JID, node, type ClientConnection } from './client-connection.js';
-import { unixSeconds } from './device-linking.js';
+import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from 'baileys';
+import { node, unixSeconds, type ClientConnection } from './client-connection.js';
+import { bigEndian } from './directory-queries.js';
 import type { Directory, SimulatedAccount } from './directory.js';
 import { SimulatorError } from './errors.js';
-import { messageText, type PreKeyBundle, type SignalMessageType } from './signal-party.js';
+import { newChatCapRefusal, strictRefusal, type RefusalCause } from './send-refusals.js';
+import { messageText, type SignalMessageType } from './signal-party.js';
 import type { SimulatorEvents } from './simulator-events.js';
 
 export interface ReceiptTiming {
@@ -31,122 +31,14 @@ export interface RelayContext {
   cappingChanged(account: SimulatedAccount): void;
 }
 
-/** Why the service refused a message (the simulator's own record; the client sees only the code). */
-export type RefusalCause = 'injected' | 'misaddressed' | 'timelock' | 'capped' | 'no_token';
-
 /** How many retry receipts a phone sends for one message before it gives up. */
 const MAX_RETRY_ASKS = 3;
 
-const bigEndian = (value: number, bytes: number): Buffer => {
-  const out = Buffer.alloc(bytes);
-  out.writeUIntBE(value, 0, bytes);
-  return out;
-};
-
-/** Directory queries, key bundles, message relay with receipts, and messages from phones to companions. */
+/** Message relay with receipts and retries, and messages from phones to companions. */
 export class MessageRelay {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly ctx: RelayContext) {}
-
-  /** `usync`: devices, LIDs and "is on WhatsApp" for a list of users. */
-  usync(connection: ClientConnection, request: BinaryNode): void {
-    const usync = getBinaryNodeChild(request, 'usync');
-    const protocols = new Set(
-      (getBinaryNodeChild(usync, 'query')?.content as BinaryNode[] | undefined)?.map((child) => child.tag) ??
-        [],
-    );
-    const users = getBinaryNodeChildren(getBinaryNodeChild(usync, 'list'), 'user');
-    const answers: BinaryNode[] = [];
-    for (const user of users) {
-      const contact = getBinaryNodeChild(user, 'contact');
-      const phoneFromContact =
-        typeof contact?.content === 'string'
-          ? contact.content
-          : contact?.content instanceof Uint8Array
-            ? Buffer.from(contact.content).toString()
-            : undefined;
-      let account: SimulatedAccount | undefined;
-      let jid = user.attrs.jid;
-      if (jid) {
-        const decoded = jidDecode(jid);
-        account = decoded ? this.ctx.directory.findByJidUser(decoded.user, decoded.server) : undefined;
-      } else if (phoneFromContact) {
-        const digits = phoneFromContact.replace(/\D/g, '');
-        account = this.ctx.directory.find(digits.length >= 6 ? digits : '0');
-        jid = `${digits}@s.whatsapp.net`;
-      }
-      if (!jid) continue;
-      const registered = account?.hasWhatsApp === true;
-      const content: BinaryNode[] = [];
-      if (protocols.has('contact')) content.push(node('contact', { type: registered ? 'in' : 'out' }));
-      if (protocols.has('devices')) {
-        const devices =
-          registered && account
-            ? [
-                node('device', { id: '0' }),
-                ...[...account.companions.values()].map((c) =>
-                  node('device', { id: String(c.device), 'key-index': String(c.keyIndex) }),
-                ),
-                ...[...account.webDevices.entries()].map(([device, web]) =>
-                  node('device', { id: String(device), 'key-index': String(web.keyIndex) }),
-                ),
-              ]
-            : [];
-        content.push(node('devices', {}, [node('device-list', {}, devices)]));
-      }
-      if (protocols.has('lid') && registered && account) content.push(node('lid', { val: account.lid }));
-      answers.push(
-        node('user', { jid: registered && account && !user.attrs.jid ? account.jid : jid }, content),
-      );
-    }
-    this.ctx.events.emit('usync', { protocols: [...protocols], users: answers.length });
-    connection.reply(request, [node('usync', {}, [node('list', {}, answers)])]);
-  }
-
-  /** `encrypt get key`: one pre-key bundle per requested device. */
-  keyFetch(connection: ClientConnection, request: BinaryNode): void {
-    const users = getBinaryNodeChildren(getBinaryNodeChild(request, 'key'), 'user');
-    const list: BinaryNode[] = [];
-    for (const user of users) {
-      const jid = user.attrs.jid ?? '';
-      const decoded = jidDecode(jid);
-      const account = decoded ? this.ctx.directory.findByJidUser(decoded.user, decoded.server) : undefined;
-      const device = decoded?.device ?? 0;
-      const bundle = account ? this.bundleOf(account, device) : undefined;
-      if (!bundle) {
-        list.push(node('user', { jid }, [node('error', { code: '404', text: 'item-not-found' })]));
-        continue;
-      }
-      const content: BinaryNode[] = [
-        node('registration', {}, bigEndian(bundle.registrationId, 4)),
-        node('type', {}, Buffer.from([5])),
-        node('identity', {}, bundle.identityKey),
-        node('skey', {}, [
-          node('id', {}, bigEndian(bundle.signedPreKey.keyId, 3)),
-          node('value', {}, bundle.signedPreKey.publicKey),
-          node('signature', {}, bundle.signedPreKey.signature),
-        ]),
-      ];
-      if (bundle.preKey) {
-        content.push(
-          node('key', {}, [
-            node('id', {}, bigEndian(bundle.preKey.keyId, 3)),
-            node('value', {}, bundle.preKey.publicKey),
-          ]),
-        );
-      }
-      list.push(node('user', { jid }, content));
-    }
-    connection.reply(request, [node('list', {}, list)]);
-  }
-
-  private bundleOf(account: SimulatedAccount, device: number): PreKeyBundle | undefined {
-    if (!account.hasWhatsApp) return undefined;
-    const web = account.webDevices.get(device);
-    if (web) return web.party.issueBundle();
-    return device === 0 ? account.signalParty.issueBundle() : account.companionBundle(device);
-  }
 
   /** A companion sent a message: ack it, hand each copy to its device, then send receipts back. */
   clientMessage(
@@ -163,8 +55,10 @@ export class MessageRelay {
     const refusal: { code: number; cause: RefusalCause } | undefined =
       injected !== undefined
         ? { code: injected, cause: 'injected' }
-        : this.strictRefusal(sender, recipient, target?.server, stanza);
-    const capped = refusal ? undefined : this.newChatCapRefusal(sender, recipient);
+        : strictRefusal(this.ctx.strict(), this.ctx.now(), sender, recipient, target?.server, stanza);
+    const capped = refusal
+      ? undefined
+      : newChatCapRefusal(sender, recipient, (account) => this.ctx.cappingChanged(account));
     const errorCode = refusal?.code ?? capped?.code;
     const ackAttrs: Record<string, string> = {
       class: 'message',
@@ -218,47 +112,6 @@ export class MessageRelay {
       }
       void this.deliverToPhone(owner, owner === recipient, sender, senderDevice, id, type, copy.enc.content);
     }
-  }
-
-  /**
-   * What WhatsApp refuses in 2026 (strict mode only): a contact it addresses by LID written to at
-   * its phone-number address, and a first contact from an account under a reach-out timelock.
-   */
-  private strictRefusal(
-    sender: SimulatedAccount,
-    recipient: SimulatedAccount | undefined,
-    server: string | undefined,
-    stanza: BinaryNode,
-  ): { code: number; cause: RefusalCause } | undefined {
-    if (!this.ctx.strict() || !recipient || recipient === sender || !recipient.hasWhatsApp) return undefined;
-    if (recipient.lidAddressed && server === 's.whatsapp.net') return { code: 463, cause: 'misaddressed' };
-    // A contact that issued this account a trusted-contact token (delivered in the history sync)
-    // expects it on every 1:1 message: without it WhatsApp answers 463.
-    const issued = sender.existingChats.find((c) => c.phone === recipient.phone)?.tcToken;
-    const carried = getBinaryNodeChild(stanza, 'tctoken')?.content;
-    if (issued && !(carried instanceof Uint8Array && Buffer.from(carried).equals(issued)))
-      return { code: 463, cause: 'no_token' };
-    if (sender.timelocked(this.ctx.now()) && !sender.chats.has(recipient.phone))
-      return { code: 463, cause: 'timelock' };
-    return undefined;
-  }
-
-  /**
-   * WhatsApp's new-chat cap: a first contact counts against the cycle's quota; beyond it, the send
-   * is refused (463). Crossing 80 %, 90 % and the cap is announced to the account's devices.
-   */
-  private newChatCapRefusal(
-    sender: SimulatedAccount,
-    recipient: SimulatedAccount | undefined,
-  ): { code: number; cause: RefusalCause } | undefined {
-    const cap = sender.newChatCap;
-    if (!cap || !recipient || recipient === sender || !recipient.hasWhatsApp) return undefined;
-    if (sender.chats.has(recipient.phone) || cap.used.has(recipient.phone)) return undefined;
-    if (cap.used.size >= cap.total) return { code: 463, cause: 'capped' };
-    const before = cappingStatus(cap.used.size, cap.total);
-    cap.used.add(recipient.phone);
-    if (cappingStatus(cap.used.size, cap.total) !== before) this.ctx.cappingChanged(sender);
-    return undefined;
   }
 
   private async deliverToPhone(
@@ -408,99 +261,6 @@ export class MessageRelay {
     return { id };
   }
 
-  /**
-   * The history sync a newly linked device gets from its primary phone, inline as WhatsApp sends
-   * the initial bootstrap (no media download): INITIAL_BOOTSTRAP with each existing chat (addressed
-   * by LID with its phone number, the contact's trusted-contact token, its last message),
-   * NON_BLOCKING_DATA with the phone↔LID mappings, PUSH_NAME with the contacts' names. Sent as
-   * peer messages from the phone (device 0), encrypted to the companion.
-   */
-  async historySync(owner: SimulatedAccount, device: number): Promise<number> {
-    const t = Math.floor(this.ctx.now() / 1000);
-    const chats = owner.existingChats.map((c) => {
-      const contact = this.ctx.directory.find(c.phone);
-      return { ...c, lid: c.lid ?? contact?.lidUser, name: contact?.name };
-    });
-    const conversations = chats.map((c) => ({
-      id: c.lid ? `${c.lid}@lid` : `${c.phone}@s.whatsapp.net`,
-      ...(c.lid ? { pnJid: `${c.phone}@s.whatsapp.net`, lidJid: `${c.lid}@lid` } : {}),
-      tcToken: c.tcToken,
-      tcTokenTimestamp: t,
-      conversationTimestamp: t,
-      ...(c.name ? { displayName: c.name } : {}),
-      messages: c.text
-        ? [
-            {
-              message: {
-                key: {
-                  remoteJid: c.lid ? `${c.lid}@lid` : `${c.phone}@s.whatsapp.net`,
-                  fromMe: false,
-                  id: `3EB0${randomBytes(9).toString('hex').toUpperCase()}`,
-                },
-                message: { conversation: c.text },
-                messageTimestamp: t,
-              },
-            },
-          ]
-        : [],
-    }));
-    const mappings = chats
-      .filter((c) => c.lid)
-      .map((c) => ({ pnJid: `${c.phone}@s.whatsapp.net`, lidJid: `${c.lid}@lid` }));
-    const pushnames = chats
-      .filter((c) => c.name)
-      .map((c) => ({ id: `${c.phone}@s.whatsapp.net`, pushname: c.name }));
-    const chunks: proto.IHistorySync[] = [
-      {
-        syncType: proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
-        conversations,
-        chunkOrder: 0,
-        progress: 100,
-      },
-      {
-        syncType: proto.HistorySync.HistorySyncType.NON_BLOCKING_DATA,
-        phoneNumberToLidMappings: mappings,
-        chunkOrder: 1,
-      },
-      { syncType: proto.HistorySync.HistorySyncType.PUSH_NAME, pushnames, chunkOrder: 2 },
-    ];
-    for (const chunk of chunks) {
-      const payload = deflateSync(proto.HistorySync.encode(chunk).finish());
-      const message: proto.IMessage = {
-        protocolMessage: {
-          type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
-          historySyncNotification: {
-            syncType: chunk.syncType as unknown as proto.Message.HistorySyncType,
-            chunkOrder: chunk.chunkOrder ?? 0,
-            progress: chunk.progress ?? 100,
-            initialHistBootstrapInlinePayload: payload,
-          },
-        },
-      };
-      const { type, ciphertext } = await owner.signalParty.encrypt(owner.lidUser, device, message, () =>
-        owner.companionBundle(device),
-      );
-      const id = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
-      this.ctx.deliverToCompanion(
-        owner,
-        device,
-        node(
-          'message',
-          {
-            from: owner.jid,
-            id,
-            t: unixSeconds(this.ctx.now()),
-            type: 'text',
-            category: 'peer',
-            sender_lid: owner.lid,
-          },
-          [node('enc', { v: '2', type }, ciphertext)],
-        ),
-      );
-    }
-    return chats.length;
-  }
-
   private inboundStanza(
     sender: SimulatedAccount,
     id: string,
@@ -533,17 +293,4 @@ export class MessageRelay {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
-}
-
-export { SERVER_JID };
-
-/** WhatsApp's capping status for `used` of `total` new chats. */
-export function cappingStatus(
-  used: number,
-  total: number,
-): 'NONE' | 'FIRST_WARNING' | 'SECOND_WARNING' | 'CAPPED' {
-  if (used >= total) return 'CAPPED';
-  if (used >= total * 0.9) return 'SECOND_WARNING';
-  if (used >= total * 0.8) return 'FIRST_WARNING';
-  return 'NONE';
 }

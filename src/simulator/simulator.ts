@@ -10,7 +10,8 @@ import type { ReceiptTiming } from './message-relay.js';
 import { SimulatedNetwork, type Fault } from './simulated-network.js';
 import { SimulatorError } from './errors.js';
 import type { SimulatorEvents } from './simulator-events.js';
-import { loadState, saveState, type StateCounts } from './state-file.js';
+import { loadState, saveState, type StateAtStart, type StateCounts } from './state-file.js';
+import type { SimulatorControl } from './control-surface.js';
 import { VirtualPhone } from './virtual-phone.js';
 
 export interface SimulatorOptions {
@@ -29,20 +30,11 @@ export interface SimulatorOptions {
   stateFile?: string | undefined;
 }
 
-/** What a simulator with a state file found at start. */
-export interface StateAtStart {
-  readonly file: string;
-  /** Whether the file existed (false: a new registry, written at the first save). */
-  readonly loaded: boolean;
-  readonly accounts: number;
-  readonly devices: number;
-}
-
 /** The real service's QR timing: the first ref lives 60 s, each later one 20 s, six in all. */
 export const REAL_QR_TIMING: QrTiming = { firstRefTtlMs: 60_000, laterRefTtlMs: 20_000, refCount: 6 };
 
 /** A running simulator: the protocol endpoint, the control API, and in-process access to both. */
-export class Simulator {
+export class Simulator implements SimulatorControl {
   private readonly phonesByNumber = new Map<string, VirtualPhone>();
 
   constructor(

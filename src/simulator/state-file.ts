@@ -12,7 +12,8 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { SimulatedAccount, type Directory, type SavedAccount } from './directory.js';
+import { SimulatedAccount, type Directory } from './directory.js';
+import type { SavedAccount } from './saved-account.js';
 
 const FORMAT = 'zapgate-simulator-state';
 const VERSION = 1;
@@ -25,6 +26,15 @@ interface Header {
   readonly accounts: number;
   readonly devices: number;
   readonly savedAt: string;
+}
+
+/** What a simulator with a state file found at start. */
+export interface StateAtStart {
+  readonly file: string;
+  /** Whether the file existed (false: a new registry, written at the first save). */
+  readonly loaded: boolean;
+  readonly accounts: number;
+  readonly devices: number;
 }
 
 /** How many accounts and linked devices (companions) a state holds. */

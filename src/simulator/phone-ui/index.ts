@@ -5,7 +5,7 @@
  * poll for everything the page shows.
  */
 import { Hono, type Context } from 'hono';
-import type { Simulator } from '../simulator.js';
+import type { SimulatorControl } from '../control-surface.js';
 import type { VirtualPhone } from '../virtual-phone.js';
 import { loadAssets, serveAsset, type Asset } from './assets.js';
 import { PAGE_CSP, indexPage, missingPhonePage, phonePage } from './pages.js';
@@ -21,7 +21,7 @@ function html(c: Context, body: string, status: 200 | 404 = 200): Response {
 }
 
 /** The phone for a number as typed in the address bar, or undefined when there is none. */
-function findPhone(sim: Simulator, number: string): VirtualPhone | undefined {
+function findPhone(sim: SimulatorControl, number: string): VirtualPhone | undefined {
   try {
     return sim.network.directory.find(number) ? sim.phone(number) : undefined;
   } catch {
@@ -33,7 +33,7 @@ function findPhone(sim: Simulator, number: string): VirtualPhone | undefined {
 let assetsOnce: Map<string, Asset> | undefined;
 
 /** Routes of the virtual phone page; mount on the control API at `/`. */
-export function phoneUiRoutes(sim: Simulator): Hono {
+export function phoneUiRoutes(sim: SimulatorControl): Hono {
   const assets = (assetsOnce ??= loadAssets());
   const app = new Hono();
 

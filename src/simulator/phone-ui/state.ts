@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Simulator } from '../simulator.js';
+import type { SimulatorControl } from '../control-surface.js';
 import type { LinkedDeviceView, VirtualPhone } from '../virtual-phone.js';
 
 /** A chat as the phone's chat list shows it: the other number and both directions of messages. */
@@ -25,7 +25,7 @@ const MESSAGES_PER_CHAT = 200;
 const MAX_CHATS = 300;
 
 /** Changes whenever anything the page shows for `phone` changes; cheap, so unchanged polls cost little. */
-export function phonePageVersion(sim: Simulator, phone: VirtualPhone): string {
+export function phonePageVersion(sim: SimulatorControl, phone: VirtualPhone): string {
   const fingerprint = JSON.stringify([
     phone.describe(),
     phone.inbox().length,
@@ -36,7 +36,7 @@ export function phonePageVersion(sim: Simulator, phone: VirtualPhone): string {
 }
 
 /** Everything the virtual phone page shows for `phone`, newest chat first. */
-export function phonePageState(sim: Simulator, phone: VirtualPhone): PhonePageState {
+export function phonePageState(sim: SimulatorControl, phone: VirtualPhone): PhonePageState {
   const { linkedDevices, ...identity } = phone.describe();
   const byPeer = new Map<string, { id: string; dir: 'in' | 'out'; text: string; at: number }[]>();
   const add = (peer: string, message: { id: string; dir: 'in' | 'out'; text: string; at: number }): void => {
