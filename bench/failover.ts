@@ -43,7 +43,10 @@ export interface FailoverResult {
   /** Raw arrivals beyond one per message (resends with the same id, each shown once). */
   readonly rawResends: number;
   readonly replaced440: number;
+  /** Devices linked again after the kill (a channel that needed a new scan). */
   readonly rescans: number;
+  /** Channels whose first link did not complete in time (left out of the run). */
+  readonly linkFailures: number;
 }
 
 export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
@@ -63,12 +66,18 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
   try {
     o.log(`failover: linking ${o.channels} channels through 3 nodes`);
     const businesses: Array<{ channelId: string; apiKey: string }> = [];
+    const linkFailures: string[] = [];
     await forEachLimited(
       Array.from({ length: o.channels }, (_, i) => i),
       o.linkConcurrency,
       async (i) => {
         const phone = sim.createPhone({ phone: `5551${String(i).padStart(7, '0')}`, business: true });
-        businesses[i] = await linkThrough(cluster.nodes[i % 3]!.api, cluster.adminKey, `Salon ${i}`, phone);
+        // A link that does not complete on a loaded machine is counted, not fatal: the run goes on
+        // with the channels that linked.
+        await linkThrough(cluster.nodes[i % 3]!.api, cluster.adminKey, `Salon ${i}`, phone).then(
+          (business) => void businesses.push(business),
+          (err: unknown) => void linkFailures.push(err instanceof Error ? err.message : String(err)),
+        );
       },
     );
     const connected = async (): Promise<Set<string>> =>
@@ -80,11 +89,20 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
           )
         ).rows.map((row) => row.id),
       );
-    await waitUntil(async () => (await connected()).size === o.channels, {
-      what: 'every channel connected',
-      timeoutMs: 300_000,
-      intervalMs: 200,
-    });
+    if (linkFailures.length)
+      o.log(`failover: ${linkFailures.length} links did not complete: ${linkFailures[0]}`);
+    const linkedIds = new Set(businesses.map((b) => b.channelId));
+    await waitUntil(
+      async () => {
+        const now = await connected();
+        return [...linkedIds].every((id) => now.has(id));
+      },
+      {
+        what: 'every linked channel connected',
+        timeoutMs: 300_000,
+        intervalMs: 200,
+      },
+    );
 
     const recipients: VirtualPhone[] = Array.from({ length: 20 }, (_, i) =>
       sim.createPhone({ phone: `5552${String(i).padStart(7, '0')}` }),
@@ -96,7 +114,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
         Array.from({ length: count }, () => n++),
         8,
         async (k) => {
-          const business = businesses[k % o.channels]!;
+          const business = businesses[k % businesses.length]!;
           const text = `Failover ${k}`;
           const result = await cluster.nodes[nodes[k % nodes.length]!]!.api(
             'POST',
@@ -110,7 +128,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
         },
       );
     };
-    const half = Math.ceil((o.channels * o.messagesPerChannel) / 2);
+    const half = Math.ceil((businesses.length * o.messagesPerChannel) / 2);
     await accept(half, [0, 1, 2]);
 
     const { rows } = await db.query<{ channel_id: string }>(
@@ -118,6 +136,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
     );
     const moving = new Set(rows.map((row) => row.channel_id));
     o.log(`failover: SIGKILL node-b holding ${moving.size} channels`);
+    const linkedBeforeKill = linked;
     const killedAt = performance.now();
     await cluster.kill(1);
     const takeover = new Map<string, number>();
@@ -133,7 +152,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
         await sleep(100);
       }
     })();
-    await accept(o.channels * o.messagesPerChannel - half, [0, 2]);
+    await accept(businesses.length * o.messagesPerChannel - half, [0, 2]);
     await watch;
     if (takeover.size < moving.size) o.log(`failover: only ${takeover.size} of ${moving.size} taken over`);
 
@@ -160,7 +179,8 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
       duplicated: texts.length - unique.size,
       rawResends: raw - texts.length,
       replaced440: replaced,
-      rescans: linked - o.channels,
+      rescans: linked - linkedBeforeKill,
+      linkFailures: linkFailures.length,
     };
   } finally {
     await db.end().catch(() => undefined);
@@ -203,7 +223,7 @@ async function linkThrough(
 export function formatFailover(r: FailoverResult): string {
   const t = r.takeoverMs;
   return [
-    `  channels ${r.channels} on 3 nodes, lease TTL ${r.leaseTtlSeconds} s, ${r.takesPerRound} takes/round`,
+    `  channels ${r.channels} on 3 nodes (${r.linkFailures} links did not complete), lease TTL ${r.leaseTtlSeconds} s, ${r.takesPerRound} takes/round`,
     `  killed node held ${r.moved}; connected elsewhere after p50 ${(t.p50 / 1000).toFixed(1)} s, ` +
       `p95 ${(t.p95 / 1000).toFixed(1)} s, max ${(t.max / 1000).toFixed(1)} s (n=${t.n})`,
     `  messages accepted ${r.accepted}: lost ${r.lost}, duplicated ${r.duplicated} (raw resends ${r.rawResends})`,
