@@ -5,7 +5,12 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import pino, { type Logger } from 'pino';
 import { ChannelChanges } from './channels/channel-changes.js';
-import { ChannelRuntime } from './channels/channel-runtime.js';
+import { everyLinkedChannel } from './channels/channel-placement.js';
+import { ClusterChannelChanges, ClusterNode } from './cluster/cluster-node.js';
+import { LinkWindow } from './channels/link-window.js';
+import { QueueGates } from './channels/queue-gates.js';
+import { SessionHost } from './channels/session-host.js';
+import { WhatsAppDrivers } from './channels/whatsapp-driver.js';
 import { ResolvedClientVersion } from './whatsapp/client-version.js';
 import { ChannelService } from './channels/channel-service.js';
 import type { Config } from './config.js';
@@ -22,7 +27,7 @@ import { openApiDocument } from './http/openapi.js';
 import { messageRoutes } from './http/message-routes.js';
 import { webhookRoutes } from './http/webhook-routes.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
-import { MessageQueue } from './messages/message-queue.js';
+import { StatusRecorder } from './dispatch/status-recorder.js';
 import { MessageService } from './messages/message-service.js';
 import { PolicyPacingGate } from './messages/pacing-gate.js';
 import { PacingService } from './messages/pacing-service.js';
@@ -30,15 +35,12 @@ import { MessageWaitingService } from './messages/message-waiting-service.js';
 import { countryOfTimeZone } from './domain/time-zone-country.js';
 import { TemplateService } from './messages/template-service.js';
 import { webhookMessageSink } from './messages/webhook-message-sink.js';
-import { combineSinks, type MessageEventSink } from './messages/message-event-sink.js';
-import { AltegioScheduler } from './altegio/altegio-scheduler.js';
-import { AltegioScheduleStore } from './altegio/schedule-store.js';
-import { AltegioService } from './altegio/altegio-service.js';
-import { AltegioStore } from './altegio/altegio-store.js';
-import { altegioReportSink } from './altegio/altegio-report-sink.js';
-import { altegioRoutes } from './http/altegio-routes.js';
+import { combineSinks } from './messages/message-event-sink.js';
+import { Integrations } from './integrations/integration.js';
+import { altegioIntegration } from './integrations/altegio/index.js';
 import { InboundMessagesRepository } from './store/inbound-messages-repository.js';
 import { MessagesRepository } from './store/messages-repository.js';
+import { MessageQueueRepository } from './store/message-queue-repository.js';
 import { PacingRepository } from './store/pacing-repository.js';
 import { RecipientChecksRepository } from './store/recipient-checks-repository.js';
 import { TemplatesRepository } from './store/templates-repository.js';
@@ -62,7 +64,8 @@ export interface Gateway {
   readonly db: Database;
   readonly tenants: TenantService;
   readonly channels: ChannelService;
-  readonly runtime: ChannelRuntime;
+  /** Which channels this process holds, and their drivers. */
+  readonly sessions: SessionHost;
   readonly logger: Logger;
   /** Resolves once every linked channel has been asked to reconnect after start. */
   readonly restored: Promise<number>;
@@ -77,9 +80,9 @@ export interface BuiltGateway {
   readonly db: Database;
   readonly tenants: TenantService;
   readonly channels: ChannelService;
-  readonly runtime: ChannelRuntime;
+  readonly sessions: SessionHost;
   readonly logger: Logger;
-  /** Serves HTTP, starts the dispatchers and ALTEGIO loops and restores the channels (once). */
+  /** Serves HTTP, starts the dispatchers and the integrations' loops and restores the channels (once). */
   start(): Promise<Gateway>;
   /** Closes the database and frees the data folder (stops the gateway if it was started). */
   close(): Promise<void>;
@@ -112,7 +115,6 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
 export async function buildGateway(config: Config, overrides: GatewayOverrides = {}): Promise<BuiltGateway> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
-  const now = () => clock.now();
   // DATA_DIR holds the embedded database and the master key file: this user's eyes only.
   // A folder this user does not own (a mounted volume) cannot be narrowed: said, not fatal.
   const permissionProblem = (problem: string) =>
@@ -155,30 +157,37 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     secrets,
     logger,
     metrics,
+    clock,
     destinations: { allowPrivate: config.webhookAllowPrivate, resolve: systemResolver },
   });
   const channelsRepo = new ChannelsRepository(db, webhookChannelStatusSink(webhooks.outbox));
   const qrLinks = new QrLinksRepository(db, secrets);
-  const changes = new ChannelChanges();
-  const runtime = new ChannelRuntime({
+  // Several nodes on one PostgreSQL (NODE_ID): leases place the channels and changes cross nodes.
+  const changes = config.cluster ? new ClusterChannelChanges(logger) : new ChannelChanges();
+  const cluster =
+    config.cluster && config.databaseUrl && changes instanceof ClusterChannelChanges
+      ? new ClusterNode({
+          nodeId: config.cluster.nodeId,
+          address: config.publicUrl ?? null,
+          databaseUrl: config.databaseUrl,
+          db,
+          channels: channelsRepo,
+          changes,
+          leaseTtlMs: config.cluster.leaseTtlMs,
+          takesPerRound: config.cluster.takesPerRound,
+          logger,
+          metrics,
+        })
+      : undefined;
+  // The channel rooms: the WhatsApp driver kind, the stored queue gates, the session host (which
+  // channels this process holds: all of them on one node) and the link window.
+  const drivers = new WhatsAppDrivers({
     db,
-    channels: channelsRepo,
     secrets,
-    changes,
     logger,
     metrics,
     server: config.protocolServer,
-    linkWindowMs: config.linkWindowMs,
-    viewerGraceMs: config.linking.graceMs,
-    slowLinkMs: config.linking.slowMs,
-    stuckLinkMs: config.linking.stuckMs,
-    // The phone lists the device as "Zapgate · Salon Bella", not Baileys' "Chrome (Mac OS)".
-    deviceName: async (tenantId) =>
-      deviceName(config.deviceName, (await new TenantsRepository(db).get(tenantId))?.name ?? ''),
-    restoreStaggerMs: config.restoreStaggerMs,
-    restoreConcurrency: config.restoreConcurrency,
     qrTimeoutMs: config.qrTimeoutMs,
-    restrictionMs: config.restrictionMs,
     clientVersion: new ResolvedClientVersion({
       setting: config.clientVersion.setting,
       logger,
@@ -190,6 +199,33 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       const message = await new MessagesRepository(db).findByWaId(waMessageId);
       return message?.channelId === channelId ? message.body : undefined;
     },
+  });
+  const gates = new QueueGates({ channels: channelsRepo, changes, clock });
+  const sessions = new SessionHost({
+    channels: channelsRepo,
+    gates,
+    drivers,
+    placement: cluster ?? everyLinkedChannel,
+    changes,
+    logger,
+    metrics,
+    clock,
+    restoreStaggerMs: config.restoreStaggerMs,
+    restoreConcurrency: config.restoreConcurrency,
+    restrictionMs: config.restrictionMs,
+    // The phone lists the device as "Zapgate · Salon Bella", not Baileys' "Chrome (Mac OS)".
+    deviceName: async (tenantId) =>
+      deviceName(config.deviceName, (await new TenantsRepository(db).get(tenantId))?.name ?? ''),
+  });
+  const linkWindow = new LinkWindow({
+    host: sessions,
+    channels: channelsRepo,
+    logger,
+    clock,
+    linkWindowMs: config.linkWindowMs,
+    viewerGraceMs: config.linking.graceMs,
+    slowLinkMs: config.linking.slowMs,
+    stuckLinkMs: config.linking.stuckMs,
   });
   const access = new AccessRepository(db);
   const tenants = new TenantService({
@@ -204,91 +240,85 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
   });
 
   // Delivery: the queue and the paced dispatcher fed by every session's traffic.
-  // ALTEGIO's status reports ride on the same transactions as the webhooks (see altegio/).
-  const altegioStore = config.altegio ? new AltegioStore(db) : undefined;
-  let altegio: AltegioService | undefined;
-  let altegioScheduler: AltegioScheduler | undefined;
-  // Replies reach the scheduler through the sink (in the inbound's transaction); it is built later.
-  const altegioReplies: MessageEventSink = {
-    record: async () => undefined,
-    recordInbound: async (tx, reply) => altegioScheduler?.inboundSink().recordInbound(tx, reply),
-  };
-  const messageSink =
-    config.altegio && altegioStore
-      ? combineSinks(
-          webhookMessageSink(webhooks.outbox),
-          altegioReplies,
-          altegioReportSink(
-            altegioStore,
-            {
-              reportId: config.altegio.reportId,
-              body: config.altegio.reportBody,
-              currencyIso: config.altegio.currencyIso,
-            },
-            () => altegio?.sender.wake(),
-          ),
-        )
-      : webhookMessageSink(webhooks.outbox);
+  // Integrations (booking systems) hear of changes in the same transactions as the webhooks; they
+  // are added once the services they use exist (below), and the sink reads the list when called.
+  const integrations = new Integrations();
+  const messageSink = combineSinks(webhookMessageSink(webhooks.outbox), integrations.messageSink);
   const messagesRepo = new MessagesRepository(db);
   const templatesRepo = new TemplatesRepository(db);
   const pacing = new PacingService({ pacing: new PacingRepository(db) });
-  const queue = new MessageQueue({
+  const queue = new MessageQueueRepository(db);
+  // The one path of status changes (receipts, claims, expiry, cancel) and inbound texts.
+  const recorder = new StatusRecorder({
     db,
-    messages: messagesRepo,
+    queue,
     inbound: new InboundMessagesRepository(db),
     recipientChecks: new RecipientChecksRepository(db),
     sink: messageSink,
-    now,
-    afterInbound: () => altegioScheduler?.kick(),
+    clock,
+    afterInbound: () => integrations.afterInbound(),
   });
   const channels = new ChannelService({
     db,
     channels: channelsRepo,
     qrLinks,
-    runtime,
+    host: sessions,
+    linkWindow,
+    gates,
     qrLinkTtlMs: config.qrLinkTtlMs,
     failWaitingMessages: (tenantId, channelId, tx) =>
-      queue.failQueued(tenantId, channelId, 'channel_removed', tx),
+      recorder.failQueued(tenantId, channelId, 'channel_removed', tx),
     limits: config.limits,
   });
   const dispatcher = new Dispatcher({
-    store: queue,
-    session: (channelId) => {
-      try {
-        return runtime.session(channelId);
-      } catch {
-        return undefined;
-      }
-    },
+    // Several nodes: acks and receipts are written only under a lease this node still holds.
+    store: cluster ? cluster.fenceStatuses(recorder) : recorder,
+    channel: (channelId) => sessions.sendingChannel(channelId),
+    gates,
     pacing: new PolicyPacingGate({ pacing, queue, channels: channelsRepo }),
     logger,
     metrics,
     clock,
-    isPaused: (channelId) => runtime.isPaused(channelId),
-    restrictedUntil: (channelId) => runtime.restrictedUntil(channelId),
-    restrictedBy: (channelId) => runtime.restrictedBy(channelId),
     // WhatsApp's end time for the timelock when it said one (its answer to the timelock query).
-    onRestricted: (channel, until) =>
-      void runtime
-        .restrict(channel, until)
-        .catch((err: unknown) => logger.error({ err, ...channel }, 'could not record the restriction')),
+    onRestricted: (channel, until) => sessions.restrict(channel, until),
   });
-  runtime.listen(dispatcher);
+  sessions.listen(dispatcher);
+  cluster?.attach({ sessions, wakeDispatcher: (channelId) => dispatcher.notify(channelId) });
+  gates.onResumed((channel) => dispatcher.notify(channel.channelId));
   const messages = new MessageService({
     db,
     messages: messagesRepo,
     templates: templatesRepo,
     sink: messageSink,
-    now,
+    recorder,
+    clock,
     countryOf: async (tenantId) => countryOfTimeZone((await tenants.get(tenantId)).timeZone),
     onAccepted: (message) => {
       metrics.messagesAccepted.inc();
       dispatcher.notify(message.channelId);
+      cluster?.messageAccepted({ tenantId: message.tenantId, channelId: message.channelId });
     },
   });
-  const templates = new TemplateService({ templates: templatesRepo });
+  const templates = new TemplateService({ templates: templatesRepo, clock });
 
   let baseUrl = config.publicUrl ?? '';
+  // The booking systems this gateway serves, each one call (see src/integrations/integration.ts).
+  integrations.add(
+    altegioIntegration(config, {
+      db,
+      secrets,
+      tenants,
+      access,
+      channels,
+      changes,
+      messages,
+      failWaiting: (tenantId, channelId) => recorder.failQueued(tenantId, channelId, 'cancelled'),
+      logger,
+      clock,
+      baseUrl: () => baseUrl,
+      supportUrl: config.supportUrl,
+    }),
+  );
   const ctx: GatewayContext & {
     messages: MessageService;
     templates: TemplateService;
@@ -297,7 +327,13 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     messages,
     templates,
     pacing,
-    waiting: new MessageWaitingService({ pacing, queue, channels: channelsRepo, now }),
+    waiting: new MessageWaitingService({
+      pacing,
+      queue,
+      channels: channelsRepo,
+      clock,
+      notificationKind: (metadata) => integrations.notificationKind(metadata),
+    }),
     tenants,
     channels,
     changes,
@@ -306,13 +342,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     maxEventStreams: config.limits.eventStreams,
     baseUrl: () => baseUrl,
     queueDepth: async (tenantId, channelId) => queue.queueDepth((await channels.get(tenantId, channelId)).id),
-    // Built further down (only with ALTEGIO configured); routes read them per request.
-    get altegio() {
-      return altegio;
-    },
-    get altegioScheduler() {
-      return altegioScheduler;
-    },
+    integrations,
   };
   const app = new Hono();
   app.onError(errorResponder(logger));
@@ -329,7 +359,11 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     await db.query('select 1');
     return c.json({ ok: true, database: 'ok' });
   });
-  app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl)));
+  // The core's document, and each integration's API beside it (the route files mount them per gateway).
+  app.get('/openapi.json', (c) => {
+    const document = openApiDocument(baseUrl);
+    return c.json({ ...document, paths: { ...(document.paths as object), ...integrations.openApiPaths() } });
+  });
   app.route('/docs', docsRoutes());
   app.get('/metrics', async (c) => {
     if (config.metricsToken && !metricsTokenMatches(c.req.header('authorization'), config.metricsToken)) {
@@ -339,52 +373,25 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       );
     }
     metrics.sessions.reset();
-    for (const [status, count] of runtime.sessionCounts()) metrics.sessions.set({ status }, count);
+    for (const [status, count] of sessions.sessionCounts()) metrics.sessions.set({ status }, count);
     metrics.newChatCapChannels.reset();
-    for (const [state, count] of runtime.newChatCapCounts()) metrics.newChatCapChannels.set({ state }, count);
+    for (const [state, count] of sessions.newChatCapCounts())
+      metrics.newChatCapChannels.set({ state }, count);
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
   app.route('/v1', apiRoutes(ctx));
   app.route('/v1', messageRoutes(ctx));
   app.route('/v1', webhookRoutes({ webhooks: webhooks.service }));
-  if (config.altegio && altegioStore) {
-    const altegioSchedule = new AltegioScheduleStore(db);
-    altegio = new AltegioService({
-      config: config.altegio,
-      db,
-      store: altegioStore,
-      schedule: altegioSchedule,
-      secrets,
-      tenants,
-      access,
-      channels,
-      changes,
-      messages,
-      failWaiting: (tenantId, channelId) => queue.failQueued(tenantId, channelId, 'cancelled'),
-      logger,
-      baseUrl: () => baseUrl,
-      now,
-    });
-    altegioScheduler = new AltegioScheduler({
-      config: config.altegio,
-      db,
-      store: altegioStore,
-      schedule: altegioSchedule,
-      tenants,
-      messages,
-      wakeSender: () => altegio?.sender.wake(),
-      logger,
-      now,
-    });
-    app.route('/altegio', altegioRoutes(altegio, altegioScheduler, config.supportUrl));
-  }
+  // Each integration's public routes (what its CRM calls or opens) at /<name>.
+  for (const integration of integrations.all())
+    if (integration.publicRoutes) app.route(`/${integration.name}`, integration.publicRoutes);
   app.route('/', browserRoutes(ctx));
 
   let running: Gateway | undefined;
   const start = async (): Promise<Gateway> => {
     if (running) throw new Error('this gateway is already started');
     // Before anyone is answered: no channel reads "connected" until its session here is open.
-    await runtime.markRestoring();
+    await sessions.markRestoring();
     const server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
         resolve(s),
@@ -397,10 +404,11 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
 
     // Interrupted sends go back to the queue (same ids) before any session opens.
     await dispatcher.start();
+    // This node's share of the channels, under leases (several nodes only).
+    await cluster?.start();
     webhooks.dispatcher.start();
-    await altegio?.start();
-    altegioScheduler?.start();
-    const restored = runtime.restoreAll().catch((err: unknown) => {
+    await integrations.start();
+    const restored = sessions.restoreAll().catch((err: unknown) => {
       logger.error({ err }, 'restoring sessions failed');
       return 0;
     });
@@ -409,20 +417,21 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       db,
       tenants,
       channels,
-      runtime,
+      sessions,
       logger,
       restored,
       async stop() {
         try {
-          runtime.stopRestoring();
+          sessions.stopRestoring();
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await restored;
           await dispatcher.stop();
-          await runtime.stopAll();
+          // Several nodes: every channel is handed over (others open it at once) before the rest stops.
+          await cluster?.stop();
+          await sessions.stopAll();
           await webhooks.dispatcher.stop();
-          await altegioScheduler?.stop();
-          await altegio?.stop();
+          await integrations.stop();
         } finally {
           await release();
         }
@@ -434,7 +443,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     db,
     tenants,
     channels,
-    runtime,
+    sessions,
     logger,
     start,
     async close() {
@@ -442,10 +451,10 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       // Nothing was started; a start that failed half-way may have started some of these.
       try {
         await dispatcher.stop();
-        await runtime.stopAll();
+        await cluster?.stop({ abrupt: true });
+        await sessions.stopAll();
         await webhooks.dispatcher.stop();
-        await altegioScheduler?.stop();
-        await altegio?.stop();
+        await integrations.stop();
       } finally {
         await release();
       }

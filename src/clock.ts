@@ -1,5 +1,5 @@
 /**
- * The time as the gateway's schedulers see it (message queue, dispatcher, ALTEGIO reminders). The
+ * The time as the gateway's schedulers see it (message queue, dispatcher, an integration's reminders). The
  * system clock in production; a manual one in tests and the sandbox, so a reminder due tomorrow can
  * be tried now. Timers still run in real time: whoever sleeps until a clock time is woken on advance.
  */

@@ -34,7 +34,7 @@ export interface WaitingFacts {
     readonly status: MessageStatus;
     readonly sendAfter: Date;
     readonly urgent: boolean;
-    /** What kind of notification it is (ALTEGIO's `reminder`, …), when known. */
+    /** What kind of notification it is (an integration's `reminder`, …), when known. */
     readonly kind?: string | null | undefined;
   };
   readonly channel: {

@@ -116,7 +116,7 @@ export interface StatusReport {
 
 /**
  * THE TYPE OUT: a message changed status in a way the business hears about — accepted (`queued`,
- * reason `accepted`), sent, delivered, read, failed — handed to the sinks (webhooks, ALTEGIO) in the
+ * reason `accepted`), sent, delivered, read, failed — handed to the sinks (webhooks, integrations) in the
  * transaction that stored it. Internal steps (claimed, requeued) are stored but not handed on
  * (`isBusinessVisible`).
  */

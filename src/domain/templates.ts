@@ -3,7 +3,7 @@ import { AppError } from './errors.js';
 /** Values a template's variables take; numbers and booleans are written as text. */
 export type TemplateValues = Readonly<Record<string, string | number | boolean | null | undefined>>;
 
-// `{{ name }}` (our own style) or `%NAME%` (ALTEGIO's), matched in one pass so a value that itself
+// `{{ name }}` (our own style) or `%NAME%` (the booking systems' style), matched in one pass so a value that itself
 // contains "{{x}}" is never expanded again. `%…%` takes upper-case names only, so "50% off 20%"
 // stays text.
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}|%([A-Z][A-Z0-9_]*)%/g;
@@ -34,7 +34,7 @@ export function checkTemplateBody(body: string, field = 'body'): void {
 
 /**
  * Renders a template: each `{{name}}` / `%NAME%` becomes its value. Names match exactly first,
- * then ignoring case (ALTEGIO's `%CLIENT_NAME%` finds `client_name`). A variable without a value
+ * then ignoring case (`%CLIENT_NAME%` finds `client_name`). A variable without a value
  * (absent, null) is an error naming it — a broken notification is never sent.
  */
 export function renderTemplate(body: string, values: TemplateValues): string {

@@ -6,7 +6,6 @@ import { pickLanguage } from '../web/i18n.js';
 import { renderHelpPage } from '../web/pages.js';
 import { html, type BrowserContext } from './browser-pages.js';
 import type { GatewayContext } from './gateway-context.js';
-import { panelNotificationsTab } from './panel-notifications-routes.js';
 import { panelRoutes } from './panel-routes.js';
 import { qrPageRoutes } from './qr-page-routes.js';
 import { sameOriginOnly } from './same-origin.js';
@@ -50,7 +49,8 @@ export function browserRoutes(ctx: GatewayContext): Hono {
     ),
   );
   app.get('/', (c) => c.redirect('/panel'));
-  app.route('/panel', panelRoutes(shared, [panelNotificationsTab(ctx)]));
+  // Integrations add their own tabs (a booking system's Notifications).
+  app.route('/panel', panelRoutes(shared, ctx.integrations?.panelTabs() ?? []));
   app.route('/link', qrPageRoutes(shared));
   app.route('/support', supportRoutes(shared));
   return app;

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
-import type { AltegioScheduler } from '../integrations/altegio/altegio-scheduler.js';
-import type { AltegioService } from '../integrations/altegio/altegio-service.js';
 import type { ChannelChanges } from '../channels/channel-changes.js';
 import type { ChannelService } from '../channels/channel-service.js';
+import type { Integrations } from '../integrations/integration.js';
 import type { MessageService } from '../messages/message-service.js';
 import type { MessageWaitingService } from '../messages/message-waiting-service.js';
 import type { TenantService } from '../tenants/tenant-service.js';
@@ -17,10 +16,8 @@ export interface GatewayContext {
   readonly waiting?: MessageWaitingService | undefined;
   /** Messages queued or being sent on one of the business's channels (not_found for another's). */
   queueDepth(tenantId: string, channelId: string): Promise<number>;
-  /** The ALTEGIO integration: present only when ALTEGIO is configured (ALTEGIO_PARTNER_TOKEN). */
-  readonly altegio?: AltegioService | undefined;
-  /** ALTEGIO's scheduling mode (settings, templates); present with `altegio`. */
-  readonly altegioScheduler?: AltegioScheduler | undefined;
+  /** The booking-system integrations: their API, panel tabs and what support sees (none: no CRM). */
+  readonly integrations?: Integrations | undefined;
   readonly logger: Logger;
   readonly supportUrl: string;
   /** Live event streams (SSE) one panel session, QR-page link or support session may hold open (10). */

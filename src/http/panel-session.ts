@@ -4,7 +4,7 @@ import { setCookie } from 'hono/cookie';
 /** The panel's session cookie: one business per browser session. */
 export const PANEL_COOKIE = 'zg_panel';
 
-/** Opens a panel session in this browser (after a login link, or an ALTEGIO install). */
+/** Opens a panel session in this browser (after a login link, or an integration's install link). */
 export function setPanelSession(c: Context, sessionToken: string): void {
   setCookie(c, PANEL_COOKIE, sessionToken, {
     httpOnly: true,

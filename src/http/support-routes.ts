@@ -65,18 +65,13 @@ export function supportRoutes({ ctx, streams, sameOrigin }: BrowserContext): Hon
   const supportRows = async (): Promise<SupportRow[]> => {
     const rows: SupportRow[] = [];
     for (const tenant of await ctx.tenants.listForSupport()) {
-      const installs = ctx.altegio ? await ctx.altegio.view(tenant.id) : [];
-      const altegio = installs.map((i) => ({
-        salonId: i.salonId,
-        state: i.state,
-        activation: i.activation.state,
-        error: i.activation.error,
-      }));
+      // What each integration the business uses shows support (its installs…), by its name.
+      const integrations = (await ctx.integrations?.supportFacts(tenant.id)) ?? {};
       for (const channel of await ctx.channels.list(tenant.id)) {
         const [last] = await ctx.channels.events(tenant.id, channel.id);
         rows.push({
           tenant: { id: tenant.id, name: tenant.name, language: tenant.language },
-          ...(altegio.length ? { altegio } : {}),
+          ...integrations,
           channel: await channelViewOf(ctx, channel, true),
           lastEvent: last ? { status: last.status, cause: last.cause, at: last.at.toISOString() } : null,
         });
@@ -94,9 +89,7 @@ export function supportRoutes({ ctx, streams, sameOrigin }: BrowserContext): Hon
       renderSupportConsole({
         lang,
         rows: await supportRows(),
-        warnings: ctx.altegio
-          ?.configurationProblems()
-          .map((problem) => ({ user_token_missing: 'support.altegioNoUserToken' as const })[problem]),
+        warnings: ctx.integrations?.configurationWarnings(),
         newBusiness: newBusinessForm(lang, refused),
       }),
       refused ? 400 : 200,

@@ -11,7 +11,7 @@ export type InboundReply = Omit<InboundMessage, 'id' | 'createdAt'> & {
 };
 
 /**
- * Where message events go besides message_events (the webhook outbox, ALTEGIO callbacks). Each call
+ * Where message events go besides message_events (the webhook outbox, the integrations' status reports). Each call
  * runs inside the transaction that stored the change, so the change and its notification commit or
  * roll back together; an implementation writes with `tx` and must not do network I/O.
  */

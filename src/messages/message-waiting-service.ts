@@ -12,6 +12,8 @@ export interface MessageWaitingServiceOptions {
   readonly queue: Pick<MessageQueueRepository, 'sendHistory'>;
   readonly channels: Pick<ChannelsRepository, 'get'>;
   readonly clock: Clock;
+  /** The kind of notification a message is, read from its metadata by whoever wrote it (an integration's reminder…). */
+  readonly notificationKind?: (metadata: Record<string, unknown>) => string | null;
 }
 
 /** A waiting message's reason with the time zone its time is read in (the business's). */
@@ -36,12 +38,6 @@ export function timeAloneSays(waiting: Waiting, now: Date, timeZone: string): bo
 // A channel whose device is linked: it sends (or will on its own after a network blip).
 const LINKED = new Set<Channel['status']>(['connected', 'reconnecting', 'restricted']);
 
-/** The notification kind a message carries in its metadata (ALTEGIO's scheduled ones), if any. */
-function kindOf(m: Message): string | null {
-  const record = m.metadata.altegioRecord as { kind?: unknown } | undefined;
-  return typeof record?.kind === 'string' ? record.kind : null;
-}
-
 /**
  * Why each queued message of a page waits and until when (domain/message-waiting.ts fed with the
  * business's pacing, each channel's state and today's sends). One read per channel per call.
@@ -64,7 +60,12 @@ export class MessageWaitingService {
       const channel = await channels.get(m.channelId);
       if (!channel) continue;
       const waiting = messageWaiting({
-        message: { status: m.status, sendAfter: m.sendAfter, urgent: m.urgent, kind: kindOf(m) },
+        message: {
+          status: m.status,
+          sendAfter: m.sendAfter,
+          urgent: m.urgent,
+          kind: this.o.notificationKind?.(m.metadata) ?? null,
+        },
         channel,
         pacing: settings,
         timeZone,

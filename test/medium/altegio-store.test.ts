@@ -79,7 +79,7 @@ for (const kind of DATABASE_KINDS) {
         tenant.id,
         'https://app.alteg.io/smsprovider/status/callback/pt-123',
       );
-      await store.enqueueCall({
+      await store.calls.enqueueCall({
         tenantId: tenant.id,
         kind: 'status_report',
         orderingKey: 'report:x',
@@ -94,7 +94,7 @@ for (const kind of DATABASE_KINDS) {
         (await store.install('9201'))!.deliveryCallbackUrl,
         'https://app.alteg.io/smsprovider/status/callback/{partner_token}',
       );
-      const [call] = await store.recentCalls(tenant.id, 1);
+      const [call] = await store.calls.recentCalls(tenant.id, 1);
       assert.equal(call!.url, 'https://app.alteg.io/smsprovider/status/callback/{partner_token}');
     });
   });

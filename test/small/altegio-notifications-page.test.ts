@@ -6,7 +6,9 @@ import { DEFAULT_TEMPLATES, previewTemplate } from '../../src/integrations/alteg
 import { apiRoutes } from '../../src/http/api-routes.js';
 import type { GatewayContext } from '../../src/http/gateway-context.js';
 import { errorResponder } from '../../src/http/http-errors.js';
-import { ALTEGIO_TEMPLATE_KINDS } from '../../src/http/schemas.js';
+import { altegioIntegration, type AltegioDeps } from '../../src/integrations/altegio/index.js';
+import { ALTEGIO_TEMPLATE_KINDS } from '../../src/integrations/altegio/http/altegio-schemas.js';
+import { Integrations } from '../../src/integrations/integration.js';
 import { webAsset } from '../../src/web/assets.js';
 import { templatePreview } from '../../src/web/assets/views.js';
 import { CATALOGUES, LANGS, stringsFor, type Lang } from '../../src/web/i18n.js';
@@ -166,8 +168,10 @@ describe('Panel → Notifications', () => {
   test('the API answers 404 when ALTEGIO is not configured', async () => {
     const app = new Hono();
     app.onError(errorResponder(pino({ level: 'silent' })));
+    // Without ALTEGIO_PARTNER_TOKEN the integration is only its settings API, answering 404.
     const ctx = {
       tenants: { principalForApiKey: async () => ({ kind: 'tenant', tenantId: 't_1' }) },
+      integrations: new Integrations().add(altegioIntegration({ altegio: undefined }, {} as AltegioDeps)),
     } as unknown as GatewayContext;
     app.route('/v1', apiRoutes(ctx));
     for (const [method, path] of [

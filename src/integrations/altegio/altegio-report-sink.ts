@@ -60,7 +60,7 @@ export function altegioReportSink(
         },
       );
       for (const body of statusReportBodies([report], options)) {
-        await store.enqueueCall(
+        await store.calls.enqueueCall(
           {
             tenantId: event.tenantId,
             kind: 'status_report',

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { BackgroundLoop } from '../../background-loop.js';
+import type { Clock } from '../../clock.js';
 import type { AltegioConfig } from '../../config.js';
 import {
   attendanceForReply,
@@ -80,6 +82,8 @@ export interface AltegioSchedulerOptions {
   readonly wakeSender: () => void;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** The gateway's clock, whose jumps wake the loop (a reminder due "tomorrow" in a test). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -89,9 +93,7 @@ export interface AltegioSchedulerOptions {
  * confirmation by reply ("+" / "-") written back to ALTEGIO, with an answer to the client.
  */
 export class AltegioScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private working: Promise<void> | undefined;
-  private again = false;
+  private readonly loop: BackgroundLoop;
 
   /** The salon's time zone: the business takes it; until then records' offsets write the times. */
   readonly zones: SalonTimeZones;
@@ -104,32 +106,30 @@ export class AltegioScheduler {
       logger: o.logger,
       now: o.now,
     });
+    // Every 5 s, and at once after a commit that added work (a webhook, a reply).
+    this.loop = new BackgroundLoop({
+      name: 'altegio-scheduler',
+      run: async () => {
+        await this.work();
+        return 'idle';
+      },
+      idleIntervalMs: 5_000,
+      ...(o.clock ? { clock: o.clock } : {}),
+      onError: (err) => o.logger.error({ err }, 'ALTEGIO scheduler: a pass failed; retrying shortly'),
+    });
   }
 
   start(): void {
-    this.kick();
-    this.timer = setInterval(() => this.kick(), 5_000);
-    this.timer.unref();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.working;
+    await this.loop.stop();
   }
 
   /** Accept planned notifications and answer replies now (after a commit that added some). */
   kick(): void {
-    if (this.working) {
-      this.again = true;
-      return;
-    }
-    this.working = this.work().finally(() => {
-      this.working = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.loop.wake();
   }
 
   // ---- Settings and templates ----------------------------------------------------------------
@@ -332,30 +332,26 @@ export class AltegioScheduler {
   // ---- Turning plans into messages, and answering replies ------------------------------------
 
   private async work(): Promise<void> {
-    try {
-      for (const n of await this.o.schedule.unaccepted())
-        await this.accept(n).catch(async (err: unknown) => {
-          // A notification the queue refuses (no channel any more, a broken template…) is dropped
-          // with a log line, not retried forever in front of the others.
-          if (!(err instanceof AppError)) throw err;
-          this.o.logger.warn(
-            { err, tenantId: n.tenantId, key: n.key },
-            'ALTEGIO: planned notification dropped',
-          );
-          await this.o.schedule.drop(n.tenantId, n);
-        });
-      for (const reply of await this.o.schedule.pendingReplies())
-        await this.answer(reply).catch(async (err: unknown) => {
-          if (!(err instanceof AppError)) throw err;
-          this.o.logger.warn(
-            { err, inboundId: reply.inboundId },
-            'ALTEGIO: the answer to a reply could not be sent',
-          );
-          await this.o.schedule.replyHandled(reply.inboundId, this.o.now());
-        });
-    } catch (err) {
-      this.o.logger.error({ err }, 'ALTEGIO scheduler: a pass failed; retrying shortly');
-    }
+    for (const n of await this.o.schedule.unaccepted())
+      await this.accept(n).catch(async (err: unknown) => {
+        // A notification the queue refuses (no channel any more, a broken template…) is dropped
+        // with a log line, not retried forever in front of the others.
+        if (!(err instanceof AppError)) throw err;
+        this.o.logger.warn(
+          { err, tenantId: n.tenantId, key: n.key },
+          'ALTEGIO: planned notification dropped',
+        );
+        await this.o.schedule.drop(n.tenantId, n);
+      });
+    for (const reply of await this.o.schedule.pendingReplies())
+      await this.answer(reply).catch(async (err: unknown) => {
+        if (!(err instanceof AppError)) throw err;
+        this.o.logger.warn(
+          { err, inboundId: reply.inboundId },
+          'ALTEGIO: the answer to a reply could not be sent',
+        );
+        await this.o.schedule.replyHandled(reply.inboundId, this.o.now());
+      });
   }
 
   private async renderFor(tenantId: string, kind: TemplateKind, appointment: Appointment): Promise<string> {
@@ -464,7 +460,7 @@ export class AltegioScheduler {
     );
     const attendance = attendanceForReply(intent, stored.replies?.cancelAction ?? 'no_show');
     if (attendance !== undefined) {
-      await this.o.store.enqueueCall(
+      await this.o.store.calls.enqueueCall(
         {
           tenantId: reply.tenantId,
           kind: 'attendance',

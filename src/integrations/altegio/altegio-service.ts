@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../clock.js';
 import type { ChannelChanges } from '../../channels/channel-changes.js';
 import type { ChannelService } from '../../channels/channel-service.js';
 import type { AltegioConfig } from '../../config.js';
@@ -66,6 +67,9 @@ export interface AltegioServiceOptions {
   readonly logger: Logger;
   /** The gateway's public base URL (for the webhook URLs ALTEGIO is given). */
   readonly baseUrl: () => string;
+  /** The gateway's clock (a ManualClock in tests): install times, retries, the sender's due times. */
+  readonly clock?: Clock;
+  /** Only the time, for a caller without a Clock (its jumps then wait for the sender's next poll). */
   readonly now?: () => Date;
 }
 
@@ -127,10 +131,11 @@ export class AltegioService {
   private readonly salonZones: SalonTimeZones;
 
   constructor(private readonly o: AltegioServiceOptions) {
-    this.now = o.now ?? (() => new Date());
+    const clock = o.clock ?? (o.now ? { now: o.now, onAdvance: () => () => undefined } : systemClock);
+    this.now = () => clock.now();
     this.salonZones = new SalonTimeZones({ ...o, now: this.now });
     this.sender = new PartnerCallSender({
-      store: o.store,
+      store: o.store.calls,
       logger: o.logger,
       headers: partnerHeaders(o.config.partnerToken, undefined, o.config.accept),
       // Status-callback URLs are stored with a placeholder for the partner token (no secret in a table).
@@ -146,7 +151,7 @@ export class AltegioService {
       retryAt: (call, now) => this.retryAt(call, now),
       onDelivered: (call, statusCode) => this.callDelivered(call, statusCode),
       onDead: (call, error) => this.callDead(call, error),
-      now: this.now,
+      clock,
     });
   }
 
@@ -317,7 +322,7 @@ export class AltegioService {
     if (!install?.apiKeySealed) return;
     // The outbox keeps the body without the key and the webhook token: prepare() fills them in
     // from the install's sealed copies when the call is sent.
-    await this.o.store.enqueueCall(
+    await this.o.store.calls.enqueueCall(
       {
         tenantId,
         kind: 'activation',
@@ -401,7 +406,7 @@ export class AltegioService {
       if (decision.action !== 'report') continue;
       const at = this.now();
       await this.o.db.transaction(async (tx) => {
-        await this.o.store.enqueueCall(
+        await this.o.store.calls.enqueueCall(
           {
             tenantId,
             kind: 'update_channel',
@@ -684,7 +689,7 @@ export class AltegioService {
   // ---- Support -------------------------------------------------------------------------------
 
   async view(tenantId: string): Promise<AltegioInstallView[]> {
-    const calls = await this.o.store.recentCalls(tenantId, 20);
+    const calls = await this.o.store.calls.recentCalls(tenantId, 20);
     return (await this.o.store.installsOfTenant(tenantId)).map((i) => ({
       salonId: i.salonId,
       state: i.state,

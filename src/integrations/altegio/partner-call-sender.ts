@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
+import { BackgroundLoop, type PassResult } from '../../background-loop.js';
+import { systemClock, type Clock } from '../../clock.js';
 import { isAppError } from '../../domain/errors.js';
 import { DEFAULT_RETRY_POLICY, nextAttemptAt } from '../../webhooks/retry-schedule.js';
-import type { AltegioStore, PartnerCall } from './altegio-store.js';
+import type { PartnerCall, PartnerCallStore } from './partner-call-store.js';
 
 /** What an answer means for a call: done, try again later, give up, or look before deciding. */
 export type CallVerdict = 'delivered' | 'retry' | 'dead' | 'check_status';
 
 export interface PartnerCallSenderOptions {
-  readonly store: AltegioStore;
+  readonly store: PartnerCallStore;
   readonly logger: Logger;
   /** Headers of every call (partner token, ALTEGIO's API version). */
   readonly headers: Record<string, string>;
@@ -32,7 +34,8 @@ export interface PartnerCallSenderOptions {
   readonly onDead?: (call: PartnerCall, error: string) => Promise<void>;
   readonly timeoutMs?: number;
   readonly pollIntervalMs?: number;
-  readonly now?: () => Date;
+  /** The gateway's clock: due times are read against it, and its jumps wake the sender. */
+  readonly clock?: Clock;
 }
 
 export const defaultVerdict = (status: number | 'network_error'): CallVerdict => {
@@ -68,72 +71,45 @@ export function defaultRetryAt(call: PartnerCall, now: Date): Date | undefined {
  * the call's retry horizon, then dead (kept, visible to support). Never throws into the process.
  */
 export class PartnerCallSender {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private pumping: Promise<void> | undefined;
-  private again = false;
+  private readonly loop: BackgroundLoop;
   private readonly now: () => Date;
 
   constructor(private readonly o: PartnerCallSenderOptions) {
-    this.now = o.now ?? (() => new Date());
+    const clock = o.clock ?? systemClock;
+    this.now = () => clock.now();
+    this.loop = new BackgroundLoop({
+      name: 'altegio-calls',
+      run: () => this.sendDue(),
+      idleIntervalMs: o.pollIntervalMs ?? 1_000,
+      clock,
+      onError: (err) => o.logger.error({ err }, 'ALTEGIO calls: the sender failed; retrying shortly'),
+    });
   }
 
   start(): void {
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.pumping;
+    await this.loop.stop();
   }
 
   /** New calls were written (the caller's transaction may commit a moment later; the poll catches it). */
   wake(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-      if (!this.running) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else void this.scheduleNext();
-    });
+    this.loop.wake();
   }
 
-  private async scheduleNext(): Promise<void> {
-    const poll = this.o.pollIntervalMs ?? 1_000;
-    let wait = poll;
-    try {
-      const due = await this.o.store.nextDueAt();
-      if (due) wait = Math.min(poll, Math.max(0, due.getTime() - this.now().getTime()));
-    } catch (err) {
-      this.o.logger.error({ err }, 'ALTEGIO calls: could not read the outbox');
+  /** One pass: send a batch of due calls; when none is due, sleep until the next one (or the poll). */
+  private async sendDue(): Promise<PassResult> {
+    const now = this.now();
+    const timeout = this.o.timeoutMs ?? 10_000;
+    const calls = await this.o.store.claimDue(now, new Date(now.getTime() + timeout + 60_000), 16);
+    if (calls.length) {
+      await Promise.all(calls.map((call) => this.send(call)));
+      return 'more';
     }
-    if (!this.running || this.pumping) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), wait);
-  }
-
-  private async pump(): Promise<void> {
-    try {
-      for (;;) {
-        if (!this.running) return;
-        const now = this.now();
-        const timeout = this.o.timeoutMs ?? 10_000;
-        const calls = await this.o.store.claimDue(now, new Date(now.getTime() + timeout + 60_000), 16);
-        if (!calls.length) return;
-        await Promise.all(calls.map((call) => this.send(call)));
-      }
-    } catch (err) {
-      this.o.logger.error({ err }, 'ALTEGIO calls: the sender failed; retrying shortly');
-    }
+    const due = await this.o.store.nextDueAt();
+    return due ? { until: due } : 'idle';
   }
 
   private async send(call: PartnerCall): Promise<void> {

@@ -15,12 +15,19 @@ import {
   type TemplateLanguage,
 } from '../domain/templates.js';
 import { AppError } from '../../../domain/errors.js';
-import type { Principal } from '../../../store/access-repository.js';
-import type { GatewayContext } from '../../../http/gateway-context.js';
+import type { TenantService } from '../../../tenants/tenant-service.js';
 import { jsonBody, validationError } from '../../../http/http-errors.js';
-import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas } from '../../../http/schemas.js';
+import type { IntegrationApiEnv } from '../../integration.js';
+import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas } from './altegio-schemas.js';
 
-type ApiEnv = { Variables: { principal: Principal; tenantId: string } };
+/** What the settings routes and the panel's Notifications tab use (built by the slice's index.ts). */
+export interface AltegioLookup {
+  readonly altegio?: AltegioService | undefined;
+  readonly altegioScheduler?: AltegioScheduler | undefined;
+  readonly tenants: Pick<TenantService, 'get'>;
+  /** The gateway's clock (a preview's sample visit is 24 h from now). */
+  readonly now?: () => Date;
+}
 
 /** The ALTEGIO objects for a business that has an install, else `not_found` saying why. */
 export interface AltegioFor {
@@ -29,7 +36,7 @@ export interface AltegioFor {
   readonly installs: AltegioInstallView[];
 }
 
-export async function altegioFor(ctx: GatewayContext, tenantId: string): Promise<AltegioFor> {
+export async function altegioFor(ctx: AltegioLookup, tenantId: string): Promise<AltegioFor> {
   const service = ctx.altegio;
   const scheduler = ctx.altegioScheduler;
   if (!service || !scheduler)
@@ -111,7 +118,7 @@ export async function altegioTemplates(scheduler: AltegioScheduler, tenantId: st
 
 /** The preview of a text as a client would read it, in the business's time zone and name. */
 export async function altegioPreview(
-  ctx: GatewayContext,
+  ctx: AltegioLookup,
   tenantId: string,
   body: string,
   language: TemplateLanguage,
@@ -120,7 +127,7 @@ export async function altegioPreview(
   return previewTemplate(
     body,
     { language: templateLanguage(language), timeZone: tenant.timeZone, companyName: tenant.name },
-    new Date(),
+    ctx.now?.() ?? new Date(),
   );
 }
 
@@ -136,8 +143,8 @@ function templatePath(kind: string | undefined, language: string | undefined) {
  * ALTEGIO's scheduling-mode settings and texts, and the install's state (activation attempts and
  * errors, recent partner calls) for support. The tenant comes from the key or, for support, the path.
  */
-export function altegioSettingsRoutes(ctx: GatewayContext): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+export function altegioSettingsRoutes(ctx: AltegioLookup): Hono<IntegrationApiEnv> {
+  const app = new Hono<IntegrationApiEnv>();
   app.get('/', async (c) => {
     const tenantId = c.get('tenantId');
     const { scheduler, installs } = await altegioFor(ctx, tenantId);

@@ -1,7 +1,7 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import type { z } from 'zod';
 import { ALTEGIO_VARIABLES } from '../domain/templates.js';
-import { altegioSchemas } from '../../../http/schemas.js';
+import { altegioSchemas } from './altegio-schemas.js';
 
 const schemaOf = (schema: z.ZodType<unknown, z.ZodTypeDef, unknown>) =>
   zodToJsonSchema(schema, { target: 'openApi3', $refStrategy: 'none', effectStrategy: 'input' });

@@ -1,12 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { AppError } from '../domain/errors.js';
-import type { StoredAltegioSettings } from '../integrations/altegio/altegio-scheduler.js';
-import { NOTIFICATION_KINDS } from '../integrations/altegio/domain/reminder-plan.js';
-import {
-  ALTEGIO_VARIABLES,
-  templateLanguage,
-  type TemplateLanguage,
-} from '../integrations/altegio/domain/templates.js';
+import { AppError } from '../../../domain/errors.js';
+import type { StoredAltegioSettings } from '../altegio-scheduler.js';
+import { NOTIFICATION_KINDS } from '../domain/reminder-plan.js';
+import { ALTEGIO_VARIABLES, templateLanguage, type TemplateLanguage } from '../domain/templates.js';
 import {
   altegioFor,
   altegioPreview,
@@ -14,26 +10,27 @@ import {
   altegioTemplate,
   putAltegioSettings,
   type AltegioFor,
-} from '../integrations/altegio/http/altegio-settings-routes.js';
+} from './altegio-settings-routes.js';
 import {
   renderPanelNotifications,
   settingsFormOf,
   type NotificationFormError,
   type NotificationSettingsForm,
-} from '../integrations/altegio/web/notifications-page.js';
-import { sendTestMessage } from '../messages/test-message.js';
-import { pickLanguage, type Lang } from '../web/i18n.js';
-import type { TestMessageOutcome } from '../web/test-message-card.js';
-import type { PanelEnv } from './auth.js';
-import { html } from './browser-pages.js';
-import { helpUrl, type GatewayContext } from './gateway-context.js';
-import { jsonBody, validationError } from './http-errors.js';
-import type { PanelTab } from './panel-routes.js';
-import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas } from './schemas.js';
+} from '../web/notifications-page.js';
+import { sendTestMessage } from '../../../messages/test-message.js';
+import { pickLanguage, type Lang } from '../../../web/i18n.js';
+import type { TestMessageOutcome } from '../../../web/test-message-card.js';
+import { html } from '../../../http/browser-pages.js';
+import { helpUrl } from '../../../http/gateway-context.js';
+import { jsonBody, validationError } from '../../../http/http-errors.js';
+import type { IntegrationPanelTab } from '../../integration.js';
+import type { AltegioParts } from '../index.js';
+import { ALTEGIO_TEMPLATE_KINDS, altegioSchemas } from './altegio-schemas.js';
+
+type PanelEnv = { Variables: { tenantId: string } };
 
 /** The business's ALTEGIO integration while an install is live (the Notifications tab), else undefined. */
-async function liveAltegio(ctx: GatewayContext, tenantId: string): Promise<AltegioFor | undefined> {
-  if (!ctx.altegio) return undefined;
+async function liveAltegio(ctx: AltegioParts, tenantId: string): Promise<AltegioFor | undefined> {
   const found = await altegioFor(ctx, tenantId).catch((error: unknown) => {
     if (error instanceof AppError && error.code === 'not_found') return undefined;
     throw error;
@@ -44,9 +41,9 @@ async function liveAltegio(ctx: GatewayContext, tenantId: string): Promise<Alteg
 /**
  * The panel's Notifications tab (ALTEGIO businesses): settings and texts, as plain forms
  * (post/redirect/get), and the live preview. Shown only while the business has a live install.
- * Mounted by the panel as one of its tabs; it moves with the ALTEGIO slice (src/integrations/altegio).
+ * The integration's panel tab (index.ts), mounted by the panel beside its own tabs.
  */
-export function panelNotificationsTab(ctx: GatewayContext): PanelTab {
+export function panelNotificationsTab(ctx: AltegioParts): IntegrationPanelTab {
   const app = new Hono<PanelEnv>();
   const panelAltegio = (tenantId: string) => liveAltegio(ctx, tenantId);
   const notificationsPage = async (
