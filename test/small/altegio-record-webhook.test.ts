@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  applyRecordChange,
   appointmentFromRecord,
   parseAltegioDateTime,
   parseRecordWebhook,
-  type AppointmentState,
   type RecordChange,
 } from '../../src/integrations/altegio/domain/record-webhook.js';
+import {
+  applyRecordChange,
+  type AppointmentState,
+} from '../../src/integrations/altegio/domain/record-ordering.js';
 import { altegioDateTime, altegioRecord, recordWebhookEnvelope } from '../support/fake-altegio.js';
 import { failure } from '../support/app-error.js';
 

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AppError } from '../../src/domain/errors.js';
 import {
-  applyRecordChange,
   parseRecordWebhook,
   type Appointment,
-  type AppointmentState,
   type RecordChange,
 } from '../../src/integrations/altegio/domain/record-webhook.js';
+import {
+  applyRecordChange,
+  type AppointmentState,
+} from '../../src/integrations/altegio/domain/record-ordering.js';
 import {
   DEFAULT_SCHEDULE_SETTINGS,
   diffPlans,

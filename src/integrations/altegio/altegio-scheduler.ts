@@ -11,12 +11,12 @@ import {
   type ReplyWords,
 } from './domain/confirmation-reply.js';
 import {
-  applyRecordChange,
   parseRecordWebhook,
   type Appointment,
   type RecordChange,
   type RecordWebhook,
 } from './domain/record-webhook.js';
+import { applyRecordChange } from './domain/record-ordering.js';
 import { businessHeaders, recordUrl } from './domain/partner-api.js';
 import {
   diffPlans,

@@ -1,4 +1,5 @@
-import type { Appointment, AppointmentState } from './domain/record-webhook.js';
+import type { Appointment } from './domain/record-webhook.js';
+import type { AppointmentState } from './domain/record-ordering.js';
 import type { NotificationKind, PlannedNotification } from './domain/reminder-plan.js';
 import type { Queryable } from '../../store/database.js';
 

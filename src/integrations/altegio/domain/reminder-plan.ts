@@ -6,7 +6,8 @@
  */
 import { AppError } from '../../../domain/errors.js';
 import { isValidTimeZone, localDateTime, zonedTime } from '../../../domain/sending-window.js';
-import type { Appointment, AppointmentState, RecordEvent } from './record-webhook.js';
+import type { Appointment, RecordEvent } from './record-webhook.js';
+import type { AppointmentState } from './record-ordering.js';
 
 export type NotificationKind =
   'reminder' | 'booking_created' | 'booking_changed' | 'booking_cancelled' | 'review_request';
