@@ -1,12 +1,15 @@
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
+import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Language } from '../store/tenants-repository.js';
-import { altegioSettingsRoutes } from '../integrations/altegio/http/altegio-settings-routes.js';
 import { apiKeyAuth, requireBusinessKey, requireOperatorKey, type ApiEnv } from './auth.js';
-import { toChannelView } from './channel-view-mapper.js';
+import { channelRouter } from './channel-routes.js';
+import { auth, invalid, json, missing } from './contract-responses.js';
 import { panelLoginUrl, qrPageUrl, type GatewayContext } from './gateway-context.js';
-import { jsonBody, validationError } from './http-errors.js';
+import { jsonBody } from './http-errors.js';
+import { ContractRouter, pathValue } from './route-contract.js';
 import { schemas } from './schemas.js';
+import { apiKeyView, issuedApiKeyView, linkView, tenantView, type TenantView } from './view-schemas.js';
 
 const serialiseTenant = (t: {
   id: string;
@@ -14,7 +17,7 @@ const serialiseTenant = (t: {
   timeZone: string;
   language: string;
   createdAt: Date;
-}) => ({
+}): TenantView => ({
   id: t.id,
   name: t.name,
   timeZone: t.timeZone,
@@ -22,217 +25,236 @@ const serialiseTenant = (t: {
   createdAt: t.createdAt.toISOString(),
 });
 
-/** Channel routes; the tenant comes from the API key, or from the path for support operators. */
-function channelRoutes(ctx: GatewayContext): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
-  const view = async (tenantId: string, channelId: string) => {
-    const channel = await ctx.channels.get(tenantId, channelId);
-    const link = await ctx.channels.qrPageToken(tenantId, channelId);
-    return toChannelView(ctx.channels.snapshot(channel), qrPageUrl(ctx, link.token));
-  };
-
-  app.get('/', async (c) => {
-    const tenantId = c.get('tenantId');
-    const channels = await ctx.channels.list(tenantId);
-    return c.json(channels.map((channel) => toChannelView(ctx.channels.snapshot(channel))));
-  });
-  app.post('/', async (c) => {
-    const body = await jsonBody(c, schemas.createChannel);
-    const channel = await ctx.channels.create(c.get('tenantId'), body.name);
-    return c.json(await view(channel.tenantId, channel.id), 201);
-  });
-  app.get('/:id', async (c) => c.json(await view(c.get('tenantId'), c.req.param('id'))));
-  app.get('/:id/events', async (c) => {
-    const events = await ctx.channels.events(c.get('tenantId'), c.req.param('id'));
-    return c.json(events.map((e) => ({ status: e.status, cause: e.cause, at: e.at.toISOString() })));
-  });
-  app.post('/:id/watch', async (c) => {
-    // The body is optional: `{}` or none is a plain heartbeat.
-    const text = await c.req.text();
-    const body = text.trim()
-      ? await jsonBody({ req: { text: () => Promise.resolve(text) } }, schemas.apiWatch)
-      : {};
-    await ctx.channels.watch(c.get('tenantId'), c.req.param('id'), 'api', { retry: body.retry });
-    return c.json(await view(c.get('tenantId'), c.req.param('id')));
-  });
-  // The API client stops looking (its own QR screen closed): linking stops once nobody else looks.
-  app.post('/:id/unwatch', async (c) => {
-    await ctx.channels.unwatch(c.get('tenantId'), c.req.param('id'));
-    return c.json(await view(c.get('tenantId'), c.req.param('id')));
-  });
-  app.get('/:id/qr', async (c) => {
-    const format = schemas.qrFormat.safeParse(c.req.query('format') ?? undefined);
-    if (!format.success) throw validationError(format.error, 'format');
-    const qr = await ctx.channels.currentQr(c.get('tenantId'), c.req.param('id'), format.data);
-    c.header('cache-control', 'no-store');
-    if (format.data === 'png')
-      return c.body(new Uint8Array(qr as Buffer), 200, { 'content-type': 'image/png' });
-    if (format.data === 'svg') return c.body(qr as string, 200, { 'content-type': 'image/svg+xml' });
-    return c.json({ qr });
-  });
-  app.get('/:id/pairing-code', async (c) => {
-    const channel = await ctx.channels.watch(c.get('tenantId'), c.req.param('id'));
-    const current = toChannelView(ctx.channels.snapshot(channel));
-    if (channel.linkMode !== 'code')
-      throw new AppError('conflict', 'This channel links by QR code; support can switch it to code mode.');
-    if (current.link?.needsPairingPhone) {
-      throw new AppError('not_ready', 'Set the sending phone number first (PUT pairing-phone).', {
-        details: { field: 'phone' },
-      });
-    }
-    if (!current.link?.pairingCode)
-      throw new AppError('not_ready', 'The code is being prepared; ask again in a moment.');
-    return c.json(current.link.pairingCode);
-  });
-  app.put('/:id/pairing-phone', async (c) => {
-    const body = await jsonBody(c, schemas.pairingPhone);
-    await ctx.channels.setPairingPhone(c.get('tenantId'), c.req.param('id'), body.phone);
-    return c.json(await view(c.get('tenantId'), c.req.param('id')));
-  });
-  app.post('/:id/reset', async (c) => {
-    const { qrPageToken } = await ctx.channels.reset(c.get('tenantId'), c.req.param('id'));
-    return c.json({
-      channel: await view(c.get('tenantId'), c.req.param('id')),
-      qrPageUrl: qrPageUrl(ctx, qrPageToken),
-    });
-  });
-  app.put('/:id/link-mode', async (c) => {
-    if (c.get('principal').kind !== 'operator')
-      throw new AppError('forbidden', 'Only support can switch the link mode.');
-    const body = await jsonBody(c, schemas.linkMode);
-    await ctx.channels.setLinkMode(c.get('tenantId'), c.req.param('id'), body.mode);
-    return c.json(await view(c.get('tenantId'), c.req.param('id')));
-  });
-  app.post('/:id/pause', async (c) => {
-    await ctx.channels.pause(c.get('tenantId'), c.req.param('id'));
-    return c.json(await view(c.get('tenantId'), c.req.param('id')));
-  });
-  app.post('/:id/resume', async (c) => {
-    await ctx.channels.resume(c.get('tenantId'), c.req.param('id'));
-    return c.json(await view(c.get('tenantId'), c.req.param('id')));
-  });
-  app.delete('/:id', async (c) => {
-    const result = await ctx.channels.delete(c.get('tenantId'), c.req.param('id'));
-    return c.json({ deleted: true, ...result });
-  });
-  app.get('/:id/qr-page-link', async (c) => {
-    const link = await ctx.channels.qrPageToken(c.get('tenantId'), c.req.param('id'));
-    return c.json({ url: qrPageUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() });
-  });
-  return app;
-}
-
-/** The REST API under /v1: Bearer API keys, one business per key; support keys reach every business. */
-export function apiRoutes(ctx: GatewayContext): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+/**
+ * The REST API under /v1 with its contracts: Bearer API keys, one business per key; support keys
+ * reach every business under /v1/tenants/{tenantId}.
+ */
+export function apiRouter(ctx: GatewayContext): ContractRouter<ApiEnv> {
+  const r = new ContractRouter<ApiEnv>();
+  const app = r.app;
   app.use('*', apiKeyAuth(ctx.tenants));
   const requireTenant = requireBusinessKey(
     'This route takes a business API key; support uses /v1/tenants/{tenantId}/….',
   );
-  const requireOperator = requireOperatorKey;
+  const tenant = json('The business', tenantView);
+  const loginLink = json('The login link', linkView);
 
   // A business's own key.
-  app.use('/channels/*', requireTenant);
-  app.use('/channels', requireTenant);
-  app.route('/channels', channelRoutes(ctx));
-  app.use('/altegio/*', requireTenant);
-  app.use('/altegio', requireTenant);
-  app.route('/altegio', altegioSettingsRoutes(ctx));
-  app.use('/tenant/*', requireTenant);
-  app.use('/tenant', requireTenant);
-  app.get('/tenant', async (c) => c.json(serialiseTenant(await ctx.tenants.get(c.get('tenantId')))));
-  app.patch('/tenant', async (c) => {
-    const body = await jsonBody(c, schemas.updateTenant);
-    return c.json(
-      serialiseTenant(
-        await ctx.tenants.update(c.get('tenantId'), {
-          ...body,
-          language: body.language as Language | undefined,
-        }),
-      ),
-    );
-  });
-  app.post('/tenant/panel-login-links', async (c) => {
-    const link = await ctx.tenants.issuePanelLogin(c.get('tenantId'));
-    return c.json({ url: panelLoginUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() }, 201);
-  });
-  app.post('/tenant/api-keys', async (c) => {
-    const body = await jsonBody(c, schemas.apiKey);
-    return c.json(await ctx.tenants.issueApiKey(c.get('tenantId'), body.label), 201);
-  });
-  // The business's own keys: listed without the keys, issued, revoked (rotation without support).
-  app.use('/api-keys/*', requireTenant);
-  app.use('/api-keys', requireTenant);
-  app.get('/api-keys', async (c) => {
-    const principal = c.get('principal');
-    const current = principal.kind === 'tenant' ? principal.keyId : undefined;
-    const keys = await ctx.tenants.listApiKeys(c.get('tenantId'));
-    return c.json(
-      keys.map((k) => ({
-        id: k.id,
-        label: k.label,
-        hint: k.hint,
-        createdAt: k.createdAt.toISOString(),
-        current: k.id === current,
-      })),
-    );
-  });
-  app.post('/api-keys', async (c) => {
-    const body = await jsonBody(c, schemas.apiKey);
-    const tenantId = c.get('tenantId');
-    const issued = await ctx.tenants.issueApiKey(tenantId, body.label);
-    const summary = (await ctx.tenants.listApiKeys(tenantId)).find((k) => k.id === issued.id);
-    return c.json(
-      {
-        id: issued.id,
-        key: issued.key,
-        label: body.label,
-        hint: summary?.hint ?? null,
-        createdAt: (summary?.createdAt ?? new Date()).toISOString(),
+  const withApi = (ctx.integrations?.all() ?? []).flatMap((i) =>
+    i.apiRoutes ? [{ name: i.name, routes: i.apiRoutes, paths: i.openApiPaths ?? (() => ({})) }] : [],
+  );
+  for (const path of ['/channels', '/tenant', '/api-keys', ...withApi.map((i) => `/${i.name}`)])
+    app.use(path, requireTenant).use(`${path}/*`, requireTenant);
+  r.mount('/channels', channelRouter(ctx, 'business'));
+  // Each integration's settings API at /v1/<name>, with its documented paths.
+  for (const i of withApi) r.mountDocumented(`/${i.name}`, i.routes(), i.paths);
+  r.route(
+    {
+      method: 'get',
+      path: '/tenant',
+      summary: 'The business of this API key',
+      responses: { 200: tenant, ...auth },
+    },
+    async (c) => c.json(serialiseTenant(await ctx.tenants.get(c.get('tenantId')))),
+  );
+  r.route(
+    {
+      method: 'patch',
+      path: '/tenant',
+      summary: 'Update name, time zone, language',
+      request: { body: schemas.updateTenant },
+      responses: { 200: tenant, ...invalid, ...auth },
+    },
+    async (c) => {
+      const body = await jsonBody(c, schemas.updateTenant);
+      const updated = await ctx.tenants.update(c.get('tenantId'), {
+        ...body,
+        language: body.language as Language | undefined,
+      });
+      return c.json(serialiseTenant(updated));
+    },
+  );
+  r.route(
+    {
+      method: 'post',
+      path: '/tenant/panel-login-links',
+      summary: 'A one-time link into the panel',
+      responses: { 201: loginLink, ...auth },
+    },
+    async (c) => {
+      const link = await ctx.tenants.issuePanelLogin(c.get('tenantId'));
+      return c.json({ url: panelLoginUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() }, 201);
+    },
+  );
+  r.route(
+    {
+      method: 'post',
+      path: '/tenant/api-keys',
+      summary: 'Issue another API key (shown once)',
+      request: { body: schemas.apiKey },
+      responses: {
+        201: json('The key, shown only now', z.object({ id: z.string(), key: z.string() })),
+        ...invalid,
+        ...auth,
       },
-      201,
-    );
-  });
-  app.delete('/api-keys/:keyId', async (c) => {
-    const keyId = c.req.param('keyId');
-    if (!(await ctx.tenants.revokeApiKey(c.get('tenantId'), keyId)))
-      throw new AppError('not_found', 'No such API key (or it is already revoked).', { details: { keyId } });
-    return c.json({ id: keyId, revoked: true });
-  });
+    },
+    async (c) => {
+      const body = await jsonBody(c, schemas.apiKey);
+      return c.json(await ctx.tenants.issueApiKey(c.get('tenantId'), body.label), 201);
+    },
+  );
+  // The business's own keys: listed without the keys, issued, revoked (rotation without support).
+  r.route(
+    {
+      method: 'get',
+      path: '/api-keys',
+      summary: "This business's live API keys (never the keys themselves)",
+      responses: {
+        200: json('Keys, oldest first; `current` marks the key making this request', z.array(apiKeyView)),
+        ...auth,
+      },
+    },
+    async (c) => {
+      const principal = c.get('principal');
+      const current = principal.kind === 'tenant' ? principal.keyId : undefined;
+      const keys = await ctx.tenants.listApiKeys(c.get('tenantId'));
+      return c.json(
+        keys.map((k) => ({
+          id: k.id,
+          label: k.label,
+          hint: k.hint,
+          createdAt: k.createdAt.toISOString(),
+          current: k.id === current,
+        })),
+      );
+    },
+  );
+  r.route(
+    {
+      method: 'post',
+      path: '/api-keys',
+      summary: 'Issue an API key (the key is shown once)',
+      request: { body: schemas.apiKey },
+      responses: {
+        201: json('The key, shown only now, and how the list will show it', issuedApiKeyView),
+        ...invalid,
+        ...auth,
+      },
+    },
+    async (c) => {
+      const body = await jsonBody(c, schemas.apiKey);
+      const tenantId = c.get('tenantId');
+      const issued = await ctx.tenants.issueApiKey(tenantId, body.label);
+      const summary = (await ctx.tenants.listApiKeys(tenantId)).find((k) => k.id === issued.id);
+      return c.json(
+        {
+          id: issued.id,
+          key: issued.key,
+          label: body.label,
+          hint: summary?.hint ?? null,
+          createdAt: (summary?.createdAt ?? new Date()).toISOString(),
+        },
+        201,
+      );
+    },
+  );
+  r.route(
+    {
+      method: 'delete',
+      path: '/api-keys/{keyId}',
+      summary: 'Revoke one of this business’s API keys (at once on this node, within 5 s on others)',
+      responses: { 200: json('Revoked', z.object({ id: z.string(), revoked: z.literal(true) })), ...missing },
+    },
+    async (c) => {
+      const keyId = pathValue(c, 'keyId');
+      if (!(await ctx.tenants.revokeApiKey(c.get('tenantId'), keyId)))
+        throw new AppError('not_found', 'No such API key (or it is already revoked).', {
+          details: { keyId },
+        });
+      return c.json({ id: keyId, revoked: true });
+    },
+  );
 
   // Support operators.
-  app.use('/tenants/*', requireOperator);
-  app.use('/tenants', requireOperator);
-  app.post('/tenants', async (c) => {
-    const body = await jsonBody(c, schemas.createTenant);
-    const created = await ctx.tenants.create({ ...body, language: body.language as Language });
-    const login = await ctx.tenants.issuePanelLogin(created.tenant.id);
-    const link = await ctx.channels.qrPageToken(created.tenant.id, created.channelId);
-    return c.json(
-      {
-        tenant: serialiseTenant(created.tenant),
-        channelId: created.channelId,
-        apiKey: created.apiKey,
-        panelLoginUrl: panelLoginUrl(ctx, login.token),
-        qrPageUrl: qrPageUrl(ctx, link.token),
+  app.use('/tenants/*', requireOperatorKey);
+  app.use('/tenants', requireOperatorKey);
+  r.route(
+    {
+      method: 'post',
+      path: '/tenants',
+      summary: 'Create a business with its first channel (support)',
+      request: { body: schemas.createTenant },
+      responses: {
+        201: json(
+          'The business, its first channel, its first API key (shown only now) and links',
+          z.object({
+            tenant: tenantView,
+            channelId: z.string(),
+            apiKey: z.string(),
+            panelLoginUrl: z.string(),
+            qrPageUrl: z.string(),
+          }),
+        ),
+        ...invalid,
+        ...auth,
       },
-      201,
-    );
-  });
-  app.get('/tenants', async (c) => c.json((await ctx.tenants.listForSupport()).map(serialiseTenant)));
+    },
+    async (c) => {
+      const body = await jsonBody(c, schemas.createTenant);
+      const created = await ctx.tenants.create({ ...body, language: body.language as Language });
+      const login = await ctx.tenants.issuePanelLogin(created.tenant.id);
+      const link = await ctx.channels.qrPageToken(created.tenant.id, created.channelId);
+      return c.json(
+        {
+          tenant: serialiseTenant(created.tenant),
+          channelId: created.channelId,
+          apiKey: created.apiKey,
+          panelLoginUrl: panelLoginUrl(ctx, login.token),
+          qrPageUrl: qrPageUrl(ctx, link.token),
+        },
+        201,
+      );
+    },
+  );
+  r.route(
+    {
+      method: 'get',
+      path: '/tenants',
+      summary: 'Every business (support)',
+      responses: { 200: json('Businesses', z.array(tenantView)), ...auth },
+    },
+    async (c) => c.json((await ctx.tenants.listForSupport()).map(serialiseTenant)),
+  );
   app.use('/tenants/:tenantId/*', async (c, next) => {
-    const tenant = await ctx.tenants.get(c.req.param('tenantId') ?? '');
-    c.set('tenantId', tenant.id);
+    const found = await ctx.tenants.get(c.req.param('tenantId') ?? '');
+    c.set('tenantId', found.id);
     await next();
   });
-  app.get('/tenants/:tenantId', async (c) =>
-    c.json(serialiseTenant(await ctx.tenants.get(c.req.param('tenantId')))),
+  r.route(
+    {
+      method: 'get',
+      path: '/tenants/{tenantId}',
+      summary: 'A business (support)',
+      responses: { 200: tenant, ...missing },
+    },
+    async (c) => c.json(serialiseTenant(await ctx.tenants.get(pathValue(c, 'tenantId')))),
   );
-  app.post('/tenants/:tenantId/panel-login-links', async (c) => {
-    const link = await ctx.tenants.issuePanelLogin(c.get('tenantId'));
-    return c.json({ url: panelLoginUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() }, 201);
-  });
-  app.route('/tenants/:tenantId/channels', channelRoutes(ctx));
-  app.route('/tenants/:tenantId/altegio', altegioSettingsRoutes(ctx));
-  return app;
+  r.route(
+    {
+      method: 'post',
+      path: '/tenants/{tenantId}/panel-login-links',
+      summary: 'A panel login link for a business (support)',
+      responses: { 201: loginLink, ...missing },
+    },
+    async (c) => {
+      const link = await ctx.tenants.issuePanelLogin(c.get('tenantId'));
+      return c.json({ url: panelLoginUrl(ctx, link.token), expiresAt: link.expiresAt.toISOString() }, 201);
+    },
+  );
+  r.mount('/tenants/{tenantId}/channels', channelRouter(ctx, 'support'));
+  for (const i of withApi) r.mountDocumented(`/tenants/{tenantId}/${i.name}`, i.routes(), i.paths);
+  return r;
 }
+
+/** The /v1 API as a Hono app (app.ts mounts it under /v1). */
+export const apiRoutes = (ctx: GatewayContext): Hono<ApiEnv> => apiRouter(ctx).app;

@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Hono } from 'hono';
 import { apiRoutes } from '../../src/http/api-routes.js';
+import { altegioSettingsRoutes } from '../../src/integrations/altegio/http/altegio-settings-routes.js';
+import { Integrations } from '../../src/integrations/integration.js';
 import type { GatewayContext } from '../../src/http/gateway-context.js';
 import { messageRoutes, type MessageRoutesContext } from '../../src/http/message-routes.js';
 import { webhookRoutes, type WebhookRoutesContext } from '../../src/http/webhook-routes.js';
@@ -56,10 +58,16 @@ async function startReceiver() {
   };
 }
 
-/** Every route the /v1 route files register, mounted as app.ts mounts them. */
+/** Every route the /v1 route files register, mounted as app.ts mounts them (ALTEGIO's settings API too). */
 function registeredV1Routes(): string[] {
   const app = new Hono();
-  app.route('/v1', apiRoutes({} as GatewayContext));
+  const integrations = new Integrations().add({
+    name: 'altegio',
+    apiRoutes: () => altegioSettingsRoutes({} as Parameters<typeof altegioSettingsRoutes>[0]),
+    start: async () => undefined,
+    stop: async () => undefined,
+  });
+  app.route('/v1', apiRoutes({ integrations } as GatewayContext));
   app.route('/v1', messageRoutes({} as MessageRoutesContext));
   app.route('/v1', webhookRoutes({} as WebhookRoutesContext));
   return [
