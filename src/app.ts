@@ -223,6 +223,8 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     logger,
     clock,
     linkWindowMs: config.linkWindowMs,
+    // Several nodes: a channel held elsewhere is linked there; its codes are relayed here.
+    ...(cluster ? { coordinator: cluster } : {}),
     viewerGraceMs: config.linking.graceMs,
     slowLinkMs: config.linking.slowMs,
     stuckLinkMs: config.linking.stuckMs,
@@ -274,6 +276,8 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     // Several nodes: acks and receipts are written only under a lease this node still holds.
     store: cluster ? cluster.fenceStatuses(recorder) : recorder,
     channel: (channelId) => sessions.sendingChannel(channelId),
+    // Several nodes: the stale-send sweep requeues only the channels held here.
+    ...(cluster ? { heldChannelIds: () => sessions.held().map((h) => h.channelId) } : {}),
     gates,
     pacing: new PolicyPacingGate({ pacing, queue, channels: channelsRepo }),
     logger,
@@ -283,7 +287,15 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     onRestricted: (channel, until) => sessions.restrict(channel, until),
   });
   sessions.listen(dispatcher);
-  cluster?.attach({ sessions, wakeDispatcher: (channelId) => dispatcher.notify(channelId) });
+  cluster?.attach({
+    sessions,
+    wakeDispatcher: (channelId) => dispatcher.notify(channelId),
+    localLinkState: (channelId) => linkWindow.localLinkState(channelId),
+    runLinkCommand: async ({ tenantId, channelId }, command) => {
+      const channel = await channelsRepo.get(tenantId, channelId);
+      if (channel) await linkWindow.run(channel, command);
+    },
+  });
   gates.onResumed((channel) => dispatcher.notify(channel.channelId));
   const messages = new MessageService({
     db,
@@ -357,6 +369,15 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     await db.query('select 1');
+    // Several nodes: a node that drains or cannot renew its leases takes no new traffic.
+    const readiness = cluster?.readiness();
+    if (readiness && !readiness.ready) {
+      c.header('retry-after', '5');
+      return c.json(
+        { error: { code: 'not_ready', message: `This node is not ready: ${readiness.reason}.` } },
+        503,
+      );
+    }
     return c.json({ ok: true, database: 'ok' });
   });
   // The core's document, and each integration's API beside it (the route files mount them per gateway).

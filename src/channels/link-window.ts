@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { hasLinkedDevice } from '../domain/channel-status.js';
+import { AppError } from '../domain/errors.js';
 import type { Channel, ChannelsRepository } from '../store/channels-repository.js';
-import type { LinkEvent } from './channel-driver.js';
+import type { ChannelRef, LinkEvent } from './channel-driver.js';
 import { atClockTime } from './clock-timer.js';
 import type { HostedChannel, LinkObserver, SessionHost } from './session-host.js';
 
@@ -42,6 +43,28 @@ export interface LiveLinkState {
   readonly linkWindowEnded: boolean;
 }
 
+/** What a surface asks of a channel's link window (carried to another node when it runs there). */
+export type LinkCommand =
+  | { kind: 'watch'; viewer: string; retry: boolean }
+  | { kind: 'unwatch'; viewer: string }
+  | { kind: 'reset' }
+  | { kind: 'mode' }
+  | { kind: 'pairing_phone' };
+
+/**
+ * Several nodes (cluster/cluster-node.ts): a channel's link window runs on the node holding its
+ * lease. A surface served by another node forwards its commands there, and shows the link state
+ * that node relays. Absent on one node: everything runs here.
+ */
+export interface LinkCoordinator {
+  /** The node holding the channel when it is another one (undefined: none, or this one). */
+  holderElsewhere(channelId: string): Promise<string | undefined>;
+  /** Sends a command to `node`, which runs it on its link window. */
+  forward(channel: ChannelRef, node: string, command: LinkCommand): Promise<void>;
+  /** The link state the node running the channel's window last relayed, if any. */
+  relayedState(channelId: string): LiveLinkState | undefined;
+}
+
 export interface LinkWindowOptions {
   readonly host: SessionHost;
   readonly channels: ChannelsRepository;
@@ -49,6 +72,8 @@ export interface LinkWindowOptions {
   /** Every link timer (window, code renewal, grace, stall) runs on this clock. */
   readonly clock: Clock;
   readonly linkWindowMs: number;
+  /** Several nodes: where a channel linked or held elsewhere is linked (absent on one node). */
+  readonly coordinator?: LinkCoordinator;
   /** How often a pairing code is renewed (about once a minute). */
   readonly pairingCodeRenewMs?: number;
   /** How long one viewer's heartbeat counts as "still looking" (default 45 s: two missed 20 s beats). */
@@ -96,9 +121,48 @@ export class LinkWindow implements LinkObserver {
     return this.o.clock.now().getTime();
   }
 
+  /** The channel's link state: this node's attempt, else what the node linking it relayed. */
   linkState(channelId: string): LiveLinkState {
+    return (
+      this.localLinkState(channelId) ??
+      this.o.coordinator?.relayedState(channelId) ?? { link: undefined, linkWindowEnded: false }
+    );
+  }
+
+  /** The link state of an attempt on this node (undefined: none here, nor one that ended here). */
+  localLinkState(channelId: string): LiveLinkState | undefined {
     const attempt = this.attempts.get(channelId);
-    return { link: attempt?.link, linkWindowEnded: attempt ? false : this.ended.has(channelId) };
+    if (attempt) return { link: attempt.link, linkWindowEnded: false };
+    return this.ended.has(channelId) ? { link: undefined, linkWindowEnded: true } : undefined;
+  }
+
+  /** A command forwarded by another node (this one holds the channel): run here, never forwarded again. */
+  async run(channel: Channel, command: LinkCommand): Promise<void> {
+    switch (command.kind) {
+      case 'watch':
+        return this.watch(channel, command.viewer, { retry: command.retry }, true);
+      case 'unwatch':
+        return this.unwatch(channel, command.viewer, true);
+      case 'reset':
+        return this.reset(channel, true);
+      case 'mode':
+        return this.modeChanged(channel, true);
+      case 'pairing_phone':
+        return this.pairingPhoneChanged(channel, true);
+    }
+  }
+
+  /**
+   * Several nodes, no attempt here: the node holding the channel, when it is another one, gets the
+   * command and true is returned (it links and relays the codes); false: it runs here.
+   */
+  private async forwarded(channel: Channel, command: LinkCommand, local: boolean): Promise<boolean> {
+    const coordinator = this.o.coordinator;
+    if (local || !coordinator || this.attempts.has(channel.id) || this.o.host.holds(channel.id)) return false;
+    const holder = await coordinator.holderElsewhere(channel.id);
+    if (holder === undefined) return false;
+    await coordinator.forward({ tenantId: channel.tenantId, channelId: channel.id }, holder, command);
+    return true;
   }
 
   /** The business's channels on this node that are linking now (a QR or code on offer). */
@@ -116,8 +180,15 @@ export class LinkWindow implements LinkObserver {
    * A viewer opened the QR window or page (or is still looking): link now, or keep the attempt
    * going. `viewer` keys its lease; `retry` starts a stalled attempt again at once.
    */
-  async watch(channel: Channel, viewer = 'api', options: { retry?: boolean } = {}): Promise<void> {
+  async watch(
+    channel: Channel,
+    viewer = 'api',
+    options: { retry?: boolean } = {},
+    local = false,
+  ): Promise<void> {
     if (hasLinkedDevice(channel.status)) return;
+    const command: LinkCommand = { kind: 'watch', viewer, retry: options.retry ?? false };
+    if (this.o.coordinator && (await this.forwarded(channel, command, local))) return;
     this.ended.delete(channel.id);
     const existing = this.attempts.get(channel.id);
     if (existing) {
@@ -128,16 +199,25 @@ export class LinkWindow implements LinkObserver {
       else this.armWindow(existing);
       return;
     }
-    await this.startLinking(channel, new Map([[viewer, this.now() + this.leaseMs]]));
+    try {
+      await this.startLinking(channel, new Map([[viewer, this.now() + this.leaseMs]]));
+    } catch (err) {
+      // Another node claimed the channel between the look-up and the claim: it links, we forward.
+      if (!(err instanceof AppError && err.code === 'conflict') || !this.o.coordinator || local) throw err;
+      if (!(await this.forwarded(channel, command, false))) throw err;
+    }
   }
 
   /**
    * A viewer left (closed the window, reloaded, navigated away). Linking goes on while another
    * viewer holds a lease; after the last one, it stops after a short grace (a reload comes back).
    */
-  async unwatch(channel: Channel, viewer = 'api'): Promise<void> {
+  async unwatch(channel: Channel, viewer = 'api', local = false): Promise<void> {
     const attempt = this.attempts.get(channel.id);
-    if (!attempt) return;
+    if (!attempt) {
+      if (this.o.coordinator) await this.forwarded(channel, { kind: 'unwatch', viewer }, local);
+      return;
+    }
     attempt.viewers.delete(viewer);
     if (this.watching(attempt)) return;
     attempt.cancelGrace?.();
@@ -351,12 +431,14 @@ export class LinkWindow implements LinkObserver {
   }
 
   /** Switches QR ⇄ code; a live link attempt restarts in the new mode. */
-  async modeChanged(channel: Channel): Promise<void> {
+  async modeChanged(channel: Channel, local = false): Promise<void> {
     if (this.attempts.has(channel.id)) await this.startLinking(channel);
+    else if (this.o.coordinator) await this.forwarded(channel, { kind: 'mode' }, local);
   }
 
-  async pairingPhoneChanged(channel: Channel): Promise<void> {
+  async pairingPhoneChanged(channel: Channel, local = false): Promise<void> {
     const attempt = this.attempts.get(channel.id);
+    if (!attempt && this.o.coordinator) await this.forwarded(channel, { kind: 'pairing_phone' }, local);
     if (attempt && channel.linkMode === 'code' && channel.pairingPhone) {
       attempt.link.needsPairingPhone = false;
       this.requestCode(attempt, channel.pairingPhone);
@@ -365,7 +447,9 @@ export class LinkWindow implements LinkObserver {
   }
 
   /** Reset: log the device out (the phone drops it), wipe its credentials, start over if someone looks. */
-  async reset(channel: Channel): Promise<void> {
+  async reset(channel: Channel, local = false): Promise<void> {
+    // Several nodes: the holder logs its session out (a wipe here would pull its credentials away).
+    if (this.o.coordinator && (await this.forwarded(channel, { kind: 'reset' }, local))) return;
     const viewers = this.attempts.get(channel.id)?.viewers;
     await this.o.host.logoutAndForget(channel.id);
     this.ended.delete(channel.id);

@@ -8,7 +8,16 @@
  * linked channel, unfenced, and ChannelChanges stays in the process).
  */
 import type { Logger } from 'pino';
+import QRCode from 'qrcode';
 import { ChannelChanges, type ChannelChange } from '../channels/channel-changes.js';
+import type { ChannelRef } from '../channels/channel-driver.js';
+import type {
+  LinkAttempt,
+  LinkCommand,
+  LinkCoordinator,
+  LinkStallCause,
+  LiveLinkState,
+} from '../channels/link-window.js';
 import type { Metrics } from '../metrics.js';
 import type { ChannelsRepository } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
@@ -18,7 +27,13 @@ import { leaseFence, type LeaseWriteFence } from './fenced-database.js';
 import { markStatusesFenced, type StatusWrites } from './fenced-statuses.js';
 import { LeaseKeeper, type DropReason, type KeeperMetrics, type SessionHolder } from './lease-keeper.js';
 import { NodeRegistry } from './node-registry.js';
-import { PostgresNotifyBus, type NotifyBus } from './notify-bus.js';
+import {
+  PostgresNotifyBus,
+  type ClusterMessage,
+  type ClusterTopics,
+  type NotifyBus,
+  type RelayedLinkAttempt,
+} from './notify-bus.js';
 
 /** What the node needs of the session host (channels/session-host.ts). */
 export interface ClusterSessions {
@@ -45,6 +60,11 @@ export class ClusterChannelChanges extends ChannelChanges {
       if (message.from === bus.nodeId) return;
       if (message.topic === 'channel.changed') super.publish(message.data as ChannelChange);
     });
+  }
+
+  /** Tells this node's viewers only (what another node relayed). */
+  tellHere(change: ChannelChange): void {
+    super.publish(change);
   }
 
   override publish(change: ChannelChange): void {
@@ -74,13 +94,17 @@ export interface ClusterParts {
   readonly sessions: ClusterSessions;
   /** Wakes this node's dispatcher for a channel (a message was accepted on another node). */
   readonly wakeDispatcher: (channelId: string) => void;
+  /** The link state of an attempt running on this node (undefined: none here). */
+  readonly localLinkState: (channelId: string) => LiveLinkState | undefined;
+  /** Runs a command another node forwarded on this node's link window. */
+  readonly runLinkCommand: (channel: ChannelRef, command: LinkCommand) => Promise<void>;
 }
 
 /**
  * Also the session host's placement (channels/channel-placement.ts): nothing is restored at start
  * (the keeper acquires, then the host opens), and a channel about to be linked is claimed first.
  */
-export class ClusterNode {
+export class ClusterNode implements LinkCoordinator {
   readonly nodeId: string;
   private keeper: LeaseKeeper | undefined;
   private bus!: PostgresNotifyBus;
@@ -93,6 +117,11 @@ export class ClusterNode {
   private sweepTimer: NodeJS.Timeout | undefined;
 
   private parts: ClusterParts | undefined;
+  /** What this node last relayed of each channel it links (JSON), so an unchanged state is not sent again. */
+  private readonly relayedHere = new Map<string, string>();
+  /** Link states other nodes relayed, by channel; `received` orders the async SVG renderings. */
+  private readonly relayedThere = new Map<string, LiveLinkState>();
+  private readonly received = new Map<string, number>();
   /** Resolves once the keeper runs (a link asked for before then waits for it). */
   private readonly running: Promise<void>;
   private markRunning!: () => void;
@@ -139,6 +168,9 @@ export class ClusterNode {
         if (this.sessions.holds(channelId)) this.parts?.wakeDispatcher(channelId);
       }),
     );
+    this.unsubscribe.push(this.bus.subscribe((message) => this.heardLink(message)));
+    // Every change of a channel linking here relays its link state (QR, code, window) to the others.
+    this.unsubscribe.push(this.o.changes.subscribe((change) => this.relayLinkState(change)));
     this.keeper = new LeaseKeeper({
       nodeId: this.o.nodeId,
       address: this.o.address,
@@ -176,11 +208,82 @@ export class ClusterNode {
     return lease ? leaseFence(lease) : 'elsewhere';
   }
 
+  /** LinkCoordinator: the node holding the channel, when it is another one. */
+  async holderElsewhere(channelId: string): Promise<string | undefined> {
+    const holder = await this.leases.holder(channelId);
+    return holder && holder.nodeId !== this.nodeId ? holder.nodeId : undefined;
+  }
+
+  /** LinkCoordinator: the holder runs the command (its link window links, resets, switches mode). */
+  async forward(channel: ChannelRef, node: string, command: LinkCommand): Promise<void> {
+    await this.bus.publish('link.command', { ...channel, to: node, command });
+  }
+
+  /** LinkCoordinator: what the node linking the channel last relayed. */
+  relayedState(channelId: string): LiveLinkState | undefined {
+    return this.relayedThere.get(channelId);
+  }
+
+  private relayLinkState(change: ChannelChange): void {
+    const state = this.parts?.localLinkState(change.channelId);
+    const previous = this.relayedHere.get(change.channelId);
+    if (!state && previous === undefined) return;
+    const data = {
+      tenantId: change.tenantId,
+      channelId: change.channelId,
+      ...(state?.link ? { link: relayed(state.link) } : {}),
+      linkWindowEnded: state?.linkWindowEnded ?? false,
+    };
+    const text = JSON.stringify(data);
+    if (text === previous) return;
+    if (state) this.relayedHere.set(change.channelId, text);
+    else this.relayedHere.delete(change.channelId);
+    this.bus
+      .publish('channel.link', data)
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'cluster bus: a link state was not sent'));
+  }
+
+  private heardLink(message: ClusterMessage): void {
+    if (message.from === this.nodeId) return;
+    if (message.topic === 'link.command') {
+      const { to, command, tenantId, channelId } = message.data as ClusterTopics['link.command'];
+      if (to !== this.nodeId) return;
+      this.parts
+        ?.runLinkCommand({ tenantId, channelId }, command)
+        .catch((err: unknown) =>
+          this.o.logger.warn({ err, channelId, command: command.kind }, 'a forwarded link command failed'),
+        );
+      return;
+    }
+    if (message.topic !== 'channel.link') return;
+    const data = message.data as ClusterTopics['channel.link'];
+    const order = (this.received.get(data.channelId) ?? 0) + 1;
+    this.received.set(data.channelId, order);
+    void withSvg(data.link).then(
+      (link) => {
+        if (this.received.get(data.channelId) !== order) return;
+        if (link || data.linkWindowEnded)
+          this.relayedThere.set(data.channelId, { link, linkWindowEnded: data.linkWindowEnded });
+        else {
+          this.relayedThere.delete(data.channelId);
+          this.received.delete(data.channelId);
+        }
+        this.o.changes.tellHere({ tenantId: data.tenantId, channelId: data.channelId });
+      },
+      (err: unknown) => this.o.logger.warn({ err }, 'a relayed QR could not be drawn'),
+    );
+  }
+
   /** Who holds a channel now (undefined: nobody, its holder is gone). */
   holderOf(channelId: string): Promise<{ nodeId: string; since: Date } | undefined> {
     return this.leases
       .holder(channelId)
       .then((lease) => (lease ? { nodeId: lease.nodeId, since: lease.acquiredAt } : undefined));
+  }
+
+  /** /readyz: not ready before the keeper runs, while draining, or when its renewals fail. */
+  readiness(): ReturnType<LeaseKeeper['readiness']> {
+    return this.keeper?.readiness() ?? { ready: false, reason: 'starting' };
   }
 
   /** The nodes sharing the database (for /readyz and operators). */
@@ -263,6 +366,32 @@ export class ClusterNode {
       this.o.logger.warn({ err }, 'could not mark channels without a holder');
     }
   }
+}
+
+function relayed(link: LinkAttempt): RelayedLinkAttempt {
+  const { qr, ...rest } = link;
+  return {
+    ...rest,
+    ...(qr ? { qr: { raw: qr.raw, expiresAt: qr.expiresAt, ttlMs: qr.ttlMs, sequence: qr.sequence } } : {}),
+  };
+}
+
+/** The QR drawn here as the driver draws it (whatsapp-driver.ts), so every node shows the same. */
+async function withSvg(link: RelayedLinkAttempt | undefined): Promise<LinkAttempt | undefined> {
+  if (!link) return undefined;
+  const { qr, stalled, ...rest } = link;
+  return {
+    ...rest,
+    ...(stalled ? { stalled: { stage: stalled.stage, cause: stalled.cause as LinkStallCause } } : {}),
+    ...(qr
+      ? {
+          qr: {
+            ...qr,
+            svg: await QRCode.toString(qr.raw, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }),
+          },
+        }
+      : {}),
+  };
 }
 
 function keeperMetrics(metrics: Metrics): KeeperMetrics {

@@ -74,11 +74,25 @@ export class LeaseKeeper {
   private started = false;
   private draining = false;
   private stopped = false;
+  /** When the last heartbeat and renewal that succeeded were sent (monotonic; undefined: none yet). */
+  private renewedAt: number | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly o: LeaseKeeperOptions) {
     this.mono = o.monotonic ?? (() => performance.now());
     this.safetyMs = o.safetyMs ?? Math.floor(o.ttlMs / 5);
+  }
+
+  /**
+   * Whether this node should be sent traffic (/readyz): not while it drains, nor when its last
+   * successful renewal is older than the time the watchdog allows (it is stopping its sessions).
+   */
+  readiness(): { ready: true } | { ready: false; reason: 'starting' | 'draining' | 'not_renewing' } {
+    if (this.draining || this.stopped) return { ready: false, reason: 'draining' };
+    if (this.renewedAt === undefined) return { ready: false, reason: 'starting' };
+    if (this.mono() - this.renewedAt > this.o.ttlMs - this.safetyMs)
+      return { ready: false, reason: 'not_renewing' };
+    return { ready: true };
   }
 
   /** The channels this node holds now, with their fences. */
@@ -170,6 +184,7 @@ export class LeaseKeeper {
       if (renewed.has(lease.channelId)) lease.deadline = sentAt + this.o.ttlMs;
       else lost.push(lease.channelId);
     }
+    this.renewedAt = sentAt;
     if (lost.length) {
       this.o.logger.warn({ channels: lost.length }, 'leases lost: their sessions stop');
       this.o.metrics?.leaseLost(lost.length);

@@ -10,22 +10,43 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { LinkCommand } from '../channels/link-window.js';
 import type { Queryable } from '../store/database.js';
+
+/** A link attempt as it travels (the QR's SVG is rendered by the receiving node). */
+export interface RelayedLinkAttempt {
+  qr?: { raw: string; expiresAt: number; ttlMs: number; sequence: number };
+  pairingCode?: { code: string; expiresAt: number };
+  needsPairingPhone: boolean;
+  windowEndsAt: number;
+  waitingSince: number;
+  stalled?: { stage: 'slow' | 'stuck'; cause: string };
+}
 
 /** What travels on the bus, by topic. */
 export interface ClusterTopics {
   /** A channel's status, link attempt, pause or restriction changed: viewers anywhere refresh. */
   'channel.changed': { tenantId: string; channelId: string };
-  /** A link attempt's QR or pairing code, for viewers on other nodes (raw: they render the SVG). */
+  /**
+   * The link window's state on the node that runs it, for viewers on other nodes (the QR raw: they
+   * render the SVG). `link` absent: no attempt (linked, or the window ended: `linkWindowEnded`).
+   */
   'channel.link': {
     tenantId: string;
     channelId: string;
-    qr?: { raw: string; expiresAt: number; ttlMs: number; sequence: number } | undefined;
-    pairingCode?: { code: string; expiresAt: number } | undefined;
-    needsPairingPhone: boolean;
-    windowEndsAt: number;
-    waitingSince: number;
-    ended: boolean;
+    link?: RelayedLinkAttempt | undefined;
+    linkWindowEnded: boolean;
+  };
+  /**
+   * A surface on another node asked for something only the node running the channel's link window
+   * (its lease holder) can do: `to` runs it (a watch or unwatch by `viewer`, a reset, a mode or
+   * pairing-phone change, already stored).
+   */
+  'link.command': {
+    tenantId: string;
+    channelId: string;
+    to: string;
+    command: LinkCommand;
   };
   /** Messages were accepted for a channel: its holder's dispatcher looks now. */
   'messages.accepted': { tenantId: string; channelId: string };

@@ -31,8 +31,11 @@ export interface DispatchStore {
    * `queued`, keeping their ids: called when the channel opens on this process.
    */
   requeueSending(channelId: string): Promise<unknown>;
-  /** Messages `sending` since before `claimedBefore` go back to `queued` (same id); returns how many. */
-  requeueStale(claimedBefore: Date): Promise<number>;
+  /**
+   * Messages `sending` since before `claimedBefore` go back to `queued` (same id); returns how many.
+   * `channelIds`: only those channels' (several nodes: the ones this node holds); absent: all.
+   */
+  requeueStale(claimedBefore: Date, channelIds?: readonly string[]): Promise<number>;
   /** Fails queued messages whose expiry passed; returns how many. */
   expireDue(now: Date): Promise<number>;
   /** Channels with work waiting (to start their workers at boot). */

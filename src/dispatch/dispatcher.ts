@@ -24,6 +24,11 @@ export interface DispatcherOptions {
   readonly store: DispatchStore;
   /** The channel's driver when it is open on this node, or undefined. */
   readonly channel: (channelId: string) => SendingChannel | undefined;
+  /**
+   * Several nodes: the channels this node holds (the stale-send sweep requeues only theirs; a send
+   * in flight on another node is that node's). Absent: one node, every channel is this node's.
+   */
+  readonly heldChannelIds?: () => readonly string[];
   /** The queue's pause and restriction as stored (read before each message). */
   readonly gates: { read(channelId: string): Promise<GateState> };
   readonly pacing: PacingGate;
@@ -382,6 +387,7 @@ export class Dispatcher implements SessionTraffic {
     // A send whose ack never came (the link dropped right after): it goes again, same id.
     const stale = await this.o.store.requeueStale(
       new Date(this.now().getTime() - (this.o.staleSendingMs ?? 120_000)),
+      this.o.heldChannelIds?.(),
     );
     if (stale) this.o.logger.warn({ stale }, 'unacknowledged sends requeued');
     if (expired) this.o.metrics?.sends.inc({ status: 'failed', reason: 'expired' }, expired);

@@ -142,10 +142,10 @@ export class StatusRecorder implements DispatchStore {
   }
 
   /** Messages 'sending' since before `claimedBefore` (no ack came) go back to 'queued'; returns how many. */
-  async requeueStale(claimedBefore: Date): Promise<number> {
+  async requeueStale(claimedBefore: Date, channelIds?: readonly string[]): Promise<number> {
     const at = this.o.clock.now();
-    return (await this.steps(undefined, (tx) => this.o.queue.requeueSending({ claimedBefore }, at, tx)))
-      .length;
+    const filter = { claimedBefore, ...(channelIds ? { channelIds } : {}) };
+    return (await this.steps(undefined, (tx) => this.o.queue.requeueSending(filter, at, tx))).length;
   }
 
   /**

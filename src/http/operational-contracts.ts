@@ -33,7 +33,7 @@ export const operationalContracts: readonly Operation[] = [
       path: '/readyz',
       summary: 'Readiness',
       description:
-        'The database answers `select 1`. While it is unavailable: 503 `database_unavailable` with `Retry-After`, like every route that needs it.',
+        'The database answers `select 1`. While it is unavailable: 503 `database_unavailable` with `Retry-After`, like every route that needs it. Several nodes (NODE_ID): 503 `not_ready` while the node starts (before its lease keeper ran once), drains (SIGTERM), or cannot renew its leases.',
       public: true,
       responses: { 200: json('Ready', z.object({ ok: z.boolean(), database: z.enum(['ok']) })) },
     },

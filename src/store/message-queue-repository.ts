@@ -120,10 +120,15 @@ export class MessageQueueRepository {
   /**
    * Crash recovery: messages caught in 'sending' go back to 'queued', keeping their WhatsApp id
    * (the resend is the same message to WhatsApp and the recipient). Narrowed to one channel, and/or
-   * to claims older than `claimedBefore` (a send whose ack never came).
+   * to claims older than `claimedBefore` (a send whose ack never came), and/or to `channelIds` (the
+   * channels a node holds: another node's sends in flight are its own to requeue).
    */
   async requeueSending(
-    filter: { readonly channelId?: string; readonly claimedBefore?: Date },
+    filter: {
+      readonly channelId?: string;
+      readonly claimedBefore?: Date;
+      readonly channelIds?: readonly string[];
+    },
     at: Date,
     tx: Queryable,
   ): Promise<TransitionOutcome[]> {
@@ -131,8 +136,9 @@ export class MessageQueueRepository {
       `update messages set status = 'queued', updated_at = $3
        where status = 'sending' and ($1::text is null or channel_id = $1)
          and ($2::timestamptz is null or updated_at < $2)
+         and ($4::text[] is null or channel_id = any($4::text[]))
        returning *`,
-      [filter.channelId ?? null, filter.claimedBefore ?? null, at],
+      [filter.channelId ?? null, filter.claimedBefore ?? null, at, filter.channelIds ?? null],
     );
     return withEvents(rows.map(toMessage).sort(queueOrder), 'requeued', at, tx);
   }

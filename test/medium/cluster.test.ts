@@ -386,6 +386,7 @@ describe('lease keepers: three nodes on one PostgreSQL', () => {
           logger,
         });
         keepers.push(keeper);
+        assert.deepEqual(keeper.readiness(), { ready: false, reason: 'starting' });
         await keeper.start();
       }
       const counts = () => nodes.map((id) => holders[id].open.size);
@@ -405,6 +406,7 @@ describe('lease keepers: three nodes on one PostgreSQL', () => {
         return seen;
       };
       assert.equal(owners().size, 30);
+      for (const keeper of keepers) assert.deepEqual(keeper.readiness(), { ready: true });
 
       // c loses the database: its watchdog stops every session before the lease could expire.
       const cutAt = performance.now();
@@ -412,6 +414,9 @@ describe('lease keepers: three nodes on one PostgreSQL', () => {
       links.c.cut();
       await settle([15, 15, 0], 6 * TTL);
       assert.equal(owners().size, 30);
+      // /readyz of c: not ready (it cannot renew), while a and b are.
+      assert.deepEqual(keepers[2]!.readiness(), { ready: false, reason: 'not_renewing' });
+      assert.deepEqual(keepers[0]!.readiness(), { ready: true });
       for (const channelId of cHeld) {
         const dropped = holders.c.log.find((e) => e.channelId === channelId && e.event === 'lease_lost');
         const taken = [...holders.a.log, ...holders.b.log].find(
@@ -426,6 +431,7 @@ describe('lease keepers: three nodes on one PostgreSQL', () => {
       const drainAt = performance.now();
       await keepers[1]!.drain();
       assert.equal(holders.b.open.size, 0);
+      assert.deepEqual(keepers[1]!.readiness(), { ready: false, reason: 'draining' });
       await settle([30, 0, 0], TTL);
       assert.ok(performance.now() - drainAt < TTL, 'taken over on the bus nudge, not a renewal round later');
       assert.equal(channels.length, owners().size);

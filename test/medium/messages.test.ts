@@ -619,6 +619,28 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await messages.get(b.tenantId, message.id)).status, 'delivered');
     });
 
+    test('the stale-send sweep of one node requeues only the channels it holds', async () => {
+      const mine = await newBusiness();
+      const theirs = await newBusiness();
+      const { message: held } = await messages.accept(mine.tenantId, text());
+      const { message: other } = await messages.accept(theirs.tenantId, text());
+      const now = new Date(clock.now().getTime() + 1_000);
+      await claimDue(mine.channelId, now, 10);
+      await claimDue(theirs.channelId, now, 10);
+      const staleBefore = new Date(now.getTime() + 600_000);
+      assert.equal(await recorder.requeueStale(staleBefore, [mine.channelId]), 1);
+      assert.equal((await messages.get(mine.tenantId, held.id)).status, 'queued');
+      // In flight on another node: that node's to requeue (or the new holder's, when it takes over).
+      assert.equal((await messages.get(theirs.tenantId, other.id)).status, 'sending');
+      assert.equal(
+        await recorder.requeueStale(staleBefore, []),
+        0,
+        'a node holding nothing requeues nothing',
+      );
+      assert.equal((await messages.get(theirs.tenantId, other.id)).status, 'sending');
+      await recorder.requeueSending(theirs.channelId);
+    });
+
     test('failQueued fails a channel’s waiting messages with the reason', async () => {
       const b = await newBusiness();
       await messages.accept(b.tenantId, text());
