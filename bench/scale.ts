@@ -565,10 +565,13 @@ async function linkDevices(
   const linkStarted = performance.now();
   const budgetEnds = Date.now() + opts.linkMinutes * 60_000;
   let checkpointed = 0;
+  /** How many links the last checkpoint asked for covers (set when asked, not when done). */
+  let checkpointAsked = 0;
   let checkpointing: Promise<void> = Promise.resolve();
   /** Saves the simulator's file, then a bench state naming the devices linked before the save began. */
   const checkpoint = (): Promise<void> => {
     const upTo = linked.length;
+    checkpointAsked = upTo;
     checkpointing = checkpointing.then(async () => {
       if (upTo <= checkpointed) return;
       const saved = await saver.saveState();
@@ -605,7 +608,8 @@ async function linkDevices(
                 `(${Math.round((performance.now() - linkStarted) / 1000)} s this run, load ${loadAverage().join(' ')}, ` +
                 `gateway RSS ${Math.round(procStat(gateway.child.pid!).rssMb)} MB)`,
             );
-          if (linked.length - checkpointed >= CHECKPOINT_LINKS) void checkpoint();
+          // One save per CHECKPOINT_LINKS links: a save of thousands of devices takes seconds.
+          if (linked.length - checkpointAsked >= CHECKPOINT_LINKS) void checkpoint();
         }
       }),
     );
