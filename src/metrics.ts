@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { bearerToken } from './http/auth.js';
 
 /**
  * The gateway's Prometheus metrics, one registry per gateway (tests run several in one process).
@@ -119,9 +120,10 @@ export class Metrics {
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
 /**
- * Whether an `Authorization` header carries the metrics token. Compared in constant time over
+ * Whether an `Authorization` header carries the metrics token as its Bearer (parsed like an API
+ * key, by `bearerToken`). Compared in constant time over
  * fixed-length digests, so neither the token's characters nor its length leak through timing.
  */
 export function metricsTokenMatches(authorization: string | undefined, token: string): boolean {
-  return timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`));
+  return timingSafeEqual(digest(bearerToken(authorization) ?? ''), digest(token));
 }

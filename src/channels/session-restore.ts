@@ -68,20 +68,10 @@ export class SessionRestore {
     for (const placed of await this.o.placement.place(candidates)) {
       if (this.stopping) break;
       const { channel } = placed;
-      if (channel.status === 'showing_qr' || channel.status === 'showing_code') {
-        // A link attempt cut off by the restart: nobody is looking now, so no QR loop starts.
-        await this.o.channels.changeStatus(
-          channel.tenantId,
-          channel.id,
-          'not_linked',
-          'restored',
-          {},
-          undefined,
-          placed.fence,
-        );
-        continue;
-      }
-      if (!(await this.o.drivers.isLinked(channel.id))) {
+      // A link attempt cut off by the restart (nobody is looking now, so no QR loop starts), or a
+      // channel whose device is no longer linked: either way it restores as not linked.
+      const linkAttemptCutOff = channel.status === 'showing_qr' || channel.status === 'showing_code';
+      if (linkAttemptCutOff || !(await this.o.drivers.isLinked(channel.id))) {
         await this.o.channels.changeStatus(
           channel.tenantId,
           channel.id,
