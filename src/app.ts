@@ -271,6 +271,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     failWaitingMessages: (tenantId, channelId, tx) =>
       recorder.failQueued(tenantId, channelId, 'channel_removed', tx),
     limits: config.limits,
+    ...(cluster ? { heldElsewhere: (channelId: string) => cluster.heldElsewhere(channelId) } : {}),
   });
   const dispatcher = new Dispatcher({
     // Several nodes: acks and receipts are written only under a lease this node still holds.

@@ -19,6 +19,8 @@ export interface ChannelServiceOptions {
   readonly qrLinkTtlMs: number;
   /** Fails a deleted channel's waiting messages (`channel_removed`) in the deleting transaction. */
   readonly failWaitingMessages: (tenantId: string, channelId: string, tx: Queryable) => Promise<unknown[]>;
+  /** Several nodes: the node holding the channel, when another one (shown with its status). */
+  readonly heldElsewhere?: (channelId: string) => { nodeId: string; since: Date } | undefined;
   /** Per-business bounds (config): channels in all, and channels linking at once on this node. */
   readonly limits?: { readonly channelsPerBusiness: number; readonly linkingPerBusiness: number };
 }
@@ -32,6 +34,8 @@ export interface ChannelSnapshot {
   readonly live: LiveLinkState;
   /** When it was taken, on the gateway's clock (decides whether a restriction still runs). */
   readonly at: Date;
+  /** Several nodes: the node holding the channel when it is not this one, and since when. */
+  readonly heldBy?: { readonly nodeId: string; readonly since: Date };
 }
 
 /** Every operation on a business's WhatsApp channels; HTTP, CLI and console all come through here. */
@@ -63,11 +67,22 @@ export class ChannelService {
   }
 
   snapshot(channel: Channel): ChannelSnapshot {
-    return { channel, live: this.o.linkWindow.linkState(channel.id), at: this.o.host.currentTime() };
+    const heldBy = this.o.heldElsewhere?.(channel.id);
+    return {
+      channel,
+      live: this.o.linkWindow.linkState(channel.id),
+      at: this.o.host.currentTime(),
+      ...(heldBy ? { heldBy } : {}),
+    };
   }
 
   async list(tenantId: string): Promise<Channel[]> {
     return this.o.channels.listForTenant(tenantId);
+  }
+
+  /** Every business's channels with each one's latest status event (support's console), in one query. */
+  async listAllWithLastEvent(): Promise<{ channel: Channel; lastEvent: ChannelEvent | null }[]> {
+    return this.o.channels.listAllWithLastEventForSupport();
   }
 
   async events(tenantId: string, channelId: string): Promise<ChannelEvent[]> {

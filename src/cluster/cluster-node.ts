@@ -274,6 +274,15 @@ export class ClusterNode implements LinkCoordinator {
     );
   }
 
+  /**
+   * The node holding the channel when it is another one, and since when, as the last lease round
+   * read it (for the channel view on this node; undefined: held here, or by nobody).
+   */
+  heldElsewhere(channelId: string): { nodeId: string; since: Date } | undefined {
+    const seen = this.keeper?.holderSeen(channelId);
+    return seen && seen.nodeId !== this.nodeId && !this.sessions.holds(channelId) ? seen : undefined;
+  }
+
   /** Who holds a channel now (undefined: nobody, its holder is gone). */
   holderOf(channelId: string): Promise<{ nodeId: string; since: Date } | undefined> {
     return this.leases

@@ -74,6 +74,8 @@ export class LeaseKeeper {
   private started = false;
   private draining = false;
   private stopped = false;
+  /** The current leases as the last round read them: who holds each channel, since when. */
+  private seen = new Map<string, { nodeId: string; since: Date }>();
   /** When the last heartbeat and renewal that succeeded were sent (monotonic; undefined: none yet). */
   private renewedAt: number | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -93,6 +95,11 @@ export class LeaseKeeper {
     if (this.mono() - this.renewedAt > this.o.ttlMs - this.safetyMs)
       return { ready: false, reason: 'not_renewing' };
     return { ready: true };
+  }
+
+  /** Who held the channel at the last round (at most TTL/3 old; undefined: nobody then). */
+  holderSeen(channelId: string): { nodeId: string; since: Date } | undefined {
+    return this.seen.get(channelId);
   }
 
   /** The channels this node holds now, with their fences. */
@@ -198,6 +205,11 @@ export class LeaseKeeper {
       this.o.leases.list(),
       this.o.leases.linkedChannelIds(),
     ]);
+    this.seen = new Map(
+      leases
+        .filter((lease) => lease.current)
+        .map((lease) => [lease.channelId, { nodeId: lease.nodeId, since: lease.acquiredAt }]),
+    );
     // This node's own view: it just wrote its heartbeat, and it knows whether it drains.
     const me = { nodeId: this.o.nodeId, live: true, draining: this.draining };
     const decision = placeChannels({

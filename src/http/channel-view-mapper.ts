@@ -5,7 +5,10 @@ import type { ChannelView } from '../web/channel-view.js';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Maps a channel and its live link state to what browsers and API clients see. */
-export function toChannelView({ channel, live, at }: ChannelSnapshot, qrPageUrl?: string): ChannelView {
+export function toChannelView(
+  { channel, live, at, heldBy }: ChannelSnapshot,
+  qrPageUrl?: string,
+): ChannelView {
   const link = live.link;
   const restricted = channel.restrictedUntil !== null && channel.restrictedUntil.getTime() > at.getTime();
   return {
@@ -48,6 +51,7 @@ export function toChannelView({ channel, live, at }: ChannelSnapshot, qrPageUrl?
       : null,
     linkWindowEnded: live.linkWindowEnded,
     ...(qrPageUrl ? { qrPageUrl } : {}),
+    ...(heldBy ? { heldBy: { node: heldBy.nodeId, since: heldBy.since.toISOString() } } : {}),
     paused: channel.paused,
     pausedCause: channel.pausedCause,
     restrictedUntil: restricted ? channel.restrictedUntil.toISOString() : null,

@@ -103,6 +103,12 @@ export const channelView = z.object({
     .string()
     .optional()
     .describe('The standalone QR page, while its link is live (single-channel answers)'),
+  heldBy: z
+    .object({ node: z.string().describe('NODE_ID of the holder'), since: instant })
+    .optional()
+    .describe(
+      'Several gateway nodes: the node holding this channel (its session) and since when, when asked on another node; absent on the holder, on one node, and when no node holds it (then the status is not `connected`)',
+    ),
   paused: z.boolean().describe('The queue sends nothing while paused'),
   pausedCause: z
     .enum(['manual', 'removed'])

@@ -48,6 +48,8 @@ export interface ChannelView {
   linkWindowEnded: boolean;
   /** The standalone QR page's URL (panel and support only). */
   qrPageUrl?: string;
+  /** Several gateway nodes: the node holding the channel and since when (ISO), when asked on another node. */
+  heldBy?: { node: string; since: string };
   /** The queue sends nothing while paused: by the business (`manual`) or because the device was removed. */
   paused: boolean;
   pausedCause: 'manual' | 'removed' | null;

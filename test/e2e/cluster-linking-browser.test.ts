@@ -125,6 +125,23 @@ test('a QR page on the node that does not hold the channel: the live QR, scanned
     { what: 'connected, asked on node a', timeoutMs: WAIT_MS },
   );
   assert.equal(phone.linkedDevices().length, 1);
+
+  // A status is true or absent: the node that does not hold the channel says who does, and since when.
+  const holder = await holderOf(business.channelId);
+  assert.ok(holder, 'a node holds the linked channel');
+  const holderIndex = cluster.nodes.findIndex((node) => node.nodeId === holder);
+  const view = (index: number) =>
+    cluster.nodes[index]!.api('GET', `/v1/channels/${business.channelId}`, business.apiKey);
+  const elsewhere = await waitUntil(
+    async () => {
+      const r = await view(1 - holderIndex);
+      return r.json.heldBy ? (r.json as { heldBy: { node: string; since: string } }) : undefined;
+    },
+    { what: 'heldBy on the other node', timeoutMs: WAIT_MS },
+  );
+  assert.equal(elsewhere.heldBy.node, holder);
+  assert.ok(Number.isFinite(Date.parse(elsewhere.heldBy.since)));
+  assert.equal((await view(holderIndex)).json.heldBy, undefined, 'the holder says nothing of itself');
 });
 
 test('a switch to a code on the page of node a takes effect on node b; its pairing code links the phone', async () => {
