@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../domain/errors.js';
+import type { Channel, ChannelEvent } from '../store/channels-repository.js';
 import type { Language } from '../store/tenants-repository.js';
 import { hashToken } from '../store/tokens.js';
 import type { SupportRow } from '../web/channel-view.js';
@@ -64,11 +65,19 @@ export function supportRoutes({ ctx, streams, sameOrigin }: BrowserContext): Hon
   );
   const supportRows = async (): Promise<SupportRow[]> => {
     const rows: SupportRow[] = [];
+    // Every business's channels and their latest events in one query, grouped here by business.
+    const channelsByTenant = new Map<string, { channel: Channel; lastEvent: ChannelEvent | null }[]>();
+    for (const entry of await ctx.channels.listAllWithLastEvent()) {
+      const list = channelsByTenant.get(entry.channel.tenantId) ?? [];
+      list.push(entry);
+      channelsByTenant.set(entry.channel.tenantId, list);
+    }
     for (const tenant of await ctx.tenants.listForSupport()) {
+      const channels = channelsByTenant.get(tenant.id);
+      if (!channels) continue;
       // What each integration the business uses shows support (its installs…), by its name.
       const integrations = (await ctx.integrations?.supportFacts(tenant.id)) ?? {};
-      for (const channel of await ctx.channels.list(tenant.id)) {
-        const [last] = await ctx.channels.events(tenant.id, channel.id);
+      for (const { channel, lastEvent: last } of channels) {
         rows.push({
           tenant: { id: tenant.id, name: tenant.name, language: tenant.language },
           ...integrations,

@@ -1,129 +1,25 @@
-import {
-  NEW_CHAT_CAP_STATES,
-  type ChannelStatus,
-  type LinkMode,
-  type NewChatCapFacts,
-  type RestrictionCause,
-  type StatusCause,
+import type {
+  ChannelStatus,
+  LinkMode,
+  NewChatCapFacts,
+  RestrictionCause,
+  StatusCause,
 } from '../domain/channel-status.js';
+import {
+  restrictionOf,
+  toChannel,
+  toStoredCap,
+  toChannelEvent,
+  type Channel,
+  type ChannelEvent,
+  type ChannelEventRow,
+  type ChannelRow,
+  type PausedCause,
+} from './channel-rows.js';
 import type { Database, Queryable } from './database.js';
 import { newId } from './tokens.js';
 
-export interface Channel {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly name: string;
-  readonly linkMode: LinkMode;
-  readonly status: ChannelStatus;
-  readonly statusCause: StatusCause | null;
-  readonly statusChangedAt: Date;
-  readonly phone: string | null;
-  readonly pairingPhone: string | null;
-  readonly platform: string | null;
-  readonly business: boolean | null;
-  readonly linkedAt: Date | null;
-  readonly createdAt: Date;
-  /** A paused channel keeps its queue but sends nothing. */
-  readonly paused: boolean;
-  readonly pausedCause: PausedCause | null;
-  readonly pausedAt: Date | null;
-  /** After a 463 (reach-out timelock): no messages to new contacts until then. */
-  readonly restrictedUntil: Date | null;
-  /** What the restriction is (null: none, or one stored before migration 013: the timelock). */
-  readonly restrictedBy: RestrictionCause | null;
-  /** WhatsApp's monthly new-chat cap as it last said (null: it never said). */
-  readonly newChatCap: NewChatCapFacts | null;
-}
-
-/** Who paused a channel's queue: the business, or the phone removing the linked device. */
-export type PausedCause = 'manual' | 'removed';
-
-export interface ChannelEvent {
-  readonly id: number;
-  readonly status: ChannelStatus;
-  readonly cause: StatusCause | null;
-  readonly at: Date;
-}
-
-interface ChannelRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  link_mode: LinkMode;
-  status: ChannelStatus;
-  status_cause: StatusCause | null;
-  status_changed_at: Date;
-  phone: string | null;
-  pairing_phone: string | null;
-  platform: string | null;
-  business: boolean | null;
-  linked_at: Date | null;
-  created_at: Date;
-  paused: boolean;
-  paused_cause: PausedCause | null;
-  paused_at: Date | null;
-  restricted_until: Date | null;
-  /** Absent on rows read before migration 013. */
-  restricted_by?: string | null;
-  new_chat_cap?: StoredNewChatCap | string | null;
-}
-
-/** new_chat_cap as stored (jsonb): times in ISO 8601. */
-interface StoredNewChatCap {
-  state: string;
-  used: number | null;
-  quota: number | null;
-  resetsAt: string | null;
-  updatedAt: string;
-}
-
-const toStoredCap = (cap: NewChatCapFacts): string =>
-  JSON.stringify({
-    state: cap.state,
-    used: cap.used,
-    quota: cap.quota,
-    resetsAt: cap.resetsAt?.toISOString() ?? null,
-    updatedAt: cap.updatedAt.toISOString(),
-  } satisfies StoredNewChatCap);
-
-function fromStoredCap(value: StoredNewChatCap | string | null | undefined): NewChatCapFacts | null {
-  const cap = typeof value === 'string' ? (JSON.parse(value) as StoredNewChatCap) : value;
-  if (!cap || !(NEW_CHAT_CAP_STATES as readonly string[]).includes(cap.state)) return null;
-  return {
-    state: cap.state as NewChatCapFacts['state'],
-    used: typeof cap.used === 'number' ? cap.used : null,
-    quota: typeof cap.quota === 'number' ? cap.quota : null,
-    resetsAt: cap.resetsAt ? new Date(cap.resetsAt) : null,
-    updatedAt: new Date(cap.updatedAt),
-  };
-}
-
-const RESTRICTION_CAUSES: readonly string[] = ['reach_out_timelock', 'new_chats_capped'];
-
-const toChannel = (row: ChannelRow): Channel => ({
-  id: row.id,
-  tenantId: row.tenant_id,
-  name: row.name,
-  linkMode: row.link_mode,
-  status: row.status,
-  statusCause: row.status_cause,
-  statusChangedAt: new Date(row.status_changed_at),
-  phone: row.phone,
-  pairingPhone: row.pairing_phone,
-  platform: row.platform,
-  business: row.business,
-  linkedAt: row.linked_at ? new Date(row.linked_at) : null,
-  createdAt: new Date(row.created_at),
-  paused: row.paused,
-  pausedCause: row.paused_cause,
-  pausedAt: row.paused_at ? new Date(row.paused_at) : null,
-  restrictedUntil: row.restricted_until ? new Date(row.restricted_until) : null,
-  restrictedBy:
-    row.restricted_until && RESTRICTION_CAUSES.includes(row.restricted_by ?? '')
-      ? (row.restricted_by as RestrictionCause)
-      : null,
-  newChatCap: fromStoredCap(row.new_chat_cap),
-});
+export type { Channel, ChannelEvent, PausedCause } from './channel-rows.js';
 
 /** What a status change may also record about the linked device. */
 export interface LinkedDeviceFacts {
@@ -250,6 +146,29 @@ export class ChannelsRepository {
         'select * from channels where deleted_at is null order by created_at, id',
       )
     ).map(toChannel);
+  }
+
+  /**
+   * Every channel of every business with its latest status event, in one query (support's console
+   * lists them all; a query per business and per channel grew with the number of businesses).
+   */
+  async listAllWithLastEventForSupport(): Promise<{ channel: Channel; lastEvent: ChannelEvent | null }[]> {
+    const rows = await this.db.query<ChannelRow & { last_event: ChannelEventRow | null }>(
+      `select c.*, e.last_event
+         from channels c
+         left join lateral (
+           select json_build_object('id', id, 'status', status, 'cause', cause, 'at', at) as last_event
+             from channel_events
+            where tenant_id = c.tenant_id and channel_id = c.id
+            order by id desc limit 1
+         ) e on true
+        where c.deleted_at is null
+        order by c.created_at, c.id`,
+    );
+    return rows.map((row) => ({
+      channel: toChannel(row),
+      lastEvent: row.last_event ? toChannelEvent(row.last_event) : null,
+    }));
   }
 
   /**
@@ -393,10 +312,7 @@ export class ChannelsRepository {
     return {
       pausedCause: row.paused_cause,
       restrictedUntil: row.restricted_until ? new Date(row.restricted_until) : null,
-      restrictedBy:
-        row.restricted_until && RESTRICTION_CAUSES.includes(row.restricted_by ?? '')
-          ? (row.restricted_by as RestrictionCause)
-          : null,
+      restrictedBy: restrictionOf(row),
     };
   }
 
@@ -448,15 +364,10 @@ export class ChannelsRepository {
   }
 
   async events(tenantId: string, channelId: string, limit = 50): Promise<ChannelEvent[]> {
-    const rows = await this.db.query<{
-      id: string;
-      status: ChannelStatus;
-      cause: StatusCause | null;
-      at: Date;
-    }>(
+    const rows = await this.db.query<ChannelEventRow>(
       'select id, status, cause, at from channel_events where tenant_id = $1 and channel_id = $2 order by id desc limit $3',
       [tenantId, channelId, limit],
     );
-    return rows.map((r) => ({ id: Number(r.id), status: r.status, cause: r.cause, at: new Date(r.at) }));
+    return rows.map(toChannelEvent);
   }
 }

@@ -55,6 +55,29 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(await channels.events(b.id, channel.id), []);
     });
 
+    test("support's overview: every channel with its latest event, in one query", async () => {
+      const channels = new ChannelsRepository(t.db);
+      const a = await newTenant('Overview A');
+      const b = await newTenant('Overview B');
+      const first = await channels.create(a.id, 'First');
+      const second = await channels.create(b.id, 'Second');
+      await channels.changeStatus(a.id, first.id, 'showing_qr', 'viewer_opened');
+      await channels.changeStatus(a.id, first.id, 'not_linked', 'viewers_left');
+      const overview = await channels.listAllWithLastEventForSupport();
+      const byId = new Map(overview.map((entry) => [entry.channel.id, entry]));
+      for (const channel of [first, second]) {
+        const [latest] = await channels.events(channel.tenantId, channel.id);
+        assert.deepEqual(byId.get(channel.id)?.lastEvent, latest);
+        assert.equal(byId.get(channel.id)?.channel.tenantId, channel.tenantId);
+      }
+      assert.equal(byId.get(first.id)?.lastEvent?.cause, 'viewers_left');
+      assert.equal(byId.get(second.id)?.lastEvent?.cause, 'created');
+      assert.deepEqual(
+        overview.map((entry) => entry.channel.id),
+        (await channels.listAllForSupport()).map((channel) => channel.id),
+      );
+    });
+
     test('a failed transaction leaves nothing half-written', async () => {
       const tenants = new TenantsRepository(t.db);
       const before = (await tenants.listAllForSupport()).length;
