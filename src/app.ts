@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import pino, { type Logger } from 'pino';
 import { ChannelChanges } from './channels/channel-changes.js';
 import { everyLinkedChannel } from './channels/channel-placement.js';
@@ -15,17 +14,9 @@ import { ResolvedClientVersion } from './whatsapp/client-version.js';
 import { ChannelService } from './channels/channel-service.js';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
-import { Metrics, metricsTokenMatches } from './metrics.js';
-import { apiRoutes } from './http/api-routes.js';
-import { browserRoutes } from './http/browser-routes.js';
-import { docsRoutes } from './http/docs-routes.js';
-import { clientContext } from './http/client-address.js';
+import { Metrics } from './metrics.js';
+import { gatewayEdge } from './http/edge.js';
 import type { GatewayContext } from './http/gateway-context.js';
-import { errorResponder } from './http/http-errors.js';
-import { bodyLimits, urlGuard } from './http/request-guards.js';
-import { openApiDocument } from './http/openapi.js';
-import { messageRoutes } from './http/message-routes.js';
-import { webhookRoutes } from './http/webhook-routes.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { StatusRecorder } from './dispatch/status-recorder.js';
 import { MessageService } from './messages/message-service.js';
@@ -357,57 +348,17 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     queueDepth: async (tenantId, channelId) => queue.queueDepth((await channels.get(tenantId, channelId)).id),
     integrations,
   };
-  const app = new Hono();
-  app.onError(errorResponder(logger));
-  app.use('*', clientContext({ trustedProxies: config.trustedProxies, secureCookies: config.secureCookies }));
-  app.notFound((c) =>
-    c.json({ error: { code: 'not_found', message: `No route ${c.req.method} ${c.req.path}` } }, 404),
-  );
-  // Before any route reads anything: bodies are bounded, paths and queries hold no NUL.
-  app.use('*', bodyLimits(config.bodyLimits), urlGuard());
-  // Liveness (no database: a database outage must not get the process restarted) and readiness.
-  app.get('/health', (c) => c.json({ ok: true }));
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/readyz', async (c) => {
-    await db.query('select 1');
-    // Several nodes: a node that drains or cannot renew its leases takes no new traffic.
-    const readiness = cluster?.readiness();
-    if (readiness && !readiness.ready) {
-      c.header('retry-after', '5');
-      return c.json(
-        { error: { code: 'not_ready', message: `This node is not ready: ${readiness.reason}.` } },
-        503,
-      );
-    }
-    return c.json({ ok: true, database: 'ok' });
+  const app = gatewayEdge({
+    config,
+    logger,
+    db,
+    ctx,
+    webhooks: webhooks.service,
+    integrations,
+    metrics,
+    sessions,
+    cluster,
   });
-  // The core's document, and each integration's API beside it (the route files mount them per gateway).
-  app.get('/openapi.json', (c) => {
-    const document = openApiDocument(baseUrl);
-    return c.json({ ...document, paths: { ...(document.paths as object), ...integrations.openApiPaths() } });
-  });
-  app.route('/docs', docsRoutes());
-  app.get('/metrics', async (c) => {
-    if (config.metricsToken && !metricsTokenMatches(c.req.header('authorization'), config.metricsToken)) {
-      return c.json(
-        { error: { code: 'unauthorized', message: 'Send the metrics token as a Bearer token.' } },
-        401,
-      );
-    }
-    metrics.sessions.reset();
-    for (const [status, count] of sessions.sessionCounts()) metrics.sessions.set({ status }, count);
-    metrics.newChatCapChannels.reset();
-    for (const [state, count] of sessions.newChatCapCounts())
-      metrics.newChatCapChannels.set({ state }, count);
-    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
-  });
-  app.route('/v1', apiRoutes(ctx));
-  app.route('/v1', messageRoutes(ctx));
-  app.route('/v1', webhookRoutes({ webhooks: webhooks.service }));
-  // Each integration's public routes (what its CRM calls or opens) at /<name>.
-  for (const integration of integrations.all())
-    if (integration.publicRoutes) app.route(`/${integration.name}`, integration.publicRoutes);
-  app.route('/', browserRoutes(ctx));
 
   let running: Gateway | undefined;
   const start = async (): Promise<Gateway> => {
