@@ -10,6 +10,8 @@ import type { HostedChannel } from './session-host.js';
 
 /** What the restrictions need of the session host: its channels and their ordered status writes. */
 export interface RestrictionHost {
+  /** Several nodes: restriction and new-chat-cap writes about a channel come only from its holder. */
+  readonly fenced: boolean;
   hostedChannel(channelId: string): HostedChannel | undefined;
   isCurrent(hosted: HostedChannel): boolean;
   record(
@@ -45,6 +47,8 @@ export class Restrictions {
   /** The network's word on the new-chat cap: stored, then at the cap first contacts wait. */
   async quota(ref: ChannelRef, quota: NewContactQuota): Promise<void> {
     const now = this.o.clock.now();
+    const hosted = this.o.host.hostedChannel(ref.channelId);
+    if (!hosted && this.o.host.fenced) return; // several nodes: not held here, not ours to write
     await this.o.channels.setNewChatCap(ref.tenantId, ref.channelId, { ...quota, updatedAt: now });
     this.o.changes.publish(ref);
     if (quota.state === 'capped')
@@ -85,7 +89,9 @@ export class Restrictions {
       const until = whatsappUntil ?? this.o.clock.now().getTime() + (this.o.restrictionMs ?? 24 * 3_600_000);
       const hosted = this.o.host.hostedChannel(ref.channelId);
       if (!hosted) {
-        await this.o.channels.setRestrictedUntil(ref.tenantId, ref.channelId, new Date(until), cause);
+        // Several nodes: a channel not held here is not this node's to restrict (its holder hears it).
+        if (!this.o.host.fenced)
+          await this.o.channels.setRestrictedUntil(ref.tenantId, ref.channelId, new Date(until), cause);
         return;
       }
       await this.o.host.record(

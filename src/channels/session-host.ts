@@ -126,6 +126,11 @@ export class SessionHost {
     this.linking = observer;
   }
 
+  /** Several nodes: every write about a channel carries its lease's fence (none is held unfenced). */
+  get fenced(): boolean {
+    return this.o.placement.claimForLinking !== undefined;
+  }
+
   currentTime(): Date {
     return this.o.clock.now();
   }

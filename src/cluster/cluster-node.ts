@@ -307,9 +307,26 @@ export class ClusterNode implements LinkCoordinator {
   fenceStatuses<S extends StatusWrites>(store: S): S {
     const fenced = (reports: readonly ReportedStatus[]) =>
       markStatusesFenced(this.o.db, store, reports, this.keeper?.heldLeases() ?? [], this.o.logger);
+    // Inbound texts too: only under the lease held here (a stale node's late delivery is dropped;
+    // the holder's socket gets the same message from WhatsApp).
+    const inbound: StatusWrites['recordInbound'] = async (input) => {
+      const lease = this.keeper?.heldLeases().find((held) => held.channelId === input.channelId);
+      if (!lease) {
+        this.o.logger.warn(
+          { channelId: input.channelId },
+          'inbound text on a channel not held here: not written',
+        );
+        return undefined;
+      }
+      return store.recordInbound(input, leaseFence(lease));
+    };
     return new Proxy(store, {
       get: (target, property, receiver) =>
-        property === 'markStatuses' ? fenced : (Reflect.get(target, property, receiver) as unknown),
+        property === 'markStatuses'
+          ? fenced
+          : property === 'recordInbound'
+            ? inbound
+            : (Reflect.get(target, property, receiver) as unknown),
     });
   }
 

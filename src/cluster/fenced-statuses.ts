@@ -7,12 +7,25 @@
  */
 import type { Logger } from 'pino';
 import type { ReportedStatus } from '../dispatch/dispatch-store.js';
+import type { WriteFence } from '../store/channels-repository.js';
 import type { Database, Queryable } from '../store/database.js';
 import type { HeldLease } from './channel-leases.js';
 
 /** The recorder's write (dispatch/status-recorder.ts), taking the caller's transaction. */
 export interface StatusWrites {
   markStatuses(reports: readonly ReportedStatus[], tx?: Queryable): Promise<unknown>;
+  /** An inbound text, written only while `fence` is still the channel's lease (checked in its transaction). */
+  recordInbound(
+    input: {
+      tenantId: string;
+      channelId: string;
+      waMessageId: string;
+      fromPhone: string;
+      text: string;
+      receivedAt: Date;
+    },
+    fence?: WriteFence,
+  ): Promise<unknown>;
 }
 
 /** Reports kept and dropped by one fenced write. */

@@ -12,6 +12,7 @@ import {
   type TransitionOutcome,
 } from '../domain/message.js';
 import { recordChanges, toInboundReply, type MessageEventSink } from '../messages/message-event-sink.js';
+import type { WriteFence } from '../store/channels-repository.js';
 import type { Database, Queryable } from '../store/database.js';
 import type { InboundMessagesRepository, NewInboundMessage } from '../store/inbound-messages-repository.js';
 import type { MessageQueueRepository, MessageTarget } from '../store/message-queue-repository.js';
@@ -164,9 +165,12 @@ export class StatusRecorder implements DispatchStore {
    */
   async recordInbound(
     input: NewInboundMessage & { readonly tenantId: string; readonly channelId: string },
+    fence?: WriteFence,
   ): Promise<{ inbound: InboundMessage; created: boolean } | undefined> {
     const at = this.o.clock.now();
     const stored = await this.o.db.transaction(async (tx) => {
+      // Several nodes: written only under the lease this node holds (the new holder hears it too).
+      if (fence && !(await fence.stillHeld(tx, input.channelId))) return undefined;
       const stored = await this.o.inbound.record(input.tenantId, input.channelId, input, at, tx);
       if (stored?.created) await this.o.sink.recordInbound(tx, toInboundReply(stored.inbound));
       return stored;

@@ -233,6 +233,47 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
     assert.equal(await statusOf(), 'sent');
   });
 
+  test("a stale fence's inbound text is refused; the current holder's is written", async () => {
+    const tenant = await new TenantsRepository(t.db).create({
+      name: 'Salon',
+      timeZone: 'UTC',
+      language: 'en',
+    });
+    const channel = await new ChannelsRepository(t.db).create(tenant.id, 'WhatsApp');
+    const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
+    const recorder = new StatusRecorder({
+      db: t.db,
+      queue: new MessageQueueRepository(t.db),
+      inbound: new InboundMessagesRepository(t.db),
+      recipientChecks: new RecipientChecksRepository(t.db),
+      sink: noMessageEvents,
+      clock,
+    });
+    const leases = new ChannelLeases(t.db, 60_000);
+    const old = (await leases.acquire(channel.id, 'a'))!;
+    await t.db.query(`update channel_leases set expires_at = now() where channel_id = $1`, [channel.id]);
+    const current = (await leases.acquire(channel.id, 'b'))!;
+    const text = (id: string) => ({
+      tenantId: tenant.id,
+      channelId: channel.id,
+      waMessageId: id,
+      fromPhone: '5511980000001',
+      text: '+',
+      receivedAt: clock.now(),
+    });
+    const stored = async () =>
+      (
+        await t.db.query<{ n: string }>('select count(*) as n from inbound_messages where channel_id = $1', [
+          channel.id,
+        ])
+      )[0]!.n;
+    assert.equal(await recorder.recordInbound(text('LATE'), leaseFence(old)), undefined);
+    assert.equal(await stored(), '0', "the stale node's inbound text is not written");
+    const ok = await recorder.recordInbound(text('NOW'), leaseFence(current));
+    assert.equal(ok?.created, true);
+    assert.equal(await stored(), '1');
+  });
+
   test('which statements count as writes', () => {
     assert.equal(isWriteStatement('select 1'), false);
     assert.equal(isWriteStatement('  -- note\n select * from x'), false);
