@@ -49,7 +49,13 @@ export class Restrictions {
     const now = this.o.clock.now();
     const hosted = this.o.host.hostedChannel(ref.channelId);
     if (!hosted && this.o.host.fenced) return; // several nodes: not held here, not ours to write
-    await this.o.channels.setNewChatCap(ref.tenantId, ref.channelId, { ...quota, updatedAt: now });
+    const written = await this.o.channels.setNewChatCap(
+      ref.tenantId,
+      ref.channelId,
+      { ...quota, updatedAt: now },
+      hosted?.fence,
+    );
+    if (!written) return; // the lease moved: the new holder hears WhatsApp's word itself
     this.o.changes.publish(ref);
     if (quota.state === 'capped')
       await this.restrict(
@@ -129,7 +135,8 @@ export class Restrictions {
         restrictedUntil: null,
         restrictedBy: null,
       });
-    else await this.o.channels.setRestrictedUntil(hosted.tenantId, hosted.channelId, null);
+    else
+      await this.o.channels.setRestrictedUntil(hosted.tenantId, hosted.channelId, null, null, hosted.fence);
   }
 
   armEnd(hosted: HostedChannel, until: number): void {

@@ -282,21 +282,37 @@ export class ChannelsRepository {
     channelId: string,
     until: Date | null,
     by: RestrictionCause | null = null,
-  ): Promise<void> {
-    await this.db.query(
-      `update channels set restricted_until = $3, restricted_by = $4
-       where tenant_id = $1 and id = $2 and deleted_at is null`,
-      [tenantId, channelId, until, until ? by : null],
-    );
+    fence?: WriteFence,
+  ): Promise<boolean> {
+    return this.write(undefined, async (tx) => {
+      // Several nodes: only under the lease this node holds (a stale node's late word is dropped).
+      if (fence && !(await fence.stillHeld(tx, channelId))) return false;
+      await tx.query(
+        `update channels set restricted_until = $3, restricted_by = $4
+         where tenant_id = $1 and id = $2 and deleted_at is null`,
+        [tenantId, channelId, until, until ? by : null],
+      );
+      return true;
+    });
   }
 
   /** Stores WhatsApp's latest word on the account's new-chat cap (no status change, no webhook). */
-  async setNewChatCap(tenantId: string, channelId: string, cap: NewChatCapFacts): Promise<void> {
-    await this.db.query(
-      `update channels set new_chat_cap = $3::jsonb
-       where tenant_id = $1 and id = $2 and deleted_at is null`,
-      [tenantId, channelId, toStoredCap(cap)],
-    );
+  async setNewChatCap(
+    tenantId: string,
+    channelId: string,
+    cap: NewChatCapFacts,
+    fence?: WriteFence,
+  ): Promise<boolean> {
+    return this.write(undefined, async (tx) => {
+      // Several nodes: only under the lease this node holds.
+      if (fence && !(await fence.stillHeld(tx, channelId))) return false;
+      await tx.query(
+        `update channels set new_chat_cap = $3::jsonb
+         where tenant_id = $1 and id = $2 and deleted_at is null`,
+        [tenantId, channelId, toStoredCap(cap)],
+      );
+      return true;
+    });
   }
 
   /** The channel's pause and restriction as stored (undefined: no such channel, or deleted). */

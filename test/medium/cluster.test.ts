@@ -272,6 +272,35 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
     const ok = await recorder.recordInbound(text('NOW'), leaseFence(current));
     assert.equal(ok?.created, true);
     assert.equal(await stored(), '1');
+    // Restriction and new-chat-cap rows likewise.
+    const channels = new ChannelsRepository(t.db);
+    const until = new Date('2030-03-05T12:00:00Z');
+    assert.equal(
+      await channels.setRestrictedUntil(tenant.id, channel.id, until, 'reach_out_timelock', leaseFence(old)),
+      false,
+    );
+    const cap = { state: 'capped' as const, used: 3, quota: 3, resetsAt: until, updatedAt: clock.now() };
+    assert.equal(await channels.setNewChatCap(tenant.id, channel.id, cap, leaseFence(old)), false);
+    let row = (await channels.get(tenant.id, channel.id))!;
+    assert.deepEqual(
+      [row.restrictedUntil, row.newChatCap],
+      [null, null],
+      "the stale node's words are not written",
+    );
+    assert.equal(
+      await channels.setRestrictedUntil(
+        tenant.id,
+        channel.id,
+        until,
+        'reach_out_timelock',
+        leaseFence(current),
+      ),
+      true,
+    );
+    assert.equal(await channels.setNewChatCap(tenant.id, channel.id, cap, leaseFence(current)), true);
+    row = (await channels.get(tenant.id, channel.id))!;
+    assert.equal(row.restrictedUntil?.toISOString(), until.toISOString());
+    assert.equal(row.newChatCap?.state, 'capped');
   });
 
   test('which statements count as writes', () => {
