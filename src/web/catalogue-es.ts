@@ -1,4 +1,5 @@
 import type { Catalogue } from './catalogue-en.js';
+import { notifyEs } from '../integrations/altegio/web/catalogue/notify-es.js';
 
 /** Spanish. */
 export const es: Catalogue = {
@@ -432,80 +433,6 @@ export const es: Catalogue = {
   'help.tipSameNetwork': 'Asegúrate de que ambos dispositivos usan la misma conexión a internet.',
   'help.tipRestart': 'Si aun así no se puede conectar el teléfono, reinicia ambos dispositivos.',
   'help.tipCamera': 'Si la cámara del teléfono de envío no puede leer códigos QR, contacta con soporte.',
-  'notify.intro':
-    'Los recordatorios y mensajes de reserva que reciben tus clientes por las reservas de ALTEGIO, y sus textos.',
-  'notify.testBanner':
-    'El modo de prueba está activado: todos los mensajes van a {phone} en lugar de a tus clientes.',
-  'notify.testBannerHint':
-    'Borra el teléfono de prueba en la configuración de abajo para volver a enviar a tus clientes.',
-  'notify.saved': 'Guardado.',
-  'notify.savedDefault': 'Se restauró el texto predeterminado.',
-  'notify.fixErrors': 'No se guardó nada: corrige el campo marcado abajo.',
-  'notify.settingsTitle': 'Recordatorios y avisos',
-  'notify.offsets': 'Enviar recordatorios antes de la cita',
-  'notify.offsetsHint':
-    'Elige hasta 5. Un recordatorio cuya hora ya pasó cuando se hace la reserva no se envía.',
-  'notify.hours': '{hours} h antes',
-  'notify.kinds': 'Mensajes que se envían',
-  'notify.kind.reminder': 'Recordatorio',
-  'notify.kind.booking_created': 'Reserva hecha',
-  'notify.kind.booking_changed': 'Reserva modificada',
-  'notify.kind.booking_cancelled': 'Reserva cancelada',
-  'notify.kind.review_request': 'Solicitud de reseña',
-  'notify.kind.reply_confirmed': 'Respuesta cuando el cliente confirma',
-  'notify.kind.reply_cancelled': 'Respuesta cuando el cliente cancela',
-  'notify.about.reminder': 'Se envía a las horas elegidas en la configuración.',
-  'notify.about.booking_created': 'Se envía un minuto después de hacer la reserva.',
-  'notify.about.booking_changed': 'Se envía cuando cambian la hora, el profesional o los servicios.',
-  'notify.about.booking_cancelled': 'Se envía cuando se elimina una reserva.',
-  'notify.about.review_request': 'Se envía dos horas después del final de la cita.',
-  'notify.about.reply_confirmed': 'Se envía cuando el cliente responde para confirmar.',
-  'notify.about.reply_cancelled': 'Se envía cuando el cliente responde para cancelar.',
-  'notify.replies': 'Confirmación por respuesta',
-  'notify.repliesHint':
-    'Los clientes responden al recordatorio con una de estas opciones. Separa varias respuestas con comas.',
-  'notify.confirmWords': 'Respuestas que confirman',
-  'notify.cancelWords': 'Respuestas que cancelan',
-  'notify.cancelAction': 'Cuando un cliente cancela',
-  'notify.cancelAction.no_show': 'Marcar la cita como “no asistió” en ALTEGIO',
-  'notify.cancelAction.none': 'No cambiar nada en ALTEGIO',
-  'notify.testMode': 'Modo de prueba',
-  'notify.testPhone': 'Teléfono de prueba',
-  'notify.testPhoneHint':
-    'Mientras haya un número aquí, todos los mensajes van a él en lugar de a tus clientes. Déjalo vacío para enviar a tus clientes.',
-  'notify.testPhonePlaceholder': 'p. ej. +34 612 34 56 78',
-  'notify.saveSettings': 'Guardar configuración',
-  'notify.textsTitle': 'Textos de los mensajes',
-  'notify.textsIntro': 'Las variables como %CLIENT_NAME% se reemplazan en cada reserva, como en ALTEGIO.',
-  'notify.textLanguage': 'Idioma de los textos',
-  'notify.variables': 'Insertar una variable',
-  'notify.variablesList': 'Variables: {list}',
-  'notify.text': 'Texto',
-  'notify.preview': 'Vista previa',
-  'notify.previewHint': 'Para una reserva de ejemplo mañana',
-  'notify.previewEmpty': '(vacío)',
-  'notify.previewFailed': 'No se pudo actualizar la vista previa.',
-  'notify.issue.unknown_variable':
-    '%{name}% no es una variable conocida: corrígela o quítala antes de guardar.',
-  'notify.issue.no_value': '%{name}% no tiene valor aquí y se omite.',
-  'notify.kindOn': 'Activada',
-  'notify.kindOff': 'Desactivada',
-  'notify.kindsList': 'Tipos de notificación',
-  'notify.testTo': 'Tu teléfono',
-  'notify.testSend': 'Enviar una prueba a mi teléfono',
-  'notify.testSent': 'Prueba enviada: este texto, para una reserva de ejemplo. Aún no está guardado.',
-  'notify.custom': 'Tu texto',
-  'notify.default': 'Texto predeterminado',
-  'notify.save': 'Guardar texto',
-  'notify.backToDefault': 'Volver al predeterminado',
-  'notify.error.body': 'Variable desconocida %{name}%. Usa las variables que aparecen debajo del texto.',
-  'notify.error.bodyEmpty': 'Escribe un texto o vuelve al predeterminado.',
-  'notify.error.offsets': 'Elige como máximo 5 horas de recordatorio.',
-  'notify.error.words':
-    'Indica de 1 a 10 respuestas de hasta 32 caracteres; una respuesta no puede confirmar y cancelar a la vez.',
-  'notify.error.testPhone':
-    'Esto no es un número de teléfono. Escríbelo con el código del país, p. ej. +34 612 34 56 78.',
-  'notify.reviewDelay': 'Solicitud de reseña: minutos después de terminar la visita',
-  'notify.error.reviewDelay': 'Escriba un número entero de minutos de 0 a 10080 (una semana).',
-  'notify.error.other': 'Este valor no se aceptó: {message}',
+  // The ALTEGIO Notifications tab: the slice's own strings.
+  ...notifyEs,
 };

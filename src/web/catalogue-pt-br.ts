@@ -1,4 +1,5 @@
 import type { Catalogue } from './catalogue-en.js';
+import { notifyPtBR } from '../integrations/altegio/web/catalogue/notify-pt-br.js';
 
 /** Brazilian Portuguese: the seed's own words wherever it has them. */
 export const ptBR: Catalogue = {
@@ -436,80 +437,6 @@ export const ptBR: Catalogue = {
     'Se, por algum motivo, não for possível conectar o telefone ao serviço, reinicie ambos os dispositivos.',
   'help.tipCamera':
     'Se a câmera do dispositivo que enviará as notificações não funcionar para ler o código QR, entre em contato com o suporte.',
-  'notify.intro':
-    'Os lembretes e as mensagens de agendamento enviados aos seus clientes para os agendamentos do ALTEGIO, e os seus textos.',
-  'notify.testBanner':
-    'O modo de teste está ativado: todas as mensagens vão para {phone} em vez dos seus clientes.',
-  'notify.testBannerHint':
-    'Apague o telefone de teste nas configurações abaixo para voltar a enviar aos seus clientes.',
-  'notify.saved': 'Salvo.',
-  'notify.savedDefault': 'O texto padrão foi restaurado.',
-  'notify.fixErrors': 'Nada foi salvo: corrija o campo indicado abaixo.',
-  'notify.settingsTitle': 'Lembretes e avisos',
-  'notify.offsets': 'Enviar lembretes antes da visita',
-  'notify.offsetsHint':
-    'Escolha até 5. Um lembrete cujo horário já passou quando o agendamento é feito não é enviado.',
-  'notify.hours': '{hours} h antes',
-  'notify.kinds': 'Mensagens a enviar',
-  'notify.kind.reminder': 'Lembrete',
-  'notify.kind.booking_created': 'Agendamento feito',
-  'notify.kind.booking_changed': 'Agendamento alterado',
-  'notify.kind.booking_cancelled': 'Agendamento cancelado',
-  'notify.kind.review_request': 'Pedido de avaliação',
-  'notify.kind.reply_confirmed': 'Resposta quando o cliente confirma',
-  'notify.kind.reply_cancelled': 'Resposta quando o cliente cancela',
-  'notify.about.reminder': 'Enviado nos horários escolhidos nas configurações.',
-  'notify.about.booking_created': 'Enviado um minuto depois de o agendamento ser feito.',
-  'notify.about.booking_changed': 'Enviado quando o horário, o profissional ou os serviços mudam.',
-  'notify.about.booking_cancelled': 'Enviado quando um agendamento é excluído.',
-  'notify.about.review_request': 'Enviado duas horas depois do fim da visita.',
-  'notify.about.reply_confirmed': 'Enviado quando o cliente responde confirmando.',
-  'notify.about.reply_cancelled': 'Enviado quando o cliente responde cancelando.',
-  'notify.replies': 'Confirmação por resposta',
-  'notify.repliesHint':
-    'Os clientes respondem ao lembrete com uma destas opções. Separe várias respostas com vírgulas.',
-  'notify.confirmWords': 'Respostas que confirmam',
-  'notify.cancelWords': 'Respostas que cancelam',
-  'notify.cancelAction': 'Quando o cliente cancela',
-  'notify.cancelAction.no_show': 'Marcar a visita como “não compareceu” no ALTEGIO',
-  'notify.cancelAction.none': 'Não alterar nada no ALTEGIO',
-  'notify.testMode': 'Modo de teste',
-  'notify.testPhone': 'Telefone de teste',
-  'notify.testPhoneHint':
-    'Enquanto houver um número aqui, todas as mensagens vão para ele em vez dos seus clientes. Deixe vazio para enviar aos clientes.',
-  'notify.testPhonePlaceholder': 'ex.: +55 11 98765-4321',
-  'notify.saveSettings': 'Salvar configurações',
-  'notify.textsTitle': 'Textos das mensagens',
-  'notify.textsIntro': 'Variáveis como %CLIENT_NAME% são substituídas em cada agendamento, como no ALTEGIO.',
-  'notify.textLanguage': 'Idioma dos textos',
-  'notify.variables': 'Inserir uma variável',
-  'notify.variablesList': 'Variáveis: {list}',
-  'notify.text': 'Texto',
-  'notify.preview': 'Pré-visualização',
-  'notify.previewHint': 'Para um agendamento de exemplo amanhã',
-  'notify.previewEmpty': '(vazio)',
-  'notify.previewFailed': 'Não foi possível atualizar a pré-visualização.',
-  'notify.issue.unknown_variable':
-    '%{name}% não é uma variável conhecida: corrija ou remova antes de salvar.',
-  'notify.issue.no_value': '%{name}% não tem valor aqui e fica de fora.',
-  'notify.kindOn': 'Ativada',
-  'notify.kindOff': 'Desativada',
-  'notify.kindsList': 'Tipos de notificação',
-  'notify.testTo': 'Seu telefone',
-  'notify.testSend': 'Enviar um teste para o meu celular',
-  'notify.testSent': 'Teste enviado: este texto, para um agendamento de exemplo. Ainda não foi salvo.',
-  'notify.custom': 'Seu texto',
-  'notify.default': 'Texto padrão',
-  'notify.save': 'Salvar texto',
-  'notify.backToDefault': 'Voltar ao padrão',
-  'notify.error.body': 'Variável desconhecida %{name}%. Use as variáveis listadas abaixo do texto.',
-  'notify.error.bodyEmpty': 'Escreva um texto ou volte ao padrão.',
-  'notify.error.offsets': 'Escolha no máximo 5 horários de lembrete.',
-  'notify.error.words':
-    'Informe de 1 a 10 respostas de até 32 caracteres; uma resposta não pode confirmar e cancelar ao mesmo tempo.',
-  'notify.error.testPhone':
-    'Isto não é um número de telefone. Escreva com o código do país, ex.: +55 11 98765-4321.',
-  'notify.reviewDelay': 'Pedido de avaliação: minutos depois do fim da visita',
-  'notify.error.reviewDelay': 'Escreva um número inteiro de minutos de 0 a 10080 (uma semana).',
-  'notify.error.other': 'Este valor não foi aceito: {message}',
+  // The ALTEGIO Notifications tab: the slice's own strings.
+  ...notifyPtBR,
 };
