@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { ChannelChanges } from './channels/channel-changes.js';
@@ -40,11 +39,9 @@ import { webhookChannelStatusSink } from './webhooks/webhook-channel-sink.js';
 import { createWebhooks } from './webhooks/webhooks.js';
 import { AccessRepository } from './store/access-repository.js';
 import { ChannelsRepository } from './store/channels-repository.js';
-import { makePrivateDir, openDatabase, type Database } from './store/database.js';
-import { lockDataDir } from './store/data-dir-lock.js';
-import { migrate } from './store/migrations.js';
+import type { Database } from './store/database.js';
+import { openGatewayStore } from './store/gateway-store.js';
 import { QrLinksRepository } from './store/qr-links-repository.js';
-import { SecretBox, loadMasterKey } from './store/secret-box.js';
 import { TenantsRepository } from './store/tenants-repository.js';
 import { deviceName } from './domain/device-name.js';
 import { TenantService } from './tenants/tenant-service.js';
@@ -106,40 +103,8 @@ export async function startGateway(config: Config, overrides: GatewayOverrides =
 export async function buildGateway(config: Config, overrides: GatewayOverrides = {}): Promise<BuiltGateway> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
-  // DATA_DIR holds the embedded database and the master key file: this user's eyes only.
-  // A folder this user does not own (a mounted volume) cannot be narrowed: said, not fatal.
-  const permissionProblem = (problem: string) =>
-    logger.warn({ problem }, 'the data folder is readable by other users: make it 0700');
-  const dataDirProblem =
-    !config.databaseUrl || !config.masterKey ? makePrivateDir(config.dataDir) : undefined;
-  if (dataDirProblem) permissionProblem(dataDirProblem);
-  // Two processes must never open one PGlite folder (it has no server to arbitrate).
-  const lock = !config.databaseUrl && !overrides.db ? lockDataDir(config.dataDir) : undefined;
-  let db: Database | undefined;
-  const release = async () => {
-    try {
-      if (!overrides.db) await db?.close();
-    } finally {
-      lock?.release();
-    }
-  };
-  let secrets: SecretBox;
-  try {
-    db =
-      overrides.db ??
-      (await openDatabase({
-        url: config.databaseUrl,
-        dataDir: join(config.dataDir, 'pglite'),
-        ...config.database,
-        onPermissionProblem: permissionProblem,
-      }));
-    const applied = await migrate(db);
-    if (applied.length) logger.info({ applied }, 'database migrated');
-    secrets = new SecretBox(loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')));
-  } catch (error) {
-    await release().catch(() => undefined);
-    throw error;
-  }
+  // The database, migrated, and the master key (DATA_DIR locked with the embedded database).
+  const { db, secrets, release } = await openGatewayStore(config, logger, overrides.db);
 
   const metrics = new Metrics();
   // The signed outbox before the channels: a status change is written with its channel.status webhook.
