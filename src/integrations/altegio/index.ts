@@ -119,11 +119,7 @@ export function altegioIntegration(config: Pick<Config, 'altegio'>, deps: Altegi
         .map((problem) => ({ user_token_missing: 'support.altegioNoUserToken' as const })[problem]),
     messageSink: combineSinks(replies, reports),
     afterInbound: () => scheduler.kick(),
-    // The scheduling mode tags what it queues with the record and the kind (altegio-scheduler.ts).
-    notificationKind(metadata) {
-      const record = metadata.altegioRecord as { kind?: unknown } | undefined;
-      return typeof record?.kind === 'string' ? record.kind : null;
-    },
+    notificationKind: altegioNotificationKind,
     async start() {
       await service.start();
       scheduler.start();
@@ -136,8 +132,19 @@ export function altegioIntegration(config: Pick<Config, 'altegio'>, deps: Altegi
 }
 
 /** A gateway without ALTEGIO: its settings API says so (404), and nothing else is mounted. */
+/**
+ * The scheduling mode tags what it queues with the record and the kind (altegio-scheduler.ts). Read
+ * from the stored metadata alone, so messages queued while ALTEGIO was configured (or tagged the same
+ * way by a caller) keep saying "Reminder" when it is not.
+ */
+function altegioNotificationKind(metadata: Record<string, unknown>): string | null {
+  const record = metadata.altegioRecord as { kind?: unknown } | undefined;
+  return typeof record?.kind === 'string' ? record.kind : null;
+}
+
 function notConfigured(): Integration {
   return {
+    notificationKind: altegioNotificationKind,
     name: 'altegio',
     apiRoutes: () =>
       new Hono<IntegrationApiEnv>().all('*', () => {
