@@ -6,7 +6,7 @@ import {
   type WAMessageUpdate,
 } from 'baileys';
 import { isIgnoredJid, parseLidUser, parsePhoneJid } from './jids.js';
-import type { InboundMessage, MessageFailureReason, MessageStatusEvent } from './session-events.js';
+import type { ReceivedText, MessageFailureReason, MessageStatusEvent } from './session-events.js';
 
 // Mapping of Baileys' message-level signals to the driver's events. Pure functions.
 
@@ -59,13 +59,13 @@ export function statusFromUpdate({ key, update }: WAMessageUpdate): MessageStatu
 
 /** An inbound text, or why a received message is not one. */
 export type InboundResult =
-  { readonly message: InboundMessage } | { readonly skipped: 'not_inbound' | 'no_text' | 'unknown_sender' };
+  { readonly message: ReceivedText } | { readonly skipped: 'not_inbound' | 'no_text' | 'unknown_sender' };
 
 /**
  * A received message as the driver reports it: texts from users only (not our own, not groups),
  * with the sender's phone number even when WhatsApp addressed it by LID (`pnForLid` looks it up).
  */
-export async function toInboundMessage(
+export async function toReceivedText(
   msg: WAMessage,
   pnForLid: (lidJid: string) => Promise<string | null>,
   nowMs: number,

@@ -1,13 +1,13 @@
 import type { BinaryNode, WAMessage, WAMessageUpdate, WASocket } from 'baileys';
 import type { Logger } from 'pino';
-import { statusFromServerAck, statusFromUpdate, toInboundMessage } from './message-events.js';
+import { statusFromServerAck, statusFromUpdate, toReceivedText } from './message-events.js';
 import type { Refusal } from './refusal-cause.js';
-import type { InboundMessage, MessageFailureReason, MessageStatusEvent } from './session-events.js';
+import type { ReceivedText, MessageFailureReason, MessageStatusEvent } from './session-events.js';
 
 /** Where one socket's message traffic goes. */
 export interface MessageTrafficSink {
   status(event: MessageStatusEvent): void;
-  inbound(message: InboundMessage): void;
+  inbound(message: ReceivedText): void;
 }
 
 const RECENT_FAILURES = 16;
@@ -84,7 +84,7 @@ async function deliverInbound(
   const lidMapping = sock.signalRepository.lidMapping;
   for (const msg of messages) {
     try {
-      const result = await toInboundMessage(msg, (lid) => lidMapping.getPNForLID(lid), Date.now());
+      const result = await toReceivedText(msg, (lid) => lidMapping.getPNForLID(lid), Date.now());
       if ('message' in result) {
         if (isCurrent()) sink.inbound(result.message);
       } else if (result.skipped === 'unknown_sender') {

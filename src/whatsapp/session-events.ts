@@ -67,7 +67,8 @@ export interface MessageStatusEvent {
   readonly refusal?: Refusal;
 }
 
-export interface InboundMessage {
+/** A text a contact sent, as the driver received it (the stored one is domain/message.ts InboundMessage). */
+export interface ReceivedText {
   /** WhatsApp's message id (unique per sender; use it to de-duplicate). */
   readonly id: string;
   /** Sender's phone number, digits only. */
@@ -91,7 +92,7 @@ export interface SessionEventMap {
   /** A phone just linked this device (before the restart that opens the session). */
   linked: { readonly phone: string; readonly platform: string; readonly business: boolean };
   message_status: MessageStatusEvent;
-  inbound: InboundMessage;
+  inbound: ReceivedText;
   /** A recipient could not decrypt `messageId` and asked for it again; `found`: we had it to resend. */
   resend_requested: { readonly messageId: string; readonly found: boolean };
   /** WhatsApp asks this account for a passkey check before linking (the owner must act on the phone). */
