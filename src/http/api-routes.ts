@@ -41,7 +41,15 @@ export function apiRouter(ctx: GatewayContext): ContractRouter<ApiEnv> {
 
   // A business's own key.
   const withApi = (ctx.integrations?.all() ?? []).flatMap((i) =>
-    i.apiRoutes ? [{ name: i.name, routes: i.apiRoutes, paths: i.openApiPaths ?? (() => ({})) }] : [],
+    i.apiRoutes
+      ? [
+          {
+            name: i.name,
+            routes: () => i.apiRoutes!(),
+            paths: (base: string) => (i.openApiPaths ? i.openApiPaths(base) : {}),
+          },
+        ]
+      : [],
   );
   for (const path of ['/channels', '/tenant', '/api-keys', ...withApi.map((i) => `/${i.name}`)])
     app.use(path, requireTenant).use(`${path}/*`, requireTenant);
