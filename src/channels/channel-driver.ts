@@ -120,6 +120,12 @@ export interface DriverEvents {
 /** One channel's connection to its network. */
 export interface ChannelDriver {
   readonly state: DriverState;
+  /**
+   * What must be settled before connecting (WhatsApp: the client version it takes today, looked up
+   * once). The link window awaits it before it starts timing "Still connecting…", so a slow lookup
+   * is not counted as WhatsApp not answering.
+   */
+  prepare?(): Promise<void>;
   /** Connects: logs in when linked, otherwise starts linking by QR (see `link`). */
   open(): Promise<void>;
   /** Closes the connection and keeps the link (a restart, a hand-over to another node). */

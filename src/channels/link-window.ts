@@ -256,6 +256,9 @@ export class LinkWindow implements LinkObserver {
     const previous = this.drop(channel.id);
     const kept = viewers ?? previous?.viewers ?? new Map<string, number>();
     const hosted = await this.o.host.openForLinking(channel);
+    // Settled before the attempt starts, so "Still connecting…" is timed from when WhatsApp is
+    // asked, not from a version lookup before it (and the watch's answer does not wait a stall out).
+    await hosted.driver.prepare?.();
     const attempt: Attempt = {
       hosted,
       link: { needsPairingPhone: false, windowEndsAt: 0, waitingSince: this.now() },

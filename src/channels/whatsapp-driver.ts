@@ -144,6 +144,10 @@ class WhatsAppDriver implements ChannelDriver {
     return driverState(this.session.state);
   }
 
+  async prepare(): Promise<void> {
+    await this.versionResolved();
+  }
+
   async open(): Promise<void> {
     await this.versionResolved();
     await this.session.start();
