@@ -1,15 +1,11 @@
+import type { AltegioServiceOptions } from './altegio-service.js';
 import { Hono } from 'hono';
-import type { Logger } from 'pino';
-import type { ChannelChanges } from '../../channels/channel-changes.js';
 import type { ChannelService } from '../../channels/channel-service.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../domain/errors.js';
 import { combineSinks, type MessageEventSink } from '../../messages/message-event-sink.js';
 import type { MessageService } from '../../messages/message-service.js';
-import type { AccessRepository } from '../../store/access-repository.js';
-import type { Database } from '../../store/database.js';
-import type { SecretBox } from '../../store/secret-box.js';
 import type { TenantService } from '../../tenants/tenant-service.js';
 import type { Integration, IntegrationApiEnv } from '../integration.js';
 import { altegioReportSink } from './altegio-report-sink.js';
@@ -22,21 +18,15 @@ import { altegioPaths } from './http/openapi-altegio.js';
 import { panelNotificationsTab } from './http/panel-notifications-routes.js';
 import { AltegioScheduleStore } from './schedule-store.js';
 
-/** What the ALTEGIO slice takes from the gateway: its services, never its wiring. */
-export interface AltegioDeps {
-  readonly db: Database;
-  readonly secrets: SecretBox;
-  readonly tenants: TenantService;
-  readonly access: AccessRepository;
-  readonly channels: ChannelService;
-  readonly changes: ChannelChanges;
-  readonly messages: MessageService;
-  /** Fails a business's waiting messages (uninstall): `cancelled`, reported 16 to ALTEGIO. */
-  readonly failWaiting: (tenantId: string, channelId: string) => Promise<unknown>;
-  readonly logger: Logger;
+/**
+ * What the ALTEGIO slice takes from the gateway: its services, never its wiring — the service's own
+ * options less what the slice builds itself (config, stores), with the clock required.
+ */
+export interface AltegioDeps extends Omit<
+  AltegioServiceOptions,
+  'config' | 'store' | 'schedule' | 'clock' | 'now'
+> {
   readonly clock: Clock;
-  /** The gateway's public base URL, known once it listens (the webhook URLs ALTEGIO is given). */
-  readonly baseUrl: () => string;
   readonly supportUrl: string;
 }
 
