@@ -159,13 +159,28 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
       await gate;
       await tx.query(`update channels set status_cause = 'late' where id = $1`, [channel]);
     });
-    await sleep(50);
+    // Observed in PostgreSQL itself, not guessed by sleeping: the write holds its share lock on the
+    // lease row, then the acquire is a backend waiting on a lock.
+    const count = async (sql: string) => (await t.db.query<{ n: number }>(sql))[0]!.n;
+    const until = async (what: string, sql: string) => {
+      for (let i = 0; i < 200 && (await count(sql)) === 0; i++) await sleep(25);
+      assert.ok((await count(sql)) > 0, what);
+    };
+    await until(
+      'the fenced write holds its share lock',
+      `select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
+        where c.relname = 'channel_leases' and l.mode = 'RowShareLock' and l.granted`,
+    );
     let acquiredAt = 0;
     const acquire = leases.acquire(channel!, 'b').then((lease) => {
       acquiredAt = Date.now();
       return lease;
     });
-    await sleep(150);
+    await until(
+      'the acquire waits on a lock',
+      `select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`,
+    );
     assert.equal(acquiredAt, 0, 'the acquire waits for the write in flight');
     const committedAt = Date.now();
     release();
