@@ -6,13 +6,16 @@
  * messages lost (accepted, never in a chat) and duplicated (in a chat twice) — both must be 0 —
  * with the raw resends (same id again after the kill; a chat shows them once).
  *
- * Not measured here: a cold restore of N channels on one node (part `scale` has the restore of one
- * process), and the browser's view from a node that does not hold a channel.
+ * Then the cold restore: the two survivors are stopped with SIGTERM (the last one releases every
+ * lease), one node is started alone on the same database, and the clock runs from its start until
+ * every channel is connected under its lease (its restore, paced as configured).
+ *
+ * Not measured here: the browser's view from a node that does not hold a channel.
  */
 import pg from 'pg';
 import { startSimulator } from '../src/simulator/index.js';
 import type { VirtualPhone } from '../src/simulator/index.js';
-import { startCluster } from '../test/support/cluster.js';
+import { startCluster, type Cluster } from '../test/support/cluster.js';
 import type { ProcessApi } from '../test/support/gateway-process.js';
 import { waitUntil } from '../test/support/wait-for.js';
 import { forEachLimited, sleep } from './deadline.js';
@@ -47,6 +50,18 @@ export interface FailoverResult {
   readonly rescans: number;
   /** Channels whose first link did not complete in time (left out of the run). */
   readonly linkFailures: number;
+  /** One node started alone after every node stopped: the restore of every linked channel. */
+  readonly coldRestore: ColdRestore;
+}
+
+export interface ColdRestore {
+  readonly channels: number;
+  /** From the process start until it answers HTTP. */
+  readonly readyMs: number;
+  /** From the process start until every channel is connected under its lease; undefined if not in 300 s. */
+  readonly allConnectedMs: number | undefined;
+  /** Channels connected when the clock stopped. */
+  readonly connected: number;
 }
 
 export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
@@ -167,6 +182,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
       (sum, r) => sum + r.inbox().reduce((s, m) => s + r.rawArrivals(m.id), 0),
       0,
     );
+    const coldRestore = await measureColdRestore(cluster, db, linkedIds, o.log);
     return {
       nodes: 3,
       channels: o.channels,
@@ -181,12 +197,51 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
       replaced440: replaced,
       rescans: linked - linkedBeforeKill,
       linkFailures: linkFailures.length,
+      coldRestore,
     };
   } finally {
     await db.end().catch(() => undefined);
     await cluster.close();
     await sim.stop();
   }
+}
+
+/**
+ * Every node stopped (SIGTERM: the last one to go releases the leases), then node a started alone:
+ * how long until every linked channel is connected on it.
+ */
+async function measureColdRestore(
+  cluster: Cluster,
+  db: pg.Client,
+  linkedIds: ReadonlySet<string>,
+  log: (line: string) => void,
+): Promise<ColdRestore> {
+  for (const index of [0, 2]) await cluster.stop(index);
+  const leased = await db.query<{ n: string }>(
+    `select count(*) as n from channel_leases where expires_at > now()`,
+  );
+  log(
+    `failover: every node stopped (${leased.rows[0]!.n} leases left); cold restore of ${linkedIds.size} on node-a`,
+  );
+  const startedAt = performance.now();
+  await cluster.start(0);
+  const readyMs = performance.now() - startedAt;
+  let connected = 0;
+  let allConnectedMs: number | undefined;
+  while (performance.now() - startedAt < 300_000) {
+    const { rows } = await db.query<{ id: string }>(
+      `select c.id from channels c join channel_leases l on l.channel_id = c.id
+        where c.status = 'connected' and l.expires_at > now() and l.node_id = 'node-a'
+          and c.status_changed_at > l.acquired_at - interval '1 second'`,
+    );
+    connected = rows.filter((row) => linkedIds.has(row.id)).length;
+    if (connected >= linkedIds.size) {
+      allConnectedMs = performance.now() - startedAt;
+      break;
+    }
+    await sleep(100);
+  }
+  return { channels: linkedIds.size, readyMs, allConnectedMs, connected };
 }
 
 /**
@@ -228,5 +283,10 @@ export function formatFailover(r: FailoverResult): string {
       `p95 ${(t.p95 / 1000).toFixed(1)} s, max ${(t.max / 1000).toFixed(1)} s (n=${t.n})`,
     `  messages accepted ${r.accepted}: lost ${r.lost}, duplicated ${r.duplicated} (raw resends ${r.rawResends})`,
     `  440 replaced ${r.replaced440}, re-scans ${r.rescans}`,
+    `  cold restore on one node: ${r.coldRestore.connected} of ${r.coldRestore.channels} connected` +
+      (r.coldRestore.allConnectedMs === undefined
+        ? ' (not all within 300 s)'
+        : ` after ${(r.coldRestore.allConnectedMs / 1000).toFixed(1)} s`) +
+      ` (HTTP ready after ${(r.coldRestore.readyMs / 1000).toFixed(1)} s)`,
   ].join('\n');
 }
