@@ -30,7 +30,9 @@ let nextRecordId = 100_000;
 
 /**
  * A record in ALTEGIO's shape: one service, one staff member, a client, starting at `startsAt` at
- * UTC offset `offsetMinutes`. Override any field.
+ * UTC offset `offsetMinutes`. Override any field. Without `startsAt` / `lastChangeDate` it starts
+ * in three days and changed now by the wall clock: a default for shape-only uses; whoever depends
+ * on the times passes them (the fake itself passes its clock's).
  */
 export function altegioRecord(
   options: {

@@ -22,23 +22,6 @@ export * from './as-altegio.js';
 /** Starts a fake ALTEGIO on 127.0.0.1 (a free port unless `port` is given). */
 export async function startFakeAltegio(options: FakeAltegioOptions): Promise<FakeAltegio> {
   const state = createFakeAltegioState(options);
-  const {
-    partnerToken,
-    applicationId,
-    recorded,
-    waiters,
-    failures,
-    activations,
-    channels,
-    records,
-    salons,
-    reports,
-    recordKey,
-    webhookBearer,
-    userToken,
-    installs,
-    setInstallStatus,
-  } = state;
 
   const app = new Hono<{ Variables: { call: RecordedCall } }>();
 
@@ -63,11 +46,11 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
       body,
       rawBody,
       status: 0,
-      at: new Date(),
+      at: state.clock.now(),
     };
     c.set('call', call);
-    recorded.push(call);
-    const failure = failures.find((f) => f.remaining > 0 && call.path.startsWith(f.prefix));
+    state.recorded.push(call);
+    const failure = state.failures.find((f) => f.remaining > 0 && call.path.startsWith(f.prefix));
     if (failure) {
       failure.remaining -= 1;
       call.status = failure.status;
@@ -75,12 +58,12 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
         { success: false, data: null, meta: { message: 'injected failure' } },
         failure.status as 500,
       );
-      for (const waiter of [...waiters]) waiter.see(call);
+      for (const waiter of [...state.waiters]) waiter.see(call);
       return response;
     }
     await next();
     call.status = c.res.status;
-    for (const waiter of [...waiters]) waiter.see(call);
+    for (const waiter of [...state.waiters]) waiter.see(call);
   });
 
   registerPartnerRoutes(app, state);
@@ -100,69 +83,69 @@ export async function startFakeAltegio(options: FakeAltegioOptions): Promise<Fak
 
   return {
     url,
-    partnerToken,
-    applicationId,
-    userToken,
+    partnerToken: state.partnerToken,
+    applicationId: state.applicationId,
+    userToken: state.userToken,
     restUrl: `${url}/api/v1`,
-    setInstallStatus,
-    installStatus: (salonId) => installs.get(String(salonId))?.status,
-    deliveryCallbackUrl: `${url}/smsprovider/status/callback/${partnerToken}`,
+    setInstallStatus: state.setInstallStatus,
+    installStatus: (salonId) => state.installs.get(String(salonId))?.status,
+    deliveryCallbackUrl: `${url}/smsprovider/status/callback/${state.partnerToken}`,
     calls: (pathPrefix) =>
-      recorded.filter((call) => pathPrefix === undefined || call.path.startsWith(pathPrefix)),
+      state.recorded.filter((call) => pathPrefix === undefined || call.path.startsWith(pathPrefix)),
     waitForCall(predicate, timeoutMs = 10_000) {
-      const done = recorded.find((call) => call.status !== 0 && predicate(call));
+      const done = state.recorded.find((call) => call.status !== 0 && predicate(call));
       if (done) return Promise.resolve(done);
       return new Promise<RecordedCall>((resolve, reject) => {
         const waiter = {
           see(call: RecordedCall) {
             if (!predicate(call)) return;
             clearTimeout(timer);
-            waiters.delete(waiter);
+            state.waiters.delete(waiter);
             resolve(call);
           },
           cancel() {
             clearTimeout(timer);
-            waiters.delete(waiter);
+            state.waiters.delete(waiter);
             reject(new Error('fake ALTEGIO stopped while waiting for a call'));
           },
         };
         const timer = setTimeout(() => {
-          waiters.delete(waiter);
+          state.waiters.delete(waiter);
           reject(new Error(`fake ALTEGIO: no matching call within ${timeoutMs} ms`));
         }, timeoutMs);
-        waiters.add(waiter);
+        state.waiters.add(waiter);
       });
     },
     stopFailing(prefix) {
-      for (const failure of failures) if (failure.prefix === prefix) failure.remaining = 0;
+      for (const failure of state.failures) if (failure.prefix === prefix) failure.remaining = 0;
     },
     failNext(prefix, count, status = 500) {
-      failures.push({ prefix, remaining: count, status });
+      state.failures.push({ prefix, remaining: count, status });
     },
-    activations,
-    channels,
-    statusReports: () => [...reports],
+    activations: state.activations,
+    channels: state.channels,
+    statusReports: () => [...state.reports],
     setSalon(salonId, salon) {
-      if (salon) salons.set(String(salonId), salon);
-      else salons.delete(String(salonId));
+      if (salon) state.salons.set(String(salonId), salon);
+      else state.salons.delete(String(salonId));
     },
     putRecord(record) {
-      records.set(recordKey(record.company_id, record.id), record);
+      state.records.set(state.recordKey(record.company_id, record.id), record);
     },
-    getRecord: (companyId, recordId) => records.get(recordKey(companyId, recordId)),
+    getRecord: (companyId, recordId) => state.records.get(state.recordKey(companyId, recordId)),
     registrationUrl(base, salonId, userData, signing) {
       const ids: readonly (string | number)[] = Array.isArray(salonId)
         ? (salonId as readonly (string | number)[])
         : [salonId as string | number];
       for (const id of ids)
-        if (installs.get(String(id))?.status !== 'active') setInstallStatus(id, 'pending');
-      return signedRegistrationUrl(base, salonId, partnerToken, userData, signing);
+        if (state.installs.get(String(id))?.status !== 'active') state.setInstallStatus(id, 'pending');
+      return signedRegistrationUrl(base, salonId, state.partnerToken, userData, signing);
     },
-    sendRecordWebhook: (target, envelope) => sendRecordWebhook(target, envelope, webhookBearer),
+    sendRecordWebhook: (target, envelope) => sendRecordWebhook(target, envelope, state.webhookBearer),
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const waiter of [...waiters]) waiter.cancel();
+      for (const waiter of [...state.waiters]) waiter.cancel();
     },
   };
 }

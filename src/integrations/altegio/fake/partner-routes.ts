@@ -7,34 +7,16 @@ import type { FakeApp, FakeAltegioState } from './state.js';
 import type { AltegioRecordData, RecordedCall } from './types.js';
 
 export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
-  const {
-    options,
-    partnerToken,
-    applicationId,
-    activations,
-    channels,
-    records,
-    salons,
-    reports,
-    recordKey,
-    webhookBearer,
-    clock,
-    accept,
-    userToken,
-    installs,
-    setInstallStatus,
-  } = s;
-
   const partnerAuthorised = (c: Context) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^\s*Bearer\s+([^\s,]+)/i.exec(header);
-    return match?.[1] === partnerToken;
+    return match?.[1] === s.partnerToken;
   };
   // A business's data needs both tokens, like ALTEGIO: `Bearer <partner>, User <user>`.
   const userAuthorised = (c: Context) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^\s*Bearer\s+([^\s,]+)\s*,\s*User\s+(\S+)\s*$/i.exec(header);
-    return match?.[1] === partnerToken && match[2] === userToken;
+    return match?.[1] === s.partnerToken && match[2] === s.userToken;
   };
 
   const body = (c: Context<{ Variables: { call: RecordedCall } }>) => asObject(c.get('call').body);
@@ -43,8 +25,8 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
   // with credentials; calls without any are left to the handlers' 401.
   const versioned = async (c: Context, next: () => Promise<void>) => {
     const given = (c.req.header('accept') ?? '').toLowerCase();
-    if (c.req.header('authorization') && !given.split(',').some((a) => a.trim().split(';')[0] === accept))
-      return fail(c, 406, `Accept: ${accept} required`);
+    if (c.req.header('authorization') && !given.split(',').some((a) => a.trim().split(';')[0] === s.accept))
+      return fail(c, 406, `Accept: ${s.accept} required`);
     await next();
   };
   app.use('/marketplace/*', versioned);
@@ -59,7 +41,7 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
       if (!b) return fail(c, 422, 'Body must be a JSON object');
       if (!isId(b.salon_id)) return fail(c, 422, 'salon_id: required integer');
       if (!isId(b.application_id)) return fail(c, 422, 'application_id: required integer');
-      if (String(b.application_id) !== applicationId)
+      if (String(b.application_id) !== s.applicationId)
         return fail(c, 403, 'application_id: not your application');
       if (typeof b.api_key !== 'string' || b.api_key.trim() === '') return fail(c, 422, 'api_key: required');
       if (!Array.isArray(b.webhook_urls) || !b.webhook_urls.every(isHttpUrl)) {
@@ -72,27 +54,27 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
         return fail(c, 422, 'channels: a list of channel slugs');
       }
       const salonId = String(b.salon_id);
-      const previous = activations.get(salonId);
-      activations.set(salonId, {
+      const previous = s.activations.get(salonId);
+      s.activations.set(salonId, {
         salonId,
         apiKey: b.api_key,
         webhookUrls: b.webhook_urls as string[],
         ...(b.channels ? { channels: b.channels } : {}),
         count: (previous?.count ?? 0) + 1,
-        at: new Date(),
+        at: s.clock.now(),
       });
-      setInstallStatus(salonId, 'active');
+      s.setInstallStatus(salonId, 'active');
       return ok(c, null, 201);
     });
 
     app.get(`${base}/marketplace/salon/:salonId/application/:applicationId`, (c) => {
       if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
-      if (c.req.param('applicationId') !== applicationId) return fail(c, 404, 'Application not found');
-      const install = installs.get(c.req.param('salonId'));
+      if (c.req.param('applicationId') !== s.applicationId) return fail(c, 404, 'Application not found');
+      const install = s.installs.get(c.req.param('salonId'));
       if (!install) return fail(c, 404, 'The salon has not installed the application');
       return ok(c, {
         salon_id: Number(c.req.param('salonId')),
-        application_id: Number(applicationId),
+        application_id: Number(s.applicationId),
         connection_status: { status: install.status },
         logs: install.logs,
       });
@@ -103,13 +85,13 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
       const b = body(c);
       if (!b) return fail(c, 422, 'Body must be a JSON object');
       if (!isId(b.salon_id)) return fail(c, 422, 'salon_id: required integer');
-      if (String(b.application_id) !== applicationId)
+      if (String(b.application_id) !== s.applicationId)
         return fail(c, 403, 'application_id: not your application');
       if (b.channel_slug !== 'whatsapp' && b.channel_slug !== 'sms')
         return fail(c, 422, 'channel_slug: whatsapp or sms');
       if (typeof b.is_available !== 'boolean') return fail(c, 422, 'is_available: required boolean');
       const salonId = String(b.salon_id);
-      channels.set(salonId, { ...channels.get(salonId), [b.channel_slug]: b.is_available });
+      s.channels.set(salonId, { ...s.channels.get(salonId), [b.channel_slug]: b.is_available });
       return ok(c);
     });
   }
@@ -118,10 +100,10 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
   for (const base of ['', '/api/v1']) {
     app.get(`${base}/marketplace/application/:applicationId/salons`, (c) => {
       if (!partnerAuthorised(c)) return fail(c, 401, 'Invalid partner token');
-      if (c.req.param('applicationId') !== applicationId) return fail(c, 404, 'Application not found');
+      if (c.req.param('applicationId') !== s.applicationId) return fail(c, 404, 'Application not found');
       return ok(
         c,
-        [...salons].map(([id, salon]) => ({ id, title: `Salon ${id}`, country: '', city: '', ...salon })),
+        [...s.salons].map(([id, salon]) => ({ id, title: `Salon ${id}`, country: '', city: '', ...salon })),
       );
     });
   }
@@ -130,7 +112,7 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
   app.get('/api/v1/company/:companyId', (c) => {
     if (!userAuthorised(c)) return fail(c, 401, 'Bearer <partner>, User <user> required');
     const id = c.req.param('companyId');
-    const salon = salons.get(id);
+    const salon = s.salons.get(id);
     if (!salon) return fail(c, 404, 'Company not found');
     return ok(c, { id: Number(id), title: `Salon ${id}`, ...salon });
   });
@@ -138,15 +120,15 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
   // Records live under the REST base only, and need the User token too.
   app.get('/api/v1/record/:companyId/:recordId', (c) => {
     if (!userAuthorised(c)) return fail(c, 401, 'Bearer <partner>, User <user> required');
-    const record = records.get(recordKey(c.req.param('companyId'), c.req.param('recordId')));
+    const record = s.records.get(s.recordKey(c.req.param('companyId'), c.req.param('recordId')));
     if (!record) return fail(c, 404, 'Record not found');
     return ok(c, record);
   });
 
   app.put('/api/v1/record/:companyId/:recordId', (c) => {
     if (!userAuthorised(c)) return fail(c, 401, 'Bearer <partner>, User <user> required');
-    const key = recordKey(c.req.param('companyId'), c.req.param('recordId'));
-    const record = records.get(key);
+    const key = s.recordKey(c.req.param('companyId'), c.req.param('recordId'));
+    const record = s.records.get(key);
     if (!record) return fail(c, 404, 'Record not found');
     const b = body(c);
     if (!b) return fail(c, 422, 'Body must be a JSON object');
@@ -164,11 +146,11 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
     }
     // Like ALTEGIO, services are referenced by id: an update keeps what it knows of each (its title).
     const services = Array.isArray(b.services)
-      ? (b.services as Array<Record<string, unknown>>).map((s) => ({
+      ? (b.services as Array<Record<string, unknown>>).map((service) => ({
           ...((record.services as Array<Record<string, unknown>> | undefined) ?? []).find(
-            (old) => old.id === s.id,
+            (old) => old.id === service.id,
           ),
-          ...s,
+          ...service,
         }))
       : record.services;
     const updated: AltegioRecordData = {
@@ -178,14 +160,18 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
       id: record.id,
       company_id: record.company_id,
       ...(b.attendance !== undefined ? { visit_attendance: b.attendance } : {}),
-      last_change_date: altegioDateTime(new Date(Math.max(clock.now().getTime(), lastChange(record) + 1000))),
+      last_change_date: altegioDateTime(
+        new Date(Math.max(s.clock.now().getTime(), lastChange(record) + 1000)),
+      ),
     };
-    records.set(key, updated);
-    if (options.webhooksOnRecordChange) {
-      const activation = activations.get(String(record.company_id));
+    s.records.set(key, updated);
+    if (s.options.webhooksOnRecordChange) {
+      const activation = s.activations.get(String(record.company_id));
       for (const url of activation?.webhookUrls ?? []) {
         // Fire and forget, like ALTEGIO: the gateway's answer is recorded nowhere.
-        void sendRecordWebhook(url, recordWebhookEnvelope('update', updated), webhookBearer).catch(() => {});
+        void sendRecordWebhook(url, recordWebhookEnvelope('update', updated), s.webhookBearer).catch(
+          () => {},
+        );
       }
     }
     return ok(c, updated);
@@ -194,7 +180,7 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
   // The documented status callback: the partner token in the path and as the Bearer, and a JSON
   // array of reports (a bare object is refused, as ALTEGIO documents only the array).
   app.post('/smsprovider/status/callback/:token', (c) => {
-    if (c.req.param('token') !== partnerToken) return fail(c, 401, 'Invalid partner token');
+    if (c.req.param('token') !== s.partnerToken) return fail(c, 401, 'Invalid partner token');
     if (!partnerAuthorised(c)) return fail(c, 401, 'Authorization: Bearer <partner token> required');
     const raw = c.get('call').body;
     if (!Array.isArray(raw)) return fail(c, 422, 'The body must be a JSON array of reports');
@@ -219,7 +205,7 @@ export function registerPartnerRoutes(app: FakeApp, s: FakeAltegioState): void {
         'Each report needs id and a numeric status (and payment_sum, currency_iso, parts_amount with 8 and 1)',
       );
     }
-    reports.push(...(entries as Record<string, unknown>[]));
+    s.reports.push(...(entries as Record<string, unknown>[]));
     return ok(c);
   });
 }

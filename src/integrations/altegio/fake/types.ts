@@ -43,7 +43,7 @@ export interface FakeAltegioOptions {
   readonly port?: number;
   /** Where to listen (127.0.0.1 by default). */
   readonly host?: string;
-  /** ALTEGIO's clock (stamps `last_change_date`); the system clock by default. */
+  /** ALTEGIO's clock (stamps `last_change_date`, install logs, calls and activations); the system clock by default. */
   readonly clock?: Clock;
   /**
    * The API version header partner calls must carry (ALTEGIO's `application/vnd.api.v2+json` by
