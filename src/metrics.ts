@@ -8,112 +8,112 @@ import { bearerToken } from './http/auth.js';
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly channelStatusChanges = new Counter({
-    name: 'zapgate_channel_status_changes_total',
-    help: 'Channel status changes, by new status and cause',
-    labelNames: ['status', 'cause'] as const,
-    registers: [this.registry],
-  });
-  readonly reconnects = new Counter({
-    name: 'zapgate_session_reconnects_total',
-    help: 'Reconnect attempts of linked-device sessions, by cause',
-    labelNames: ['cause'] as const,
-    registers: [this.registry],
-  });
-  readonly sessions = new Gauge({
-    name: 'zapgate_sessions',
-    help: 'Live WhatsApp sessions on this node, by session status',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
-  readonly messagesAccepted = new Counter({
-    name: 'zapgate_messages_accepted_total',
-    help: 'Messages accepted into the queue',
-    registers: [this.registry],
-  });
-  readonly sends = new Counter({
-    name: 'zapgate_message_outcomes_total',
-    help: 'Message outcomes, by status and failure reason',
-    labelNames: ['status', 'reason'] as const,
-    registers: [this.registry],
-  });
-  readonly sendLatency = new Histogram({
-    name: 'zapgate_send_latency_seconds',
-    help: 'From a message being claimed for sending to the server ack',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-    registers: [this.registry],
-  });
-  readonly queueDepth = new Gauge({
-    name: 'zapgate_queue_depth',
-    help: 'Messages waiting to be sent (queued or sending)',
-    registers: [this.registry],
-  });
-  readonly webhookDeliveries = new Counter({
-    name: 'zapgate_webhook_deliveries_total',
-    help: 'Webhook delivery attempts, by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly refusals = new Counter({
-    name: 'zapgate_message_refusals_total',
-    help: 'Sends WhatsApp refused with 463, by cause (timelock, misaddressed, no_token)',
-    labelNames: ['cause'] as const,
-    registers: [this.registry],
-  });
-  readonly resends = new Counter({
-    name: 'zapgate_message_resends_total',
-    help: 'Retry receipts (a recipient could not decrypt): resent from the store, or unknown',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly newChatCap = new Counter({
-    name: 'zapgate_new_chat_cap_updates_total',
-    help: 'What WhatsApp said about the monthly new-chat cap, by status (none, warnings, capped)',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
-  readonly newChatCapChannels = new Gauge({
-    name: 'zapgate_new_chat_cap_channels',
-    help: 'Channels on this node by what WhatsApp last said of their monthly new-chat cap (none, first_warning, second_warning, capped)',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-  });
-  readonly versionRefusals = new Counter({
-    name: 'zapgate_client_version_refusals_total',
-    help: 'Logins WhatsApp refused (405) because it no longer accepts the client version',
-    registers: [this.registry],
-  });
-  readonly clusterHeldSessions = new Gauge({
-    name: 'zapgate_cluster_held_channels',
-    help: 'Channels this node holds under a lease (several nodes on one PostgreSQL)',
-    registers: [this.registry],
-  });
-  readonly clusterLeasesLost = new Counter({
-    name: 'zapgate_cluster_leases_lost_total',
-    help: 'Leases this node could not renew in time: their sessions were stopped before expiry',
-    registers: [this.registry],
-  });
-  readonly clusterHandoffs = new Counter({
-    name: 'zapgate_cluster_handoffs_total',
-    help: 'Channels handed over (out: released by this node; in: taken from another node)',
-    labelNames: ['direction'] as const,
-    registers: [this.registry],
-  });
-  readonly clusterTakeover = new Histogram({
-    name: 'zapgate_cluster_takeover_seconds',
-    help: "From acquiring a channel's lease to its session being open on this node",
-    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
-    registers: [this.registry],
-  });
-  readonly backgroundErrors = new Counter({
-    name: 'zapgate_background_errors_total',
-    help: 'Errors caught in background loops, by loop',
-    labelNames: ['loop'] as const,
-    registers: [this.registry],
-  });
+  readonly channelStatusChanges = this.counter(
+    'zapgate_channel_status_changes_total',
+    'Channel status changes, by new status and cause',
+    ['status', 'cause'],
+  );
+  readonly reconnects = this.counter(
+    'zapgate_session_reconnects_total',
+    'Reconnect attempts of linked-device sessions, by cause',
+    ['cause'],
+  );
+  readonly sessions = this.gauge(
+    'zapgate_sessions',
+    'Live WhatsApp sessions on this node, by session status',
+    ['status'],
+  );
+  readonly messagesAccepted = this.counter(
+    'zapgate_messages_accepted_total',
+    'Messages accepted into the queue',
+  );
+  readonly sends = this.counter(
+    'zapgate_message_outcomes_total',
+    'Message outcomes, by status and failure reason',
+    ['status', 'reason'],
+  );
+  readonly sendLatency = this.histogram(
+    'zapgate_send_latency_seconds',
+    'From a message being claimed for sending to the server ack',
+    [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+  );
+  readonly queueDepth = this.gauge('zapgate_queue_depth', 'Messages waiting to be sent (queued or sending)');
+  readonly webhookDeliveries = this.counter(
+    'zapgate_webhook_deliveries_total',
+    'Webhook delivery attempts, by outcome',
+    ['outcome'],
+  );
+  readonly refusals = this.counter(
+    'zapgate_message_refusals_total',
+    'Sends WhatsApp refused with 463, by cause (timelock, misaddressed, no_token)',
+    ['cause'],
+  );
+  readonly resends = this.counter(
+    'zapgate_message_resends_total',
+    'Retry receipts (a recipient could not decrypt): resent from the store, or unknown',
+    ['outcome'],
+  );
+  readonly newChatCap = this.counter(
+    'zapgate_new_chat_cap_updates_total',
+    'What WhatsApp said about the monthly new-chat cap, by status (none, warnings, capped)',
+    ['status'],
+  );
+  readonly newChatCapChannels = this.gauge(
+    'zapgate_new_chat_cap_channels',
+    'Channels on this node by what WhatsApp last said of their monthly new-chat cap (none, first_warning, second_warning, capped)',
+    ['state'],
+  );
+  readonly versionRefusals = this.counter(
+    'zapgate_client_version_refusals_total',
+    'Logins WhatsApp refused (405) because it no longer accepts the client version',
+  );
+  readonly clusterHeldSessions = this.gauge(
+    'zapgate_cluster_held_channels',
+    'Channels this node holds under a lease (several nodes on one PostgreSQL)',
+  );
+  readonly clusterLeasesLost = this.counter(
+    'zapgate_cluster_leases_lost_total',
+    'Leases this node could not renew in time: their sessions were stopped before expiry',
+  );
+  readonly clusterHandoffs = this.counter(
+    'zapgate_cluster_handoffs_total',
+    'Channels handed over (out: released by this node; in: taken from another node)',
+    ['direction'],
+  );
+  readonly clusterTakeover = this.histogram(
+    'zapgate_cluster_takeover_seconds',
+    "From acquiring a channel's lease to its session being open on this node",
+    [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+  );
+  readonly backgroundErrors = this.counter(
+    'zapgate_background_errors_total',
+    'Errors caught in background loops, by loop',
+    ['loop'],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'zapgate_' });
+  }
+
+  // Every instrument is registered in this gateway's registry, nowhere else.
+  private counter<L extends string = string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+  ): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string = string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+  ): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram(name: string, help: string, buckets: number[]): Histogram {
+    return new Histogram({ name, help, buckets, registers: [this.registry] });
   }
 }
 
