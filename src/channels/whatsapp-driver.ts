@@ -11,6 +11,7 @@ import type { ClientVersionSource } from '../whatsapp/client-version.js';
 import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
 import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
 import type { RefusalCause } from '../whatsapp/refusal-cause.js';
+import type { ConnectAdmission } from '../whatsapp/session-options.js';
 import type { MessageStatusEvent, SessionState } from '../whatsapp/session-events.js';
 import type {
   ChannelDriver,
@@ -42,6 +43,8 @@ export interface WhatsAppDriversOptions {
   readonly versionCheckMs?: number;
   /** The text of a message a channel sent, by its id (for recipients' retry receipts). */
   readonly storedText?: (channelId: string, messageId: string) => Promise<string | undefined>;
+  /** The process-wide bound on handshakes every session's sockets wait for (channels/connect-gate.ts). */
+  readonly connectGate?: ConnectAdmission;
 }
 
 /**
@@ -70,6 +73,7 @@ export class WhatsAppDrivers implements ChannelDriverKind {
       ...(o.clientVersion ? { clientVersion: o.clientVersion } : {}),
       ...(o.versionCheckMs ? { versionCheckMs: o.versionCheckMs } : {}),
       ...(o.storedText ? { storedText: (id: string) => o.storedText!(channel.channelId, id) } : {}),
+      ...(o.connectGate ? { connectGate: o.connectGate } : {}),
     });
     return new WhatsAppDriver(session, () => this.versionResolved(), o.logger, o.metrics);
   }

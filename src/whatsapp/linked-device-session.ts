@@ -1,8 +1,7 @@
-import makeWASocket, {
+import {
   DEFAULT_CONNECTION_CONFIG,
   initAuthCreds,
   type AuthenticationCreds,
-  type BinaryNode,
   type WASocket,
   type WAVersion,
 } from 'baileys';
@@ -10,22 +9,17 @@ import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import { DEFAULT_RECONNECT_POLICY, assertValidPolicy } from '../domain/reconnect-policy.js';
 import { decideOnClose, type RemovalReason } from '../domain/session-close.js';
-import { fetchNewChatCap, refusalOf, watchAccountLimits } from './account-queries.js';
-import { makeBaileysLogger } from './baileys-logger.js';
 import { CachedSignalKeyStore } from './cached-signal-key-store.js';
+import { ConnectTurn } from './connect-turn.js';
 import { detachBuffers } from './detach-buffers.js';
 import { CredsWriter } from './creds-writer.js';
 import { DeviceLinking } from './device-linking.js';
-import { parseLidUser, parsePhoneJid } from './jids.js';
-import { BUSINESS_PLATFORMS } from './link-codes.js';
 import { routeLibsignalConsole } from './libsignal-console.js';
-import { attachMessageTraffic } from './message-traffic.js';
-import { notificationSocketConfig } from './notification-profile.js';
-import { knownLid, onWhatsAppOn, retryContent, sendTextOn, showTypingOn } from './outbound.js';
+import { onWhatsAppOn, sendTextOn, showTypingOn } from './outbound.js';
 import type { LinkedDeviceSessionOptions } from './session-options.js';
 import { Reconnector } from './reconnector.js';
-import { trustProtocolServer } from './protocol-server-trust.js';
 import type { SessionEventMap, SessionState } from './session-events.js';
+import { openSessionSocket, openedState } from './session-socket.js';
 import { endQuietly, errorMessage, statusCodeOf } from './socket-errors.js';
 import { TypedEmitter } from './typed-emitter.js';
 
@@ -33,15 +27,18 @@ export type { LinkedDeviceSessionOptions };
 
 /**
  * One WhatsApp linked device over unmodified Baileys: links it (QR or pairing code), keeps it
- * connected (515 restart, backoff reconnects, never after 401/440), sends texts with caller-chosen
- * ids, and reports message statuses and inbound texts. A notification-only profile: no history
- * sync, no presence, groups/status/channels ignored.
+ * connected (515 restart, backoff reconnects, never after 401/440; every socket waits for its turn
+ * at the process's connection gate), sends texts with caller-chosen ids, and reports message
+ * statuses and inbound texts. A notification-only profile: no history sync, no presence,
+ * groups/status/channels ignored. The socket itself and its events: session-socket.ts.
  */
 export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   readonly channelId: string;
   readonly #opts: LinkedDeviceSessionOptions;
   readonly #log: Logger;
   readonly #reconnector: Reconnector;
+  /** This session's place at the connection gate while a socket is waiting or in its handshake. */
+  readonly #turn: ConnectTurn;
   #state: SessionState = { status: 'idle' };
   #creds: AuthenticationCreds | undefined;
   #sock: WASocket | undefined;
@@ -77,6 +74,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
       connect: () => void this.#connect(),
       stillRunning: (run) => this.#running && run === this.#run,
     });
+    this.#turn = new ConnectTurn(options.connectGate);
     this.#credsWriter = new CredsWriter(options.authStore, this.#log);
     this.#linking = new DeviceLinking({
       log: this.#log,
@@ -178,26 +176,32 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     await sendTextOn(sock, this.#keys, this.#log, { toPhone, text, messageId: opts.messageId });
   }
 
-  /** Asks WhatsApp for the account's new-chat cap once the session is open (best effort). */
-  async #askNewChatCap(gen: number, sock: WASocket): Promise<void> {
-    try {
-      const cap = await fetchNewChatCap(sock);
-      if (cap && gen === this.#generation) this.emit('new_chat_cap', cap);
-    } catch (err) {
-      this.#log.debug({ err }, 'no new-chat cap information from WhatsApp');
-    }
-  }
-
   /** Which of these phone numbers have WhatsApp (in the input order). */
   async onWhatsApp(phones: string[]): Promise<Array<{ phone: string; exists: boolean; jid?: string }>> {
     return onWhatsAppOn(this.#requireOpen(), phones);
   }
 
   /**
-   * Opens a socket; a synchronous failure (a misconfiguration, not a network problem) stops the
-   * session instead of escaping into Baileys' or a timer's call stack. Returns false on failure.
+   * Opens a socket once the connection gate gives this session its turn (at once when a place is
+   * free; meanwhile the state stays "connecting" and the channel "reconnecting"). A person linking
+   * (a registration socket, or the login right after the scan) goes before restores and reconnects.
+   * Returns false when the socket could not be made at once.
    */
   #connect(): boolean {
+    const run = this.#run;
+    const linking = !this.#creds?.account || this.#restartsWithoutOpen > 0;
+    return this.#turn.take(
+      linking ? 'linking' : 'background',
+      () => this.#openNow(),
+      () => this.#running && run === this.#run && !this.#sock,
+    );
+  }
+
+  /**
+   * A synchronous failure to make the socket (a misconfiguration, not a network problem) stops the
+   * session instead of escaping into Baileys', a timer's or the gate's call stack.
+   */
+  #openNow(): boolean {
     try {
       this.#openSocket();
       return true;
@@ -214,13 +218,6 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   #openSocket(): void {
     const creds = this.#creds;
     if (!creds) throw new AppError('internal', 'WhatsApp session has no credentials.');
-    // Only an ADV-signed account means "linked" (creds.registered stays false after a QR link).
-    // A half-done pairing-code attempt leaves creds.me set, which would make Baileys try to log in.
-    if (!creds.account) {
-      delete creds.me;
-      creds.pairingCode = undefined;
-    }
-    if (this.#opts.server) trustProtocolServer(this.#opts.server);
     const gen = ++this.#generation;
     this.#linking.socketOpened();
     this.#log.debug({ gen, registering: !creds.account }, 'opening WhatsApp socket');
@@ -228,78 +225,48 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
     const keys = new CachedSignalKeyStore(this.#opts.authStore);
     this.#keys = keys;
     this.#announcedVersion = this.#opts.clientVersion?.current() ?? DEFAULT_CONNECTION_CONFIG.version;
-    const sock = makeWASocket(
-      notificationSocketConfig({
+    this.#sock = openSessionSocket(
+      {
+        options: this.#opts,
         creds,
         keys,
-        logger: makeBaileysLogger(this.#log, this.#opts.baileysLogLevel),
-        serverUrl: this.#opts.server?.url,
-        browser: this.#opts.browser,
-        qrTimeoutMs: this.#opts.qrTimeoutMs,
-        keepAliveIntervalMs: this.#opts.keepAliveIntervalMs,
+        currentKeys: () => this.#keys,
+        log: this.#log,
         version: this.#announcedVersion,
-        getMessage: (key) =>
-          retryContent(key.id ?? undefined, this.#opts.storedText, this.#log, (messageId, found) =>
-            this.emit('resend_requested', { messageId, found }),
-          ),
-      }),
-    );
-    this.#sock = sock;
-    sock.ev.on('connection.update', (update) => {
-      if (gen !== this.#generation) return;
-      if (typeof update.qr === 'string') this.#linking.onQr(gen, sock, update.qr);
-      if (update.isNewLogin) this.#linking.onLinked();
-      if (update.connection === 'open') {
-        this.#onOpen();
-        void this.#askNewChatCap(gen, sock);
-      }
-      if (update.connection === 'close') this.#onClose(update.lastDisconnect?.error);
-    });
-    watchAccountLimits(sock, () => gen === this.#generation, {
-      timelock: (state) => this.emit('reachout_timelock', state),
-      cap: (cap) => this.emit('new_chat_cap', cap),
-    });
-    // detachBuffers: creds fields decoded from frames would otherwise keep whole 64 KB socket chunks.
-    sock.ev.on('creds.update', () => this.#credsWriter.save(() => detachBuffers(this.#creds)));
-    sock.ws.on('CB:notification,type:companion_reg_refresh', () => {
-      if (gen === this.#generation) this.#linking.onRegistrationRefresh();
-    });
-    sock.ws.on('CB:notification', (stanza: BinaryNode) => {
-      if (gen === this.#generation) this.#linking.onNotification(stanza);
-    });
-    attachMessageTraffic(
-      sock,
-      () => gen === this.#generation,
-      {
-        status: (event) => this.emit('message_status', event),
-        inbound: (message) => this.emit('inbound', message),
+        isCurrent: () => gen === this.#generation,
       },
-      this.#log,
-      (address) => refusalOf(sock, address, (phone) => knownLid(this.#keys, phone, this.#log), this.#log),
+      {
+        qr: (sock, qr) => {
+          this.#turn.end(); // the registration handshake is done; the rest waits on a person
+          this.#linking.onQr(gen, sock, qr);
+        },
+        linked: () => this.#linking.onLinked(),
+        open: () => this.#onOpen(),
+        close: (error) => this.#onClose(error),
+        // detachBuffers: creds fields decoded from frames would otherwise keep whole 64 KB chunks.
+        credsChanged: () => this.#credsWriter.save(() => detachBuffers(this.#creds)),
+        registrationRefresh: () => this.#linking.onRegistrationRefresh(),
+        notification: (stanza) => this.#linking.onNotification(stanza),
+        emit: (event, payload) => this.emit(event, payload),
+      },
     );
   }
 
   #onOpen(): void {
+    this.#turn.end();
     this.#reconnector.reset();
     this.#restartsWithoutOpen = 0;
-    const creds = this.#creds;
-    const me = parsePhoneJid(creds?.me?.id);
-    if (!creds || !me) {
-      this.#log.error({ me: creds?.me?.id }, 'connection opened without a known identity');
+    const open = openedState(this.#creds);
+    if (!open) {
+      this.#log.error({ me: this.#creds?.me?.id }, 'connection opened without a known identity');
       return;
     }
-    const lid = parseLidUser(creds.me?.lid);
-    const platform = creds.platform ?? 'unknown';
-    this.#log.info({ phone: me.phone, device: me.device }, 'WhatsApp session open');
-    this.#setState({
-      status: 'open',
-      me: lid ? { phone: me.phone, device: me.device, lid } : { phone: me.phone, device: me.device },
-      platform,
-      business: BUSINESS_PLATFORMS.has(platform),
-    });
+    this.#log.info({ phone: open.me.phone, device: open.me.device }, 'WhatsApp session open');
+    this.#setState(open);
   }
 
   #onClose(error: unknown): void {
+    this.#turn.end();
     this.#sock = undefined;
     this.#dropKeyCache();
     const statusCode = statusCodeOf(error);
@@ -378,6 +345,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   #halt(reason: AppError): void {
     this.#running = false;
     this.#run += 1;
+    this.#turn.end();
     this.#reconnector.cancel();
     this.#linking.halt(reason);
   }
@@ -386,6 +354,7 @@ export class LinkedDeviceSession extends TypedEmitter<SessionEventMap> {
   #detachSocket(): WASocket | undefined {
     const sock = this.#sock;
     this.#sock = undefined;
+    this.#turn.end();
     this.#generation += 1;
     this.#dropKeyCache();
     return sock;

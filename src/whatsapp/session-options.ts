@@ -4,6 +4,29 @@ import type { AuthStateStore } from './auth-state-store.js';
 import type { ClientVersionSource } from './client-version.js';
 import type { ProtocolServer } from './protocol-server-trust.js';
 
+/** Who is waiting on a connection: a person linking goes before restores and reconnects. */
+export type ConnectPriority = 'linking' | 'background';
+
+/** A place asked of the connection gate: waiting for its turn, then in its handshake. */
+export interface ConnectTicket {
+  /**
+   * Gives the place back: the handshake is over (the socket opened, showed its first QR, or
+   * closed) or the attempt was abandoned (a stop). While still waiting, the turn never comes.
+   * Calling it again does nothing.
+   */
+  release(): void;
+}
+
+/**
+ * The process-wide bound on connection attempts in their handshake (channels/connect-gate.ts):
+ * every socket a session opens asks it first, so a fleet that lost its server at once comes back
+ * a few at a time instead of all running the Noise handshake together.
+ */
+export interface ConnectAdmission {
+  /** Queues an attempt; `onTurn` runs when it may connect (at once when a place is free). */
+  request(priority: ConnectPriority, onTurn: () => void): ConnectTicket;
+}
+
 /** How a LinkedDeviceSession is built: its channel, credential store, server and timings. */
 export interface LinkedDeviceSessionOptions {
   readonly channelId: string;
@@ -31,6 +54,8 @@ export interface LinkedDeviceSessionOptions {
    * retry works on any socket, after any restart). Undefined: not this channel's, or not kept.
    */
   readonly storedText?: (messageId: string) => Promise<string | undefined>;
+  /** The connection gate every socket of this session waits for; none: sockets open at once. */
+  readonly connectGate?: ConnectAdmission;
   /** Cap on Baileys' own log level (never above the given logger's level). */
   readonly baileysLogLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
