@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import {
-  type ChannelStatus,
-  type NewChatCapState,
-  type RestrictionCause,
-  type StatusCause,
+import type {
+  ChannelStatus,
+  NewChatCapState,
+  RestrictionCause,
+  StatusCause,
 } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
@@ -15,52 +15,16 @@ import type {
   ChannelDriverKind,
   ChannelRef,
   DriverState,
-  InboundText,
-  LinkEvent,
-  LinkedAccount,
   SendingChannel,
-  StatusReport,
 } from './channel-driver.js';
 import type { ChannelPlacement, PlacedChannel, WriteFence } from './channel-placement.js';
+import type { ConnectGate } from './connect-gate.js';
+import { HostedStatus, type HostedChannel, type LinkObserver, type SessionTraffic } from './hosted-status.js';
 import { Restrictions } from './restrictions.js';
 import { SessionRestore } from './session-restore.js';
 import type { QueueGates } from './queue-gates.js';
 
-/** What the delivery side hears from the channels this process holds. */
-export interface SessionTraffic {
-  onOpen(channel: ChannelRef): void;
-  onStatus(channel: ChannelRef, report: StatusReport): void;
-  onInbound(channel: ChannelRef, message: InboundText): void;
-}
-
-/** A channel whose driver this process holds (linked, or linking while someone looks). */
-export interface HostedChannel extends ChannelRef {
-  readonly driver: ChannelDriver;
-  /** Carried by every status write (several nodes); undefined on a single node and while linking. */
-  readonly fence: WriteFence | undefined;
-  /** Status writes in order, one after the other. */
-  writes: Promise<unknown>;
-  lastStatus: ChannelStatus | undefined;
-  /** When a phone linked it in this attempt (stored with the status once it opens). */
-  linkedAt: Date | undefined;
-  /** WhatsApp's last word on the new-chat cap (for /metrics only; the stored row is the truth). */
-  newChatCap: NewChatCapState | undefined;
-  cancelRestrictionEnd: (() => void) | undefined;
-}
-
-/** The link window, as the host tells it what a linking channel's driver does. */
-export interface LinkObserver {
-  isLinking(channelId: string): boolean;
-  onLink(hosted: HostedChannel, event: LinkEvent): void;
-  /** The channel opened: linking is over. */
-  opened(hosted: HostedChannel): void;
-  /** The driver is reconnecting because of `cause` (what a stalled link is put down to). */
-  trouble(hosted: HostedChannel, cause: string): void;
-  /** Every QR ran out. */
-  expired(hosted: HostedChannel): Promise<void>;
-  /** The host let the channel go: its link attempt ends quietly. */
-  dropped(channelId: string): void;
-}
+export type { HostedChannel, LinkObserver, SessionTraffic } from './hosted-status.js';
 
 export interface SessionHostOptions {
   readonly channels: ChannelsRepository;
@@ -78,23 +42,21 @@ export interface SessionHostOptions {
   readonly restrictionMs?: number;
   /** How a newly linked device is listed on the phone, per business ("Zapgate · Salon Bella"). */
   readonly deviceName?: (tenantId: string) => Promise<string>;
+  /** The drivers' connection gate: a stop lets nobody waiting in it through any more. */
+  readonly connectGate?: ConnectGate;
 }
-
-const RESTORED_STATUSES: ReadonlySet<ChannelStatus | undefined> = new Set([
-  'connected',
-  'reconnecting',
-  'restricted',
-]);
 
 /**
  * Which channels THIS process holds, and their drivers: opens them (restore at start, paced;
- * `acquire` later), keeps their status honest ("reconnecting" until really open), records every
- * status change with its cause (fenced when several nodes share the database), and closes them
- * (`release` keeps the link, `forget` logs out). Which channels to hold is the placement's call.
+ * `acquire` later), keeps their status honest through hosted-status.ts ("reconnecting" until
+ * really open, every change recorded with its cause, fenced when several nodes share the
+ * database), and closes them (`release` keeps the link, `forget` logs out). Which channels to hold
+ * is the placement's call.
  */
 export class SessionHost {
   private readonly hosted = new Map<string, HostedChannel>();
   private readonly restrictions: Restrictions;
+  private readonly status: HostedStatus;
   private traffic: SessionTraffic | undefined;
   private linking: LinkObserver | undefined;
   private readonly restore: SessionRestore;
@@ -104,6 +66,17 @@ export class SessionHost {
       ...o,
       open: (placed) => this.open(placed),
       isCurrent: (hosted) => this.isCurrent(hosted),
+    });
+    this.status = new HostedStatus({
+      ...o,
+      host: {
+        isCurrent: (hosted) => this.isCurrent(hosted),
+        forget: (hosted) => this.forgetHosted(hosted),
+        dispose: (hosted) => this.dispose(hosted),
+        linking: () => this.linking,
+        traffic: () => this.traffic,
+        armRestrictionEnd: (hosted, until) => this.restrictions.armEnd(hosted, until),
+      },
     });
     this.restrictions = new Restrictions({
       host: this,
@@ -205,23 +178,7 @@ export class SessionHost {
    * leaseFence(lease))`, `drop: (channelId) => host.release(channelId)`.
    */
   async acquire(channelId: string, fence?: WriteFence): Promise<boolean> {
-    if (this.hosted.has(channelId)) return true;
-    const channel = await this.o.channels.getForSessionHost(channelId);
-    if (!channel) return false;
-    if (!(await this.o.drivers.isLinked(channel.id))) {
-      await this.o.channels.changeStatus(
-        channel.tenantId,
-        channel.id,
-        'not_linked',
-        'restored',
-        {},
-        undefined,
-        fence,
-      );
-      return false;
-    }
-    await this.open({ channel, ...(fence ? { fence } : {}) });
-    return true;
+    return this.hosted.has(channelId) || this.restore.reopen(channelId, fence);
   }
 
   /** Lets a channel go without logging out (a hand-over, a lost lease): its driver closes, the link stays. */
@@ -288,7 +245,7 @@ export class SessionHost {
     const ref = refOf(channel);
     const failed = (what: string) => (err: unknown) =>
       this.o.logger.error({ err, channelId: channel.id }, what);
-    driver.on('state', (state) => void this.onState(hosted, state));
+    driver.on('state', (state) => void this.status.driverState(hosted, state));
     driver.on('link', (event) => {
       if (this.isCurrent(hosted)) this.linking?.onLink(hosted, event);
     });
@@ -305,75 +262,6 @@ export class SessionHost {
     return hosted;
   }
 
-  private async onState(hosted: HostedChannel, state: DriverState): Promise<void> {
-    if (state.status === 'reconnecting') this.o.metrics?.reconnects.inc({ cause: state.cause });
-    if (!this.isCurrent(hosted)) return;
-    const linking = this.linking?.isLinking(hosted.channelId) ?? false;
-    switch (state.status) {
-      case 'open':
-        return this.onOpen(hosted, state.account);
-      case 'reconnecting':
-        if (linking) this.linking?.trouble(hosted, state.cause);
-        if (state.cause === 'version_refused') {
-          // Typed, counted and said on the status: "WhatsApp refused this client version — updating".
-          if (state.attempt === 1) this.o.metrics?.versionRefusals.inc();
-          if (!linking) await this.record(hosted, 'reconnecting', 'version_refused', {}, state.attempt === 1);
-          return;
-        }
-        if (!linking) await this.record(hosted, 'reconnecting', 'connection_lost');
-        return;
-      case 'removed': {
-        this.forgetHosted(hosted);
-        // Nothing can be sent until the phone links again: the queue waits, paused and flagged.
-        const { paused } = await this.o.gates.read(hosted.channelId);
-        const cause = state.reason === 'login_refused' ? 'login_refused' : 'device_removed';
-        const pause = paused ? {} : { paused: { cause: 'removed' as const, at: this.o.clock.now() } };
-        await this.record(hosted, 'removed', cause, pause, true);
-        return;
-      }
-      case 'replaced':
-        this.forgetHosted(hosted);
-        await this.record(hosted, 'replaced', 'replaced', {}, true);
-        return;
-      case 'qr_expired':
-        if (linking) await this.linking?.expired(hosted);
-        return;
-      case 'awaiting_scan':
-      case 'pairing_code':
-      case 'connecting':
-      case 'idle':
-      case 'stopped':
-        return;
-    }
-  }
-
-  private async onOpen(hosted: HostedChannel, account: LinkedAccount): Promise<void> {
-    this.linking?.opened(hosted);
-    hosted.cancelRestrictionEnd?.();
-    const restored = RESTORED_STATUSES.has(hosted.lastStatus);
-    // The stored gates are the truth: earlier writes for this channel land first.
-    await hosted.writes;
-    const gates = await this.o.gates.read(hosted.channelId);
-    if (!this.isCurrent(hosted)) return;
-    // A new link after the device was removed on the phone resumes the queue it paused.
-    const resumes = !restored && gates.paused === 'removed';
-    const restriction = gates.restriction;
-    const ref = refOf(hosted);
-    this.traffic?.onOpen(ref);
-    // Still restricted after a reconnect or a restart: the status says by what (stored with it).
-    const cause = restriction ? restriction.by : restored ? 'restored' : 'opened';
-    await this.record(hosted, restriction ? 'restricted' : 'connected', cause, {
-      phone: account.phone,
-      platform: account.platform,
-      business: account.business,
-      ...(hosted.linkedAt ? { linkedAt: hosted.linkedAt } : {}),
-      ...(resumes ? { paused: null } : {}),
-      ...(restriction ? {} : { restrictedUntil: null, restrictedBy: null }),
-    });
-    if (restriction) this.restrictions.armEnd(hosted, restriction.until.getTime());
-    if (resumes) this.o.gates.announceResumed(ref);
-  }
-
   /** Persists a status change (in order per channel, fenced when held under a lease) and tells viewers. */
   record(
     hosted: HostedChannel,
@@ -382,39 +270,11 @@ export class SessionHost {
     facts: LinkedDeviceFacts = {},
     force = false,
   ): Promise<unknown> {
-    hosted.writes = hosted.writes
-      .then(async () => {
-        if (!force && hosted.lastStatus === status && Object.keys(facts).length === 0) return;
-        hosted.lastStatus = status;
-        const written = await this.o.channels.changeStatus(
-          hosted.tenantId,
-          hosted.channelId,
-          status,
-          cause,
-          facts,
-          undefined,
-          hosted.fence,
-        );
-        if (!written && hosted.fence && this.isCurrent(hosted)) {
-          // Another node holds the channel now (a newer fence): this one lets it go.
-          this.o.logger.warn({ channelId: hosted.channelId }, 'channel held elsewhere now; letting it go');
-          void this.dispose(hosted);
-          return;
-        }
-        this.o.metrics?.channelStatusChanges.inc({ status, cause });
-        this.publish(hosted);
-      })
-      .catch((err: unknown) =>
-        this.o.logger.error(
-          { err, channelId: hosted.channelId, status },
-          'could not record the channel status',
-        ),
-      );
-    return hosted.writes;
+    return this.status.record(hosted, status, cause, facts, force);
   }
 
   publish(ref: ChannelRef): void {
-    this.o.changes.publish({ tenantId: ref.tenantId, channelId: ref.channelId });
+    this.status.publish(ref);
   }
 
   /**
@@ -458,6 +318,7 @@ export class SessionHost {
 
   async stopAll(): Promise<void> {
     this.stopRestoring();
+    this.o.connectGate?.close();
     const all = [...this.hosted.values()];
     await Promise.all(all.map((hosted) => this.dispose(hosted)));
     await Promise.all(all.map((hosted) => hosted.writes));

@@ -4,7 +4,7 @@ import { hasLinkedDevice } from '../domain/channel-status.js';
 import type { ChannelsRepository } from '../store/channels-repository.js';
 import type { ChannelChanges } from './channel-changes.js';
 import type { ChannelDriverKind } from './channel-driver.js';
-import type { ChannelPlacement, PlacedChannel } from './channel-placement.js';
+import type { ChannelPlacement, PlacedChannel, WriteFence } from './channel-placement.js';
 import type { HostedChannel } from './session-host.js';
 
 export interface SessionRestoreOptions {
@@ -21,7 +21,12 @@ export interface SessionRestoreOptions {
   readonly isCurrent: (hosted: HostedChannel) => boolean;
 }
 
-/** The session host's start: which channels say "reconnecting", and reopening them, paced. */
+/**
+ * The session host's start: which channels say "reconnecting", and reopening them, paced (and one
+ * channel taken later, a lease won). Their sockets then wait for their turns at the connection
+ * gate (connect-gate.ts) like every reconnect: the pacing here spaces the restores out, the gate
+ * bounds how many handshakes run at once.
+ */
 export class SessionRestore {
   private stopping = false;
   private readonly abort = new AbortController();
@@ -51,8 +56,9 @@ export class SessionRestore {
 
   /**
    * Reopens the channels the placement gives this process, spaced out so they do not all hit the
-   * network at once, and paced by what it answers: while `restoreConcurrency` are still opening the
-   * next waits; one not open within 30 s (it keeps retrying by itself) no longer holds a place.
+   * network at once, and paced by what it answers: while `restoreConcurrency` are still opening
+   * (waiting for a turn at the gate, or in their handshake) the next waits; one not open within 30 s
+   * (it keeps retrying by itself) no longer holds a place.
    */
   async restoreAll(): Promise<number> {
     const all = await this.o.channels.listAllForSupport();
@@ -67,22 +73,9 @@ export class SessionRestore {
     const opening = new Map<HostedChannel, number>();
     for (const placed of await this.o.placement.place(candidates)) {
       if (this.stopping) break;
-      const { channel } = placed;
-      // A link attempt cut off by the restart (nobody is looking now, so no QR loop starts), or a
-      // channel whose device is no longer linked: either way it restores as not linked.
-      const linkAttemptCutOff = channel.status === 'showing_qr' || channel.status === 'showing_code';
-      if (linkAttemptCutOff || !(await this.o.drivers.isLinked(channel.id))) {
-        await this.o.channels.changeStatus(
-          channel.tenantId,
-          channel.id,
-          'not_linked',
-          'restored',
-          {},
-          undefined,
-          placed.fence,
-        );
-        continue;
-      }
+      const { status } = placed.channel;
+      // A link attempt cut off by the restart: nobody is looking now, so no QR loop starts.
+      if (!(await this.canReopen(placed, status === 'showing_qr' || status === 'showing_code'))) continue;
       if (restored > 0 && this.o.restoreStaggerMs > 0)
         await sleep(this.o.restoreStaggerMs * (0.5 + Math.random()), undefined, {
           signal: this.abort.signal,
@@ -93,6 +86,35 @@ export class SessionRestore {
       restored++;
     }
     return restored;
+  }
+
+  /** One channel taken later (a lease won): opened here when it can still log in. */
+  async reopen(channelId: string, fence?: WriteFence): Promise<boolean> {
+    const channel = await this.o.channels.getForSessionHost(channelId);
+    if (!channel) return false;
+    const placed = { channel, ...(fence ? { fence } : {}) };
+    if (!(await this.canReopen(placed))) return false;
+    await this.o.open(placed);
+    return true;
+  }
+
+  /**
+   * Whether the channel's device can log in again without a scan. If not (its credentials are gone,
+   * or the restart cut its link attempt off) it restores as not linked.
+   */
+  private async canReopen(placed: PlacedChannel, linkAttemptCutOff = false): Promise<boolean> {
+    const { channel, fence } = placed;
+    if (!linkAttemptCutOff && (await this.o.drivers.isLinked(channel.id))) return true;
+    await this.o.channels.changeStatus(
+      channel.tenantId,
+      channel.id,
+      'not_linked',
+      'restored',
+      {},
+      undefined,
+      fence,
+    );
+    return false;
   }
 
   private async whileManyOpening(opening: Map<HostedChannel, number>): Promise<void> {
