@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { ChannelRef, InboundText, SendingChannel, StatusReport } from '../channels/channel-driver.js';
 import type { GateState } from '../channels/queue-gates.js';
@@ -8,9 +9,7 @@ import type { Metrics } from '../metrics.js';
 import type { ClaimedMessage, DispatchStore, ReportedStatus } from './dispatch-store.js';
 import type { MessageFailure } from './dispatch-types.js';
 import { systemClock, type Clock } from '../clock.js';
-
-/** Most statuses recorded in one transaction. */
-const STATUS_BATCH_MAX = 500;
+import { StatusBatcher } from './status-batcher.js';
 
 /** When a claimed message may go, per the pacing policy (anti-ban), or now. */
 export interface PacingGate {
@@ -74,9 +73,8 @@ export class Dispatcher implements SessionTraffic {
   private readonly misaddressed = new Set<string>();
   /** Sends already retried once to the LID: a second misaddressed refusal fails them. */
   private readonly retriedToLid = new Set<string>();
-  /** Statuses reported and not yet being recorded; `statusFlush` is the loop recording them. */
-  private readonly pendingStatuses: ReportedStatus[] = [];
-  private statusFlush: Promise<void> | undefined;
+  /** Reported statuses, recorded in batches (group commit). */
+  private readonly statuses: StatusBatcher;
   private stopped = false;
 
   private readonly clock: Clock;
@@ -98,6 +96,19 @@ export class Dispatcher implements SessionTraffic {
       idleIntervalMs: o.sweepIntervalMs ?? 5_000,
       clock: this.clock,
       onError: (err) => this.backgroundError('sweep', err, {}),
+    });
+    this.statuses = new StatusBatcher({
+      record: (reports) => o.store.markStatuses(reports),
+      // A send's stop-and-wait is released only once its ack is recorded (or failed to be), and a
+      // refusal's restriction is stored before that (the next message reads it).
+      afterBatch: async (batch) => {
+        await Promise.all(this.gateWrites.splice(0));
+        for (const report of batch)
+          if (report.status === 'sent' || report.status === 'failed')
+            this.awaitingAck.get(report.waMessageId)?.();
+      },
+      onError: (err, report) => this.backgroundError('status', err, { waMessageId: report.waMessageId }),
+      logger: o.logger,
     });
   }
 
@@ -124,7 +135,7 @@ export class Dispatcher implements SessionTraffic {
       return w.loop;
     });
     await Promise.all(loops);
-    await this.statusFlush;
+    await this.statuses.drained();
   }
 
   /** New work for a channel (a message was accepted): wake its worker. */
@@ -163,7 +174,7 @@ export class Dispatcher implements SessionTraffic {
       }
       this.retriedToLid.delete(report.messageId);
     }
-    this.pendingStatuses.push(
+    const reported: ReportedStatus =
       report.status === 'failed'
         ? {
             waMessageId: report.messageId,
@@ -171,49 +182,8 @@ export class Dispatcher implements SessionTraffic {
             at,
             failure: report.failure ?? { reason: 'rejected' },
           }
-        : { waMessageId: report.messageId, status: report.status, at },
-    );
-    if (!this.statusFlush) this.statusFlush = this.flushStatuses();
-  }
-
-  /**
-   * Records the reported statuses in batches: those that arrive while a batch is being written go
-   * together in the next one (group commit; acks and receipts of many channels arrive together).
-   * A send's stop-and-wait is released only once its ack is recorded (or failed to be).
-   */
-  private async flushStatuses(): Promise<void> {
-    // Let everything that arrives in this event-loop turn join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    try {
-      while (this.pendingStatuses.length > 0) {
-        const batch = this.pendingStatuses.splice(0, STATUS_BATCH_MAX);
-        try {
-          await this.o.store.markStatuses(batch);
-        } catch (err) {
-          if (batch.length > 1)
-            this.o.logger.warn(
-              { err, statuses: batch.length },
-              'recording statuses together failed; one by one',
-            );
-          // One at a time, so one bad status cannot lose the others.
-          for (const report of batch)
-            await this.recordStatus(report).catch((e: unknown) =>
-              this.backgroundError('status', e, { waMessageId: report.waMessageId }),
-            );
-        }
-        // A refusal's restriction is stored before the send waiting for it ends (the next reads it).
-        await Promise.all(this.gateWrites.splice(0));
-        for (const report of batch)
-          if (report.status === 'sent' || report.status === 'failed')
-            this.awaitingAck.get(report.waMessageId)?.();
-      }
-    } finally {
-      this.statusFlush = undefined;
-    }
-  }
-
-  private async recordStatus(report: ReportedStatus): Promise<void> {
-    await this.o.store.markStatuses([report]);
+        : { waMessageId: report.messageId, status: report.status, at };
+    this.statuses.add(reported);
   }
 
   onInbound(channel: ChannelRef, message: InboundText): void {
@@ -320,7 +290,9 @@ export class Dispatcher implements SessionTraffic {
       return;
     }
     if (decision.typingMs > 0) await channel.typing?.(message.toPhone, decision.typingMs);
-    const started = Date.now();
+    // The send latency metric is real elapsed time (a manual clock does not move during a send):
+    // the monotonic timer, not the Clock.
+    const started = performance.now();
     // Stop-and-wait: the next message goes only once this one's ack is recorded, so a crash can
     // catch at most one unrecorded send per channel (resent with the same id, dropped by the phone).
     const acked = new Promise<void>((resolve) => {
@@ -350,7 +322,7 @@ export class Dispatcher implements SessionTraffic {
       }
       this.retriedToLid.delete(message.waMessageId);
       this.o.pacing.sent(message, this.now());
-      const latencyMs = Date.now() - started;
+      const latencyMs = Math.round(performance.now() - started);
       this.o.metrics?.sendLatency.observe(latencyMs / 1000);
       this.o.logger.info(
         { messageId: message.id, waMessageId: message.waMessageId, channelId: message.channelId, latencyMs },
