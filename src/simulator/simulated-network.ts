@@ -1,11 +1,9 @@
-import { getBinaryNodeChild, proto, type BinaryNode, type WAVersion } from 'baileys';
+import { proto, type BinaryNode, type WAVersion } from 'baileys';
 import type { CertificateAuthority } from './certificate-authority.js';
 import {
   ClientConnection,
   SERVER_JID,
-  firstChild,
   node,
-  notImplemented,
   unixSeconds,
   type ConnectionHandlers,
 } from './client-connection.js';
@@ -14,13 +12,12 @@ import { ClientVersions } from './client-versions.js';
 import { DeviceLinking, registrationOf, type QrTiming, type Registration } from './device-linking.js';
 import { DirectoryQueries } from './directory-queries.js';
 import { Directory, type SimulatedAccount } from './directory.js';
-import { historySyncAfterFirstUpload } from './history-sync.js';
+import { DeviceIqs } from './device-iqs.js';
 import { MessageRelay, type ReceiptTiming } from './message-relay.js';
 import { SimulatorError } from './errors.js';
 import { SignalParty } from './signal-party.js';
 import type { ClientHandshakeResult } from './noise-responder.js';
 import { SimulatorEvents } from './simulator-events.js';
-import { storeRotatedSignedPreKey, storeUploadedKeys } from './companion-keys.js';
 import { InjectedRefusals, type Fault } from './injected-refusals.js';
 import { UnackedStanzas } from './unacked-stanzas.js';
 
@@ -45,8 +42,9 @@ export class SimulatedNetwork implements ConnectionHandlers {
   readonly events = new SimulatorEvents();
   readonly linking: DeviceLinking;
   readonly relay: MessageRelay;
-  private readonly queries: DirectoryQueries;
   private readonly notices: AccountNotices;
+  /** The answers to a logged-in device's queries. */
+  private readonly iqs: DeviceIqs;
   /** The WhatsApp Web versions the service calls current and accepts. */
   private readonly versions = new ClientVersions();
   private readonly online = new Map<string, ClientConnection>();
@@ -59,16 +57,25 @@ export class SimulatedNetwork implements ConnectionHandlers {
   constructor(
     private readonly authority: CertificateAuthority,
     private readonly options: NetworkOptions,
+    /** WhatsApp's time (epoch ms): real time, as the service's own; the gateway's Clock is not its. */
     readonly now: () => number = Date.now,
   ) {
     this.linking = new DeviceLinking(options.qr, now);
     this.refusals = new InjectedRefusals(this.directory, now);
-    this.queries = new DirectoryQueries(this.directory, this.events);
     this.notices = new AccountNotices({
       directory: this.directory,
       events: this.events,
       now,
       deviceConnections: (phone) => this.deviceConnections(phone),
+    });
+    this.iqs = new DeviceIqs({
+      directory: this.directory,
+      events: this.events,
+      now,
+      queries: new DirectoryQueries(this.directory, this.events),
+      notices: this.notices,
+      deliverToCompanion: (account, device, stanza) => this.deliverToCompanion(account, device, stanza),
+      unlink: (account, device, reason) => this.unlink(account, device, reason),
     });
     this.relay = new MessageRelay({
       directory: this.directory,
@@ -167,97 +174,9 @@ export class SimulatedNetwork implements ConnectionHandlers {
     const device = Number(rest!.split('@')[0]);
     if (!account) return;
     this.unacked.acknowledged(connection, stanza);
-    if (stanza.tag === 'iq') this.deviceIq(connection, account, device, stanza);
+    if (stanza.tag === 'iq') this.iqs.answer(connection, account, device, stanza);
     else if (stanza.tag === 'message') this.relay.clientMessage(connection, account, device, stanza);
     // receipt, ack, presence, ib: nothing for the service to do in this simulation.
-  }
-
-  private deviceIq(
-    connection: ClientConnection,
-    account: SimulatedAccount,
-    device: number,
-    stanza: BinaryNode,
-  ): void {
-    const xmlns = stanza.attrs.xmlns;
-    const type = stanza.attrs.type;
-    const child = firstChild(stanza);
-    const companion = account.companions.get(device);
-    if (!companion) return;
-    switch (xmlns ?? '') {
-      case 'w:p':
-        return connection.reply(stanza);
-      case 'passive':
-        return connection.reply(stanza);
-      case 'encrypt':
-        if (type === 'get' && child?.tag === 'count') {
-          return connection.reply(stanza, [node('count', { value: String(companion.preKeys.size) })]);
-        }
-        if (type === 'get' && child?.tag === 'digest') return connection.reply(stanza, [node('digest', {})]);
-        if (type === 'get' && child?.tag === 'key') return this.queries.keyFetch(connection, stanza);
-        if (type === 'set' && getBinaryNodeChild(stanza, 'list'))
-          return this.uploadPreKeys(connection, account, device, stanza);
-        if (type === 'set' && child?.tag === 'rotate')
-          return this.rotateSignedPreKey(connection, account, device, stanza);
-        return notImplemented(connection, stanza);
-      case 'usync':
-        return this.queries.usync(connection, stanza);
-      case 'abt':
-        return connection.reply(stanza, [node('props', { protocol: '1', hash: 'sim' })]);
-      case 'blocklist':
-        return connection.reply(stanza, [node('list', {})]);
-      case 'privacy':
-        if (type === 'get') {
-          return connection.reply(stanza, [
-            node('privacy', {}, [
-              node('category', { name: 'readreceipts', value: 'all' }),
-              node('category', { name: 'last', value: 'all' }),
-            ]),
-          ]);
-        }
-        return connection.reply(stanza, [node('tokens', {})]);
-      case 'w:mex':
-        return this.notices.mexQuery(connection, account, stanza);
-      case 'md':
-        if (child?.tag === 'remove-companion-device') {
-          connection.reply(stanza);
-          this.unlink(account, device, 'logout');
-          return;
-        }
-        return notImplemented(connection, stanza);
-      default:
-        return notImplemented(connection, stanza);
-    }
-  }
-
-  private uploadPreKeys(
-    connection: ClientConnection,
-    account: SimulatedAccount,
-    device: number,
-    stanza: BinaryNode,
-  ): void {
-    const count = storeUploadedKeys(account.companions.get(device)!, stanza);
-    connection.reply(stanza);
-    this.events.emit('prekeys-uploaded', { phone: account.phone, device, count });
-    historySyncAfterFirstUpload(
-      {
-        directory: this.directory,
-        events: this.events,
-        now: this.now,
-        deliverToCompanion: (owner, to, stanza) => this.deliverToCompanion(owner, to, stanza),
-      },
-      account,
-      device,
-    );
-  }
-
-  private rotateSignedPreKey(
-    connection: ClientConnection,
-    account: SimulatedAccount,
-    device: number,
-    stanza: BinaryNode,
-  ): void {
-    storeRotatedSignedPreKey(account.companions.get(device)!, stanza);
-    connection.reply(stanza);
   }
 
   onClose(connection: ClientConnection): void {
