@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { ChannelChanges } from './channels/channel-changes.js';
 import { everyLinkedChannel } from './channels/channel-placement.js';
+import { ClusterLinkWindow } from './cluster/cluster-link-window.js';
 import { ClusterChannelChanges, ClusterNode } from './cluster/cluster-node.js';
 import { LinkWindow } from './channels/link-window.js';
 import { QueueGates } from './channels/queue-gates.js';
@@ -127,12 +128,14 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
           address: config.publicUrl ?? null,
           databaseUrl: config.databaseUrl,
           db,
+          secrets,
           channels: channelsRepo,
           changes,
           leaseTtlMs: config.cluster.leaseTtlMs,
           takesPerRound: config.cluster.takesPerRound,
           logger,
           metrics,
+          clock,
         })
       : undefined;
   // The channel rooms: the WhatsApp driver kind, the stored queue gates, the session host (which
@@ -173,18 +176,21 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     deviceName: async (tenantId) =>
       deviceName(config.deviceName, (await new TenantsRepository(db).get(tenantId))?.name ?? ''),
   });
-  const linkWindow = new LinkWindow({
+  const linkWindowOptions = {
     host: sessions,
     channels: channelsRepo,
     logger,
     clock,
     linkWindowMs: config.linkWindowMs,
-    // Several nodes: a channel held elsewhere is linked there; its codes are relayed here.
-    ...(cluster ? { coordinator: cluster } : {}),
     viewerGraceMs: config.linking.graceMs,
     slowLinkMs: config.linking.slowMs,
     stuckLinkMs: config.linking.stuckMs,
-  });
+  };
+  // Several nodes: a channel held elsewhere is linked (reset, deleted) there; its codes are relayed here.
+  const clusterLinkWindow = cluster
+    ? new ClusterLinkWindow({ ...linkWindowOptions, coordinator: cluster })
+    : undefined;
+  const linkWindow = clusterLinkWindow ?? new LinkWindow(linkWindowOptions);
   const access = new AccessRepository(db);
   const tenants = new TenantService({
     db,
@@ -250,7 +256,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     localLinkState: (channelId) => linkWindow.localLinkState(channelId),
     runLinkCommand: async ({ tenantId, channelId }, command) => {
       const channel = await channelsRepo.get(tenantId, channelId);
-      if (channel) await linkWindow.run(channel, command);
+      if (channel) await clusterLinkWindow?.run(channel, command);
     },
   });
   gates.onResumed((channel) => dispatcher.notify(channel.channelId));

@@ -178,9 +178,9 @@ export class ChannelService {
    */
   async delete(tenantId: string, channelId: string): Promise<{ failedMessages: number }> {
     const channel = await this.get(tenantId, channelId);
-    // Logged out first: a send in flight goes back to the queue and fails with the rest below.
-    await this.o.host.logoutAndForget(channel.id);
-    this.o.linkWindow.forget(channel.id);
+    // Logged out first (several nodes: by the node holding it, before this goes on): a send in
+    // flight goes back to the queue and fails with the rest below.
+    await this.o.linkWindow.deleted(channel);
     const failed = await this.o.db.transaction(async (tx) => {
       if (!(await this.o.channels.markDeleted(tenantId, channelId, new Date(), tx)))
         throw notFound(channelId);

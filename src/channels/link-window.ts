@@ -1,69 +1,19 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { hasLinkedDevice } from '../domain/channel-status.js';
-import { AppError } from '../domain/errors.js';
 import type { Channel, ChannelsRepository } from '../store/channels-repository.js';
-import type { ChannelRef, LinkEvent } from './channel-driver.js';
+import type { LinkEvent } from './channel-driver.js';
 import { atClockTime } from './clock-timer.js';
+import {
+  NO_LINK_STATE,
+  stallCause,
+  type LinkAttempt,
+  type LinkStall,
+  type LiveLinkState,
+} from './link-attempt.js';
 import type { HostedChannel, LinkObserver, SessionHost } from './session-host.js';
 
-/** Why no QR or code has come yet, in words a business can act on. */
-export type LinkStallCause =
-  /** The gateway's connection to WhatsApp keeps failing (network, firewall, DNS, server down). */
-  | 'unreachable'
-  /** Connected, but WhatsApp sends nothing back. */
-  | 'no_answer'
-  /** WhatsApp answered with a server error (5xx). */
-  | 'whatsapp_error'
-  /** WhatsApp refused this client version (405); the gateway is looking for the current one. */
-  | 'version_refused';
-
-/**
- * A link attempt that has waited for its first QR or code: `slow` after `slowLinkMs` ("Still
- * connecting to WhatsApp…"), `stuck` after `stuckLinkMs` (the cause in words, and Retry).
- */
-export interface LinkStall {
-  stage: 'slow' | 'stuck';
-  cause: LinkStallCause;
-}
-
-/** A live link attempt: codes are generated only while someone looks, until `windowEndsAt`. */
-export interface LinkAttempt {
-  qr?: { raw: string; svg: string; expiresAt: number; ttlMs: number; sequence: number };
-  pairingCode?: { code: string; expiresAt: number };
-  needsPairingPhone: boolean;
-  windowEndsAt: number;
-  /** When the gateway started waiting for WhatsApp's next QR or code (epoch ms). */
-  waitingSince: number;
-  stalled?: LinkStall;
-}
-
-export interface LiveLinkState {
-  readonly link: LinkAttempt | undefined;
-  readonly linkWindowEnded: boolean;
-}
-
-/** What a surface asks of a channel's link window (carried to another node when it runs there). */
-export type LinkCommand =
-  | { kind: 'watch'; viewer: string; retry: boolean }
-  | { kind: 'unwatch'; viewer: string }
-  | { kind: 'reset' }
-  | { kind: 'mode' }
-  | { kind: 'pairing_phone' };
-
-/**
- * Several nodes (cluster/cluster-node.ts): a channel's link window runs on the node holding its
- * lease. A surface served by another node forwards its commands there, and shows the link state
- * that node relays. Absent on one node: everything runs here.
- */
-export interface LinkCoordinator {
-  /** The node holding the channel when it is another one (undefined: none, or this one). */
-  holderElsewhere(channelId: string): Promise<string | undefined>;
-  /** Sends a command to `node`, which runs it on its link window. */
-  forward(channel: ChannelRef, node: string, command: LinkCommand): Promise<void>;
-  /** The link state the node running the channel's window last relayed, if any. */
-  relayedState(channelId: string): LiveLinkState | undefined;
-}
+export type { LinkAttempt, LinkStall, LinkStallCause, LiveLinkState } from './link-attempt.js';
 
 export interface LinkWindowOptions {
   readonly host: SessionHost;
@@ -72,8 +22,6 @@ export interface LinkWindowOptions {
   /** Every link timer (window, code renewal, grace, stall) runs on this clock. */
   readonly clock: Clock;
   readonly linkWindowMs: number;
-  /** Several nodes: where a channel linked or held elsewhere is linked (absent on one node). */
-  readonly coordinator?: LinkCoordinator;
   /** How often a pairing code is renewed (about once a minute). */
   readonly pairingCodeRenewMs?: number;
   /** How long one viewer's heartbeat counts as "still looking" (default 45 s: two missed 20 s beats). */
@@ -107,7 +55,8 @@ interface Attempt {
 /**
  * Linking while someone looks: each open QR window, QR page or code is a viewer with a lease; the
  * attempt (QR or pairing code, renewed) runs while a viewer holds one, for at most the link window,
- * and stops a short grace after the last viewer left.
+ * and stops a short grace after the last viewer left. Everything here runs on this node; with
+ * several nodes cluster/cluster-link-window.ts sends what a channel held elsewhere needs there.
  */
 export class LinkWindow implements LinkObserver {
   private readonly attempts = new Map<string, Attempt>();
@@ -121,12 +70,9 @@ export class LinkWindow implements LinkObserver {
     return this.o.clock.now().getTime();
   }
 
-  /** The channel's link state: this node's attempt, else what the node linking it relayed. */
+  /** The channel's link state: this node's attempt (several nodes: else what the linking node relayed). */
   linkState(channelId: string): LiveLinkState {
-    return (
-      this.localLinkState(channelId) ??
-      this.o.coordinator?.relayedState(channelId) ?? { link: undefined, linkWindowEnded: false }
-    );
+    return this.localLinkState(channelId) ?? NO_LINK_STATE;
   }
 
   /** The link state of an attempt on this node (undefined: none here, nor one that ended here). */
@@ -134,35 +80,6 @@ export class LinkWindow implements LinkObserver {
     const attempt = this.attempts.get(channelId);
     if (attempt) return { link: attempt.link, linkWindowEnded: false };
     return this.ended.has(channelId) ? { link: undefined, linkWindowEnded: true } : undefined;
-  }
-
-  /** A command forwarded by another node (this one holds the channel): run here, never forwarded again. */
-  async run(channel: Channel, command: LinkCommand): Promise<void> {
-    switch (command.kind) {
-      case 'watch':
-        return this.watch(channel, command.viewer, { retry: command.retry }, true);
-      case 'unwatch':
-        return this.unwatch(channel, command.viewer, true);
-      case 'reset':
-        return this.reset(channel, true);
-      case 'mode':
-        return this.modeChanged(channel, true);
-      case 'pairing_phone':
-        return this.pairingPhoneChanged(channel, true);
-    }
-  }
-
-  /**
-   * Several nodes, no attempt here: the node holding the channel, when it is another one, gets the
-   * command and true is returned (it links and relays the codes); false: it runs here.
-   */
-  private async forwarded(channel: Channel, command: LinkCommand, local: boolean): Promise<boolean> {
-    const coordinator = this.o.coordinator;
-    if (local || !coordinator || this.attempts.has(channel.id) || this.o.host.holds(channel.id)) return false;
-    const holder = await coordinator.holderElsewhere(channel.id);
-    if (holder === undefined) return false;
-    await coordinator.forward({ tenantId: channel.tenantId, channelId: channel.id }, holder, command);
-    return true;
   }
 
   /** The business's channels on this node that are linking now (a QR or code on offer). */
@@ -180,15 +97,8 @@ export class LinkWindow implements LinkObserver {
    * A viewer opened the QR window or page (or is still looking): link now, or keep the attempt
    * going. `viewer` keys its lease; `retry` starts a stalled attempt again at once.
    */
-  async watch(
-    channel: Channel,
-    viewer = 'api',
-    options: { retry?: boolean } = {},
-    local = false,
-  ): Promise<void> {
+  async watch(channel: Channel, viewer = 'api', options: { retry?: boolean } = {}): Promise<void> {
     if (hasLinkedDevice(channel.status)) return;
-    const command: LinkCommand = { kind: 'watch', viewer, retry: options.retry ?? false };
-    if (this.o.coordinator && (await this.forwarded(channel, command, local))) return;
     this.ended.delete(channel.id);
     const existing = this.attempts.get(channel.id);
     if (existing) {
@@ -199,25 +109,16 @@ export class LinkWindow implements LinkObserver {
       else this.armWindow(existing);
       return;
     }
-    try {
-      await this.startLinking(channel, new Map([[viewer, this.now() + this.leaseMs]]));
-    } catch (err) {
-      // Another node claimed the channel between the look-up and the claim: it links, we forward.
-      if (!(err instanceof AppError && err.code === 'conflict') || !this.o.coordinator || local) throw err;
-      if (!(await this.forwarded(channel, command, false))) throw err;
-    }
+    await this.startLinking(channel, new Map([[viewer, this.now() + this.leaseMs]]));
   }
 
   /**
    * A viewer left (closed the window, reloaded, navigated away). Linking goes on while another
    * viewer holds a lease; after the last one, it stops after a short grace (a reload comes back).
    */
-  async unwatch(channel: Channel, viewer = 'api', local = false): Promise<void> {
+  async unwatch(channel: Channel, viewer = 'api'): Promise<void> {
     const attempt = this.attempts.get(channel.id);
-    if (!attempt) {
-      if (this.o.coordinator) await this.forwarded(channel, { kind: 'unwatch', viewer }, local);
-      return;
-    }
+    if (!attempt) return;
     attempt.viewers.delete(viewer);
     if (this.watching(attempt)) return;
     attempt.cancelGrace?.();
@@ -434,14 +335,12 @@ export class LinkWindow implements LinkObserver {
   }
 
   /** Switches QR ⇄ code; a live link attempt restarts in the new mode. */
-  async modeChanged(channel: Channel, local = false): Promise<void> {
+  async modeChanged(channel: Channel): Promise<void> {
     if (this.attempts.has(channel.id)) await this.startLinking(channel);
-    else if (this.o.coordinator) await this.forwarded(channel, { kind: 'mode' }, local);
   }
 
-  async pairingPhoneChanged(channel: Channel, local = false): Promise<void> {
+  async pairingPhoneChanged(channel: Channel): Promise<void> {
     const attempt = this.attempts.get(channel.id);
-    if (!attempt && this.o.coordinator) await this.forwarded(channel, { kind: 'pairing_phone' }, local);
     if (attempt && channel.linkMode === 'code' && channel.pairingPhone) {
       attempt.link.needsPairingPhone = false;
       this.requestCode(attempt, channel.pairingPhone);
@@ -450,9 +349,7 @@ export class LinkWindow implements LinkObserver {
   }
 
   /** Reset: log the device out (the phone drops it), wipe its credentials, start over if someone looks. */
-  async reset(channel: Channel, local = false): Promise<void> {
-    // Several nodes: the holder logs its session out (a wipe here would pull its credentials away).
-    if (this.o.coordinator && (await this.forwarded(channel, { kind: 'reset' }, local))) return;
+  async reset(channel: Channel): Promise<void> {
     const viewers = this.attempts.get(channel.id)?.viewers;
     await this.o.host.logoutAndForget(channel.id);
     this.ended.delete(channel.id);
@@ -469,23 +366,10 @@ export class LinkWindow implements LinkObserver {
     if (viewers && updated) await this.startLinking(updated, viewers);
   }
 
-  /** A deleted channel: nothing of its link attempt is kept. */
-  forget(channelId: string): void {
-    this.drop(channelId);
-    this.ended.delete(channelId);
-  }
-}
-
-function stallCause(trouble: string | undefined): LinkStallCause {
-  switch (trouble) {
-    case undefined:
-      return 'no_answer';
-    case 'version_refused':
-      return 'version_refused';
-    case 'service_unavailable':
-    case 'server_error':
-      return 'whatsapp_error';
-    default:
-      return 'unreachable';
+  /** A deleted channel: its device logged out, its credentials wiped, nothing of its link attempt kept. */
+  async deleted(channel: Channel): Promise<void> {
+    await this.o.host.logoutAndForget(channel.id);
+    this.drop(channel.id);
+    this.ended.delete(channel.id);
   }
 }

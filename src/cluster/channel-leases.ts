@@ -107,6 +107,17 @@ export class ChannelLeases {
     return rows.map(toLease)[0];
   }
 
+  /** Who holds each of these channels now (a channel nobody holds is absent). */
+  async holders(channelIds: readonly string[]): Promise<Map<string, string>> {
+    if (channelIds.length === 0) return new Map();
+    const rows = await this.db.query<{ channel_id: string; node_id: string }>(
+      `select channel_id, node_id from channel_leases
+        where channel_id = any($1::text[]) and expires_at > now()`,
+      [channelIds],
+    );
+    return new Map(rows.map((row) => [row.channel_id, row.node_id]));
+  }
+
   /** The channels that must be held: linked (a device on record), not deleted. */
   async linkedChannelIds(): Promise<string[]> {
     const rows = await this.db.query<{ id: string }>(

@@ -1,39 +1,31 @@
 /**
  * One gateway node among several on one PostgreSQL (NODE_ID set): the lease keeper drives the
  * session host (acquire with a fence, release), the bus carries "this channel changed" and "a
- * message was accepted" to the other nodes, and channels whose holder is gone stop saying
- * "connected" (a status is true or absent).
+ * message was accepted" to the other nodes, link windows are coordinated across nodes
+ * (link-relay.ts), and channels whose holder is gone stop saying "connected" (a status is true or
+ * absent).
  *
  * With the embedded database there is one node: none of this runs (the session host holds every
  * linked channel, unfenced, and ChannelChanges stays in the process).
  */
 import type { Logger } from 'pino';
-import QRCode from 'qrcode';
 import { ChannelChanges, type ChannelChange } from '../channels/channel-changes.js';
 import type { ChannelRef } from '../channels/channel-driver.js';
-import type {
-  LinkAttempt,
-  LinkCommand,
-  LinkCoordinator,
-  LinkStallCause,
-  LiveLinkState,
-} from '../channels/link-window.js';
+import type { LiveLinkState } from '../channels/link-attempt.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Metrics } from '../metrics.js';
 import type { ChannelsRepository } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
+import type { SecretBox } from '../store/secret-box.js';
 import { ChannelLeases, type HeldLease } from './channel-leases.js';
+import type { LinkCommand, LinkCoordinator } from './cluster-link-window.js';
 import type { ReportedStatus } from '../dispatch/dispatch-store.js';
 import { leaseFence, type LeaseWriteFence } from './fenced-database.js';
 import { markStatusesFenced, type StatusWrites } from './fenced-statuses.js';
 import { LeaseKeeper, type DropReason, type KeeperMetrics, type SessionHolder } from './lease-keeper.js';
+import { LinkRelay } from './link-relay.js';
 import { NodeRegistry } from './node-registry.js';
-import {
-  PostgresNotifyBus,
-  type ClusterMessage,
-  type ClusterTopics,
-  type NotifyBus,
-  type RelayedLinkAttempt,
-} from './notify-bus.js';
+import { PostgresNotifyBus, type NotifyBus } from './notify-bus.js';
 
 /** What the node needs of the session host (channels/session-host.ts). */
 export interface ClusterSessions {
@@ -81,12 +73,18 @@ export interface ClusterNodeOptions {
   readonly address: string | null;
   readonly databaseUrl: string;
   readonly db: Database;
+  /** Seals what travels on the bus (QR codes and pairing codes among it). */
+  readonly secrets: SecretBox;
   readonly channels: ChannelsRepository;
   readonly changes: ClusterChannelChanges;
   readonly leaseTtlMs: number;
   readonly takesPerRound: number;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** The link windows' clock (a relayed attempt's times). */
+  readonly clock?: Clock;
+  /** How long a command forwarded to the holder may take before the answer says "under way" (15 s). */
+  readonly commandTimeoutMs?: number;
 }
 
 /** What the node drives, built after it (the session host takes the node as its placement). */
@@ -96,7 +94,7 @@ export interface ClusterParts {
   readonly wakeDispatcher: (channelId: string) => void;
   /** The link state of an attempt running on this node (undefined: none here). */
   readonly localLinkState: (channelId: string) => LiveLinkState | undefined;
-  /** Runs a command another node forwarded on this node's link window. */
+  /** Runs a command another node forwarded on this node's link window (cluster-link-window.ts `run`). */
   readonly runLinkCommand: (channel: ChannelRef, command: LinkCommand) => Promise<void>;
 }
 
@@ -117,11 +115,8 @@ export class ClusterNode implements LinkCoordinator {
   private sweepTimer: NodeJS.Timeout | undefined;
 
   private parts: ClusterParts | undefined;
-  /** What this node last relayed of each channel it links (JSON), so an unchanged state is not sent again. */
-  private readonly relayedHere = new Map<string, string>();
-  /** Link states other nodes relayed, by channel; `received` orders the async SVG renderings. */
-  private readonly relayedThere = new Map<string, LiveLinkState>();
-  private readonly received = new Map<string, number>();
+  /** Link windows across nodes: commands to the holder, link states from it. */
+  private readonly links: LinkRelay;
   /** Resolves once the keeper runs (a link asked for before then waits for it). */
   private readonly running: Promise<void>;
   private markRunning!: () => void;
@@ -131,6 +126,14 @@ export class ClusterNode implements LinkCoordinator {
     this.leases = new ChannelLeases(o.db, o.leaseTtlMs);
     this.nodes = new NodeRegistry(o.db, o.leaseTtlMs);
     this.running = new Promise((resolve) => (this.markRunning = resolve));
+    this.links = new LinkRelay({
+      nodeId: o.nodeId,
+      leases: this.leases,
+      tellHere: (change) => o.changes.tellHere(change),
+      clock: o.clock ?? systemClock,
+      logger: o.logger,
+      ...(o.commandTimeoutMs !== undefined ? { commandTimeoutMs: o.commandTimeoutMs } : {}),
+    });
   }
 
   /** The session host and the dispatcher, once built. */
@@ -158,6 +161,7 @@ export class ClusterNode implements LinkCoordinator {
       url: this.o.databaseUrl,
       schema,
       db: this.o.db,
+      secrets: this.o.secrets,
       logger: this.o.logger,
     });
     this.unsubscribe.push(this.o.changes.connect(this.bus));
@@ -168,9 +172,14 @@ export class ClusterNode implements LinkCoordinator {
         if (this.sessions.holds(channelId)) this.parts?.wakeDispatcher(channelId);
       }),
     );
-    this.unsubscribe.push(this.bus.subscribe((message) => this.heardLink(message)));
+    this.unsubscribe.push(
+      this.links.connect(this.bus, {
+        state: (channelId) => this.parts?.localLinkState(channelId),
+        run: (channel, command) => this.parts?.runLinkCommand(channel, command) ?? Promise.resolve(),
+      }),
+    );
     // Every change of a channel linking here relays its link state (QR, code, window) to the others.
-    this.unsubscribe.push(this.o.changes.subscribe((change) => this.relayLinkState(change)));
+    this.unsubscribe.push(this.o.changes.subscribe((change) => this.links.relay(change)));
     this.keeper = new LeaseKeeper({
       nodeId: this.o.nodeId,
       address: this.o.address,
@@ -187,7 +196,7 @@ export class ClusterNode implements LinkCoordinator {
     await this.keeper.start();
     this.markRunning();
     this.openPoll = setInterval(() => this.noteOpened(), 100);
-    this.sweepTimer = setInterval(() => void this.sweepOrphans(), Math.floor(this.o.leaseTtlMs / 3));
+    this.sweepTimer = setInterval(() => void this.sweep(), Math.floor(this.o.leaseTtlMs / 3));
   }
 
   /** A message was accepted for a channel: its holder's dispatcher looks now, wherever it is. */
@@ -214,64 +223,14 @@ export class ClusterNode implements LinkCoordinator {
     return holder && holder.nodeId !== this.nodeId ? holder.nodeId : undefined;
   }
 
-  /** LinkCoordinator: the holder runs the command (its link window links, resets, switches mode). */
-  async forward(channel: ChannelRef, node: string, command: LinkCommand): Promise<void> {
-    await this.bus.publish('link.command', { ...channel, to: node, command });
+  /** LinkCoordinator: the holder runs the command and answers; this resolves once it did. */
+  forward(channel: ChannelRef, node: string, command: LinkCommand): Promise<void> {
+    return this.links.forward(channel, node, command);
   }
 
-  /** LinkCoordinator: what the node linking the channel last relayed. */
+  /** LinkCoordinator: what the node linking the channel last relayed (while it holds the lease). */
   relayedState(channelId: string): LiveLinkState | undefined {
-    return this.relayedThere.get(channelId);
-  }
-
-  private relayLinkState(change: ChannelChange): void {
-    const state = this.parts?.localLinkState(change.channelId);
-    const previous = this.relayedHere.get(change.channelId);
-    if (!state && previous === undefined) return;
-    const data = {
-      tenantId: change.tenantId,
-      channelId: change.channelId,
-      ...(state?.link ? { link: relayed(state.link) } : {}),
-      linkWindowEnded: state?.linkWindowEnded ?? false,
-    };
-    const text = JSON.stringify(data);
-    if (text === previous) return;
-    if (state) this.relayedHere.set(change.channelId, text);
-    else this.relayedHere.delete(change.channelId);
-    this.bus
-      .publish('channel.link', data)
-      .catch((err: unknown) => this.o.logger.warn({ err }, 'cluster bus: a link state was not sent'));
-  }
-
-  private heardLink(message: ClusterMessage): void {
-    if (message.from === this.nodeId) return;
-    if (message.topic === 'link.command') {
-      const { to, command, tenantId, channelId } = message.data as ClusterTopics['link.command'];
-      if (to !== this.nodeId) return;
-      this.parts
-        ?.runLinkCommand({ tenantId, channelId }, command)
-        .catch((err: unknown) =>
-          this.o.logger.warn({ err, channelId, command: command.kind }, 'a forwarded link command failed'),
-        );
-      return;
-    }
-    if (message.topic !== 'channel.link') return;
-    const data = message.data as ClusterTopics['channel.link'];
-    const order = (this.received.get(data.channelId) ?? 0) + 1;
-    this.received.set(data.channelId, order);
-    void withSvg(data.link).then(
-      (link) => {
-        if (this.received.get(data.channelId) !== order) return;
-        if (link || data.linkWindowEnded)
-          this.relayedThere.set(data.channelId, { link, linkWindowEnded: data.linkWindowEnded });
-        else {
-          this.relayedThere.delete(data.channelId);
-          this.received.delete(data.channelId);
-        }
-        this.o.changes.tellHere({ tenantId: data.tenantId, channelId: data.channelId });
-      },
-      (err: unknown) => this.o.logger.warn({ err }, 'a relayed QR could not be drawn'),
-    );
+    return this.links.relayedState(channelId);
   }
 
   /**
@@ -338,6 +297,7 @@ export class ClusterNode implements LinkCoordinator {
   async stop(options: { abrupt?: boolean } = {}): Promise<void> {
     clearInterval(this.openPoll);
     clearInterval(this.sweepTimer);
+    this.links.stop();
     await this.keeper?.stop(options);
     for (const off of this.unsubscribe.splice(0)) off();
     await this.bus?.close();
@@ -373,6 +333,14 @@ export class ClusterNode implements LinkCoordinator {
       if (now - since > 120_000 || !this.sessions.holds(channelId)) this.opening.delete(channelId);
   }
 
+  /** Each TTL/3: statuses and relayed link states whose node no longer holds the channel. */
+  private async sweep(): Promise<void> {
+    await this.sweepOrphans();
+    await this.links
+      .dropStale()
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'could not look at relayed link states'));
+  }
+
   /**
    * Channels that say "connected" or "restricted" while no node holds a current lease (their node
    * died or handed them over, and nobody has them open yet) say "reconnecting" instead.
@@ -392,32 +360,6 @@ export class ClusterNode implements LinkCoordinator {
       this.o.logger.warn({ err }, 'could not mark channels without a holder');
     }
   }
-}
-
-function relayed(link: LinkAttempt): RelayedLinkAttempt {
-  const { qr, ...rest } = link;
-  return {
-    ...rest,
-    ...(qr ? { qr: { raw: qr.raw, expiresAt: qr.expiresAt, ttlMs: qr.ttlMs, sequence: qr.sequence } } : {}),
-  };
-}
-
-/** The QR drawn here as the driver draws it (whatsapp-driver.ts), so every node shows the same. */
-async function withSvg(link: RelayedLinkAttempt | undefined): Promise<LinkAttempt | undefined> {
-  if (!link) return undefined;
-  const { qr, stalled, ...rest } = link;
-  return {
-    ...rest,
-    ...(stalled ? { stalled: { stage: stalled.stage, cause: stalled.cause as LinkStallCause } } : {}),
-    ...(qr
-      ? {
-          qr: {
-            ...qr,
-            svg: await QRCode.toString(qr.raw, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' }),
-          },
-        }
-      : {}),
-  };
 }
 
 function keeperMetrics(metrics: Metrics): KeeperMetrics {

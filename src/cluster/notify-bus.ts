@@ -7,11 +7,18 @@
  * A notification is a hint, never the truth: what it says is in the database too, and after the
  * listening connection was lost (notifications meanwhile are gone) subscribers hear `bus.resync`
  * and read again.
+ *
+ * Every payload is sealed with the master key the nodes share (SecretBox, bound to the bus's
+ * channel): a relayed QR's raw text or a pairing code is a secret that links a phone, and a
+ * PostgreSQL server logging statements (`log_statement = all`) writes pg_notify's arguments down.
+ * The seal also means a NOTIFY sent by anything but a node (no master key) is dropped unheard.
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { LinkCommand } from '../channels/link-window.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { SecretBox } from '../store/secret-box.js';
 import type { Queryable } from '../store/database.js';
+import type { LinkCommand } from './cluster-link-window.js';
 
 /** A link attempt as it travels (the QR's SVG is rendered by the receiving node). */
 export interface RelayedLinkAttempt {
@@ -40,13 +47,20 @@ export interface ClusterTopics {
   /**
    * A surface on another node asked for something only the node running the channel's link window
    * (its lease holder) can do: `to` runs it (a watch or unwatch by `viewer`, a reset, a mode or
-   * pairing-phone change, already stored).
+   * pairing-phone change, already stored, or a deletion) and answers `link.done` with `requestId`.
    */
   'link.command': {
     tenantId: string;
     channelId: string;
     to: string;
+    requestId: string;
     command: LinkCommand;
+  };
+  /** The answer to a `link.command`, to the node that sent it: done, or the error it ended with. */
+  'link.done': {
+    to: string;
+    requestId: string;
+    error?: { code: ErrorCode; message: string } | undefined;
   };
   /** Messages were accepted for a channel: its holder's dispatcher looks now. */
   'messages.accepted': { tenantId: string; channelId: string };
@@ -75,7 +89,7 @@ export interface NotifyBus {
   close(): Promise<void>;
 }
 
-/** NOTIFY's payload limit is 8,000 bytes; ours stay far below (a QR's raw text is ~200). */
+/** NOTIFY's payload limit is 8,000 bytes; ours stay far below (a QR's raw text is ~200, sealed ~1.4×). */
 const MAX_PAYLOAD_BYTES = 7_900;
 
 class ListenerSet {
@@ -125,6 +139,8 @@ export interface PostgresNotifyBusOptions {
   readonly schema?: string | undefined;
   /** Where NOTIFY is sent (the gateway's pool). */
   readonly db: Queryable;
+  /** Seals every payload (the master key every node shares); a payload that does not open is dropped. */
+  readonly secrets: SecretBox;
   readonly logger?: Logger;
   /** First wait before listening again after the connection was lost (doubles up to 10 s). */
   readonly reconnectMs?: number;
@@ -138,6 +154,8 @@ export class PostgresNotifyBus implements NotifyBus {
   private client: pg.Client | undefined;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Said once: a payload that did not open (another master key on this database, or not a node). */
+  private warnedUnsealed = false;
 
   private constructor(private readonly o: PostgresNotifyBusOptions) {
     this.nodeId = o.nodeId;
@@ -156,12 +174,8 @@ export class PostgresNotifyBus implements NotifyBus {
     const client = new pg.Client({ connectionString: this.o.url, keepAlive: true });
     client.on('notification', (note) => {
       if (note.channel !== this.channel || !note.payload) return;
-      let message: ClusterMessage;
-      try {
-        message = JSON.parse(note.payload) as ClusterMessage;
-      } catch {
-        return;
-      }
+      const message = this.open(note.payload);
+      if (!message) return;
       // Our own were delivered when published.
       if (message.from !== this.nodeId) this.listeners.deliver(message);
     });
@@ -193,9 +207,25 @@ export class PostgresNotifyBus implements NotifyBus {
     }, delayMs);
   }
 
+  private open(payload: string): ClusterMessage | undefined {
+    try {
+      const text = this.o.secrets.open(Buffer.from(payload, 'base64'), this.channel).toString('utf8');
+      return JSON.parse(text) as ClusterMessage;
+    } catch {
+      if (!this.warnedUnsealed)
+        this.o.logger?.warn(
+          { channel: this.channel },
+          "cluster bus: a notification did not open with this node's MASTER_KEY; dropped (every node needs the same key)",
+        );
+      this.warnedUnsealed = true;
+      return undefined;
+    }
+  }
+
   async publish<T extends ClusterTopic>(topic: T, data: ClusterTopics[T]): Promise<void> {
     const message = { topic, from: this.nodeId, data } as ClusterMessage;
-    const payload = JSON.stringify(message);
+    const sealed = this.o.secrets.seal(Buffer.from(JSON.stringify(message)), this.channel);
+    const payload = sealed.toString('base64');
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES)
       throw new RangeError(
         `cluster bus: a ${topic} message of ${Buffer.byteLength(payload)} bytes is too long`,

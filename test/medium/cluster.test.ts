@@ -355,13 +355,27 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
   test('the bus carries a message to the other nodes of the same schema only', async () => {
     const schema = await schemaOf(t.db);
     const other = await freshDatabase('postgres');
-    const a = await PostgresNotifyBus.start({ nodeId: 'a', url: TEST_POSTGRES_URL, schema, db: t.db });
-    const b = await PostgresNotifyBus.start({ nodeId: 'b', url: TEST_POSTGRES_URL, schema, db: t.db });
+    const secrets = new SecretBox(randomBytes(32));
+    const a = await PostgresNotifyBus.start({
+      nodeId: 'a',
+      url: TEST_POSTGRES_URL,
+      schema,
+      db: t.db,
+      secrets,
+    });
+    const b = await PostgresNotifyBus.start({
+      nodeId: 'b',
+      url: TEST_POSTGRES_URL,
+      schema,
+      db: t.db,
+      secrets,
+    });
     const elsewhere = await PostgresNotifyBus.start({
       nodeId: 'x',
       url: TEST_POSTGRES_URL,
       schema: await schemaOf(other.db),
       db: other.db,
+      secrets,
     });
     try {
       const heardByB: ClusterMessage[] = [];
@@ -455,10 +469,17 @@ describe('lease keepers: three nodes on one PostgreSQL', () => {
     >;
     const keepers: LeaseKeeper[] = [];
     const buses: PostgresNotifyBus[] = [];
+    const masterKey = randomBytes(32);
     try {
       for (const id of nodes) {
         const db = links[id].db;
-        const bus = await PostgresNotifyBus.start({ nodeId: id, url: TEST_POSTGRES_URL, schema, db });
+        const bus = await PostgresNotifyBus.start({
+          nodeId: id,
+          url: TEST_POSTGRES_URL,
+          schema,
+          db,
+          secrets: new SecretBox(masterKey),
+        });
         buses.push(bus);
         const keeper = new LeaseKeeper({
           nodeId: id,
