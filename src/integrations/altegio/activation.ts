@@ -31,14 +31,12 @@ export const webhookTokenContext = (salonId: string) => `altegio-webhook:${salon
  */
 export class AltegioActivation {
   readonly sender: PartnerCallSender;
-  private readonly now: () => Date;
   private readonly linkTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly o: AltegioServiceOptions,
-    clock: Clock,
+    private readonly clock: Clock,
   ) {
-    this.now = () => clock.now();
     this.sender = new PartnerCallSender({
       store: o.store.calls,
       logger: o.logger,
@@ -128,7 +126,7 @@ export class AltegioActivation {
     const installs = (await this.o.store.installsOfTenant(tenantId)).filter((i) => i.state !== 'uninstalled');
     if (!installs.length) return;
     const up = await this.linkUp(tenantId);
-    const at = this.now();
+    const at = this.clock.now();
     for (const install of installs) {
       if (install.linkUp !== up) await this.o.store.setLink(install.salonId, up, at);
       if (up && install.activationState === 'waiting_link') {
@@ -153,7 +151,7 @@ export class AltegioActivation {
           linkUp: install.linkUp,
           changedAt: install.linkChangedAt,
         },
-        this.now(),
+        this.clock.now(),
         { upAfterMs: this.o.config.channelUpAfterMs, downAfterMs: this.o.config.channelDownAfterMs },
       );
       if (decision.action === 'wait') {
@@ -161,7 +159,7 @@ export class AltegioActivation {
         continue;
       }
       if (decision.action !== 'report') continue;
-      const at = this.now();
+      const at = this.clock.now();
       await this.o.db.transaction(async (tx) => {
         await this.o.store.calls.enqueueCall(
           {
@@ -187,7 +185,7 @@ export class AltegioActivation {
       this.sender.wake();
     }
     if (nextCheck) {
-      const wait = Math.max(0, nextCheck.getTime() - this.now().getTime()) + 10;
+      const wait = Math.max(0, nextCheck.getTime() - this.clock.now().getTime()) + 10;
       const timer = setTimeout(() => {
         this.linkTimers.delete(tenantId);
         void this.reportLink(tenantId).catch((err: unknown) =>
@@ -254,7 +252,7 @@ export class AltegioActivation {
   private async callDelivered(call: PartnerCall, statusCode: number | null): Promise<void> {
     const salonId = this.salonOf(call);
     if (call.kind !== 'activation' || !salonId) return;
-    const at = this.now();
+    const at = this.clock.now();
     await this.o.store.setActivation(
       salonId,
       { state: 'accepted', attempts: call.attempts, error: null, activatedAt: at },
@@ -278,7 +276,7 @@ export class AltegioActivation {
   private async callDead(call: PartnerCall, error: string): Promise<void> {
     const salonId = this.salonOf(call);
     if (!salonId) return;
-    const at = this.now();
+    const at = this.clock.now();
     if (call.kind === 'activation') {
       const expired = at.getTime() >= call.retryUntil.getTime() - 60_000;
       await this.o.store.setActivation(

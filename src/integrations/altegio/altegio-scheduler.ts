@@ -59,9 +59,11 @@ export interface AltegioSchedulerOptions {
   /** Wakes the partner-call sender (an attendance update was written). */
   readonly wakeSender: () => void;
   readonly logger: Logger;
-  readonly now: () => Date;
-  /** The gateway's clock, whose jumps wake the loop (a reminder due "tomorrow" in a test). */
-  readonly clock?: Clock;
+  /**
+   * The gateway's clock: plans and replies are timed by it, and its jumps wake the loop (a reminder
+   * due "tomorrow" in a test).
+   */
+  readonly clock: Clock;
 }
 
 /**
@@ -83,7 +85,7 @@ export class AltegioScheduler {
       schedule: o.schedule,
       tenants: o.tenants,
       logger: o.logger,
-      now: o.now,
+      clock: o.clock,
     });
     this.webhooks = new RecordWebhooks(o, {
       settings: (tenantId) => this.settings(tenantId),
@@ -99,7 +101,7 @@ export class AltegioScheduler {
         return 'idle';
       },
       idleIntervalMs: 5_000,
-      ...(o.clock ? { clock: o.clock } : {}),
+      clock: o.clock,
       onError: (err) => o.logger.error({ err }, 'ALTEGIO scheduler: a pass failed; retrying shortly'),
     });
   }
@@ -140,7 +142,7 @@ export class AltegioScheduler {
         ? null
         : // Typed as dialled at home ("(11) 98765-4321"): the business's country, from its zone.
           normalisePhoneNumber(input.testPhone, 'testPhone', countryOfTimeZone(tenant.timeZone));
-    await this.o.schedule.putSettings(tenantId, { ...input, testPhone }, this.o.now());
+    await this.o.schedule.putSettings(tenantId, { ...input, testPhone }, this.o.clock.now());
     return this.settings(tenantId);
   }
 
@@ -156,7 +158,7 @@ export class AltegioScheduler {
     body: string | null,
   ): Promise<void> {
     if (body !== null) checkAltegioTemplate(body);
-    await this.o.schedule.putTemplate(tenantId, kind, templateLanguage(language), body, this.o.now());
+    await this.o.schedule.putTemplate(tenantId, kind, templateLanguage(language), body, this.o.clock.now());
   }
 
   // ---- Record webhooks (record-webhooks.ts) ---------------------------------------------------
@@ -200,7 +202,7 @@ export class AltegioScheduler {
           { err, inboundId: reply.inboundId },
           'ALTEGIO: the answer to a reply could not be sent',
         );
-        await this.o.schedule.replyHandled(reply.inboundId, this.o.now());
+        await this.o.schedule.replyHandled(reply.inboundId, this.o.clock.now());
       });
   }
 
@@ -221,7 +223,7 @@ export class AltegioScheduler {
   private async accept(n: PlannedNotification & { tenantId: string }): Promise<void> {
     const state = await this.o.schedule.appointment(n.tenantId, n.recordId);
     const appointment = state?.appointment;
-    const now = this.o.now();
+    const now = this.o.clock.now();
     if (!appointment?.clientPhone || (n.expiresAt && n.expiresAt <= now)) {
       await this.o.schedule.drop(n.tenantId, n);
       return;
@@ -274,7 +276,7 @@ export class AltegioScheduler {
         metadata: { altegioRecord: { recordId: reply.recordId, kind } },
       });
     }
-    await this.o.schedule.replyHandled(reply.inboundId, this.o.now());
+    await this.o.schedule.replyHandled(reply.inboundId, this.o.clock.now());
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
 import type { ChannelChanges } from '../../channels/channel-changes.js';
 import type { ChannelService } from '../../channels/channel-service.js';
 import type { AltegioConfig } from '../../config.js';
@@ -43,9 +43,7 @@ export interface AltegioServiceOptions {
   /** The gateway's public base URL (for the webhook URLs ALTEGIO is given). */
   readonly baseUrl: () => string;
   /** The gateway's clock (a ManualClock in tests): install times, retries, the sender's due times. */
-  readonly clock?: Clock;
-  /** Only the time, for a caller without a Clock (its jumps then wait for the sender's next poll). */
-  readonly now?: () => Date;
+  readonly clock: Clock;
 }
 
 /** A gap in the ALTEGIO configuration the integration can run with, but not fully. */
@@ -64,20 +62,17 @@ const CONFIG_PROBLEM_TEXT: Record<AltegioConfigProblem, string> = {
  */
 export class AltegioService {
   readonly sender: PartnerCallSender;
-  private readonly now: () => Date;
   private unsubscribe: (() => void) | undefined;
   private readonly activation: AltegioActivation;
   private readonly installer: AltegioInstaller;
   private readonly operator: OperatorRequests;
 
   constructor(private readonly o: AltegioServiceOptions) {
-    const clock = o.clock ?? (o.now ? { now: o.now, onAdvance: () => () => undefined } : systemClock);
-    this.now = () => clock.now();
     // The salon's time zone, taken by the business an install creates.
-    const salonZones = new SalonTimeZones({ ...o, now: this.now });
-    this.activation = new AltegioActivation(o, clock);
+    const salonZones = new SalonTimeZones(o);
+    this.activation = new AltegioActivation(o, o.clock);
     this.sender = this.activation.sender;
-    this.installer = new AltegioInstaller(o, this.now, salonZones, this.activation);
+    this.installer = new AltegioInstaller(o, salonZones, this.activation);
     this.operator = new OperatorRequests(o);
   }
 
@@ -116,7 +111,7 @@ export class AltegioService {
 
   /** ALTEGIO's uninstall / freeze / payment callback. */
   lifecycle(body: unknown): Promise<{ event: string; salonId: string; known: boolean }> {
-    return applyLifecycleCallback(this.o, this.now, body);
+    return applyLifecycleCallback(this.o, body);
   }
 
   /** ALTEGIO's SMS-provider request (see operator-requests.ts). */

@@ -25,7 +25,7 @@ export async function recordConfirmationReply(
   const words = resolveReplyWords(stored.replies ?? {});
   const intent = classifyReply(reply.text, words);
   if (intent === 'other') return;
-  const now = o.now();
+  const now = o.clock.now();
   const candidates = await o.schedule.promptedAppointments(reply.tenantId, reply.fromPhone, now, tx);
   const recordId = appointmentForReply(candidates, now);
   const target = candidates.find((c) => c.recordId === recordId);

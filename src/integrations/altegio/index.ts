@@ -1,7 +1,6 @@
 import type { AltegioServiceOptions } from './altegio-service.js';
 import { Hono } from 'hono';
 import type { ChannelService } from '../../channels/channel-service.js';
-import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../domain/errors.js';
 import { combineSinks, type MessageEventSink } from '../../messages/message-event-sink.js';
@@ -19,14 +18,10 @@ import { panelNotificationsTab } from './http/panel-notifications-routes.js';
 import { AltegioScheduleStore } from './schedule-store.js';
 
 /**
- * What the ALTEGIO slice takes from the gateway: its services, never its wiring — the service's own
- * options less what the slice builds itself (config, stores), with the clock required.
+ * What the ALTEGIO slice takes from the gateway: its services and its clock, never its wiring — the
+ * service's own options less what the slice builds itself (config, stores).
  */
-export interface AltegioDeps extends Omit<
-  AltegioServiceOptions,
-  'config' | 'store' | 'schedule' | 'clock' | 'now'
-> {
-  readonly clock: Clock;
+export interface AltegioDeps extends Omit<AltegioServiceOptions, 'config' | 'store' | 'schedule'> {
   readonly supportUrl: string;
 }
 
@@ -38,7 +33,6 @@ export interface AltegioParts extends AltegioLookup {
   readonly channels: ChannelService;
   readonly messages: MessageService;
   readonly supportUrl: string;
-  readonly now: () => Date;
 }
 
 /**
@@ -52,7 +46,6 @@ export interface AltegioParts extends AltegioLookup {
 export function altegioIntegration(config: Pick<Config, 'altegio'>, deps: AltegioDeps): Integration {
   const settings = config.altegio;
   if (!settings) return notConfigured();
-  const now = () => deps.clock.now();
   const store = new AltegioStore(deps.db);
   const schedule = new AltegioScheduleStore(deps.db);
   const service = new AltegioService({ ...deps, config: settings, store, schedule });
@@ -65,7 +58,6 @@ export function altegioIntegration(config: Pick<Config, 'altegio'>, deps: Altegi
     messages: deps.messages,
     wakeSender: () => service.sender.wake(),
     logger: deps.logger,
-    now,
     clock: deps.clock,
   });
   const parts: AltegioParts = {
@@ -75,7 +67,7 @@ export function altegioIntegration(config: Pick<Config, 'altegio'>, deps: Altegi
     channels: deps.channels,
     messages: deps.messages,
     supportUrl: deps.supportUrl,
-    now,
+    clock: deps.clock,
   };
   // Replies go to the scheduler (confirmation by reply); status changes become status reports.
   const replies: MessageEventSink = {

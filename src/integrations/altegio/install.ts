@@ -21,7 +21,6 @@ export type InstallOutcome =
 export class AltegioInstaller {
   constructor(
     private readonly o: AltegioServiceOptions,
-    private readonly now: () => Date,
     private readonly salonZones: SalonTimeZones,
     private readonly activation: AltegioActivation,
   ) {}
@@ -89,7 +88,7 @@ export class AltegioInstaller {
     }
     const owner = tenantId;
     const linkUp = await this.activation.linkUp(owner);
-    const at = this.now();
+    const at = this.o.clock.now();
     await this.o.db.transaction(async (tx) => {
       const key = await this.o.access.issueApiKey({ tenantId: owner }, 'altegio', tx);
       for (const salonId of params.salonIds) {

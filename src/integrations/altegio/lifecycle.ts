@@ -4,7 +4,6 @@ import type { AltegioServiceOptions } from './altegio-service.js';
 /** ALTEGIO's uninstall / freeze / payment callback. */
 export async function applyLifecycleCallback(
   o: AltegioServiceOptions,
-  now: () => Date,
   body: unknown,
 ): Promise<{ event: string; salonId: string; known: boolean }> {
   const callback = parseLifecycleCallback(body, {
@@ -20,7 +19,7 @@ export async function applyLifecycleCallback(
     );
     return { event: callback.event, salonId: callback.salonId, known: false };
   }
-  const at = now();
+  const at = o.clock.now();
   const tenantId = install.tenantId;
   switch (callback.event) {
     case 'uninstall': {

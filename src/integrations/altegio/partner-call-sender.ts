@@ -72,16 +72,15 @@ export function defaultRetryAt(call: PartnerCall, now: Date): Date | undefined {
  */
 export class PartnerCallSender {
   private readonly loop: BackgroundLoop;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly o: PartnerCallSenderOptions) {
-    const clock = o.clock ?? systemClock;
-    this.now = () => clock.now();
+    this.clock = o.clock ?? systemClock;
     this.loop = new BackgroundLoop({
       name: 'altegio-calls',
       run: () => this.sendDue(),
       idleIntervalMs: o.pollIntervalMs ?? 1_000,
-      clock,
+      clock: this.clock,
       onError: (err) => o.logger.error({ err }, 'ALTEGIO calls: the sender failed; retrying shortly'),
     });
   }
@@ -101,7 +100,7 @@ export class PartnerCallSender {
 
   /** One pass: send a batch of due calls; when none is due, sleep until the next one (or the poll). */
   private async sendDue(): Promise<PassResult> {
-    const now = this.now();
+    const now = this.clock.now();
     const timeout = this.o.timeoutMs ?? 10_000;
     const calls = await this.o.store.claimDue(now, new Date(now.getTime() + timeout + 60_000), 16);
     if (calls.length) {
@@ -154,13 +153,13 @@ export class PartnerCallSender {
         await this.o.store.finishCall(call.id, {
           status: 'delivered',
           statusCode: statusCode ?? 0,
-          at: this.now(),
+          at: this.clock.now(),
         });
         this.o.logger.info(log, 'ALTEGIO call delivered');
         await this.o.onDelivered?.(call, statusCode);
         return;
       }
-      const retryAt = verdict === 'retry' ? (this.o.retryAt ?? defaultRetryAt)(call, this.now()) : undefined;
+      const retryAt = verdict === 'retry' ? (this.o.retryAt ?? defaultRetryAt)(call, this.clock.now()) : undefined;
       if (retryAt) {
         await this.o.store.finishCall(call.id, { status: 'pending', statusCode, error, retryAt });
         this.o.logger.warn({ ...log, error, retryAt }, 'ALTEGIO call failed; will retry');

@@ -109,7 +109,7 @@ export class RecordWebhooks {
       (applyRecordChange(known, change).reconcile || change.appointment?.clientPhoneRaw === undefined)
     )
       change = (await this.currentRecord(change, timeZone)) ?? change;
-    const now = this.o.now();
+    const now = this.o.clock.now();
     const outcome = await this.o.db.transaction(async (tx) => {
       const current = await this.o.schedule.lockAppointment(
         tenantId,

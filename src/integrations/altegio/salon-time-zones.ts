@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
 import type { AltegioConfig } from '../../config.js';
 import { partnerHeaders } from './domain/partner-api.js';
 import { timeZoneFromCompany, timeZoneFromSalonsList } from './domain/salon-info.js';
@@ -11,7 +12,7 @@ export interface SalonTimeZonesOptions {
   readonly schedule: AltegioScheduleStore;
   readonly tenants: TenantService;
   readonly logger: Logger;
-  readonly now: () => Date;
+  readonly clock: Clock;
 }
 
 /** A salon whose zone could not be read is asked again after this long (record webhooks ask). */
@@ -66,7 +67,7 @@ export class SalonTimeZones {
   async adoptPending(tenantId: string): Promise<boolean> {
     const pending = await this.o.schedule.timeZonePendingSalons(tenantId);
     if (pending.length === 0) return true;
-    const now = this.o.now().getTime();
+    const now = this.o.clock.now().getTime();
     for (const salonId of pending) {
       if (now - (this.lastTry.get(salonId) ?? -Infinity) < RETRY_AFTER_MS) continue;
       this.lastTry.set(salonId, now);

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Clock } from '../../../clock.js';
 import type {
   AltegioScheduler,
   EffectiveAltegioSettings,
@@ -26,7 +27,7 @@ export interface AltegioLookup {
   readonly altegioScheduler?: AltegioScheduler | undefined;
   readonly tenants: Pick<TenantService, 'get'>;
   /** The gateway's clock (a preview's sample visit is 24 h from now). */
-  readonly now?: () => Date;
+  readonly clock: Clock;
 }
 
 /** The ALTEGIO objects for a business that has an install, else `not_found` saying why. */
@@ -127,7 +128,7 @@ export async function altegioPreview(
   return previewTemplate(
     body,
     { language: templateLanguage(language), timeZone: tenant.timeZone, companyName: tenant.name },
-    ctx.now?.() ?? new Date(),
+    ctx.clock.now(),
   );
 }
 
