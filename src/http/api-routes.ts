@@ -108,7 +108,8 @@ export function apiRouter(ctx: GatewayContext): ContractRouter<ApiEnv> {
     },
     async (c) => {
       const body = await jsonBody(c, schemas.apiKey);
-      return c.json(await ctx.tenants.issueApiKey(c.get('tenantId'), body.label), 201);
+      const { id, key } = await ctx.tenants.issueApiKey(c.get('tenantId'), body.label);
+      return c.json({ id, key }, 201);
     },
   );
   // The business's own keys: listed without the keys, issued, revoked (rotation without support).
@@ -153,14 +154,13 @@ export function apiRouter(ctx: GatewayContext): ContractRouter<ApiEnv> {
       const body = await jsonBody(c, schemas.apiKey);
       const tenantId = c.get('tenantId');
       const issued = await ctx.tenants.issueApiKey(tenantId, body.label);
-      const summary = (await ctx.tenants.listApiKeys(tenantId)).find((k) => k.id === issued.id);
       return c.json(
         {
           id: issued.id,
           key: issued.key,
           label: body.label,
-          hint: summary?.hint ?? null,
-          createdAt: (summary?.createdAt ?? new Date()).toISOString(),
+          hint: issued.hint,
+          createdAt: issued.createdAt.toISOString(),
         },
         201,
       );

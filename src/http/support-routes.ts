@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Hono, type Context } from 'hono';
 import { AppError } from '../domain/errors.js';
 import type { Channel, ChannelEvent } from '../store/channels-repository.js';
@@ -151,7 +152,8 @@ export function supportRoutes({ ctx, streams, sameOrigin }: BrowserContext): Hon
       throw error;
     }
     if (submitted.once) {
-      const now = Date.now();
+      // How long a form is remembered is real elapsed time (not the schedulers' Clock).
+      const now = performance.now();
       for (const [once, at] of createdForms) if (now - at > 3_600_000) createdForms.delete(once);
       createdForms.set(submitted.once, now);
     }

@@ -38,11 +38,12 @@ export class AccessRepository {
     owner: { tenantId: string } | { operatorId: string },
     label = '',
     tx: Queryable = this.db,
-  ): Promise<{ id: string; key: string }> {
+  ): Promise<{ id: string; key: string; hint: string; createdAt: Date }> {
     const id = newId('key');
     const key = newSecretToken('tenantId' in owner ? 'zg_live_' : 'zg_ops_');
-    await tx.query(
-      'insert into api_keys (id, tenant_id, operator_id, key_hash, label, key_hint) values ($1, $2, $3, $4, $5, $6)',
+    const [row] = await tx.query<{ created_at: Date | string }>(
+      `insert into api_keys (id, tenant_id, operator_id, key_hash, label, key_hint)
+       values ($1, $2, $3, $4, $5, $6) returning created_at`,
       [
         id,
         'tenantId' in owner ? owner.tenantId : null,
@@ -52,7 +53,7 @@ export class AccessRepository {
         keyHint(key),
       ],
     );
-    return { id, key };
+    return { id, key, hint: keyHint(key), createdAt: new Date(row!.created_at) };
   }
 
   /** A business's live (unrevoked) keys, oldest first. */
@@ -101,15 +102,18 @@ export class AccessRepository {
     return rows.length > 0;
   }
 
-  /** A one-time link that signs a business owner into the panel. */
+  /**
+   * A one-time link that signs a business owner into the panel. Expiries here are the database's
+   * time, like the `expires_at > now()` checks that read them (no wall clock read in this process).
+   */
   async issuePanelLoginLink(tenantId: string, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
     const token = newSecretToken();
-    const expiresAt = new Date(Date.now() + ttlMs);
-    await this.db.query(
-      'insert into panel_login_links (token_hash, tenant_id, expires_at) values ($1, $2, $3)',
-      [hashToken(token), tenantId, expiresAt],
+    const [row] = await this.db.query<{ expires_at: Date | string }>(
+      `insert into panel_login_links (token_hash, tenant_id, expires_at)
+       values ($1, $2, now() + $3 * interval '1 millisecond') returning expires_at`,
+      [hashToken(token), tenantId, ttlMs],
     );
-    return { token, expiresAt };
+    return { token, expiresAt: new Date(row!.expires_at) };
   }
 
   /** Uses a login link (once) and opens a panel session; undefined when the link is unknown, used or expired. */
@@ -126,8 +130,9 @@ export class AccessRepository {
     // Expired sessions would otherwise stay forever: logins are rare, so tidy up here.
     await this.db.query('delete from panel_sessions where expires_at <= now()');
     await this.db.query(
-      'insert into panel_sessions (token_hash, tenant_id, expires_at) values ($1, $2, $3)',
-      [hashToken(sessionToken), row.tenant_id, new Date(Date.now() + sessionTtlMs)],
+      `insert into panel_sessions (token_hash, tenant_id, expires_at)
+       values ($1, $2, now() + $3 * interval '1 millisecond')`,
+      [hashToken(sessionToken), row.tenant_id, sessionTtlMs],
     );
     return { tenantId: row.tenant_id, sessionToken };
   }
@@ -164,8 +169,9 @@ export class AccessRepository {
     // Ended sessions would otherwise stay forever: sign-ins are rare, so tidy up here.
     await this.db.query('delete from support_sessions where expires_at <= now()');
     await this.db.query(
-      'insert into support_sessions (token_hash, operator_id, api_key_id, expires_at) values ($1, $2, $3, $4)',
-      [hashToken(token), operatorId, keyId, new Date(Date.now() + ttlMs)],
+      `insert into support_sessions (token_hash, operator_id, api_key_id, expires_at)
+       values ($1, $2, $3, now() + $4 * interval '1 millisecond')`,
+      [hashToken(token), operatorId, keyId, ttlMs],
     );
     return token;
   }

@@ -20,18 +20,19 @@ export class QrLinksRepository {
     tx: Queryable = this.db,
   ): Promise<{ token: string; expiresAt: Date }> {
     const token = newSecretToken();
-    const expiresAt = new Date(Date.now() + ttlMs);
-    await tx.query(
-      'insert into qr_page_links (token_hash, sealed_token, tenant_id, channel_id, expires_at) values ($1, $2, $3, $4, $5)',
+    // The database's time, like the `expires_at > now()` checks that read it.
+    const [row] = await tx.query<{ expires_at: Date | string }>(
+      `insert into qr_page_links (token_hash, sealed_token, tenant_id, channel_id, expires_at)
+       values ($1, $2, $3, $4, now() + $5 * interval '1 millisecond') returning expires_at`,
       [
         hashToken(token),
         this.secrets.seal(Buffer.from(token), `qr-link:${channelId}`),
         tenantId,
         channelId,
-        expiresAt,
+        ttlMs,
       ],
     );
-    return { token, expiresAt };
+    return { token, expiresAt: new Date(row!.expires_at) };
   }
 
   /** The channel's newest live link, to copy again; undefined when none is live. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { AppError } from '../domain/errors.js';
 import { isValidTimeZone } from '../domain/sending-window.js';
 import type { AccessRepository, ApiKeySummary, Principal } from '../store/access-repository.js';
@@ -81,7 +82,10 @@ export class TenantService {
     return this.o.tenants.listAllForSupport();
   }
 
-  async issueApiKey(tenantId: string, label: string): Promise<{ id: string; key: string }> {
+  async issueApiKey(
+    tenantId: string,
+    label: string,
+  ): Promise<{ id: string; key: string; hint: string; createdAt: Date }> {
     await this.get(tenantId);
     return this.o.access.issueApiKey({ tenantId }, label);
   }
@@ -143,7 +147,8 @@ export class TenantService {
 
   async principalForApiKey(key: string | undefined): Promise<Principal | undefined> {
     if (!key) return undefined;
-    const now = Date.now();
+    // A cache's age is real elapsed time, not the schedulers' Clock: the monotonic timer.
+    const now = performance.now();
     const cached = this.principals.get(key);
     if (cached && cached.until > now) return cached.principal;
     this.principals.delete(key);
