@@ -35,8 +35,11 @@ export const migrations: ReadonlyArray<Migration> = [
   m018_altegio_call_errors_status_only,
 ];
 
-/** Applies pending migrations in one transaction; several nodes starting at once take turns. */
-export async function migrate(db: Database): Promise<string[]> {
+/**
+ * Applies pending migrations in one transaction; several nodes starting at once take turns.
+ * `before`: only those whose id sorts before it (a test writes rows as an older version would).
+ */
+export async function migrate(db: Database, options: { before?: string } = {}): Promise<string[]> {
   return db.transaction(async (tx) => {
     if (db.dialect === 'postgres') await tx.query('select pg_advisory_xact_lock(727274)');
     await tx.query(
@@ -47,6 +50,7 @@ export async function migrate(db: Database): Promise<string[]> {
     );
     const done: string[] = [];
     for (const migration of migrations) {
+      if (options.before !== undefined && migration.id >= options.before) break;
       if (applied.has(migration.id)) continue;
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
       await tx.query('insert into schema_migrations (id) values ($1)', [migration.id]);

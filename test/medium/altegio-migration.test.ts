@@ -1,27 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openDatabase } from '../../src/store/database.js';
-import { migrate, migrations } from '../../src/store/migrations.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+
+const at = new Date('2026-03-03T09:00:00Z');
+
+/**
+ * A database migrated up to (not including) migration `before`, with one business (`ten_1`), for
+ * `work` to write rows as that older version did and then check what `migrate` makes of them.
+ */
+async function asOlderVersionLeftIt(before: string, work: (db: Database) => Promise<void>): Promise<void> {
+  const db = await openDatabase({});
+  try {
+    await migrate(db, { before });
+    await db.query(`insert into tenants (id, name, time_zone, language) values ('ten_1', 'S', 'UTC', 'en')`);
+    await work(db);
+  } finally {
+    await db.close();
+  }
+}
 
 /** Rows an older version wrote: migration 007 records the owner and takes the secrets out. */
 test('migration 007 backfills the install owner and redacts activation bodies', async () => {
-  const db = await openDatabase({});
-  try {
-    await db.query(
-      'create table schema_migrations (id text primary key, applied_at timestamptz not null default now())',
-    );
-    for (const migration of migrations) {
-      if (migration.id >= '007') break;
-      // The same split as migrate(): one statement at a time.
-      for (const statement of migration.sql
-        .split(/;\s*(?:\n|$)/)
-        .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-        .filter(Boolean))
-        await db.query(statement);
-      await db.query('insert into schema_migrations (id) values ($1)', [migration.id]);
-    }
-    await db.query(`insert into tenants (id, name, time_zone, language) values ('ten_1', 'S', 'UTC', 'en')`);
-    const at = new Date('2026-03-03T09:00:00Z');
+  await asOlderVersionLeftIt('007', async (db) => {
     await db.query(
       `insert into altegio_installs (salon_id, tenant_id, application_id, state, webhook_token_hash,
          webhook_token_sealed, user_data, installed_at, activation_state, link_changed_at, updated_at)
@@ -52,29 +53,12 @@ test('migration 007 backfills the install owner and redacts activation bodies', 
     );
     const [call] = await db.query<{ body: Record<string, unknown> }>('select body from altegio_calls');
     assert.deepEqual(call!.body, { salon_id: 1, api_key: '(sealed)', webhook_urls: '(sealed)' });
-  } finally {
-    await db.close();
-  }
+  });
 });
 
 /** Rows an older version wrote: migration 018 keeps only the status of ALTEGIO's error answers. */
 test('migration 018 strips ALTEGIO error answers down to their HTTP status', async () => {
-  const db = await openDatabase({});
-  try {
-    await db.query(
-      'create table schema_migrations (id text primary key, applied_at timestamptz not null default now())',
-    );
-    for (const migration of migrations) {
-      if (migration.id >= '018') break;
-      for (const statement of migration.sql
-        .split(/;\s*(?:\n|$)/)
-        .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-        .filter(Boolean))
-        await db.query(statement);
-      await db.query('insert into schema_migrations (id) values ($1)', [migration.id]);
-    }
-    await db.query(`insert into tenants (id, name, time_zone, language) values ('ten_1', 'S', 'UTC', 'en')`);
-    const at = new Date('2026-03-03T09:00:00Z');
+  await asOlderVersionLeftIt('018', async (db) => {
     await db.query(
       `insert into altegio_installs (salon_id, tenant_id, application_id, state, webhook_token_hash,
          webhook_token_sealed, installed_at, activation_state, activation_error, link_changed_at, updated_at)
@@ -110,7 +94,5 @@ test('migration 018 strips ALTEGIO error answers down to their HTTP status', asy
       'select activation_error from altegio_installs',
     );
     assert.equal(install!.activation_error, 'HTTP 401');
-  } finally {
-    await db.close();
-  }
+  });
 });

@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { AltegioStore } from '../../src/integrations/altegio/altegio-store.js';
 import { AccessRepository } from '../../src/store/access-repository.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
-import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { DATABASE_KINDS, useFreshDatabase } from '../support/databases.js';
 
 /** ALTEGIO's install rows: who installed, which keys ALTEGIO may still hold, no secret in clear. */
 for (const kind of DATABASE_KINDS) {
   describe(`ALTEGIO store on ${kind}`, () => {
-    let t: TestDatabase;
-    before(async () => {
-      t = await freshDatabase(kind);
-    });
-    after(async () => t.dispose());
+    const t = useFreshDatabase(kind);
 
     const at = new Date('2026-03-03T09:00:00Z');
     const setUp = async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { initAuthCreds } from 'baileys';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { AccessRepository } from '../../src/store/access-repository.js';
 import { ChannelAuthStore } from '../../src/whatsapp/channel-auth-store.js';
 import { ChannelsRepository } from '../../src/store/channels-repository.js';
@@ -9,16 +9,12 @@ import { migrate } from '../../src/store/migrations.js';
 import { QrLinksRepository } from '../../src/store/qr-links-repository.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
-import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { DATABASE_KINDS, useFreshDatabase } from '../support/databases.js';
 
 for (const kind of DATABASE_KINDS) {
   describe(`store on ${kind}`, () => {
-    let t: TestDatabase;
+    const t = useFreshDatabase(kind);
     const secrets = new SecretBox(randomBytes(32));
-    before(async () => {
-      t = await freshDatabase(kind);
-    });
-    after(async () => t.dispose());
 
     const newTenant = (name = 'Salon') =>
       new TenantsRepository(t.db).create({ name, timeZone: 'America/Sao_Paulo', language: 'pt-BR' });

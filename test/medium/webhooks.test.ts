@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pino from 'pino';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { ManualClock } from '../../src/clock.js';
@@ -15,7 +15,7 @@ import type { WebhookTransport } from '../../src/webhooks/webhook-transport.js';
 import { publicOnly } from '../../src/webhooks/webhook-destinations.js';
 import { createWebhooks } from '../../src/webhooks/webhooks.js';
 import { waitUntil } from '../support/wait-for.js';
-import { DATABASE_KINDS, TEST_POSTGRES_URL, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { DATABASE_KINDS, TEST_POSTGRES_URL, useFreshDatabase } from '../support/databases.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** The receivers' host names resolve to a public address, without asking real DNS. */
@@ -23,12 +23,8 @@ const exampleDns = publicOnly(async () => [{ address: '93.184.215.14', family: 4
 
 for (const kind of DATABASE_KINDS) {
   describe(`webhooks on ${kind}`, () => {
-    let t: TestDatabase;
+    const t = useFreshDatabase(kind);
     const secrets = new SecretBox(randomBytes(32));
-    before(async () => {
-      t = await freshDatabase(kind);
-    });
-    after(async () => t.dispose());
 
     const newTenant = (name = 'Salon') =>
       new TenantsRepository(t.db).create({ name, timeZone: 'UTC', language: 'en' });

@@ -3,6 +3,7 @@
  * each test isolated in its own in-memory database or its own schema.
  */
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrations.js';
@@ -36,6 +37,24 @@ export async function freshDatabase(kind: DatabaseKind): Promise<TestDatabase> {
       await admin.connect();
       await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();
+    },
+  };
+}
+
+/**
+ * In a `describe`: one fresh database of `kind` for its tests, made before them and dropped after
+ * them; read `.db` inside the tests.
+ */
+export function useFreshDatabase(kind: DatabaseKind): { readonly db: Database } {
+  let t: TestDatabase | undefined;
+  before(async () => {
+    t = await freshDatabase(kind);
+  });
+  after(async () => t?.dispose());
+  return {
+    get db(): Database {
+      if (!t) throw new Error('the database is made in before(): read .db inside a test');
+      return t.db;
     },
   };
 }
