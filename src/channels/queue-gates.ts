@@ -52,7 +52,8 @@ export class QueueGates {
     const updated = await this.o.channels.setPaused(
       channel.tenantId,
       channel.id,
-      paused ? { cause: 'manual', at: this.o.clock.now() } : null,
+      paused ? 'manual' : null,
+      this.o.clock.now(),
     );
     if (!updated) throw new AppError('not_found', 'No such channel.', { details: { channelId: channel.id } });
     const ref = { tenantId: channel.tenantId, channelId: channel.id };

@@ -253,22 +253,23 @@ export class ChannelsRepository {
     });
   }
 
-  /** Pauses (with its cause) or resumes a channel's queue; undefined when not this tenant's. */
+  /** Pauses (with its cause; null resumes) a channel's queue at `at`; undefined when not this tenant's. */
   async setPaused(
     tenantId: string,
     channelId: string,
-    paused: { cause: PausedCause; at: Date } | null,
+    cause: PausedCause | null,
+    at: Date,
     tx?: Queryable,
   ): Promise<Channel | undefined> {
     return this.write(tx, async (tx) => {
       const [row] = await tx.query<ChannelRow>(
         `update channels set paused = $3, paused_cause = $4, paused_at = $5
          where tenant_id = $1 and id = $2 and deleted_at is null returning *`,
-        [tenantId, channelId, paused !== null, paused?.cause ?? null, paused?.at ?? null],
+        [tenantId, channelId, cause !== null, cause, cause === null ? null : at],
       );
       if (!row) return undefined;
       const channel = toChannel(row);
-      await this.tell(tx, [{ channel, at: paused?.at ?? new Date() }]);
+      await this.tell(tx, [{ channel, at }]);
       return channel;
     });
   }
@@ -330,14 +331,6 @@ export class ChannelsRepository {
       restrictedUntil: row.restricted_until ? new Date(row.restricted_until) : null,
       restrictedBy: restrictionOf(row),
     };
-  }
-
-  /** Channels whose queue is paused, on every business (the sender loads them at start). */
-  async pausedChannelIds(): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>(
-      'select id from channels where paused and deleted_at is null',
-    );
-    return rows.map((r) => r.id);
   }
 
   /** Deletes a channel from every list and lookup; its messages stay for the history. */
