@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { VirtualPhone } from '../../src/simulator/index.js';
 import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { deliverySteps } from '../support/linked-business.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -23,28 +23,10 @@ describe('a channel’s queue: restriction, pause, removal, deletion', () => {
     await h.stop();
   });
 
-  const linkedBusiness = async () => {
-    const business = (
-      await h.api('POST', '/v1/tenants', {
-        key: h.adminKey,
-        body: { name: 'Clinic', timeZone: 'UTC', language: 'en' },
-      })
-    ).json as { channelId: string; apiKey: string };
-    const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
-    await linkChannelByQr(h, business, phone);
-    assert.equal(
-      (await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } })).status,
-      200,
-    );
-    return { ...business, phone };
-  };
-  const channelOf = async (b: { apiKey: string; channelId: string }) =>
-    (await h.api('GET', `/v1/channels/${b.channelId}`, { key: b.apiKey })).json;
-  const send = async (b: { apiKey: string }, to: VirtualPhone, text: string): Promise<string> => {
-    const r = await h.api('POST', '/v1/messages', { key: b.apiKey, body: { to: `+${to.phone}`, text } });
-    assert.equal(r.status, 202, JSON.stringify(r.json));
-    return r.json.id as string;
-  };
+  const steps = deliverySteps(() => h);
+  const { channelOf, send, settled } = steps;
+  const linkedBusiness = () =>
+    steps.linkedBusiness(h.sim.createPhone({ phone: nextPhone(), business: true }));
   /** When the message was claimed for sending, each time (ms). */
   const sendingTimes = async (b: { apiKey: string }, id: string): Promise<number[]> =>
     (
@@ -57,14 +39,6 @@ describe('a channel’s queue: restriction, pause, removal, deletion', () => {
       .map((e) => Date.parse(e.at));
   const messageOf = async (b: { apiKey: string }, id: string) =>
     (await h.api('GET', `/v1/messages/${id}`, { key: b.apiKey })).json;
-  const settled = (b: { apiKey: string }, id: string, what: string) =>
-    waitUntil(
-      async () => {
-        const m = await messageOf(b, id);
-        return ['delivered', 'read', 'failed'].includes(m.status) ? m : undefined;
-      },
-      { what, timeoutMs: 20_000 },
-    );
 
   test('after a 463 the channel writes to no new contacts until the restriction ends, and says so', async () => {
     const b = await linkedBusiness();

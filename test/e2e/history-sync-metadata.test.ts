@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import type { VirtualPhone } from '../../src/simulator/index.js';
 import { ChannelAuthStore } from '../../src/whatsapp/channel-auth-store.js';
 import { SecretBox, loadMasterKey } from '../../src/store/secret-box.js';
-import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { deliverySteps } from '../support/linked-business.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -32,13 +33,9 @@ describe('history sync metadata: LID mappings and trusted-contact tokens, no mes
     await h.stop();
   });
 
+  const steps = deliverySteps(() => h);
+  const { send, settled, refusals } = steps;
   const linkedBusiness = async (client: VirtualPhone, historySync: boolean) => {
-    const business = (
-      await h.api('POST', '/v1/tenants', {
-        key: h.adminKey,
-        body: { name: 'Salon', timeZone: 'UTC', language: 'en' },
-      })
-    ).json as { channelId: string; apiKey: string };
     const phone = h.sim.createPhone({
       phone: nextPhone(),
       business: true,
@@ -53,32 +50,9 @@ describe('history sync metadata: LID mappings and trusted-contact tokens, no mes
       };
       h.sim.events.on('history-sync-sent', listener);
     });
-    await linkChannelByQr(h, business, phone);
+    const business = await steps.linkedBusiness(phone, 'Salon');
     if (historySync) await synced;
-    assert.equal(
-      (await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } })).status,
-      200,
-    );
-    return { ...business, phone };
-  };
-  const send = async (b: { apiKey: string }, to: VirtualPhone, text: string): Promise<string> => {
-    const r = await h.api('POST', '/v1/messages', { key: b.apiKey, body: { to: `+${to.phone}`, text } });
-    assert.equal(r.status, 202, JSON.stringify(r.json));
-    return r.json.id as string;
-  };
-  const settled = (b: { apiKey: string }, id: string, what: string) =>
-    waitUntil(
-      async () => {
-        const m = (await h.api('GET', `/v1/messages/${id}`, { key: b.apiKey })).json;
-        return ['delivered', 'read', 'failed'].includes(m.status) ? m : undefined;
-      },
-      { what, timeoutMs: 20_000 },
-    );
-  const refusals = () => {
-    const seen: Array<{ to: string; cause: string }> = [];
-    const listener = (e: { to: string; cause: string }) => seen.push({ to: e.to, cause: e.cause });
-    h.sim.events.on('message-refused', listener);
-    return { seen, stop: () => h.sim.events.off('message-refused', listener) };
+    return business;
   };
 
   test('a linked phone’s existing chat: the first notification goes to the LID with the token, delivered', async () => {

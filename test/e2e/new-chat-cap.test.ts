@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { VirtualPhone } from '../../src/simulator/index.js';
 import { ptBR } from '../../src/web/catalogue-pt-br.js';
-import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { deliverySteps } from '../support/linked-business.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -16,6 +17,8 @@ describe('new-chat capping', () => {
   let seq = 0;
   const nextPhone = () => `55417${String(++seq).padStart(7, '0')}`;
 
+  const steps = deliverySteps(() => h);
+
   before(async () => {
     h = await startHarness();
   });
@@ -24,20 +27,10 @@ describe('new-chat capping', () => {
   });
 
   test('at the cap first contacts are held back without a 463; warm contacts go on; lifted with the cap', async () => {
-    const business = (
-      await h.api('POST', '/v1/tenants', {
-        key: h.adminKey,
-        body: { name: 'Clinic', timeZone: 'UTC', language: 'en' },
-      })
-    ).json as { channelId: string; apiKey: string; panelLoginUrl: string };
     const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
     const cycleEnd = Date.now() + 10 * 86_400_000;
     phone.setNewChatCap({ total: 3, cycleEnd });
-    await linkChannelByQr(h, business, phone);
-    assert.equal(
-      (await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } })).status,
-      200,
-    );
+    const business = await steps.linkedBusiness(phone);
     const channel = async () =>
       (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json;
     // The quota as WhatsApp states it when the session opens: stored and shown on the channel.
@@ -52,20 +45,8 @@ describe('new-chat capping', () => {
     assert.equal(counted.newChats.used, 0);
     assert.ok(Math.abs(Date.parse(counted.newChats.resetsAt) - cycleEnd) < 2_000);
     assert.equal(counted.restrictedBy, null);
-    const send = async (to: VirtualPhone, text: string) => {
-      const r = await h.api('POST', '/v1/messages', {
-        key: business.apiKey,
-        body: { to: `+${to.phone}`, text },
-      });
-      assert.equal(r.status, 202, JSON.stringify(r.json));
-      return waitUntil(
-        async () => {
-          const m = (await h.api('GET', `/v1/messages/${r.json.id}`, { key: business.apiKey })).json;
-          return ['delivered', 'read', 'failed'].includes(m.status) ? m : undefined;
-        },
-        { what: text, timeoutMs: 20_000 },
-      );
-    };
+    const send = async (to: VirtualPhone, text: string) =>
+      steps.settled(business, await steps.send(business, to, text), text);
     const refused: string[] = [];
     h.sim.events.on('message-refused', (e) => refused.push(e.cause));
 

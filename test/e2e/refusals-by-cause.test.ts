@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { VirtualPhone } from '../../src/simulator/index.js';
 import { es } from '../../src/web/catalogue-es.js';
 import { ptBR } from '../../src/web/catalogue-pt-br.js';
-import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-harness.js';
+import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { deliverySteps } from '../support/linked-business.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -27,36 +27,10 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
     await h.stop();
   });
 
-  const linkedBusiness = async () => {
-    const business = (
-      await h.api('POST', '/v1/tenants', {
-        key: h.adminKey,
-        body: { name: 'Clinic', timeZone: 'UTC', language: 'en' },
-      })
-    ).json as { channelId: string; apiKey: string; panelLoginUrl: string };
-    const phone = h.sim.createPhone({ phone: nextPhone(), business: true });
-    await linkChannelByQr(h, business, phone);
-    assert.equal(
-      (await h.api('PUT', '/v1/pacing', { key: business.apiKey, body: { enabled: false } })).status,
-      200,
-    );
-    return { ...business, phone };
-  };
-  const channelOf = async (b: { apiKey: string; channelId: string }) =>
-    (await h.api('GET', `/v1/channels/${b.channelId}`, { key: b.apiKey })).json;
-  const send = async (b: { apiKey: string }, to: VirtualPhone, text: string): Promise<string> => {
-    const r = await h.api('POST', '/v1/messages', { key: b.apiKey, body: { to: `+${to.phone}`, text } });
-    assert.equal(r.status, 202, JSON.stringify(r.json));
-    return r.json.id as string;
-  };
-  const settled = (b: { apiKey: string }, id: string, what: string) =>
-    waitUntil(
-      async () => {
-        const m = (await h.api('GET', `/v1/messages/${id}`, { key: b.apiKey })).json;
-        return ['delivered', 'read', 'failed'].includes(m.status) ? m : undefined;
-      },
-      { what, timeoutMs: 20_000 },
-    );
+  const steps = deliverySteps(() => h);
+  const { channelOf, send, settled, refusals } = steps;
+  const linkedBusiness = () =>
+    steps.linkedBusiness(h.sim.createPhone({ phone: nextPhone(), business: true }));
   /** The panel's Messages log (server-rendered) in `lang`, signed in with the business's login link. */
   const panelMessages = async (b: { panelLoginUrl: string }, lang: string): Promise<string> => {
     const login = await fetch(b.panelLoginUrl, { redirect: 'manual' });
@@ -65,12 +39,6 @@ describe('463 by cause: misaddressed, missing token, timelock', () => {
     const page = await fetch(`${h.gateway.url}/panel/messages?lang=${lang}`, { headers: { cookie } });
     assert.equal(page.status, 200);
     return page.text();
-  };
-  const refusals = () => {
-    const seen: Array<{ to: string; cause: string }> = [];
-    const listener = (e: { to: string; cause: string }) => seen.push({ to: e.to, cause: e.cause });
-    h.sim.events.on('message-refused', listener);
-    return { seen, stop: () => h.sim.events.off('message-refused', listener) };
   };
 
   test('a contact WhatsApp addresses by LID: refused at its number, delivered at its LID, channel connected', async () => {
