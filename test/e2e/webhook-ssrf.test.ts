@@ -10,31 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import pino from 'pino';
-import { apiRoutes } from '../../src/http/api-routes.js';
-import type { GatewayContext } from '../../src/http/gateway-context.js';
-import { errorResponder } from '../../src/http/http-errors.js';
-import { webhookRoutes } from '../../src/http/webhook-routes.js';
-import { AccessRepository } from '../../src/store/access-repository.js';
-import { ChannelsRepository } from '../../src/store/channels-repository.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrations.js';
-import { QrLinksRepository } from '../../src/store/qr-links-repository.js';
-import { SecretBox } from '../../src/store/secret-box.js';
-import { TenantsRepository } from '../../src/store/tenants-repository.js';
-import { TenantService } from '../../src/tenants/tenant-service.js';
 import {
   isPublicAddress,
   systemResolver,
   type HostResolver,
   type ResolvedAddress,
 } from '../../src/webhooks/webhook-destinations.js';
-import { createWebhooks } from '../../src/webhooks/webhooks.js';
 import { waitUntil } from '../support/wait-for.js';
+import { startWebhookStack } from '../support/webhook-stack.js';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const PUBLIC: ResolvedAddress = { address: '93.184.215.14', family: 4 };
 const LOOPBACK: ResolvedAddress = { address: '127.0.0.1', family: 4 };
 
@@ -75,51 +59,13 @@ async function startInternalService() {
 }
 
 async function startStack(allowPrivate: boolean) {
-  const db: Database = await openDatabase({});
-  await migrate(db);
-  const secrets = new SecretBox(randomBytes(32));
-  const tenants = new TenantService({
-    db,
-    tenants: new TenantsRepository(db),
-    channels: new ChannelsRepository(db),
-    access: new AccessRepository(db),
-    qrLinks: new QrLinksRepository(db, secrets),
-    qrLinkTtlMs: 3_600_000,
-    panelLoginTtlMs: 3_600_000,
-    panelSessionTtlMs: 3_600_000,
-  });
-  const webhooks = createWebhooks({
-    db,
-    secrets,
-    logger,
+  const stack = await startWebhookStack({
+    masterKey: randomBytes(32),
     destinations: { allowPrivate, resolve: resolver },
     retry: { delaysMs: [10_000], maxDelayMs: 10_000, minDelayMs: 10_000, horizonMs: 60_000 },
-    dispatcher: { pollIntervalMs: 20, timeoutMs: 2_000 },
   });
-  const ctx = { tenants, logger, supportUrl: '', baseUrl: () => '' } as unknown as GatewayContext;
-  const app = new Hono();
-  app.onError(errorResponder(logger));
-  app.route('/v1', apiRoutes(ctx));
-  app.route('/v1', webhookRoutes({ webhooks: webhooks.service }));
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s)) as Server;
-  });
-  webhooks.dispatcher.start();
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const made = await tenants.create({ name: 'Mallory Salon', timeZone: 'UTC', language: 'en' });
-  const key = made.apiKey;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(base + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  };
+  const made = await stack.tenants.create({ name: 'Mallory Salon', timeZone: 'UTC', language: 'en' });
+  const api = (method: string, path: string, body?: unknown) => stack.api(method, path, made.apiKey, body);
   /** Sends a test event and waits for its first attempt in the delivery log. */
   const firstAttempt = async (endpointId: string) => {
     const sent = await api('POST', `/v1/webhooks/${endpointId}/test`);
@@ -133,18 +79,7 @@ async function startStack(allowPrivate: boolean) {
       { what: 'the first attempt' },
     );
   };
-  return {
-    db,
-    tenantId: made.tenant.id,
-    api,
-    firstAttempt,
-    async stop() {
-      await webhooks.dispatcher.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close();
-    },
-  };
+  return { db: stack.db, tenantId: made.tenant.id, api, firstAttempt, stop: () => stack.stop() };
 }
 
 describe('webhook destinations (SSRF)', () => {

@@ -12,30 +12,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import pino from 'pino';
-import { apiRoutes } from '../../src/http/api-routes.js';
-import type { GatewayContext } from '../../src/http/gateway-context.js';
-import { errorResponder } from '../../src/http/http-errors.js';
 import { openApiDocument } from '../../src/http/openapi.js';
 import { webhookSchemas } from '../../src/http/schemas.js';
-import { webhookRoutes } from '../../src/http/webhook-routes.js';
-import { AccessRepository } from '../../src/store/access-repository.js';
-import { ChannelsRepository } from '../../src/store/channels-repository.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrations.js';
-import { QrLinksRepository } from '../../src/store/qr-links-repository.js';
-import { SecretBox } from '../../src/store/secret-box.js';
-import { TenantsRepository } from '../../src/store/tenants-repository.js';
-import { TenantService } from '../../src/tenants/tenant-service.js';
 import type { RetryPolicy } from '../../src/webhooks/retry-schedule.js';
 import { systemResolver } from '../../src/webhooks/webhook-destinations.js';
 import { verifyWebhook } from '../../src/webhooks/webhook-signature.js';
-import { createWebhooks, type Webhooks } from '../../src/webhooks/webhooks.js';
 import { waitUntil } from '../support/wait-for.js';
+import { startWebhookStack, type WebhookStack } from '../support/webhook-stack.js';
 
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const FAST_RETRY: RetryPolicy = { delaysMs: [30, 60, 90], maxDelayMs: 100, minDelayMs: 10, horizonMs: 700 };
 
 interface Received {
@@ -77,72 +61,21 @@ async function startReceiver() {
   };
 }
 
-/** The parts of the gateway webhooks touch, wired as app.ts wires them. */
-async function startStack(dataDir: string, masterKey: Buffer) {
-  const db: Database = await openDatabase({ dataDir });
-  await migrate(db);
-  const secrets = new SecretBox(masterKey);
-  const channels = new ChannelsRepository(db);
-  const tenants = new TenantService({
-    db,
-    tenants: new TenantsRepository(db),
-    channels,
-    access: new AccessRepository(db),
-    qrLinks: new QrLinksRepository(db, secrets),
-    qrLinkTtlMs: 3_600_000,
-    panelLoginTtlMs: 3_600_000,
-    panelSessionTtlMs: 3_600_000,
-  });
-  const webhooks: Webhooks = createWebhooks({
-    db,
-    secrets,
-    logger,
+/** The webhook stack over an on-disk database (reopened to stand for a restart). */
+const startStack = (dataDir: string, masterKey: Buffer) =>
+  startWebhookStack({
+    dataDir,
+    masterKey,
     retry: FAST_RETRY,
     // The receiver listens on 127.0.0.1: what WEBHOOK_ALLOW_PRIVATE=true allows (webhook-ssrf.test.ts
     // shows the default refusing it).
     destinations: { allowPrivate: true, resolve: systemResolver },
-    dispatcher: { pollIntervalMs: 20, timeoutMs: 2_000 },
   });
-  // Only the API-key middleware of apiRoutes runs on /v1/webhooks; channel services are not needed.
-  const ctx = { tenants, logger, supportUrl: '', baseUrl: () => '' } as unknown as GatewayContext;
-  const app = new Hono();
-  app.onError(errorResponder(logger));
-  app.route('/v1', apiRoutes(ctx));
-  app.route('/v1', webhookRoutes({ webhooks: webhooks.service }));
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s)) as Server;
-  });
-  webhooks.dispatcher.start();
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    db,
-    tenants,
-    webhooks,
-    async api(method: string, path: string, key: string | undefined, body?: unknown) {
-      const response = await fetch(url + path, {
-        method,
-        headers: {
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, json: text ? JSON.parse(text) : undefined };
-    },
-    async stop() {
-      await webhooks.dispatcher.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close();
-    },
-  };
-}
 
 describe('webhooks end to end', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'zapgate-webhooks-'));
   const masterKey = randomBytes(32);
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: WebhookStack;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let a: { tenantId: string; key: string };
   let b: { tenantId: string; key: string };
