@@ -126,3 +126,17 @@ export const assertNoReload = async (page: Page): Promise<void> =>
     true,
     'the page was reloaded',
   );
+
+/**
+ * On the simulator's phone page (`/phone/{number}`), what its owner does with a pairing code:
+ * menu → Linked devices → Link a device → Link with phone number, the code typed, until it says linked.
+ */
+export async function typePairingCodeOnPhone(phonePage: Page, code: string): Promise<void> {
+  await phonePage.getByTestId('menu').click();
+  await phonePage.getByTestId('linked-devices').click();
+  await phonePage.getByTestId('link-device').click();
+  await phonePage.getByTestId('link-with-phone-number').click();
+  await phonePage.getByTestId('pairing-code-input').fill(code);
+  await phonePage.getByTestId('pairing-code-submit').click();
+  await phonePage.getByTestId('phone-success').waitFor();
+}
