@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
+import type { Simulator, VirtualPhone } from '../../src/simulator/index.js';
 import {
   linkNewBusiness,
   processApi,
   startGatewayProcess,
+  startProcessWorld,
   type GatewayProcess,
+  type ProcessWorld,
 } from '../support/gateway-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -21,27 +20,19 @@ const CHANNELS = 6;
 const RECIPIENTS = 12;
 const MESSAGES = 1_800;
 
+let world: ProcessWorld;
 let sim: Simulator;
 let gateway: GatewayProcess;
-let dataDir: string;
 let env: Record<string, string>;
 
 before(async () => {
-  sim = await startSimulator({ receipts: { deliveryDelayMs: 5, readDelayMs: null } });
-  dataDir = mkdtempSync(join(tmpdir(), 'zapgate-crash-'));
-  env = {
-    PORT: '0',
-    DATA_DIR: dataDir,
-    WA_SERVER_URL: sim.protocolUrl,
-    WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
-    RESTORE_STAGGER_MS: '20',
-  };
+  world = await startProcessWorld('crash');
+  ({ sim, env } = world);
   gateway = await startGatewayProcess(env);
 });
 after(async () => {
   await gateway?.kill().catch(() => undefined);
-  await sim?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 const api = processApi(() => gateway.url);

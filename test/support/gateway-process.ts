@@ -4,7 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { waitUntil } from './wait-for.js';
 
 export interface GatewayProcess {
@@ -164,4 +168,33 @@ export async function linkNewBusiness(
   const pacing = await api('PUT', '/v1/pacing', created.apiKey, { enabled: false });
   if (pacing.status !== 200) throw new Error(`pacing off: ${pacing.status}`);
   return { channelId: created.channelId, apiKey: created.apiKey };
+}
+
+/** A simulator and a data folder for gateway processes; `env` points a process at both. */
+export interface ProcessWorld {
+  readonly sim: Simulator;
+  readonly dataDir: string;
+  readonly env: Record<string, string>;
+  /** Stops the simulator and removes the data folder (stop the processes first). */
+  stop(): Promise<void>;
+}
+
+export async function startProcessWorld(name: string): Promise<ProcessWorld> {
+  const sim = await startSimulator({ receipts: { deliveryDelayMs: 5, readDelayMs: null } });
+  const dataDir = mkdtempSync(join(tmpdir(), `zapgate-${name}-`));
+  return {
+    sim,
+    dataDir,
+    env: {
+      PORT: '0',
+      DATA_DIR: dataDir,
+      WA_SERVER_URL: sim.protocolUrl,
+      WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
+      RESTORE_STAGGER_MS: '20',
+    },
+    async stop() {
+      await sim.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
