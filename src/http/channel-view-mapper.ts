@@ -1,8 +1,7 @@
 import { formatPairingCode, statusTone } from '../domain/channel-status.js';
 import type { ChannelSnapshot } from '../channels/channel-service.js';
 import type { ChannelView } from '../web/channel-view.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+import { iso } from './message-view-mapper.js';
 
 /** Maps a channel and its live link state to what browsers and API clients see. */
 export function toChannelView(

@@ -4,8 +4,12 @@ import type { TenantPacing } from '../messages/pacing-service.js';
 import type { WaitingView } from '../messages/message-waiting-service.js';
 import type { MessageEventView, MessageView, PacingView, TemplateView } from './view-schemas.js';
 
-/** A stored time as the API and the pages show it (ISO 8601), null kept. */
-export const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+/** A time as the API and the pages show it (ISO 8601): a stored date or epoch ms, null kept. */
+export function iso(value: Date | number): string;
+export function iso(value: Date | number | null): string | null;
+export function iso(value: Date | number | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
 
 /** Why a queued message waits and until when (the time in ISO 8601 and the business's zone to read it in). */
 export function toWaitingView(w: WaitingView | undefined) {

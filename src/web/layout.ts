@@ -9,9 +9,11 @@ export function jsonForScript(value: unknown): string {
 
 /**
  * The server's rendering environment: times in UTC (the browser redraws them in its own zone on
- * load) and countdowns from the server's clock.
+ * load) and countdowns from `now` (ms). By default the wall clock, not the gateway's Clock: the
+ * page goes on counting down on the browser's clock, so its first figure reads the same kind of
+ * clock (and a countdown never shows more than its ttl).
  */
-export function serverEnv(lang: Lang, now: number): ViewEnv {
+export function serverEnv(lang: Lang, now: number = Date.now()): ViewEnv {
   const fmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
   return {
     lang,

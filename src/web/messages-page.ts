@@ -87,7 +87,7 @@ ${invalid ? `<p class="field-error" id="log-phone-error" role="alert" data-testi
 export function renderPanelMessages(input: MessagesPageInput): string {
   const { lang, channel: ch, query } = input;
   const s = texts(lang);
-  const env = serverEnv(lang, input.now ?? Date.now());
+  const env = serverEnv(lang, input.now);
   const strings = stringsFor(lang, MESSAGES_GROUPS);
   let content: string;
   if (!ch) {

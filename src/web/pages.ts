@@ -127,7 +127,7 @@ function isDefaultChannelName(name: string, title: string): boolean {
 export function renderPanelSettings(input: PanelPageInput): string {
   const { lang } = input;
   const s = texts(lang);
-  const env = serverEnv(lang, input.now ?? Date.now());
+  const env = serverEnv(lang, input.now);
   const strings = stringsFor(lang, LIVE_GROUPS);
   const blocks = input.channels
     .map((ch) => {
@@ -161,7 +161,7 @@ ${qrWindow(lang, input.helpUrl, input.businessName, input.supportUrl)}`;
 export function renderPanelChannels(input: PanelPageInput): string {
   const { lang } = input;
   const s = texts(lang);
-  const env = serverEnv(lang, input.now ?? Date.now());
+  const env = serverEnv(lang, input.now);
   const strings = stringsFor(lang, LIVE_GROUPS);
   const cards = input.channels
     .map(
@@ -196,7 +196,7 @@ ${qrWindow(lang, input.helpUrl, input.businessName, input.supportUrl)}`;
 export function renderQrPage(input: QrPageInput): string {
   const { lang, channel } = input;
   const s = texts(lang);
-  const env = serverEnv(lang, input.now ?? Date.now());
+  const env = serverEnv(lang, input.now);
   const strings = stringsFor(lang, QR_PAGE_GROUPS);
   // The script starts watching at once, so an unlinked channel without a link is "preparing".
   const area = linkView(channel, strings, env, {
@@ -329,7 +329,7 @@ export function renderLoginLinkGone({
 export function renderSupportConsole(input: SupportConsoleInput): string {
   const { lang, rows } = input;
   const s = texts(lang);
-  const env = serverEnv(lang, input.now ?? Date.now());
+  const env = serverEnv(lang, input.now);
   const strings = stringsFor(lang, [
     'common.',
     'scan.',

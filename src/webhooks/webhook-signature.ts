@@ -67,7 +67,8 @@ const header = (headers: HeaderBag, name: string): string | undefined => {
 /**
  * Checks a received webhook (for integrators and our tests): the signature over the raw body, in
  * constant time, and a timestamp within `toleranceSeconds` of `now` either way (replay protection).
- * Returns the message id and timestamp; throws WebhookVerificationError otherwise.
+ * Returns the message id and timestamp; throws WebhookVerificationError otherwise. `now` is the
+ * receiver's wall clock by default: this runs where the webhook arrives, not on the gateway's Clock.
  */
 export function verifyWebhook(
   secret: string,

@@ -48,6 +48,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   #presence: KeyPresence | undefined;
   #presenceLoading: Promise<void> | undefined;
 
+  /** `now`: milliseconds for entries' idleness; real time, not the gateway's Clock (a memory bound). */
   constructor(store: AuthStateStore, limits = DEFAULT_SIGNAL_KEY_CACHE_LIMITS, now: () => number = Date.now) {
     this.#store = store;
     this.#limits = limits;

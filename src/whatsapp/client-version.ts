@@ -36,6 +36,10 @@ export interface ClientVersionOptions {
   readonly timeoutMs?: number;
   /** Two lookups are at least this far apart (a fleet's 405s do not hammer the URL). */
   readonly minIntervalMs?: number;
+  /**
+   * Milliseconds for that spacing (tests pass their own). Real time by default, not the gateway's
+   * Clock: the spacing protects the URL from real load, which a jump of a test clock does not make.
+   */
   readonly now?: () => number;
 }
 

@@ -1,5 +1,6 @@
 import type { AuthenticationCreds, BinaryNode, WASocket } from 'baileys';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import { DeadlineWaiters } from './deadline-waiters.js';
@@ -104,7 +105,8 @@ export class DeviceLinking {
     // Baileys reads the ADV secret once per socket; after a companion_reg_refresh the codes must
     // carry the new one (see onRegistrationRefresh).
     const shown = withAdvSecret(qr, this.host.creds()?.advSecretKey);
-    this.lastQr = { qr: shown, ttlMs, at: Date.now() };
+    // Baileys times a code's life in real time: what is left of it is measured on the monotonic timer.
+    this.lastQr = { qr: shown, ttlMs, at: performance.now() };
     this.host.setState({ status: 'awaiting_scan' });
     this.host.emit('qr', { qr: shown, ttlMs });
   }
@@ -138,9 +140,9 @@ export class DeviceLinking {
     );
     const last = this.lastQr;
     if (this.mode !== 'qr' || !last) return;
-    const ttlMs = Math.max(1_000, last.ttlMs - (Date.now() - last.at));
+    const ttlMs = Math.max(1_000, Math.round(last.ttlMs - (performance.now() - last.at)));
     const qr = withAdvSecret(last.qr, creds.advSecretKey);
-    this.lastQr = { qr, ttlMs, at: Date.now() };
+    this.lastQr = { qr, ttlMs, at: performance.now() };
     this.host.emit('qr', { qr, ttlMs });
   }
 

@@ -84,6 +84,8 @@ async function deliverInbound(
   const lidMapping = sock.signalRepository.lidMapping;
   for (const msg of messages) {
     try {
+      // A text without WhatsApp's timestamp is dated when it arrived: the protocol driver has no
+      // Clock (the gateway's clock is the schedulers'), and an arrival is a real-time event.
       const result = await toReceivedText(msg, (lid) => lidMapping.getPNForLID(lid), Date.now());
       if ('message' in result) {
         if (isCurrent()) sink.inbound(result.message);
