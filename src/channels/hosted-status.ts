@@ -14,6 +14,7 @@ import type {
   StatusReport,
 } from './channel-driver.js';
 import type { WriteFence } from './channel-placement.js';
+import { atClockTime } from './clock-timer.js';
 import type { QueueGates } from './queue-gates.js';
 
 /** What the delivery side hears from the channels this process holds. */
@@ -77,6 +78,10 @@ export interface HostedStatusOptions {
   readonly metrics?: Metrics | undefined;
 }
 
+/** An open session whose status could not be recorded is tried again, backing off, this many times. */
+const OPEN_RECORD_ATTEMPTS = 5;
+const OPEN_RECORD_RETRY_MS = 2_000;
+
 const RESTORED_STATUSES: ReadonlySet<ChannelStatus | undefined> = new Set([
   'connected',
   'reconnecting',
@@ -92,8 +97,29 @@ const RESTORED_STATUSES: ReadonlySet<ChannelStatus | undefined> = new Set([
 export class HostedStatus {
   constructor(private readonly o: HostedStatusOptions) {}
 
-  /** What the driver's new state means for the channel's stored status. */
-  async driverState(hosted: HostedChannel, state: DriverState): Promise<void> {
+  /**
+   * What the driver's new state means for the channel's stored status. Never rejects: a database
+   * that does not answer in time (a pool exhausted under a reconnect wave) is logged, and an open
+   * session's status is worked out again shortly, so the channel does not stay "reconnecting" while
+   * it is open — and the process does not die of an unhandled rejection (seen at ~5,000 sessions).
+   */
+  async driverState(hosted: HostedChannel, state: DriverState, attempt = 1): Promise<void> {
+    try {
+      await this.applyDriverState(hosted, state);
+    } catch (err) {
+      this.o.logger.error(
+        { err, channelId: hosted.channelId, status: state.status, attempt },
+        'could not record what the session did',
+      );
+      if (state.status !== 'open' || attempt >= OPEN_RECORD_ATTEMPTS || !this.o.host.isCurrent(hosted))
+        return;
+      const at = this.o.clock.now().getTime() + OPEN_RECORD_RETRY_MS * attempt;
+      await new Promise<void>((resolve) => atClockTime(this.o.clock, at, resolve));
+      if (this.o.host.isCurrent(hosted)) await this.driverState(hosted, state, attempt + 1);
+    }
+  }
+
+  private async applyDriverState(hosted: HostedChannel, state: DriverState): Promise<void> {
     const { host, metrics } = this.o;
     if (state.status === 'reconnecting') metrics?.reconnects.inc({ cause: state.cause });
     if (!host.isCurrent(hosted)) return;
