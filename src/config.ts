@@ -89,6 +89,11 @@ const schema = z
     /** How many restored sessions may be opening at once (a restart paces itself by WhatsApp's answers). */
     RESTORE_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
     /**
+     * At most this many WhatsApp connections in their handshake at once, restores, reconnects and
+     * links together (a reconnect storm runs the pure-JS certificate checks a few at a time).
+     */
+    CONNECT_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(8),
+    /**
      * Several gateway nodes on one PostgreSQL (docs/operations.md): this node's unique name. Set, the
      * node holds only the channels its leases give it; unset, one process holds every channel.
      */
@@ -207,6 +212,8 @@ export interface Config {
   readonly qrLinkTtlMs: number;
   readonly restoreStaggerMs: number;
   readonly restoreConcurrency: number;
+  /** Connection attempts in their handshake at once, process-wide (channels/connect-gate.ts). */
+  readonly connectConcurrency: number;
   /** Several nodes on one PostgreSQL (NODE_ID set); undefined: this process holds every channel. */
   readonly cluster:
     { readonly nodeId: string; readonly leaseTtlMs: number; readonly takesPerRound: number } | undefined;
@@ -297,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     qrLinkTtlMs: v.QR_LINK_TTL_HOURS * 3_600_000,
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
     restoreConcurrency: v.RESTORE_CONCURRENCY,
+    connectConcurrency: v.CONNECT_CONCURRENCY,
     cluster: v.NODE_ID
       ? Object.freeze({
           nodeId: v.NODE_ID,

@@ -23,6 +23,14 @@ export class Metrics {
     'Live WhatsApp sessions on this node, by session status',
     ['status'],
   );
+  readonly connectAttemptsWaiting = this.gauge(
+    'zapgate_connect_attempts_waiting',
+    'WhatsApp connection attempts (restores, reconnects, links) waiting for a turn at the connection gate',
+  );
+  readonly connectAttemptsInHandshake = this.gauge(
+    'zapgate_connect_attempts_in_handshake',
+    'WhatsApp connection attempts in their handshake now (at most CONNECT_CONCURRENCY)',
+  );
   readonly messagesAccepted = this.counter(
     'zapgate_messages_accepted_total',
     'Messages accepted into the queue',
