@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
 import { assertNoReload, launchChromium, markNoReload, typePairingCodeOnPhone } from '../support/browser.js';
 import { startCluster, type Cluster } from '../support/cluster.js';
@@ -96,6 +96,16 @@ async function openOn(index: number, path: string): Promise<Page> {
 
 const openOnNodeA = (business: Business): Promise<Page> => openOn(0, new URL(business.qrPageUrl).pathname);
 
+/** Node b links a new business's channel; its QR page is opened on node a, showing b's QR. */
+async function qrPageOnNodeA(name: string): Promise<{ business: Business; page: Page; svg: Locator }> {
+  const business = await newBusiness(name);
+  await linkingOnNodeB(business);
+  const page = await openOnNodeA(business);
+  const svg = page.getByTestId('qr-code').locator('svg');
+  await svg.waitFor();
+  return { business, page, svg };
+}
+
 /** The phone's camera: a screenshot of the QR on the page, decoded and scanned by the simulator. */
 async function scanShownQr(page: Page, phone: VirtualPhone): Promise<void> {
   const picture = await page.getByTestId('qr-code').locator('svg').screenshot();
@@ -115,11 +125,7 @@ const newPhone = () =>
   });
 
 test('a QR page on the node that does not hold the channel: the live QR, scanned, turns green there', async () => {
-  const business = await newBusiness('Studio Norte');
-  await linkingOnNodeB(business);
-  const page = await openOnNodeA(business);
-  const svg = page.getByTestId('qr-code').locator('svg');
-  await svg.waitFor();
+  const { business, page } = await qrPageOnNodeA('Studio Norte');
   await page.screenshot({ path: `${ARTIFACTS}/qr-on-node-a.png`, fullPage: true });
   // Still linked by node b: node a relays, it opened no socket of its own.
   assert.equal(await holderOf(business.channelId), 'node-b');
@@ -159,10 +165,7 @@ test('a QR page on the node that does not hold the channel: the live QR, scanned
 });
 
 test('a switch to a code on the page of node a takes effect on node b; its pairing code links the phone', async () => {
-  const business = await newBusiness('Studio Sul');
-  await linkingOnNodeB(business);
-  const page = await openOnNodeA(business);
-  await page.getByTestId('qr-code').locator('svg').waitFor();
+  const { business, page } = await qrPageOnNodeA('Studio Sul');
   const phone = newPhone();
   await page.getByTestId('use-code').click();
   await page.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
@@ -293,11 +296,7 @@ test('Reset and delete sent to the node that does not hold the channel answer on
 
 // Last: it kills node b.
 test('the node linking a channel dies: the other node stops showing its QR, then links the channel itself', async () => {
-  const business = await newBusiness('Studio Centro');
-  await linkingOnNodeB(business);
-  const page = await openOnNodeA(business);
-  const svg = page.getByTestId('qr-code').locator('svg');
-  await svg.waitFor();
+  const { business, page, svg } = await qrPageOnNodeA('Studio Centro');
   assert.ok((await channelView(0, business)).json.link?.qr, 'node a shows the QR node b relayed');
 
   await cluster.kill(1);
