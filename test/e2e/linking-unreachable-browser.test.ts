@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createBusiness, launchChromium } from '../support/browser.js';
+import { ManualClock } from '../../src/clock.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -13,10 +14,49 @@ import { waitUntil } from '../support/wait-for.js';
  */
 const ARTIFACTS = 'test-artifacts/linking-viewers';
 const WAIT_MS = 15_000;
+/**
+ * The stall thresholds run on the gateway's clock, set far beyond what real time reaches while a
+ * test looks, and the tests move the clock past them: each stage is seen however slow the machine
+ * (with 1 s and 3 s of real time, a loaded machine could skip "Still connecting…" altogether). A
+ * long grace keeps the attempt going while the jumps outrun a viewer's lease (45 s on the clock).
+ */
+const STALL = {
+  LINK_SLOW_SECONDS: '60',
+  LINK_STUCK_SECONDS: '120',
+  LINK_GRACE_SECONDS: '300',
+  LINK_WINDOW_SECONDS: '1200',
+};
+const AFTER_MS = { slow: 61_000, stuck: 121_000 };
+
+/**
+ * Moves the gateway's clock just past the attempt's `stage` (from when its wait started, as the
+ * API says: `link.waitingSince`) until the API reports that stage, and answers the channel. The
+ * target follows a wait that starts again (a Retry), and never passes the next stage.
+ */
+const stalledAt = (
+  h: Harness,
+  clock: ManualClock,
+  b: { channelId: string; apiKey: string },
+  stage: 'slow' | 'stuck',
+) =>
+  waitUntil(
+    async () => {
+      const channel = (await h.api('GET', `/v1/channels/${b.channelId}`, { key: b.apiKey })).json;
+      if (channel.link?.stalled?.stage === stage) return channel;
+      if (channel.link?.waitingSince) {
+        const target = Date.parse(channel.link.waitingSince) + AFTER_MS[stage];
+        const now = clock.now().getTime();
+        if (now < target) clock.advance(target - now);
+      }
+      return undefined;
+    },
+    { what: `the link attempt ${stage}` },
+  );
 
 describe('linking when the server cannot reach WhatsApp, in a real browser', () => {
   let h: Harness;
   let browser: Browser;
+  const clock = new ManualClock(new Date('2026-03-02T12:00:00Z'));
   const contexts: BrowserContext[] = [];
 
   before(async () => {
@@ -29,13 +69,7 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
         server.close(() => resolve(port));
       });
     });
-    h = await startHarness({
-      env: {
-        WA_SERVER_URL: `ws://127.0.0.1:${closed}/ws/chat`,
-        LINK_SLOW_SECONDS: '1',
-        LINK_STUCK_SECONDS: '3',
-      },
-    });
+    h = await startHarness({ env: { WA_SERVER_URL: `ws://127.0.0.1:${closed}/ws/chat`, ...STALL }, clock });
     browser = await launchChromium();
   });
   after(async () => {
@@ -58,10 +92,13 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
     const business = await createBusiness(h, 'Offline Salon');
     const panel = await openPage(here(business.panelLoginUrl));
     await panel.getByTestId('scan-qr').click();
+    await stalledAt(h, clock, business, 'slow');
     const slow = panel.getByTestId('link-slow');
     await slow.waitFor();
     assert.match(await slow.innerText(), /Still connecting to WhatsApp/);
     const stuck = panel.getByTestId('link-stuck');
+    assert.equal(await stuck.count(), 0, 'not stuck before its time');
+    await stalledAt(h, clock, business, 'stuck');
     await stuck.waitFor();
     assert.equal(await stuck.getAttribute('data-cause'), 'unreachable');
     assert.match(await stuck.innerText(), /cannot reach WhatsApp/);
@@ -100,6 +137,7 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
     // Retry starts the attempt again: "Preparing…"/"Still connecting…" first, then the cause again.
     await panel.getByTestId('link-retry').click();
     await panel.getByTestId('link-stuck').waitFor({ state: 'detached' });
+    await stalledAt(h, clock, business, 'stuck');
     await panel.getByTestId('link-stuck').waitFor();
     assert.equal(await panel.getByTestId('link-expired').count(), 0);
   });
@@ -107,6 +145,7 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
 
 describe('linking when WhatsApp accepts the connection and never answers', () => {
   let h: Harness;
+  const clock = new ManualClock(new Date('2026-03-02T12:00:00Z'));
   const held: Socket[] = [];
   let blackHole: Server;
 
@@ -116,13 +155,7 @@ describe('linking when WhatsApp accepts the connection and never answers', () =>
     const port = await new Promise<number>((resolve) =>
       blackHole.listen(0, '127.0.0.1', () => resolve((blackHole.address() as { port: number }).port)),
     );
-    h = await startHarness({
-      env: {
-        WA_SERVER_URL: `ws://127.0.0.1:${port}/ws/chat`,
-        LINK_SLOW_SECONDS: '1',
-        LINK_STUCK_SECONDS: '3',
-      },
-    });
+    h = await startHarness({ env: { WA_SERVER_URL: `ws://127.0.0.1:${port}/ws/chat`, ...STALL }, clock });
   });
   after(async () => {
     await h?.stop();
@@ -139,12 +172,10 @@ describe('linking when WhatsApp accepts the connection and never answers', () =>
       (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.link
         ?.stalled as { stage: string; cause: string } | null | undefined;
     assert.equal(await stalled(), null);
-    const slow = await waitUntil(async () => ((await stalled())?.stage === 'slow' ? stalled() : undefined), {
-      what: 'slow',
-    });
-    assert.deepEqual(slow, { stage: 'slow', cause: 'no_answer' });
-    await waitUntil(async () => (await stalled())?.stage === 'stuck', { what: 'stuck' });
-    assert.deepEqual(await stalled(), { stage: 'stuck', cause: 'no_answer' });
+    const slow = await stalledAt(h, clock, business, 'slow');
+    assert.deepEqual(slow.link.stalled, { stage: 'slow', cause: 'no_answer' });
+    const stuck = await stalledAt(h, clock, business, 'stuck');
+    assert.deepEqual(stuck.link.stalled, { stage: 'stuck', cause: 'no_answer' });
     // Retry: a new attempt, whose wait starts over.
     const retried = await watch({ retry: true });
     assert.equal(retried.status, 200);

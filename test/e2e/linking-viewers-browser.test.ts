@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/clock.js';
 import type { VirtualPhone } from '../../src/simulator/index.js';
 import { launchChromium } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
+import { scanQrOnScreen } from '../support/qr-scan.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -69,14 +70,10 @@ describe('linking with several viewers, in a real browser', () => {
   };
   const qrSequence = async (page: Page): Promise<number> =>
     Number(await page.getByTestId('qr-code').first().getAttribute('data-sequence'));
+  /** Scans the QR the page shows now (again if it rotated meanwhile: its codes live 3 s here). */
   const scanFrom = async (page: Page, phone: VirtualPhone) => {
-    const picture = await page.getByTestId('qr-code').locator('svg').screenshot();
-    const r = await fetch(`${h.sim.controlUrl}/phones/${phone.phone}/scan-image`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: new Uint8Array(picture),
-    });
-    assert.equal(r.status, 200, await r.text());
+    const scan = await scanQrOnScreen(page, h.sim.controlUrl, phone);
+    assert.equal(scan.status, 200, JSON.stringify(scan.json));
   };
   const causes = async (apiKey: string, channelId: string): Promise<string[]> => {
     const r = await h.api('GET', `/v1/channels/${channelId}/events`, { key: apiKey });
