@@ -182,7 +182,7 @@ export class ChannelService {
     // flight goes back to the queue and fails with the rest below.
     await this.o.linkWindow.deleted(channel);
     const failed = await this.o.db.transaction(async (tx) => {
-      if (!(await this.o.channels.markDeleted(tenantId, channelId, new Date(), tx)))
+      if (!(await this.o.channels.markDeleted(tenantId, channelId, this.o.host.currentTime(), tx)))
         throw notFound(channelId);
       await this.o.qrLinks.revokeAll(tenantId, channelId, tx);
       return this.o.failWaitingMessages(tenantId, channelId, tx);
