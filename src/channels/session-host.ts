@@ -1,14 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type {
-  ChannelStatus,
-  NewChatCapState,
-  RestrictionCause,
-  StatusCause,
-} from '../domain/channel-status.js';
+import type { NewChatCapState, RestrictionCause } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Channel, ChannelsRepository, LinkedDeviceFacts } from '../store/channels-repository.js';
+import type { Channel, ChannelsRepository } from '../store/channels-repository.js';
 import type { ChannelChanges } from './channel-changes.js';
 import type {
   ChannelDriver,
@@ -263,15 +258,7 @@ export class SessionHost {
   }
 
   /** Persists a status change (in order per channel, fenced when held under a lease) and tells viewers. */
-  record(
-    hosted: HostedChannel,
-    status: ChannelStatus,
-    cause: StatusCause,
-    facts: LinkedDeviceFacts = {},
-    force = false,
-  ): Promise<unknown> {
-    return this.status.record(hosted, status, cause, facts, force);
-  }
+  readonly record: HostedStatus['record'] = (...change) => this.status.record(...change);
 
   publish(ref: ChannelRef): void {
     this.status.publish(ref);
