@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { assertNoReload, browserSuite, createBusiness, markNoReload } from '../support/browser.js';
+import {
+  assertNoReload,
+  browserSuite,
+  createBusiness,
+  markNoReload,
+  openLinkADevice,
+} from '../support/browser.js';
 import { photographQr, scanQrOnScreen } from '../support/qr-scan.js';
 import { waitUntil } from '../support/wait-for.js';
 import { holdWatchHeartbeats } from '../support/watch-heartbeat.js';
@@ -131,9 +137,7 @@ describe('linking in a real browser', () => {
       width: 390,
       height: 844,
     });
-    await phonePage.getByTestId('menu').click();
-    await phonePage.getByTestId('linked-devices').click();
-    await phonePage.getByTestId('link-device').click();
+    await openLinkADevice(phonePage);
     await phonePage.getByTestId('link-with-phone-number').click();
     await phonePage.getByTestId('pairing-code-input').fill(code);
     await shot(phonePage, '3-phone-typing-code');
@@ -201,9 +205,7 @@ describe('linking in a real browser', () => {
       width: 390,
       height: 844,
     });
-    await phonePage.getByTestId('menu').click();
-    await phonePage.getByTestId('linked-devices').click();
-    await phonePage.getByTestId('link-device').click();
+    await openLinkADevice(phonePage);
     await phonePage
       .getByTestId('qr-file-input')
       .setInputFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: screenshot });

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createBusiness, launchChromium } from '../support/browser.js';
+import { browserSuite, createBusiness } from '../support/browser.js';
 import { ManualClock } from '../../src/clock.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -54,58 +52,43 @@ const stalledAt = (
   );
 
 describe('linking when the server cannot reach WhatsApp, in a real browser', () => {
-  let h: Harness;
-  let browser: Browser;
   const clock = new ManualClock(new Date('2026-03-02T12:00:00Z'));
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    // A port that was open a moment ago and is closed now: every connection is refused.
-    const closed = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
+  const suite = browserSuite({
+    artifacts: ARTIFACTS,
+    waitMs: WAIT_MS,
+    harness: async () => {
+      // A port that was open a moment ago and is closed now: every connection is refused.
+      const closed = await new Promise<number>((resolve) => {
+        const server = createServer();
+        server.listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as { port: number };
+          server.close(() => resolve(port));
+        });
       });
-    });
-    h = await startHarness({ env: { WA_SERVER_URL: `ws://127.0.0.1:${closed}/ws/chat`, ...STALL }, clock });
-    browser = await launchChromium();
+      return { env: { WA_SERVER_URL: `ws://127.0.0.1:${closed}/ws/chat`, ...STALL }, clock };
+    },
   });
-  after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await h?.stop();
-  });
-
-  const openPage = async (url: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    await page.goto(url);
-    return page;
-  };
-  const here = (url: string) => h.gateway.url + new URL(url).pathname;
+  const { here } = suite;
+  const openPage = (url: string) => suite.openPage(url);
 
   test('"Still connecting to WhatsApp…", then the cause and Retry: panel, QR page, support console, API', async () => {
-    const business = await createBusiness(h, 'Offline Salon');
+    const business = await createBusiness(suite.h, 'Offline Salon');
     const panel = await openPage(here(business.panelLoginUrl));
     await panel.getByTestId('scan-qr').click();
-    await stalledAt(h, clock, business, 'slow');
+    await stalledAt(suite.h, clock, business, 'slow');
     const slow = panel.getByTestId('link-slow');
     await slow.waitFor();
     assert.match(await slow.innerText(), /Still connecting to WhatsApp/);
     const stuck = panel.getByTestId('link-stuck');
     assert.equal(await stuck.count(), 0, 'not stuck before its time');
-    await stalledAt(h, clock, business, 'stuck');
+    await stalledAt(suite.h, clock, business, 'stuck');
     await stuck.waitFor();
     assert.equal(await stuck.getAttribute('data-cause'), 'unreachable');
     assert.match(await stuck.innerText(), /cannot reach WhatsApp/);
     await panel.screenshot({ path: `${ARTIFACTS}/panel-whatsapp-unreachable.png` });
 
     // The API says the same, for integrators.
-    const api = await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey });
+    const api = await suite.h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey });
     assert.deepEqual(api.json.link.stalled, { stage: 'stuck', cause: 'unreachable' });
 
     // The QR page (a second viewer) shows it too.
@@ -127,8 +110,8 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
       }
 
     // Support sees it on the business's row.
-    const support = await openPage(`${h.gateway.url}/support/login`);
-    await support.locator('#key').fill(h.adminKey);
+    const support = await openPage(`${suite.h.gateway.url}/support/login`);
+    await support.locator('#key').fill(suite.h.adminKey);
     await support.locator('button[type="submit"]').click();
     const row = support.locator(`tr[data-channel-id="${business.channelId}"]`);
     await row.getByTestId('support-stall').waitFor();
@@ -137,7 +120,7 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
     // Retry starts the attempt again: "Preparing…"/"Still connecting…" first, then the cause again.
     await panel.getByTestId('link-retry').click();
     await panel.getByTestId('link-stuck').waitFor({ state: 'detached' });
-    await stalledAt(h, clock, business, 'stuck');
+    await stalledAt(suite.h, clock, business, 'stuck');
     await panel.getByTestId('link-stuck').waitFor();
     assert.equal(await panel.getByTestId('link-expired').count(), 0);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { browserSuite, createBusiness } from '../support/browser.js';
+import { browserSuite, createBusiness, typePairingCodeOnPhone } from '../support/browser.js';
 import { scanQrOnScreen } from '../support/qr-scan.js';
 import { holdWatchHeartbeats } from '../support/watch-heartbeat.js';
 
@@ -62,13 +62,7 @@ describe('the QR page in a real browser', () => {
     await shot(page, 'phone-code');
 
     const phonePage = await open(`${suite.h.sim.controlUrl}/phone/${phone.phone}`, true);
-    await phonePage.getByTestId('menu').click();
-    await phonePage.getByTestId('linked-devices').click();
-    await phonePage.getByTestId('link-device').click();
-    await phonePage.getByTestId('link-with-phone-number').click();
-    await phonePage.getByTestId('pairing-code-input').fill(code);
-    await phonePage.getByTestId('pairing-code-submit').click();
-    await phonePage.getByTestId('phone-success').waitFor();
+    await typePairingCodeOnPhone(phonePage, code);
     await page.getByTestId('connection-established').first().waitFor();
     await page.getByTestId('use-qr').waitFor({ state: 'hidden' });
     assert.equal(phone.linkedDevices().length, 1);

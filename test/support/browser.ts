@@ -132,11 +132,16 @@ export const assertNoReload = async (page: Page): Promise<void> =>
  * menu → Linked devices → Link a device → Link with phone number, the code typed, until it says linked.
  */
 export async function typePairingCodeOnPhone(phonePage: Page, code: string): Promise<void> {
-  await phonePage.getByTestId('menu').click();
-  await phonePage.getByTestId('linked-devices').click();
-  await phonePage.getByTestId('link-device').click();
+  await openLinkADevice(phonePage);
   await phonePage.getByTestId('link-with-phone-number').click();
   await phonePage.getByTestId('pairing-code-input').fill(code);
   await phonePage.getByTestId('pairing-code-submit').click();
   await phonePage.getByTestId('phone-success').waitFor();
+}
+
+/** On the simulator's phone page: menu → Linked devices → Link a device (its camera is open). */
+export async function openLinkADevice(phonePage: Page): Promise<void> {
+  await phonePage.getByTestId('menu').click();
+  await phonePage.getByTestId('linked-devices').click();
+  await phonePage.getByTestId('link-device').click();
 }
