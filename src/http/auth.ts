@@ -40,13 +40,37 @@ export const bearerToken = (header: string | undefined): string | undefined =>
  */
 export function apiKeyAuth(sessions: Pick<Sessions, 'principalForApiKey'>): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    if (!(c.get('principal') as Principal | undefined)) {
-      const principal = await sessions.principalForApiKey(bearerToken(c.req.header('authorization')));
-      if (!principal)
-        throw new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
-      c.set('principal', principal);
-      if (principal.kind === 'tenant') c.set('tenantId', principal.tenantId);
-    }
+    if (!(c.get('principal') as Principal | undefined)) await authenticate(c, sessions);
+    await next();
+  };
+}
+
+/** Looks the request's key up and sets its principal (and business); no valid key: 401. */
+async function authenticate(
+  c: Context<ApiEnv>,
+  sessions: Pick<Sessions, 'principalForApiKey'>,
+): Promise<Principal> {
+  const principal = await sessions.principalForApiKey(bearerToken(c.req.header('authorization')));
+  if (!principal)
+    throw new AppError('unauthorized', 'Send a valid API key as "Authorization: Bearer <key>".');
+  c.set('principal', principal);
+  if (principal.kind === 'tenant') c.set('tenantId', principal.tenantId);
+  return principal;
+}
+
+/**
+ * `apiKeyAuth` then `requireBusinessKey(message)` as one middleware, for a route file that may be
+ * mounted alone: the accept path (POST /v1/messages) runs every middleware layer per request, so it
+ * pays for one here instead of two.
+ */
+export function businessKeyAuth(
+  sessions: Pick<Sessions, 'principalForApiKey'>,
+  message: string,
+): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const principal = (c.get('principal') as Principal | undefined) ?? (await authenticate(c, sessions));
+    if (principal.kind !== 'tenant') throw new AppError('forbidden', message);
+    c.set('tenantId', principal.tenantId);
     await next();
   };
 }

@@ -6,7 +6,7 @@ import type { MessageWaitingService } from '../messages/message-waiting-service.
 import type { PacingService } from '../messages/pacing-service.js';
 import type { TemplateService } from '../messages/template-service.js';
 import type { TenantService } from '../tenants/tenant-service.js';
-import { apiKeyAuth, requireBusinessKey, type ApiEnv } from './auth.js';
+import { businessKeyAuth, type ApiEnv } from './auth.js';
 import { auth, conflict, invalid, json, missing, noContent } from './contract-responses.js';
 import { jsonBody, statusForCode, validationError } from './http-errors.js';
 import { checkJsonValue } from './request-guards.js';
@@ -71,8 +71,9 @@ const idempotencyHeader = {
  */
 export function messageRouter(ctx: MessageRoutesContext): ContractRouter<ApiEnv> {
   const r = new ContractRouter<ApiEnv>();
-  for (const path of ['/messages', '/messages/*', '/templates', '/templates/*', '/pacing'])
-    r.app.use(path, apiKeyAuth(ctx.tenants), requireBusinessKey('This route takes a business API key.'));
+  // '/messages/*' matches '/messages' itself too: listing both ran the key check twice per request.
+  const businessKey = businessKeyAuth(ctx.tenants, 'This route takes a business API key.');
+  for (const path of ['/messages/*', '/templates/*', '/pacing']) r.app.use(path, businessKey);
   const message = json('The message', messageView);
   const template = json('The template', templateView);
   const pacing = json(

@@ -53,7 +53,7 @@ const requireBusiness = requireBusinessKey('Webhooks are managed with a business
  */
 export function webhookRouter(ctx: WebhookRoutesContext): ContractRouter<ApiEnv> {
   const r = new ContractRouter<ApiEnv>();
-  r.app.use('/webhooks', requireBusiness);
+  // '/webhooks/*' matches '/webhooks' itself too (one registration, one check per request).
   r.app.use('/webhooks/*', requireBusiness);
   const endpoint = json('The endpoint', webhookSchemas.endpoint);
   const id = (c: Parameters<typeof pathValue>[0]) => pathValue(c, 'webhookId');
