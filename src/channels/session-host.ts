@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { NewChatCapState, RestrictionCause } from '../domain/channel-status.js';
+import { hasLinkedDevice, type NewChatCapState, type RestrictionCause } from '../domain/channel-status.js';
 import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Channel, ChannelsRepository } from '../store/channels-repository.js';
@@ -277,8 +277,26 @@ export class SessionHost {
     return this.restrictions.lift(ref, cause);
   }
 
-  /** Logs the channel's device out and forgets its credentials (a reset, a deleted channel). */
+  /**
+   * Logs the channel's device out and forgets its credentials (a reset, a deleted channel). A linked
+   * session still logging in (just restored, or taken over from a node that died) is given up to
+   * `LOGOUT_OPEN_WAIT_MS` to open first: logged out while not connected, the phone would keep
+   * listing the device, and with the credentials gone nobody could log it out afterwards.
+   */
   async logoutAndForget(channelId: string): Promise<void> {
+    const opening = this.hosted.get(channelId);
+    const linked = opening?.lastStatus !== undefined && hasLinkedDevice(opening.lastStatus);
+    if (opening && linked && STILL_OPENING.has(opening.driver.state.status)) {
+      await untilSettled(opening.driver, LOGOUT_OPEN_WAIT_MS);
+      // Several nodes: let go meanwhile (its lease ran out, or a handoff): the next holder opens it
+      // from these credentials, so they are not wiped here; asked again, that holder logs it out.
+      if (this.fenced && !this.isCurrent(opening))
+        throw new AppError(
+          'not_ready',
+          'This channel is moving to another gateway node right now; try again in a few seconds.',
+          { details: { channelId } },
+        );
+    }
     const hosted = this.hosted.get(channelId);
     if (hosted) {
       this.forgetHosted(hosted);
@@ -310,6 +328,25 @@ export class SessionHost {
     await Promise.all(all.map((hosted) => this.dispose(hosted)));
     await Promise.all(all.map((hosted) => hosted.writes));
   }
+}
+
+/** How long a logout waits for a linked session still logging in before it forgets it unannounced. */
+const LOGOUT_OPEN_WAIT_MS = 10_000;
+const STILL_OPENING: ReadonlySet<DriverState['status']> = new Set(['idle', 'connecting', 'reconnecting']);
+
+/** Resolves once the driver is no longer logging in (open, removed, stopped…), or after `withinMs`. */
+function untilSettled(driver: ChannelDriver, withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, withinMs);
+    const off = driver.on('state', (state) => {
+      if (!STILL_OPENING.has(state.status)) done();
+    });
+  });
 }
 
 function refOf(channel: Channel | ChannelRef): ChannelRef {

@@ -79,9 +79,21 @@ export class ClusterLinkWindow extends LinkWindow {
       await super.pairingPhoneChanged(channel);
   }
 
-  /** The holder logs the device out and closes its session; the deletion is written after it did. */
+  /**
+   * The holder logs the device out and closes its session; the deletion is written after it did.
+   * A linked channel that no node holds (its holder died and no other has taken it over yet) is
+   * not deleted now: only a session can log the device out, and only a holder may open one (a
+   * second connection of the device is a 440 "replaced" for the one holding it). Asked again once
+   * a node has taken it over, which is within seconds, that node logs it out; wiped here, the
+   * phone would list the device for good with nobody left to log it out.
+   */
   override async deleted(channel: Channel): Promise<void> {
-    if (!(await this.sentToHolder(channel, { kind: 'delete' }))) await super.deleted(channel);
+    if (await this.sentToHolder(channel, { kind: 'delete' })) return;
+    const here = this.isLinking(channel.id) || this.c.host.holds(channel.id);
+    // 'pairing': just linked, its credentials stored; placed like a linked channel.
+    const linked = hasLinkedDevice(channel.status) || channel.status === 'pairing';
+    if (!here && linked) throw changingHands(channel.id);
+    await super.deleted(channel);
   }
 
   /**
@@ -131,6 +143,15 @@ export class ClusterLinkWindow extends LinkWindow {
     }
     return true;
   }
+}
+
+/** A linked channel no node holds right now: its next holder is being chosen. */
+export function changingHands(channelId: string): AppError {
+  return new AppError(
+    'not_ready',
+    'This channel is changing hands: the gateway node holding it stopped and another takes it over within seconds. Try again in a few seconds; the device is then logged out of the phone as well.',
+    { details: { channelId, heldBy: null } },
+  );
 }
 
 /** The error a forwarded command ends with when its node did not answer in time. */
