@@ -40,6 +40,16 @@ describe('linking in a real browser', () => {
 
   /** The phone's camera on the QR the page shows now (again if it rotated meanwhile: qr-scan.ts). */
   const scanQr = (page: Page, phone: VirtualPhone) => scanQrOnScreen(page, suite.h.sim.controlUrl, phone);
+  /** A new business linked from its panel (QR window, scan, green), with the panel page. */
+  const linkedFromThePanel = async () => {
+    const business = await newBusiness();
+    const phone = newPhone();
+    const page = await openPage(here(business.panelLoginUrl));
+    await page.getByTestId('scan-qr').click();
+    assert.equal((await scanQr(page, phone)).status, 200);
+    await page.getByTestId('connection-established').first().waitFor();
+    return { business, phone, page };
+  };
 
   test('1. panel → red "Scan the QR code" → QR window → scan → green "Connection established", no reload', async () => {
     const business = await newBusiness();
@@ -217,12 +227,7 @@ describe('linking in a real browser', () => {
   });
 
   test('6. the phone removes the device → the panel turns red with "scan again"', async () => {
-    const business = await newBusiness();
-    const phone = newPhone();
-    const page = await openPage(here(business.panelLoginUrl));
-    await page.getByTestId('scan-qr').click();
-    assert.equal((await scanQr(page, phone)).status, 200);
-    await page.getByTestId('connection-established').first().waitFor();
+    const { phone, page } = await linkedFromThePanel();
     // The QR window closes itself after the link; with it open, a removal would start a new QR at once.
     await page.getByTestId('qr-window').waitFor({ state: 'hidden' });
     await markNoReload(page);
@@ -237,12 +242,7 @@ describe('linking in a real browser', () => {
   });
 
   test('7. the gateway restarts → the channel is connected again with no scan', async () => {
-    const business = await newBusiness();
-    const phone = newPhone();
-    const page = await openPage(here(business.panelLoginUrl));
-    await page.getByTestId('scan-qr').click();
-    assert.equal((await scanQr(page, phone)).status, 200);
-    await page.getByTestId('connection-established').first().waitFor();
+    const { business, phone, page } = await linkedFromThePanel();
     await suite.h.restartGateway();
     await waitUntil(
       async () => {
