@@ -33,6 +33,11 @@ const schema = z
      */
     DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+    /**
+     * Connections this process keeps to PostgreSQL at most. With several nodes on one server, every
+     * node's pool (plus one LISTEN connection each) must fit under the server's max_connections.
+     */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1_000).default(20),
     DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).optional(),
     /** Largest request body in bytes (1 MB), and for the batch routes (8 MB). */
     MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(1_048_576),
@@ -196,6 +201,8 @@ export interface Config {
     readonly connectTimeoutMs: number;
     readonly statementTimeoutMs: number;
     readonly queryTimeoutMs: number;
+    /** Most connections kept to PostgreSQL (DATABASE_POOL_SIZE). */
+    readonly poolSize: number;
   };
   /** Request-body limits in bytes: every route, and the batch routes. */
   readonly bodyLimits: { readonly defaultBytes: number; readonly batchBytes: number };
@@ -281,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
       queryTimeoutMs: v.DATABASE_QUERY_TIMEOUT_MS ?? v.DATABASE_STATEMENT_TIMEOUT_MS + 2_000,
+      poolSize: v.DATABASE_POOL_SIZE,
     }),
     bodyLimits: Object.freeze({ defaultBytes: v.MAX_BODY_BYTES, batchBytes: v.MAX_BATCH_BODY_BYTES }),
     dataDir: resolve(v.DATA_DIR),

@@ -10,6 +10,7 @@ describe('config: body limits and database timeouts', () => {
       connectTimeoutMs: 5_000,
       statementTimeoutMs: 10_000,
       queryTimeoutMs: 12_000,
+      poolSize: 20,
     });
   });
 
@@ -19,12 +20,14 @@ describe('config: body limits and database timeouts', () => {
       MAX_BATCH_BODY_BYTES: '2097152',
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       DATABASE_STATEMENT_TIMEOUT_MS: '3000',
+      DATABASE_POOL_SIZE: '8',
     });
     assert.deepEqual(config.bodyLimits, { defaultBytes: 65_536, batchBytes: 2_097_152 });
     assert.deepEqual(config.database, {
       connectTimeoutMs: 1_000,
       statementTimeoutMs: 3_000,
       queryTimeoutMs: 5_000,
+      poolSize: 8,
     });
     assert.equal(loadConfig({ DATABASE_QUERY_TIMEOUT_MS: '700' }).database.queryTimeoutMs, 700);
   });
@@ -39,5 +42,6 @@ describe('config: body limits and database timeouts', () => {
       },
     );
     assert.throws(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '0' }), /DATABASE_CONNECT_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ DATABASE_POOL_SIZE: '1' }), /DATABASE_POOL_SIZE/);
   });
 });
