@@ -28,6 +28,8 @@ export interface FailoverOptions {
   readonly takesPerRound: number;
   readonly messagesPerChannel: number;
   readonly linkConcurrency: number;
+  /** Each node's DATABASE_POOL_SIZE (3 × (pool + 1) connections on one server). */
+  readonly poolSize: number;
   readonly log: (line: string) => void;
 }
 
@@ -36,6 +38,7 @@ export interface FailoverResult {
   readonly channels: number;
   readonly leaseTtlSeconds: number;
   readonly takesPerRound: number;
+  readonly poolSize: number;
   /** Channels the killed node held. */
   readonly moved: number;
   /** Milliseconds from the SIGKILL to each moved channel being connected on a surviving node. */
@@ -74,7 +77,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
     size: 3,
     sim,
     leaseTtlSeconds: o.leaseTtlSeconds,
-    env: { LEASE_TAKES_PER_ROUND: String(o.takesPerRound) },
+    env: { LEASE_TAKES_PER_ROUND: String(o.takesPerRound), DATABASE_POOL_SIZE: String(o.poolSize) },
   });
   const db = new pg.Client({ connectionString: cluster.database.url });
   await db.connect();
@@ -188,6 +191,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
       channels: o.channels,
       leaseTtlSeconds: o.leaseTtlSeconds,
       takesPerRound: o.takesPerRound,
+      poolSize: o.poolSize,
       moved: moving.size,
       takeoverMs: summarise([...takeover.values()]),
       accepted: accepted.size,
@@ -278,7 +282,7 @@ async function linkThrough(
 export function formatFailover(r: FailoverResult): string {
   const t = r.takeoverMs;
   return [
-    `  channels ${r.channels} on 3 nodes (${r.linkFailures} links did not complete), lease TTL ${r.leaseTtlSeconds} s, ${r.takesPerRound} takes/round`,
+    `  channels ${r.channels} on 3 nodes (${r.linkFailures} links did not complete), lease TTL ${r.leaseTtlSeconds} s, ${r.takesPerRound} takes/round, pool ${r.poolSize} per node`,
     `  killed node held ${r.moved}; connected elsewhere after p50 ${(t.p50 / 1000).toFixed(1)} s, ` +
       `p95 ${(t.p95 / 1000).toFixed(1)} s, max ${(t.max / 1000).toFixed(1)} s (n=${t.n})`,
     `  messages accepted ${r.accepted}: lost ${r.lost}, duplicated ${r.duplicated} (raw resends ${r.rawResends})`,

@@ -6,6 +6,7 @@
  *
  *   tsx bench/run.ts [--parts link,density,ui,accept,throughput,scale,failover] [--sizes 100,500,1000] [--links 30]
  *                    [--failover-channels 60] [--failover-ttl-seconds 10] [--failover-takes-per-round 50]
+ *                    [--failover-pool-size 15]
  *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
  *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
  *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh] [--scale-link-minutes 600]
@@ -66,6 +67,8 @@ const { values } = parseArgs({
     'failover-ttl-seconds': { type: 'string', default: '10' },
     'failover-takes-per-round': { type: 'string', default: '50' },
     'failover-messages-per-channel': { type: 'string', default: '4' },
+    // Each node's DATABASE_POOL_SIZE: three nodes (+1 LISTEN each) must fit under max_connections.
+    'failover-pool-size': { type: 'string', default: '15' },
     sizes: { type: 'string', default: '100,500,1000' },
     links: { type: 'string', default: '30' },
     'setup-concurrency': { type: 'string', default: '6' },
@@ -231,6 +234,7 @@ try {
           values['failover-messages-per-channel'],
         ),
         linkConcurrency: 3,
+        poolSize: positiveInteger('failover-pool-size', values['failover-pool-size']),
         log,
       });
     } catch (err) {
