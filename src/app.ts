@@ -1,6 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { ChannelChanges } from './channels/channel-changes.js';
 import { everyLinkedChannel } from './channels/channel-placement.js';
@@ -8,6 +5,7 @@ import { ClusterLinkWindow } from './cluster/cluster-link-window.js';
 import { ClusterChannelChanges, ClusterNode } from './cluster/cluster-node.js';
 import { LinkWindow } from './channels/link-window.js';
 import { QueueGates } from './channels/queue-gates.js';
+import { ConnectGate } from './channels/connect-gate.js';
 import { SessionHost } from './channels/session-host.js';
 import { WhatsAppDrivers } from './channels/whatsapp-driver.js';
 import { ResolvedClientVersion } from './whatsapp/client-version.js';
@@ -16,6 +14,7 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { Metrics } from './metrics.js';
 import { gatewayEdge } from './http/edge.js';
+import { gatewayLifecycle, type Gateway } from './gateway-lifecycle.js';
 import type { GatewayContext } from './http/gateway-context.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { StatusRecorder } from './dispatch/status-recorder.js';
@@ -47,19 +46,7 @@ import { TenantsRepository } from './store/tenants-repository.js';
 import { deviceName } from './domain/device-name.js';
 import { TenantService } from './tenants/tenant-service.js';
 
-/** A running gateway. */
-export interface Gateway {
-  readonly url: string;
-  readonly db: Database;
-  readonly tenants: TenantService;
-  readonly channels: ChannelService;
-  /** Which channels this process holds, and their drivers. */
-  readonly sessions: SessionHost;
-  readonly logger: Logger;
-  /** Resolves once every linked channel has been asked to reconnect after start. */
-  readonly restored: Promise<number>;
-  stop(): Promise<void>;
-}
+export type { Gateway } from './gateway-lifecycle.js';
 
 /**
  * The gateway's services over an open database, nothing running yet: no port, no loop, no WhatsApp
@@ -140,6 +127,17 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       : undefined;
   // The channel rooms: the WhatsApp driver kind, the stored queue gates, the session host (which
   // channels this process holds: all of them on one node) and the link window.
+  // Every WhatsApp socket (restore, reconnect, takeover, link) first takes a turn here, so a storm
+  // after an outage runs a few handshakes at a time instead of taking the event loop (issue 9).
+  const connectGate = new ConnectGate({
+    concurrency: config.connectConcurrency,
+    clock,
+    logger,
+    onChange: ({ waiting, inHandshake }) => {
+      metrics.connectAttemptsWaiting.set(waiting);
+      metrics.connectAttemptsInHandshake.set(inHandshake);
+    },
+  });
   const drivers = new WhatsAppDrivers({
     db,
     secrets,
@@ -158,6 +156,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       const message = await new MessagesRepository(db).findByWaId(waMessageId);
       return message?.channelId === channelId ? message.body : undefined;
     },
+    connectGate,
   });
   const gates = new QueueGates({ channels: channelsRepo, changes, clock });
   const sessions = new SessionHost({
@@ -171,6 +170,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     clock,
     restoreStaggerMs: config.restoreStaggerMs,
     restoreConcurrency: config.restoreConcurrency,
+    connectGate,
     restrictionMs: config.restrictionMs,
     // The phone lists the device as "Zapgate · Salon Bella", not Baileys' "Chrome (Mac OS)".
     deviceName: async (tenantId) =>
@@ -331,77 +331,21 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     cluster,
   });
 
-  let running: Gateway | undefined;
-  const start = async (): Promise<Gateway> => {
-    if (running) throw new Error('this gateway is already started');
-    // Before anyone is answered: no channel reads "connected" until its session here is open.
-    await sessions.markRestoring();
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-        resolve(s),
-      ) as Server;
-      s.once('error', reject);
-    });
-    const { port } = server.address() as AddressInfo;
-    baseUrl ||= `http://${config.host}:${port}`;
-    logger.info({ url: baseUrl }, 'gateway listening');
-
-    // Interrupted sends go back to the queue (same ids) before any session opens.
-    await dispatcher.start();
-    // This node's share of the channels, under leases (several nodes only).
-    await cluster?.start();
-    webhooks.dispatcher.start();
-    await integrations.start();
-    const restored = sessions.restoreAll().catch((err: unknown) => {
-      logger.error({ err }, 'restoring sessions failed');
-      return 0;
-    });
-    running = {
-      url: baseUrl,
-      db,
-      tenants,
-      channels,
-      sessions,
-      logger,
-      restored,
-      async stop() {
-        try {
-          sessions.stopRestoring();
-          server.closeAllConnections();
-          await new Promise<void>((resolve) => server.close(() => resolve()));
-          await restored;
-          await dispatcher.stop();
-          // Several nodes: every channel is handed over (others open it at once) before the rest stops.
-          await cluster?.stop();
-          await sessions.stopAll();
-          await webhooks.dispatcher.stop();
-          await integrations.stop();
-        } finally {
-          await release();
-        }
-      },
-    };
-    return running;
-  };
-  return {
+  // Start and stop in their order (gateway-lifecycle.ts); nothing has run so far.
+  const lifecycle = gatewayLifecycle({
+    listen: { port: config.port, host: config.host },
+    fetch: app.fetch,
+    listening: (port) => (baseUrl ||= `http://${config.host}:${port}`),
     db,
     tenants,
     channels,
     sessions,
     logger,
-    start,
-    async close() {
-      if (running) return running.stop();
-      // Nothing was started; a start that failed half-way may have started some of these.
-      try {
-        await dispatcher.stop();
-        await cluster?.stop({ abrupt: true });
-        await sessions.stopAll();
-        await webhooks.dispatcher.stop();
-        await integrations.stop();
-      } finally {
-        await release();
-      }
-    },
-  };
+    dispatcher,
+    cluster,
+    webhookDispatcher: webhooks.dispatcher,
+    integrations,
+    release,
+  });
+  return { db, tenants, channels, sessions, logger, ...lifecycle };
 }
