@@ -131,10 +131,6 @@ export class SessionHost {
     return hosted?.driver.state.status === 'open' ? hosted.driver : undefined;
   }
 
-  get liveCount(): number {
-    return this.hosted.size;
-  }
-
   /** Held channels by WhatsApp's last word on their new-chat cap (for /metrics). */
   newChatCapCounts(): Map<NewChatCapState, number> {
     const counts = new Map<NewChatCapState, number>();
