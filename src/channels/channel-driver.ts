@@ -65,7 +65,7 @@ export interface DeliveryFailure {
  * One status report about a message this channel sent (by the fixed id it was sent with): the
  * network took it (`sent`), the phone got it, it was read, or it was refused.
  */
-export interface StatusReport {
+export interface DeliveryReport {
   readonly messageId: string;
   readonly status: 'sent' | 'delivered' | 'read' | 'failed';
   /** For `failed`. */
@@ -111,7 +111,7 @@ export interface NewContactQuota {
 export interface DriverEvents {
   link: LinkEvent;
   state: DriverState;
-  status: StatusReport;
+  status: DeliveryReport;
   inbound: InboundText;
   restriction: RestrictionEvent;
   quota: NewContactQuota;

@@ -11,7 +11,7 @@ import type {
   InboundText,
   LinkEvent,
   LinkedAccount,
-  StatusReport,
+  DeliveryReport,
 } from './channel-driver.js';
 import type { WriteFence } from './channel-placement.js';
 import { atClockTime } from './clock-timer.js';
@@ -20,7 +20,7 @@ import type { QueueGates } from './queue-gates.js';
 /** What the delivery side hears from the channels this process holds. */
 export interface SessionTraffic {
   onOpen(channel: ChannelRef): void;
-  onStatus(channel: ChannelRef, report: StatusReport): void;
+  onStatus(channel: ChannelRef, report: DeliveryReport): void;
   onInbound(channel: ChannelRef, message: InboundText): void;
 }
 

@@ -19,7 +19,7 @@ import type {
   ChannelRef,
   DriverEvents,
   DriverState,
-  StatusReport,
+  DeliveryReport,
 } from './channel-driver.js';
 
 /** A 463's cause as the business reads it on the failed message (its reason stays rejected/restricted). */
@@ -204,7 +204,7 @@ class WhatsAppDriver implements ChannelDriver {
     this.emit('link', { kind: 'qr', raw, svg, ttlMs });
   }
 
-  private statusReport(event: MessageStatusEvent): StatusReport {
+  private statusReport(event: MessageStatusEvent): DeliveryReport {
     if (event.status !== 'failed')
       return { messageId: event.messageId, status: event.status === 'server_ack' ? 'sent' : event.status };
     this.logger.warn(

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { ChannelRef, InboundText, SendingChannel, StatusReport } from '../channels/channel-driver.js';
+import type { ChannelRef, InboundText, SendingChannel, DeliveryReport } from '../channels/channel-driver.js';
 import type { GateState } from '../channels/queue-gates.js';
 import type { SessionTraffic } from '../channels/session-host.js';
 import { BackgroundLoop } from '../background-loop.js';
@@ -155,7 +155,7 @@ export class Dispatcher implements SessionTraffic {
       .finally(() => this.notify(channel.channelId));
   }
 
-  onStatus(channel: ChannelRef, report: StatusReport): void {
+  onStatus(channel: ChannelRef, report: DeliveryReport): void {
     const at = this.now();
     this.o.logger.debug({ waMessageId: report.messageId, status: report.status }, 'message status');
     if (report.status === 'failed') {
