@@ -159,7 +159,8 @@ export class PartnerCallSender {
         await this.o.onDelivered?.(call, statusCode);
         return;
       }
-      const retryAt = verdict === 'retry' ? (this.o.retryAt ?? defaultRetryAt)(call, this.clock.now()) : undefined;
+      const retryAt =
+        verdict === 'retry' ? (this.o.retryAt ?? defaultRetryAt)(call, this.clock.now()) : undefined;
       if (retryAt) {
         await this.o.store.finishCall(call.id, { status: 'pending', statusCode, error, retryAt });
         this.o.logger.warn({ ...log, error, retryAt }, 'ALTEGIO call failed; will retry');
