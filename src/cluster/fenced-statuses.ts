@@ -6,7 +6,7 @@
  * written over the new holder's record. The new holder hears the same receipts itself.
  */
 import type { Logger } from 'pino';
-import type { ReportedStatus } from '../dispatch/dispatch-store.js';
+import type { InboundToRecord, ReportedStatus } from '../dispatch/dispatch-store.js';
 import type { WriteFence } from '../store/channels-repository.js';
 import type { Database, Queryable } from '../store/database.js';
 import type { HeldLease } from './channel-leases.js';
@@ -15,17 +15,7 @@ import type { HeldLease } from './channel-leases.js';
 export interface StatusWrites {
   markStatuses(reports: readonly ReportedStatus[], tx?: Queryable): Promise<unknown>;
   /** An inbound text, written only while `fence` is still the channel's lease (checked in its transaction). */
-  recordInbound(
-    input: {
-      tenantId: string;
-      channelId: string;
-      waMessageId: string;
-      fromPhone: string;
-      text: string;
-      receivedAt: Date;
-    },
-    fence?: WriteFence,
-  ): Promise<unknown>;
+  recordInbound(input: InboundToRecord, fence?: WriteFence): Promise<unknown>;
 }
 
 /** Reports kept and dropped by one fenced write. */

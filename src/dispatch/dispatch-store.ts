@@ -1,4 +1,5 @@
 import type { ClaimedMessage, MessageFailure, StatusReport } from '../domain/message.js';
+import type { NewInboundMessage } from '../store/inbound-messages-repository.js';
 
 export type { ClaimedMessage };
 
@@ -6,6 +7,9 @@ export type { ClaimedMessage };
  * A status the channel reported for one of our ids: the lifecycle's one report type
  * (domain/message.ts), addressed by the WhatsApp id the message was sent with.
  */
+/** A client's text as the channel heard it, addressed to the tenant's channel that heard it. */
+export type InboundToRecord = NewInboundMessage & { readonly tenantId: string; readonly channelId: string };
+
 export type ReportedStatus = StatusReport & {
   readonly waMessageId: string;
   readonly status: 'sent' | 'delivered' | 'read' | 'failed';
@@ -44,13 +48,6 @@ export interface DispatchStore {
   hasContacted(channelId: string, phone: string): Promise<boolean>;
   recipientOnWhatsApp(tenantId: string, channelId: string, phone: string): Promise<boolean | undefined>;
   rememberRecipient(tenantId: string, channelId: string, phone: string, onWhatsApp: boolean): Promise<void>;
-  recordInbound(input: {
-    tenantId: string;
-    channelId: string;
-    waMessageId: string;
-    fromPhone: string;
-    text: string;
-    receivedAt: Date;
-  }): Promise<unknown>;
+  recordInbound(input: InboundToRecord): Promise<unknown>;
   queueDepth(): Promise<number>;
 }

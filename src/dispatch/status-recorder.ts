@@ -14,10 +14,10 @@ import {
 import { recordChanges, toInboundReply, type MessageEventSink } from '../messages/message-event-sink.js';
 import type { WriteFence } from '../store/channels-repository.js';
 import type { Database, Queryable } from '../store/database.js';
-import type { InboundMessagesRepository, NewInboundMessage } from '../store/inbound-messages-repository.js';
+import type { InboundMessagesRepository } from '../store/inbound-messages-repository.js';
 import type { MessageQueueRepository, MessageTarget } from '../store/message-queue-repository.js';
 import type { RecipientChecksRepository } from '../store/recipient-checks-repository.js';
-import type { DispatchStore, ReportedStatus } from './dispatch-store.js';
+import type { DispatchStore, InboundToRecord, ReportedStatus } from './dispatch-store.js';
 
 export interface StatusRecorderOptions {
   readonly db: Database;
@@ -164,7 +164,7 @@ export class StatusRecorder implements DispatchStore {
    * Undefined when the channel is not this tenant's.
    */
   async recordInbound(
-    input: NewInboundMessage & { readonly tenantId: string; readonly channelId: string },
+    input: InboundToRecord,
     fence?: WriteFence,
   ): Promise<{ inbound: InboundMessage; created: boolean } | undefined> {
     const at = this.o.clock.now();
