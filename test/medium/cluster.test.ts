@@ -54,6 +54,13 @@ async function schemaOf(db: Queryable): Promise<string> {
   return row!.schema;
 }
 
+/** A tenant with one WhatsApp channel, for the fenced-write tests. */
+async function aSalonChannel(db: Database) {
+  const tenant = await new TenantsRepository(db).create({ name: 'Salon', timeZone: 'UTC', language: 'en' });
+  const channel = await new ChannelsRepository(db).create(tenant.id, 'WhatsApp');
+  return { tenant, channel };
+}
+
 describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
   let t: TestDatabase;
   before(async () => {
@@ -190,12 +197,7 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
   });
 
   test("a stale fence's message-status writes are refused; the current holder's are written", async () => {
-    const tenant = await new TenantsRepository(t.db).create({
-      name: 'Salon',
-      timeZone: 'UTC',
-      language: 'en',
-    });
-    const channel = await new ChannelsRepository(t.db).create(tenant.id, 'WhatsApp');
+    const { tenant, channel } = await aSalonChannel(t.db);
     const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
     const queue = new MessageQueueRepository(t.db);
     const recorder = new StatusRecorder({
@@ -249,12 +251,7 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
   });
 
   test("a stale fence's inbound text is refused; the current holder's is written", async () => {
-    const tenant = await new TenantsRepository(t.db).create({
-      name: 'Salon',
-      timeZone: 'UTC',
-      language: 'en',
-    });
-    const channel = await new ChannelsRepository(t.db).create(tenant.id, 'WhatsApp');
+    const { tenant, channel } = await aSalonChannel(t.db);
     const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
     const recorder = new StatusRecorder({
       db: t.db,
