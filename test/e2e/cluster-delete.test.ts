@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { keepNodeLogs, startCluster, type Cluster } from '../support/cluster.js';
 import { linkNewBusiness } from '../support/gateway-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -51,13 +50,7 @@ test(
   'a channel deleted while its holder is dead and nobody took it over: the phone lists no linked device, no 440',
   { timeout: 120_000 },
   async (t) => {
-    t.after(() => {
-      for (const node of cluster.nodes)
-        writeFileSync(
-          `/tmp/zapgate-cluster-delete-${node.nodeId}.log`,
-          [...node.output, node.process?.output() ?? ''].join('\n'),
-        );
-    });
+    t.after(() => keepNodeLogs(cluster, 'cluster-delete'));
     const phone = sim.createPhone({ phone: '5541799000001', business: true });
     // Linked through node a, which keeps it: with one channel and two nodes, node-a's share is 1.
     const business = await linkNewBusiness(cluster.nodes[0]!.api, cluster.adminKey, 'Salon Delete', phone);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { keepNodeLogs, startCluster, type Cluster } from '../support/cluster.js';
 import { linkNewBusiness } from '../support/gateway-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -84,14 +83,7 @@ test(
   'three nodes: 30 channels placed, a node SIGKILLed, a rolling restart; each message once, no rescan, no 440',
   { timeout: 600_000 },
   async (t) => {
-    t.after(() => {
-      // Each node's log (every life of it) is kept for reading after the run.
-      for (const node of cluster.nodes)
-        writeFileSync(
-          `/tmp/zapgate-cluster-e2e-${node.nodeId}.log`,
-          [...node.output, node.process?.output() ?? ''].join('\n'),
-        );
-    });
+    t.after(() => keepNodeLogs(cluster, 'cluster-e2e'));
     const nodeApi = (i: number) => cluster.nodes[i % NODES]!.api;
     const businesses: Array<{ channelId: string; apiKey: string; phone: VirtualPhone }> = [];
     for (let i = 0; i < CHANNELS; i++) {

@@ -3,6 +3,7 @@
  * simulator: the cluster e2e test and the failover bench start, kill and restart nodes through it.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { TEST_POSTGRES_URL } from './databases.js';
 import { processApi, startGatewayProcess, type GatewayProcess, type ProcessApi } from './gateway-process.js';
@@ -146,4 +147,13 @@ export async function nodeMetrics(node: ClusterNodeProcess): Promise<Map<string,
     values.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return values;
+}
+
+/** Writes each node's log (every life of it) to /tmp/zapgate-<name>-<node>.log, for reading after a run. */
+export function keepNodeLogs(cluster: Cluster, name: string): void {
+  for (const node of cluster.nodes)
+    writeFileSync(
+      `/tmp/zapgate-${name}-${node.nodeId}.log`,
+      [...node.output, node.process?.output() ?? ''].join('\n'),
+    );
 }
