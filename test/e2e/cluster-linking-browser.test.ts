@@ -5,7 +5,13 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startSimulator, type Simulator, type VirtualPhone } from '../../src/simulator/index.js';
-import { assertNoReload, launchChromium, markNoReload, typePairingCodeOnPhone } from '../support/browser.js';
+import {
+  askPairingCode,
+  assertNoReload,
+  launchChromium,
+  markNoReload,
+  typePairingCodeOnPhone,
+} from '../support/browser.js';
 import { startCluster, type Cluster } from '../support/cluster.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -168,12 +174,7 @@ test('a switch to a code on the page of node a takes effect on node b; its pairi
   const { business, page } = await qrPageOnNodeA('Studio Sul');
   const phone = newPhone();
   await page.getByTestId('use-code').click();
-  await page.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
-  await page.getByTestId('pairing-phone-submit').click();
-  const codeEl = page.getByTestId('pairing-code').first();
-  await codeEl.waitFor();
-  const code = (await codeEl.innerText()).trim();
-  assert.match(code, /^[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+  const code = await askPairingCode(page, phone.phone);
   assert.equal(await holderOf(business.channelId), 'node-b');
 
   const phonePage = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();

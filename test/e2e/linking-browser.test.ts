@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
 import {
+  askPairingCode,
   assertNoReload,
   browserSuite,
   createBusiness,
@@ -121,12 +122,7 @@ describe('linking in a real browser', () => {
 
     const panel = await openPage(here(business.panelLoginUrl));
     await panel.getByTestId('scan-qr').click();
-    await panel.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
-    await panel.getByTestId('pairing-phone-submit').click();
-    const codeInPanel = panel.getByTestId('pairing-code').first();
-    await codeInPanel.waitFor();
-    const code = (await codeInPanel.innerText()).trim();
-    assert.match(code, /^[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+    const code = await askPairingCode(panel, phone.phone);
     await shot(panel, '3-panel-code');
 
     const qrPage = await openPage(here(business.qrPageUrl), { width: 390, height: 844 });

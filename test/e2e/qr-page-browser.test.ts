@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Page } from 'playwright-core';
 import type { VirtualPhone } from '../../src/simulator/index.js';
-import { browserSuite, createBusiness, typePairingCodeOnPhone } from '../support/browser.js';
+import { askPairingCode, browserSuite, createBusiness, typePairingCodeOnPhone } from '../support/browser.js';
 import { scanQrOnScreen } from '../support/qr-scan.js';
 import { holdWatchHeartbeats } from '../support/watch-heartbeat.js';
 
@@ -51,12 +51,7 @@ describe('the QR page in a real browser', () => {
     const box = (await inHint.boundingBox())!;
     assert.ok(box.y + box.height <= 844, 'the switch is on the first screen');
     await inHint.click();
-    await page.getByTestId('pairing-phone-input').fill(`+${phone.phone}`);
-    await page.getByTestId('pairing-phone-submit').click();
-    const codeEl = page.getByTestId('pairing-code').first();
-    await codeEl.waitFor();
-    const code = (await codeEl.innerText()).trim();
-    assert.match(code, /^[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+    const code = await askPairingCode(page, phone.phone);
     assert.equal(await hint.isHidden(), true, 'no phone hint in code mode');
     await page.getByTestId('use-qr').waitFor();
     await shot(page, 'phone-code');

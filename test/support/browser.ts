@@ -128,6 +128,20 @@ export const assertNoReload = async (page: Page): Promise<void> =>
   );
 
 /**
+ * On a panel or QR page already in code mode: the business's number typed and sent, then the pairing
+ * code the page shows (checked to be WhatsApp's 8-character form, XXXX-XXXX).
+ */
+export async function askPairingCode(page: Page, phone: string): Promise<string> {
+  await page.getByTestId('pairing-phone-input').fill(`+${phone}`);
+  await page.getByTestId('pairing-phone-submit').click();
+  const codeEl = page.getByTestId('pairing-code').first();
+  await codeEl.waitFor();
+  const code = (await codeEl.innerText()).trim();
+  assert.match(code, /^[1-9A-Z]{4}-[1-9A-Z]{4}$/);
+  return code;
+}
+
+/**
  * On the simulator's phone page (`/phone/{number}`), what its owner does with a pairing code:
  * menu → Linked devices → Link a device → Link with phone number, the code typed, until it says linked.
  */
