@@ -98,15 +98,7 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
         );
       },
     );
-    const connected = async (): Promise<Set<string>> =>
-      new Set(
-        (
-          await db.query<{ id: string }>(
-            `select c.id from channels c join channel_leases l on l.channel_id = c.id
-              where c.status = 'connected' and l.expires_at > now()`,
-          )
-        ).rows.map((row) => row.id),
-      );
+    const connected = () => connectedUnderLease(db, { sinceAcquired: false });
     if (linkFailures.length)
       o.log(`failover: ${linkFailures.length} links did not complete: ${linkFailures[0]}`);
     const linkedIds = new Set(businesses.map((b) => b.channelId));
@@ -160,13 +152,9 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
     const takeover = new Map<string, number>();
     const watch = (async () => {
       while (takeover.size < moving.size && performance.now() - killedAt < 300_000) {
-        const { rows: now } = await db.query<{ id: string }>(
-          `select c.id from channels c join channel_leases l on l.channel_id = c.id
-            where c.status = 'connected' and l.expires_at > now() and l.node_id <> 'node-b'
-              and c.status_changed_at > l.acquired_at - interval '1 second'`,
-        );
+        const now = await connectedUnderLease(db, { sinceAcquired: true, notOn: 'node-b' });
         const at = performance.now() - killedAt;
-        for (const { id } of now) if (moving.has(id) && !takeover.has(id)) takeover.set(id, at);
+        for (const id of now) if (moving.has(id) && !takeover.has(id)) takeover.set(id, at);
         await sleep(100);
       }
     })();
@@ -211,6 +199,24 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
 }
 
 /**
+ * Channels `connected` under a lease that has not expired, on `on` / not on `notOn` when given; with
+ * `sinceAcquired`, only if that status was written under the current lease (not a dead holder's).
+ */
+async function connectedUnderLease(
+  db: pg.Client,
+  o: { sinceAcquired: boolean; on?: string; notOn?: string },
+): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>(
+    `select c.id from channels c join channel_leases l on l.channel_id = c.id
+      where c.status = 'connected' and l.expires_at > now()
+        and ($1::text is null or l.node_id = $1) and ($2::text is null or l.node_id <> $2)
+        and (not $3 or c.status_changed_at > l.acquired_at - interval '1 second')`,
+    [o.on ?? null, o.notOn ?? null, o.sinceAcquired],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/**
  * Every node stopped (SIGTERM: the last one to go releases the leases), then node a started alone:
  * how long until every linked channel is connected on it.
  */
@@ -233,12 +239,8 @@ async function measureColdRestore(
   let connected = 0;
   let allConnectedMs: number | undefined;
   while (performance.now() - startedAt < 300_000) {
-    const { rows } = await db.query<{ id: string }>(
-      `select c.id from channels c join channel_leases l on l.channel_id = c.id
-        where c.status = 'connected' and l.expires_at > now() and l.node_id = 'node-a'
-          and c.status_changed_at > l.acquired_at - interval '1 second'`,
-    );
-    connected = rows.filter((row) => linkedIds.has(row.id)).length;
+    const now = await connectedUnderLease(db, { sinceAcquired: true, on: 'node-a' });
+    connected = [...now].filter((id) => linkedIds.has(id)).length;
     if (connected >= linkedIds.size) {
       allConnectedMs = performance.now() - startedAt;
       break;
