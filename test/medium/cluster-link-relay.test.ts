@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { ChannelChange } from '../../src/channels/channel-changes.js';
 import type { LiveLinkState } from '../../src/channels/link-attempt.js';
 import { ManualClock } from '../../src/clock.js';
@@ -77,13 +76,14 @@ describe('link windows across nodes on PostgreSQL', () => {
   let schema: string;
   const secrets = new SecretBox(randomBytes(32));
   const buses: PostgresNotifyBus[] = [];
-  const bus = async (nodeId: string, box = secrets): Promise<PostgresNotifyBus> => {
+  const bus = async (nodeId: string, box = secrets, busLogger?: Logger): Promise<PostgresNotifyBus> => {
     const started = await PostgresNotifyBus.start({
       nodeId,
       url: TEST_POSTGRES_URL,
       schema,
       db: t.db,
       secrets: box,
+      ...(busLogger ? { logger: busLogger } : {}),
     });
     buses.push(started);
     return started;
@@ -104,10 +104,16 @@ describe('link windows across nodes on PostgreSQL', () => {
     listener.on('notification', (note) => payloads.push(note.payload ?? ''));
     await listener.query(`listen zapgate_${schema}`);
     try {
+      // The stranger's bus says when it dropped a payload it could not open (its one warning).
+      const strangerWarnings: string[] = [];
+      const strangerLogger = pino(
+        { level: 'warn' },
+        { write: (line: string) => void strangerWarnings.push(line) },
+      );
       const [a, b, stranger] = [
         await bus('a'),
         await bus('b'),
-        await bus('x', new SecretBox(randomBytes(32))),
+        await bus('x', new SecretBox(randomBytes(32)), strangerLogger),
       ];
       const heardByB: ClusterMessage[] = [];
       const heardByStranger: ClusterMessage[] = [];
@@ -129,7 +135,7 @@ describe('link windows across nodes on PostgreSQL', () => {
         assert.ok(!payload.includes(PAIRING_CODE) && !payload.includes('K7QX-2MWP'), 'no pairing code');
         assert.ok(!payload.includes('channel.link'), 'not even the topic');
       }
-      await sleep(100);
+      await waitUntil(() => strangerWarnings.length > 0, { what: "the stranger's bus dropping the payload" });
       assert.equal(heardByStranger.length, 0, 'a payload that does not open is dropped');
     } finally {
       await listener.end();
@@ -156,8 +162,8 @@ describe('link windows across nodes on PostgreSQL', () => {
       linksB.next = () => new Promise<void>((resolve) => (finish = () => resolve()));
       let answered = false;
       const sent = a.forward(channel, 'fb', { kind: 'reset' }).then(() => (answered = true));
+      // An answer that does not wait for the holder would have come before b even heard the command.
       await waitUntil(() => linksB.ran.length === 1, { what: 'b runs the reset' });
-      await sleep(150);
       assert.equal(answered, false, 'no answer before the holder has done it');
       finish();
       await sent;
