@@ -21,15 +21,21 @@ export const systemClock: Clock = {
  */
 export class ManualClock implements Clock {
   private offsetMs: number;
+  private readonly frozenAt: number | undefined;
   private readonly listeners = new Set<() => void>();
 
-  constructor(start: Date = new Date()) {
+  /**
+   * `frozen`: the clock stands still between advances, so a test that asserts "not yet" just before
+   * a limit cannot be overtaken by the real milliseconds a slow machine spends in between.
+   */
+  constructor(start: Date = new Date(), options: { frozen?: boolean } = {}) {
     if (Number.isNaN(start.getTime())) throw new RangeError('the clock needs a valid start');
-    this.offsetMs = start.getTime() - Date.now();
+    this.frozenAt = options.frozen ? start.getTime() : undefined;
+    this.offsetMs = options.frozen ? 0 : start.getTime() - Date.now();
   }
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return this.frozenAt === undefined ? new Date(Date.now() + this.offsetMs) : new Date(this.frozenAt + this.offsetMs);
   }
 
   /** Moves the clock forward by `ms` and wakes every sleeper. */

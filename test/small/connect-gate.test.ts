@@ -9,7 +9,7 @@ import { ConnectTurn } from '../../src/whatsapp/connect-turn.js';
 const turnsGoOut = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function gateOf(concurrency: number, holdLimitMs = 30_000) {
-  const clock = new ManualClock(new Date('2026-03-02T10:00:00Z'));
+  const clock = new ManualClock(new Date('2026-03-02T10:00:00Z'), { frozen: true });
   const changes: ConnectGateCounts[] = [];
   const gate = new ConnectGate({ concurrency, clock, holdLimitMs, onChange: (c) => changes.push(c) });
   const admitted: string[] = [];
