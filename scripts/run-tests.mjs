@@ -51,6 +51,9 @@ const hasReporter = extraArgs.some((a) => a.startsWith('--test-reporter'));
 const nodeArgs = [
   '--import',
   'tsx',
+  // Keeps --test-force-exit from dropping verdicts that are still on their way (see the file).
+  '--import',
+  './scripts/test-stdout-blocking.mjs',
   '--test',
   ...(hasReporter ? [] : ['--test-reporter=spec']),
   ...(hasConcurrency ? [] : ['--test-concurrency=2']),
