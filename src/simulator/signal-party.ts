@@ -1,6 +1,12 @@
 import { proto } from 'baileys';
 import libsignal from 'libsignal';
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { routeLibsignalConsoleUnlessRouted } from '../whatsapp/libsignal-console.js';
+
+// libsignal prints whole session records (private ratchet and root keys) with console.info when a
+// session closes: hundreds of them in a test run. Its words go to a logger, text only.
+routeLibsignalConsoleUnlessRouted(() => pino({ name: 'simulator', level: process.env.LOG_LEVEL ?? 'warn' }));
 
 // libsignal ships CommonJS without full typings for these helpers.
 const { keyhelper, ProtocolAddress, SessionBuilder, SessionCipher, SessionRecord } = libsignal as unknown as {

@@ -37,6 +37,15 @@ export function routeLibsignalConsole(logger: Logger): void {
   }
 }
 
+/**
+ * The same for a process with no gateway logger of its own (the simulator's phones and server, a
+ * raw Baileys client in tests): libsignal's words go to `fallback()` unless a logger is routed
+ * already, so an in-process gateway keeps its own.
+ */
+export function routeLibsignalConsoleUnlessRouted(fallback: () => Logger): void {
+  if (!installed) routeLibsignalConsole(fallback());
+}
+
 function fromLibsignal(): boolean {
   // Console calls are rare in this process (the gateway logs through pino), so the stack is cheap.
   const stack = new Error().stack ?? '';

@@ -10,6 +10,10 @@ import makeWASocket, {
   type WASocket,
 } from 'baileys';
 import pino from 'pino';
+import { routeLibsignalConsoleUnlessRouted } from '../../src/whatsapp/libsignal-console.js';
+
+// libsignal prints whole session records (private keys) to the console; keep them out of test output.
+routeLibsignalConsoleUnlessRouted(() => pino({ level: 'warn' }));
 
 export interface RawAuth {
   creds: AuthenticationCreds;
