@@ -10,6 +10,16 @@ import { schemas } from './schemas.js';
 import { channelEventView, channelView, linkView, pairingCodeView } from './view-schemas.js';
 
 /**
+ * Several gateway nodes: a command the holder runs (reset, mode, pairing phone, delete) answers 409
+ * `not_ready` when the holder did not confirm it in time, is stopping, or nobody holds the channel.
+ */
+const holderNotReady = conflict(
+  'Several gateway nodes only: the node holding the channel has not confirmed it in time, is stopping, ' +
+    'or the channel is changing hands after a node stopped (`not_ready`; `error.details.heldBy` names ' +
+    'the holder, null while it changes hands). Try again in a few seconds.',
+);
+
+/**
  * A business's channels: under /v1/channels with its own key (`business`), or under
  * /v1/tenants/{tenantId}/channels with a support key (`support`; an unknown business is a 404).
  */
@@ -195,7 +205,7 @@ export function channelRouter(ctx: GatewayContext, scope: 'business' | 'support'
       path: '/{channelId}/pairing-phone',
       summary: 'The sending phone number for code mode',
       request: { body: schemas.pairingPhone },
-      responses: { 200: channel, ...invalid, ...missing },
+      responses: { 200: channel, ...invalid, ...missing, ...holderNotReady },
     },
     async (c) => {
       const body = await jsonBody(c, schemas.pairingPhone);
@@ -214,6 +224,7 @@ export function channelRouter(ctx: GatewayContext, scope: 'business' | 'support'
           z.object({ channel: channelView, qrPageUrl: z.string() }),
         ),
         ...missing,
+        ...holderNotReady,
       },
     },
     async (c) => {
@@ -233,7 +244,7 @@ export function channelRouter(ctx: GatewayContext, scope: 'business' | 'support'
         ? { description: 'Always 403 with a business key: support uses /v1/tenants/{tenantId}/channels/….' }
         : {}),
       request: { body: schemas.linkMode },
-      responses: scope === 'support' ? { 200: channel, ...invalid, ...missing } : auth,
+      responses: scope === 'support' ? { 200: channel, ...invalid, ...missing, ...holderNotReady } : auth,
     },
     async (c) => {
       if (c.get('principal').kind !== 'operator')
@@ -283,6 +294,7 @@ export function channelRouter(ctx: GatewayContext, scope: 'business' | 'support'
           }),
         ),
         ...missing,
+        ...holderNotReady,
       },
     },
     async (c) => {

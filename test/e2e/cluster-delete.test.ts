@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { openApiDocument } from '../../src/http/openapi.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { OpenApiConformance } from '../support/openapi-conformance.js';
 import { keepNodeLogs, startCluster, type Cluster } from '../support/cluster.js';
 import { linkNewBusiness } from '../support/gateway-process.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -79,6 +81,10 @@ test(
     assert.equal(refused.status, 409, JSON.stringify(refused.json));
     assert.equal(refused.json.error.code, 'not_ready');
     assert.match(refused.json.error.message, /changing hands/);
+    const contract = new OpenApiConformance(openApiDocument('http://x'));
+    const url = `/v1/channels/${business.channelId}`;
+    contract.check('DELETE', url, { status: 409, contentType: 'application/json', body: refused.json });
+    assert.deepEqual(contract.mismatches, [], 'the 409 is the documented answer');
     assert.equal(phone.linkedDevices().length, 1, 'nothing was logged out or wiped');
     assert.equal(await holderOf(business.channelId), undefined, 'still nobody held it then');
 
