@@ -22,6 +22,14 @@ import { linkChannelByQr, startHarness, type Harness } from '../support/gateway-
 import { OpenApiConformance, pathShape } from '../support/openapi-conformance.js';
 import { waitUntil } from '../support/wait-for.js';
 
+/**
+ * Answers only a gateway of several nodes gives (a command the holder runs, while the holder does
+ * not confirm or nobody holds the channel): this single-node run cannot see them.
+ * test/e2e/cluster-delete.test.ts checks DELETE's 409 against this same document.
+ */
+const SEVERAL_NODES_ONLY =
+  /^(DELETE \/v1(\/tenants\/\{tenantId\})?\/channels\/\{channelId\}|PUT \/v1(\/tenants\/\{tenantId\})?\/channels\/\{channelId\}\/(pairing-phone|link-mode)|POST \/v1(\/tenants\/\{tenantId\})?\/channels\/\{channelId\}\/reset) 409$/;
+
 const METRICS_TOKEN = 'metrics-token-for-the-openapi-test';
 const ALTEGIO_PARTNER_TOKEN = 'partner-token-for-the-openapi-test';
 const ALTEGIO_APPLICATION_ID = '5151';
@@ -503,7 +511,7 @@ describe('OpenAPI conformance', () => {
         .map((op) => op.id),
       'answers that do not match the document': oa.mismatches,
       'operations never called': oa.operations.filter((op) => !oa.seen.has(op.id)).map((op) => op.id),
-      'documented answers never seen': oa.unseenResponses(),
+      'documented answers never seen': oa.unseenResponses().filter((a) => !SEVERAL_NODES_ONLY.test(a)),
     };
     assert.deepEqual(Object.fromEntries(Object.entries(problems).filter(([, list]) => list.length > 0)), {});
   });
