@@ -10,6 +10,7 @@
  *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
  *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
  *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh] [--scale-link-minutes 600]
+ *                    [--scale-gateway-flags "--max-semi-space-size=64"]
  *                    [--setup-concurrency 6] [--login-concurrency 20] [--repeats 1] [--keep-states]
  *                    [--accept-concurrency 200] [--accept-seconds 10] [--accept-warmup-seconds 3]
  *                    [--accept-databases pglite,postgres] [--throughput-channels 100]
@@ -55,6 +56,8 @@ const { values } = parseArgs({
     'scale-link-concurrency': { type: 'string', default: '8' },
     'scale-idle-seconds': { type: 'string', default: '20' },
     'scale-profile-dir': { type: 'string' },
+    // Space-separated extra flags for the gateway process, e.g. "--max-semi-space-size=64".
+    'scale-gateway-flags': { type: 'string', default: '' },
     // Linked devices are kept here between runs (outside the work tree, so a pinned worktree shares them).
     'scale-state-dir': {
       type: 'string',
@@ -210,6 +213,7 @@ try {
         throughputPerChannel: 10,
         idleSeconds: positiveInteger('scale-idle-seconds', values['scale-idle-seconds']),
         profileDir: values['scale-profile-dir'],
+        gatewayFlags: values['scale-gateway-flags'].split(' ').filter(Boolean),
         stateDir: values['scale-state-dir'],
         fresh: values['scale-fresh'],
         // 0: link nothing more, measure what a previous run linked.

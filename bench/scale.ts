@@ -41,6 +41,8 @@ export interface ScaleOptions {
   readonly throughputChannels: number;
   readonly throughputPerChannel: number;
   readonly idleSeconds: number;
+  /** Extra V8/Node flags for the gateway process (e.g. `--max-semi-space-size=64`), to compare GC settings. */
+  readonly gatewayFlags?: readonly string[] | undefined;
   /** Write a heap snapshot of the idle gateway (and a CPU profile of its life) to this folder. */
   readonly profileDir?: string | undefined;
   /**
@@ -82,6 +84,9 @@ export interface ScaleSide {
   readonly loopP99LoadMs: number;
   readonly acceptAt0: Latency & { readonly rps: number };
   readonly acceptAtN: Latency & { readonly rps: number };
+  /** Garbage collection in the gateway during the accept-at-N window, by kind: pauses and their seconds. */
+  readonly gcDuringAcceptAtN: Record<string, { readonly count: number; readonly seconds: number }>;
+  readonly gatewayFlags: readonly string[];
   readonly linkFirst100: Latency;
   readonly linkLast100: Latency;
   readonly throughput: { readonly messages: number; readonly delivered: number; readonly perSecond: number };
@@ -200,10 +205,25 @@ async function metrics(url: string): Promise<Map<string, number>> {
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || !line) continue;
-    const [name, value] = line.split(' ');
-    if (name && value && !name.includes('{')) values.set(name, Number(value));
+    // `name{labels} value`: a labelled series is kept under its whole key.
+    const at = line.lastIndexOf(' ');
+    if (at > 0) values.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return values;
+}
+
+/** GC pauses between two scrapes of prom-client's `nodejs_gc_duration_seconds` histogram, by kind. */
+function gcBetween(before: Map<string, number>, after: Map<string, number>) {
+  const byKind: Record<string, { count: number; seconds: number }> = {};
+  for (const [key, value] of after) {
+    const m = /^zapgate_nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\}$/.exec(key);
+    if (!m) continue;
+    const entry = (byKind[m[2]!] ??= { count: 0, seconds: 0 });
+    const delta = value - (before.get(key) ?? 0);
+    if (m[1] === 'count') entry.count = delta;
+    else entry.seconds = round(delta, 4);
+  }
+  return byKind;
 }
 
 function summary(samples: number[]): Latency {
@@ -697,7 +717,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       : [];
     loads.restore = loadAverage();
     const restoreStarted = performance.now();
-    gateway = await startGatewayChild(node, env, profileFlags, false);
+    gateway = await startGatewayChild(node, env, [...(opts.gatewayFlags ?? []), ...profileFlags], false);
     const pid = gateway.child.pid!;
     let restorePeakRssMb = 0;
     let connected = 0;
@@ -752,8 +772,12 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
 
     // Accept with N sessions open.
     loads.acceptAtN = loadAverage();
+    const gcBefore = await metrics(gateway.url);
     const acceptAtN = await acceptLatency(gateway.url, state.probe.apiKey, 300, 10);
-    opts.log(`scale: accept at ${sessions} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms`);
+    const gcDuringAcceptAtN = gcBetween(gcBefore, await metrics(gateway.url));
+    opts.log(
+      `scale: accept at ${sessions} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms; GC meanwhile ${JSON.stringify(gcDuringAcceptAtN)}`,
+    );
 
     // Delivery over 200 channels (pacing off), then the same messages from 200 raw Baileys sockets
     // on the same simulator while the gateway keeps its N sessions open. New recipients each run,
@@ -850,6 +874,8 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       loopP99LoadMs: round(loopP99LoadMs),
       acceptAt0,
       acceptAtN,
+      gcDuringAcceptAtN,
+      gatewayFlags: opts.gatewayFlags ?? [],
       linkFirst100: summary(link.times.slice(0, 100)),
       linkLast100: summary(link.times.slice(-100)),
       throughput: { messages: total, delivered, perSecond: round(delivered / sendSeconds) },
@@ -907,6 +933,14 @@ export function formatScale(result: ScaleResult): string {
     ['POST /v1/messages p50/p99 at 0 (ms)', (s) => `${s.acceptAt0.p50} / ${s.acceptAt0.p99}`],
     ['POST /v1/messages p50/p99 at N (ms)', (s) => `${s.acceptAtN.p50} / ${s.acceptAtN.p99}`],
     ['p99 at N / p99 at 0', (s) => String(round(s.acceptAtN.p99 / s.acceptAt0.p99, 2))],
+    [
+      'GC while accepting at N: pauses, s (major / minor)',
+      (s) =>
+        ['major', 'minor']
+          .map((k) => `${s.gcDuringAcceptAtN[k]?.count ?? 0}, ${s.gcDuringAcceptAtN[k]?.seconds ?? 0}`)
+          .join(' / '),
+    ],
+    ['gateway flags', (s) => s.gatewayFlags.join(' ') || '(none)'],
     [
       'delivered / s (pacing off)',
       (s) => `${s.throughput.perSecond} (${s.throughput.delivered}/${s.throughput.messages})`,
