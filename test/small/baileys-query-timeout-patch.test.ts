@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Boom } from '@hapi/boom';
+import { promiseTimeout } from 'baileys/lib/Utils/generics.js';
+
+// patches/baileys+7.0.0-rc14.patch: Baileys' query timeout keeps its caller's stack unformatted
+// until a timeout is reported (formatting it for every query and keep-alive cost ~8 % of the
+// gateway's CPU during a restore). A timeout must still say where the query came from.
+test("a query that times out still reports its caller's stack; one that answers costs no formatted trace", async () => {
+  async function askTheServer(): Promise<unknown> {
+    return promiseTimeout(20, () => undefined); // never answered
+  }
+  const err = (await askTheServer().catch((e: unknown) => e)) as Boom<{ stack: string }>;
+  assert.equal(err.message, 'Timed Out');
+  assert.equal(typeof err.data?.stack, 'string');
+  assert.match(err.data!.stack, /askTheServer/);
+  assert.equal(await promiseTimeout(1_000, (resolve) => resolve('answer')), 'answer');
+});
