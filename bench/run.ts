@@ -10,7 +10,7 @@
  *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
  *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
  *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh] [--scale-link-minutes 600]
- *                    [--scale-gateway-flags "--max-semi-space-size=64"]
+ *                    [--scale-gateway-flags=--max-semi-space-size=64]
  *                    [--setup-concurrency 6] [--login-concurrency 20] [--repeats 1] [--keep-states]
  *                    [--accept-concurrency 200] [--accept-seconds 10] [--accept-warmup-seconds 3]
  *                    [--accept-databases pglite,postgres] [--throughput-channels 100]

@@ -259,7 +259,7 @@ async function acceptLatency(
   key: string,
   rate: number,
   seconds: number,
-): Promise<Latency & { rps: number; error?: string }> {
+): Promise<Latency & { rps: number; statuses?: Record<string, number>; error?: string }> {
   try {
     return await acceptLatencyOnce(url, key, rate, seconds);
   } catch (err) {
@@ -289,7 +289,12 @@ async function acceptLatencyOnce(url: string, key: string, rate: number, seconds
     label: 'accept load',
   });
   const latencies = result.latenciesMs as number[];
-  return { ...summary(latencies), rps: Number(result.completedInWindow) / seconds };
+  return {
+    ...summary(latencies),
+    rps: Number(result.completedInWindow) / seconds,
+    // Answers by status in the window: a p99 over refusals or failures (0) is not an accept latency.
+    statuses: result.windowStatuses as Record<string, number>,
+  };
 }
 
 /** What a linking run leaves for the next runs (beside the simulator's state file and the database). */
@@ -661,7 +666,7 @@ async function acceptAtZero(
   node: string,
   admin: pg.Client,
   sim: SimulatorEndpoint,
-): Promise<{ accept: Latency & { rps: number }; rssBaseMb: number }> {
+): Promise<{ accept: Latency & { rps: number; statuses?: Record<string, number> }; rssBaseMb: number }> {
   const database = 'zapgate_bench_scale_empty';
   await admin.query(`drop database if exists ${database} with (force)`);
   await admin.query(`create database ${database}`);
@@ -706,7 +711,9 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     loads.acceptAt0 = loadAverage();
     const zero = await acceptAtZero(opts, node, admin, sim);
     const acceptAt0 = zero.accept;
-    opts.log(`scale: accept at 0 sessions p50 ${acceptAt0.p50} ms p99 ${acceptAt0.p99} ms`);
+    opts.log(
+      `scale: accept at 0 sessions p50 ${acceptAt0.p50} ms p99 ${acceptAt0.p99} ms, answers ${JSON.stringify(acceptAt0.statuses)}`,
+    );
 
     // Restore: the gateway starts on the saved database; time until every saved channel is connected.
     db = new pg.Client({ connectionString: databaseUrl(opts.postgresUrl, state.database) });
@@ -776,7 +783,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     const acceptAtN = await acceptLatency(gateway.url, state.probe.apiKey, 300, 10);
     const gcDuringAcceptAtN = gcBetween(gcBefore, await metrics(gateway.url));
     opts.log(
-      `scale: accept at ${sessions} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms; GC meanwhile ${JSON.stringify(gcDuringAcceptAtN)}`,
+      `scale: accept at ${sessions} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms, answers ${JSON.stringify(acceptAtN.statuses)}; GC meanwhile ${JSON.stringify(gcDuringAcceptAtN)}`,
     );
 
     // Delivery over 200 channels (pacing off), then the same messages from 200 raw Baileys sockets
