@@ -284,6 +284,10 @@ async function acceptLatencyOnce(url: string, key: string, rate: number, seconds
       String(seconds * 1000),
       '--rate',
       String(rate),
+      // New idempotency keys every time: the same keys on a saved database are answered as replays
+      // (200, the message already accepted), which is not what an accept costs.
+      '--run-id',
+      randomBytes(6).toString('hex'),
     ],
     deadlineMs: seconds * 1000 + 60_000,
     label: 'accept load',
