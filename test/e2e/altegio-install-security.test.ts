@@ -6,6 +6,7 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
+import { ManualClock } from '../../src/clock.js';
 import { altegioEnv, activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -27,7 +28,12 @@ describe('ALTEGIO install: proof, squatting, keys and secrets', () => {
 
   before(async () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
-    h = await startHarness({ env: altegioEnv(fake) });
+    // A clock at 10:00 UTC: the default sending window (08:00–21:00 in the salon's time zone) would
+    // hold every message of a run made at night.
+    h = await startHarness({
+      env: altegioEnv(fake),
+      clock: new ManualClock(new Date('2026-03-02T10:00:00Z')),
+    });
   });
   after(async () => {
     await h?.stop();

@@ -50,6 +50,8 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
     h = await startHarness({
       env: altegioEnv(fake, { ALTEGIO_CHANNEL_DOWN_AFTER_MS: '2500' }),
+      // 10:00 UTC: the default sending window (08:00–21:00 in the salon's zone) holds messages at night.
+      clock: new ManualClock(new Date('2026-03-02T10:00:00Z')),
     });
   });
   after(async () => {
