@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { sandboxCurl } from '../../src/sandbox.js';
+import { ManualClock } from '../../src/clock.js';
 import { browserSuite } from '../support/browser.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -18,7 +19,13 @@ const ARTIFACTS = 'test-artifacts/first-run';
 const WAIT_MS = 15_000;
 
 describe('first run, in a real browser', () => {
-  const suite = browserSuite({ artifacts: ARTIFACTS, waitMs: WAIT_MS, harness: { qrTimeoutMs: 5_000 } });
+  // 14:00 UTC (11:00 in São Paulo): the sandbox's message is not urgent, so the default sending window
+  // (08:00–21:00 in the business's zone) would hold it in a run made at night.
+  const suite = browserSuite({
+    artifacts: ARTIFACTS,
+    waitMs: WAIT_MS,
+    harness: { qrTimeoutMs: 5_000, clock: new ManualClock(new Date('2026-03-02T14:00:00Z')) },
+  });
   const newPage = (): Promise<Page> => suite.openPage();
 
   test('support console → Create business → panel link → linked → a message sent with the shown key', async () => {
