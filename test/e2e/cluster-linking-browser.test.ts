@@ -114,7 +114,15 @@ async function qrPageOnNodeA(name: string): Promise<{ business: Business; page: 
 
 /** The phone's camera: a screenshot of the QR on the page, decoded and scanned by the simulator. */
 async function scanShownQr(page: Page, phone: VirtualPhone): Promise<void> {
-  const picture = await page.getByTestId('qr-code').locator('svg').screenshot();
+  // The QR is redrawn when a new code arrives: a picture taken as it is replaced is taken again.
+  let picture: Buffer | undefined;
+  for (let attempt = 1; !picture; attempt++) {
+    try {
+      picture = await page.getByTestId('qr-code').locator('svg').screenshot();
+    } catch (err) {
+      if (attempt >= 3 || !/not attached to the DOM|not stable/.test(String(err))) throw err;
+    }
+  }
   const scanned = await fetch(`${sim.controlUrl}/phones/${phone.phone}/scan-image`, {
     method: 'POST',
     headers: { 'content-type': 'image/png' },
