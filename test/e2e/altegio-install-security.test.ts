@@ -6,10 +6,10 @@ import {
   startFakeAltegio,
   type FakeAltegio,
 } from '../support/fake-altegio.js';
-import { ManualClock } from '../../src/clock.js';
 import { altegioEnv, activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
+import { daytimeClock } from '../support/daytime-clock.js';
 
 const PARTNER_TOKEN = 'partner-token-for-install-security-0123';
 const APPLICATION_ID = '4343';
@@ -28,11 +28,9 @@ describe('ALTEGIO install: proof, squatting, keys and secrets', () => {
 
   before(async () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
-    // A clock at 10:00 UTC: the default sending window (08:00–21:00 in the salon's time zone) would
-    // hold every message of a run made at night.
     h = await startHarness({
       env: altegioEnv(fake),
-      clock: new ManualClock(new Date('2026-03-02T10:00:00Z')),
+      clock: daytimeClock(),
     });
   });
   after(async () => {

@@ -14,6 +14,7 @@ import {
 import { altegioEnv, activationOf, installedBusiness, scanChannelQr } from '../support/altegio-harness.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
+import { daytimeClock } from '../support/daytime-clock.js';
 
 const PARTNER_TOKEN = 'partner-token-for-tests-0123456789';
 
@@ -50,8 +51,7 @@ describe('ALTEGIO integration (aggregator mode)', () => {
     fake = await startFakeAltegio({ partnerToken: PARTNER_TOKEN, applicationId: APPLICATION_ID });
     h = await startHarness({
       env: altegioEnv(fake, { ALTEGIO_CHANNEL_DOWN_AFTER_MS: '2500' }),
-      // 10:00 UTC: the default sending window (08:00–21:00 in the salon's zone) holds messages at night.
-      clock: new ManualClock(new Date('2026-03-02T10:00:00Z')),
+      clock: daytimeClock(),
     });
   });
   after(async () => {

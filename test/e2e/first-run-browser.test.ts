@@ -4,9 +4,9 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { sandboxCurl } from '../../src/sandbox.js';
-import { ManualClock } from '../../src/clock.js';
 import { browserSuite } from '../support/browser.js';
 import { waitUntil } from '../support/wait-for.js';
+import { daytimeClock } from '../support/daytime-clock.js';
 
 /**
  * A newcomer gets in (issue 15): from an empty database, with only the admin key printed at start
@@ -19,12 +19,11 @@ const ARTIFACTS = 'test-artifacts/first-run';
 const WAIT_MS = 15_000;
 
 describe('first run, in a real browser', () => {
-  // 14:00 UTC (11:00 in São Paulo): the sandbox's message is not urgent, so the default sending window
-  // (08:00–21:00 in the business's zone) would hold it in a run made at night.
+  // The sandbox's message is not urgent: on the system clock a night run would see it held.
   const suite = browserSuite({
     artifacts: ARTIFACTS,
     waitMs: WAIT_MS,
-    harness: { qrTimeoutMs: 5_000, clock: new ManualClock(new Date('2026-03-02T14:00:00Z')) },
+    harness: { qrTimeoutMs: 5_000, clock: daytimeClock() },
   });
   const newPage = (): Promise<Page> => suite.openPage();
 

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pino from 'pino';
 import { startGateway, type Gateway } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { waitUntil } from '../support/wait-for.js';
+import { daytimeClock } from '../support/daytime-clock.js';
 
 /**
  * The simulator's state file (SIMULATOR_STATE_FILE): a simulator restarted with it is the same
@@ -47,10 +47,9 @@ async function startGatewayOn(sim: Simulator, dataDir: string): Promise<Gateway>
     WA_SERVER_ROOT_KEY: Buffer.from(sim.rootPublicKey).toString('base64'),
     RESTORE_STAGGER_MS: '20',
   });
-  // 10:00 UTC: the default sending window (08:00–21:00 in the business's zone) holds messages at night.
   return startGateway(config, {
     logger: pino({ level: 'silent' }),
-    clock: new ManualClock(new Date('2026-03-02T10:00:00Z')),
+    clock: daytimeClock(),
   });
 }
 
