@@ -1,29 +1,74 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  randomFillSync,
+  type KeyObject,
+} from 'node:crypto';
 import { dirname } from 'node:path';
 
 const VERSION = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** Nonces drawn from the CSPRNG in one call per this many seals (a link seals 812 pre-keys at once). */
+const IV_POOL_SEALS = 256;
 
 /**
  * Seals linked-device secrets at rest with AES-256-GCM. Each value is bound to its row through the
  * AAD (`context`), so a sealed value copied to another channel's row does not open.
  */
 export class SecretBox {
-  private readonly encryptionKey: Buffer;
-  private readonly indexKey: Buffer;
+  // Key objects, not buffers: each cipher and HMAC would otherwise import the key again (half of
+  // an HMAC's cost for a key name).
+  private readonly encryptionKey: KeyObject;
+  private readonly indexKey: KeyObject;
+  /** Random nonces for the next seals, used once each, front to back. */
+  private readonly ivPool = Buffer.alloc(IV_BYTES * IV_POOL_SEALS);
+  private ivPoolUsed = IV_POOL_SEALS;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
-    this.encryptionKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'zapgate/seal/v1', 32));
-    this.indexKey = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'zapgate/index/v1', 32));
+    this.encryptionKey = createSecretKey(
+      Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'zapgate/seal/v1', 32)),
+    );
+    this.indexKey = createSecretKey(
+      Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'zapgate/index/v1', 32)),
+    );
   }
 
+  /** `[version][12-byte random nonce][ciphertext][16-byte tag]`, the context bound as AAD. */
   seal(plaintext: Uint8Array, context: string): Buffer {
-    const iv = randomBytes(12);
+    const sealed = Buffer.allocUnsafe(1 + IV_BYTES + plaintext.length + TAG_BYTES);
+    sealed[0] = VERSION;
+    const iv = sealed.subarray(1, 1 + IV_BYTES);
+    this.nextIv(iv);
     const cipher = createCipheriv('aes-256-gcm', this.encryptionKey, iv);
     cipher.setAAD(Buffer.from(context));
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return Buffer.concat([Buffer.from([VERSION]), iv, body, cipher.getAuthTag()]);
+    let at = 1 + IV_BYTES;
+    at += cipher.update(plaintext).copy(sealed, at);
+    at += cipher.final().copy(sealed, at);
+    cipher.getAuthTag().copy(sealed, at);
+    return sealed;
+  }
+
+  /**
+   * Fills `iv` with fresh random bytes. They come from a pool refilled by one CSPRNG call per
+   * IV_POOL_SEALS seals (one call each cost a link's 812 seals as much as the encryption), and each
+   * pool byte is handed out once and wiped: a nonce is as random as `randomBytes(12)`, never reused.
+   */
+  private nextIv(iv: Buffer): void {
+    if (this.ivPoolUsed === IV_POOL_SEALS) {
+      randomFillSync(this.ivPool);
+      this.ivPoolUsed = 0;
+    }
+    const start = this.ivPoolUsed * IV_BYTES;
+    this.ivPool.copy(iv, 0, start, start + IV_BYTES);
+    this.ivPool.fill(0, start, start + IV_BYTES);
+    this.ivPoolUsed++;
   }
 
   open(sealed: Uint8Array, context: string): Buffer {
