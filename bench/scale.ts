@@ -87,6 +87,10 @@ export interface ScaleSide {
   /** Garbage collection in the gateway during the accept-at-N window, by kind: pauses and their seconds. */
   readonly gcDuringAcceptAtN: Record<string, { readonly count: number; readonly seconds: number }>;
   readonly gatewayFlags: readonly string[];
+  /** Links one at a time (LINK_PROBE_LINKS each), scan → connected, at 0 sessions and at N, this run. */
+  readonly linkProbeAt0: Latency & { readonly failures: number };
+  readonly linkProbeAtN: Latency & { readonly failures: number };
+  /** The setup's links (16 at once), first and last 100, as saved by the run that linked them. */
   readonly linkFirst100: Latency;
   readonly linkLast100: Latency;
   readonly throughput: { readonly messages: number; readonly delivered: number; readonly perSecond: number };
@@ -539,6 +543,75 @@ async function startAnew(
 }
 
 /**
+ * One business as a person links it: created through the admin API, its QR read from the API and
+ * scanned by a new simulator phone. Times scan → `connected` (polled every 25 ms), as every link
+ * figure of this part does.
+ */
+async function linkBusiness(
+  url: string,
+  adminKey: string,
+  control: ControlClient,
+  name: string,
+  phone: string,
+  counters: { retries503: number },
+): Promise<{ business: { channelId: string; apiKey: string }; ms: number }> {
+  const business = await newBusiness(url, adminKey, name, counters);
+  await control.createPhone({ phone, business: true });
+  const qrDeadline = Date.now() + 60_000;
+  let qr: string | undefined;
+  while (!qr) {
+    const r = await api(url, 'GET', `/v1/channels/${business.channelId}/qr?format=raw`, business.apiKey);
+    if (r.status === 200) qr = r.json?.qr as string;
+    else if (Date.now() > qrDeadline) throw new Error(`no QR: ${r.status}`);
+    else await sleep(50);
+  }
+  const started = performance.now();
+  await control.scan(phone, qr);
+  const connectedDeadline = Date.now() + 120_000;
+  for (;;) {
+    const r = await api(url, 'GET', `/v1/channels/${business.channelId}`, business.apiKey);
+    if (r.json?.status === 'connected') break;
+    if (Date.now() > connectedDeadline) throw new Error('not connected within 120 s');
+    await sleep(25);
+  }
+  return { business, ms: performance.now() - started };
+}
+
+/** How many devices the link probe links, one after another, on each side (0 and N sessions). */
+const LINK_PROBE_LINKS = 30;
+
+/**
+ * Link latency as one business sees it: `phones.length` links one after another (a person links
+ * one phone; nothing else links meanwhile), each channel deleted again through the API (its device
+ * logged out) once timed, so the saved sessions stay N. Run on the 0-session gateway and on the
+ * N-session one in the same run, these two give the issue's "10,000th link against the first"
+ * side by side; the setup's own link times (16 at once, the gateway's CPU saturated) measure
+ * linking throughput, not one link.
+ */
+async function linkProbe(
+  url: string,
+  adminKey: string,
+  control: ControlClient,
+  phones: readonly string[],
+): Promise<Latency & { failures: number }> {
+  const times: number[] = [];
+  let failures = 0;
+  for (const [i, phone] of phones.entries()) {
+    try {
+      const { business, ms } = await linkBusiness(url, adminKey, control, `Link probe ${i}`, phone, {
+        retries503: 0,
+      });
+      times.push(ms);
+      const deleted = await api(url, 'DELETE', `/v1/channels/${business.channelId}`, business.apiKey);
+      if (deleted.status !== 200) throw new Error(`delete the probe's channel: ${deleted.status}`);
+    } catch {
+      failures++;
+    }
+  }
+  return { ...summary(times), failures };
+}
+
+/**
  * Links businesses through the API until the saved run holds `opts.sessions` or the linking budget
  * (`opts.linkMinutes`) is spent. Progress is checkpointed every `CHECKPOINT_LINKS` links (the
  * simulator's file first, then the bench state naming only the devices that file holds), so an
@@ -564,32 +637,16 @@ async function linkDevices(
   const linked: { business: BenchState['businesses'][number]; ms: number }[] = [];
   let failures = 0;
   const linkOne = async (index: number) => {
-    const business = await newBusiness(gateway.url, adminKey, `Salon ${index}`, counters);
     const phone = `5581${String(index).padStart(8, '0')}`;
-    await control.createPhone({ phone, business: true });
-    const qrDeadline = Date.now() + 60_000;
-    let qr: string | undefined;
-    while (!qr) {
-      const r = await api(
-        gateway.url,
-        'GET',
-        `/v1/channels/${business.channelId}/qr?format=raw`,
-        business.apiKey,
-      );
-      if (r.status === 200) qr = r.json?.qr as string;
-      else if (Date.now() > qrDeadline) throw new Error(`no QR: ${r.status}`);
-      else await sleep(50);
-    }
-    const started = performance.now();
-    await control.scan(phone, qr);
-    const connectedDeadline = Date.now() + 120_000;
-    for (;;) {
-      const r = await api(gateway.url, 'GET', `/v1/channels/${business.channelId}`, business.apiKey);
-      if (r.json?.status === 'connected') break;
-      if (Date.now() > connectedDeadline) throw new Error('not connected within 120 s');
-      await sleep(25);
-    }
-    linked.push({ business: { ...business, phone }, ms: performance.now() - started });
+    const { business, ms } = await linkBusiness(
+      gateway.url,
+      adminKey,
+      control,
+      `Salon ${index}`,
+      phone,
+      counters,
+    );
+    linked.push({ business: { ...business, phone }, ms });
   };
   const linkStarted = performance.now();
   const budgetEnds = Date.now() + opts.linkMinutes * 60_000;
@@ -664,13 +721,22 @@ async function writeJsonAtomically(file: string, value: unknown): Promise<void> 
   await rename(temporary, file);
 }
 
-/** `POST /v1/messages` latency on a gateway with no session at all (its own empty database). */
-async function acceptAtZero(
+/**
+ * `POST /v1/messages` latency and the link probe on a gateway with no session at all (its own
+ * empty database), on the same simulator.
+ */
+async function zeroSessionFigures(
   opts: ScaleOptions,
   node: string,
   admin: pg.Client,
   sim: SimulatorEndpoint,
-): Promise<{ accept: Latency & { rps: number; statuses?: Record<string, number> }; rssBaseMb: number }> {
+  control: ControlClient,
+  probePhones: readonly string[],
+): Promise<{
+  accept: Latency & { rps: number; statuses?: Record<string, number> };
+  rssBaseMb: number;
+  linkProbe: Latency & { failures: number };
+}> {
   const database = 'zapgate_bench_scale_empty';
   await admin.query(`drop database if exists ${database} with (force)`);
   await admin.query(`create database ${database}`);
@@ -685,7 +751,8 @@ async function acceptAtZero(
     await sleep(3000);
     const rssBaseMb = procStat(gateway.child.pid!).rssMb;
     const accept = await acceptLatency(gateway.url, probe.apiKey, 300, 10);
-    return { accept, rssBaseMb };
+    const linkProbeAt0 = await linkProbe(gateway.url, gateway.adminKey, control, probePhones);
+    return { accept, rssBaseMb, linkProbe: linkProbeAt0 };
   } finally {
     gateway.child.kill('SIGTERM');
     await gateway.exited;
@@ -710,13 +777,21 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     const files = stateFiles(opts);
     const control = new ControlClient(sim.controlUrl, 60_000);
     const run = ++state.runs;
+    // Every run's recipients, raw senders and probe phones are new numbers.
+    const runTag = String(run % 1000).padStart(3, '0');
+    const phone = (range: number, i: number) => `558${range}${runTag}${String(i).padStart(5, '0')}`;
+    const probePhones = (range: number) =>
+      Array.from({ length: LINK_PROBE_LINKS }, (_, i) => phone(range, i));
 
     // 0 sessions: the same code on an empty database, just before the N-session gateway starts.
     loads.acceptAt0 = loadAverage();
-    const zero = await acceptAtZero(opts, node, admin, sim);
+    const zero = await zeroSessionFigures(opts, node, admin, sim, control, probePhones(6));
     const acceptAt0 = zero.accept;
     opts.log(
       `scale: accept at 0 sessions p50 ${acceptAt0.p50} ms p99 ${acceptAt0.p99} ms, answers ${JSON.stringify(acceptAt0.statuses)}`,
+    );
+    opts.log(
+      `scale: ${LINK_PROBE_LINKS} links one at a time at 0 sessions: p50 ${round(zero.linkProbe.p50)} ms p99 ${round(zero.linkProbe.p99)} ms, ${zero.linkProbe.failures} failed`,
     );
 
     // Restore: the gateway starts on the saved database; time until every saved channel is connected.
@@ -790,11 +865,16 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       `scale: accept at ${sessions} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms, answers ${JSON.stringify(acceptAtN.statuses)}; GC meanwhile ${JSON.stringify(gcDuringAcceptAtN)}`,
     );
 
+    // One link at a time with N sessions open (each probe channel deleted again once timed).
+    loads.linkProbeAtN = loadAverage();
+    const linkProbeAtN = await linkProbe(gateway.url, state.adminKey, control, probePhones(7));
+    opts.log(
+      `scale: ${LINK_PROBE_LINKS} links one at a time at ${sessions} sessions: p50 ${round(linkProbeAtN.p50)} ms p99 ${round(linkProbeAtN.p99)} ms, ${linkProbeAtN.failures} failed`,
+    );
+
     // Delivery over 200 channels (pacing off), then the same messages from 200 raw Baileys sockets
     // on the same simulator while the gateway keeps its N sessions open. New recipients each run,
     // so every pair starts without a Signal session on both sides.
-    const runTag = String(run % 1000).padStart(3, '0');
-    const phone = (range: number, i: number) => `558${range}${runTag}${String(i).padStart(5, '0')}`;
     const recipients = Array.from({ length: 50 }, (_, i) => phone(2, i));
     for (const r of recipients) await control.createPhone({ phone: r });
     const senders = state.businesses.slice(0, opts.throughputChannels);
@@ -887,6 +967,8 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       acceptAtN,
       gcDuringAcceptAtN,
       gatewayFlags: opts.gatewayFlags ?? [],
+      linkProbeAt0: zero.linkProbe,
+      linkProbeAtN,
       linkFirst100: summary(link.times.slice(0, 100)),
       linkLast100: summary(link.times.slice(-100)),
       throughput: { messages: total, delivered, perSecond: round(delivered / sendSeconds) },
@@ -969,20 +1051,30 @@ export function formatScale(result: ScaleResult): string {
         `${round(s.throughput.perSecond / s.raw.perSecond, 2)} / ${round(s.throughput.perSecond / s.raw.ackPerSecond, 2)}`,
     ],
     [
-      'link p50/p99 first 100 (ms)',
+      'one link at a time p50/p99 at 0 → N (ms), N/0 p50',
+      (s) =>
+        `${Math.round(s.linkProbeAt0.p50)} / ${Math.round(s.linkProbeAt0.p99)} → ` +
+        `${Math.round(s.linkProbeAtN.p50)} / ${Math.round(s.linkProbeAtN.p99)}, ` +
+        `${round(s.linkProbeAtN.p50 / s.linkProbeAt0.p50, 2)}` +
+        (s.linkProbeAt0.failures + s.linkProbeAtN.failures > 0
+          ? ` (${s.linkProbeAt0.failures} + ${s.linkProbeAtN.failures} failed)`
+          : ''),
+    ],
+    [
+      'setup links, 16 at once: p50/p99 first 100 (ms)',
       (s) => `${Math.round(s.linkFirst100.p50)} / ${Math.round(s.linkFirst100.p99)}`,
     ],
     [
-      'link p50/p99 last 100 (ms)',
+      'setup links, 16 at once: p50/p99 last 100 (ms)',
       (s) => `${Math.round(s.linkLast100.p50)} / ${Math.round(s.linkLast100.p99)}`,
     ],
     ['stop after SIGTERM (ms)', (s) => String(s.stopMs)],
     ['restore all (s), failed', (s) => `${round(s.restoreMs / 1000)} s, ${s.restoreFailed}`],
     ['restore peak RSS (MB)', (s) => String(s.restorePeakRssMb)],
     [
-      'load average at accept 0 / restore / idle / accept N / send / raw',
+      'load average at accept 0 / restore / idle / accept N / link N / send / raw',
       (s) =>
-        ['acceptAt0', 'restore', 'idle', 'acceptAtN', 'throughput', 'raw']
+        ['acceptAt0', 'restore', 'idle', 'acceptAtN', 'linkProbeAtN', 'throughput', 'raw']
           .map((k) => s.loads[k]?.[0] ?? '?')
           .join(' / '),
     ],
