@@ -19,6 +19,15 @@ export const DEFAULT_SIGNAL_KEY_CACHE_LIMITS: SignalKeyCacheLimits = { maxEntrie
 /** Pre-keys are written in bulk at upload and read once, by the contact who uses one: not worth holding. */
 const UNCACHED_TYPES: ReadonlySet<SignalKeyType> = new Set<SignalKeyType>(['pre-key']);
 
+/**
+ * Keys missed (asked of the store) before the store's key list is loaded. The list is every key
+ * the channel holds, ~830 rows once its 812 pre-keys are up: worth it for a channel that sends to
+ * new contacts (a dozen misses per new recipient), not for a socket that only logs in. A restore's
+ * handful of reads (the current pre-key, its own LID mapping and session) loaded it for every
+ * channel, and at 10,000 channels those ~8 million rows read back were most of the restore's work.
+ */
+export const PRESENCE_AFTER_MISSES = 16;
+
 interface Entry {
   /** undefined: known to be absent from the store. */
   value: unknown;
@@ -44,9 +53,11 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   readonly #entries = new Map<string, Entry>();
   #writes = 0;
   #sweeper: NodeJS.Timeout | undefined;
-  /** Which keys the store holds (when it can tell), loaded at the first miss, dropped when idle. */
+  /** Which keys the store holds (when it can tell), loaded after PRESENCE_AFTER_MISSES misses, dropped when idle. */
   #presence: KeyPresence | undefined;
   #presenceLoading: Promise<void> | undefined;
+  /** Keys asked of the store since the presence list was last dropped (or never loaded). */
+  #misses = 0;
 
   /** `now`: milliseconds for entries' idleness; real time, not the gateway's Clock (a memory bound). */
   constructor(store: AuthStateStore, limits = DEFAULT_SIGNAL_KEY_CACHE_LIMITS, now: () => number = Date.now) {
@@ -75,7 +86,8 @@ export class CachedSignalKeyStore implements SignalKeyStore {
       if (entry.value !== undefined) result[id] = entry.value as SignalDataTypeMap[T];
     }
     if (missing.length === 0) return result;
-    await this.#loadPresence();
+    this.#misses += missing.length;
+    if (this.#misses > PRESENCE_AFTER_MISSES) await this.#loadPresence();
     const presence = this.#presence;
     const toFetch = presence ? missing.filter((id) => presence.mayExist(type, id)) : missing;
     const writesBefore = this.#writes;
@@ -131,6 +143,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
     this.#writes++;
     this.#entries.clear();
     this.#presence = undefined;
+    this.#misses = 0;
     this.#stopSweeper();
     try {
       await this.#store.clear();
@@ -143,6 +156,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   close(): void {
     this.#entries.clear();
     this.#presence = undefined;
+    this.#misses = 0;
     this.#stopSweeper();
   }
 
@@ -174,6 +188,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
     }
     if (this.#entries.size === 0) {
       this.#presence = undefined;
+      this.#misses = 0;
       this.#stopSweeper();
     }
   }

@@ -71,3 +71,45 @@ test('the cache is bounded: the least recently used keys go first', async () => 
   assert.equal(store.reads, reads + 1);
   cache.close();
 });
+
+/** A store that can tell which keys it holds, counting how often it is asked for that list. */
+class PresenceStore extends CountingStore {
+  presenceLoads = 0;
+  async keyPresence() {
+    this.presenceLoads += 1;
+    const held = new Set<string>();
+    for (const type of ['session', 'pre-key', 'lid-mapping'] as const)
+      for (const id of Object.keys(
+        await super.getKeys(
+          type,
+          Array.from({ length: 64 }, (_, i) => `k${i}`),
+        ),
+      ))
+        held.add(`${type}/${id}`);
+    this.reads -= 3; // the list itself is not a key read
+    return {
+      mayExist: (type: SignalKeyType, id: string) => held.has(`${type}/${id}`),
+      noteStored: (type: SignalKeyType, id: string) => void held.add(`${type}/${id}`),
+    };
+  }
+}
+
+test('a socket that only logs in never loads the key list; one that misses many keys does, then skips absent ones', async () => {
+  const { PRESENCE_AFTER_MISSES } = await import('../../src/whatsapp/cached-signal-key-store.js');
+  const store = new PresenceStore();
+  await store.setKeys({ 'pre-key': { k1: { public: new Uint8Array(32), private: new Uint8Array(32) } } });
+  const cache = new CachedSignalKeyStore(store);
+  // A restore's reads: the current pre-key, its own LID mapping, its own session.
+  await cache.get('pre-key', ['k1']);
+  await cache.get('lid-mapping', ['me']);
+  await cache.get('session', ['me.0']);
+  assert.equal(store.presenceLoads, 0, 'a login does not read every key the channel holds');
+  // Sending to new contacts: misses past the threshold load the list once.
+  for (let i = 0; i <= PRESENCE_AFTER_MISSES; i++) await cache.get('session', [`new${i}.0`]);
+  assert.equal(store.presenceLoads, 1);
+  const reads = store.reads;
+  assert.deepEqual(await cache.get('session', ['another.0', 'and-another.0']), {});
+  assert.equal(store.reads, reads, 'keys the list says are absent are not asked of the store');
+  assert.equal(store.presenceLoads, 1);
+  cache.close();
+});
