@@ -308,8 +308,10 @@ export class ChannelsRepository {
       // Several nodes: only under the lease this node holds.
       if (fence && !(await fence.stillHeld(tx, channelId))) return false;
       await tx.query(
+        // Unchanged (every open asks again): no new row version, no WAL.
         `update channels set new_chat_cap = $3::jsonb
-         where tenant_id = $1 and id = $2 and deleted_at is null`,
+         where tenant_id = $1 and id = $2 and deleted_at is null
+           and new_chat_cap is distinct from $3::jsonb`,
         [tenantId, channelId, toStoredCap(cap)],
       );
       return true;

@@ -15,6 +15,13 @@ import type { SecretBox } from '../store/secret-box.js';
  * Nothing readable is stored: values are AES-256-GCM sealed, key names are HMAC references.
  */
 export class ChannelAuthStore implements AuthStateStore {
+  /**
+   * The credentials as the database holds them (serialised), once read or written here: a save of
+   * the same is skipped. Every login re-emits unchanged credentials; at 10,000 restores that was a
+   * seal and an upsert each for nothing.
+   */
+  private storedCreds: string | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
@@ -30,17 +37,26 @@ export class ChannelAuthStore implements AuthStateStore {
       'select sealed from channel_credentials where channel_id = $1',
       [this.channelId],
     );
-    if (!row) return undefined;
-    return reviveCreds(this.secrets.open(row.sealed, this.context('creds')).toString());
+    if (!row) {
+      this.storedCreds = undefined;
+      return undefined;
+    }
+    const serialised = this.secrets.open(row.sealed, this.context('creds')).toString();
+    this.storedCreds = serialised;
+    return reviveCreds(serialised);
   }
 
   async saveCreds(creds: AuthenticationCreds): Promise<void> {
-    const sealed = this.secrets.seal(Buffer.from(serialiseAuthValue(creds)), this.context('creds'));
+    const serialised = serialiseAuthValue(creds);
+    if (serialised === this.storedCreds) return;
+    const sealed = this.secrets.seal(Buffer.from(serialised), this.context('creds'));
+    this.storedCreds = undefined; // unknown until the write is known to have landed
     await this.db.query(
       `insert into channel_credentials (channel_id, sealed, updated_at) values ($1, $2, now())
        on conflict (channel_id) do update set sealed = excluded.sealed, updated_at = now()`,
       [this.channelId, sealed],
     );
+    this.storedCreds = serialised;
   }
 
   /**
@@ -121,6 +137,7 @@ export class ChannelAuthStore implements AuthStateStore {
   }
 
   async clear(): Promise<void> {
+    this.storedCreds = undefined;
     await this.db.transaction(async (tx) => {
       await tx.query('delete from channel_signal_keys where channel_id = $1', [this.channelId]);
       await tx.query('delete from channel_credentials where channel_id = $1', [this.channelId]);

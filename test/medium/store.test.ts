@@ -131,6 +131,37 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await access.tenantForPanelSession(session.sessionToken), tenant.id);
     });
 
+    test('credentials saved unchanged are not written again; changed ones are, and a wipe forgets', async () => {
+      const tenant = await newTenant();
+      const channel = await new ChannelsRepository(t.db).create(tenant.id, 'WhatsApp');
+      const store = new ChannelAuthStore(t.db, secrets, channel.id);
+      const sealedNow = async () =>
+        Buffer.from(
+          (
+            await t.db.query<{ sealed: Uint8Array }>(
+              'select sealed from channel_credentials where channel_id = $1',
+              [channel.id],
+            )
+          )[0]?.sealed ?? [],
+        ).toString('hex');
+      const creds = initAuthCreds();
+      await store.saveCreds(creds);
+      const first = await sealedNow();
+      await store.saveCreds(creds);
+      assert.equal(await sealedNow(), first, 'the same credentials again: no write (a write seals anew)');
+      // Another instance (the next login) that read them skips an unchanged save too.
+      const next = new ChannelAuthStore(t.db, secrets, channel.id);
+      await next.saveCreds((await next.loadCreds())!);
+      assert.equal(await sealedNow(), first);
+      creds.nextPreKeyId += 1;
+      await store.saveCreds(creds);
+      assert.notEqual(await sealedNow(), first, 'a change is written');
+      assert.equal((await next.loadCreds())!.nextPreKeyId, creds.nextPreKeyId);
+      await store.clear();
+      await store.saveCreds(creds);
+      assert.notEqual(await sealedNow(), '', 'after a wipe the same credentials are written again');
+    });
+
     test('linked-device secrets are sealed: no key material in clear in the raw tables', async () => {
       const tenant = await newTenant();
       const channel = await new ChannelsRepository(t.db).create(tenant.id, 'WhatsApp');
