@@ -741,9 +741,11 @@ async function zeroSessionFigures(
   await admin.query(`drop database if exists ${database} with (force)`);
   await admin.query(`create database ${database}`);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'zapgate-scale-empty-'));
+  // The same flags as the N-session gateway: the ratios compare one configuration at 0 and at N.
   const gateway = await startGatewayChild(
     node,
     gatewayEnv(opts, sim, database, randomBytes(32).toString('base64'), dataDir),
+    opts.gatewayFlags ?? [],
   );
   try {
     if (!gateway.adminKey) throw new Error('the empty gateway printed no admin key');
