@@ -16,3 +16,18 @@ test("a query that times out still reports its caller's stack; one that answers 
   assert.match(err.data!.stack, /askTheServer/);
   assert.equal(await promiseTimeout(1_000, (resolve) => resolve('answer')), 'answer');
 });
+
+test('a settled query leaves no timer behind, and its own rejection comes through unchanged', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  const pending = promiseTimeout(60_000, (resolve) => setImmediate(() => resolve('late answer')));
+  assert.equal(timers(), before + 1, 'the timeout is armed while the query waits');
+  assert.equal(await pending, 'late answer');
+  assert.equal(timers(), before, 'and cleared once it is answered');
+  const refused = new Error('item-not-found');
+  await assert.rejects(
+    promiseTimeout(60_000, (_, reject) => reject(refused)),
+    (err) => err === refused,
+  );
+  assert.equal(timers(), before);
+});
