@@ -170,6 +170,12 @@ async function main(): Promise<void> {
       return acc;
     }, {}),
     statusCounts,
+    // Where the tail sits: the slowest requests of the window, by when they were due (ms into the
+    // window). A stall shows as many slow requests due within the same few hundred ms.
+    slowest: [...inWindow]
+      .sort((x, y) => y.end - y.start - (x.end - x.start))
+      .slice(0, 10)
+      .map((x) => ({ dueMs: Math.round(x.start - windowStart), ms: Math.round(x.end - x.start) })),
     failures,
     dropped,
     ...(firstFailure ? { firstFailure } : {}),

@@ -222,6 +222,17 @@ async function metrics(url: string): Promise<Map<string, number>> {
   return values;
 }
 
+/** The gateway's longest event-loop delay in the window and the slowest requests (for the log). */
+function tailFacts(
+  accept: { slowest?: { dueMs: number; ms: number }[] },
+  after: Map<string, number>,
+): string {
+  const loopMaxMs = round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000);
+  return `loop delay max ${loopMaxMs} ms; slowest (due ms into the window: ms) ${(accept.slowest ?? [])
+    .map((x) => `${x.dueMs}: ${x.ms}`)
+    .join(', ')}`;
+}
+
 /** GC pauses between two scrapes of prom-client's `nodejs_gc_duration_seconds` histogram, by kind. */
 function gcBetween(before: Map<string, number>, after: Map<string, number>) {
   const byKind: Record<string, { count: number; seconds: number }> = {};
@@ -269,7 +280,14 @@ async function acceptLatency(
   key: string,
   rate: number,
   seconds: number,
-): Promise<Latency & { rps: number; statuses?: Record<string, number>; error?: string }> {
+): Promise<
+  Latency & {
+    rps: number;
+    statuses?: Record<string, number>;
+    slowest?: { dueMs: number; ms: number }[];
+    error?: string;
+  }
+> {
   try {
     return await acceptLatencyOnce(url, key, rate, seconds);
   } catch (err) {
@@ -306,6 +324,7 @@ async function acceptLatencyOnce(url: string, key: string, rate: number, seconds
   return {
     ...summary(latencies),
     rps: Number(result.completedInWindow) / seconds,
+    slowest: result.slowest as { dueMs: number; ms: number }[],
     // Answers by status in the window: a p99 over refusals or failures (0) is not an accept latency.
     statuses: result.windowStatuses as Record<string, number>,
   };
@@ -746,7 +765,11 @@ async function zeroSessionFigures(
   control: ControlClient,
   probePhones: readonly string[],
 ): Promise<{
-  accept: Latency & { rps: number; statuses?: Record<string, number> };
+  accept: Latency & {
+    rps: number;
+    statuses?: Record<string, number>;
+    slowest?: { dueMs: number; ms: number }[];
+  };
   gcDuringAccept: ReturnType<typeof gcBetween>;
   rssBaseMb: number;
   linkProbe: Latency & { failures: number };
@@ -768,7 +791,9 @@ async function zeroSessionFigures(
     const rssBaseMb = procStat(gateway.child.pid!).rssMb;
     const gcBefore = await metrics(gateway.url);
     const accept = await acceptLatency(gateway.url, probe.apiKey, ACCEPT_RATE, ACCEPT_SECONDS);
-    const gcDuringAccept = gcBetween(gcBefore, await metrics(gateway.url));
+    const after = await metrics(gateway.url);
+    const gcDuringAccept = gcBetween(gcBefore, after);
+    opts.log(`scale: accept at 0: ${tailFacts(accept, after)}`);
     const linkProbeAt0 = await linkProbe(gateway.url, gateway.adminKey, control, probePhones);
     return { accept, gcDuringAccept, rssBaseMb, linkProbe: linkProbeAt0 };
   } finally {
@@ -878,7 +903,9 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     loads.acceptAtN = loadAverage();
     const gcBefore = await metrics(gateway.url);
     const acceptAtN = await acceptLatency(gateway.url, state.probe.apiKey, ACCEPT_RATE, ACCEPT_SECONDS);
-    const gcDuringAcceptAtN = gcBetween(gcBefore, await metrics(gateway.url));
+    const afterAcceptAtN = await metrics(gateway.url);
+    const gcDuringAcceptAtN = gcBetween(gcBefore, afterAcceptAtN);
+    opts.log(`scale: accept at N: ${tailFacts(acceptAtN, afterAcceptAtN)}`);
     opts.log(
       `scale: accept at ${sessions} sessions p50 ${acceptAtN.p50} ms p99 ${acceptAtN.p99} ms, answers ${JSON.stringify(acceptAtN.statuses)}; GC meanwhile ${JSON.stringify(gcDuringAcceptAtN)}`,
     );
