@@ -31,6 +31,7 @@ export class DeviceIqs {
     if (!companion) return;
     switch (xmlns ?? '') {
       case 'w:p':
+        this.ctx.events.emit('keep-alive', { phone: account.phone, device });
         return connection.reply(stanza);
       case 'passive':
         return connection.reply(stanza);

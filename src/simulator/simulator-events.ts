@@ -10,6 +10,8 @@ export interface SimulatorEventMap {
   /** A device logged in while already online: its first connection was closed with 440 "replaced". */
   replaced: [{ phone: string; device: number }];
   offline: [{ phone: string; device: number }];
+  /** A linked device's keep-alive ping (`iq xmlns="w:p"`), answered. */
+  'keep-alive': [{ phone: string; device: number }];
   'prekeys-uploaded': [{ phone: string; device: number; count: number }];
   usync: [{ protocols: string[]; users: number }];
   'message-arrived': [{ id: string; from: string; to: string; text: string; arrivals: number }];

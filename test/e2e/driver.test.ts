@@ -331,6 +331,31 @@ describe('LinkedDeviceSession against the simulator', { timeout: 10 * 60_000 }, 
     await waitForState(session, 'open', 15_000);
   });
 
+  scenario('keep-alive pings come about every interval, each timed on its own (no herd)', async (t) => {
+    const h = await setup(t);
+    const session = h.newSession({ keepAliveIntervalMs: 400 });
+    await linkByQr(session, h.gatewayPhone);
+    const pings: number[] = [];
+    const onPing = ({ phone }: { phone: string }) => {
+      if (phone === GATEWAY_PHONE) pings.push(performance.now());
+    };
+    h.sim.events.on('keep-alive', onPing);
+    t.after(() => h.sim.events.off('keep-alive', onPing));
+    const deadline = Date.now() + 15_000;
+    while (pings.length < 11 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const gaps = pings.slice(1).map((at, i) => at - pings[i]!);
+    assert.ok(gaps.length >= 10, `10 gaps between pings, got ${gaps.length}`);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    assert.ok(
+      median >= 340 && median <= 520,
+      `pings about every 400 ms (median gap ${median.toFixed(0)} ms)`,
+    );
+    // Up to ±40 ms of jitter each: ten gaps all within 15 ms of each other would be a fixed interval
+    // (a setInterval re-anchors where it fires, so sockets delayed together stay together).
+    assert.ok(sorted.at(-1)! - sorted[0]! >= 15, `gaps vary: ${gaps.map((g) => g.toFixed(0)).join(', ')}`);
+  });
+
   scenario('replaced (440) is final: no reconnect', async (t) => {
     const h = await setup(t);
     const session = h.newSession();
