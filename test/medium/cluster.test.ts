@@ -129,7 +129,10 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
       'pre-key': { '1': { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) } },
     });
 
-    // a wakes up and writes late: every write is refused.
+    // a wakes up and writes late: every write is refused. (Its credentials as it last wrote them
+    // are not written again at all: ChannelAuthStore skips an unchanged save.)
+    await oldStore.saveCreds(oldCreds);
+    oldCreds.nextPreKeyId += 1;
     await assert.rejects(oldStore.saveCreds(oldCreds), StaleFenceError);
     await assert.rejects(
       oldStore.setKeys({ 'pre-key': { '1': { public: Buffer.alloc(32, 9), private: Buffer.alloc(32, 9) } } }),
