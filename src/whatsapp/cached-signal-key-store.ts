@@ -142,8 +142,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   async clear(): Promise<void> {
     this.#writes++;
     this.#entries.clear();
-    this.#presence = undefined;
-    this.#misses = 0;
+    this.#dropPresence();
     this.#stopSweeper();
     try {
       await this.#store.clear();
@@ -155,8 +154,7 @@ export class CachedSignalKeyStore implements SignalKeyStore {
   /** Drops every cached key (the socket is gone); the store is untouched. */
   close(): void {
     this.#entries.clear();
-    this.#presence = undefined;
-    this.#misses = 0;
+    this.#dropPresence();
     this.#stopSweeper();
   }
 
@@ -187,10 +185,15 @@ export class CachedSignalKeyStore implements SignalKeyStore {
       this.#entries.delete(key);
     }
     if (this.#entries.size === 0) {
-      this.#presence = undefined;
-      this.#misses = 0;
+      this.#dropPresence();
       this.#stopSweeper();
     }
+  }
+
+  /** Forgets the key list; the next one is loaded only after PRESENCE_AFTER_MISSES misses again. */
+  #dropPresence(): void {
+    this.#presence = undefined;
+    this.#misses = 0;
   }
 
   #stopSweeper(): void {

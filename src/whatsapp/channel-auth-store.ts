@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuthenticationCreds, SignalDataSet, SignalDataTypeMap } from 'baileys';
 import {
   reviveCreds,
@@ -16,9 +17,10 @@ import type { SecretBox } from '../store/secret-box.js';
  */
 export class ChannelAuthStore implements AuthStateStore {
   /**
-   * The credentials as the database holds them (serialised), once read or written here: a save of
-   * the same is skipped. Every login re-emits unchanged credentials; at 10,000 restores that was a
-   * seal and an upsert each for nothing.
+   * A digest of the credentials as the database holds them (serialised), once read or written
+   * here: a save of the same is skipped. Every login re-emits unchanged credentials; at 10,000
+   * restores that was a seal and an upsert each for nothing. A digest, not the text: no second
+   * copy of the private keys kept for the session's life.
    */
   private storedCreds: string | undefined;
 
@@ -42,13 +44,14 @@ export class ChannelAuthStore implements AuthStateStore {
       return undefined;
     }
     const serialised = this.secrets.open(row.sealed, this.context('creds')).toString();
-    this.storedCreds = serialised;
+    this.storedCreds = digestOf(serialised);
     return reviveCreds(serialised);
   }
 
   async saveCreds(creds: AuthenticationCreds): Promise<void> {
     const serialised = serialiseAuthValue(creds);
-    if (serialised === this.storedCreds) return;
+    const digest = digestOf(serialised);
+    if (digest === this.storedCreds) return;
     const sealed = this.secrets.seal(Buffer.from(serialised), this.context('creds'));
     this.storedCreds = undefined; // unknown until the write is known to have landed
     await this.db.query(
@@ -56,7 +59,7 @@ export class ChannelAuthStore implements AuthStateStore {
        on conflict (channel_id) do update set sealed = excluded.sealed, updated_at = now()`,
       [this.channelId, sealed],
     );
-    this.storedCreds = serialised;
+    this.storedCreds = digest;
   }
 
   /**
@@ -143,6 +146,11 @@ export class ChannelAuthStore implements AuthStateStore {
       await tx.query('delete from channel_credentials where channel_id = $1', [this.channelId]);
     });
   }
+}
+
+/** What `storedCreds` keeps of serialised credentials. */
+function digestOf(serialised: string): string {
+  return createHash('sha256').update(serialised).digest('base64');
 }
 
 /** The first 30 bits of a key reference (base64url HMAC), as a small integer. */
