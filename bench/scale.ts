@@ -264,11 +264,15 @@ async function acceptWindows(
     after = await metrics(url);
     loopMaxes.push(round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000));
     log(
-      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, after)}`,
+      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}`,
     );
     windows.push(one);
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const median = (values: number[]) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
   const statuses: Record<string, number> = {};
   for (const one of windows)
     for (const [status, n] of Object.entries(one.statuses ?? {}))
@@ -287,11 +291,7 @@ async function acceptWindows(
 }
 
 /** The gateway's longest event-loop delay in the window and the slowest requests (for the log). */
-function tailFacts(
-  accept: { slowest?: { dueMs: number; ms: number }[] },
-  after: Map<string, number>,
-): string {
-  const loopMaxMs = round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000);
+function tailFacts(accept: { slowest?: { dueMs: number; ms: number }[] }, loopMaxMs: number): string {
   return `loop delay max ${loopMaxMs} ms; slowest (due ms into the window: ms) ${(accept.slowest ?? [])
     .map((x) => `${x.dueMs}: ${x.ms}`)
     .join(', ')}`;

@@ -341,8 +341,7 @@ describe('LinkedDeviceSession against the simulator', { timeout: 10 * 60_000 }, 
     };
     h.sim.events.on('keep-alive', onPing);
     t.after(() => h.sim.events.off('keep-alive', onPing));
-    const deadline = Date.now() + 15_000;
-    while (pings.length < 11 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(() => pings.length >= 11, { what: 'eleven keep-alive pings', timeoutMs: 15_000 });
     const gaps = pings.slice(1).map((at, i) => at - pings[i]!);
     assert.ok(gaps.length >= 10, `10 gaps between pings, got ${gaps.length}`);
     const sorted = [...gaps].sort((a, b) => a - b);
