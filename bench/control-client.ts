@@ -31,6 +31,18 @@ export class ControlClient {
     return (await this.#request('POST', '/state/save')) as { accounts: number; devices: number };
   }
 
+  /** Keep-alive pings the simulator answered per second in [fromMs, toMs), and its own loop delay. */
+  async keepAlivePace(
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ at: number; pings: number; loopMaxMs: number }[]> {
+    const query = new URLSearchParams({ from: String(Math.floor(fromMs)), to: String(Math.ceil(toMs)) });
+    const answer = (await this.#request('GET', `/stats/keep-alive?${query.toString()}`)) as {
+      seconds: { at: number; pings: number; loopMaxMs: number }[];
+    };
+    return answer.seconds;
+  }
+
   async #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,

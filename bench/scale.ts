@@ -132,6 +132,14 @@ export interface AcceptWindow {
   readonly p99: number;
   /** The gateway's longest event-loop delay in the window. */
   readonly loopMaxMs: number;
+  /**
+   * Keep-alive pings the simulator answered in the window's busiest second, and on average a second
+   * (a herd of pings shows as a peak far above the average).
+   */
+  readonly pingsPeakPerSecond?: number;
+  readonly pingsMeanPerSecond?: number;
+  /** The simulator's own longest event-loop delay in the window (its pongs wait that long). */
+  readonly simulatorLoopMaxMs?: number;
 }
 
 export interface ScaleResult {
@@ -246,25 +254,29 @@ async function acceptWindows(
   url: string,
   key: string,
   label: string,
+  control: ControlClient,
   log: (line: string) => void,
 ): Promise<{
   accept: Latency & {
     rps: number;
     statuses?: Record<string, number>;
-    windows: { p50: number; p99: number; loopMaxMs: number }[];
+    windows: AcceptWindow[];
   };
   gc: ReturnType<typeof gcBetween>;
 }> {
   const before = await metrics(url);
   const windows: Awaited<ReturnType<typeof acceptLatency>>[] = [];
   const loopMaxes: number[] = [];
+  const paces: Awaited<ReturnType<typeof keepAlivePaceIn>>[] = [];
   let after = before;
   for (let w = 0; w < ACCEPT_WINDOWS; w++) {
+    const startedAt = Date.now();
     const one = await acceptLatency(url, key, ACCEPT_RATE, ACCEPT_SECONDS);
     after = await metrics(url);
     loopMaxes.push(round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000));
+    paces.push(await keepAlivePaceIn(control, startedAt, Date.now()));
     log(
-      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}`,
+      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}; ${paces.at(-1)!.text}`,
     );
     windows.push(one);
   }
@@ -284,10 +296,50 @@ async function acceptWindows(
       p99: median(windows.map((one) => one.p99)),
       rps: round(windows.reduce((sum, one) => sum + one.rps, 0) / windows.length),
       statuses,
-      windows: windows.map((one, i) => ({ p50: one.p50, p99: one.p99, loopMaxMs: loopMaxes[i]! })),
+      windows: windows.map((one, i) => ({
+        p50: one.p50,
+        p99: one.p99,
+        loopMaxMs: loopMaxes[i]!,
+        ...paces[i]!.figures,
+      })),
     },
     gc: gcBetween(before, after),
   };
+}
+
+/**
+ * The simulator's keep-alive pings per second in a window: the peak, the mean, the busiest seconds
+ * (for the log) and the simulator's own longest loop delay. Undefined figures when it cannot say.
+ */
+async function keepAlivePaceIn(
+  control: ControlClient,
+  fromMs: number,
+  toMs: number,
+): Promise<{
+  text: string;
+  figures: Pick<AcceptWindow, 'pingsPeakPerSecond' | 'pingsMeanPerSecond' | 'simulatorLoopMaxMs'>;
+}> {
+  try {
+    const seconds = await control.keepAlivePace(fromMs, toMs);
+    if (!seconds.length) return { text: 'simulator pace: no seconds', figures: {} };
+    const pings = seconds.map((s) => s.pings);
+    const figures = {
+      pingsPeakPerSecond: Math.max(...pings),
+      pingsMeanPerSecond: round(pings.reduce((a, b) => a + b, 0) / pings.length),
+      simulatorLoopMaxMs: Math.max(...seconds.map((s) => s.loopMaxMs)),
+    };
+    const busiest = [...seconds]
+      .sort((a, b) => b.pings - a.pings)
+      .slice(0, 3)
+      .map((s) => `+${round((s.at - fromMs) / 1000)} s: ${s.pings}`)
+      .join(', ');
+    return {
+      text: `simulator: pings/s mean ${figures.pingsMeanPerSecond} peak ${figures.pingsPeakPerSecond} (${busiest}), its loop delay max ${figures.simulatorLoopMaxMs} ms`,
+      figures,
+    };
+  } catch (err) {
+    return { text: `simulator pace unknown (${(err as Error).message})`, figures: {} };
+  }
 }
 
 /** The gateway's longest event-loop delay in the window and the slowest requests (for the log). */
@@ -853,7 +905,13 @@ async function zeroSessionFigures(
     const probe = await newBusiness(gateway.url, gateway.adminKey, 'Accept probe', { retries503: 0 });
     await sleep(3000);
     const rssBaseMb = procStat(gateway.child.pid!).rssMb;
-    const { accept, gc: gcDuringAccept } = await acceptWindows(gateway.url, probe.apiKey, 'at 0', opts.log);
+    const { accept, gc: gcDuringAccept } = await acceptWindows(
+      gateway.url,
+      probe.apiKey,
+      'at 0',
+      control,
+      opts.log,
+    );
     const linkProbeAt0 = await linkProbe(gateway.url, gateway.adminKey, control, probePhones);
     return { accept, gcDuringAccept, rssBaseMb, linkProbe: linkProbeAt0 };
   } finally {
@@ -965,6 +1023,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       gateway.url,
       state.probe.apiKey,
       `at ${sessions}`,
+      control,
       opts.log,
     );
     opts.log(
@@ -1145,6 +1204,16 @@ export function formatScale(result: ScaleResult): string {
         [s.acceptAt0, s.acceptAtN]
           .map((a) => (a.windows ?? []).map((w) => `${w.p99} (${w.loopMaxMs})`).join(', '))
           .join(' → '),
+    ],
+    [
+      'each window at N: keep-alive pings/s mean / peak; simulator loop max (ms)',
+      (s) =>
+        (s.acceptAtN.windows ?? [])
+          .map(
+            (w) =>
+              `${w.pingsMeanPerSecond ?? '–'} / ${w.pingsPeakPerSecond ?? '–'}; ${w.simulatorLoopMaxMs ?? '–'}`,
+          )
+          .join(', '),
     ],
     [
       'GC while accepting at 0 → N: pauses, s (major / minor)',

@@ -86,6 +86,23 @@ const faultBody = z.discriminatedUnion('kind', [
   }),
 ]);
 
+const epochMs = z.coerce.number().int().nonnegative();
+const paceQuery = z
+  .object({ from: epochMs, to: epochMs })
+  .refine(({ from, to }) => from <= to, { message: 'from must not be after to', path: ['from'] });
+
+function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SimulatorError(
+      'invalid_request',
+      `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return parsed.data;
+}
+
 async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   let raw: unknown;
   try {
@@ -236,6 +253,11 @@ export function controlApi(sim: SimulatorControl): Hono {
     return c.json(await sim.phone(c.req.param('phone')).sendMessage(to, text), 201);
   });
   // The registry's state file (started with one): what it held at start, and a save on demand.
+  // Keep-alive pings per second and the simulator's loop delay, for benchmarks (GET ?from=&to=, ms).
+  app.get('/stats/keep-alive', (c) => {
+    const { from, to } = parseQuery(c, paceQuery);
+    return c.json({ seconds: sim.keepAlivePace.seconds(from, to) });
+  });
   app.get('/state', (c) => c.json({ atStart: sim.stateAtStart ?? null }));
   app.post('/state/save', async (c) => c.json(await sim.saveState()));
   app.post('/faults', async (c) => {

@@ -4,6 +4,7 @@
  * simulator can mount its routes without an import circle.
  */
 import type { NewPhone } from './directory.js';
+import type { KeepAlivePace } from './keep-alive-pace.js';
 import type { Fault, SimulatedNetwork } from './simulated-network.js';
 import type { StateAtStart, StateCounts } from './state-file.js';
 import type { VirtualPhone } from './virtual-phone.js';
@@ -19,6 +20,8 @@ export interface SimulatorControl {
   phone(number: string): VirtualPhone;
   phones(): VirtualPhone[];
   injectFault(fault: Fault): void;
+  /** Keep-alive pings answered per second (and the simulator's own loop delay), for benchmarks. */
+  readonly keepAlivePace: KeepAlivePace;
   /** Writes the state file now. */
   saveState(): Promise<StateCounts>;
 }

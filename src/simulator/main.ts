@@ -64,6 +64,8 @@ const simulator = await startSimulator({
       : {}),
   },
 });
+// Run on its own (as benchmarks do), it also watches its own event loop for GET /stats/keep-alive.
+simulator.keepAlivePace.watchLoop();
 // --phone 15550001111:business or --phone 15550002222 creates phones up front, for scripted sandboxes.
 for (const spec of values.phone ?? []) {
   const [phone, flag] = spec.split(':');

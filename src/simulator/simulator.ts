@@ -10,6 +10,7 @@ import type { ReceiptTiming } from './message-relay.js';
 import { SimulatedNetwork, type Fault } from './simulated-network.js';
 import { SimulatorError } from './errors.js';
 import type { SimulatorEvents } from './simulator-events.js';
+import { KeepAlivePace } from './keep-alive-pace.js';
 import { loadState, saveState, type StateAtStart, type StateCounts } from './state-file.js';
 import type { SimulatorControl } from './control-surface.js';
 import { VirtualPhone } from './virtual-phone.js';
@@ -36,6 +37,7 @@ export const REAL_QR_TIMING: QrTiming = { firstRefTtlMs: 60_000, laterRefTtlMs: 
 /** A running simulator: the protocol endpoint, the control API, and in-process access to both. */
 export class Simulator implements SimulatorControl {
   private readonly phonesByNumber = new Map<string, VirtualPhone>();
+  readonly keepAlivePace: KeepAlivePace;
 
   constructor(
     readonly network: SimulatedNetwork,
@@ -49,6 +51,8 @@ export class Simulator implements SimulatorControl {
   ) {
     for (const account of network.directory.all())
       this.phonesByNumber.set(account.phone, new VirtualPhone(network, account));
+    // On the machine's clock, not the network's: a benchmark compares it with its own windows.
+    this.keepAlivePace = new KeepAlivePace(network.events);
   }
 
   /** Writes the state file (atomically); an error when the simulator was started without one. */
@@ -90,6 +94,7 @@ export class Simulator implements SimulatorControl {
   }
 
   async stop(): Promise<void> {
+    this.keepAlivePace.stop();
     this.network.shutdown();
     // ws does not end open clients on close(): sockets still in their closing handshake would linger.
     for (const client of this.sockets.clients) client.terminate();

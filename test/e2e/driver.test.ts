@@ -341,7 +341,17 @@ describe('LinkedDeviceSession against the simulator', { timeout: 10 * 60_000 }, 
     };
     h.sim.events.on('keep-alive', onPing);
     t.after(() => h.sim.events.off('keep-alive', onPing));
+    const countingFrom = Date.now();
     await waitUntil(() => pings.length >= 11, { what: 'eleven keep-alive pings', timeoutMs: 15_000 });
+    // The simulator's control API counts them too, by second (what bench scale reads per window).
+    const pace = (await (
+      await fetch(`${h.sim.controlUrl}/stats/keep-alive?from=${countingFrom}&to=${Date.now() + 1_000}`)
+    ).json()) as { seconds: { pings: number }[] };
+    const counted = pace.seconds.reduce((sum, s) => sum + s.pings, 0);
+    assert.ok(counted >= 11, `the control API counted ${counted} pings, the events ${pings.length}`);
+    const backwards = await fetch(`${h.sim.controlUrl}/stats/keep-alive?from=2000&to=1000`);
+    assert.equal(backwards.status, 400);
+    assert.match(((await backwards.json()) as { error: { message: string } }).error.message, /from/);
     const gaps = pings.slice(1).map((at, i) => at - pings[i]!);
     assert.ok(gaps.length >= 10, `10 gaps between pings, got ${gaps.length}`);
     const sorted = [...gaps].sort((a, b) => a - b);
