@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -140,6 +140,8 @@ export interface AcceptWindow {
   readonly pingsMeanPerSecond?: number;
   /** The simulator's own longest event-loop delay in the window (its pongs wait that long). */
   readonly simulatorLoopMaxMs?: number;
+  /** Sessions that reconnected in the window (a socket lost and opened again costs a handshake). */
+  readonly reconnects?: number;
 }
 
 export interface ScaleResult {
@@ -181,11 +183,15 @@ interface GatewayChild {
   readonly exited: Promise<void>;
 }
 
+/** Each measured gateway's log is kept up to this size. */
+const GATEWAY_LOG_CAP_BYTES = 20 * 1024 * 1024;
+
 async function startGatewayChild(
   node: string,
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
   firstStart = true,
+  logFile?: string,
 ): Promise<GatewayChild> {
   const port = await freePort();
   const args = [...nodeFlags, '--import', 'tsx', '--import', ORPHAN_GUARD, 'src/cli.ts', 'start'];
@@ -197,9 +203,17 @@ async function startGatewayChild(
   forwardStderr(child, '[gateway]');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
+  // Its log (warnings and worse: reconnects, lost connections) kept for reading after a run, capped.
+  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  let logged = 0;
   child.stdout.on('data', (d: Buffer) => {
     if (out.length < 10_000) out += d.toString();
+    if (log && logged < GATEWAY_LOG_CAP_BYTES) {
+      logged += d.length;
+      log.write(d);
+    }
   });
+  child.once('exit', () => log?.end());
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -245,6 +259,21 @@ async function metrics(url: string): Promise<Map<string, number>> {
   return values;
 }
 
+/** How much each labelled series of a counter grew between two scrapes (series that did not grow left out). */
+function seriesDelta(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  name: string,
+): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const [series, value] of after) {
+    if (series !== name && !series.startsWith(`${name}{`)) continue;
+    const delta = value - (before.get(series) ?? 0);
+    if (delta > 0) grown[series.slice(name.length) || 'all'] = delta;
+  }
+  return grown;
+}
+
 /**
  * ACCEPT_WINDOWS accept windows on one gateway: each logged (p50, p99, the gateway's longest loop
  * delay, the slowest requests), the side's figure the medians of the windows' p50 and p99, GC over
@@ -268,15 +297,18 @@ async function acceptWindows(
   const windows: Awaited<ReturnType<typeof acceptLatency>>[] = [];
   const loopMaxes: number[] = [];
   const paces: Awaited<ReturnType<typeof keepAlivePaceIn>>[] = [];
+  const reconnects: Record<string, number>[] = [];
   let after = before;
   for (let w = 0; w < ACCEPT_WINDOWS; w++) {
     const startedAt = Date.now();
     const one = await acceptLatency(url, key, ACCEPT_RATE, ACCEPT_SECONDS);
+    const previous = after;
     after = await metrics(url);
     loopMaxes.push(round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000));
     paces.push(await keepAlivePaceIn(control, startedAt, Date.now()));
+    reconnects.push(seriesDelta(previous, after, 'zapgate_session_reconnects_total'));
     log(
-      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}; ${paces.at(-1)!.text}`,
+      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}; ${paces.at(-1)!.text}; reconnects ${JSON.stringify(reconnects.at(-1))}`,
     );
     windows.push(one);
   }
@@ -301,6 +333,7 @@ async function acceptWindows(
         p99: one.p99,
         loopMaxMs: loopMaxes[i]!,
         ...paces[i]!.figures,
+        reconnects: Object.values(reconnects[i]!).reduce((a, b) => a + b, 0),
       })),
     },
     gc: gcBetween(before, after),
@@ -964,7 +997,15 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       : [];
     loads.restore = loadAverage();
     const restoreStarted = performance.now();
-    gateway = await startGatewayChild(node, env, [...(opts.gatewayFlags ?? []), ...profileFlags], false);
+    const gatewayLog = path.join(files.dir, `gateway-run-${run}.log`);
+    gateway = await startGatewayChild(
+      node,
+      env,
+      [...(opts.gatewayFlags ?? []), ...profileFlags],
+      false,
+      gatewayLog,
+    );
+    opts.log(`scale: the gateway's log (warnings and worse) goes to ${gatewayLog}`);
     const pid = gateway.child.pid!;
     let restorePeakRssMb = 0;
     let connected = 0;
@@ -1206,7 +1247,7 @@ export function formatScale(result: ScaleResult): string {
           .join(' → '),
     ],
     [
-      'each window at N: keep-alive pings/s mean / peak; simulator loop max (ms)',
+      'each window at N: keep-alive pings/s mean / peak; simulator loop max (ms); reconnects',
       (s) =>
         (s.acceptAtN.windows ?? [])
           .map(
