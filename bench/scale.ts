@@ -1252,9 +1252,9 @@ export function formatScale(result: ScaleResult): string {
         (s.acceptAtN.windows ?? [])
           .map(
             (w) =>
-              `${w.pingsMeanPerSecond ?? '–'} / ${w.pingsPeakPerSecond ?? '–'}; ${w.simulatorLoopMaxMs ?? '–'}`,
+              `${w.pingsMeanPerSecond ?? '–'} / ${w.pingsPeakPerSecond ?? '–'}; ${w.simulatorLoopMaxMs ?? '–'}; ${w.reconnects ?? '–'}`,
           )
-          .join(', '),
+          .join(' | '),
     ],
     [
       'GC while accepting at 0 → N: pauses, s (major / minor)',
