@@ -913,6 +913,7 @@ async function zeroSessionFigures(
   sim: SimulatorEndpoint,
   control: ControlClient,
   probePhones: readonly string[],
+  logFile: string,
 ): Promise<{
   accept: Latency & {
     rps: number;
@@ -932,6 +933,8 @@ async function zeroSessionFigures(
     node,
     gatewayEnv(opts, sim, database, randomBytes(32).toString('base64'), dataDir),
     opts.gatewayFlags ?? [],
+    true,
+    logFile,
   );
   try {
     if (!gateway.adminKey) throw new Error('the empty gateway printed no admin key');
@@ -979,7 +982,15 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
 
     // 0 sessions: the same code on an empty database, just before the N-session gateway starts.
     loads.acceptAt0 = loadAverage();
-    const zero = await zeroSessionFigures(opts, node, admin, sim, control, probePhones(6));
+    const zero = await zeroSessionFigures(
+      opts,
+      node,
+      admin,
+      sim,
+      control,
+      probePhones(6),
+      path.join(files.dir, `gateway-run-${run}-at-0.log`),
+    );
     const acceptAt0 = zero.accept;
     opts.log(
       `scale: accept at 0 sessions p50 ${acceptAt0.p50} ms p99 ${acceptAt0.p99} ms, answers ${JSON.stringify(acceptAt0.statuses)}; GC meanwhile ${JSON.stringify(zero.gcDuringAccept)}`,
