@@ -203,11 +203,16 @@ async function startGatewayChild(
   forwardStderr(child, '[gateway]');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
+  let printedKey: string | undefined;
   // Its log (warnings and worse: reconnects, lost connections) kept for reading after a run, capped.
   const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
   let logged = 0;
   child.stdout.on('data', (d: Buffer) => {
-    if (out.length < 10_000) out += d.toString();
+    // The admin key is caught as it is printed; of the rest only the last ~10,000 characters are
+    // kept (flags such as --trace-gc print far more, from before the key on).
+    out += d.toString();
+    printedKey ??= /admin API key[^\n]*\n\s*(\S+)/.exec(out)?.[1];
+    if (out.length > 20_000) out = out.slice(-10_000);
     if (log && logged < GATEWAY_LOG_CAP_BYTES) {
       logged += d.length;
       log.write(d);
@@ -229,7 +234,7 @@ async function startGatewayChild(
   // The first start prints the admin key just after it starts listening.
   let key: string | undefined;
   for (let waited = 0; firstStart && waited < 5_000 && !key; waited += 100) {
-    key = /admin API key[^\n]*\n\s*(\S+)/.exec(out)?.[1];
+    key = printedKey;
     if (!key) await sleep(100);
   }
   return { child, url, adminKey: key, exited };
