@@ -23,6 +23,10 @@ describe("Baileys' Curve, patched onto WebAssembly", () => {
     const ours = Curve.generateKeyPair();
     assert.equal(ours.public.length, 32);
     assert.equal(ours.private.length, 32);
+    // Each half in its own exact-size memory: a socket keeps its ephemeral pair for life, and a
+    // slice of Node's shared pool would keep a whole 64 KB slab alive with it.
+    assert.equal(ours.private.buffer.byteLength, 32);
+    assert.equal(ours.public.buffer.byteLength, 32);
     const theirs = signal.curve.generateKeyPair();
     const here = Curve.sharedKey(ours.private, theirs.pubKey.subarray(1));
     const there = signal.curve.calculateAgreement(withPrefix(ours.public), theirs.privKey);
