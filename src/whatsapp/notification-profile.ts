@@ -8,6 +8,7 @@ import type {
 import { proto } from 'baileys';
 import type { ILogger } from 'baileys/lib/Utils/logger.js';
 import { isIgnoredJid } from './jids.js';
+import type { SocketCaches } from './socket-caches.js';
 
 /** What varies between sessions in the socket configuration. */
 export interface SocketProfileInput {
@@ -26,6 +27,8 @@ export interface SocketProfileInput {
    * again with the same id. Undefined: not ours, or no longer kept.
    */
   readonly getMessage?: ((key: WAMessageKey) => Promise<proto.IMessage | undefined>) | undefined;
+  /** The socket's caches, made on first use (socket-caches.ts); Baileys makes its own when unset. */
+  readonly caches?: SocketCaches | undefined;
 }
 
 /**
@@ -72,5 +75,13 @@ export function notificationSocketConfig(input: SocketProfileInput): UserFacingS
     generateHighQualityLinkPreview: false,
     shouldIgnoreJid: isIgnoredJid,
     getMessage: input.getMessage ?? (() => Promise.resolve(undefined)),
+    ...(input.caches
+      ? {
+          msgRetryCounterCache: input.caches.msgRetryCounterCache,
+          callOfferCache: input.caches.callOfferCache,
+          userDevicesCache: input.caches.userDevicesCache,
+          placeholderResendCache: input.caches.placeholderResendCache,
+        }
+      : {}),
   };
 }

@@ -16,6 +16,7 @@ import { knownLid, retryContent } from './outbound.js';
 import { trustProtocolServer } from './protocol-server-trust.js';
 import type { SessionEventMap, SessionState } from './session-events.js';
 import type { LinkedDeviceSessionOptions } from './session-options.js';
+import { socketCaches } from './socket-caches.js';
 
 /** What one socket of a LinkedDeviceSession is made of. */
 export interface SessionSocketInput {
@@ -62,6 +63,7 @@ export function openSessionSocket(input: SessionSocketInput, on: SessionSocketEv
     creds.pairingCode = undefined;
   }
   if (o.server) trustProtocolServer(o.server);
+  const caches = socketCaches();
   const sock = makeWASocket(
     notificationSocketConfig({
       creds,
@@ -72,6 +74,7 @@ export function openSessionSocket(input: SessionSocketInput, on: SessionSocketEv
       qrTimeoutMs: o.qrTimeoutMs,
       keepAliveIntervalMs: o.keepAliveIntervalMs,
       version: input.version,
+      caches,
       getMessage: (key) =>
         retryContent(key.id ?? undefined, o.storedText, log, (messageId, found) =>
           on.emit('resend_requested', { messageId, found }),
@@ -79,6 +82,8 @@ export function openSessionSocket(input: SessionSocketInput, on: SessionSocketEv
     }),
   );
   sock.ev.on('connection.update', (update) => {
+    // Baileys closes only the caches it made itself; these end with their socket, current or not.
+    if (update.connection === 'close') caches.close();
     if (!isCurrent()) return;
     if (typeof update.qr === 'string') on.qr(sock, update.qr);
     if (update.isNewLogin) on.linked();
