@@ -223,7 +223,7 @@ describe('background loop', () => {
   });
 
   test('{ until }: sleeps until that clock time (at most the idle interval); advancing the clock wakes it', async () => {
-    const clock = new ManualClock(new Date('2026-03-01T09:00:00Z'));
+    const clock = new ManualClock(new Date('2026-03-01T09:00:00Z'), { frozen: true });
     const inTwoHundredMs = new Date(clock.now().getTime() + 200);
     const { loop, passes } = scripted(
       [{ until: inTwoHundredMs }, { until: new Date('2026-03-02T09:00:00Z') }],
