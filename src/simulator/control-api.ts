@@ -252,12 +252,13 @@ export function controlApi(sim: SimulatorControl): Hono {
     const { to, text } = await parseBody(c, messageBody);
     return c.json(await sim.phone(c.req.param('phone')).sendMessage(to, text), 201);
   });
-  // The registry's state file (started with one): what it held at start, and a save on demand.
-  // Keep-alive pings per second and the simulator's loop delay, for benchmarks (GET ?from=&to=, ms).
+  // Keep-alive pings per second and the simulator's loop delay, for benchmarks (GET ?from=&to=, ms;
+  // at most the last ten minutes are answered).
   app.get('/stats/keep-alive', (c) => {
     const { from, to } = parseQuery(c, paceQuery);
     return c.json({ seconds: sim.keepAlivePace.seconds(from, to) });
   });
+  // The registry's state file (started with one): what it held at start, and a save on demand.
   app.get('/state', (c) => c.json({ atStart: sim.stateAtStart ?? null }));
   app.post('/state/save', async (c) => c.json(await sim.saveState()));
   app.post('/faults', async (c) => {
