@@ -92,15 +92,7 @@ const paceQuery = z
   .refine(({ from, to }) => from <= to, { message: 'from must not be after to', path: ['from'] });
 
 function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
-  const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SimulatorError(
-      'invalid_request',
-      `${issue?.path.join('.') || 'query'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return parsed.data;
+  return validated(schema, c.req.query(), 'query');
 }
 
 async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
@@ -110,12 +102,17 @@ async function parseBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   } catch {
     throw new SimulatorError('invalid_request', 'the body must be JSON');
   }
+  return validated(schema, raw, 'body');
+}
+
+/** `raw` checked against `schema`; a 400 naming the first wrong field (or `where`) otherwise. */
+function validated<T>(schema: z.ZodType<T>, raw: unknown, where: 'body' | 'query'): T {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new SimulatorError(
       'invalid_request',
-      `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+      `${issue?.path.join('.') || where}: ${issue?.message ?? 'invalid'}`,
     );
   }
   return parsed.data;
