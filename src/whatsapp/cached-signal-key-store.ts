@@ -41,9 +41,9 @@ interface Entry {
  * AES-GCM open. It also remembers keys known to be missing, which is sound because the socket that
  * holds a channel's lease is the only writer of its keys and every write goes through here.
  *
- * Coherence: a write updates the cache only once the store has it; a read that overlapped any
- * write does not fill the cache (what it read may predate the write), so the cache never holds a
- * value older than the store's.
+ * Coherence: a write updates the cache when it starts (reads see it at once) and is dropped from it
+ * if the store refuses it; a read that overlapped any write does not fill the cache (what it read
+ * may predate the write), so the cache never holds a value older than the store's.
  */
 export class CachedSignalKeyStore implements SignalKeyStore {
   readonly #store: AuthStateStore;
@@ -118,25 +118,28 @@ export class CachedSignalKeyStore implements SignalKeyStore {
     await this.#presenceLoading;
   }
 
+  /**
+   * Reads see a write from the moment it starts, not when the store has it: Baileys commits a
+   * send's new Signal sessions after the stanza left, and the recipient's answer (encrypted with
+   * them) can be decrypted before that commit lands. With the store a thread hop or a busy server
+   * away, that answer read the old session and failed with Bad MAC.
+   */
   async set(data: SignalDataSet): Promise<void> {
     this.#writes++;
-    try {
-      await this.#store.setKeys(data);
-    } catch (err) {
-      // The store may hold either value now: forget these keys so the next read asks it.
-      this.#forEachKey(data, (key, type, id) => {
-        this.#entries.delete(key);
-        this.#presence?.noteStored(type, id);
-      });
-      throw err;
-    } finally {
-      this.#writes++;
-    }
     this.#forEachKey(data, (key, type, id, value) => {
       if (value !== null && value !== undefined) this.#presence?.noteStored(type, id);
       if (UNCACHED_TYPES.has(type)) this.#entries.delete(key);
       else this.#put(key, value ?? undefined);
     });
+    try {
+      await this.#store.setKeys(data);
+    } catch (err) {
+      // The store may hold either value now: forget these keys so the next read asks it.
+      this.#forEachKey(data, (key) => this.#entries.delete(key));
+      throw err;
+    } finally {
+      this.#writes++;
+    }
   }
 
   async clear(): Promise<void> {

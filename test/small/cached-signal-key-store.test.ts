@@ -30,7 +30,7 @@ test('a read is served from the store once, then from the cache; missing keys ar
   cache.close();
 });
 
-test('writes go to the store first and are then seen by reads; a delete is remembered as absent', async () => {
+test('writes reach the store and are seen by reads; a delete is remembered as absent', async () => {
   const store = new CountingStore();
   const cache = new CachedSignalKeyStore(store);
   await cache.set({ session: { a: session(2) } });
@@ -58,6 +58,40 @@ test('a read that overlapped a write does not fill the cache with what it read b
   await slowRead;
   const now = await cache.get('session', ['a']);
   assert.equal(Buffer.from(now.a!).toString(), 'session-4', 'never older than the store');
+  cache.close();
+});
+
+test('a write is seen by reads while the store is still writing it; a refused write is forgotten', async () => {
+  // Baileys commits a send's sessions after the stanza left: the answer may be decrypted first.
+  class SlowStore extends CountingStore {
+    landing: Promise<void> | undefined;
+    override async setKeys(data: Parameters<MemoryAuthStateStore['setKeys']>[0]) {
+      await this.landing;
+      return super.setKeys(data);
+    }
+  }
+  const store = new SlowStore();
+  await store.setKeys({ session: { a: session(5) } });
+  const cache = new CachedSignalKeyStore(store);
+  let land!: () => void;
+  store.landing = new Promise((resolve) => (land = resolve));
+  const writing = cache.set({ session: { a: session(6) } });
+  const reads = store.reads;
+  const during = await cache.get('session', ['a']);
+  assert.equal(Buffer.from(during.a!).toString(), 'session-6', 'the new session, before the store has it');
+  assert.equal(store.reads, reads, 'served from the cache');
+  land();
+  await writing;
+  assert.equal(Buffer.from((await store.getKeys('session', ['a'])).a!).toString(), 'session-6');
+
+  let refuse!: (err: Error) => void;
+  store.landing = new Promise((_, reject) => (refuse = reject));
+  const refused = cache.set({ session: { a: session(7) } });
+  refuse(new Error('database down'));
+  await assert.rejects(refused, /database down/);
+  store.landing = undefined;
+  const after = await cache.get('session', ['a']);
+  assert.equal(Buffer.from(after.a!).toString(), 'session-6', "the store's value again, not the refused one");
   cache.close();
 });
 
