@@ -35,7 +35,9 @@ export class ManualClock implements Clock {
   }
 
   now(): Date {
-    return this.frozenAt === undefined ? new Date(Date.now() + this.offsetMs) : new Date(this.frozenAt + this.offsetMs);
+    return this.frozenAt === undefined
+      ? new Date(Date.now() + this.offsetMs)
+      : new Date(this.frozenAt + this.offsetMs);
   }
 
   /** Moves the clock forward by `ms` and wakes every sleeper. */
