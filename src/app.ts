@@ -7,7 +7,8 @@ import { LinkWindow } from './channels/link-window.js';
 import { QueueGates } from './channels/queue-gates.js';
 import { ConnectGate } from './channels/connect-gate.js';
 import { SessionHost } from './channels/session-host.js';
-import { WhatsAppDrivers } from './channels/whatsapp-driver.js';
+import { WhatsAppDrivers, sealedAuthStores } from './channels/whatsapp-driver.js';
+import { SessionThreads } from './channels/session-threads.js';
 import { ResolvedClientVersion } from './whatsapp/client-version.js';
 import { ChannelService } from './channels/channel-service.js';
 import type { Config } from './config.js';
@@ -70,6 +71,11 @@ export interface GatewayOverrides {
   readonly db?: Database;
   /** The schedulers' clock (a ManualClock in tests: reminders due tomorrow can be tried now). */
   readonly clock?: Clock;
+  /**
+   * A session thread stopped by itself, its sessions with it. Default: SIGTERM to this process, so
+   * it stops in order and its supervisor starts it again (the sessions restore without a scan).
+   */
+  readonly onSessionThreadLost?: (error: Error) => void;
 }
 
 /** Builds and starts: config in, a listening gateway out. */
@@ -138,26 +144,45 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
       metrics.connectAttemptsInHandshake.set(inHandshake);
     },
   });
-  const drivers = new WhatsAppDrivers({
-    db,
-    secrets,
-    logger,
-    metrics,
-    server: config.protocolServer,
-    qrTimeoutMs: config.qrTimeoutMs,
-    clientVersion: new ResolvedClientVersion({
-      setting: config.clientVersion.setting,
-      logger,
-      minIntervalMs: Math.min(5_000, config.clientVersion.checkMs / 2),
-    }),
-    versionCheckMs: config.clientVersion.checkMs,
-    // A recipient's retry receipt on any socket, after any restart: the text comes from the store.
-    storedText: async (channelId, waMessageId) => {
-      const message = await new MessagesRepository(db).findByWaId(waMessageId);
-      return message?.channelId === channelId ? message.body : undefined;
-    },
-    connectGate,
-  });
+  // A recipient's retry receipt on any socket, after any restart: the text comes from the store.
+  const storedText = async (channelId: string, waMessageId: string) => {
+    const message = await new MessagesRepository(db).findByWaId(waMessageId);
+    return message?.channelId === channelId ? message.body : undefined;
+  };
+  const clientVersion = {
+    setting: config.clientVersion.setting,
+    minIntervalMs: Math.min(5_000, config.clientVersion.checkMs / 2),
+  };
+  // The sockets run in session threads (SESSION_THREADS): their garbage is not the API's (issue 9).
+  const drivers =
+    config.sessionThreads > 0
+      ? new SessionThreads({
+          threads: config.sessionThreads,
+          db,
+          secrets,
+          logger,
+          metrics,
+          settings: {
+            server: config.protocolServer,
+            qrTimeoutMs: config.qrTimeoutMs,
+            clientVersion,
+            versionCheckMs: config.clientVersion.checkMs,
+          },
+          storedText,
+          connectGate,
+          onThreadLost: overrides.onSessionThreadLost ?? (() => process.kill(process.pid, 'SIGTERM')),
+        })
+      : new WhatsAppDrivers({
+          authStores: sealedAuthStores(db, secrets),
+          logger,
+          metrics,
+          server: config.protocolServer,
+          qrTimeoutMs: config.qrTimeoutMs,
+          clientVersion: new ResolvedClientVersion({ ...clientVersion, logger }),
+          versionCheckMs: config.clientVersion.checkMs,
+          storedText,
+          connectGate,
+        });
   const gates = new QueueGates({ channels: channelsRepo, changes, clock });
   const sessions = new SessionHost({
     channels: channelsRepo,

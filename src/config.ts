@@ -99,6 +99,11 @@ const schema = z
      */
     CONNECT_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(8),
     /**
+     * How many worker threads run the WhatsApp sessions (0: in the API's own thread). Each isolate
+     * collects its own garbage, so the sockets' heap no longer stops the API (issue 9).
+     */
+    SESSION_THREADS: z.coerce.number().int().min(0).max(64).default(1),
+    /**
      * Several gateway nodes on one PostgreSQL (docs/operations.md): this node's unique name. Set, the
      * node holds only the channels its leases give it; unset, one process holds every channel.
      */
@@ -221,6 +226,8 @@ export interface Config {
   readonly restoreConcurrency: number;
   /** Connection attempts in their handshake at once, process-wide (channels/connect-gate.ts). */
   readonly connectConcurrency: number;
+  /** Worker threads the WhatsApp sessions run in; 0 runs them in the main thread (channels/session-threads.ts). */
+  readonly sessionThreads: number;
   /** Several nodes on one PostgreSQL (NODE_ID set); undefined: this process holds every channel. */
   readonly cluster:
     { readonly nodeId: string; readonly leaseTtlMs: number; readonly takesPerRound: number } | undefined;
@@ -313,6 +320,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     restoreStaggerMs: v.RESTORE_STAGGER_MS,
     restoreConcurrency: v.RESTORE_CONCURRENCY,
     connectConcurrency: v.CONNECT_CONCURRENCY,
+    sessionThreads: v.SESSION_THREADS,
     cluster: v.NODE_ID
       ? Object.freeze({
           nodeId: v.NODE_ID,

@@ -161,4 +161,11 @@ export interface ChannelDriverKind {
   isLinked(channelId: string): Promise<boolean>;
   /** Forgets the channel's credentials (a reset, a deleted channel). */
   forget(channelId: string): Promise<void>;
+  /**
+   * Starts what the kind's drivers run on (its session threads) and resolves once it can take
+   * them: a restore's stagger counts from there, not from a thread still loading.
+   */
+  start?(): Promise<void>;
+  /** Frees what the kind itself holds (its session threads) once every driver is closed. */
+  close?(): Promise<void>;
 }

@@ -157,8 +157,9 @@ export class SessionHost {
     this.restore.stop();
   }
 
-  /** Reopens the channels the placement gives this process (paced). */
-  restoreAll(): Promise<number> {
+  /** Reopens the channels the placement gives this process (paced), once the drivers can run. */
+  async restoreAll(): Promise<number> {
+    await this.o.drivers.start?.();
     return this.restore.restoreAll();
   }
 
@@ -323,6 +324,7 @@ export class SessionHost {
     const all = [...this.hosted.values()];
     await Promise.all(all.map((hosted) => this.dispose(hosted)));
     await Promise.all(all.map((hosted) => hosted.writes));
+    await this.o.drivers.close?.();
   }
 }
 

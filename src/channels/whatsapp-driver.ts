@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
 import type { FailureDetail } from '../domain/message-status.js';
-import type { Metrics } from '../metrics.js';
 import type { Database } from '../store/database.js';
 import type { WriteFence } from '../store/channels-repository.js';
 import { fencedDatabase } from '../cluster/fenced-database.js';
 import type { SecretBox } from '../store/secret-box.js';
+import type { AuthStateStore } from '../whatsapp/auth-state-store.js';
 import { ChannelAuthStore } from '../whatsapp/channel-auth-store.js';
 import type { ClientVersionSource } from '../whatsapp/client-version.js';
 import { LinkedDeviceSession } from '../whatsapp/linked-device-session.js';
@@ -21,6 +21,7 @@ import type {
   DriverState,
   DeliveryReport,
 } from './channel-driver.js';
+import { DriverListeners } from './driver-listeners.js';
 
 /** A 463's cause as the business reads it on the failed message (its reason stays rejected/restricted). */
 const DETAIL_BY_REFUSAL: Record<RefusalCause, FailureDetail> = {
@@ -29,11 +30,29 @@ const DETAIL_BY_REFUSAL: Record<RefusalCause, FailureDetail> = {
   no_token: 'recipient_token_missing',
 };
 
+/**
+ * The counters a driver moves (the gateway's Metrics has them; a session thread forwards them to
+ * the main thread's registry).
+ */
+export interface DriverMetrics {
+  readonly resends: { inc(labels: { outcome: 'resent' | 'unknown' }): void };
+  readonly refusals: { inc(labels: { cause: RefusalCause }): void };
+  readonly newChatCap: { inc(labels: { status: string }): void };
+}
+
+/** Where a channel's credentials and Signal keys are kept (fenced when several nodes share them). */
+export type AuthStores = (channelId: string, fence?: WriteFence) => AuthStateStore;
+
+/** The credentials sealed with the master key in `db`, every write fenced when a fence is given. */
+export function sealedAuthStores(db: Database, secrets: SecretBox): AuthStores {
+  return (channelId, fence) =>
+    new ChannelAuthStore(fence ? fencedDatabase(db, channelId, fence) : db, secrets, channelId);
+}
+
 export interface WhatsAppDriversOptions {
-  readonly db: Database;
-  readonly secrets: SecretBox;
+  readonly authStores: AuthStores;
   readonly logger: Logger;
-  readonly metrics?: Metrics;
+  readonly metrics?: DriverMetrics;
   /** A compatible protocol server (the simulator); undefined means the real WhatsApp. */
   readonly server: ProtocolServer | undefined;
   readonly qrTimeoutMs: number | undefined;
@@ -60,13 +79,18 @@ export class WhatsAppDrivers implements ChannelDriverKind {
     channel: ChannelRef,
     options: { readonly deviceName?: string; readonly fence?: WriteFence } = {},
   ): ChannelDriver {
+    // Several nodes: every write of the credentials and Signal keys carries the lease's fence.
+    return this.driverWith(channel, this.o.authStores(channel.channelId, options.fence), options.deviceName);
+  }
+
+  /** A driver keeping its credentials in `authStore` (a session thread gives one of its own). */
+  driverWith(channel: ChannelRef, authStore: AuthStateStore, deviceName?: string): ChannelDriver {
     const o = this.o;
     const session = new LinkedDeviceSession({
       channelId: channel.channelId,
       // The phone lists the device by the first element and draws the second's icon.
-      ...(options.deviceName ? { browser: [options.deviceName, 'Chrome', '1.0.0'] as const } : {}),
-      // Several nodes: every write of the credentials and Signal keys carries the lease's fence.
-      authStore: this.authStore(channel.channelId, options.fence),
+      ...(deviceName ? { browser: [deviceName, 'Chrome', '1.0.0'] as const } : {}),
+      authStore,
       logger: o.logger,
       ...(o.server ? { server: o.server } : {}),
       ...(o.qrTimeoutMs ? { qrTimeoutMs: o.qrTimeoutMs } : {}),
@@ -79,16 +103,11 @@ export class WhatsAppDrivers implements ChannelDriverKind {
   }
 
   async isLinked(channelId: string): Promise<boolean> {
-    return Boolean((await this.authStore(channelId).loadCreds())?.me);
+    return Boolean((await this.o.authStores(channelId).loadCreds())?.me);
   }
 
   forget(channelId: string): Promise<void> {
-    return this.authStore(channelId).clear();
-  }
-
-  private authStore(channelId: string, fence?: WriteFence): ChannelAuthStore {
-    const db = fence ? fencedDatabase(this.o.db, channelId, fence) : this.o.db;
-    return new ChannelAuthStore(db, this.o.secrets, channelId);
+    return this.o.authStores(channelId).clear();
   }
 
   /**
@@ -103,14 +122,17 @@ export class WhatsAppDrivers implements ChannelDriverKind {
 
 /** One LinkedDeviceSession in the gateway's words: 463 → restricted, server ack → sent, QR → SVG. */
 class WhatsAppDriver implements ChannelDriver {
-  private readonly listeners = new Map<keyof DriverEvents, Set<(payload: never) => void>>();
+  private readonly listeners: DriverListeners;
 
   constructor(
     private readonly session: LinkedDeviceSession,
     private readonly versionResolved: () => Promise<unknown>,
     private readonly logger: Logger,
-    private readonly metrics: Metrics | undefined,
+    private readonly metrics: DriverMetrics | undefined,
   ) {
+    this.listeners = new DriverListeners((err, event) =>
+      logger.error({ err, event, channelId: session.channelId }, 'channel event listener threw'),
+    );
     session.on('state', (state) => this.emit('state', driverState(state)));
     session.on('qr', ({ qr, ttlMs }) => void this.renderQr(qr, ttlMs));
     session.on('linked', (account) => this.emit('link', { kind: 'linked', account }));
@@ -183,20 +205,11 @@ class WhatsAppDriver implements ChannelDriver {
   }
 
   on<K extends keyof DriverEvents>(event: K, listener: (payload: DriverEvents[K]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.listeners.on(event, listener);
   }
 
   private emit<K extends keyof DriverEvents>(event: K, payload: DriverEvents[K]): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])] as Array<(p: DriverEvents[K]) => void>) {
-      try {
-        listener(payload);
-      } catch (err) {
-        this.logger.error({ err, event, channelId: this.session.channelId }, 'channel event listener threw');
-      }
-    }
+    this.listeners.emit(event, payload);
   }
 
   private async renderQr(raw: string, ttlMs: number): Promise<void> {

@@ -17,6 +17,12 @@ const TAG_BYTES = 16;
 /** Nonces drawn from the CSPRNG in one call per this many seals (a link seals 812 pre-keys at once). */
 const IV_POOL_SEALS = 256;
 
+/** A SecretBox's derived keys (see `SecretBox.keys`). */
+export interface SecretBoxKeys {
+  readonly encryptionKey: KeyObject;
+  readonly indexKey: KeyObject;
+}
+
 /**
  * Seals linked-device secrets at rest with AES-256-GCM. Each value is bound to its row through the
  * AAD (`context`), so a sealed value copied to another channel's row does not open.
@@ -30,7 +36,13 @@ export class SecretBox {
   private readonly ivPool = Buffer.alloc(IV_BYTES * IV_POOL_SEALS);
   private ivPoolUsed = IV_POOL_SEALS;
 
-  constructor(masterKey: Buffer) {
+  /** From the 32-byte master key, or from the derived keys another thread's box handed over. */
+  constructor(masterKey: Buffer | SecretBoxKeys) {
+    if (!Buffer.isBuffer(masterKey)) {
+      this.encryptionKey = masterKey.encryptionKey;
+      this.indexKey = masterKey.indexKey;
+      return;
+    }
     if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
     this.encryptionKey = createSecretKey(
       Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'zapgate/seal/v1', 32)),
@@ -38,6 +50,14 @@ export class SecretBox {
     this.indexKey = createSecretKey(
       Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'zapgate/index/v1', 32)),
     );
+  }
+
+  /**
+   * The derived keys, for a box in a worker thread of this process (KeyObjects cross threads by
+   * structured clone; the master key itself does not need to).
+   */
+  keys(): SecretBoxKeys {
+    return { encryptionKey: this.encryptionKey, indexKey: this.indexKey };
   }
 
   /** `[version][12-byte random nonce][ciphertext][16-byte tag]`, the context bound as AAD. */

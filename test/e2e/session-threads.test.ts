@@ -1,0 +1,222 @@
+// Sessions in worker threads (SESSION_THREADS, issue 9): real Baileys sockets in session threads
+// against the simulator, their credentials and Signal keys sealed in a real database the main
+// thread holds (PGlite and PostgreSQL: the two hand bytes back differently).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import type {
+  ChannelDriver,
+  DeliveryReport,
+  DriverState,
+  LinkEvent,
+} from '../../src/channels/channel-driver.js';
+import { ConnectGate } from '../../src/channels/connect-gate.js';
+import { SessionThreads } from '../../src/channels/session-threads.js';
+import { systemClock } from '../../src/clock.js';
+import { isAppError } from '../../src/domain/errors.js';
+import { startSimulator } from '../../src/simulator/index.js';
+import type { WriteFence } from '../../src/store/channels-repository.js';
+import type { Database } from '../../src/store/database.js';
+import { ChannelsRepository } from '../../src/store/channels-repository.js';
+import { SecretBox } from '../../src/store/secret-box.js';
+import { TenantsRepository } from '../../src/store/tenants-repository.js';
+import { CLIENT_VERSION_FLOOR } from '../../src/whatsapp/client-version.js';
+import { DATABASE_KINDS, useFreshDatabase } from '../support/databases.js';
+import { waitUntil } from '../support/wait-for.js';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const GATEWAY_PHONE = '15550003333';
+const CUSTOMER_PHONE = '15550004444';
+
+function nextEvent<T>(
+  driver: ChannelDriver,
+  event: 'link' | 'state' | 'status',
+  match: (p: T) => boolean,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching '${event}' event within 15 s`));
+    }, 15_000);
+    const off = driver.on(event, (payload) => {
+      if (!match(payload as T)) return;
+      clearTimeout(timer);
+      off();
+      resolve(payload as T);
+    });
+  });
+}
+
+/** A business with `count` channels, as the gateway stores them (the keys reference their rows). */
+async function business(
+  db: Database,
+  count: number,
+): Promise<Array<{ tenantId: string; channelId: string }>> {
+  const tenant = await new TenantsRepository(db).create({ name: 'Salon', timeZone: 'UTC', language: 'en' });
+  const channels = new ChannelsRepository(db);
+  const refs = [];
+  for (let i = 0; i < count; i++)
+    refs.push({ tenantId: tenant.id, channelId: (await channels.create(tenant.id, `WhatsApp ${i}`)).id });
+  return refs;
+}
+
+const stateIs = (status: DriverState['status']) => (s: DriverState) => s.status === status;
+
+for (const kind of DATABASE_KINDS) {
+  describe(`session threads on ${kind}`, { timeout: 90_000 }, () => {
+    const fresh = useFreshDatabase(kind);
+
+    test('a channel links, sends and is reported in a thread; a new set of threads logs it in without a scan', async (t) => {
+      const sim = await startSimulator({
+        qr: { firstRefTtlMs: 20_000, laterRefTtlMs: 20_000 },
+        receipts: { deliveryDelayMs: 5, readDelayMs: null },
+      });
+      t.after(() => sim.stop());
+      const gatewayPhone = sim.createPhone({ phone: GATEWAY_PHONE, name: 'Salon', business: true });
+      const customer = sim.createPhone({ phone: CUSTOMER_PHONE, name: 'Ann' });
+      const secrets = new SecretBox(randomBytes(32));
+      const counted: string[] = [];
+      let mostInHandshake = 0;
+      const threads = (db: Database) =>
+        new SessionThreads({
+          threads: 2,
+          db,
+          secrets,
+          logger,
+          metrics: {
+            resends: { inc: (l) => counted.push(`resends:${l.outcome}`) },
+            refusals: { inc: (l) => counted.push(`refusals:${l.cause}`) },
+            newChatCap: { inc: (l) => counted.push(`newChatCap:${l.status}`) },
+          },
+          settings: {
+            server: { url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey },
+            qrTimeoutMs: 20_000,
+            clientVersion: { setting: { kind: 'pin', version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
+            versionCheckMs: undefined,
+          },
+          connectGate: new ConnectGate({
+            concurrency: 2,
+            clock: systemClock,
+            onChange: ({ inHandshake }) => (mostInHandshake = Math.max(mostInHandshake, inHandshake)),
+          }),
+        });
+
+      const [c1, c2, c3] = await business(fresh.db, 3);
+      const first = threads(fresh.db);
+      t.after(() => first.close());
+      const driver = first.create(c1!, { deviceName: 'Zapgate · Salon' });
+      const qr = nextEvent<LinkEvent>(driver, 'link', (e) => e.kind === 'qr');
+      const open = nextEvent<DriverState>(driver, 'state', stateIs('open'));
+      await driver.open();
+      const shown = await qr;
+      assert.ok(shown.kind === 'qr' && shown.svg.startsWith('<svg'), 'the QR comes across rendered');
+      await gatewayPhone.scan(shown.kind === 'qr' ? shown.raw : '');
+      const opened = await open;
+      assert.deepEqual(opened.status === 'open' && opened.account.phone, GATEWAY_PHONE);
+      assert.equal(driver.state.status, 'open', "the stand-in holds the thread's state");
+      assert.ok(mostInHandshake >= 1, "the socket waited for its turn at the main thread's gate");
+
+      // A second channel goes to the other thread; a send on it fails with the driver's own code.
+      const idle = first.create(c2!);
+      assert.deepEqual(first.spread(), [1, 1]);
+      await assert.rejects(idle.send({ to: CUSTOMER_PHONE, text: 'x' }, 'X1'), (err: unknown) =>
+        isAppError(err, 'session_not_open'),
+      );
+
+      const messageId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+      const sent = nextEvent<DeliveryReport>(
+        driver,
+        'status',
+        (r) => r.messageId === messageId && r.status === 'sent',
+      );
+      await driver.send({ to: CUSTOMER_PHONE, text: 'Your visit is confirmed' }, messageId);
+      await sent;
+      await waitUntil(() => customer.inbox().some((m) => m.text === 'Your visit is confirmed'), {
+        what: 'the customer got the text',
+      });
+
+      // The credentials and keys are in the main thread's database, sealed.
+      const [creds] = await fresh.db.query<{ sealed: Uint8Array }>(
+        'select sealed from channel_credentials where channel_id = $1',
+        [c1!.channelId],
+      );
+      assert.ok(creds, 'the thread saved the credentials through the main thread');
+      assert.ok(!Buffer.from(creds.sealed).toString('latin1').includes('noiseKey'), 'sealed, not in clear');
+      const [keyRows] = await fresh.db.query<{ keys: number }>(
+        'select count(*)::int as keys from channel_signal_keys where channel_id = $1',
+        [c1!.channelId],
+      );
+      assert.ok((keyRows?.keys ?? 0) > 0, 'Signal keys were written as one batch per transaction');
+      assert.equal(await first.isLinked(c1!.channelId), true);
+      assert.equal(await first.isLinked(c2!.channelId), false);
+
+      const stopped = nextEvent<DriverState>(driver, 'state', stateIs('stopped'));
+      await driver.close();
+      await stopped;
+      await first.close();
+      assert.throws(
+        () => first.create(c3!),
+        (err: unknown) => isAppError(err, 'session_stopped'),
+      );
+
+      // A restart: new threads, the same database; the channel logs in with what was saved.
+      const second = threads(fresh.db);
+      t.after(() => second.close());
+      const again = second.create(c1!);
+      const reopened = nextEvent<DriverState>(again, 'state', stateIs('open'));
+      await again.open();
+      await reopened;
+      const later = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+      const sentAgain = nextEvent<DeliveryReport>(
+        again,
+        'status',
+        (r) => r.messageId === later && r.status === 'sent',
+      );
+      await again.send({ to: CUSTOMER_PHONE, text: 'See you tomorrow' }, later);
+      await sentAgain;
+      await again.close();
+      await second.close();
+    });
+
+    test("a thread's writes carry the channel's fence: a stale fence writes nothing", async (t) => {
+      const sim = await startSimulator({ qr: { firstRefTtlMs: 20_000, laterRefTtlMs: 20_000 } });
+      t.after(() => sim.stop());
+      const gatewayPhone = sim.createPhone({ phone: '15550005555', name: 'Studio', business: true });
+      const kindOfDrivers = new SessionThreads({
+        threads: 1,
+        db: fresh.db,
+        secrets: new SecretBox(randomBytes(32)),
+        logger,
+        settings: {
+          server: { url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey },
+          qrTimeoutMs: 20_000,
+          clientVersion: { setting: { kind: 'pin', version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
+          versionCheckMs: undefined,
+        },
+      });
+      t.after(() => kindOfDrivers.close());
+      let checks = 0;
+      const staleFence: WriteFence = {
+        token: 7n,
+        stillHeld: () => {
+          checks++;
+          return Promise.resolve(false);
+        },
+      };
+      const [fenced] = await business(fresh.db, 1);
+      const driver = kindOfDrivers.create(fenced!, { fence: staleFence });
+      const qr = nextEvent<LinkEvent>(driver, 'link', (e) => e.kind === 'qr');
+      await driver.open();
+      const shown = await qr;
+      await gatewayPhone.scan(shown.kind === 'qr' ? shown.raw : '').catch(() => undefined);
+      await waitUntil(() => checks > 0, { what: 'a write of the linked device reached the fence' });
+      const rows = await fresh.db.query(
+        'select 1 from channel_credentials where channel_id = $1 union all select 1 from channel_signal_keys where channel_id = $1',
+        [fenced!.channelId],
+      );
+      assert.equal(rows.length, 0, "nothing landed under a fence that is no longer the channel's");
+      await driver.close();
+    });
+  });
+}
