@@ -353,6 +353,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     integrations,
     metrics,
     sessions,
+    sessionThreads: drivers instanceof SessionThreads ? drivers : undefined,
     cluster,
   });
 

@@ -93,6 +93,22 @@ export class Metrics {
     "From acquiring a channel's lease to its session being open on this node",
     [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
   );
+  /** Per session thread (SESSION_THREADS): the defaults above describe the main thread only. */
+  readonly sessionThreadSessions = this.gauge(
+    'zapgate_session_thread_sessions',
+    'WhatsApp sessions (drivers) each session thread runs',
+    ['thread'],
+  );
+  readonly sessionThreadHeapUsed = this.gauge(
+    'zapgate_session_thread_heap_used_bytes',
+    "V8 heap used by each session thread's own isolate",
+    ['thread'],
+  );
+  readonly sessionThreadLoopDelayP99 = this.gauge(
+    'zapgate_session_thread_event_loop_delay_p99_seconds',
+    "Each session thread's event-loop delay p99 since the last scrape",
+    ['thread'],
+  );
   readonly backgroundErrors = this.counter(
     'zapgate_background_errors_total',
     'Errors caught in background loops, by loop',

@@ -23,6 +23,12 @@ export interface SessionThreadSettings {
   readonly storedText: boolean;
 }
 
+/** One session thread's own figures (its isolate's heap, its event loop since the last ask). */
+export interface ThreadStats {
+  readonly heapUsedBytes: number;
+  readonly loopDelayP99Ms: number;
+}
+
 /** The driver methods a session thread runs on the main thread's word. */
 export type DriverMethod =
   'prepare' | 'open' | 'close' | 'logout' | 'requestPairingCode' | 'send' | 'checkRecipients' | 'typing';
@@ -70,6 +76,8 @@ export type ToThread =
   | { readonly t: 'drop'; readonly driverId: number }
   /** A connection attempt's turn at the main thread's connect gate came. */
   | { readonly t: 'turn'; readonly ticketId: number }
+  /** How the thread is doing (answered with ThreadStats). */
+  | { readonly t: 'stats'; readonly callId: number }
   | Answer;
 
 export type FromThread =

@@ -8,6 +8,8 @@
  * sessions' stores are the usual sealed ChannelAuthStore over a database whose statements the main
  * thread runs (under the channel's fence when several nodes share it).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { isWriteStatement } from '../cluster/fenced-database.js';
@@ -26,6 +28,7 @@ import {
   type SessionThreadSettings,
   type Statement,
   type ThreadAsk,
+  type ThreadStats,
   type ToThread,
 } from './session-thread-messages.js';
 import { WhatsAppDrivers, type DriverMetrics } from './whatsapp-driver.js';
@@ -144,6 +147,16 @@ const DRIVER_EVENTS: ReadonlyArray<keyof DriverEvents> = [
   'restriction',
   'quota',
 ];
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+/** This isolate's heap and this thread's loop delay since the last ask (then counted afresh). */
+function stats(): ThreadStats {
+  const loopDelayP99Ms = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
+  loopDelay.reset();
+  return { heapUsedBytes: getHeapStatistics().used_heap_size, loopDelayP99Ms };
+}
+
 const held = new Map<number, { driver: ChannelDriver; stopListening: Array<() => void> }>();
 
 async function run(driverId: number, method: string, args: readonly unknown[]): Promise<unknown> {
@@ -188,6 +201,9 @@ port.on('message', (message: ToThread) => {
       entry.driver.close().catch((err: unknown) => logger.warn({ err }, 'closing a dropped session failed'));
       return;
     }
+    case 'stats':
+      post({ t: 'answer', callId: message.callId, ok: true, value: stats() });
+      return;
     case 'turn': {
       const onTurn = turns.get(message.ticketId);
       turns.delete(message.ticketId);

@@ -30,6 +30,7 @@ import {
   type FromThread,
   type SessionThreadSettings,
   type ThreadAsk,
+  type ThreadStats,
   type ToThread,
 } from './session-thread-messages.js';
 import { sealedAuthStores, type AuthStores, type DriverMetrics } from './whatsapp-driver.js';
@@ -47,6 +48,8 @@ export interface SessionThreadsOptions {
   readonly connectGate?: ConnectAdmission;
   /** A thread stopped by itself (its sessions are gone): the process should restart. */
   readonly onThreadLost?: (error: Error) => void;
+  /** The thread's entry module (tests give one that fails on purpose); session-thread.ts by default. */
+  readonly threadEntry?: URL;
 }
 
 /** The worker's entry: the TypeScript source under tsx, the built file otherwise. */
@@ -117,6 +120,17 @@ export class SessionThreads implements ChannelDriverKind {
     return (this.threads ?? []).map((thread) => thread.size);
   }
 
+  /** Each running thread's own figures, for /metrics (none before the threads start). */
+  async stats(): Promise<Array<ThreadStats & { readonly thread: number; readonly sessions: number }>> {
+    return Promise.all(
+      (this.threads ?? []).map(async (thread) => ({
+        thread: thread.index,
+        sessions: thread.size,
+        ...(await thread.stats()),
+      })),
+    );
+  }
+
   private startThread(index: number): SessionThread {
     const settings: SessionThreadSettings = {
       ...this.o.settings,
@@ -157,7 +171,7 @@ class SessionThread {
     });
     // Nobody may be waiting for it (a channel created first): a thread that never loads is logged.
     this.ready.catch(() => undefined);
-    this.worker = new Worker(THREAD_ENTRY, {
+    this.worker = new Worker(o.threadEntry ?? THREAD_ENTRY, {
       workerData: settings,
       name: `zapgate-sessions-${index}`,
       // The loader that runs TypeScript (tsx) and nothing of the test runner's.
@@ -199,6 +213,14 @@ class SessionThread {
     const { callId, answer } = this.calls.start();
     this.send({ t: 'call', callId, driverId, method, args });
     return answer;
+  }
+
+  /** The thread's figures; zeros when it is gone (a scrape never fails on it). */
+  async stats(): Promise<ThreadStats> {
+    if (this.gone) return { heapUsedBytes: 0, loopDelayP99Ms: 0 };
+    const { callId, answer } = this.calls.start();
+    this.send({ t: 'stats', callId });
+    return (await answer.catch(() => ({ heapUsedBytes: 0, loopDelayP99Ms: 0 }))) as ThreadStats;
   }
 
   drop(driverId: number): void {

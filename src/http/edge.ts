@@ -29,6 +29,14 @@ export interface EdgeOptions {
     sessionCounts(): Iterable<[string, number]>;
     newChatCapCounts(): Iterable<[string, number]>;
   };
+  /** The session threads' own figures, read on each scrape (absent: sessions in the main thread). */
+  readonly sessionThreads?:
+    | {
+        stats(): Promise<
+          ReadonlyArray<{ thread: number; sessions: number; heapUsedBytes: number; loopDelayP99Ms: number }>
+        >;
+      }
+    | undefined;
   /** Several nodes: whether this node takes traffic (absent on one node: always). */
   readonly cluster?: { readiness(): { ready: true } | { ready: false; reason: string } } | undefined;
 }
@@ -39,7 +47,7 @@ export interface EdgeOptions {
  * integration's public routes. Builds the routing only; serving it is the gateway's `start`.
  */
 export function gatewayEdge(o: EdgeOptions): Hono {
-  const { config, logger, db, ctx, integrations, metrics, sessions, cluster } = o;
+  const { config, logger, db, ctx, integrations, metrics, sessions, sessionThreads, cluster } = o;
   const app = new Hono();
   app.onError(errorResponder(logger));
   app.use('*', clientContext({ trustedProxies: config.trustedProxies, secureCookies: config.secureCookies }));
@@ -82,6 +90,12 @@ export function gatewayEdge(o: EdgeOptions): Hono {
     metrics.newChatCapChannels.reset();
     for (const [state, count] of sessions.newChatCapCounts())
       metrics.newChatCapChannels.set({ state }, count);
+    for (const t of (await sessionThreads?.stats()) ?? []) {
+      const thread = String(t.thread);
+      metrics.sessionThreadSessions.set({ thread }, t.sessions);
+      metrics.sessionThreadHeapUsed.set({ thread }, t.heapUsedBytes);
+      metrics.sessionThreadLoopDelayP99.set({ thread }, t.loopDelayP99Ms / 1000);
+    }
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
   app.route('/v1', apiRoutes(ctx));

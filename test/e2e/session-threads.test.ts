@@ -23,6 +23,7 @@ import { SecretBox } from '../../src/store/secret-box.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import { CLIENT_VERSION_FLOOR } from '../../src/whatsapp/client-version.js';
 import { DATABASE_KINDS, useFreshDatabase } from '../support/databases.js';
+import { linkChannelByQr, startHarness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -120,6 +121,18 @@ for (const kind of DATABASE_KINDS) {
       // A second channel goes to the other thread; a send on it fails with the driver's own code.
       const idle = first.create(c2!);
       assert.deepEqual(first.spread(), [1, 1]);
+      const figures = await first.stats();
+      assert.deepEqual(
+        figures.map((f) => [f.thread, f.sessions]),
+        [
+          [0, 1],
+          [1, 1],
+        ],
+      );
+      assert.ok(
+        figures.every((f) => f.heapUsedBytes > 1_000_000),
+        'each thread reports its own heap',
+      );
       await assert.rejects(idle.send({ to: CUSTOMER_PHONE, text: 'x' }, 'X1'), (err: unknown) =>
         isAppError(err, 'session_not_open'),
       );
@@ -220,3 +233,64 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('a session thread that stops by itself', { timeout: 60_000 }, () => {
+  test('is reported once; its calls fail with session_not_open instead of hanging; close still works', async (t) => {
+    const lost: Error[] = [];
+    const threads = new SessionThreads({
+      threads: 1,
+      db: {
+        dialect: 'pglite',
+        query: () => Promise.resolve([]),
+        transaction: () => Promise.resolve(undefined as never),
+        close: () => Promise.resolve(),
+      },
+      secrets: new SecretBox(randomBytes(32)),
+      logger,
+      settings: {
+        // Never WhatsApp itself: a local port nothing listens on.
+        server: { url: 'ws://127.0.0.1:9/ws/chat', rootPublicKey: new Uint8Array(32) },
+        qrTimeoutMs: undefined,
+        clientVersion: { setting: { kind: 'pin', version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
+        versionCheckMs: undefined,
+      },
+      onThreadLost: (error) => lost.push(error),
+      threadEntry: new URL('../support/failing-session-thread.ts', import.meta.url),
+    });
+    t.after(() => threads.close());
+    await threads.start();
+    const driver = threads.create({ tenantId: 't1', channelId: 'c1' });
+    await assert.rejects(driver.open(), (err: unknown) => isAppError(err, 'session_not_open'));
+    await waitUntil(() => lost.length === 1, { what: 'the lost thread reported' });
+    await assert.rejects(driver.send({ to: CUSTOMER_PHONE, text: 'x' }, 'X2'), (err: unknown) =>
+      isAppError(err, 'session_not_open'),
+    );
+    await driver.close();
+    assert.equal(lost.length, 1);
+  });
+});
+
+describe('SESSION_THREADS=0: the sessions in the main thread, as before', { timeout: 90_000 }, () => {
+  test('a channel links, survives a restart without a scan, and /metrics shows no session thread', async (t) => {
+    const h = await startHarness({ env: { SESSION_THREADS: '0' } });
+    t.after(() => h.stop());
+    const business = (
+      await h.api('POST', '/v1/tenants', {
+        key: h.adminKey,
+        body: { name: 'Main Thread Salon', timeZone: 'UTC', language: 'en' },
+      })
+    ).json as { channelId: string; apiKey: string };
+    const phone = h.sim.createPhone({ phone: '15550006666', business: true });
+    await linkChannelByQr(h, business, phone);
+    await h.restartGateway();
+    await waitUntil(
+      async () =>
+        (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.status ===
+        'connected',
+      { what: 'connected again after the restart', timeoutMs: 20_000 },
+    );
+    assert.equal(phone.linkedDevices().length, 1, 'the same device, not a new scan');
+    const text = await (await fetch(`${h.gateway.url}/metrics`)).text();
+    assert.doesNotMatch(text, /zapgate_session_thread_sessions\{/);
+  });
+});
