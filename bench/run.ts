@@ -7,7 +7,7 @@
  *   tsx bench/run.ts [--parts link,density,ui,accept,throughput,scale,failover] [--sizes 100,500,1000] [--links 30]
  *                    [--failover-channels 60] [--failover-ttl-seconds 10] [--failover-takes-per-round 50]
  *                    [--failover-pool-size 15]
- *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node]
+ *                    [--scale-sessions 1000] [--scale-nodes current,/usr/bin/node] [--scale-session-threads 1,0]
  *                    [--scale-link-concurrency 8] [--scale-idle-seconds 20]
  *                    [--scale-state-dir ~/.cache/zapgate-bench/scale] [--scale-fresh] [--scale-link-minutes 600]
  *                    [--scale-gateway-flags=--max-semi-space-size=64]
@@ -53,6 +53,7 @@ const { values } = parseArgs({
     parts: { type: 'string', default: DEFAULT_PARTS.join(',') },
     'scale-sessions': { type: 'string', default: '1000' },
     'scale-nodes': { type: 'string', default: 'current' },
+    'scale-session-threads': { type: 'string' },
     'scale-link-concurrency': { type: 'string', default: '8' },
     'scale-idle-seconds': { type: 'string', default: '20' },
     'scale-profile-dir': { type: 'string' },
@@ -207,6 +208,18 @@ try {
       scale = await runScale({
         sessions: positiveInteger('scale-sessions', values['scale-sessions']),
         nodeBinaries: nodes,
+        ...(values['scale-session-threads'] !== undefined
+          ? {
+              sessionThreads: values['scale-session-threads']
+                .split(',')
+                .map((n) => Number(n.trim()))
+                .map((n) => {
+                  if (!Number.isInteger(n) || n < 0)
+                    throw new Error('--scale-session-threads: integers >= 0');
+                  return n;
+                }),
+            }
+          : {}),
         postgresUrl: values['postgres-url'],
         linkConcurrency: positiveInteger('scale-link-concurrency', values['scale-link-concurrency']),
         throughputChannels: 200,

@@ -47,6 +47,8 @@ export interface ScaleOptions {
   readonly sessions: number;
   /** Node binaries to run the gateway with, measured one after the other. */
   readonly nodeBinaries: readonly string[];
+  /** SESSION_THREADS values to run each binary with, one side each (default: the gateway's own). */
+  readonly sessionThreads?: readonly number[];
   readonly postgresUrl: string;
   readonly linkConcurrency: number;
   readonly throughputChannels: number;
@@ -76,6 +78,8 @@ export interface Latency {
 
 export interface ScaleSide {
   readonly node: string;
+  /** SESSION_THREADS this side ran with (undefined: the gateway's default). */
+  readonly sessionThreads?: number;
   readonly nodeVersion: string;
   readonly sessions: number;
   readonly linked: number;
@@ -88,11 +92,17 @@ export interface ScaleSide {
   readonly rssBaseMb: number;
   readonly rssMb: number;
   readonly rssPerSessionMb: number;
+  /** Every isolate's heap: the main thread's and the session threads'. */
   readonly heapUsedMb: number;
+  /** Of which in session threads (0 with SESSION_THREADS=0). */
+  readonly heapThreadsMb?: number;
   readonly heapPerSessionMb: number;
   readonly idleCpuCores: number;
   readonly loopP99IdleMs: number;
   readonly loopP99LoadMs: number;
+  /** The session threads' own event loops (the worst thread), idle and under the throughput load. */
+  readonly threadLoopP99IdleMs?: number;
+  readonly threadLoopP99LoadMs?: number;
   /** Medians over ACCEPT_WINDOWS windows (each window's own figures in `windows`). */
   readonly acceptAt0: Latency & { readonly rps: number; readonly windows?: readonly AcceptWindow[] };
   readonly acceptAtN: Latency & { readonly rps: number; readonly windows?: readonly AcceptWindow[] };
@@ -151,7 +161,14 @@ export interface ScaleResult {
 
 export async function runScale(opts: ScaleOptions): Promise<ScaleResult> {
   const sides: ScaleSide[] = [];
-  for (const node of opts.nodeBinaries) sides.push(await oneSide(opts, node));
+  for (const node of opts.nodeBinaries)
+    for (const threads of opts.sessionThreads ?? [undefined]) {
+      // Every gateway child of this side (setup, 0 sessions, N sessions) inherits it.
+      if (threads === undefined) delete process.env.SESSION_THREADS;
+      else process.env.SESSION_THREADS = String(threads);
+      const side = await oneSide(opts, node);
+      sides.push(threads === undefined ? side : { ...side, sessionThreads: threads });
+    }
   return { sessions: opts.sessions, sides };
 }
 
@@ -262,6 +279,11 @@ async function metrics(url: string): Promise<Map<string, number>> {
     if (at > 0) values.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return values;
+}
+
+/** Every labelled series of `name` (one per session thread, say): their values. */
+function seriesValues(values: Map<string, number>, name: string): number[] {
+  return [...values].filter(([series]) => series.startsWith(`${name}{`)).map(([, value]) => value);
 }
 
 /** How much each labelled series of a counter grew between two scrapes (series that did not grow left out). */
@@ -1062,10 +1084,17 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     const idleMetrics = await metrics(gateway.url);
     const idleCpuCores = (idleEnd.cpuSeconds - idleStart.cpuSeconds) / ((performance.now() - idleT0) / 1000);
     const loopP99IdleMs = (idleMetrics.get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
-    const heapUsedMb = (idleMetrics.get('zapgate_nodejs_heap_size_used_bytes') ?? NaN) / 1048576;
+    // The main thread's isolate, and each session thread's own (SESSION_THREADS): both count.
+    const heapMainMb = (idleMetrics.get('zapgate_nodejs_heap_size_used_bytes') ?? NaN) / 1048576;
+    const heapThreadsMb =
+      seriesValues(idleMetrics, 'zapgate_session_thread_heap_used_bytes').reduce((a, b) => a + b, 0) /
+      1048576;
+    const heapUsedMb = heapMainMb + heapThreadsMb;
+    const threadLoopP99IdleMs =
+      Math.max(0, ...seriesValues(idleMetrics, 'zapgate_session_thread_event_loop_delay_p99_seconds')) * 1000;
     const rssMb = idleEnd.rssMb;
     opts.log(
-      `scale: idle: RSS ${round(rssMb)} MB, heap ${round(heapUsedMb)} MB, CPU ${round(idleCpuCores, 3)} cores, loop p99 ${round(loopP99IdleMs)} ms`,
+      `scale: idle: RSS ${round(rssMb)} MB, heap ${round(heapUsedMb)} MB (main ${round(heapMainMb)}, session threads ${round(heapThreadsMb)}), CPU ${round(idleCpuCores, 3)} cores, loop p99 ${round(loopP99IdleMs)} ms (session threads ${round(threadLoopP99IdleMs)} ms)`,
     );
     if (opts.profileDir) {
       // The snapshot is written synchronously by the gateway: wait until its RSS settles again.
@@ -1126,8 +1155,10 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       await sleep(200);
     }
     const sendSeconds = (performance.now() - sendStarted) / 1000;
-    const loopP99LoadMs =
-      ((await metrics(gateway.url)).get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
+    const loadMetrics = await metrics(gateway.url);
+    const loopP99LoadMs = (loadMetrics.get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
+    const threadLoopP99LoadMs =
+      Math.max(0, ...seriesValues(loadMetrics, 'zapgate_session_thread_event_loop_delay_p99_seconds')) * 1000;
     opts.log(`scale: gateway delivered ${delivered}/${total} in ${round(sendSeconds)} s`);
 
     loads.raw = loadAverage();
@@ -1181,10 +1212,13 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       rssMb: round(rssMb),
       rssPerSessionMb: round((rssMb - zero.rssBaseMb) / Math.max(1, sessions), 3),
       heapUsedMb: round(heapUsedMb),
+      heapThreadsMb: round(heapThreadsMb),
       heapPerSessionMb: round(heapUsedMb / Math.max(1, sessions), 3),
       idleCpuCores: round(idleCpuCores, 3),
       loopP99IdleMs: round(loopP99IdleMs),
       loopP99LoadMs: round(loopP99LoadMs),
+      threadLoopP99IdleMs: round(threadLoopP99IdleMs),
+      threadLoopP99LoadMs: round(threadLoopP99LoadMs),
       acceptAt0,
       acceptAtN,
       gcDuringAcceptAtN,
@@ -1233,6 +1267,7 @@ function sleep(ms: number): Promise<void> {
 export function formatScale(result: ScaleResult): string {
   const rows: [string, (s: ScaleSide) => string][] = [
     ['Node', (s) => s.nodeVersion],
+    ['SESSION_THREADS', (s) => (s.sessionThreads === undefined ? 'default' : String(s.sessionThreads))],
     ['linked sessions', (s) => `${s.linked} / ${s.sessions}`],
     [
       'devices',
@@ -1246,6 +1281,13 @@ export function formatScale(result: ScaleResult): string {
     ['heap per session (MB)', (s) => String(s.heapPerSessionMb)],
     ['idle CPU (cores)', (s) => String(s.idleCpuCores)],
     ['event-loop p99 idle / load (ms)', (s) => `${s.loopP99IdleMs} / ${s.loopP99LoadMs}`],
+    [
+      'session threads: heap (MB), loop p99 idle / load (ms)',
+      (s) =>
+        s.heapThreadsMb
+          ? `${s.heapThreadsMb}, ${s.threadLoopP99IdleMs} / ${s.threadLoopP99LoadMs}`
+          : 'none (sessions in the main thread)',
+    ],
     [
       'POST /v1/messages p50/p99 at 0 (ms), median of windows',
       (s) => `${s.acceptAt0.p50} / ${s.acceptAt0.p99}`,
@@ -1327,7 +1369,13 @@ export function formatScale(result: ScaleResult): string {
           .join(' / '),
     ],
   ];
-  const header = `| ${result.sessions} sessions | ${result.sides.map((s) => s.nodeVersion).join(' | ')} |`;
+  const header = `| ${result.sessions} sessions | ${result.sides
+    .map((s) =>
+      s.sessionThreads === undefined
+        ? s.nodeVersion
+        : `${s.nodeVersion}, SESSION_THREADS=${s.sessionThreads}`,
+    )
+    .join(' | ')} |`;
   const lines = [header, `|---|${result.sides.map(() => '---').join('|')}|`];
   for (const [label, value] of rows) lines.push(`| ${label} | ${result.sides.map(value).join(' | ')} |`);
   return lines.join('\n');
