@@ -73,7 +73,8 @@ export interface GatewayOverrides {
   readonly clock?: Clock;
   /**
    * A session thread stopped by itself, its sessions with it. Default: SIGTERM to this process, so
-   * it stops in order and its supervisor starts it again (the sessions restore without a scan).
+   * it stops in order and exits with 1, and its supervisor starts it again (the sessions restore
+   * without a scan).
    */
   readonly onSessionThreadLost?: (error: Error) => void;
 }
@@ -170,7 +171,13 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
           },
           storedText,
           connectGate,
-          onThreadLost: overrides.onSessionThreadLost ?? (() => process.kill(process.pid, 'SIGTERM')),
+          onThreadLost:
+            overrides.onSessionThreadLost ??
+            (() => {
+              // A stop in order, then exit code 1: a supervisor's "restart on failure" starts it again.
+              process.exitCode = 1;
+              process.kill(process.pid, 'SIGTERM');
+            }),
         })
       : new WhatsAppDrivers({
           authStores: sealedAuthStores(db, secrets),

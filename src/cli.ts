@@ -47,7 +47,8 @@ function stopOnSignals(stop: () => Promise<void>, deadlineMs: number, log: (msg:
       process.exit(1);
     }, deadlineMs).unref();
     void stop().then(
-      () => process.exit(0),
+      // 0, or the code a failure set before it asked for the stop (a lost session thread: 1).
+      () => process.exit(),
       () => process.exit(1),
     );
   };
