@@ -217,10 +217,18 @@ class SessionThread {
 
   /** The thread's figures; zeros when it is gone (a scrape never fails on it). */
   async stats(): Promise<ThreadStats> {
-    if (this.gone) return { heapUsedBytes: 0, loopDelayP99Ms: 0 };
+    const none: ThreadStats = { heapUsedBytes: 0, loopDelayP99Ms: 0 };
+    if (this.gone) return none;
     const { callId, answer } = this.calls.start();
     this.send({ t: 'stats', callId });
-    return (await answer.catch(() => ({ heapUsedBytes: 0, loopDelayP99Ms: 0 }))) as ThreadStats;
+    // A thread stuck for seconds must not hold /metrics: its figures are then left out once.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ThreadStats>((resolve) => (timer = setTimeout(() => resolve(none), 5_000)));
+    try {
+      return await Promise.race([answer.then((value) => value as ThreadStats).catch(() => none), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   drop(driverId: number): void {
