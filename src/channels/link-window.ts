@@ -226,7 +226,15 @@ export class LinkWindow implements LinkObserver {
 
   trouble(hosted: HostedChannel, cause: string): void {
     const attempt = this.attempts.get(hosted.channelId);
-    if (attempt) attempt.trouble = cause;
+    if (!attempt) return;
+    attempt.trouble = cause;
+    // A stall already shown names what is known now: the failure can be learnt after the mark
+    // (a refused connection reported late), and "no answer" would then blame the wrong side.
+    const stalled = attempt.link.stalled;
+    if (stalled && stalled.cause !== stallCause(cause)) {
+      attempt.link.stalled = { ...stalled, cause: stallCause(cause) };
+      this.o.host.publish(attempt.hosted);
+    }
   }
 
   /** The driver's QRs ran out; while someone still looks, offer fresh ones. */

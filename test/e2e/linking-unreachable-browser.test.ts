@@ -81,6 +81,14 @@ describe('linking when the server cannot reach WhatsApp, in a real browser', () 
     assert.match(await slow.innerText(), /Still connecting to WhatsApp/);
     const stuck = panel.getByTestId('link-stuck');
     assert.equal(await stuck.count(), 0, 'not stuck before its time');
+    // The clock jumps; the refused connections come in real time (through the session thread): the
+    // cause is named once the gateway has seen one, before the attempt is called stuck.
+    await waitUntil(
+      async () =>
+        (await suite.h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.link
+          ?.stalled?.cause === 'unreachable',
+      { what: 'the refused connection seen' },
+    );
     await stalledAt(suite.h, clock, business, 'stuck');
     await stuck.waitFor();
     assert.equal(await stuck.getAttribute('data-cause'), 'unreachable');
