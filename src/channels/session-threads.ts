@@ -80,7 +80,7 @@ export class SessionThreads implements ChannelDriverKind {
   ): ChannelDriver {
     if (this.closed) throw new AppError('session_stopped', 'The gateway is stopping.');
     // The thread with the fewest drivers.
-    const thread = this.started().reduce((a, b) => (b.size <= a.size ? (b.size < a.size ? b : a) : a));
+    const thread = this.started().reduce((a, b) => (b.size < a.size ? b : a));
     const driverId = ++this.lastDriverId;
     // Several nodes: the credentials' writes this driver's thread asks for carry the lease's fence.
     const db = options.fence ? fencedDatabase(this.o.db, channel.channelId, options.fence) : this.o.db;
