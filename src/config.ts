@@ -100,11 +100,9 @@ const schema = z
     CONNECT_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(8),
     /**
      * How many worker threads run the WhatsApp sessions (0: in the API's own thread). Each isolate
-     * collects its own garbage, so the sockets' heap no longer stops the API (issue 9). Two, even on
-     * 2 cores: with 10,000 sessions in one thread, links made meanwhile slowed as it filled (its
-     * full GCs); split over two they stayed flat (bench/README, fifth night).
+     * collects its own garbage, so the sockets' heap no longer stops the API (issue 9).
      */
-    SESSION_THREADS: z.coerce.number().int().min(0).max(64).default(2),
+    SESSION_THREADS: z.coerce.number().int().min(0).max(64).default(1),
     /**
      * Several gateway nodes on one PostgreSQL (docs/operations.md): this node's unique name. Set, the
      * node holds only the channels its leases give it; unset, one process holds every channel.

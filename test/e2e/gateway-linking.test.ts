@@ -158,7 +158,7 @@ describe('gateway linking over the API', () => {
     const text = await response.text();
     assert.match(text, /zapgate_channel_status_changes_total\{status="connected",cause="opened"\} \d+/);
     assert.match(text, /# TYPE zapgate_sessions gauge/);
-    // The sessions run in session threads (SESSION_THREADS=2 by default): their own heaps and loops are shown.
+    // The sessions run in a session thread (SESSION_THREADS=1): its own heap and loop are shown.
     assert.match(text, /zapgate_session_thread_heap_used_bytes\{thread="0"\} [1-9]\d*/);
     assert.match(text, /zapgate_session_thread_sessions\{thread="0"\} \d+/);
     assert.match(text, /zapgate_session_thread_event_loop_delay_p99_seconds\{thread="0"\} [\d.e-]+/);
