@@ -23,7 +23,7 @@ import { SecretBox } from '../../src/store/secret-box.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import { CLIENT_VERSION_FLOOR } from '../../src/whatsapp/client-version.js';
 import { DATABASE_KINDS, useFreshDatabase } from '../support/databases.js';
-import { linkChannelByQr, startHarness } from '../support/gateway-harness.js';
+import { createBusiness, linkChannelByQr, startHarness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -62,6 +62,28 @@ async function business(
   return refs;
 }
 
+/** Sends `text` to the customer under a new fixed id and waits for the network's "sent". */
+async function sendAndSeeSent(driver: ChannelDriver, text: string): Promise<void> {
+  const messageId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+  const sent = nextEvent<DeliveryReport>(
+    driver,
+    'status',
+    (r) => r.messageId === messageId && r.status === 'sent',
+  );
+  await driver.send({ to: CUSTOMER_PHONE, text }, messageId);
+  await sent;
+}
+
+/** What each thread's drivers are made with, against `server` (never WhatsApp itself). */
+function threadSettings(server: { url: string; rootPublicKey: Uint8Array }) {
+  return {
+    server,
+    qrTimeoutMs: 20_000,
+    clientVersion: { setting: { kind: 'pin' as const, version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
+    versionCheckMs: undefined,
+  };
+}
+
 const stateIs = (status: DriverState['status']) => (s: DriverState) => s.status === status;
 
 for (const kind of DATABASE_KINDS) {
@@ -90,12 +112,7 @@ for (const kind of DATABASE_KINDS) {
             refusals: { inc: (l) => counted.push(`refusals:${l.cause}`) },
             newChatCap: { inc: (l) => counted.push(`newChatCap:${l.status}`) },
           },
-          settings: {
-            server: { url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey },
-            qrTimeoutMs: 20_000,
-            clientVersion: { setting: { kind: 'pin', version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
-            versionCheckMs: undefined,
-          },
+          settings: threadSettings({ url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey }),
           connectGate: new ConnectGate({
             concurrency: 2,
             clock: systemClock,
@@ -137,14 +154,7 @@ for (const kind of DATABASE_KINDS) {
         isAppError(err, 'session_not_open'),
       );
 
-      const messageId = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
-      const sent = nextEvent<DeliveryReport>(
-        driver,
-        'status',
-        (r) => r.messageId === messageId && r.status === 'sent',
-      );
-      await driver.send({ to: CUSTOMER_PHONE, text: 'Your visit is confirmed' }, messageId);
-      await sent;
+      await sendAndSeeSent(driver, 'Your visit is confirmed');
       await waitUntil(() => customer.inbox().some((m) => m.text === 'Your visit is confirmed'), {
         what: 'the customer got the text',
       });
@@ -160,7 +170,7 @@ for (const kind of DATABASE_KINDS) {
         'select count(*)::int as keys from channel_signal_keys where channel_id = $1',
         [c1!.channelId],
       );
-      assert.ok((keyRows?.keys ?? 0) > 0, 'Signal keys were written as one batch per transaction');
+      assert.ok((keyRows?.keys ?? 0) > 0, 'the Signal keys were written through the main thread');
       assert.equal(await first.isLinked(c1!.channelId), true);
       assert.equal(await first.isLinked(c2!.channelId), false);
 
@@ -180,14 +190,7 @@ for (const kind of DATABASE_KINDS) {
       const reopened = nextEvent<DriverState>(again, 'state', stateIs('open'));
       await again.open();
       await reopened;
-      const later = `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
-      const sentAgain = nextEvent<DeliveryReport>(
-        again,
-        'status',
-        (r) => r.messageId === later && r.status === 'sent',
-      );
-      await again.send({ to: CUSTOMER_PHONE, text: 'See you tomorrow' }, later);
-      await sentAgain;
+      await sendAndSeeSent(again, 'See you tomorrow');
       await again.close();
       await second.close();
     });
@@ -201,12 +204,7 @@ for (const kind of DATABASE_KINDS) {
         db: fresh.db,
         secrets: new SecretBox(randomBytes(32)),
         logger,
-        settings: {
-          server: { url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey },
-          qrTimeoutMs: 20_000,
-          clientVersion: { setting: { kind: 'pin', version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
-          versionCheckMs: undefined,
-        },
+        settings: threadSettings({ url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey }),
       });
       t.after(() => kindOfDrivers.close());
       let checks = 0;
@@ -247,13 +245,8 @@ describe('a session thread that stops by itself', { timeout: 60_000 }, () => {
       },
       secrets: new SecretBox(randomBytes(32)),
       logger,
-      settings: {
-        // Never WhatsApp itself: a local port nothing listens on.
-        server: { url: 'ws://127.0.0.1:9/ws/chat', rootPublicKey: new Uint8Array(32) },
-        qrTimeoutMs: undefined,
-        clientVersion: { setting: { kind: 'pin', version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
-        versionCheckMs: undefined,
-      },
+      // Never WhatsApp itself: a local port nothing listens on.
+      settings: threadSettings({ url: 'ws://127.0.0.1:9/ws/chat', rootPublicKey: new Uint8Array(32) }),
       onThreadLost: (error) => lost.push(error),
       threadEntry: new URL('../support/failing-session-thread.ts', import.meta.url),
     });
@@ -274,12 +267,7 @@ describe('SESSION_THREADS=0: the sessions in the main thread, as before', { time
   test('a channel links, survives a restart without a scan, and /metrics shows no session thread', async (t) => {
     const h = await startHarness({ env: { SESSION_THREADS: '0' } });
     t.after(() => h.stop());
-    const business = (
-      await h.api('POST', '/v1/tenants', {
-        key: h.adminKey,
-        body: { name: 'Main Thread Salon', timeZone: 'UTC', language: 'en' },
-      })
-    ).json as { channelId: string; apiKey: string };
+    const business = await createBusiness(h, 'Main Thread Salon', 'en', 'UTC');
     const phone = h.sim.createPhone({ phone: '15550006666', business: true });
     await linkChannelByQr(h, business, phone);
     await h.restartGateway();

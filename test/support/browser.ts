@@ -19,25 +19,8 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
 }
 
 /** A business as `POST /v1/tenants` answers it. */
-export interface NewBusiness {
-  tenant: { id: string };
-  channelId: string;
-  apiKey: string;
-  panelLoginUrl: string;
-  qrPageUrl: string;
-}
-
-/** Creates a business through the API with the operator key (Brazil's time zone unless told). */
-export async function createBusiness(
-  h: Harness,
-  name = 'Studio Bela',
-  language = 'en',
-  timeZone = 'America/Sao_Paulo',
-): Promise<NewBusiness> {
-  const r = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name, timeZone, language } });
-  assert.equal(r.status, 201, JSON.stringify(r.json));
-  return r.json as NewBusiness;
-}
+// Creating a business is the harness's (any e2e test uses it); browser tests import it from here too.
+export { createBusiness, type NewBusiness } from './gateway-harness.js';
 
 /** What a browser test gets from {@link browserSuite}: the gateway, Chromium, and pages on it. */
 export interface BrowserSuite {

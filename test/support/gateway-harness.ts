@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * Starts the whole gateway against an in-process simulator, with its data in a temp folder (or on
  * PostgreSQL), and gives tests a small API client. Everything stops in `stop()`.
@@ -122,4 +123,24 @@ export async function linkChannelByQr(
       'connected',
     { what: 'the channel connected' },
   );
+}
+
+export interface NewBusiness {
+  tenant: { id: string };
+  channelId: string;
+  apiKey: string;
+  panelLoginUrl: string;
+  qrPageUrl: string;
+}
+
+/** Creates a business through the API with the operator key (Brazil's time zone unless told). */
+export async function createBusiness(
+  h: Harness,
+  name = 'Studio Bela',
+  language = 'en',
+  timeZone = 'America/Sao_Paulo',
+): Promise<NewBusiness> {
+  const r = await h.api('POST', '/v1/tenants', { key: h.adminKey, body: { name, timeZone, language } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  return r.json as NewBusiness;
 }
