@@ -264,11 +264,13 @@ class SessionThread {
       case 'gate':
         this.gate(message.op, message.ticketId, message.priority);
         return;
-      case 'metric':
-        (this.o.metrics?.[message.name].inc as ((labels: Record<string, string>) => void) | undefined)?.(
-          message.labels,
-        );
+      case 'metric': {
+        // The thread names the counter; its labels are the ones the driver gave.
+        const counter: { inc(labels: Record<string, string>): void } | undefined =
+          this.o.metrics?.[message.name];
+        counter?.inc(message.labels);
         return;
+      }
       case 'log':
         relayLogLine(this.o.logger, message.line);
         return;
