@@ -174,6 +174,10 @@ export class SimulatedNetwork implements ConnectionHandlers {
     const device = Number(rest!.split('@')[0]);
     if (!account) return;
     this.unacked.acknowledged(connection, stanza);
+    if (stanza.tag === 'ack' && stanza.attrs.class === 'notification') {
+      const { id = '', type } = stanza.attrs;
+      this.events.emit('notification-acked', { phone: account.phone, device, id, type });
+    }
     if (stanza.tag === 'iq') this.iqs.answer(connection, account, device, stanza);
     else if (stanza.tag === 'message') this.relay.clientMessage(connection, account, device, stanza);
     // receipt, ack, presence, ib: nothing for the service to do in this simulation.

@@ -39,6 +39,11 @@ export interface SimulatorEventMap {
   'stale-device-copy': [{ id: string; phone: string; device: number }];
   /** A person linked or removed a WhatsApp Web device; contacts' devices were told. */
   'web-device': [{ phone: string; device: number; change: 'add' | 'remove' }];
+  /**
+   * A device acknowledged a notification (type: the notification's, e.g. "devices"). A client acks
+   * a notification once it has handled it, so a test can know a change reached the client.
+   */
+  'notification-acked': [{ phone: string; device: number; id: string; type: string | undefined }];
   /** A phone that could not decrypt a message asked its sender to send it again (retry receipt). */
   'retry-requested': [{ id: string; from: string; to: string; count: number }];
   'phone-sent': [{ id: string; from: string; to: string }];

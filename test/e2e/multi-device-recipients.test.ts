@@ -50,6 +50,20 @@ describe('recipients with several devices', () => {
 
     const stale: number[] = [];
     h.sim.events.on('stale-device-copy', (e) => stale.push(e.device));
+    // "Between two notifications" means the change reached the gateway before the second was
+    // sent: WhatsApp's notification and the gateway's send may cross on the wire, and then
+    // neither side can know. The gateway acks a notification once it has handled it.
+    let deviceListChangesHandled = 0;
+    h.sim.events.on('notification-acked', (e) => {
+      if (e.phone === phone.phone && e.type === 'devices') deviceListChangesHandled++;
+    });
+    const deviceListChange = async (change: () => void) => {
+      const before = deviceListChangesHandled;
+      change();
+      await waitUntil(() => deviceListChangesHandled > before, {
+        what: "the gateway's ack of the device-list notification",
+      });
+    };
     const laptop = client.linkWebDevice();
     await send('Welcome');
     await send('First: see you at 10:00');
@@ -57,7 +71,8 @@ describe('recipients with several devices', () => {
     assert.deepEqual(texts(client.inbox()), ['Welcome', 'First: see you at 10:00']);
 
     // Linked between two notifications: the second reaches it too.
-    const desktop = client.linkWebDevice();
+    let desktop = 0;
+    await deviceListChange(() => (desktop = client.linkWebDevice()));
     await send('Second: reminder');
     await waitUntil(() => client.webInbox(desktop).length === 1, {
       what: 'the newly linked desktop got the second',
@@ -66,7 +81,7 @@ describe('recipients with several devices', () => {
     assert.deepEqual(texts(client.webInbox(desktop)), ['Second: reminder']);
 
     // Logged out between two notifications: nothing more reaches it; the others still get theirs.
-    client.unlinkWebDevice(laptop);
+    await deviceListChange(() => client.unlinkWebDevice(laptop));
     await send('Third: thank you');
     await waitUntil(() => client.webInbox(desktop).length === 2, { what: 'the desktop got the third' });
     assert.deepEqual(texts(client.inbox()), [
