@@ -61,6 +61,7 @@ export class SessionHost {
       ...o,
       open: (placed) => this.open(placed),
       isCurrent: (hosted) => this.isCurrent(hosted),
+      isHosted: (channelId) => this.hosted.has(channelId),
     });
     this.status = new HostedStatus({
       ...o,

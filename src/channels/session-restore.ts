@@ -37,6 +37,8 @@ export interface SessionRestoreOptions {
   /** Opens a placed channel's driver in the session host ("reconnecting" until open). */
   readonly open: (placed: PlacedChannel) => Promise<HostedChannel>;
   readonly isCurrent: (hosted: HostedChannel) => boolean;
+  /** Whether this process already holds a driver for the channel. */
+  readonly isHosted: (channelId: string) => boolean;
 }
 
 /**
@@ -102,11 +104,16 @@ export class SessionRestore {
     while (!this.stopping && run.next < queue.length) {
       const placed = queue[run.next++]!;
       const { status } = placed.channel;
+      // Taken up here since the start (someone began linking it while the session threads were
+      // still loading): it is no longer the restart's to restore, and marking it "not linked" would
+      // contradict the QR code its viewer is looking at.
+      if (this.o.isHosted(placed.channel.id)) continue;
       // A link attempt cut off by the restart: nobody is looking now, so no QR loop starts.
       if (!(await this.canReopen(placed, status === 'showing_qr' || status === 'showing_code'))) continue;
       await this.staggered(run);
       await this.whileManyOpening(run);
       if (this.stopping) return;
+      if (this.o.isHosted(placed.channel.id)) continue;
       run.reserved++; // counted while its row is written, so no other worker takes the place meanwhile
       try {
         run.opening.set(await this.o.open(placed), this.o.clock.now().getTime());

@@ -19,7 +19,10 @@ function channelOf(i: number, status: ChannelStatus = 'connected'): Channel {
  * A restore over fake channels: each preparation (is the device linked) takes a few turns of the
  * event loop, and each opened session stays "connecting" until the test says it is open.
  */
-function restoreOf(channels: Channel[], o: { restoreConcurrency: number; unlinked?: Set<string> }) {
+function restoreOf(
+  channels: Channel[],
+  o: { restoreConcurrency: number; unlinked?: Set<string>; hosted?: Set<string> },
+) {
   const seen = {
     preparing: 0,
     mostPreparing: 0,
@@ -59,6 +62,7 @@ function restoreOf(channels: Channel[], o: { restoreConcurrency: number; unlinke
       return { channelId: placed.channel.id, driver: { state } } as unknown as HostedChannel;
     },
     isCurrent: () => true,
+    isHosted: (id) => o.hosted?.has(id) ?? false,
   });
   /** Every session opened so far opens. */
   const openAll = () => {
@@ -90,6 +94,16 @@ describe('restore after a restart (SessionRestore)', () => {
     assert.equal(await r.restore.restoreAll(), 1);
     assert.deepEqual(r.seen.opened, ['ch-0']);
     assert.deepEqual(r.seen.notLinked.sort(), ['ch-1', 'ch-2']);
+  });
+
+  test('a channel taken up since the start (a link begun while the restore waited) is left alone', async () => {
+    // ch-1 showed a QR code before the restart; ch-2 was created and its QR opened after the start,
+    // before the restore listed the channels: both are being linked here now.
+    const channels = [channelOf(0), channelOf(1, 'showing_qr'), channelOf(2, 'showing_qr')];
+    const r = restoreOf(channels, { restoreConcurrency: 4, hosted: new Set(['ch-1', 'ch-2']) });
+    assert.equal(await r.restore.restoreAll(), 1);
+    assert.deepEqual(r.seen.opened, ['ch-0']);
+    assert.deepEqual(r.seen.notLinked, [], 'a link under way is not marked "not linked"');
   });
 
   test('a stop ends the restore while it waits for places: nothing more opens', async () => {
