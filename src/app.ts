@@ -150,10 +150,12 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
     const message = await new MessagesRepository(db).findByWaId(waMessageId);
     return message?.channelId === channelId ? message.body : undefined;
   };
-  const clientVersion = {
+  // One resolver for the process: every session, in whichever thread, asks it.
+  const clientVersion = new ResolvedClientVersion({
     setting: config.clientVersion.setting,
     minIntervalMs: Math.min(5_000, config.clientVersion.checkMs / 2),
-  };
+    logger,
+  });
   // The sockets run in session threads (SESSION_THREADS): their garbage is not the API's (issue 9).
   const drivers =
     config.sessionThreads > 0
@@ -166,9 +168,9 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
           settings: {
             server: config.protocolServer,
             qrTimeoutMs: config.qrTimeoutMs,
-            clientVersion,
             versionCheckMs: config.clientVersion.checkMs,
           },
+          clientVersion,
           storedText,
           connectGate,
           onThreadLost:
@@ -185,7 +187,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
           metrics,
           server: config.protocolServer,
           qrTimeoutMs: config.qrTimeoutMs,
-          clientVersion: new ResolvedClientVersion({ ...clientVersion, logger }),
+          clientVersion,
           versionCheckMs: config.clientVersion.checkMs,
           storedText,
           connectGate,

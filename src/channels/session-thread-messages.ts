@@ -4,7 +4,7 @@
  */
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { SecretBoxKeys } from '../store/secret-box.js';
-import type { ClientVersionSetting } from '../whatsapp/client-version.js';
+import type { WAVersion } from 'baileys';
 import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
 import type { ConnectPriority } from '../whatsapp/session-options.js';
 import type { ChannelRef, DriverEvents } from './channel-driver.js';
@@ -17,7 +17,11 @@ export interface SessionThreadSettings {
   readonly secretKeys: SecretBoxKeys;
   readonly server: ProtocolServer | undefined;
   readonly qrTimeoutMs: number | undefined;
-  readonly clientVersion: { readonly setting: ClientVersionSetting; readonly minIntervalMs: number };
+  /**
+   * The WhatsApp Web version the main thread's resolver holds at the thread's start. The threads
+   * share that one resolver (ask `clientVersion`), so N threads make one lookup, not N.
+   */
+  readonly clientVersion: { readonly pinned: boolean; readonly current: WAVersion };
   readonly versionCheckMs: number | undefined;
   /** The main thread can look up a sent message's text (for recipients' retry receipts). */
   readonly storedText: boolean;
@@ -56,7 +60,8 @@ export interface Statement {
 export type ThreadAsk =
   | { readonly kind: 'query'; readonly driverId: number | undefined; readonly statement: Statement }
   | { readonly kind: 'batch'; readonly driverId: number | undefined; readonly statements: Statement[] }
-  | { readonly kind: 'storedText'; readonly channelId: string; readonly messageId: string };
+  | { readonly kind: 'storedText'; readonly channelId: string; readonly messageId: string }
+  | { readonly kind: 'clientVersion' };
 
 export type ToThread =
   | {

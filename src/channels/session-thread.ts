@@ -17,7 +17,8 @@ import { AppError } from '../domain/errors.js';
 import type { Database, Queryable } from '../store/database.js';
 import { SecretBox } from '../store/secret-box.js';
 import { ChannelAuthStore } from '../whatsapp/channel-auth-store.js';
-import { ResolvedClientVersion } from '../whatsapp/client-version.js';
+import type { WAVersion } from 'baileys';
+import type { ClientVersionSource } from '../whatsapp/client-version.js';
 import type { ConnectAdmission } from '../whatsapp/session-options.js';
 import type { ChannelDriver, DriverEvents } from './channel-driver.js';
 import {
@@ -118,17 +119,31 @@ const metrics: DriverMetrics = {
   newChatCap: forwarded('newChatCap'),
 };
 
+/**
+ * The WhatsApp Web version from the main thread's resolver: one lookup for the process however
+ * many threads ask (each thread looking on its own made N lookups at every start and check).
+ */
+class MainThreadClientVersion implements ClientVersionSource {
+  readonly pinned = settings.clientVersion.pinned;
+  #current: WAVersion = settings.clientVersion.current;
+
+  current(): WAVersion {
+    return this.#current;
+  }
+
+  async refresh(): Promise<WAVersion> {
+    this.#current = (await ask({ kind: 'clientVersion' })) as WAVersion;
+    return this.#current;
+  }
+}
+
 const drivers = new WhatsAppDrivers({
   authStores: (channelId) => new ChannelAuthStore(mainThreadDatabase(undefined), secrets, channelId),
   logger,
   metrics,
   server: settings.server,
   qrTimeoutMs: settings.qrTimeoutMs,
-  clientVersion: new ResolvedClientVersion({
-    setting: settings.clientVersion.setting,
-    logger,
-    minIntervalMs: settings.clientVersion.minIntervalMs,
-  }),
+  clientVersion: new MainThreadClientVersion(),
   ...(settings.versionCheckMs !== undefined ? { versionCheckMs: settings.versionCheckMs } : {}),
   ...(settings.storedText
     ? {

@@ -13,6 +13,7 @@ import { AppError } from '../domain/errors.js';
 import type { WriteFence } from '../store/channels-repository.js';
 import type { Database } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
+import type { ClientVersionSource } from '../whatsapp/client-version.js';
 import type { ConnectAdmission, ConnectTicket } from '../whatsapp/session-options.js';
 import type {
   ChannelDriver,
@@ -43,7 +44,12 @@ export interface SessionThreadsOptions {
   readonly logger: Logger;
   readonly metrics?: DriverMetrics;
   /** What each thread's drivers are made with (the thread's own parts come from the others). */
-  readonly settings: Omit<SessionThreadSettings, 'logLevel' | 'dialect' | 'secretKeys' | 'storedText'>;
+  readonly settings: Omit<
+    SessionThreadSettings,
+    'logLevel' | 'dialect' | 'secretKeys' | 'storedText' | 'clientVersion'
+  >;
+  /** The process's one WhatsApp Web version resolver: every thread's sessions ask it. */
+  readonly clientVersion: ClientVersionSource;
   readonly storedText?: (channelId: string, messageId: string) => Promise<string | undefined>;
   readonly connectGate?: ConnectAdmission;
   /** A thread stopped by itself (its sessions are gone): the process should restart. */
@@ -138,6 +144,7 @@ export class SessionThreads implements ChannelDriverKind {
       dialect: this.o.db.dialect,
       secretKeys: this.o.secrets.keys(),
       storedText: this.o.storedText !== undefined,
+      clientVersion: { pinned: this.o.clientVersion.pinned, current: this.o.clientVersion.current() },
     };
     return new SessionThread(index, settings, this.o);
   }
@@ -282,6 +289,7 @@ class SessionThread {
 
   private async answer(ask: ThreadAsk): Promise<unknown> {
     if (ask.kind === 'storedText') return this.o.storedText?.(ask.channelId, ask.messageId);
+    if (ask.kind === 'clientVersion') return this.o.clientVersion.refresh();
     const db = ask.driverId === undefined ? this.o.db : this.drivers.get(ask.driverId)?.db;
     if (!db) throw new AppError('session_stopped', 'The channel was closed.');
     if (ask.kind === 'query') return db.query(ask.statement.sql, ask.statement.params.map(withBuffers));

@@ -92,3 +92,42 @@ describe('client version refused (405)', () => {
     assert.equal(refusals, 1, 'no refusal after a restart');
   });
 });
+
+/** The session threads share the process's one version resolver: one lookup, not one per thread. */
+describe('client version with two session threads', () => {
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({ env: { WA_VERSION: 'auto', SESSION_THREADS: '2' } });
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  test("two channels' first sessions, one in each thread, make one version lookup", async () => {
+    await h.gateway.restored;
+    const before = h.sim.network.serviceWorkerFetches;
+    const businesses = [];
+    for (const name of ['Salon', 'Studio']) {
+      const business = (
+        await h.api('POST', '/v1/tenants', {
+          key: h.adminKey,
+          body: { name, timeZone: 'UTC', language: 'en' },
+        })
+      ).json as { channelId: string; apiKey: string };
+      await h.api('POST', `/v1/channels/${business.channelId}/watch`, { key: business.apiKey });
+      businesses.push(business);
+    }
+    for (const business of businesses)
+      await waitUntil(
+        async () =>
+          (await h.api('GET', `/v1/channels/${business.channelId}`, { key: business.apiKey })).json.link?.qr,
+        { what: 'a QR code (its session connected, so its thread had the version)' },
+      );
+    const threads = ((await h.api('GET', '/metrics')).json as string).match(
+      /^zapgate_session_thread_sessions\{thread="\d+"\} 1$/gm,
+    );
+    assert.equal(threads?.length, 2, 'one session in each thread');
+    assert.equal(h.sim.network.serviceWorkerFetches - before, 1);
+  });
+});

@@ -21,7 +21,7 @@ import type { Database } from '../../src/store/database.js';
 import { ChannelsRepository } from '../../src/store/channels-repository.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
-import { CLIENT_VERSION_FLOOR } from '../../src/whatsapp/client-version.js';
+import { CLIENT_VERSION_FLOOR, ResolvedClientVersion } from '../../src/whatsapp/client-version.js';
 import { DATABASE_KINDS, useFreshDatabase } from '../support/databases.js';
 import { createBusiness, linkChannelByQr, startHarness } from '../support/gateway-harness.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -77,10 +77,11 @@ async function sendAndSeeSent(driver: ChannelDriver, text: string): Promise<void
 /** What each thread's drivers are made with, against `server` (never WhatsApp itself). */
 function threadSettings(server: { url: string; rootPublicKey: Uint8Array }) {
   return {
-    server,
-    qrTimeoutMs: 20_000,
-    clientVersion: { setting: { kind: 'pin' as const, version: CLIENT_VERSION_FLOOR }, minIntervalMs: 1_000 },
-    versionCheckMs: undefined,
+    settings: { server, qrTimeoutMs: 20_000, versionCheckMs: undefined },
+    clientVersion: new ResolvedClientVersion({
+      setting: { kind: 'pin', version: CLIENT_VERSION_FLOOR },
+      logger,
+    }),
   };
 }
 
@@ -112,7 +113,7 @@ for (const kind of DATABASE_KINDS) {
             refusals: { inc: (l) => counted.push(`refusals:${l.cause}`) },
             newChatCap: { inc: (l) => counted.push(`newChatCap:${l.status}`) },
           },
-          settings: threadSettings({ url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey }),
+          ...threadSettings({ url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey }),
           connectGate: new ConnectGate({
             concurrency: 2,
             clock: systemClock,
@@ -204,7 +205,7 @@ for (const kind of DATABASE_KINDS) {
         db: fresh.db,
         secrets: new SecretBox(randomBytes(32)),
         logger,
-        settings: threadSettings({ url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey }),
+        ...threadSettings({ url: sim.protocolUrl, rootPublicKey: sim.rootPublicKey }),
       });
       t.after(() => kindOfDrivers.close());
       let checks = 0;
@@ -246,7 +247,7 @@ describe('a session thread that stops by itself', { timeout: 60_000 }, () => {
       secrets: new SecretBox(randomBytes(32)),
       logger,
       // Never WhatsApp itself: a local port nothing listens on.
-      settings: threadSettings({ url: 'ws://127.0.0.1:9/ws/chat', rootPublicKey: new Uint8Array(32) }),
+      ...threadSettings({ url: 'ws://127.0.0.1:9/ws/chat', rootPublicKey: new Uint8Array(32) }),
       onThreadLost: (error) => lost.push(error),
       threadEntry: new URL('../support/failing-session-thread.ts', import.meta.url),
     });
