@@ -10,7 +10,7 @@
  *        --concurrency 200 --warmup-ms 3000 --duration-ms 10000 [--rate 1500] [--run-id a]
  */
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { send } from './child-processes.js';
 import { positiveInteger } from './worker-args.js';
@@ -31,8 +31,10 @@ const { values } = parseArgs({
 const REQUEST_TIMEOUT_MS = 30_000;
 
 interface Sample {
-  /** ms since the worker's t0. */
+  /** ms since the worker's t0: when the request was due. */
   readonly start: number;
+  /** When the worker got to sending it (its own lateness is start → sent). */
+  readonly sent: number;
   readonly end: number;
   readonly status: number;
 }
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
 
   /** One request, timed from `start` (when it was due). */
   const one = async (start: number): Promise<void> => {
+    const sent = performance.now() - t0;
     const n = seq++;
     // A realistic notification: a phone per request, the business's default channel, and an
     // idempotency key (as the API docs recommend), unique per request.
@@ -94,11 +97,11 @@ async function main(): Promise<void> {
     });
     try {
       const status = await post(body);
-      samples.push({ start, end: performance.now() - t0, status });
+      samples.push({ start, sent, end: performance.now() - t0, status });
     } catch (err) {
       failures++;
       firstFailure ??= err instanceof Error ? err.message : String(err);
-      samples.push({ start, end: performance.now() - t0, status: 0 });
+      samples.push({ start, sent, end: performance.now() - t0, status: 0 });
     }
   };
 
@@ -145,9 +148,16 @@ async function main(): Promise<void> {
     await Promise.all(inFlight);
   };
 
-  const ticker = setTimeout(() => send({ type: 'progress', phase: 'measuring' }), windowStart);
+  // The generator's own event loop, from the window's start: a stall here is the bench's, not the
+  // gateway's, and its requests are late before they leave.
+  const ownLoop = monitorEventLoopDelay({ resolution: 5 });
+  const ticker = setTimeout(() => {
+    ownLoop.enable();
+    send({ type: 'progress', phase: 'measuring' });
+  }, windowStart);
   await (rate === undefined ? closedLoop() : openLoop(rate));
   clearTimeout(ticker);
+  ownLoop.disable();
   send({ type: 'progress', phase: 'done' });
   agent.destroy();
 
@@ -175,7 +185,12 @@ async function main(): Promise<void> {
     slowest: [...inWindow]
       .sort((x, y) => y.end - y.start - (x.end - x.start))
       .slice(0, 10)
-      .map((x) => ({ dueMs: Math.round(x.start - windowStart), ms: Math.round(x.end - x.start) })),
+      .map((x) => ({
+        dueMs: Math.round(x.start - windowStart),
+        ms: Math.round(x.end - x.start),
+        lateMs: Math.round(x.sent - x.start),
+      })),
+    ownLoopMaxMs: Math.round(ownLoop.max / 1e6),
     failures,
     dropped,
     ...(firstFailure ? { firstFailure } : {}),

@@ -403,9 +403,21 @@ async function keepAlivePaceIn(
 }
 
 /** The gateway's longest event-loop delay in the window and the slowest requests (for the log). */
-function tailFacts(accept: { slowest?: { dueMs: number; ms: number }[] }, loopMaxMs: number): string {
-  return `loop delay max ${loopMaxMs} ms; slowest (due ms into the window: ms) ${(accept.slowest ?? [])
-    .map((x) => `${x.dueMs}: ${x.ms}`)
+/**
+ * Where a window's tail sits: the gateway's loop delay, the load generator's own, and the slowest
+ * requests by when they were due, each with how late the generator sent it (a stall of the
+ * generator's shows as slow requests that left late).
+ */
+function tailFacts(
+  accept: { slowest?: { dueMs: number; ms: number; lateMs?: number }[]; generatorLoopMaxMs?: number },
+  loopMaxMs: number,
+): string {
+  const generator =
+    accept.generatorLoopMaxMs === undefined ? '' : `, load generator's ${accept.generatorLoopMaxMs} ms`;
+  return `loop delay max ${loopMaxMs} ms${generator}; slowest (due ms into the window: ms, sent late by) ${(
+    accept.slowest ?? []
+  )
+    .map((x) => `${x.dueMs}: ${x.ms}${x.lateMs === undefined ? '' : ` (${x.lateMs})`}`)
     .join(', ')}`;
 }
 
@@ -460,7 +472,8 @@ async function acceptLatency(
   Latency & {
     rps: number;
     statuses?: Record<string, number>;
-    slowest?: { dueMs: number; ms: number }[];
+    slowest?: { dueMs: number; ms: number; lateMs?: number }[];
+    generatorLoopMaxMs?: number;
     error?: string;
   }
 > {
@@ -500,7 +513,8 @@ async function acceptLatencyOnce(url: string, key: string, rate: number, seconds
   return {
     ...summary(latencies),
     rps: Number(result.completedInWindow) / seconds,
-    slowest: result.slowest as { dueMs: number; ms: number }[],
+    slowest: result.slowest as { dueMs: number; ms: number; lateMs?: number }[],
+    generatorLoopMaxMs: result.ownLoopMaxMs as number | undefined,
     // Answers by status in the window: a p99 over refusals or failures (0) is not an accept latency.
     statuses: result.windowStatuses as Record<string, number>,
   };
@@ -945,7 +959,8 @@ async function zeroSessionFigures(
   accept: Latency & {
     rps: number;
     statuses?: Record<string, number>;
-    slowest?: { dueMs: number; ms: number }[];
+    slowest?: { dueMs: number; ms: number; lateMs?: number }[];
+    generatorLoopMaxMs?: number;
   };
   gcDuringAccept: ReturnType<typeof gcBetween>;
   rssBaseMb: number;
