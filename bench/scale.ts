@@ -76,6 +76,26 @@ export interface Latency {
   readonly p99: number;
 }
 
+/**
+ * One of a window's slowest requests: when it was due (ms into the window), how long it took, and
+ * how late the load generator sent it.
+ */
+interface SlowRequest {
+  readonly dueMs: number;
+  readonly ms: number;
+  readonly lateMs?: number;
+}
+
+/** What the accept load generator reports of one window. */
+interface AcceptMeasure extends Latency {
+  readonly rps: number;
+  /** Answers by status in the window. */
+  readonly statuses?: Record<string, number>;
+  readonly slowest?: readonly SlowRequest[];
+  /** The load generator's own longest event-loop delay in the window. */
+  readonly generatorLoopMaxMs?: number;
+}
+
 export interface ScaleSide {
   readonly node: string;
   /** SESSION_THREADS this side ran with (undefined: the gateway's default). */
@@ -402,16 +422,12 @@ async function keepAlivePaceIn(
   }
 }
 
-/** The gateway's longest event-loop delay in the window and the slowest requests (for the log). */
 /**
  * Where a window's tail sits: the gateway's loop delay, the load generator's own, and the slowest
  * requests by when they were due, each with how late the generator sent it (a stall of the
  * generator's shows as slow requests that left late).
  */
-function tailFacts(
-  accept: { slowest?: { dueMs: number; ms: number; lateMs?: number }[]; generatorLoopMaxMs?: number },
-  loopMaxMs: number,
-): string {
+function tailFacts(accept: Pick<AcceptMeasure, 'slowest' | 'generatorLoopMaxMs'>, loopMaxMs: number): string {
   const generator =
     accept.generatorLoopMaxMs === undefined ? '' : `, load generator's ${accept.generatorLoopMaxMs} ms`;
   return `loop delay max ${loopMaxMs} ms${generator}; slowest (due ms into the window: ms, sent late by) ${(
@@ -468,15 +484,7 @@ async function acceptLatency(
   key: string,
   rate: number,
   seconds: number,
-): Promise<
-  Latency & {
-    rps: number;
-    statuses?: Record<string, number>;
-    slowest?: { dueMs: number; ms: number; lateMs?: number }[];
-    generatorLoopMaxMs?: number;
-    error?: string;
-  }
-> {
+): Promise<AcceptMeasure & { error?: string }> {
   try {
     return await acceptLatencyOnce(url, key, rate, seconds);
   } catch (err) {
@@ -513,7 +521,7 @@ async function acceptLatencyOnce(url: string, key: string, rate: number, seconds
   return {
     ...summary(latencies),
     rps: Number(result.completedInWindow) / seconds,
-    slowest: result.slowest as { dueMs: number; ms: number; lateMs?: number }[],
+    slowest: result.slowest as SlowRequest[],
     generatorLoopMaxMs: result.ownLoopMaxMs as number | undefined,
     // Answers by status in the window: a p99 over refusals or failures (0) is not an accept latency.
     statuses: result.windowStatuses as Record<string, number>,
@@ -956,12 +964,7 @@ async function zeroSessionFigures(
   probePhones: readonly string[],
   logFile: string,
 ): Promise<{
-  accept: Latency & {
-    rps: number;
-    statuses?: Record<string, number>;
-    slowest?: { dueMs: number; ms: number; lateMs?: number }[];
-    generatorLoopMaxMs?: number;
-  };
+  accept: AcceptMeasure;
   gcDuringAccept: ReturnType<typeof gcBetween>;
   rssBaseMb: number;
   linkProbe: Latency & { failures: number };

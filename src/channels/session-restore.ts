@@ -113,7 +113,7 @@ export class SessionRestore {
       await this.staggered(run);
       await this.whileManyOpening(run);
       if (this.stopping) return;
-      if (this.o.isHosted(placed.channel.id)) continue;
+      if (this.o.isHosted(placed.channel.id)) continue; // a link begun while it waited its turn
       run.reserved++; // counted while its row is written, so no other worker takes the place meanwhile
       try {
         run.opening.set(await this.o.open(placed), this.o.clock.now().getTime());

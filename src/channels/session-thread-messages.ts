@@ -2,9 +2,9 @@
  * What the main thread and a session thread (session-thread.ts) say to each other. Everything
  * here crosses by structured clone: plain data only, errors as their shape.
  */
+import type { WAVersion } from 'baileys';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { SecretBoxKeys } from '../store/secret-box.js';
-import type { WAVersion } from 'baileys';
 import type { ProtocolServer } from '../whatsapp/protocol-server-trust.js';
 import type { ConnectPriority } from '../whatsapp/session-options.js';
 import type { ChannelRef, DriverEvents } from './channel-driver.js';

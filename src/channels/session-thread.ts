@@ -11,13 +11,13 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { WAVersion } from 'baileys';
 import pino from 'pino';
 import { isWriteStatement } from '../cluster/fenced-database.js';
 import { AppError } from '../domain/errors.js';
 import type { Database, Queryable } from '../store/database.js';
 import { SecretBox } from '../store/secret-box.js';
 import { ChannelAuthStore } from '../whatsapp/channel-auth-store.js';
-import type { WAVersion } from 'baileys';
 import type { ClientVersionSource } from '../whatsapp/client-version.js';
 import type { ConnectAdmission } from '../whatsapp/session-options.js';
 import type { ChannelDriver, DriverEvents } from './channel-driver.js';

@@ -57,12 +57,14 @@ describe('recipients with several devices', () => {
     h.sim.events.on('notification-acked', (e) => {
       if (e.phone === phone.phone && e.type === 'devices') deviceListChangesHandled++;
     });
-    const deviceListChange = async (change: () => void) => {
+    /** Makes the change, then waits until the gateway has handled WhatsApp's notice of it. */
+    const deviceListChange = async <T>(change: () => T): Promise<T> => {
       const before = deviceListChangesHandled;
-      change();
+      const result = change();
       await waitUntil(() => deviceListChangesHandled > before, {
         what: "the gateway's ack of the device-list notification",
       });
+      return result;
     };
     const laptop = client.linkWebDevice();
     await send('Welcome');
@@ -71,8 +73,7 @@ describe('recipients with several devices', () => {
     assert.deepEqual(texts(client.inbox()), ['Welcome', 'First: see you at 10:00']);
 
     // Linked between two notifications: the second reaches it too.
-    let desktop = 0;
-    await deviceListChange(() => (desktop = client.linkWebDevice()));
+    const desktop = await deviceListChange(() => client.linkWebDevice());
     await send('Second: reminder');
     await waitUntil(() => client.webInbox(desktop).length === 1, {
       what: 'the newly linked desktop got the second',
