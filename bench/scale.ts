@@ -172,6 +172,19 @@ export interface AcceptWindow {
   readonly simulatorLoopMaxMs?: number;
   /** Sessions that reconnected in the window (a socket lost and opened again costs a handshake). */
   readonly reconnects?: number;
+  /** The gateway's PostgreSQL transactions and their waits for a connection in the window. */
+  readonly database?: { readonly transactions: HistogramTail; readonly connectionWaits: HistogramTail };
+  /** CPU time the hypervisor gave to other guests in the window (steal), in core-seconds. */
+  readonly stealSeconds?: number;
+}
+
+/** Of a histogram's observations in a window: how many, how many over 25 and 50 ms, the p99's bucket. */
+export interface HistogramTail {
+  readonly count: number;
+  readonly over25ms: number;
+  readonly over50ms: number;
+  /** The upper bound (ms) of the bucket holding the 99th percentile. */
+  readonly p99AtMostMs: number;
 }
 
 export interface ScaleResult {
@@ -346,16 +359,31 @@ async function acceptWindows(
   const paces: Awaited<ReturnType<typeof keepAlivePaceIn>>[] = [];
   const reconnects: Record<string, number>[] = [];
   let after = before;
+  const databases: Array<Pick<AcceptWindow, 'database' | 'stealSeconds'>> = [];
   for (let w = 0; w < ACCEPT_WINDOWS; w++) {
     const startedAt = Date.now();
+    const stealBefore = stealSeconds();
     const one = await acceptLatency(url, key, ACCEPT_RATE, ACCEPT_SECONDS);
+    const steal = round(stealSeconds() - stealBefore, 2);
     const previous = after;
     after = await metrics(url);
     loopMaxes.push(round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000));
     paces.push(await keepAlivePaceIn(control, startedAt, Date.now()));
     reconnects.push(seriesDelta(previous, after, 'zapgate_session_reconnects_total'));
+    const transactions = histogramTail(previous, after, 'zapgate_db_transaction_seconds');
+    databases.push({
+      ...(transactions.count > 0
+        ? {
+            database: {
+              transactions,
+              connectionWaits: histogramTail(previous, after, 'zapgate_db_connection_wait_seconds'),
+            },
+          }
+        : {}),
+      stealSeconds: steal,
+    });
     log(
-      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}; ${paces.at(-1)!.text}; reconnects ${JSON.stringify(reconnects.at(-1))}`,
+      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}; ${databaseFacts(databases.at(-1)!)}; ${paces.at(-1)!.text}; reconnects ${JSON.stringify(reconnects.at(-1))}`,
     );
     windows.push(one);
   }
@@ -381,6 +409,7 @@ async function acceptWindows(
         loopMaxMs: loopMaxes[i]!,
         ...paces[i]!.figures,
         reconnects: Object.values(reconnects[i]!).reduce((a, b) => a + b, 0),
+        ...databases[i]!,
       })),
     },
     gc: gcBetween(before, after),
@@ -435,6 +464,38 @@ function tailFacts(accept: Pick<AcceptMeasure, 'slowest' | 'generatorLoopMaxMs'>
   )
     .map((x) => `${x.dueMs}: ${x.ms}${x.lateMs === undefined ? '' : ` (${x.lateMs})`}`)
     .join(', ')}`;
+}
+
+/** A Prometheus histogram's observations between two scrapes, read off its cumulative buckets. */
+function histogramTail(before: Map<string, number>, after: Map<string, number>, name: string): HistogramTail {
+  const buckets: Array<{ le: number; count: number }> = [];
+  for (const [key, value] of after) {
+    const m = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\}$`).exec(key);
+    if (m)
+      buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: value - (before.get(key) ?? 0) });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  const count = buckets.at(-1)?.count ?? 0;
+  const over = (seconds: number) => count - (buckets.find((b) => b.le === seconds)?.count ?? count);
+  const p99 = buckets.find((b) => b.count >= count * 0.99)?.le ?? NaN;
+  return { count, over25ms: over(0.025), over50ms: over(0.05), p99AtMostMs: p99 * 1000 };
+}
+
+/** The machine's CPU steal so far (all cores), in seconds: time the hypervisor ran someone else. */
+function stealSeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  // cpu user nice system idle iowait irq softirq steal: steal is the 8th figure, in 1/100 s.
+  return Number(cpu[8] ?? 0) / 100;
+}
+
+function databaseFacts(window: Pick<AcceptWindow, 'database' | 'stealSeconds'>): string {
+  const { database: db, stealSeconds: steal } = window;
+  const tail = (t: HistogramTail) =>
+    `${t.count}, ${t.over25ms} over 25 ms, ${t.over50ms} over 50 ms, p99 ≤ ${t.p99AtMostMs} ms`;
+  const facts = db
+    ? `database: transactions ${tail(db.transactions)}; connection waits ${tail(db.connectionWaits)}`
+    : 'database: no timings';
+  return `${facts}; CPU steal ${steal ?? '?'} s`;
 }
 
 /** GC pauses between two scrapes of prom-client's `nodejs_gc_duration_seconds` histogram, by kind. */

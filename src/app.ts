@@ -99,9 +99,14 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
   const logger = overrides.logger ?? pino({ level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
   // The database, migrated, and the master key (DATA_DIR locked with the embedded database).
-  const { db, secrets, release } = await openGatewayStore(config, logger, overrides.db);
-
   const metrics = new Metrics();
+  const { db, secrets, release } = await openGatewayStore(
+    config,
+    logger,
+    overrides.db,
+    metrics.databaseTimings,
+  );
+  metrics.watchPool(db.poolCounts);
   // The signed outbox before the channels: a status change is written with its channel.status webhook.
   const webhooks = createWebhooks({
     db,

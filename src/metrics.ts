@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { bearerToken } from './http/auth.js';
+import type { DatabaseTimings, PoolCounts } from './store/database.js';
 
 /**
  * The gateway's Prometheus metrics, one registry per gateway (tests run several in one process).
@@ -45,6 +46,37 @@ export class Metrics {
     'From a message being claimed for sending to the server ack',
     [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
   );
+  /** Fine buckets from 1 ms: an API request's database share is a few ms, its tail tens. */
+  readonly dbConnectionWait = this.histogram(
+    'zapgate_db_connection_wait_seconds',
+    'Time a transaction waited for a pooled PostgreSQL connection',
+    DB_BUCKETS,
+  );
+  readonly dbTransaction = this.histogram(
+    'zapgate_db_transaction_seconds',
+    'PostgreSQL transactions, from their connection to the answer to their commit',
+    DB_BUCKETS,
+  );
+  readonly dbStatement = this.histogram(
+    'zapgate_db_statement_seconds',
+    'PostgreSQL statements outside a transaction, waiting for a connection included',
+    DB_BUCKETS,
+  );
+  /** Read at each scrape from the pool `watchPool` was given. */
+  private poolCounts: (() => PoolCounts) | undefined;
+  readonly dbPool = new Gauge({
+    name: 'zapgate_db_pool_connections',
+    help: 'PostgreSQL pool connections by state (open, idle), and callers waiting for one',
+    labelNames: ['state'],
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.poolCounts?.();
+      if (!counts) return;
+      this.dbPool.set({ state: 'open' }, counts.open);
+      this.dbPool.set({ state: 'idle' }, counts.idle);
+      this.dbPool.set({ state: 'waiting' }, counts.waiting);
+    },
+  });
   readonly queueDepth = this.gauge('zapgate_queue_depth', 'Messages waiting to be sent (queued or sending)');
   readonly webhookDeliveries = this.counter(
     'zapgate_webhook_deliveries_total',
@@ -119,6 +151,18 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'zapgate_' });
   }
 
+  /** What the database's timings report to (the pool's own figures as histograms). */
+  readonly databaseTimings: DatabaseTimings = {
+    connectionWait: (seconds) => this.dbConnectionWait.observe(seconds),
+    statement: (seconds) => this.dbStatement.observe(seconds),
+    transaction: (seconds) => this.dbTransaction.observe(seconds),
+  };
+
+  /** The pool whose connections `zapgate_db_pool_connections` reports. */
+  watchPool(counts: (() => PoolCounts) | undefined): void {
+    this.poolCounts = counts;
+  }
+
   // Every instrument is registered in this gateway's registry, nowhere else.
   private counter<L extends string = string>(
     name: string,
@@ -140,6 +184,8 @@ export class Metrics {
     return new Histogram({ name, help, buckets, registers: [this.registry] });
   }
 }
+
+const DB_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 

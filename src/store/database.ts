@@ -11,6 +11,8 @@ export interface Queryable {
 /** The one database handle: PostgreSQL dialect everywhere, PGlite in-process or a PostgreSQL server. */
 export interface Database extends Queryable {
   readonly dialect: 'pglite' | 'postgres';
+  /** The connection pool's counts (a PostgreSQL server); absent for the one embedded connection. */
+  readonly poolCounts?: (() => PoolCounts) | undefined;
   /** Runs `work` in one transaction; it commits when `work` resolves and rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -38,6 +40,27 @@ export interface DatabaseTarget {
   readonly queryTimeoutMs?: number | undefined;
   /** Told of each file of the embedded database whose permissions could not be narrowed. */
   readonly onPermissionProblem?: ((problem: string) => void) | undefined;
+  /** Told how long the server's work took, as this process saw it (a PostgreSQL server only). */
+  readonly timings?: DatabaseTimings | undefined;
+}
+
+/**
+ * Where a request's time goes on the way to PostgreSQL, in seconds: waiting for a pooled
+ * connection, one statement on its own (its wait included), one transaction from its connection
+ * to its commit's answer. Seen from this process, so a busy event loop counts too; set beside the
+ * server's own statement times, they tell the two apart.
+ */
+export interface DatabaseTimings {
+  connectionWait(seconds: number): void;
+  statement(seconds: number): void;
+  transaction(seconds: number): void;
+}
+
+/** The pool's connections now: open, idle among them, and callers waiting for one. */
+export interface PoolCounts {
+  readonly open: number;
+  readonly idle: number;
+  readonly waiting: number;
 }
 
 const UNAVAILABLE_ERRNO = new Set([
@@ -187,19 +210,36 @@ async function openPostgres(url: string, target: DatabaseTarget): Promise<Databa
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   if (schema) await pool.query(`create schema if not exists ${schema}`);
-  return new PostgresDatabase(pool);
+  return new PostgresDatabase(pool, target.timings);
 }
+
+const secondsSince = (started: number): number => (performance.now() - started) / 1_000;
 
 class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly timings: DatabaseTimings | undefined,
+  ) {}
+
+  readonly poolCounts = (): PoolCounts => ({
+    open: this.pool.totalCount,
+    idle: this.pool.idleCount,
+    waiting: this.pool.waitingCount,
+  });
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(sql, params as unknown[]).catch(fromDatabase)).rows as Row[];
+    const started = performance.now();
+    const result = await this.pool.query(sql, params as unknown[]).catch(fromDatabase);
+    this.timings?.statement(secondsSince(started));
+    return result.rows as Row[];
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const asked = performance.now();
     const client = await this.pool.connect().catch(fromDatabase);
+    const connected = performance.now();
+    this.timings?.connectionWait((connected - asked) / 1_000);
     // A connection lost between two statements is emitted as an 'error' event: unheard, it would
     // crash the process. The next statement fails with it instead (and the client is dropped).
     const ignore = (): void => undefined;
@@ -217,6 +257,7 @@ class PostgresDatabase implements Database {
       });
       await client.query('commit').catch(fromDatabase);
       release();
+      this.timings?.transaction(secondsSince(connected));
       return result;
     } catch (error) {
       if (cameFromDatabase(error) && isDatabaseUnavailable(error)) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { makePrivateDir, openDatabase, type Database } from './database.js';
+import { makePrivateDir, openDatabase, type Database, type DatabaseTimings } from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { migrate } from './migrations.js';
 import { SecretBox, loadMasterKey } from './secret-box.js';
@@ -22,6 +22,7 @@ export async function openGatewayStore(
   config: Pick<Config, 'databaseUrl' | 'masterKey' | 'dataDir' | 'database'>,
   logger: Logger,
   given?: Database,
+  timings?: DatabaseTimings,
 ): Promise<GatewayStore> {
   // DATA_DIR holds the embedded database and the master key file: this user's eyes only.
   // A folder this user does not own (a mounted volume) cannot be narrowed: said, not fatal.
@@ -48,6 +49,7 @@ export async function openGatewayStore(
         dataDir: join(config.dataDir, 'pglite'),
         ...config.database,
         onPermissionProblem: permissionProblem,
+        timings,
       }));
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
