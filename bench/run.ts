@@ -40,6 +40,14 @@ import { formatScale, runScale, type ScaleResult } from './scale.js';
 import { formatFailover, runFailover, type FailoverResult } from './failover.js';
 import { positiveInteger } from './worker-args.js';
 
+/** A CPU niceness as setpriority takes it for a child: 0 (unchanged) to 19 (yields to everything). */
+function niceness(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19)
+    throw new Error(`--scale-simulator-nice: 0 to 19, not ${value}`);
+  return n;
+}
+
 const PARTS = ['link', 'density', 'ui', 'accept', 'throughput', 'scale', 'failover'] as const;
 /**
  * Parts run unless --parts says otherwise (`scale` links thousands of devices and `failover` runs
@@ -59,6 +67,8 @@ const { values } = parseArgs({
     'scale-profile-dir': { type: 'string' },
     // Space-separated extra flags for the gateway process, e.g. "--max-semi-space-size=64".
     'scale-gateway-flags': { type: 'string', default: '' },
+    // The simulator stands in for WhatsApp's servers: niced, it does not take the gateway's cores.
+    'scale-simulator-nice': { type: 'string', default: '0' },
     // Linked devices are kept here between runs (outside the work tree, so a pinned worktree shares them).
     'scale-state-dir': {
       type: 'string',
@@ -227,6 +237,7 @@ try {
         idleSeconds: positiveInteger('scale-idle-seconds', values['scale-idle-seconds']),
         profileDir: values['scale-profile-dir'],
         gatewayFlags: values['scale-gateway-flags'].split(' ').filter(Boolean),
+        simulatorNiceness: niceness(values['scale-simulator-nice']),
         stateDir: values['scale-state-dir'],
         fresh: values['scale-fresh'],
         // 0: link nothing more, measure what a previous run linked.

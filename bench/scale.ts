@@ -25,7 +25,12 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { REPO_ROOT, forwardStderr, runWorker } from './child-processes.js';
 import { ControlClient } from './control-client.js';
-import { startSimulatorProcess, type SimulatorEndpoint, type SimulatorProcess } from './simulator-process.js';
+import {
+  startSimulatorProcess,
+  type SimulatorEndpoint,
+  type SimulatorFlags,
+  type SimulatorProcess,
+} from './simulator-process.js';
 import { percentile } from './stats.js';
 import { TEXT, rawSides, recipientIndex } from './throughput.js';
 
@@ -56,6 +61,8 @@ export interface ScaleOptions {
   readonly idleSeconds: number;
   /** Extra V8/Node flags for the gateway process (e.g. `--max-semi-space-size=64`), to compare GC settings. */
   readonly gatewayFlags?: readonly string[] | undefined;
+  /** The simulator process's CPU niceness (see SimulatorFlags.niceness); 0 or absent: as the bench's own. */
+  readonly simulatorNiceness?: number | undefined;
   /** Write a heap snapshot of the idle gateway (and a CPU profile of its life) to this folder. */
   readonly profileDir?: string | undefined;
   /**
@@ -131,6 +138,8 @@ export interface ScaleSide {
   /** The same on the 0-session gateway. */
   readonly gcDuringAcceptAt0: Record<string, { readonly count: number; readonly seconds: number }>;
   readonly gatewayFlags: readonly string[];
+  /** The simulator's CPU niceness in this run (0: the bench's own priority). */
+  readonly simulatorNiceness?: number;
   /** Links one at a time (LINK_PROBE_LINKS each), scan → connected, at 0 sessions and at N, this run. */
   readonly linkProbeAt0: Latency & { readonly failures: number };
   readonly linkProbeAtN: Latency & { readonly failures: number };
@@ -719,7 +728,7 @@ async function prepare(opts: ScaleOptions, node: string, admin: pg.Client): Prom
     }
   }
   if (!reason && state) {
-    const sim = await startSimulatorProcess(simulatorFlags(files.simulator));
+    const sim = await startSimulatorProcess(simulatorFlags(opts, files.simulator));
     const phones = new Set(state.businesses.map((b) => b.phone));
     const control = new ControlClient(sim.controlUrl, 120_000);
     let linked = 0;
@@ -763,8 +772,8 @@ async function prepare(opts: ScaleOptions, node: string, admin: pg.Client): Prom
   return { ...fresh, reused: false, reason, reusedCount: 0 };
 }
 
-function simulatorFlags(stateFile: string) {
-  return { deliveryDelayMs: 20, stateFile, maxOldSpaceMb: 16_384 };
+function simulatorFlags(opts: Pick<ScaleOptions, 'simulatorNiceness'>, stateFile: string): SimulatorFlags {
+  return { deliveryDelayMs: 20, stateFile, maxOldSpaceMb: 16_384, niceness: opts.simulatorNiceness };
 }
 
 async function databaseExists(admin: pg.Client, database: string): Promise<boolean> {
@@ -785,7 +794,7 @@ async function startAnew(
   await rm(files.simulator, { force: true });
   await rm(files.bench, { force: true });
   await rm(files.gatewayData, { recursive: true, force: true });
-  const sim = await startSimulatorProcess(simulatorFlags(files.simulator));
+  const sim = await startSimulatorProcess(simulatorFlags(opts, files.simulator));
   const masterKey = randomBytes(32).toString('base64');
   try {
     const gateway = await startGatewayChild(
@@ -1303,6 +1312,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       gcDuringAcceptAtN,
       gcDuringAcceptAt0: zero.gcDuringAccept,
       gatewayFlags: opts.gatewayFlags ?? [],
+      simulatorNiceness: opts.simulatorNiceness ?? 0,
       linkProbeAt0: zero.linkProbe,
       linkProbeAtN,
       linkFirst100: summary(link.times.slice(0, 100)),
@@ -1403,6 +1413,7 @@ export function formatScale(result: ScaleResult): string {
           .join(' → '),
     ],
     ['gateway flags', (s) => s.gatewayFlags.join(' ') || '(none)'],
+    ['simulator niceness', (s) => String(s.simulatorNiceness ?? 0)],
     [
       'delivered / s (pacing off)',
       (s) => `${s.throughput.perSecond} (${s.throughput.delivered}/${s.throughput.messages})`,

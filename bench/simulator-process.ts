@@ -2,6 +2,7 @@
  * The simulator in its own process (`node --import tsx src/simulator/main.ts`), as `npm run
  * simulator` runs it: started on 127.0.0.1, its one JSON line parsed, and stopped at the end.
  */
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { forwardStderr, spawnNode, type SpawnedNode } from './child-processes.js';
 import { withDeadline } from './deadline.js';
@@ -38,6 +39,12 @@ export interface SimulatorFlags {
   stateFile?: string;
   /** V8's old-space limit for the simulator (10,000 linked devices hold ~8 million pre-keys). */
   maxOldSpaceMb?: number;
+  /**
+   * The simulator's CPU niceness (0–19). It stands in for WhatsApp's servers, which never share the
+   * gateway's cores; on one small machine its garbage collections (a heap of millions of pre-keys)
+   * take a core for hundreds of ms. Niced, it yields the cores to the gateway when both want them.
+   */
+  niceness?: number;
 }
 
 const START_DEADLINE_MS = 30_000;
@@ -56,6 +63,7 @@ export async function startSimulatorProcess(flags: SimulatorFlags = {}): Promise
   );
   forwardStderr(spawned.child, '[simulator]');
   try {
+    if (flags.niceness && spawned.child.pid !== undefined) os.setPriority(spawned.child.pid, flags.niceness);
     const line = await withDeadline(
       firstLine(spawned),
       // Loading a state file of 10,000 devices (hundreds of MB) takes a while.
