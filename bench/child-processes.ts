@@ -33,16 +33,20 @@ export function spawnNode(
   script: string,
   args: readonly string[],
   nodeFlags: readonly string[] = [],
+  niceness = 0,
 ): SpawnedNode {
-  const child = spawn(
-    process.execPath,
-    [...nodeFlags, '--import', 'tsx', '--import', ORPHAN_GUARD, script, ...args],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    },
-  );
+  const nodeArgs = [...nodeFlags, '--import', 'tsx', '--import', ORPHAN_GUARD, script, ...args];
+  // Through nice(1), which execs node: the pid stays the child's, and every thread node starts
+  // (V8's GC helpers among them) inherits the niceness, which Linux keeps per thread.
+  const [command, commandArgs] =
+    niceness > 0
+      ? ['nice', ['-n', String(niceness), process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
+  const child = spawn(command, commandArgs, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   running.add(child);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {

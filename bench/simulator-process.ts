@@ -2,7 +2,6 @@
  * The simulator in its own process (`node --import tsx src/simulator/main.ts`), as `npm run
  * simulator` runs it: started on 127.0.0.1, its one JSON line parsed, and stopped at the end.
  */
-import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { forwardStderr, spawnNode, type SpawnedNode } from './child-processes.js';
 import { withDeadline } from './deadline.js';
@@ -60,10 +59,10 @@ export async function startSimulatorProcess(flags: SimulatorFlags = {}): Promise
     'src/simulator/main.ts',
     args,
     flags.maxOldSpaceMb ? [`--max-old-space-size=${flags.maxOldSpaceMb}`] : [],
+    flags.niceness,
   );
   forwardStderr(spawned.child, '[simulator]');
   try {
-    if (flags.niceness && spawned.child.pid !== undefined) os.setPriority(spawned.child.pid, flags.niceness);
     const line = await withDeadline(
       firstLine(spawned),
       // Loading a state file of 10,000 devices (hundreds of MB) takes a while.
