@@ -54,12 +54,12 @@ export class Metrics {
   );
   readonly dbTransaction = this.histogram(
     'zapgate_db_transaction_seconds',
-    'PostgreSQL transactions, from their connection to the answer to their commit',
+    'Committed PostgreSQL transactions, from their connection to the answer to their commit',
     DB_BUCKETS,
   );
   readonly dbStatement = this.histogram(
     'zapgate_db_statement_seconds',
-    'PostgreSQL statements outside a transaction, waiting for a connection included',
+    'PostgreSQL statements answered outside a transaction, waiting for a connection included',
     DB_BUCKETS,
   );
   /** Read at each scrape from the pool `watchPool` was given. */

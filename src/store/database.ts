@@ -47,8 +47,8 @@ export interface DatabaseTarget {
 /**
  * Where a request's time goes on the way to PostgreSQL, in seconds: waiting for a pooled
  * connection, one statement on its own (its wait included), one transaction from its connection
- * to its commit's answer. Seen from this process, so a busy event loop counts too; set beside the
- * server's own statement times, they tell the two apart.
+ * to its commit's answer (failed ones are not reported). Seen from this process, so a busy event
+ * loop counts too; set beside the server's own statement times, they tell the two apart.
  */
 export interface DatabaseTimings {
   connectionWait(seconds: number): void;
