@@ -30,6 +30,8 @@ export interface SessionThreadSettings {
 /** One session thread's own figures (its isolate's heap, its event loop since the last ask). */
 export interface ThreadStats {
   readonly heapUsedBytes: number;
+  /** What the isolate's young generation may grow to, in MB (V8's limit, as the thread runs with it). */
+  readonly youngGenerationMaxMb: number;
   readonly loopDelayP99Ms: number;
 }
 

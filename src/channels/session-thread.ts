@@ -10,7 +10,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
 import type { WAVersion } from 'baileys';
 import pino from 'pino';
 import { isWriteStatement } from '../cluster/fenced-database.js';
@@ -169,7 +169,11 @@ loopDelay.enable();
 function stats(): ThreadStats {
   const loopDelayP99Ms = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
   loopDelay.reset();
-  return { heapUsedBytes: getHeapStatistics().used_heap_size, loopDelayP99Ms };
+  return {
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+    youngGenerationMaxMb: resourceLimits.maxYoungGenerationSizeMb ?? 0,
+    loopDelayP99Ms,
+  };
 }
 
 const held = new Map<number, { driver: ChannelDriver; stopListening: Array<() => void> }>();

@@ -64,6 +64,18 @@ const THREAD_ENTRY = new URL(
   import.meta.url,
 );
 
+/**
+ * The session thread's young generation, in MB. With V8's default (up to 192 MB; ~48 MB in use
+ * at 10,000 sessions) a thread of 10,000
+ * idle sessions scavenged every ~5 s for a median 25–36 ms, and V8's memory reducer ran full
+ * compacting collections of its ~1 GB heap for 100–210 ms; both take the two cores of a small
+ * machine from the API (its p99 at 10,000 sessions went up to 2.5× its figure at 0). At 16 MB the
+ * scavenges took a median 7 ms every ~0.7 s and no memory-reducing collection came (bench/README,
+ * seventh night). The main thread keeps V8's default: its own smaller young generation cost it more
+ * than it saved.
+ */
+export const SESSION_THREAD_YOUNG_GENERATION_MB = 16;
+
 export class SessionThreads implements ChannelDriverKind {
   private threads: SessionThread[] | undefined;
   private readonly authStores: AuthStores;
@@ -183,6 +195,7 @@ class SessionThread {
       name: `zapgate-sessions-${index}`,
       // The loader that runs TypeScript (tsx) and nothing of the test runner's.
       execArgv: loaderArgs(process.execArgv),
+      resourceLimits: { maxYoungGenerationSizeMb: SESSION_THREAD_YOUNG_GENERATION_MB },
     });
     this.worker.on('message', (message: FromThread) => this.heard(message));
     this.worker.on('error', (error) => {
@@ -224,7 +237,7 @@ class SessionThread {
 
   /** The thread's figures; zeros when it is gone (a scrape never fails on it). */
   async stats(): Promise<ThreadStats> {
-    const none: ThreadStats = { heapUsedBytes: 0, loopDelayP99Ms: 0 };
+    const none: ThreadStats = { heapUsedBytes: 0, youngGenerationMaxMb: 0, loopDelayP99Ms: 0 };
     if (this.gone) return none;
     const { callId, answer } = this.calls.start();
     this.send({ t: 'stats', callId });

@@ -12,7 +12,7 @@ import type {
   LinkEvent,
 } from '../../src/channels/channel-driver.js';
 import { ConnectGate } from '../../src/channels/connect-gate.js';
-import { SessionThreads } from '../../src/channels/session-threads.js';
+import { SESSION_THREAD_YOUNG_GENERATION_MB, SessionThreads } from '../../src/channels/session-threads.js';
 import { systemClock } from '../../src/clock.js';
 import { isAppError } from '../../src/domain/errors.js';
 import { startSimulator } from '../../src/simulator/index.js';
@@ -150,6 +150,11 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(
         figures.every((f) => f.heapUsedBytes > 1_000_000),
         'each thread reports its own heap',
+      );
+      // Each thread's isolate runs with the bounded young generation (V8's default: up to 192 MB).
+      assert.deepEqual(
+        figures.map((f) => f.youngGenerationMaxMb),
+        [SESSION_THREAD_YOUNG_GENERATION_MB, SESSION_THREAD_YOUNG_GENERATION_MB],
       );
       await assert.rejects(idle.send({ to: CUSTOMER_PHONE, text: 'x' }, 'X1'), (err: unknown) =>
         isAppError(err, 'session_not_open'),
