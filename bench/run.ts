@@ -40,7 +40,7 @@ import { formatScale, runScale, type ScaleResult } from './scale.js';
 import { formatFailover, runFailover, type FailoverResult } from './failover.js';
 import { positiveInteger } from './worker-args.js';
 
-/** A CPU niceness as setpriority takes it for a child: 0 (unchanged) to 19 (yields to everything). */
+/** A CPU niceness as nice(1) takes it: 0 (unchanged) to 19 (yields to everything). */
 function niceness(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 19)

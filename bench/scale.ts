@@ -139,7 +139,7 @@ export interface ScaleSide {
   readonly gcDuringAcceptAt0: Record<string, { readonly count: number; readonly seconds: number }>;
   readonly gatewayFlags: readonly string[];
   /** The simulator's CPU niceness in this run (0: the bench's own priority). */
-  readonly simulatorNiceness?: number;
+  readonly simulatorNiceness: number;
   /** Links one at a time (LINK_PROBE_LINKS each), scan → connected, at 0 sessions and at N, this run. */
   readonly linkProbeAt0: Latency & { readonly failures: number };
   readonly linkProbeAtN: Latency & { readonly failures: number };
@@ -363,12 +363,10 @@ async function acceptWindows(
   gc: ReturnType<typeof gcBetween>;
 }> {
   const before = await metrics(url);
-  const windows: Awaited<ReturnType<typeof acceptLatency>>[] = [];
-  const loopMaxes: number[] = [];
-  const paces: Awaited<ReturnType<typeof keepAlivePaceIn>>[] = [];
-  const reconnects: Record<string, number>[] = [];
+  const measures: Awaited<ReturnType<typeof acceptLatency>>[] = [];
+  // Each window as the side's result keeps it: the gateway's and the machine's figures beside the latency.
+  const windows: AcceptWindow[] = [];
   let after = before;
-  const databases: Array<Pick<AcceptWindow, 'database' | 'stealSeconds'>> = [];
   for (let w = 0; w < ACCEPT_WINDOWS; w++) {
     const startedAt = Date.now();
     const stealBefore = stealSeconds();
@@ -376,11 +374,16 @@ async function acceptWindows(
     const steal = round(stealSeconds() - stealBefore, 2);
     const previous = after;
     after = await metrics(url);
-    loopMaxes.push(round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000));
-    paces.push(await keepAlivePaceIn(control, startedAt, Date.now()));
-    reconnects.push(seriesDelta(previous, after, 'zapgate_session_reconnects_total'));
+    const loopMaxMs = round((after.get('zapgate_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000);
+    const pace = await keepAlivePaceIn(control, startedAt, Date.now());
+    const reconnects = seriesDelta(previous, after, 'zapgate_session_reconnects_total');
     const transactions = histogramTail(previous, after, 'zapgate_db_transaction_seconds');
-    databases.push({
+    const window: AcceptWindow = {
+      p50: one.p50,
+      p99: one.p99,
+      loopMaxMs,
+      ...pace.figures,
+      reconnects: Object.values(reconnects).reduce((a, b) => a + b, 0),
       ...(transactions.count > 0
         ? {
             database: {
@@ -390,11 +393,12 @@ async function acceptWindows(
           }
         : {}),
       stealSeconds: steal,
-    });
+    };
     log(
-      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxes.at(-1)!)}; ${databaseFacts(databases.at(-1)!)}; ${paces.at(-1)!.text}; reconnects ${JSON.stringify(reconnects.at(-1))}`,
+      `scale: accept ${label}, window ${w + 1}: p50 ${one.p50} ms p99 ${one.p99} ms; ${tailFacts(one, loopMaxMs)}; ${databaseFacts(window)}; ${pace.text}; reconnects ${JSON.stringify(reconnects)}`,
     );
-    windows.push(one);
+    measures.push(one);
+    windows.push(window);
   }
   const median = (values: number[]) =>
     percentile(
@@ -402,24 +406,17 @@ async function acceptWindows(
       50,
     );
   const statuses: Record<string, number> = {};
-  for (const one of windows)
+  for (const one of measures)
     for (const [status, n] of Object.entries(one.statuses ?? {}))
       statuses[status] = (statuses[status] ?? 0) + n;
   return {
     accept: {
-      n: windows.reduce((sum, one) => sum + one.n, 0),
-      p50: median(windows.map((one) => one.p50)),
-      p99: median(windows.map((one) => one.p99)),
-      rps: round(windows.reduce((sum, one) => sum + one.rps, 0) / windows.length),
+      n: measures.reduce((sum, one) => sum + one.n, 0),
+      p50: median(measures.map((one) => one.p50)),
+      p99: median(measures.map((one) => one.p99)),
+      rps: round(measures.reduce((sum, one) => sum + one.rps, 0) / measures.length),
       statuses,
-      windows: windows.map((one, i) => ({
-        p50: one.p50,
-        p99: one.p99,
-        loopMaxMs: loopMaxes[i]!,
-        ...paces[i]!.figures,
-        reconnects: Object.values(reconnects[i]!).reduce((a, b) => a + b, 0),
-        ...databases[i]!,
-      })),
+      windows,
     },
     gc: gcBetween(before, after),
   };
@@ -1413,7 +1410,7 @@ export function formatScale(result: ScaleResult): string {
           .join(' → '),
     ],
     ['gateway flags', (s) => s.gatewayFlags.join(' ') || '(none)'],
-    ['simulator niceness', (s) => String(s.simulatorNiceness ?? 0)],
+    ['simulator niceness', (s) => String(s.simulatorNiceness)],
     [
       'delivered / s (pacing off)',
       (s) => `${s.throughput.perSecond} (${s.throughput.delivered}/${s.throughput.messages})`,

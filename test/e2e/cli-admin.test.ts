@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { LOCK_FILE } from '../../src/store/data-dir-lock.js';
-import { TEST_POSTGRES_URL } from '../support/databases.js';
+import { TEST_POSTGRES_URL, dropTestSchema } from '../support/databases.js';
 import { runCli, startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { waitUntil } from '../support/wait-for.js';
 
@@ -65,10 +65,7 @@ describe('CLI beside a running gateway on PostgreSQL', () => {
     await gateway?.stop().catch(() => undefined);
     await db?.end();
     await sim?.stop();
-    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await dropTestSchema(schema);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { TEST_POSTGRES_URL } from '../support/databases.js';
+import { TEST_POSTGRES_URL, dropTestSchema } from '../support/databases.js';
 import { startHarness, type Harness } from '../support/gateway-harness.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitUntil } from '../support/wait-for.js';
@@ -108,10 +108,7 @@ describe('database outage (PostgreSQL)', () => {
     await proxy.resume().catch(() => undefined);
     await h.stop();
     await proxy.close();
-    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await dropTestSchema(schema);
   });
 
   test('503 while silent or refused, full recovery after, nothing accepted lost', async () => {

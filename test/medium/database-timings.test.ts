@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { Metrics } from '../../src/metrics.js';
 import { openDatabase, type Database, type DatabaseTimings } from '../../src/store/database.js';
-import { TEST_POSTGRES_URL } from '../support/databases.js';
+import { TEST_POSTGRES_URL, dropTestSchema } from '../support/databases.js';
 
 /** Every timing the database reported, by kind, in seconds. */
 class RecordedTimings implements DatabaseTimings {
@@ -38,10 +37,7 @@ describe('database timings on PostgreSQL', () => {
   });
   after(async () => {
     await db.close();
-    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await dropTestSchema(schema);
   });
 
   test('a transaction waiting for the only connection reports its wait; each reports its length', async () => {

@@ -33,12 +33,20 @@ export async function freshDatabase(kind: DatabaseKind): Promise<TestDatabase> {
     db,
     dispose: async () => {
       await db.close();
-      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`drop schema if exists ${schema} cascade`);
-      await admin.end();
+      await dropTestSchema(schema);
     },
   };
+}
+
+/** Drops a test's own schema on the test PostgreSQL server, and everything in it. */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /**
