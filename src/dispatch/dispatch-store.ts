@@ -42,8 +42,11 @@ export interface DispatchStore {
   requeueStale(claimedBefore: Date, channelIds?: readonly string[]): Promise<number>;
   /** Fails queued messages whose expiry passed; returns how many. */
   expireDue(now: Date): Promise<number>;
-  /** Channels with work waiting (to start their workers at boot). */
-  channelsWithQueuedWork(): Promise<string[]>;
+  /**
+   * Channels with work waiting (to start their workers at boot); with `dueBy`, only those with a
+   * message due by then (to wake their workers).
+   */
+  channelsWithQueuedWork(dueBy?: Date): Promise<string[]>;
   /** Has the channel ever been in a chat with `phone` (sent to it, or heard from it)? */
   hasContacted(channelId: string, phone: string): Promise<boolean>;
   recipientOnWhatsApp(tenantId: string, channelId: string, phone: string): Promise<boolean | undefined>;

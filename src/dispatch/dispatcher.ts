@@ -353,7 +353,10 @@ export class Dispatcher implements SessionTraffic {
     );
   }
 
-  /** Expires what is overdue and requeues sends whose ack never came (a failure backs the loop off). */
+  /**
+   * Expires what is overdue, requeues sends whose ack never came, and wakes the workers of channels
+   * with work due (a failure backs the loop off).
+   */
   private async sweep(): Promise<void> {
     const expired = await this.o.store.expireDue(this.now());
     // A send whose ack never came (the link dropped right after): it goes again, same id.
@@ -362,6 +365,11 @@ export class Dispatcher implements SessionTraffic {
       this.o.heldChannelIds?.(),
     );
     if (stale) this.o.logger.warn({ stale }, 'unacknowledged sends requeued');
+    // A message can be back in the queue with nobody to wake its worker: requeued just above, or
+    // put back by another node whose send failed as the channel moved here (after this node's
+    // requeue on opening it). Every channel open here with a message due looks again.
+    for (const channelId of await this.o.store.channelsWithQueuedWork(this.now()))
+      if (this.o.channel(channelId)) this.notify(channelId);
     if (expired) this.o.metrics?.sends.inc({ status: 'failed', reason: 'expired' }, expired);
     this.o.metrics?.queueDepth.set(await this.o.store.queueDepth());
   }

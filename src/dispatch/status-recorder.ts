@@ -198,8 +198,8 @@ export class StatusRecorder implements DispatchStore {
   }
 
   // The dispatcher's reads of the queue (its DispatchStore port): the repository answers them.
-  channelsWithQueuedWork(): Promise<string[]> {
-    return this.o.queue.channelsWithQueuedWork();
+  channelsWithQueuedWork(dueBy?: Date): Promise<string[]> {
+    return this.o.queue.channelsWithQueuedWork(dueBy);
   }
 
   hasContacted(channelId: string, phone: string): Promise<boolean> {

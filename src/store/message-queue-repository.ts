@@ -205,10 +205,16 @@ export class MessageQueueRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** Channels with queued messages, due or not (to start their senders at boot). */
-  async channelsWithQueuedWork(): Promise<string[]> {
+  /**
+   * Channels with queued messages: all of them (to start their senders at boot), or, with `dueBy`,
+   * only those with a message due by then and not expired (the sweep's wake-up list).
+   */
+  async channelsWithQueuedWork(dueBy?: Date): Promise<string[]> {
     const rows = await this.db.query<{ channel_id: string }>(
-      `select distinct channel_id from messages where status = 'queued'`,
+      `select distinct channel_id from messages
+       where status = 'queued'
+         and ($1::timestamptz is null or (send_after <= $1 and (expires_at is null or expires_at > $1)))`,
+      [dueBy ?? null],
     );
     return rows.map((r) => r.channel_id);
   }

@@ -153,10 +153,25 @@ test(
       await allConnected(`after restarting node ${i}`, 60_000);
     }
 
-    await waitUntil(() => arrived() >= accepted.size, {
-      what: `every message in a chat (${arrived()} of ${accepted.size})`,
-      timeoutMs: 120_000,
-    });
+    try {
+      await waitUntil(() => arrived() >= accepted.size, {
+        what: 'every message in a chat',
+        timeoutMs: 120_000,
+      });
+    } catch (error) {
+      // Where each missing message stands: its row, and who holds its channel.
+      const seen = new Set(recipients.flatMap((r) => r.inbox().map((m) => m.text)));
+      const missing = [...accepted].filter((text) => !seen.has(text));
+      const { rows } = await db.query(
+        `select m.body, m.status, m.attempts, m.send_after, m.updated_at, m.channel_id, l.node_id as holder
+           from messages m left join channel_leases l on l.channel_id = m.channel_id
+          where m.body = any($1)`,
+        [missing],
+      );
+      throw new Error(`${arrived()} of ${accepted.size} arrived; missing: ${JSON.stringify(rows)}`, {
+        cause: error,
+      });
+    }
     const texts = recipients.flatMap((r) => r.inbox().map((m) => m.text));
     assert.equal(texts.length, accepted.size, 'no chat shows a message twice');
     assert.deepEqual(new Set(texts), accepted, 'every accepted text arrived');

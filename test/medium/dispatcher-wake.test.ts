@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import type { SendingChannel } from '../../src/channels/channel-driver.js';
+import { ManualClock } from '../../src/clock.js';
+import { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { StatusRecorder } from '../../src/dispatch/status-recorder.js';
+import { noMessageEvents } from '../../src/messages/message-event-sink.js';
+import { MessageService } from '../../src/messages/message-service.js';
+import { ChannelsRepository } from '../../src/store/channels-repository.js';
+import { InboundMessagesRepository } from '../../src/store/inbound-messages-repository.js';
+import { MessageQueueRepository } from '../../src/store/message-queue-repository.js';
+import { MessagesRepository } from '../../src/store/messages-repository.js';
+import { RecipientChecksRepository } from '../../src/store/recipient-checks-repository.js';
+import { TemplatesRepository } from '../../src/store/templates-repository.js';
+import { TenantsRepository } from '../../src/store/tenants-repository.js';
+import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { waitUntil } from '../support/wait-for.js';
+
+/**
+ * A message can go back to the queue while its channel's sender sleeps with nothing to wake it: put
+ * back by another node whose send failed as the channel moved here, or requeued by the sweep after
+ * its ack never came. The dispatcher's sweep wakes the sender of every channel open here with a
+ * message due, so such a message goes without waiting for the next one to be accepted.
+ *
+ * The real queue (PGlite and PostgreSQL) and the real dispatcher; the channel is the test's own, a
+ * WhatsApp session that records each send and acks only when told.
+ */
+for (const kind of DATABASE_KINDS) {
+  describe(`dispatcher wake-ups on ${kind}`, () => {
+    let t: TestDatabase;
+    let recorder: StatusRecorder;
+    let messages: MessageService;
+    let tenantId: string;
+    // A fixed start that runs on: nothing here depends on today's date.
+    const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
+    const dispatchers: Dispatcher[] = [];
+
+    before(async () => {
+      t = await freshDatabase(kind);
+      recorder = new StatusRecorder({
+        db: t.db,
+        queue: new MessageQueueRepository(t.db),
+        inbound: new InboundMessagesRepository(t.db),
+        recipientChecks: new RecipientChecksRepository(t.db),
+        sink: noMessageEvents,
+        clock,
+      });
+      messages = new MessageService({
+        db: t.db,
+        messages: new MessagesRepository(t.db),
+        templates: new TemplatesRepository(t.db),
+        sink: noMessageEvents,
+        recorder,
+        clock,
+      });
+      const tenant = await new TenantsRepository(t.db).create({
+        name: 'Salon',
+        timeZone: 'America/Sao_Paulo',
+        language: 'pt-BR',
+      });
+      tenantId = tenant.id;
+    });
+    after(async () => {
+      await Promise.all(dispatchers.map((d) => d.stop()));
+      await t.dispose();
+    });
+
+    /** A channel open on this node whose sends are recorded; `ack` answers like WhatsApp's server. */
+    function openChannel(): { channel: SendingChannel; sent: string[]; ack: boolean } {
+      const state = {
+        sent: [] as string[],
+        ack: false,
+        channel: {
+          send: async (_message: { to: string; text: string }, waMessageId: string) => {
+            state.sent.push(waMessageId);
+            if (state.ack)
+              setImmediate(() => dispatcher().onStatus(ref(), { messageId: waMessageId, status: 'sent' }));
+          },
+        } satisfies SendingChannel,
+      };
+      return state;
+    }
+
+    let current: Dispatcher | undefined;
+    let currentChannelId = '';
+    const dispatcher = () => current!;
+    const ref = () => ({ tenantId, channelId: currentChannelId });
+
+    async function startDispatcher(
+      channelId: string,
+      open: ReturnType<typeof openChannel>,
+      timing: { staleSendingMs: number; ackTimeoutMs: number },
+    ): Promise<Dispatcher> {
+      const d = new Dispatcher({
+        store: recorder,
+        channel: (id) => (id === channelId ? open.channel : undefined),
+        gates: { read: async () => ({ paused: undefined, restriction: undefined }) },
+        pacing: { decide: async () => ({ typingMs: 0 }), sent: () => undefined },
+        logger: pino({ level: 'silent' }),
+        clock,
+        sweepIntervalMs: 50,
+        ...timing,
+      });
+      dispatchers.push(d);
+      current = d;
+      currentChannelId = channelId;
+      await d.start();
+      return d;
+    }
+
+    const newChannel = async (name: string) => (await new ChannelsRepository(t.db).create(tenantId, name)).id;
+    const accept = async (channelId: string, text: string, sendAfter?: Date) =>
+      (await messages.accept(tenantId, { to: '+55 11 98000 0001', text, channelId, sendAfter })).message;
+    const statusOf = async (id: string) =>
+      (await t.db.query<{ status: string }>('select status from messages where id = $1', [id]))[0]?.status;
+
+    test('a message another node puts back goes from here, without a new message to wake the sender', async () => {
+      const channelId = await newChannel('moved here');
+      // Due in an hour: this node's sender sleeps until then (at most a minute) with nothing to do.
+      const message = await accept(
+        channelId,
+        'Reminder: tomorrow at 10:00',
+        new Date(clock.now().getTime() + 3_600_000),
+      );
+      const open = openChannel();
+      open.ack = true;
+      const d = await startDispatcher(channelId, open, { staleSendingMs: 600_000, ackTimeoutMs: 5_000 });
+      // The channel opened here: nothing was in flight.
+      d.onOpen(ref());
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The node that held the channel before had already claimed it (its clock an hour on, to make it
+      // due there), and its send fails as its session closes: it puts the message back, due now. It
+      // cannot wake this node's sender.
+      const claimed = await recorder.claimNext(channelId, new Date(clock.now().getTime() + 3_600_000));
+      assert.ok('message' in claimed && claimed.message.id === message.id);
+      await recorder.release(claimed.message, clock.now());
+      await waitUntil(async () => (await statusOf(message.id)) === 'sent', {
+        what: 'the message put back sent from here',
+        timeoutMs: 5_000,
+      });
+      assert.deepEqual(open.sent, [message.waMessageId], 'sent once, with its WhatsApp id');
+    });
+
+    test('a send whose ack never came goes again by itself once it is stale', async () => {
+      const channelId = await newChannel('no ack');
+      const message = await accept(channelId, 'Your visit is confirmed');
+      const open = openChannel(); // never acks
+      const d = await startDispatcher(channelId, open, { staleSendingMs: 300, ackTimeoutMs: 50 });
+      d.notify(channelId);
+      await waitUntil(() => open.sent.length === 1, { what: 'the first send', timeoutMs: 5_000 });
+      // No ack: after the ack timeout the sender sleeps with nothing queued; the sweep requeues the
+      // stale send (same id), and must wake the sender for it.
+      await waitUntil(() => open.sent.length >= 2, {
+        what: 'the stale send sent again',
+        timeoutMs: 5_000,
+      });
+      assert.deepEqual([...new Set(open.sent)], [message.waMessageId], 'the same WhatsApp id each time');
+    });
+  });
+}
