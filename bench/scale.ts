@@ -1391,6 +1391,15 @@ export function formatScale(result: ScaleResult): string {
           .join(' → '),
     ],
     [
+      // A shared machine's hypervisor can take the cores mid-run: a window with seconds of steal
+      // measured the neighbours, not the gateway, and its ratio says nothing about the code.
+      'each window: CPU steal (s), 0 → N',
+      (s) =>
+        [s.acceptAt0, s.acceptAtN]
+          .map((a) => (a.windows ?? []).map((w) => w.stealSeconds ?? '–').join(', '))
+          .join(' → '),
+    ],
+    [
       'each window at N: keep-alive pings/s mean / peak; simulator loop max (ms); reconnects',
       (s) =>
         (s.acceptAtN.windows ?? [])
