@@ -80,6 +80,10 @@ export class LinkRelay {
     if (!this.bus) throw new Error('the link relay runs only once connected to the bus');
     const requestId = randomUUID();
     const done = new Promise<void>((resolve, reject) => this.waiting.set(requestId, { resolve, reject }));
+    // The answer can come before the publish below returns (the bus listens on a connection of its
+    // own): a refusal settling `done` then must not find it without a handler, or it is an
+    // unhandled rejection, which ends a Node process. `await done` below still throws it.
+    done.catch(() => undefined);
     const timer = setTimeout(
       () => this.settle(requestId, notConfirmed(channel.channelId, node, command)),
       this.o.commandTimeoutMs ?? 15_000,

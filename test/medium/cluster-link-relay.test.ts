@@ -177,6 +177,29 @@ describe('link windows across nodes on PostgreSQL', () => {
         return true;
       });
 
+      // The refusal can arrive before the sender's own publish has returned (the bus listens on a
+      // connection of its own): it is still the sender's answer, and never an unhandled rejection.
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const slowBus = await bus('fs');
+        const slow = relay('fs');
+        const publish = slowBus.publish.bind(slowBus);
+        slowBus.publish = async (...args: Parameters<typeof publish>) => {
+          await publish(...args);
+          await new Promise((resolve) => setTimeout(resolve, 300)); // the answer comes meanwhile
+        };
+        offs.push(slow.connect(slowBus, new FakeLinks()));
+        await assert.rejects(slow.forward(channel, 'fb', { kind: 'delete' }), (err) =>
+          isAppError(err, 'conflict'),
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(unhandled, [], 'no unhandled rejection');
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+
       // A node that is not there (died after the look-up): the sender says so, it does not wait on.
       await assert.rejects(a.forward(channel, 'gone', { kind: 'mode' }), (err) => {
         assert.ok(isAppError(err, 'not_ready'), String(err));
