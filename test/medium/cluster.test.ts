@@ -7,15 +7,7 @@ import pino from 'pino';
 import { ChannelLeases, type HeldLease } from '../../src/cluster/channel-leases.js';
 import { markStatusesFenced } from '../../src/cluster/fenced-statuses.js';
 import { ManualClock } from '../../src/clock.js';
-import { StatusRecorder } from '../../src/dispatch/status-recorder.js';
-import { noMessageEvents } from '../../src/messages/message-event-sink.js';
-import { MessageService } from '../../src/messages/message-service.js';
 import { ChannelsRepository } from '../../src/store/channels-repository.js';
-import { InboundMessagesRepository } from '../../src/store/inbound-messages-repository.js';
-import { MessageQueueRepository } from '../../src/store/message-queue-repository.js';
-import { MessagesRepository } from '../../src/store/messages-repository.js';
-import { RecipientChecksRepository } from '../../src/store/recipient-checks-repository.js';
-import { TemplatesRepository } from '../../src/store/templates-repository.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import {
   fencedDatabase,
@@ -30,6 +22,7 @@ import type { Database, Queryable } from '../../src/store/database.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { ChannelAuthStore } from '../../src/whatsapp/channel-auth-store.js';
 import { freshDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../support/databases.js';
+import { messageStack } from '../support/message-stack.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -202,23 +195,7 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
   test("a stale fence's message-status writes are refused; the current holder's are written", async () => {
     const { tenant, channel } = await aSalonChannel(t.db);
     const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
-    const queue = new MessageQueueRepository(t.db);
-    const recorder = new StatusRecorder({
-      db: t.db,
-      queue,
-      inbound: new InboundMessagesRepository(t.db),
-      recipientChecks: new RecipientChecksRepository(t.db),
-      sink: noMessageEvents,
-      clock,
-    });
-    const messages = new MessageService({
-      db: t.db,
-      messages: new MessagesRepository(t.db),
-      templates: new TemplatesRepository(t.db),
-      sink: noMessageEvents,
-      recorder,
-      clock,
-    });
+    const { queue, recorder, messages } = messageStack(t.db, clock);
     const accepted = await messages.accept(tenant.id, { to: '+55 11 98000 0001', text: 'Hello' });
     const [claimed] = await t.db.transaction((tx) => queue.claimDue(channel.id, clock.now(), 1, tx));
     assert.ok(claimed, 'the message is claimed for sending');
@@ -256,14 +233,7 @@ describe('cluster on PostgreSQL: leases, fences, nodes, bus', () => {
   test("a stale fence's inbound text is refused; the current holder's is written", async () => {
     const { tenant, channel } = await aSalonChannel(t.db);
     const clock = new ManualClock(new Date('2030-03-04T12:00:00Z'));
-    const recorder = new StatusRecorder({
-      db: t.db,
-      queue: new MessageQueueRepository(t.db),
-      inbound: new InboundMessagesRepository(t.db),
-      recipientChecks: new RecipientChecksRepository(t.db),
-      sink: noMessageEvents,
-      clock,
-    });
+    const { recorder } = messageStack(t.db, clock);
     const leases = new ChannelLeases(t.db, 60_000);
     const old = (await leases.acquire(channel.id, 'a'))!;
     await t.db.query(`update channel_leases set expires_at = now() where channel_id = $1`, [channel.id]);

@@ -4,17 +4,12 @@ import pino from 'pino';
 import type { SendingChannel } from '../../src/channels/channel-driver.js';
 import { ManualClock } from '../../src/clock.js';
 import { Dispatcher } from '../../src/dispatch/dispatcher.js';
-import { StatusRecorder } from '../../src/dispatch/status-recorder.js';
-import { noMessageEvents } from '../../src/messages/message-event-sink.js';
-import { MessageService } from '../../src/messages/message-service.js';
+import type { MessageService } from '../../src/messages/message-service.js';
+import type { StatusRecorder } from '../../src/dispatch/status-recorder.js';
 import { ChannelsRepository } from '../../src/store/channels-repository.js';
-import { InboundMessagesRepository } from '../../src/store/inbound-messages-repository.js';
-import { MessageQueueRepository } from '../../src/store/message-queue-repository.js';
-import { MessagesRepository } from '../../src/store/messages-repository.js';
-import { RecipientChecksRepository } from '../../src/store/recipient-checks-repository.js';
-import { TemplatesRepository } from '../../src/store/templates-repository.js';
 import { TenantsRepository } from '../../src/store/tenants-repository.js';
 import { DATABASE_KINDS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { messageStack } from '../support/message-stack.js';
 import { waitUntil } from '../support/wait-for.js';
 
 /**
@@ -38,22 +33,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       t = await freshDatabase(kind);
-      recorder = new StatusRecorder({
-        db: t.db,
-        queue: new MessageQueueRepository(t.db),
-        inbound: new InboundMessagesRepository(t.db),
-        recipientChecks: new RecipientChecksRepository(t.db),
-        sink: noMessageEvents,
-        clock,
-      });
-      messages = new MessageService({
-        db: t.db,
-        messages: new MessagesRepository(t.db),
-        templates: new TemplatesRepository(t.db),
-        sink: noMessageEvents,
-        recorder,
-        clock,
-      });
+      ({ recorder, messages } = messageStack(t.db, clock));
       const tenant = await new TenantsRepository(t.db).create({
         name: 'Salon',
         timeZone: 'America/Sao_Paulo',
