@@ -46,47 +46,38 @@ for (const kind of DATABASE_KINDS) {
       await t.dispose();
     });
 
-    /** A channel open on this node whose sends are recorded; `ack` answers like WhatsApp's server. */
-    function openChannel(): { channel: SendingChannel; sent: string[]; ack: boolean } {
-      const state = {
-        sent: [] as string[],
-        ack: false,
-        channel: {
-          send: async (_message: { to: string; text: string }, waMessageId: string) => {
-            state.sent.push(waMessageId);
-            if (state.ack)
-              setImmediate(() => dispatcher().onStatus(ref(), { messageId: waMessageId, status: 'sent' }));
-          },
-        } satisfies SendingChannel,
-      };
-      return state;
-    }
-
-    let current: Dispatcher | undefined;
-    let currentChannelId = '';
-    const dispatcher = () => current!;
-    const ref = () => ({ tenantId, channelId: currentChannelId });
-
+    /**
+     * A dispatcher whose one channel is open on this node and records each send; with `acks`, the
+     * channel answers each send with its server ack, as WhatsApp does.
+     */
     async function startDispatcher(
       channelId: string,
-      open: ReturnType<typeof openChannel>,
-      timing: { staleSendingMs: number; ackTimeoutMs: number },
-    ): Promise<Dispatcher> {
-      const d = new Dispatcher({
+      options: { acks: boolean; staleSendingMs: number; ackTimeoutMs: number },
+    ): Promise<{ dispatcher: Dispatcher; sent: string[] }> {
+      const sent: string[] = [];
+      const channel: SendingChannel = {
+        send: async (_message, waMessageId) => {
+          sent.push(waMessageId);
+          if (options.acks)
+            setImmediate(() =>
+              dispatcher.onStatus({ tenantId, channelId }, { messageId: waMessageId, status: 'sent' }),
+            );
+        },
+      };
+      const dispatcher = new Dispatcher({
         store: recorder,
-        channel: (id) => (id === channelId ? open.channel : undefined),
+        channel: (id) => (id === channelId ? channel : undefined),
         gates: { read: async () => ({ paused: undefined, restriction: undefined }) },
         pacing: { decide: async () => ({ typingMs: 0 }), sent: () => undefined },
         logger: pino({ level: 'silent' }),
         clock,
         sweepIntervalMs: 50,
-        ...timing,
+        staleSendingMs: options.staleSendingMs,
+        ackTimeoutMs: options.ackTimeoutMs,
       });
-      dispatchers.push(d);
-      current = d;
-      currentChannelId = channelId;
-      await d.start();
-      return d;
+      dispatchers.push(dispatcher);
+      await dispatcher.start();
+      return { dispatcher, sent };
     }
 
     const newChannel = async (name: string) => (await new ChannelsRepository(t.db).create(tenantId, name)).id;
@@ -103,12 +94,12 @@ for (const kind of DATABASE_KINDS) {
         'Reminder: tomorrow at 10:00',
         new Date(clock.now().getTime() + 3_600_000),
       );
-      const open = openChannel();
-      open.ack = true;
-      const d = await startDispatcher(channelId, open, { staleSendingMs: 600_000, ackTimeoutMs: 5_000 });
-      // The channel opened here: nothing was in flight.
-      d.onOpen(ref());
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The channel is open here; its sender started with the queue as it was (nothing due) and sleeps.
+      const { sent } = await startDispatcher(channelId, {
+        acks: true,
+        staleSendingMs: 600_000,
+        ackTimeoutMs: 5_000,
+      });
       // The node that held the channel before had already claimed it (its clock an hour on, to make it
       // due there), and its send fails as its session closes: it puts the message back, due now. It
       // cannot wake this node's sender.
@@ -119,23 +110,27 @@ for (const kind of DATABASE_KINDS) {
         what: 'the message put back sent from here',
         timeoutMs: 5_000,
       });
-      assert.deepEqual(open.sent, [message.waMessageId], 'sent once, with its WhatsApp id');
+      assert.deepEqual(sent, [message.waMessageId], 'sent once, with its WhatsApp id');
     });
 
     test('a send whose ack never came goes again by itself once it is stale', async () => {
       const channelId = await newChannel('no ack');
       const message = await accept(channelId, 'Your visit is confirmed');
-      const open = openChannel(); // never acks
-      const d = await startDispatcher(channelId, open, { staleSendingMs: 300, ackTimeoutMs: 50 });
-      d.notify(channelId);
-      await waitUntil(() => open.sent.length === 1, { what: 'the first send', timeoutMs: 5_000 });
+      // The channel never acks.
+      const { dispatcher, sent } = await startDispatcher(channelId, {
+        acks: false,
+        staleSendingMs: 300,
+        ackTimeoutMs: 50,
+      });
+      dispatcher.notify(channelId);
+      await waitUntil(() => sent.length === 1, { what: 'the first send', timeoutMs: 5_000 });
       // No ack: after the ack timeout the sender sleeps with nothing queued; the sweep requeues the
       // stale send (same id), and must wake the sender for it.
-      await waitUntil(() => open.sent.length >= 2, {
+      await waitUntil(() => sent.length >= 2, {
         what: 'the stale send sent again',
         timeoutMs: 5_000,
       });
-      assert.deepEqual([...new Set(open.sent)], [message.waMessageId], 'the same WhatsApp id each time');
+      assert.deepEqual([...new Set(sent)], [message.waMessageId], 'the same WhatsApp id each time');
     });
   });
 }
