@@ -1,7 +1,7 @@
-import type { ClaimedMessage, MessageFailure, StatusReport } from '../domain/message.js';
+import type { ClaimedMessage, DueMessage, MessageFailure, StatusReport } from '../domain/message.js';
 import type { NewInboundMessage } from '../store/inbound-messages-repository.js';
 
-export type { ClaimedMessage };
+export type { ClaimedMessage, DueMessage };
 
 /**
  * A status the channel reported for one of our ids: the lifecycle's one report type
@@ -17,11 +17,15 @@ export type ReportedStatus = StatusReport & {
 
 /** What the dispatcher needs from the message store (src/dispatch/status-recorder.ts). */
 export interface DispatchStore {
-  /** Claims the channel's next due message (priority, then time), or says when the next one is due. */
-  claimNext(
-    channelId: string,
-    now: Date,
-  ): Promise<{ message: ClaimedMessage } | { nextDueAt: Date | undefined }>;
+  /**
+   * The channel's next due message (priority, then time), read without claiming it, or when the
+   * next one is due.
+   */
+  nextDue(channelId: string, now: Date): Promise<{ message: DueMessage } | { nextDueAt: Date | undefined }>;
+  /** Claims that message for sending; undefined when it is no longer queued and due. */
+  claim(message: DueMessage, now: Date): Promise<ClaimedMessage | undefined>;
+  /** Holds a due message back until `sendAfter` (pacing); it stays queued. */
+  postpone(message: DueMessage, sendAfter: Date): Promise<void>;
   /** Puts a claimed message back in the queue, to go at `sendAfter`. */
   release(message: ClaimedMessage, sendAfter: Date): Promise<void>;
   markFailed(message: { tenantId: string; id: string }, failure: MessageFailure, at: Date): Promise<void>;

@@ -6,15 +6,15 @@ import type { SessionTraffic } from '../channels/session-host.js';
 import { BackgroundLoop } from '../background-loop.js';
 import { AppError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
-import type { ClaimedMessage, DispatchStore, ReportedStatus } from './dispatch-store.js';
+import type { ClaimedMessage, DispatchStore, DueMessage, ReportedStatus } from './dispatch-store.js';
 import type { MessageFailure } from './dispatch-types.js';
 import { systemClock, type Clock } from '../clock.js';
 import { StatusBatcher } from './status-batcher.js';
 
-/** When a claimed message may go, per the pacing policy (anti-ban), or now. */
+/** When a due message may go, per the pacing policy (anti-ban), or now. */
 export interface PacingGate {
-  /** Undefined: send now (after `typingMs` of "typing…"). A date: put it back until then. */
-  decide(message: ClaimedMessage, now: Date): Promise<{ sendAt?: Date; typingMs: number; reason?: string }>;
+  /** Undefined: send now (after `typingMs` of "typing…"). A date: hold it back until then. */
+  decide(message: DueMessage, now: Date): Promise<{ sendAt?: Date; typingMs: number; reason?: string }>;
   /** Called after each send, so the policy sees the history. */
   sent(message: ClaimedMessage, at: Date): void;
 }
@@ -233,13 +233,23 @@ export class Dispatcher implements SessionTraffic {
           await this.park(worker, undefined);
           continue;
         }
-        const claim = await this.o.store.claimNext(channelId, this.now());
-        if (!('message' in claim)) {
-          const wait = claim.nextDueAt ? claim.nextDueAt.getTime() - this.now().getTime() : undefined;
+        const now = this.now();
+        const next = await this.o.store.nextDue(channelId, now);
+        if (!('message' in next)) {
+          const wait = next.nextDueAt ? next.nextDueAt.getTime() - this.now().getTime() : undefined;
           await this.park(worker, wait === undefined ? undefined : Math.min(wait, 60_000));
           continue;
         }
-        await this.deliver(channel, gates, claim.message, worker);
+        // Pacing decides before the claim: a message held for quiet hours or the daily cap stays
+        // 'queued' throughout (never seen as 'sending'), spends no attempt and costs no WhatsApp query.
+        const decision = await this.o.pacing.decide(next.message, now);
+        if (decision.sendAt && decision.sendAt.getTime() > now.getTime()) {
+          await this.o.store.postpone(next.message, decision.sendAt);
+          await this.park(worker, decision.sendAt.getTime() - this.now().getTime());
+          continue;
+        }
+        const claimed = await this.o.store.claim(next.message, this.now());
+        if (claimed) await this.deliver(channel, gates, claimed, decision.typingMs);
       } catch (err) {
         this.backgroundError('dispatch', err, { channelId });
         await this.park(worker, 1_000);
@@ -251,7 +261,7 @@ export class Dispatcher implements SessionTraffic {
     channel: SendingChannel,
     gates: GateState,
     message: ClaimedMessage,
-    worker: Worker,
+    typingMs: number,
   ): Promise<void> {
     const now = this.now();
     const known = await this.o.store.recipientOnWhatsApp(
@@ -283,13 +293,7 @@ export class Dispatcher implements SessionTraffic {
       );
       return;
     }
-    const decision = await this.o.pacing.decide(message, now);
-    if (decision.sendAt && decision.sendAt.getTime() > now.getTime()) {
-      await this.o.store.release(message, decision.sendAt);
-      await this.park(worker, decision.sendAt.getTime() - this.now().getTime());
-      return;
-    }
-    if (decision.typingMs > 0) await channel.typing?.(message.toPhone, decision.typingMs);
+    if (typingMs > 0) await channel.typing?.(message.toPhone, typingMs);
     // The send latency metric is real elapsed time (a manual clock does not move during a send):
     // the monotonic timer, not the Clock.
     const started = performance.now();

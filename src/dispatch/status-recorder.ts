@@ -4,6 +4,7 @@ import {
   isBusinessVisible,
   statusChangeOf,
   type ClaimedMessage,
+  type DueMessage,
   type InboundMessage,
   type Message,
   type MessageFailure,
@@ -83,14 +84,33 @@ export class StatusRecorder implements DispatchStore {
     );
   }
 
-  /** The channel's next due message, claimed; or when the next one falls due (undefined: none queued). */
-  async claimNext(
+  /**
+   * The channel's next due message, read without claiming it (it stays `queued` while the sender
+   * decides); or when the next one falls due (undefined: none queued).
+   */
+  async nextDue(
     channelId: string,
     now: Date,
-  ): Promise<{ message: ClaimedMessage & Message } | { nextDueAt: Date | undefined }> {
-    const [claimed] = await this.steps(undefined, (tx) => this.o.queue.claimDue(channelId, now, 1, tx));
-    if (claimed) return { message: { ...claimed, marketing: claimed.priority === 'marketing' } };
+  ): Promise<{ message: DueMessage } | { nextDueAt: Date | undefined }> {
+    const due = await this.o.queue.peekDue(channelId, now);
+    if (due) return { message: { ...due, marketing: due.priority === 'marketing' } };
     return { nextDueAt: (await this.o.queue.nextDueAt(channelId, now)) ?? undefined };
+  }
+
+  /**
+   * Claims that message for sending (`sending`, one more attempt, its event); undefined when it is no
+   * longer queued and due (cancelled, expired or postponed meanwhile).
+   */
+  async claim(message: DueMessage, now: Date): Promise<ClaimedMessage | undefined> {
+    const [claimed] = await this.steps(undefined, (tx) =>
+      this.o.queue.claimDue(message.channelId, now, 1, tx, message.id),
+    );
+    return claimed && { ...claimed, marketing: claimed.priority === 'marketing' };
+  }
+
+  /** Holds a due message back until `sendAfter` (pacing): it stays queued, with no event. */
+  async postpone(message: DueMessage, sendAfter: Date): Promise<void> {
+    await this.o.queue.postpone(message.id, sendAfter, this.o.clock.now());
   }
 
   /** Puts a claimed message back in the queue, to go at `sendAfter` (same WhatsApp id). */

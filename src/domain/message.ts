@@ -49,14 +49,17 @@ export interface Message {
   readonly failedAt: Date | null;
 }
 
-/** A message claimed for sending (status `sending`): what the dispatcher reads of it. */
-export type ClaimedMessage = Pick<
+/** A queued message due now, as the sender reads it before deciding whether it goes now. */
+export type DueMessage = Pick<
   Message,
-  'id' | 'tenantId' | 'channelId' | 'waMessageId' | 'toPhone' | 'body' | 'urgent' | 'attempts'
+  'id' | 'tenantId' | 'channelId' | 'waMessageId' | 'toPhone' | 'body' | 'urgent'
 > & {
   /** Marketing priority: the pacing policy holds these back more. */
   readonly marketing: boolean;
 };
+
+/** A message claimed for sending (status `sending`): what the dispatcher reads of it. */
+export type ClaimedMessage = DueMessage & Pick<Message, 'attempts'>;
 
 /** One stored step of a message's history. */
 export interface MessageEvent {

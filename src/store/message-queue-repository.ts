@@ -80,12 +80,18 @@ export class MessageQueueRepository {
    * queue order: they become 'sending' with one more attempt. Rows another transaction holds are
    * skipped (SKIP LOCKED), so concurrent senders never claim the same message.
    */
-  async claimDue(channelId: string, now: Date, limit: number, tx: Queryable): Promise<TransitionOutcome[]> {
+  async claimDue(
+    channelId: string,
+    now: Date,
+    limit: number,
+    tx: Queryable,
+    messageId?: string,
+  ): Promise<TransitionOutcome[]> {
     const rows = await tx.query<MessageRow>(
       `with due as (
          select id from messages
          where channel_id = $1 and status = 'queued' and send_after <= $2
-           and (expires_at is null or expires_at > $2)
+           and (expires_at is null or expires_at > $2) and ($4::text is null or id = $4)
          order by priority, send_after, created_at
          limit $3
          for update skip locked
@@ -93,7 +99,7 @@ export class MessageQueueRepository {
        update messages m set status = 'sending', attempts = m.attempts + 1, updated_at = $2
        from due where m.id = due.id
        returning m.*`,
-      [channelId, now, limit],
+      [channelId, now, limit, messageId ?? null],
     );
     const messages = rows.map(toMessage).sort(queueOrder);
     return withEvents(messages, 'claimed', now, tx);
@@ -220,6 +226,36 @@ export class MessageQueueRepository {
   }
 
   /** When the channel's earliest queued, unexpired message is due; null with nothing queued. */
+  /**
+   * The channel's next due message, in queue order (as `claimDue` would take it), read without
+   * claiming it: the sender decides whether it goes now before anything about it changes.
+   */
+  async peekDue(channelId: string, now: Date): Promise<Message | undefined> {
+    const [row] = await this.db.query<MessageRow>(
+      `select * from messages
+       where channel_id = $1 and status = 'queued' and send_after <= $2
+         and (expires_at is null or expires_at > $2)
+       order by priority, send_after, created_at
+       limit 1`,
+      [channelId, now],
+    );
+    return row ? toMessage(row) : undefined;
+  }
+
+  /**
+   * A queued message the pacing policy holds back (quiet hours, the daily cap, the pace between two
+   * sends) is due later; it stays queued, attempts untouched and no event written: nothing happened
+   * to it but a later due time. False when it is no longer queued (cancelled or expired meanwhile).
+   */
+  async postpone(messageId: string, sendAfter: Date, now: Date): Promise<boolean> {
+    const rows = await this.db.query<{ id: string }>(
+      `update messages set send_after = $2, updated_at = $3
+       where id = $1 and status = 'queued' returning id`,
+      [messageId, sendAfter, now],
+    );
+    return rows.length > 0;
+  }
+
   async nextDueAt(channelId: string, now: Date): Promise<Date | null> {
     const [row] = await this.db.query<{ at: Date | null }>(
       `select min(send_after) as at from messages

@@ -103,7 +103,7 @@ for (const kind of DATABASE_KINDS) {
     });
     after(async () => t.dispose());
 
-    /** Claims due messages of a channel (the bulk step the dispatcher's claimNext takes one of). */
+    /** Claims due messages of a channel (the bulk step the dispatcher's claim takes one of, by id). */
     const claimDue = async (channelId: string, at: Date, limit: number) =>
       (await t.db.transaction((tx) => queue.claimDue(channelId, at, limit, tx))).map((o) => o.message);
     /** One receipt from the channel, by WhatsApp id. */
@@ -493,14 +493,57 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await queue.queueDepth(b.channelId), 4);
       assert.deepEqual(await queue.nextDueAt(b.channelId, new Date(now.getTime() + 2_000)), later.sendAfter);
       assert.ok((await queue.channelsWithQueuedWork()).includes(b.channelId));
-      const next = await recorder.claimNext(b.channelId, new Date(now.getTime() + 2_000));
+      const next = await recorder.nextDue(b.channelId, new Date(now.getTime() + 2_000));
       assert.ok('nextDueAt' in next && next.nextDueAt?.getTime() === later.sendAfter.getTime());
       assert.equal(await recorder.expireDue(new Date(now.getTime() + 2_000)), 1, 'only the expiring one');
       assert.equal((await messages.get(b.tenantId, expiring.id)).failureReason, 'expired');
       assert.equal(sink.changes.at(-1)?.reason, 'expired');
-      const claimedLater = await recorder.claimNext(b.channelId, new Date(now.getTime() + 3_600_001));
-      assert.ok(
-        'message' in claimedLater && claimedLater.message.id === later.id && !claimedLater.message.marketing,
+      const hourOn = new Date(now.getTime() + 3_600_001);
+      const dueLater = await recorder.nextDue(b.channelId, hourOn);
+      assert.ok('message' in dueLater && dueLater.message.id === later.id && !dueLater.message.marketing);
+      const claimedLater = await recorder.claim(dueLater.message, hourOn);
+      assert.equal(claimedLater?.id, later.id);
+      assert.equal(claimedLater?.attempts, 1);
+    });
+
+    test('nextDue reads without claiming; postpone holds a message back, still queued, with no event', async () => {
+      const b = await newBusiness();
+      const now = clock.now();
+      const first = (await messages.accept(b.tenantId, text())).message;
+      const second = (await messages.accept(b.tenantId, text())).message;
+      const at = new Date(now.getTime() + 1_000);
+      const due = await recorder.nextDue(b.channelId, at);
+      assert.ok('message' in due && due.message.id === first.id);
+      assert.equal((await messages.get(b.tenantId, first.id)).status, 'queued', 'reading it claims nothing');
+
+      // Held for quiet hours: still queued, no attempt spent, no event, due at the opening.
+      const opening = new Date(now.getTime() + 9 * 3_600_000);
+      await recorder.postpone(due.message, opening);
+      const held = await messages.get(b.tenantId, first.id);
+      assert.equal(held.status, 'queued');
+      assert.equal(held.attempts, 0);
+      assert.equal(held.sendAfter.getTime(), opening.getTime());
+      assert.deepEqual(
+        (await messages.events(b.tenantId, first.id)).map((e) => e.status),
+        ['queued'],
+      );
+      const after = await recorder.nextDue(b.channelId, at);
+      assert.ok('message' in after && after.message.id === second.id, 'the next one in line is due now');
+
+      // A message cancelled between the read and the claim is not claimed, nor postponed back.
+      const cancelled = await messages.cancel(b.tenantId, second.id);
+      assert.equal(cancelled.status, 'failed');
+      assert.equal(await recorder.claim(after.message, at), undefined);
+      await recorder.postpone(after.message, opening);
+      assert.equal((await messages.get(b.tenantId, second.id)).status, 'failed');
+
+      // Claimed once due: 'sending', one attempt, its event.
+      const claimed = await recorder.claim(due.message, new Date(opening.getTime() + 1));
+      assert.equal(claimed?.id, first.id);
+      assert.equal(claimed?.attempts, 1);
+      assert.deepEqual(
+        (await messages.events(b.tenantId, first.id)).map((e) => e.status),
+        ['queued', 'sending'],
       );
     });
 
