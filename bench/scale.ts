@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -125,6 +125,8 @@ export interface ScaleSide {
   readonly heapThreadsMb?: number;
   readonly heapPerSessionMb: number;
   readonly idleCpuCores: number;
+  /** The same by thread name (see threadCpuSeconds), in cores. */
+  readonly idleCpuByThread?: Readonly<Record<string, number>>;
   readonly loopP99IdleMs: number;
   readonly loopP99LoadMs: number;
   /** The session threads' own event loops (the worst thread), idle and under the throughput load. */
@@ -307,6 +309,25 @@ function procStat(pid: number): { cpuSeconds: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpuSeconds: ticks / 100, rssMb: rssKb / 1024 };
+}
+
+/**
+ * CPU seconds by thread name (/proc/PID/task/TID/comm): `MainThread`, `zapgate-session` (the session
+ * threads), `V8Worker` (V8's helpers: parallel scavenges, concurrent marking), libuv's pool.
+ */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
 }
 
 async function metrics(url: string): Promise<Map<string, number>> {
@@ -1163,9 +1184,21 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     await metrics(gateway.url); // resets the loop-delay histogram
     loads.idle = loadAverage();
     const idleStart = procStat(pid);
+    const idleThreadsStart = threadCpuSeconds(pid);
     const idleT0 = performance.now();
     await sleep(opts.idleSeconds * 1000);
     const idleEnd = procStat(pid);
+    const idleThreadsEnd = threadCpuSeconds(pid);
+    const idleElapsedS = (performance.now() - idleT0) / 1000;
+    const idleCpuByThread = Object.fromEntries(
+      [...idleThreadsEnd]
+        .map(
+          ([name, end]) =>
+            [name, round((end - (idleThreadsStart.get(name) ?? 0)) / idleElapsedS, 3)] as const,
+        )
+        .filter(([, cores]) => cores > 0)
+        .sort((a, b) => b[1] - a[1]),
+    );
     const idleMetrics = await metrics(gateway.url);
     const idleCpuCores = (idleEnd.cpuSeconds - idleStart.cpuSeconds) / ((performance.now() - idleT0) / 1000);
     const loopP99IdleMs = (idleMetrics.get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
@@ -1179,7 +1212,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       Math.max(0, ...seriesValues(idleMetrics, 'zapgate_session_thread_event_loop_delay_p99_seconds')) * 1000;
     const rssMb = idleEnd.rssMb;
     opts.log(
-      `scale: idle: RSS ${round(rssMb)} MB, heap ${round(heapUsedMb)} MB (main ${round(heapMainMb)}, session threads ${round(heapThreadsMb)}), CPU ${round(idleCpuCores, 3)} cores, loop p99 ${round(loopP99IdleMs)} ms (session threads ${round(threadLoopP99IdleMs)} ms)`,
+      `scale: idle: RSS ${round(rssMb)} MB, heap ${round(heapUsedMb)} MB (main ${round(heapMainMb)}, session threads ${round(heapThreadsMb)}), CPU ${round(idleCpuCores, 3)} cores (by thread ${JSON.stringify(idleCpuByThread)}), loop p99 ${round(loopP99IdleMs)} ms (session threads ${round(threadLoopP99IdleMs)} ms)`,
     );
     if (opts.profileDir) {
       // The snapshot is written synchronously by the gateway: wait until its RSS settles again.
@@ -1300,6 +1333,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       heapThreadsMb: round(heapThreadsMb),
       heapPerSessionMb: round(heapUsedMb / Math.max(1, sessions), 3),
       idleCpuCores: round(idleCpuCores, 3),
+      idleCpuByThread,
       loopP99IdleMs: round(loopP99IdleMs),
       loopP99LoadMs: round(loopP99LoadMs),
       threadLoopP99IdleMs: round(threadLoopP99IdleMs),
@@ -1366,6 +1400,13 @@ export function formatScale(result: ScaleResult): string {
     ['RSS per session (MB)', (s) => String(s.rssPerSessionMb)],
     ['heap per session (MB)', (s) => String(s.heapPerSessionMb)],
     ['idle CPU (cores)', (s) => String(s.idleCpuCores)],
+    [
+      'idle CPU by thread (cores)',
+      (s) =>
+        Object.entries(s.idleCpuByThread ?? {})
+          .map(([name, cores]) => `${name} ${cores}`)
+          .join(', '),
+    ],
     ['event-loop p99 idle / load (ms)', (s) => `${s.loopP99IdleMs} / ${s.loopP99LoadMs}`],
     [
       'session threads: heap (MB), loop p99 idle / load (ms)',
