@@ -301,14 +301,17 @@ async function startGatewayChild(
   return { child, url, adminKey: key, exited };
 }
 
-function procStat(pid: number): { cpuSeconds: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User + system CPU seconds in a /proc `stat` line (a process's or a thread's). */
+function cpuSecondsOf(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after the ") " split.
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function procStat(pid: number): { cpuSeconds: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuSeconds: ticks / 100, rssMb: rssKb / 1024 };
+  return { cpuSeconds: cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, 'utf8')), rssMb: rssKb / 1024 };
 }
 
 /**
@@ -320,9 +323,8 @@ function threadCpuSeconds(pid: number): Map<string, number> {
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      const seconds = cpuSecondsOf(readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8'));
+      byName.set(name, (byName.get(name) ?? 0) + seconds);
     } catch {
       // the thread ended between the listing and the read
     }
@@ -1200,7 +1202,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
         .sort((a, b) => b[1] - a[1]),
     );
     const idleMetrics = await metrics(gateway.url);
-    const idleCpuCores = (idleEnd.cpuSeconds - idleStart.cpuSeconds) / ((performance.now() - idleT0) / 1000);
+    const idleCpuCores = (idleEnd.cpuSeconds - idleStart.cpuSeconds) / idleElapsedS;
     const loopP99IdleMs = (idleMetrics.get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
     // The main thread's isolate, and each session thread's own (SESSION_THREADS): both count.
     const heapMainMb = (idleMetrics.get('zapgate_nodejs_heap_size_used_bytes') ?? NaN) / 1048576;

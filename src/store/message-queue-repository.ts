@@ -21,6 +21,16 @@ export interface SendHistory {
 }
 
 /**
+ * Where and order of a channel's messages due at $2 ($1: the channel), as the sender takes them: one
+ * definition for the claim and for reading the next one without claiming it.
+ */
+function dueInQueueOrder(andAlso = 'true'): string {
+  return `channel_id = $1 and status = 'queued' and send_after <= $2
+    and (expires_at is null or expires_at > $2) and ${andAlso}
+    order by priority, send_after, created_at`;
+}
+
+/**
  * The queue's SQL: status reports applied under the transition rule (one path, batched), the
  * sender's bulk steps (claim, expire, requeue, fail a channel's queue) and what the sender and pacing
  * read. Every status change is written with its event, in the transaction passed as `tx`; handing
@@ -90,9 +100,7 @@ export class MessageQueueRepository {
     const rows = await tx.query<MessageRow>(
       `with due as (
          select id from messages
-         where channel_id = $1 and status = 'queued' and send_after <= $2
-           and (expires_at is null or expires_at > $2) and ($4::text is null or id = $4)
-         order by priority, send_after, created_at
+         where ${dueInQueueOrder('($4::text is null or id = $4)')}
          limit $3
          for update skip locked
        )
@@ -225,18 +233,13 @@ export class MessageQueueRepository {
     return rows.map((r) => r.channel_id);
   }
 
-  /** When the channel's earliest queued, unexpired message is due; null with nothing queued. */
   /**
    * The channel's next due message, in queue order (as `claimDue` would take it), read without
    * claiming it: the sender decides whether it goes now before anything about it changes.
    */
   async peekDue(channelId: string, now: Date): Promise<Message | undefined> {
     const [row] = await this.db.query<MessageRow>(
-      `select * from messages
-       where channel_id = $1 and status = 'queued' and send_after <= $2
-         and (expires_at is null or expires_at > $2)
-       order by priority, send_after, created_at
-       limit 1`,
+      `select * from messages where ${dueInQueueOrder()} limit 1`,
       [channelId, now],
     );
     return row ? toMessage(row) : undefined;
@@ -245,17 +248,16 @@ export class MessageQueueRepository {
   /**
    * A queued message the pacing policy holds back (quiet hours, the daily cap, the pace between two
    * sends) is due later; it stays queued, attempts untouched and no event written: nothing happened
-   * to it but a later due time. False when it is no longer queued (cancelled or expired meanwhile).
+   * to it but a later due time. A message no longer queued (cancelled, expired) is left as it is.
    */
-  async postpone(messageId: string, sendAfter: Date, now: Date): Promise<boolean> {
-    const rows = await this.db.query<{ id: string }>(
-      `update messages set send_after = $2, updated_at = $3
-       where id = $1 and status = 'queued' returning id`,
+  async postpone(messageId: string, sendAfter: Date, now: Date): Promise<void> {
+    await this.db.query(
+      `update messages set send_after = $2, updated_at = $3 where id = $1 and status = 'queued'`,
       [messageId, sendAfter, now],
     );
-    return rows.length > 0;
   }
 
+  /** When the channel's earliest queued, unexpired message is due; null with nothing queued. */
   async nextDueAt(channelId: string, now: Date): Promise<Date | null> {
     const [row] = await this.db.query<{ at: Date | null }>(
       `select min(send_after) as at from messages

@@ -185,10 +185,21 @@ describe('link windows across nodes on PostgreSQL', () => {
       try {
         const slowBus = await bus('fs');
         const slow = relay('fs');
+        // The publish returns only once the answer has been heard (and has settled the forward),
+        // one turn of the event loop later: by then an answer without a handler has been reported.
+        let answerHeard!: () => void;
+        const heard = new Promise<void>((resolve) => (answerHeard = resolve));
+        const subscribe = slowBus.subscribe.bind(slowBus);
+        slowBus.subscribe = (listener) =>
+          subscribe((message) => {
+            listener(message);
+            if (message.topic === 'link.done') answerHeard();
+          });
         const publish = slowBus.publish.bind(slowBus);
         slowBus.publish = async (...args: Parameters<typeof publish>) => {
           await publish(...args);
-          await new Promise((resolve) => setTimeout(resolve, 300)); // the answer comes meanwhile
+          await heard;
+          await new Promise((resolve) => setImmediate(resolve));
         };
         offs.push(slow.connect(slowBus, new FakeLinks()));
         await assert.rejects(slow.forward(channel, 'fb', { kind: 'delete' }), (err) =>
