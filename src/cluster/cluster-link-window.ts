@@ -8,6 +8,7 @@ import { hasLinkedDevice } from '../domain/channel-status.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Channel } from '../store/channels-repository.js';
 import type { ChannelRef } from '../channels/channel-driver.js';
+import { atClockTime } from '../channels/clock-timer.js';
 import { NO_LINK_STATE, type LiveLinkState } from '../channels/link-attempt.js';
 import { LinkWindow, type LinkWindowOptions } from '../channels/link-window.js';
 
@@ -36,7 +37,16 @@ export interface LinkCoordinator {
 
 export interface ClusterLinkWindowOptions extends LinkWindowOptions {
   readonly coordinator: LinkCoordinator;
+  /**
+   * How long a reset or delete of a linked channel that no node holds waits for the next holder
+   * before answering "changing hands" (default 5 s: a handoff's release and the next claim are a
+   * lease round or two apart).
+   */
+  readonly takeoverWaitMs?: number;
 }
+
+/** How often a reset or delete waiting for a channel's next holder looks again. */
+const TAKEOVER_POLL_MS = 250;
 
 export class ClusterLinkWindow extends LinkWindow {
   constructor(private readonly c: ClusterLinkWindowOptions) {
@@ -67,7 +77,7 @@ export class ClusterLinkWindow extends LinkWindow {
 
   /** Several nodes: the holder logs its session out (a wipe here would pull its credentials away). */
   override async reset(channel: Channel): Promise<void> {
-    if (!(await this.sentToHolder(channel, { kind: 'reset' }))) await super.reset(channel);
+    if (!(await this.sentToHolderOnceHeld(channel, { kind: 'reset' }))) await super.reset(channel);
   }
 
   override async modeChanged(channel: Channel): Promise<void> {
@@ -79,21 +89,9 @@ export class ClusterLinkWindow extends LinkWindow {
       await super.pairingPhoneChanged(channel);
   }
 
-  /**
-   * The holder logs the device out and closes its session; the deletion is written after it did.
-   * A linked channel that no node holds (its holder died and no other has taken it over yet) is
-   * not deleted now: only a session can log the device out, and only a holder may open one (a
-   * second connection of the device is a 440 "replaced" for the one holding it). Asked again once
-   * a node has taken it over, which is within seconds, that node logs it out; wiped here, the
-   * phone would list the device for good with nobody left to log it out.
-   */
+  /** The holder logs the device out and closes its session; the deletion is written after it did. */
   override async deleted(channel: Channel): Promise<void> {
-    if (await this.sentToHolder(channel, { kind: 'delete' })) return;
-    const here = this.isLinking(channel.id) || this.c.host.holds(channel.id);
-    // 'pairing': just linked, its credentials stored; placed like a linked channel.
-    const linked = hasLinkedDevice(channel.status) || channel.status === 'pairing';
-    if (!here && linked) throw changingHands(channel.id);
-    await super.deleted(channel);
+    if (!(await this.sentToHolderOnceHeld(channel, { kind: 'delete' }))) await super.deleted(channel);
   }
 
   /**
@@ -115,6 +113,30 @@ export class ClusterLinkWindow extends LinkWindow {
         return this.pairingPhoneChanged(channel);
       case 'delete':
         return this.deleted(channel);
+    }
+  }
+
+  /**
+   * Reset and delete log the device out of the phone, which only the session holding it can do. A
+   * linked channel that no node holds right now (between a handoff's release and the next holder's
+   * claim, or after its holder died) is asked again as the next holder takes it over, for up to
+   * `takeoverWaitMs`; then the answer is "changing hands, try again" and nothing is wiped. Wiped
+   * here, the phone would list the device for good with nobody left to log it out (the support
+   * console's Reset, sent during a handoff, did exactly that). False: it runs here (this node links
+   * or holds the channel, or the channel has no device to log out).
+   */
+  private async sentToHolderOnceHeld(channel: Channel, command: LinkCommand): Promise<boolean> {
+    const giveUpAt = this.c.clock.now().getTime() + (this.c.takeoverWaitMs ?? 5_000);
+    for (;;) {
+      if (await this.sentToHolder(channel, command)) return true;
+      if (this.isLinking(channel.id) || this.c.host.holds(channel.id)) return false;
+      // 'pairing': just linked, its credentials stored; placed like a linked channel.
+      if (!hasLinkedDevice(channel.status) && channel.status !== 'pairing') return false;
+      const now = this.c.clock.now().getTime();
+      if (now >= giveUpAt) throw changingHands(channel.id);
+      await new Promise<void>((resolve) =>
+        atClockTime(this.c.clock, Math.min(giveUpAt, now + TAKEOVER_POLL_MS), resolve),
+      );
     }
   }
 
@@ -149,7 +171,7 @@ export class ClusterLinkWindow extends LinkWindow {
 export function changingHands(channelId: string): AppError {
   return new AppError(
     'not_ready',
-    'This channel is changing hands: the gateway node holding it stopped and another takes it over within seconds. Try again in a few seconds; the device is then logged out of the phone as well.',
+    'This channel is changing hands: the gateway node that held it let it go or stopped, and another takes it over within seconds. Try again in a few seconds; the device is then logged out of the phone as well.',
     { details: { channelId, heldBy: null } },
   );
 }
