@@ -31,3 +31,10 @@ test('a history sync notification is logged by its shape only: no inline payload
   assert.ok(!out.includes('Tuesday') && !out.includes('initialHistBootstrapInlinePayload'), out);
   assert.ok(!out.includes(Buffer.from('see you on Tuesday').toString('base64')), out);
 });
+
+test('Baileys sees the level it logs at: never above the maximum, nor above the parent', () => {
+  const parent = pino({ level: 'info' });
+  assert.equal(makeBaileysLogger(parent, 'warn').level, 'warn');
+  assert.equal(makeBaileysLogger(parent, 'trace').level, 'info');
+  assert.equal(makeBaileysLogger(parent, 'warn').child({ id: 1 }).level, 'warn');
+});
