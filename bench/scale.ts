@@ -127,6 +127,11 @@ export interface ScaleSide {
   readonly idleCpuCores: number;
   /** The same by thread name (see threadCpuSeconds), in cores. */
   readonly idleCpuByThread?: Readonly<Record<string, number>>;
+  /**
+   * The simulator's CPU over the same idle interval, in cores: it answers every session's keep-alive
+   * on the same cores (in production WhatsApp's servers do, elsewhere).
+   */
+  readonly simulatorIdleCpuCores?: number;
   readonly loopP99IdleMs: number;
   readonly loopP99LoadMs: number;
   /** The session threads' own event loops (the worst thread), idle and under the throughput load. */
@@ -1187,10 +1192,12 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     loads.idle = loadAverage();
     const idleStart = procStat(pid);
     const idleThreadsStart = threadCpuSeconds(pid);
+    const simulatorIdleStart = procStat(sim.pid);
     const idleT0 = performance.now();
     await sleep(opts.idleSeconds * 1000);
     const idleEnd = procStat(pid);
     const idleThreadsEnd = threadCpuSeconds(pid);
+    const simulatorIdleEnd = procStat(sim.pid);
     const idleElapsedS = (performance.now() - idleT0) / 1000;
     const idleCpuByThread = Object.fromEntries(
       [...idleThreadsEnd]
@@ -1203,6 +1210,8 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
     );
     const idleMetrics = await metrics(gateway.url);
     const idleCpuCores = (idleEnd.cpuSeconds - idleStart.cpuSeconds) / idleElapsedS;
+    const simulatorIdleCpuCores =
+      (simulatorIdleEnd.cpuSeconds - simulatorIdleStart.cpuSeconds) / idleElapsedS;
     const loopP99IdleMs = (idleMetrics.get('zapgate_nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000;
     // The main thread's isolate, and each session thread's own (SESSION_THREADS): both count.
     const heapMainMb = (idleMetrics.get('zapgate_nodejs_heap_size_used_bytes') ?? NaN) / 1048576;
@@ -1214,7 +1223,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       Math.max(0, ...seriesValues(idleMetrics, 'zapgate_session_thread_event_loop_delay_p99_seconds')) * 1000;
     const rssMb = idleEnd.rssMb;
     opts.log(
-      `scale: idle: RSS ${round(rssMb)} MB, heap ${round(heapUsedMb)} MB (main ${round(heapMainMb)}, session threads ${round(heapThreadsMb)}), CPU ${round(idleCpuCores, 3)} cores (by thread ${JSON.stringify(idleCpuByThread)}), loop p99 ${round(loopP99IdleMs)} ms (session threads ${round(threadLoopP99IdleMs)} ms)`,
+      `scale: idle: RSS ${round(rssMb)} MB, heap ${round(heapUsedMb)} MB (main ${round(heapMainMb)}, session threads ${round(heapThreadsMb)}), CPU ${round(idleCpuCores, 3)} cores (by thread ${JSON.stringify(idleCpuByThread)}; the simulator ${round(simulatorIdleCpuCores, 3)}), loop p99 ${round(loopP99IdleMs)} ms (session threads ${round(threadLoopP99IdleMs)} ms)`,
     );
     if (opts.profileDir) {
       // The snapshot is written synchronously by the gateway: wait until its RSS settles again.
@@ -1336,6 +1345,7 @@ async function oneSide(opts: ScaleOptions, node: string): Promise<ScaleSide> {
       heapPerSessionMb: round(heapUsedMb / Math.max(1, sessions), 3),
       idleCpuCores: round(idleCpuCores, 3),
       idleCpuByThread,
+      simulatorIdleCpuCores: round(simulatorIdleCpuCores, 3),
       loopP99IdleMs: round(loopP99IdleMs),
       loopP99LoadMs: round(loopP99LoadMs),
       threadLoopP99IdleMs: round(threadLoopP99IdleMs),
@@ -1409,6 +1419,7 @@ export function formatScale(result: ScaleResult): string {
           .map(([name, cores]) => `${name} ${cores}`)
           .join(', '),
     ],
+    ["the simulator's idle CPU (cores)", (s) => String(s.simulatorIdleCpuCores ?? '')],
     ['event-loop p99 idle / load (ms)', (s) => `${s.loopP99IdleMs} / ${s.loopP99LoadMs}`],
     [
       'session threads: heap (MB), loop p99 idle / load (ms)',
