@@ -79,6 +79,15 @@ describe('linking with several viewers, in a real browser', () => {
     const r = await h.api('GET', `/v1/channels/${channelId}/events`, { key: apiKey });
     return (r.json as Array<{ cause: string }>).map((e) => e.cause);
   };
+  /**
+   * The page's next watch, answered. A reloaded page may draw the QR from the live state before its
+   * watch reached the gateway; the grace must pass only once the viewer is back (it would end the
+   * attempt otherwise, which is the test's race, not the product's).
+   */
+  const nextWatchAnswered = (page: Page) =>
+    page.waitForResponse(
+      (r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/watch') && r.ok(),
+    );
   /** Moves the clock past the grace: if linking were going to stop, it stops now. */
   const pastTheGrace = () => clock.advance(GRACE_S * 1000 + 1_000);
 
@@ -120,7 +129,9 @@ describe('linking with several viewers, in a real browser', () => {
     const phone = newPhone();
     const page = await openPage(here(business.qrPageUrl));
     await page.getByTestId('qr-code').waitFor();
+    const watchedAgain = nextWatchAnswered(page);
     await page.reload();
+    await watchedAgain;
     await page.getByTestId('qr-code').waitFor();
     const before = await qrSequence(page);
     pastTheGrace();
@@ -144,7 +155,9 @@ describe('linking with several viewers, in a real browser', () => {
     const panel = await openPage(here(business.panelLoginUrl));
     await panel.getByTestId('scan-qr').click();
     await panel.getByTestId('qr-code').waitFor();
+    const watchedAgain = nextWatchAnswered(panel);
     await panel.reload();
+    await watchedAgain;
     await panel.getByTestId('qr-window').waitFor();
     await panel.getByTestId('qr-code').waitFor();
     const before = await qrSequence(panel);
