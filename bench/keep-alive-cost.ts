@@ -10,9 +10,11 @@
 import { performance } from 'node:perf_hooks';
 import { newRawAuth } from '../test/support/raw-baileys-client.js';
 import { ControlClient } from './control-client.js';
+import { forEachLimited, sleep } from './deadline.js';
 import { linkDevice } from './link-device.js';
 import { RawBenchSession } from './sessions.js';
 import { startSimulatorProcess } from './simulator-process.js';
+import { summarise } from './stats.js';
 
 const sockets = Number(process.argv[2] ?? 300);
 if (!Number.isInteger(sockets) || sockets < 1)
@@ -24,25 +26,24 @@ const LINK_AT_ONCE = 10;
 const sim = await startSimulatorProcess({});
 const control = new ControlClient(sim.controlUrl, 60_000);
 const sessions: RawBenchSession[] = [];
-for (let i = 0; i < sockets; i += LINK_AT_ONCE) {
-  await Promise.all(
-    Array.from({ length: Math.min(LINK_AT_ONCE, sockets - i) }, async (_, j) => {
-      const phone = `1555${String(7_000_000 + i + j)}`;
-      await control.createPhone({ phone, business: true });
-      const session = new RawBenchSession(sim, newRawAuth(), { keepAliveIntervalMs: INTERVAL_MS });
-      sessions.push(session);
-      await linkDevice(session, control, phone, 30_000);
-    }),
-  );
-}
+await forEachLimited(
+  Array.from({ length: sockets }, (_, i) => `1555${String(7_000_000 + i)}`),
+  LINK_AT_ONCE,
+  async (phone) => {
+    await control.createPhone({ phone, business: true });
+    const session = new RawBenchSession(sim, newRawAuth(), { keepAliveIntervalMs: INTERVAL_MS });
+    sessions.push(session);
+    await linkDevice(session, control, phone, 30_000);
+  },
+);
 // Past the logins' own traffic (pre-keys, app state): only pings from here on.
-await new Promise((resolve) => setTimeout(resolve, 8_000));
+await sleep(8_000);
 const perPing: number[] = [];
 for (let window = 0; window < 3; window++) {
   const cpuBefore = process.cpuUsage();
   const from = Date.now();
   const t0 = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+  await sleep(WINDOW_MS);
   const cpu = process.cpuUsage(cpuBefore);
   const seconds = (performance.now() - t0) / 1000;
   const counted = await control.keepAlivePace(from, Date.now() - 1_000);
@@ -61,7 +62,7 @@ for (let window = 0; window < 3; window++) {
   );
 }
 console.log(
-  `keep-alive cost: ${sockets} sockets, median ${perPing.sort((a, b) => a - b)[1]!.toFixed(4)} ms of CPU per round trip`,
+  `keep-alive cost: ${sockets} sockets, median ${summarise(perPing).p50.toFixed(4)} ms of CPU per round trip`,
 );
 await Promise.all(sessions.map((s) => s.stop()));
 await sim.stop();

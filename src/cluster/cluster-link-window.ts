@@ -129,7 +129,7 @@ export class ClusterLinkWindow extends LinkWindow {
     const giveUpAt = this.c.clock.now().getTime() + (this.c.takeoverWaitMs ?? 5_000);
     for (;;) {
       if (await this.sentToHolder(channel, command)) return true;
-      if (this.isLinking(channel.id) || this.c.host.holds(channel.id)) return false;
+      if (this.runsHere(channel.id)) return false;
       // 'pairing': just linked, its credentials stored; placed like a linked channel.
       if (!hasLinkedDevice(channel.status) && channel.status !== 'pairing') return false;
       const now = this.c.clock.now().getTime();
@@ -140,13 +140,18 @@ export class ClusterLinkWindow extends LinkWindow {
     }
   }
 
+  /** This node links the channel or holds its session: its commands run here. */
+  private runsHere(channelId: string): boolean {
+    return this.isLinking(channelId) || this.c.host.holds(channelId);
+  }
+
   /**
    * No attempt and no session here, and another node holds the channel: it runs the command and
    * true is returned once it did; false: it runs here. A watch or unwatch the holder did not answer
    * in time is let go (the viewer's next heartbeat asks again); anything else says so.
    */
   private async sentToHolder(channel: Channel, command: LinkCommand): Promise<boolean> {
-    if (this.isLinking(channel.id) || this.c.host.holds(channel.id)) return false;
+    if (this.runsHere(channel.id)) return false;
     const holder = await this.c.coordinator.holderElsewhere(channel.id);
     if (holder === undefined) return false;
     try {
