@@ -174,6 +174,7 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
             server: config.protocolServer,
             qrTimeoutMs: config.qrTimeoutMs,
             versionCheckMs: config.clientVersion.checkMs,
+            niceness: config.sessionThreadNiceness,
           },
           clientVersion,
           storedText,
