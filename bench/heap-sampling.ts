@@ -9,7 +9,7 @@
  * samples a scavenge collected too (every allocation), to compare. `--snapshot DIR` instead writes a
  * heap snapshot of each thread there (for `bench/heap-summary.ts`).
  *
- *   tsx bench/heap-sampling.ts [--port 9230] [--seconds 30] [--top 25] [--all] [--snapshot DIR]
+ *   tsx bench/heap-sampling.ts [--port 9230] [--seconds 30] [--top 25] [--all] [--snapshot DIR] [--main-only]
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
     all: { type: 'boolean', default: false },
     snapshot: { type: 'string' },
+    'main-only': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -124,7 +125,7 @@ await command(undefined, 'NodeWorker.enable', { waitForDebuggerOnStart: false })
 await sleep(500);
 const threads: { sessionId: string | undefined; title: string }[] = [
   { sessionId: undefined, title: 'main thread' },
-  ...workers,
+  ...(values['main-only'] ? [] : workers),
 ];
 if (values.snapshot) {
   for (const thread of threads) {
