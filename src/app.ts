@@ -174,7 +174,6 @@ export async function buildGateway(config: Config, overrides: GatewayOverrides =
             server: config.protocolServer,
             qrTimeoutMs: config.qrTimeoutMs,
             versionCheckMs: config.clientVersion.checkMs,
-            niceness: config.sessionThreadNiceness,
           },
           clientVersion,
           storedText,

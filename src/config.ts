@@ -104,11 +104,6 @@ const schema = z
      */
     SESSION_THREADS: z.coerce.number().int().min(0).max(64).default(1),
     /**
-     * The session threads' niceness (Linux, 0–19; 0 leaves them as the process): when every core is
-     * busy the kernel runs the API's thread first, and keep-alives wait a few milliseconds.
-     */
-    SESSION_THREAD_NICENESS: z.coerce.number().int().min(0).max(19).default(0),
-    /**
      * Several gateway nodes on one PostgreSQL (docs/operations.md): this node's unique name. Set, the
      * node holds only the channels its leases give it; unset, one process holds every channel.
      */
@@ -233,8 +228,6 @@ export interface Config {
   readonly connectConcurrency: number;
   /** Worker threads the WhatsApp sessions run in; 0 runs them in the main thread (channels/session-threads.ts). */
   readonly sessionThreads: number;
-  /** The session threads' niceness on Linux (channels/thread-priority.ts); 0: the process's own. */
-  readonly sessionThreadNiceness: number;
   /** Several nodes on one PostgreSQL (NODE_ID set); undefined: this process holds every channel. */
   readonly cluster:
     { readonly nodeId: string; readonly leaseTtlMs: number; readonly takesPerRound: number } | undefined;
@@ -328,7 +321,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     restoreConcurrency: v.RESTORE_CONCURRENCY,
     connectConcurrency: v.CONNECT_CONCURRENCY,
     sessionThreads: v.SESSION_THREADS,
-    sessionThreadNiceness: v.SESSION_THREAD_NICENESS,
     cluster: v.NODE_ID
       ? Object.freeze({
           nodeId: v.NODE_ID,

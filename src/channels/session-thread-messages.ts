@@ -25,8 +25,6 @@ export interface SessionThreadSettings {
   readonly versionCheckMs: number | undefined;
   /** The main thread can look up a sent message's text (for recipients' retry receipts). */
   readonly storedText: boolean;
-  /** The thread's niceness (SESSION_THREAD_NICENESS; 0: the process's). */
-  readonly niceness?: number;
 }
 
 /** One session thread's own figures (its isolate's heap, its event loop since the last ask). */

@@ -32,13 +32,11 @@ import {
   type ThreadStats,
   type ToThread,
 } from './session-thread-messages.js';
-import { lowerThreadPriority } from './thread-priority.js';
 import { WhatsAppDrivers, type DriverMetrics } from './whatsapp-driver.js';
 
 const port = parentPort;
 if (!port) throw new Error('session-thread.ts runs only as a worker thread (see session-threads.ts)');
 const settings = workerData as SessionThreadSettings;
-if (settings.niceness) lowerThreadPriority(settings.niceness);
 
 function post(message: FromThread): void {
   port!.postMessage(message);

@@ -3,7 +3,6 @@
 // thread holds (PGlite and PostgreSQL: the two hand bytes back differently).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import type {
@@ -267,30 +266,6 @@ describe('a session thread that stops by itself', { timeout: 60_000 }, () => {
     );
     await driver.close();
     assert.equal(lost.length, 1);
-  });
-});
-
-describe('SESSION_THREAD_NICENESS', { timeout: 60_000 }, () => {
-  /** A thread's niceness: field 19 of its stat line, counted after the parenthesised name. */
-  const nicenessOf = (tid: string) =>
-    Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-  const tasks = () => new Map(readdirSync('/proc/self/task').map((tid) => [tid, nicenessOf(tid)]));
-
-  test("lowers the session thread's priority and no other thread's", async (t) => {
-    if (process.platform !== 'linux') return t.skip('threads have their own niceness on Linux only');
-    const before = tasks();
-    const h = await startHarness({ env: { SESSION_THREAD_NICENESS: '7' } });
-    t.after(() => h.stop());
-    // The session thread starts with the gateway's first session.
-    const business = await createBusiness(h, 'Nice Salon', 'en', 'UTC');
-    await linkChannelByQr(h, business, h.sim.createPhone({ phone: '15550007777', business: true }));
-    const after = tasks();
-    const lowered = [...after].filter(([, niceness]) => niceness === 7).map(([tid]) => tid);
-    assert.equal(lowered.length, 1, 'one thread: the session thread');
-    assert.ok(!before.has(lowered[0]!), 'a thread the gateway started');
-    for (const [tid, niceness] of before)
-      if (after.has(tid)) assert.equal(after.get(tid), niceness, `thread ${tid} keeps its niceness`);
-    assert.equal(nicenessOf(String(process.pid)), before.get(String(process.pid)));
   });
 });
 
