@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { describe, test, type TestContext } from 'node:test';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { AppError } from '../../src/domain/errors.js';
-import { checkJsonValue, MAX_JSON_DEPTH, parseJsonText } from '../../src/http/request-guards.js';
+import { bodyLimits, checkJsonValue, MAX_JSON_DEPTH, parseJsonText } from '../../src/http/request-guards.js';
 import {
   cameFromDatabase,
   isDatabaseUnavailable,
@@ -120,5 +124,57 @@ describe('database errors', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('body limits on @hono/node-server', () => {
+  /**
+   * A real HTTP server (127.0.0.1, an ephemeral port) with the body limits and one route that reads
+   * its body as the API's routes do, answering whether @hono/node-server had to build a fetch
+   * Request for it (its request-cache property is set then; issue 9: that Request outlived the
+   * young generation for every POST).
+   */
+  async function serveWithLimits(t: TestContext): Promise<string> {
+    const app = new Hono();
+    app.use('*', bodyLimits({ defaultBytes: 1_000, batchBytes: 2_000 }));
+    app.onError((err, c) =>
+      c.json({ code: err instanceof AppError ? err.code : 'other' }, err instanceof AppError ? 413 : 500),
+    );
+    app.post('/read', async (c) => {
+      const text = await c.req.text();
+      const cache = Object.getOwnPropertySymbols(c.req.raw).find((s) => s.description === 'requestCache');
+      const built =
+        cache !== undefined && (c.req.raw as unknown as Record<symbol, unknown>)[cache] !== undefined;
+      return c.json({ length: text.length, built });
+    });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await once(server, 'listening');
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/read`;
+  }
+  const chunked = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    });
+
+  test('a declared length is checked from the header: no fetch Request is built for the body', async (t) => {
+    const url = await serveWithLimits(t);
+    const ok = await fetch(url, { method: 'POST', body: 'x'.repeat(500) });
+    assert.deepEqual(await ok.json(), { length: 500, built: false });
+    const over = await fetch(url, { method: 'POST', body: 'x'.repeat(1_001) });
+    assert.equal(over.status, 413);
+    assert.deepEqual(await over.json(), { code: 'payload_too_large' });
+  });
+
+  test('a chunked body is still counted as it streams', async (t) => {
+    const url = await serveWithLimits(t);
+    const init = (text: string) => ({ method: 'POST', body: chunked(text), duplex: 'half' }) as RequestInit;
+    const ok = await fetch(url, init('x'.repeat(500)));
+    assert.equal(((await ok.json()) as { length: number }).length, 500);
+    const over = await fetch(url, init('x'.repeat(1_001)));
+    assert.equal(over.status, 413);
   });
 });
