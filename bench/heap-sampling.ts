@@ -122,6 +122,7 @@ function command(
 }
 
 await command(undefined, 'NodeWorker.enable', { waitForDebuggerOnStart: false });
+// The running workers are announced as events after enabling; half a second is plenty on a local port.
 await sleep(500);
 const threads: { sessionId: string | undefined; title: string }[] = [
   { sessionId: undefined, title: 'main thread' },

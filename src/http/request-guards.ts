@@ -33,16 +33,17 @@ export function bodyLimits(limits: BodyLimits): MiddlewareHandler {
   return (c, next) => {
     const batchPath = BATCH_PATHS.has(c.req.path);
     const declared = c.req.header('content-length');
-    // A declared length that is the body's size (not chunked: Node's parser reads exactly that
-    // many bytes) is checked from the header. Hono's guard would first ask for the body stream,
-    // and on @hono/node-server that builds a whole fetch Request per request (a web stream over
-    // the socket, an AbortSignal undici registers for finalization), which outlives the young
-    // generation and is promoted: ~16 KB per POST (issue 9, bench/heap-sampling.ts).
     const chunked = c.req.header('transfer-encoding') !== undefined;
-    // A GET or HEAD that declares no body has none (and asking hono would build the Request too).
-    if (declared === undefined && !chunked && (c.req.method === 'GET' || c.req.method === 'HEAD'))
-      return next();
-    if (declared === undefined || chunked) return batchPath ? batch(c, next) : normal(c, next);
+    if (chunked || declared === undefined) {
+      // A GET or HEAD that declares no body has none; anything else is counted as it streams.
+      if (!chunked && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+      return (batchPath ? batch : normal)(c, next);
+    }
+    // A declared length is the body's size (Node's parser reads exactly that many bytes), so it is
+    // checked from the header. Hono's guard would first ask for the body stream, and on
+    // @hono/node-server that builds a whole fetch Request per request (a web stream over the
+    // socket, an AbortSignal undici registers for finalization), which outlives the young
+    // generation and is promoted: ~16 KB per POST (issue 9, bench/heap-sampling.ts).
     const maxSize = batchPath ? limits.batchBytes : limits.defaultBytes;
     if (Number.parseInt(declared, 10) > maxSize) tooLarge(c, maxSize);
     return next();

@@ -141,6 +141,8 @@ describe('body limits on @hono/node-server', () => {
       c.json({ code: err instanceof AppError ? err.code : 'other' }, err instanceof AppError ? 413 : 500),
     );
     app.post('/read', async (c) => {
+      // ?touch asks for the body stream first, as hono's guard does: the probe must then see a Request.
+      if (c.req.query('touch') !== undefined) void c.req.raw.body;
       const text = await c.req.text();
       const cache = Object.getOwnPropertySymbols(c.req.raw).find((s) => s.description === 'requestCache');
       const built =
@@ -164,6 +166,9 @@ describe('body limits on @hono/node-server', () => {
     const url = await serveWithLimits(t);
     const ok = await fetch(url, { method: 'POST', body: 'x'.repeat(500) });
     assert.deepEqual(await ok.json(), { length: 500, built: false });
+    // The probe sees a Request when one is built (were node-server's cache renamed, it would not).
+    const touched = await fetch(`${url}?touch`, { method: 'POST', body: 'x'.repeat(500) });
+    assert.deepEqual(await touched.json(), { length: 500, built: true });
     const over = await fetch(url, { method: 'POST', body: 'x'.repeat(1_001) });
     assert.equal(over.status, 413);
     assert.deepEqual(await over.json(), { code: 'payload_too_large' });
